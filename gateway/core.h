@@ -1,0 +1,93 @@
+/*
+ * core.h - what faxgwd's control server may ask of the rest of the daemon.
+ *
+ * The control server (control.c) decodes requests, checks the client's
+ * rights and handle rules (QUERY/MODIFY, one MODIFY handle per port), and
+ * calls these functions; they know nothing of sockets or handles.  All run
+ * on the daemon's main event loop thread.
+ *
+ * Strings in structs filled by core_* are borrowed from the core: valid
+ * until the caller returns to the event loop.  Every function returns 0 or
+ * a negative FGW_E_* code (faxgw/admin.h); where a `reason` buffer is
+ * given, a refused request leaves a human-readable reason there.
+ */
+#ifndef FAXGW_CORE_H
+#define FAXGW_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <faxgw/admin.h>
+
+struct core;
+struct config;
+
+/* Creates the core for a loaded configuration (borrowed: must outlive the
+ * core): opens the state database (creating it and its schema when new),
+ * loads the routing extensions (a failing one is reported and skipped),
+ * assigns method indexes to new GUIDs, and, when the database is new and
+ * cfg->default_store_folder is set, enables Store in folder into that
+ * folder on every port (creating the folder).  Returns 0 or -1 with err. */
+int core_new(const struct config *cfg, struct core **out, char *err, size_t errlen);
+void core_free(struct core *c);
+const struct config *core_config(const struct core *c);
+
+/* Who asks: the peer's credentials, checked by the control server. */
+struct core_who {
+	uid_t uid;
+	pid_t pid;
+	const char *origin;        /* NULL, or e.g. "snmp" (fgw_set_origin) */
+};
+
+/* Gateway-wide status (faxgwVersion ... faxgwExtensionLoadFailures). */
+int core_gateway_info(struct core *c, fgw_gateway_info *out);
+
+size_t core_port_count(const struct core *c);
+/* i in 0..core_port_count()-1, ordered by port id. */
+int core_port_at(struct core *c, size_t i, fgw_port_info *out);
+int core_port_get(struct core *c, uint32_t port_id, fgw_port_info *out);
+
+size_t core_extension_count(const struct core *c);
+int core_extension_at(struct core *c, size_t i, fgw_extension_info *out);
+
+/* The loaded routing methods, in global priority order (i = priority-1). */
+size_t core_method_count(const struct core *c);
+int core_global_at(struct core *c, size_t i, fgw_global_routing_info *out);
+/* Method i (priority order) as seen on one port. */
+int core_method_at(struct core *c, uint32_t port_id, size_t i, fgw_routing_method *out);
+
+/* The routing data of a method on a port (borrowed; may be len 0). */
+int core_get_routing_info(struct core *c, uint32_t port_id, const char *guid,
+                          const void **data, size_t *len);
+
+/* Validates every change with the extensions (data first, then whether
+ * each method that ends up enabled can be enabled, taking the other
+ * changes of the batch into account), then applies all of them in one
+ * state-database transaction and writes the audit log.  Nothing changes
+ * unless everything is accepted and persisted.  On failure *failed is the
+ * index of the refused change (n when not about one change).  Emits
+ * FGW_EVENT_ROUTING_CHANGED for each change applied. */
+int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
+               const struct core_who *who, size_t *failed, char *reason, size_t reasonlen);
+
+/* Moves method `guid` to `priority` (1..count), shifting the others;
+ * persisted and audited. */
+int core_set_priority(struct core *c, const char *guid, uint32_t priority,
+                      const struct core_who *who, char *reason, size_t reasonlen);
+
+/* Routing jobs (malloc'd array, strings inside it are borrowed until the
+ * next return to the loop; free the array with free()). */
+int core_jobs(struct core *c, int failed_only, fgw_job **jobs, size_t *n);
+int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
+                   char *reason, size_t reasonlen);
+
+/* The newest `max` audit entries, oldest first (same ownership as jobs). */
+int core_audit(struct core *c, uint32_t max, fgw_audit_entry **entries, size_t *n);
+
+/* Events from anywhere in the daemon go to one sink (the control server,
+ * which forwards them to subscribers). */
+typedef void (*core_event_fn)(void *arg, const fgw_event *ev);
+void core_set_event_sink(struct core *c, core_event_fn fn, void *arg);
+void core_emit(struct core *c, const fgw_event *ev);
+
+#endif

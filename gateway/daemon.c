@@ -1,0 +1,289 @@
+/*
+ * daemon.c - faxgwd: options, configuration, start-up, signals, main loop.
+ *
+ *   faxgwd [-c FILE] [-f] [-n] [-d]
+ *
+ * Fatal errors happen only here, at start-up; once the loop runs, what a
+ * peer, a client or a file does wrong is logged and survived.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "control.h"
+#include "core.h"
+#include "log.h"
+
+struct daemon_opts {
+	const char *config_file;   /* NULL: the embedded default */
+	bool foreground;
+	bool check_only;
+	bool debug;
+};
+
+struct daemon {
+	struct daemon_opts opts;
+	struct config *cfg;
+	struct core *core;
+	struct control *control;
+	struct event_base *base;
+	struct event *ev_term, *ev_int, *ev_hup;
+};
+
+static void daemon_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: faxgwd [-c FILE] [-f] [-n] [-d]\n"
+		"  -c FILE  configuration file (default: the embedded default,\n"
+		"           two loopback ports with state under ./var)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -n       check the configuration and exit\n"
+		"  -d       debug logging\n"
+		"  -V       print the version and exit\n");
+}
+
+/* Returns -1 to continue, else an exit status. */
+static int daemon_parse_args(int argc, char **argv, struct daemon_opts *o)
+{
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:fndhV")) != -1) {
+		switch (ch) {
+		case 'c': o->config_file = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'n': o->check_only = true; break;
+		case 'd': o->debug = true; break;
+		case 'V': printf("faxgwd %s\n", FAXGW_VERSION); return 0;
+		case 'h': daemon_usage(stdout); return 0;
+		default: daemon_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "faxgwd: unexpected argument '%s'\n", argv[optind]);
+		daemon_usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+static void daemon_print_errors(const struct config_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->msg[i]);
+	if (errs->dropped > 0)
+		fprintf(stderr, "(%zu more errors not shown)\n", errs->dropped);
+}
+
+static int daemon_load_config(const struct daemon_opts *o, struct config **cfg,
+			      struct config_errors *errs)
+{
+	if (o->config_file != NULL)
+		return config_load_file(o->config_file, cfg, errs);
+
+	char top[FGW_MAX_PATH];
+	if (getcwd(top, sizeof(top)) == NULL) {
+		snprintf(errs->msg[0], sizeof(errs->msg[0]),
+			 "(embedded default): cannot get the current directory: %s",
+			 strerror(errno));
+		errs->n = 1;
+		return -1;
+	}
+	return config_load_default(top, cfg, errs);
+}
+
+/* mkdir -p for the directories faxgwd owns. */
+static int daemon_mkdirs(const char *path, mode_t mode)
+{
+	char buf[FGW_MAX_PATH];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int daemon_parent_dir(const char *path, char *out, size_t outlen)
+{
+	if (snprintf(out, outlen, "%s", path) >= (int)outlen)
+		return -1;
+	char *slash = strrchr(out, '/');
+	if (slash == NULL)
+		snprintf(out, outlen, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+	return 0;
+}
+
+static int daemon_prepare_dirs(const struct config *cfg)
+{
+	char failed_dir[FGW_MAX_PATH + 16], parent[FGW_MAX_PATH];
+	const char *dirs[3] = { cfg->spool, failed_dir, parent };
+
+	snprintf(failed_dir, sizeof(failed_dir), "%s/failed", cfg->spool);
+	if (daemon_parent_dir(cfg->state, parent, sizeof(parent)) != 0)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (daemon_mkdirs(dirs[i], 0750) != 0) {
+			log_err("cannot create directory %s: %s", dirs[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* SIGHUP: re-read the configuration and take over what can change while
+ * ports and sockets stay as they are; the rest needs a restart. */
+static void daemon_reload(struct daemon *d)
+{
+	struct config *next = NULL;
+	struct config_errors errs = { 0 };
+
+	log_notice("SIGHUP: reloading configuration");
+	if (daemon_load_config(&d->opts, &next, &errs) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("reload refused: %s", errs.msg[i]);
+		return;
+	}
+	struct config *cur = d->cfg;
+	if (cur->nports != next->nports ||
+	    strcmp(cur->spool, next->spool) != 0 || strcmp(cur->state, next->state) != 0 ||
+	    strcmp(cur->control, next->control) != 0 ||
+	    strcmp(cur->extensions, next->extensions) != 0)
+		log_warn("reload: changes to ports, spool, state, control or extensions "
+			 "take effect after a restart");
+	for (size_t i = 0; i < cur->nports && i < next->nports; i++)
+		if (memcmp(&cur->ports[i], &next->ports[i], sizeof(cur->ports[i])) != 0)
+			log_warn("reload: port %u changed: takes effect after a restart",
+				 (unsigned)cur->ports[i].id);
+	memcpy(cur->admin_group, next->admin_group, sizeof(cur->admin_group));
+	memcpy(cur->query_group, next->query_group, sizeof(cur->query_group));
+	memcpy(cur->store_root, next->store_root, sizeof(cur->store_root));
+	memcpy(cur->exec_dir, next->exec_dir, sizeof(cur->exec_dir));
+	cur->retry_attempts = next->retry_attempts;
+	cur->retry_backoff_ms = next->retry_backoff_ms;
+	cur->mail = next->mail;
+	cur->http = next->http;
+	config_free(next);
+	log_notice("reload: access groups, store-root, exec-dir, retry, [mail] and [http] "
+		   "updated");
+}
+
+static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		daemon_reload(d);
+		return;
+	}
+	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+static int daemon_start(struct daemon *d)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (daemon_prepare_dirs(d->cfg) != 0)
+		return -1;
+	d->base = event_base_new();
+	if (d->base == NULL) {
+		log_err("cannot create the event loop");
+		return -1;
+	}
+	if (core_new(d->cfg, &d->core, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->control = control_new(d->base, d->cfg, d->core, err, sizeof(err));
+	if (d->control == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, daemon_on_signal, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_on_signal, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
+	    evsignal_add(d->ev_term, NULL) != 0 || evsignal_add(d->ev_int, NULL) != 0 ||
+	    evsignal_add(d->ev_hup, NULL) != 0) {
+		log_err("cannot install signal handlers");
+		return -1;
+	}
+	return 0;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	if (d->ev_term) event_free(d->ev_term);
+	if (d->ev_int) event_free(d->ev_int);
+	if (d->ev_hup) event_free(d->ev_hup);
+	control_free(d->control);
+	core_free(d->core);
+	if (d->base) event_base_free(d->base);
+	config_free(d->cfg);
+}
+
+int daemon_main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	int rc = daemon_parse_args(argc, argv, &d.opts);
+
+	if (rc >= 0 || errs == NULL) {
+		free(errs);
+		return rc >= 0 ? rc : 1;
+	}
+	if (daemon_load_config(&d.opts, &d.cfg, errs) != 0) {
+		daemon_print_errors(errs);
+		free(errs);
+		return 1;
+	}
+	free(errs);
+	if (d.opts.check_only) {
+		printf("configuration OK\n");
+		config_free(d.cfg);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!d.opts.foreground && daemon(1, 0) != 0) {
+		fprintf(stderr, "faxgwd: cannot detach: %s\n", strerror(errno));
+		config_free(d.cfg);
+		return 1;
+	}
+	log_open("faxgwd", d.opts.foreground, d.opts.debug);
+	rc = 1;
+	if (daemon_start(&d) == 0) {
+		log_notice("faxgwd %s started: %s, %zu ports, control socket %s", FAXGW_VERSION,
+			   d.cfg->file, d.cfg->nports, d.cfg->control);
+		event_base_dispatch(d.base);
+		rc = 0;
+	}
+	daemon_stop(&d);
+	log_notice("faxgwd stopped");
+	log_close();
+	return rc;
+}

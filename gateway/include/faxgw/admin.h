@@ -1,0 +1,286 @@
+/*
+ * faxgw/admin.h - libfaxgw, the faxgw administration API.
+ *
+ * Modelled on the Windows fax routing API (FaxConnectFaxServer,
+ * FaxOpenPort, FaxEnumRoutingMethods, FaxGetRoutingInfo, FaxSetRoutingInfo,
+ * FaxEnableRoutingMethod, FaxEnumGlobalRoutingInfo, FaxSetGlobalRoutingInfo,
+ * FaxFreeBuffer, FaxClose), in C style.  It talks to faxgwd over its
+ * Unix-domain control socket; it is the only user of the wire protocol.
+ *
+ * Return values: every call returns 0 (FGW_OK) or a negative FGW_E_* code.
+ * fgw_strerror() names the code; fgw_last_error_message() gives the reason
+ * that came with the last failure on a handle (for example the routing
+ * extension's "folder /srv/fax/x does not exist").
+ *
+ * Ownership: every buffer that an enum or get call returns (through a
+ * `T **out` argument) is one allocation holding the array and everything
+ * its members point to; release it with fgw_free_buffer().  Handles are
+ * released with fgw_close(); closing a server handle also closes the port
+ * and subscription handles opened through it (their memory is released by
+ * their own fgw_close, which stays valid to call).
+ *
+ * Threads: a handle must not be used by two threads at once.
+ */
+#ifndef FAXGW_ADMIN_H
+#define FAXGW_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <faxgw/limits.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FGW_API __attribute__((visibility("default")))
+#else
+#define FGW_API
+#endif
+
+/* Error codes (one enum for the whole API). */
+typedef enum fgw_error {
+	FGW_OK = 0,
+	FGW_E_INVAL = -1,          /* bad argument */
+	FGW_E_NOMEM = -2,          /* out of memory */
+	FGW_E_CONNECT = -3,        /* cannot reach faxgwd at the control socket */
+	FGW_E_PROTOCOL = -4,       /* malformed or incompatible message */
+	FGW_E_CLOSED = -5,         /* faxgwd closed the connection */
+	FGW_E_TIMEOUT = -6,        /* faxgwd did not answer in time */
+	FGW_E_ACCESS = -7,         /* access denied (group membership, QUERY handle) */
+	FGW_E_BUSY = -8,           /* port already opened for MODIFY by another handle */
+	FGW_E_NO_PORT = -9,        /* no such port */
+	FGW_E_NO_METHOD = -10,     /* no such routing method (GUID) */
+	FGW_E_BAD_DATA = -11,      /* the extension refused the routing data */
+	FGW_E_NOT_ENABLEABLE = -12,/* cannot enable: routing data missing or invalid */
+	FGW_E_TOO_BIG = -13,       /* over a limit of faxgw/limits.h */
+	FGW_E_STORAGE = -14,       /* faxgwd could not persist the change */
+	FGW_E_NO_JOB = -15,        /* no such routing job */
+	FGW_E_HANDLE = -16,        /* wrong kind of handle for this call */
+	FGW_E_STATE = -17,         /* not possible in the object's current state */
+	FGW_E_INTERNAL = -18,      /* faxgwd failed unexpectedly */
+} fgw_error;
+#define FGW_E_MIN FGW_E_INTERNAL
+
+/* A server, port or subscription handle. */
+typedef struct fgw_handle fgw_handle;
+
+typedef enum fgw_transport {
+	FGW_TRANSPORT_T38 = 1,
+	FGW_TRANSPORT_AUDIO = 2,
+} fgw_transport;
+
+/* Same values as FAXGW-MIB faxPortState. */
+typedef enum fgw_port_state {
+	FGW_PORT_IDLE = 1,
+	FGW_PORT_RECEIVING = 2,
+	FGW_PORT_SENDING = 3,
+	FGW_PORT_DISABLED = 4,
+	FGW_PORT_FAILED = 5,
+} fgw_port_state;
+
+enum fgw_open_flags {
+	FGW_PORT_OPEN_QUERY = 1,
+	FGW_PORT_OPEN_MODIFY = 2,
+};
+
+/* FaxEnumPorts / FaxGetPort */
+typedef struct fgw_port_info {
+	uint32_t id;                  /* DeviceId; FAXGW-MIB faxPortIndex */
+	const char *name;
+	fgw_transport transport;
+	const char *local_address;    /* "127.0.0.1:4000", "[::1]:4000" */
+	const char *local_ident;      /* CSID */
+	fgw_port_state state;
+	uint64_t faxes_received;
+	uint64_t pages_received;
+	uint64_t faxes_failed;
+	uint64_t routing_failures;
+	const char *last_remote_ident;/* TSID of the last call, "" if none */
+	uint32_t modify_held;         /* 1 while some handle has it open for MODIFY */
+} fgw_port_info;
+
+/* FaxEnumRoutingMethods (FAX_ROUTING_METHOD), plus faxgw's per-method state. */
+typedef struct fgw_routing_method {
+	uint32_t device_id;
+	const char *device_name;
+	int enabled;
+	const char *guid;                    /* "{92041a90-9af2-11d0-abf7-00c04fd91a4e}" */
+	const char *friendly_name;
+	const char *function_name;
+	const char *extension_image_name;    /* path of the .so */
+	const char *extension_friendly_name;
+	uint32_t method_index;               /* stable; FAXGW-MIB faxRoutingMethodIndex */
+	uint32_t priority;                   /* 1 = runs first */
+	uint64_t routed;                     /* faxes this method routed on this port */
+	uint64_t failures;                   /* failed attempts on this port */
+	const char *last_error;              /* "" if none */
+} fgw_routing_method;
+
+/* FaxEnumGlobalRoutingInfo (FAX_GLOBAL_ROUTING_INFO) */
+typedef struct fgw_global_routing_info {
+	uint32_t priority;                   /* the only field that can be changed */
+	const char *guid;
+	const char *friendly_name;
+	const char *function_name;
+	const char *extension_image_name;
+	const char *extension_friendly_name;
+	uint32_t method_index;
+} fgw_global_routing_info;
+
+/* One change of fgw_set_routing_batch(). */
+typedef struct fgw_routing_change {
+	uint32_t port_id;
+	const char *guid;
+	int set_enabled;          /* nonzero: apply `enabled` */
+	int enabled;
+	int set_data;             /* nonzero: replace the routing data with data/data_len */
+	const void *data;
+	size_t data_len;          /* at most FGW_MAX_ROUTING_DATA */
+} fgw_routing_change;
+
+typedef struct fgw_gateway_info {
+	const char *version;
+	uint32_t port_count;
+	uint32_t active_calls;
+	uint32_t spool_pending;       /* received faxes whose routing is not finished */
+	uint32_t dead_letters;        /* jobs in spool/failed/ */
+	uint32_t unrouted;            /* faxes received on ports with no enabled method */
+	uint32_t extension_load_failures;
+	uint64_t start_time;          /* Unix time faxgwd started */
+} fgw_gateway_info;
+
+typedef struct fgw_extension_info {
+	const char *image_name;       /* path of the .so */
+	const char *friendly_name;    /* "" if it did not load */
+	int loaded;                   /* 1 loaded, 0 failed */
+	const char *error;            /* why it failed to load, "" if loaded */
+	uint32_t method_count;
+} fgw_extension_info;
+
+typedef enum fgw_job_state {
+	FGW_JOB_PENDING = 1,          /* waiting for its first or next attempt */
+	FGW_JOB_ROUTING = 2,          /* an attempt is running */
+	FGW_JOB_DONE = 3,             /* every enabled method succeeded */
+	FGW_JOB_FAILED = 4,           /* dead-lettered, kept in spool/failed/ */
+	FGW_JOB_UNROUTED = 5,         /* no method was enabled on the port */
+} fgw_job_state;
+
+typedef struct fgw_job {
+	uint64_t id;
+	uint32_t port_id;
+	fgw_job_state state;
+	uint32_t attempts;
+	uint64_t received_time;       /* Unix time */
+	uint64_t next_attempt_time;   /* Unix time; 0 if none scheduled */
+	uint32_t pages;
+	int partial;
+	const char *remote_ident;
+	const char *path;             /* the fax file in the spool */
+	const char *last_error;
+} fgw_job;
+
+typedef struct fgw_audit_entry {
+	uint64_t id;
+	uint64_t time;                /* Unix time */
+	uint32_t uid;
+	const char *who;              /* "uid 1000 (alice)" or "snmp (uid 998)" */
+	const char *what;             /* "port 1 {92041a90-...} data" */
+	const char *old_value;
+	const char *new_value;
+} fgw_audit_entry;
+
+typedef enum fgw_event_type {
+	FGW_EVENT_FAX_RECEIVED = 1,
+	FGW_EVENT_RECEIVE_FAILED = 2,
+	FGW_EVENT_ROUTING_SUCCEEDED = 3,
+	FGW_EVENT_ROUTING_FAILED = 4,
+	FGW_EVENT_ROUTING_DEAD_LETTERED = 5,
+	FGW_EVENT_ROUTING_CHANGED = 6,
+	FGW_EVENT_PORT_STATE_CHANGED = 7,
+	FGW_EVENT_EXTENSION_LOAD_FAILED = 8,
+} fgw_event_type;
+#define FGW_EVENT_MASK(t) (1u << (t))
+#define FGW_EVENT_ALL 0xffffffffu
+
+typedef struct fgw_event {
+	fgw_event_type type;
+	uint64_t time;                /* Unix time */
+	uint32_t port_id;             /* 0 if not about a port */
+	const char *guid;             /* routing method, "" if none */
+	uint64_t job_id;              /* 0 if none */
+	int port_state;               /* for PORT_STATE_CHANGED */
+	const char *text;             /* reason, remote ident, extension path... */
+} fgw_event;
+
+/* Names a code: "port busy (open for modification elsewhere)". Never NULL. */
+FGW_API const char *fgw_strerror(int code);
+/* The reason that came with the last failure on this handle, or "". */
+FGW_API const char *fgw_last_error_message(const fgw_handle *h);
+
+/* FaxConnectFaxServer. socket_path NULL: -s is not known here, so
+ * $FAXGW_SOCKET, else ./var/faxgw.sock when it exists, else
+ * /run/faxgw/faxgw.sock (fgw_default_socket()). */
+FGW_API int fgw_connect(const char *socket_path, fgw_handle **server);
+FGW_API const char *fgw_default_socket(void);
+/* Marks this connection's changes in the audit log with an origin such as
+ * "snmp" (faxgw-agent); faxgwd still records the peer's uid. */
+FGW_API int fgw_set_origin(fgw_handle *server, const char *origin);
+/* FaxClose: a server, port or subscription handle. NULL is fine. */
+FGW_API int fgw_close(fgw_handle *h);
+/* FaxFreeBuffer. NULL is fine. */
+FGW_API void fgw_free_buffer(void *buffer);
+
+FGW_API int fgw_get_gateway_info(fgw_handle *server, fgw_gateway_info **info);
+FGW_API int fgw_enum_ports(fgw_handle *server, fgw_port_info **ports, size_t *n);
+FGW_API int fgw_enum_extensions(fgw_handle *server, fgw_extension_info **ext, size_t *n);
+
+/* FaxOpenPort: flags FGW_PORT_OPEN_QUERY or FGW_PORT_OPEN_MODIFY. Only one
+ * MODIFY handle per port at a time (FGW_E_BUSY); MODIFY needs the admin
+ * group. */
+FGW_API int fgw_open_port(fgw_handle *server, uint32_t port_id, int flags,
+                          fgw_handle **port);
+FGW_API int fgw_get_port(fgw_handle *port, fgw_port_info **info);
+
+FGW_API int fgw_enum_routing_methods(fgw_handle *port, fgw_routing_method **methods,
+                                     size_t *n);
+/* *data is NUL-terminated for convenience (not counted in *len). */
+FGW_API int fgw_get_routing_info(fgw_handle *port, const char *guid, void **data,
+                                 size_t *len);
+FGW_API int fgw_set_routing_info(fgw_handle *port, const char *guid, const void *data,
+                                 size_t len);
+FGW_API int fgw_enable_routing_method(fgw_handle *port, const char *guid, int enabled);
+
+FGW_API int fgw_enum_global_routing_info(fgw_handle *server,
+                                         fgw_global_routing_info **info, size_t *n);
+/* Changes info->priority of the method info->guid; the others move to keep
+ * priorities 1..n a permutation. */
+FGW_API int fgw_set_global_routing_info(fgw_handle *server,
+                                        const fgw_global_routing_info *info);
+
+/* All-or-nothing; on failure *failed_index names the refused change
+ * (n when the failure was not about one change). Needs the admin group;
+ * a port held for MODIFY by another handle gives FGW_E_BUSY. */
+FGW_API int fgw_set_routing_batch(fgw_handle *server, const fgw_routing_change *changes,
+                                  size_t n, size_t *failed_index);
+
+FGW_API int fgw_enum_jobs(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n);
+FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id);
+/* The newest `max` audit entries, oldest first. */
+FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **entries,
+                           size_t *n);
+
+/* Events: opens a subscription handle (its own connection) for the event
+ * types in mask (FGW_EVENT_MASK(t) | ..., or FGW_EVENT_ALL). */
+FGW_API int fgw_subscribe(fgw_handle *server, uint32_t mask, fgw_handle **sub);
+/* A descriptor that becomes readable when an event may be waiting. */
+FGW_API int fgw_event_fd(const fgw_handle *sub);
+/* Waits up to timeout_ms (0: poll, -1: forever) for the next event.
+ * Returns 0 and *ev (free with fgw_free_buffer), FGW_E_TIMEOUT when none
+ * came, or FGW_E_CLOSED when faxgwd went away. */
+FGW_API int fgw_read_event(fgw_handle *sub, fgw_event **ev, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,54 @@
+/*
+ * faxgw/limits.h - every buffer size and count cap in faxgw, in one place.
+ *
+ * Parsers of outside bytes (datagrams, control messages, config lines,
+ * captures, routing data, SNMP SETs) check against these and refuse what
+ * exceeds them with a clear error.
+ */
+#ifndef FAXGW_LIMITS_H
+#define FAXGW_LIMITS_H
+
+/* --- routing model (DESIGN.md section 4) --------------------------------- */
+#define FGW_MAX_ROUTING_DATA     1024   /* bytes of per-port routing data */
+#define FGW_GUID_LEN             38     /* "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" */
+#define FGW_MAX_NAME             128    /* friendly names, function names, port names */
+#define FGW_MAX_PATH             1024   /* file system paths, extension image names */
+#define FGW_MAX_IDENT            20     /* T.30 identifier (TSID/CSID), ITU-T T.30 5.3.6.2.4 */
+#define FGW_MAX_ADDRESS          64     /* "[v6addr]:port" text form */
+#define FGW_MAX_ERROR_TEXT       512    /* a reason or last-error message */
+#define FGW_MAX_EXTENSIONS       64     /* routing extensions loaded at once */
+#define FGW_MAX_METHODS          256    /* routing methods across all extensions */
+#define FGW_MAX_METHODS_PER_EXT  32
+#define FGW_MAX_PORTS            8192   /* ports in one configuration */
+#define FGW_MAX_PORT_ID          2147483647u  /* port ids are 1..2^31-1 */
+
+/* --- configuration -------------------------------------------------------- */
+#define FGW_MAX_CONFIG_LINE      4096   /* one line of the config file */
+#define FGW_MAX_CONFIG_SIZE      (4u << 20) /* a whole config file */
+#define FGW_MAX_CONFIG_ERRORS    100    /* errors reported before giving up */
+
+/* --- control socket and wire protocol ------------------------------------ */
+#define FGW_MAX_FRAME            (1u << 20) /* one control message, header included */
+#define FGW_MAX_CLIENTS          256    /* control connections at once */
+#define FGW_MAX_BATCH            256    /* changes in one fgw_set_routing_batch */
+#define FGW_MAX_LIST             65536  /* entries in one enumeration reply */
+#define FGW_MAX_AUDIT_QUERY      10000  /* audit entries returned by one query */
+#define FGW_CLIENT_TIMEOUT_MS    5000   /* a client waits this long for a reply */
+
+/* --- routing jobs ---------------------------------------------------------- */
+#define FGW_MAX_RETRY_ATTEMPTS   100
+#define FGW_MAX_RUN_PROGRAM_SECS 60     /* Run program: time limit per attempt */
+#define FGW_MAX_PROGRAM_OUTPUT   4096   /* Run program: bytes of output kept as message */
+
+/* --- media: UDPTL (ITU-T T.38 Annex A...) and RTP (RFC 3550) -------------- */
+#define FGW_MAX_DATAGRAM         1500   /* UDP payload accepted on a port */
+#define FGW_MAX_IFP              1024   /* one T.38 IFP packet */
+#define FGW_MAX_UDPTL_SECONDARY  16     /* redundant IFPs per UDPTL packet */
+#define FGW_MAX_UDPTL_FEC_ENTRIES 16    /* FEC entries per UDPTL packet */
+#define FGW_MAX_UDPTL_FEC_SPAN   16     /* FEC span */
+#define FGW_UDPTL_WINDOW         64     /* sequence numbers kept for recovery/dup checks */
+#define FGW_RTP_JITTER_SLOTS     16     /* 20 ms packets held for reordering */
+#define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
+#define FGW_TICK_MS              20
+
+#endif
