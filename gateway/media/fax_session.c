@@ -1,0 +1,478 @@
+/*
+ * fax_session.c - one fax call on a spandsp 0.0.6 T.38 or audio terminal.
+ *
+ * T.30 (ITU-T T.30) runs inside spandsp; this module configures it from
+ * the port's settings, clocks it in 20 ms steps and collects the outcome
+ * from the phase B/D/E handlers.  See fax_session.h for the contract.
+ */
+#include "fax_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spandsp.h>
+
+#define FAX_SESSION_MAX_TAG 64
+#define FAX_SESSION_T38_VERSION_MAX 3
+
+struct fax_session {
+	enum fax_session_mode mode;
+	enum fax_session_dir dir;
+	bool use_alaw;
+	fax_session_tx_ifp_fn tx_ifp;
+	void *tx_arg;
+	fax_session_frame_fn frame_fn;
+	void *frame_arg;
+
+	t38_terminal_state_t *t38;
+	fax_state_t *fax;
+	t30_state_t *t30;
+
+	bool done;
+	bool phase_e;
+	bool terminal_done;
+	int status;
+	int pages;
+	int pages_in_file;
+	int bit_rate;
+	bool ecm;
+	int x_res, y_res, width, length, encoding;
+	int bad_rows;
+	char remote_ident[FGW_MAX_IDENT + 1];
+
+	char file[FGW_MAX_PATH];
+	char ident[FGW_MAX_IDENT + 1];
+	char tag[FAX_SESSION_MAX_TAG];
+};
+
+static fax_session_log_fn fax_session_log_handler;
+
+static void fax_session_log_line(int level, const char *text)
+{
+	if (fax_session_log_handler != NULL) {
+		fax_session_log_handler(level, text);
+		return;
+	}
+	fputs(text, stderr);
+}
+
+void fax_session_set_log_handler(fax_session_log_fn fn)
+{
+	fax_session_log_handler = fn;
+}
+
+static void fax_session_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* --- outcome, from the T.30 phase handlers ------------------------------ */
+
+static void fax_session_take_stats(struct fax_session *s, bool page_done)
+{
+	t30_stats_t st;
+
+	t30_get_transfer_statistics(s->t30, &st);
+	int pages = s->dir == FAX_SESSION_RECEIVE ? st.pages_rx : st.pages_tx;
+	if (pages > s->pages)
+		s->pages = pages;
+	if (st.pages_in_file >= 0 && s->dir == FAX_SESSION_SEND)
+		s->pages_in_file = st.pages_in_file;
+	if (st.bit_rate > 0)
+		s->bit_rate = st.bit_rate;
+	s->ecm = st.error_correcting_mode != 0;
+	if (page_done) {
+		/* T.30 phase D: the page's geometry is still valid here; a
+		 * receiver reports length 0 once the call reaches phase E. */
+		if (st.x_resolution > 0)
+			s->x_res = st.x_resolution;
+		if (st.y_resolution > 0)
+			s->y_res = st.y_resolution;
+		if (st.width > 0)
+			s->width = st.width;
+		if (st.length > 0)
+			s->length = st.length;
+		s->encoding = st.encoding;
+		s->bad_rows += st.bad_rows;
+	}
+}
+
+static void fax_session_take_ident(struct fax_session *s)
+{
+	const char *id = t30_get_rx_ident(s->t30);
+
+	if (id != NULL && id[0] != '\0')
+		fax_session_copy(s->remote_ident, sizeof(s->remote_ident), id);
+}
+
+/* T.30 5.3.6 phase B: capabilities exchanged, the peer's ident is known. */
+static int fax_session_phase_b(t30_state_t *t30, void *arg, int result)
+{
+	struct fax_session *s = arg;
+
+	(void)t30;
+	(void)result;
+	fax_session_take_ident(s);
+	return T30_ERR_OK;
+}
+
+/* T.30 phase D: post-message procedure after each page. */
+static int fax_session_phase_d(t30_state_t *t30, void *arg, int result)
+{
+	struct fax_session *s = arg;
+
+	(void)t30;
+	(void)result;
+	fax_session_take_stats(s, true);
+	return T30_ERR_OK;
+}
+
+/* T.30 phase E: call release. */
+static void fax_session_phase_e(t30_state_t *t30, void *arg, int completion_code)
+{
+	struct fax_session *s = arg;
+
+	(void)t30;
+	s->status = completion_code;
+	s->phase_e = true;
+	fax_session_take_ident(s);
+	fax_session_take_stats(s, false);
+}
+
+static void fax_session_frame(t30_state_t *t30, void *arg, int direction,
+                              const uint8_t msg[], int len)
+{
+	struct fax_session *s = arg;
+
+	(void)t30;
+	if (s->frame_fn != NULL)
+		s->frame_fn(s->frame_arg, direction, msg, len);
+}
+
+static int fax_session_t38_tx(t38_core_state_t *core, void *arg, const uint8_t *buf,
+                              int len, int count)
+{
+	struct fax_session *s = arg;
+
+	(void)core;
+	if (len > 0 && s->tx_ifp != NULL)
+		s->tx_ifp(s->tx_arg, buf, (size_t)len, count);
+	return 0;
+}
+
+/* --- set-up ------------------------------------------------------------- */
+
+static int fax_session_modems(int max_rate)
+{
+	switch (max_rate) {
+	case 2400:
+	case 4800:
+		return T30_SUPPORT_V27TER;
+	case 7200:
+	case 9600:
+		return T30_SUPPORT_V27TER | T30_SUPPORT_V29;
+	case 0:
+	case 12000:
+	case 14400:
+		return T30_SUPPORT_V27TER | T30_SUPPORT_V29 | T30_SUPPORT_V17;
+	default:
+		return -1;
+	}
+}
+
+static int fax_session_check(const struct fax_session_params *p, char *err, size_t errlen)
+{
+	if (p->file == NULL || p->file[0] == '\0') {
+		snprintf(err, errlen, "no TIFF file given");
+		return -1;
+	}
+	if (strlen(p->file) >= FGW_MAX_PATH) {
+		snprintf(err, errlen, "file name too long");
+		return -1;
+	}
+	if (p->local_ident != NULL && strlen(p->local_ident) > FGW_MAX_IDENT) {
+		snprintf(err, errlen, "local ident longer than %d characters", FGW_MAX_IDENT);
+		return -1;
+	}
+	if (fax_session_modems(p->max_rate) < 0) {
+		snprintf(err, errlen, "max-rate %d is not one of 2400 4800 7200 9600 12000 14400",
+		         p->max_rate);
+		return -1;
+	}
+	if (p->mode != FAX_SESSION_T38 && p->mode != FAX_SESSION_AUDIO) {
+		snprintf(err, errlen, "unknown fax mode");
+		return -1;
+	}
+	if (p->mode == FAX_SESSION_T38) {
+		if (p->t38_version < 0 || p->t38_version > FAX_SESSION_T38_VERSION_MAX) {
+			snprintf(err, errlen, "t38-version %d is not 0..3", p->t38_version);
+			return -1;
+		}
+		if (p->tx_ifp == NULL) {
+			snprintf(err, errlen, "T.38 session without a transmit callback");
+			return -1;
+		}
+		if (p->max_datagram < 0 || p->max_datagram > FGW_MAX_DATAGRAM) {
+			snprintf(err, errlen, "max datagram %d out of range", p->max_datagram);
+			return -1;
+		}
+	}
+	if (p->dir == FAX_SESSION_SEND && access(p->file, R_OK) != 0) {
+		snprintf(err, errlen, "cannot read %s", p->file);
+		return -1;
+	}
+	return 0;
+}
+
+static void fax_session_log_state(logging_state_t *ls, const struct fax_session *s, int level)
+{
+	if (ls == NULL)
+		return;
+	span_log_set_message_handler(ls, fax_session_log_line);
+	span_log_set_tag(ls, s->tag);
+	span_log_set_level(ls, level > 0 ? (SPAN_LOG_SHOW_TAG | SPAN_LOG_SHOW_PROTOCOL
+	                                    | SPAN_LOG_SHOW_SEVERITY | (level & SPAN_LOG_SEVERITY_MASK))
+	                                 : SPAN_LOG_NONE);
+}
+
+static int fax_session_new_t38(struct fax_session *s, const struct fax_session_params *p)
+{
+	s->t38 = t38_terminal_init(NULL, p->calling_party, fax_session_t38_tx, s);
+	if (s->t38 == NULL)
+		return -1;
+	t38_core_state_t *core = t38_terminal_get_t38_core_state(s->t38);
+	/* T.38 clause 6.2 / Annex D: the negotiated T38FaxVersion,
+	 * T38FaxRateManagement (transferredTCF over UDP), T38FaxMaxDatagram,
+	 * T38FaxFillBitRemoval. */
+	t38_set_t38_version(core, p->t38_version);
+	t38_set_data_rate_management_method(core, T38_DATA_RATE_MANAGEMENT_TRANSFERRED_TCF);
+	t38_set_max_datagram_size(core, p->max_datagram > 0 ? p->max_datagram : FGW_MAX_DATAGRAM);
+	t38_set_fastest_image_data_rate(core, p->max_rate > 0 ? p->max_rate : 14400);
+	t38_set_fill_bit_removal(core, p->fill_bit_removal);
+	t38_terminal_set_fill_bit_removal(s->t38, p->fill_bit_removal);
+	t38_terminal_set_tep_mode(s->t38, 0);
+	s->t30 = t38_terminal_get_t30_state(s->t38);
+	fax_session_log_state(t38_terminal_get_logging_state(s->t38), s, p->log_level);
+	fax_session_log_state(t38_core_get_logging_state(core), s, p->log_level);
+	return 0;
+}
+
+static int fax_session_new_audio(struct fax_session *s, const struct fax_session_params *p)
+{
+	s->fax = fax_init(NULL, p->calling_party);
+	if (s->fax == NULL)
+		return -1;
+	fax_set_transmit_on_idle(s->fax, 1);
+	fax_set_tep_mode(s->fax, 0);
+	s->t30 = fax_get_t30_state(s->fax);
+	fax_session_log_state(fax_get_logging_state(s->fax), s, p->log_level);
+	return 0;
+}
+
+static void fax_session_setup_t30(struct fax_session *s, const struct fax_session_params *p)
+{
+	t30_state_t *t = s->t30;
+
+	if (s->ident[0] != '\0')
+		t30_set_tx_ident(t, s->ident);
+	t30_set_ecm_capability(t, p->ecm);
+	t30_set_supported_modems(t, fax_session_modems(p->max_rate));
+	/* T.4 1-D and 2-D; T.6 is only used with ECM (T.30 Annex A), which
+	 * spandsp enforces. */
+	t30_set_supported_compressions(t, T30_SUPPORT_T4_1D_COMPRESSION
+	                               | T30_SUPPORT_T4_2D_COMPRESSION | T30_SUPPORT_T6_COMPRESSION);
+	t30_set_supported_resolutions(t, T30_SUPPORT_STANDARD_RESOLUTION | T30_SUPPORT_FINE_RESOLUTION
+	                              | T30_SUPPORT_SUPERFINE_RESOLUTION | T30_SUPPORT_R8_RESOLUTION
+	                              | T30_SUPPORT_R16_RESOLUTION | T30_SUPPORT_300_300_RESOLUTION
+	                              | T30_SUPPORT_400_400_RESOLUTION);
+	t30_set_supported_image_sizes(t, T30_SUPPORT_US_LETTER_LENGTH | T30_SUPPORT_US_LEGAL_LENGTH
+	                              | T30_SUPPORT_UNLIMITED_LENGTH | T30_SUPPORT_A4_LENGTH
+	                              | T30_SUPPORT_B4_LENGTH | T30_SUPPORT_215MM_WIDTH
+	                              | T30_SUPPORT_255MM_WIDTH | T30_SUPPORT_303MM_WIDTH);
+	if (s->dir == FAX_SESSION_RECEIVE) {
+		/* TIFF Class F (RFC 2306) with T.4 2-D data. */
+		t30_set_rx_encoding(t, T4_COMPRESSION_ITU_T4_2D);
+		t30_set_rx_file(t, s->file, -1);
+	} else {
+		t30_set_tx_file(t, s->file, -1, -1);
+	}
+	t30_set_phase_b_handler(t, fax_session_phase_b, s);
+	t30_set_phase_d_handler(t, fax_session_phase_d, s);
+	t30_set_phase_e_handler(t, fax_session_phase_e, s);
+	t30_set_real_time_frame_handler(t, fax_session_frame, s);
+	fax_session_log_state(t30_get_logging_state(t), s, p->log_level);
+}
+
+struct fax_session *fax_session_new(const struct fax_session_params *p, char *err, size_t errlen)
+{
+	struct fax_session *s = NULL;
+
+	if (fax_session_check(p, err, errlen) < 0)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->mode = p->mode;
+	s->dir = p->dir;
+	s->use_alaw = p->use_alaw;
+	s->tx_ifp = p->tx_ifp;
+	s->tx_arg = p->arg;
+	s->pages_in_file = -1;
+	fax_session_copy(s->file, sizeof(s->file), p->file);
+	fax_session_copy(s->ident, sizeof(s->ident), p->local_ident ? p->local_ident : "");
+	fax_session_copy(s->tag, sizeof(s->tag), p->log_tag ? p->log_tag : "fax");
+	int rc = p->mode == FAX_SESSION_T38 ? fax_session_new_t38(s, p) : fax_session_new_audio(s, p);
+	if (rc < 0 || s->t30 == NULL) {
+		snprintf(err, errlen, "spandsp %s terminal init failed",
+		         p->mode == FAX_SESSION_T38 ? "T.38" : "audio");
+		fax_session_free(s);
+		return NULL;
+	}
+	fax_session_setup_t30(s, p);
+	return s;
+}
+
+void fax_session_free(struct fax_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->t38 != NULL)
+		t38_terminal_free(s->t38);
+	if (s->fax != NULL)
+		fax_free(s->fax);
+	free(s);
+}
+
+/* --- media in and out --------------------------------------------------- */
+
+void fax_session_rx_ifp(struct fax_session *s, const uint8_t *ifp, size_t len, uint16_t seq)
+{
+	if (s->t38 == NULL || s->done || ifp == NULL || len == 0 || len > FGW_MAX_IFP)
+		return;
+	t38_core_rx_ifp_packet(t38_terminal_get_t38_core_state(s->t38), ifp, (int)len, seq);
+}
+
+void fax_session_rx_g711(struct fax_session *s, const uint8_t *g711, size_t n)
+{
+	int16_t pcm[FGW_SAMPLES_PER_TICK];
+
+	if (s->fax == NULL || g711 == NULL)
+		return;
+	while (n > 0) {
+		size_t k = n < FGW_SAMPLES_PER_TICK ? n : FGW_SAMPLES_PER_TICK;
+		for (size_t i = 0; i < k; i++)
+			pcm[i] = s->use_alaw ? alaw_to_linear(g711[i]) : ulaw_to_linear(g711[i]);
+		fax_rx(s->fax, pcm, (int)k);
+		g711 += k;
+		n -= k;
+	}
+}
+
+void fax_session_rx_lost(struct fax_session *s, size_t samples)
+{
+	if (s->fax == NULL)
+		return;
+	while (samples > 0) {
+		size_t k = samples < FGW_SAMPLES_PER_TICK ? samples : FGW_SAMPLES_PER_TICK;
+		fax_rx_fillin(s->fax, (int)k);
+		samples -= k;
+	}
+}
+
+size_t fax_session_tx_g711(struct fax_session *s, uint8_t *g711, size_t n)
+{
+	int16_t pcm[FGW_SAMPLES_PER_TICK];
+
+	if (s->fax == NULL || g711 == NULL)
+		return 0;
+	for (size_t off = 0; off < n;) {
+		size_t k = n - off < FGW_SAMPLES_PER_TICK ? n - off : FGW_SAMPLES_PER_TICK;
+		int got = fax_tx(s->fax, pcm, (int)k);
+		if (got < 0)
+			got = 0;
+		for (size_t i = (size_t)got; i < k; i++)
+			pcm[i] = 0;
+		for (size_t i = 0; i < k; i++)
+			g711[off + i] = s->use_alaw ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+		off += k;
+	}
+	return n;
+}
+
+/* --- time and outcome --------------------------------------------------- */
+
+bool fax_session_tick(struct fax_session *s)
+{
+	if (s->done)
+		return true;
+	if (s->t38 != NULL && t38_terminal_send_timeout(s->t38, FGW_SAMPLES_PER_TICK))
+		s->terminal_done = true;
+	if (s->phase_e || s->terminal_done)
+		s->done = true;
+	return s->done;
+}
+
+bool fax_session_done(const struct fax_session *s)
+{
+	return s->done || s->phase_e;
+}
+
+void fax_session_hangup(struct fax_session *s)
+{
+	if (!s->phase_e) {
+		t30_stats_t st;
+		t30_get_transfer_statistics(s->t30, &st);
+		if (st.current_status == T30_ERR_OK)
+			t30_set_status(s->t30, T30_ERR_CALLDROPPED);
+		t30_terminate(s->t30);
+		if (!s->phase_e) {
+			/* spandsp had already left T.30 without phase E. */
+			s->phase_e = true;
+			s->status = T30_ERR_CALLDROPPED;
+			fax_session_take_stats(s, false);
+		}
+	}
+	s->done = true;
+}
+
+void fax_session_result(const struct fax_session *s, struct fax_session_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->done = s->done || s->phase_e;
+	r->t30_status = s->phase_e ? s->status : T30_ERR_OK;
+	fax_session_copy(r->t30_text, sizeof(r->t30_text),
+	                 s->phase_e ? t30_completion_code_to_str(s->status) : "in progress");
+	r->pages = s->pages;
+	r->pages_in_file = s->dir == FAX_SESSION_RECEIVE ? s->pages : s->pages_in_file;
+	r->success = s->phase_e && s->status == T30_ERR_OK && s->pages > 0;
+	r->partial = r->done && !r->success && s->pages > 0;
+	r->bit_rate = s->bit_rate;
+	r->ecm = s->ecm;
+	r->x_res = s->x_res;
+	r->y_res = s->y_res;
+	r->width = s->width;
+	r->length = s->length;
+	r->encoding = s->encoding;
+	r->bad_rows = s->bad_rows;
+	fax_session_copy(r->remote_ident, sizeof(r->remote_ident), s->remote_ident);
+}
+
+void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, void *arg)
+{
+	s->frame_fn = fn;
+	s->frame_arg = arg;
+}
+
+void *fax_session_terminal(struct fax_session *s)
+{
+	return s->t38 != NULL ? (void *)s->t38 : (void *)s->fax;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The control plane as an administrator meets it: faxgwd on its embedded
+# default, faxgwctl ports/methods/get/set/enable/disable/priority/log, JSON
+# output, refusals with the extension's reason, persistence across a
+# restart, and configuration checking with -n.
+. "$(dirname "$0")/lib.sh"
+CTL="$B/faxgwctl"
+SIF='{92041a90-9af2-11d0-abf7-00c04fd91a4e}'
+cd "$WORK" || exit 1
+
+# -n on the embedded default and on a broken file.
+expect_rc 0 "$B/faxgwd" -n
+[ "$OUT" = "configuration OK" ] || fail "faxgwd -n said: $OUT"
+printf '[gateway]\nspool = /tmp/x\nbogus = 1\n[port 1]\nlisten = 127.0.0.1:4000\n' > bad.conf
+expect_rc 1 "$B/faxgwd" -n -c bad.conf
+echo "$ERR" | grep -q '^bad.conf:3: ' || fail "no FILE:LINE error for the unknown key: $ERR"
+echo "$ERR" | grep -q '^bad.conf:4\|^bad.conf:5\|^bad.conf:' || fail "missing transport not reported: $ERR"
+ok "faxgwd -n checks configurations"
+
+start_faxgwd
+wait_for_socket "$WORK/var/faxgw.sock"
+
+expect_rc 0 "$CTL" ports
+echo "$OUT" | grep -q 't38' || fail "ports: $OUT"
+expect_rc 0 "$CTL" --json ports
+json_true '[p["id"] for p in j["ports"]] == [1, 2]'
+json_true 'j["ports"][0]["transport"] == "t38" and j["ports"][1]["transport"] == "audio"'
+ok "faxgwctl ports lists ports 1 and 2"
+
+expect_rc 0 "$CTL" --json methods 1
+json_true "any(m['guid'] == '$SIF' and m['enabled'] and m['data'] == '$WORK/var/fax/inbox' for m in j['methods'])"
+json_true "any(m['function_name'] == 'RouteRunProgram' and not m['enabled'] for m in j['methods'])"
+expect_rc 0 "$CTL" methods 1
+echo "$OUT" | grep -q "$SIF" || fail "methods: $OUT"
+ok "methods 1: Store in folder enabled into ./var/fax/inbox, Run program disabled"
+
+mkdir -p "$WORK/var/fax/sales"
+expect_rc 0 "$CTL" set 1 "$SIF" "$WORK/var/fax/sales"
+expect_rc 0 "$CTL" get 1 "store in"
+[ "$OUT" = "$WORK/var/fax/sales" ] || fail "get after set: '$OUT'"
+ok "set/get round trip (method by GUID and by name prefix)"
+
+expect_rc 1 "$CTL" set 1 "$SIF" /etc
+echo "$ERR" | grep -qi 'store-root\|below' || fail "no reason for /etc: $ERR"
+expect_rc 1 "$CTL" set 1 "$SIF" "$WORK/var/fax/../../outside"
+expect_rc 0 "$CTL" get 1 "$SIF"
+[ "$OUT" = "$WORK/var/fax/sales" ] || fail "refused set changed the data: '$OUT'"
+ok "bad data refused with the extension's reason, nothing changed"
+
+expect_rc 1 "$CTL" enable 1 RouteRunProgram
+echo "$ERR" | grep -qi 'program\|data' || fail "enable without data: $ERR"
+expect_rc 0 "$CTL" disable 1 "$SIF"
+expect_rc 0 "$CTL" --json methods 1
+json_true "not [m for m in j['methods'] if m['guid'] == '$SIF'][0]['enabled']"
+expect_rc 0 "$CTL" enable 1 "$SIF"
+ok "enable/disable; enabling without data refused"
+
+expect_rc 0 "$CTL" --json priority
+json_true "sorted(m['priority'] for m in j['methods']) == list(range(1, len(j['methods']) + 1))"
+expect_rc 0 "$CTL" priority RouteRunProgram 1
+expect_rc 0 "$CTL" --json priority
+json_true "[m for m in j['methods'] if m['function_name'] == 'RouteRunProgram'][0]['priority'] == 1"
+ok "global priorities"
+
+expect_rc 2 "$CTL" frobnicate
+expect_rc 2 "$CTL" set 1
+expect_rc 1 "$CTL" get 99 "$SIF"
+expect_rc 1 "$CTL" get 1 '{00000000-0000-0000-0000-000000000000}'
+ok "usage errors exit 2, unknown port/method exit 1"
+
+# Persistence across a restart.
+stop_faxgwd
+start_faxgwd
+wait_for_socket "$WORK/var/faxgw.sock"
+sleep 0.2
+expect_rc 0 "$CTL" get 1 "$SIF"
+[ "$OUT" = "$WORK/var/fax/sales" ] || fail "data lost over restart: '$OUT'"
+expect_rc 0 "$CTL" --json priority
+json_true "[m for m in j['methods'] if m['function_name'] == 'RouteRunProgram'][0]['priority'] == 1"
+ok "settings survive a restart"
+
+expect_rc 0 "$CTL" log
+echo "$OUT" | grep -q "sales" || fail "audit log lacks the change: $OUT"
+expect_rc 0 "$CTL" --json log
+json_true "len(j['entries']) >= 4"
+for c in "ports" "methods 2" "priority" "jobs" "jobs --failed" "log" "info"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 "$CTL" --json $c
+	printf '%s' "$OUT" | "$PY" -m json.tool >/dev/null || fail "--json $c is not JSON: $OUT"
+done
+ok "audit log; --json on every command is valid JSON"
+
+alive "$FAXGWD_PID" faxgwd
+echo "$NCHECK passed, 0 failed"

@@ -1,0 +1,65 @@
+# lib.sh - helpers for faxgw's integration scripts (sourced, bash).
+#
+# Each script runs from a fresh temporary directory, starts what it needs
+# on loopback, and exits 0 (pass), 1 (fail) or 77 (skip).
+set -u
+TOP=${FAXGW_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+B=${FAXGW_BUILD:-$TOP/build}
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/faxgw-it.XXXXXX)
+PIDS=()
+NCHECK=0
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { NCHECK=$((NCHECK + 1)); echo "ok $NCHECK - $*"; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# expect_rc RC CMD...: runs CMD, stdout in $OUT, stderr in $ERR.
+expect_rc() {
+	local want=$1; shift
+	OUT=$("$@" 2>"$WORK/stderr"); local rc=$?
+	ERR=$(cat "$WORK/stderr")
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want; stdout: $OUT; stderr: $ERR"
+}
+
+# wait_for_socket PATH [SECONDS]
+wait_for_socket() {
+	local i
+	for i in $(seq $((${2:-10} * 10))); do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "socket $1 did not appear"
+}
+
+# start_faxgwd [ARGS...]: starts faxgwd -f in $WORK (embedded default
+# unless -c is given); sets FAXGWD_PID.
+start_faxgwd() {
+	(cd "$WORK" && exec "$B/faxgwd" -f "$@" >>"$WORK/faxgwd.log" 2>&1) &
+	FAXGWD_PID=$!
+	PIDS+=("$FAXGWD_PID")
+}
+
+stop_faxgwd() {
+	kill -TERM "$FAXGWD_PID" 2>/dev/null
+	wait "$FAXGWD_PID" 2>/dev/null
+}
+
+alive() { kill -0 "$1" 2>/dev/null || fail "$2 is not running any more"; }
+
+# json EXPR: evaluates a Python expression on the JSON in $OUT (as `j`).
+json() {
+	printf '%s' "$OUT" | "$PY" -c "import json,sys; j=json.load(sys.stdin); r=($1); print(r)"
+}
+json_true() {
+	local r
+	r=$(json "$1") || fail "output is not JSON: $OUT"
+	[ "$r" = "True" ] || fail "JSON check '$1' failed on: $OUT"
+}
