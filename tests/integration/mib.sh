@@ -190,7 +190,7 @@ while read -r notif objs; do
 	def=$(snmptranslate "${NS[@]}" -Td "FAXGW-MIB::$notif" 2>&1)
 	miss=
 	for o in $objs; do
-		grep -qE "OBJECTS.*[{ ,]$o[ ,}]" <<<"$def" || miss="$miss $o"
+		grep -qE "OBJECTS.*[{ ,]${o}[ ,}]" <<<"$def" || miss="$miss $o"
 	done
 	[ -z "$miss" ] && ok "$notif OBJECTS include:$(printf ' %s' $objs)" ||
 		bad "$notif OBJECTS lack:$miss"
@@ -219,9 +219,38 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 port=$(free_udp_port)
-# A notification receiver on loopback: records the SNMP version of each
-# datagram (the coldStart that snmpd sends at start to every sink).
-/usr/bin/python3 - "$tmp/traps" <<'PYEOF' &
+# A notification receiver on loopback for the coldStart that snmpd sends
+# at start to every destination.  snmptrapd (when installed) configured
+# as the example tells an NMS to be: it must decode the SNMPv2c trap and
+# authenticate and decrypt the SNMPv3 one.  Without it, a small UDP
+# listener checks that one SNMPv2c and one SNMPv3 message arrive.
+trapsess=$(grep '^trapsess' docs/snmpd.conf.example)
+topt() {  # option letter: its value on the trapsess line (quotes removed)
+	sed -n "s/.* -$1 \("'"'"\([^"'"'"]*\)"'"'"\|\([^ ]*\)\).*/\2\3/p" <<<"$trapsess"
+}
+trap_community=$(awk '$1 == "trap2sink" { print $3; exit }' docs/snmpd.conf.example)
+trap_pid=
+if command -v snmptrapd >/dev/null 2>&1; then
+	receiver=snmptrapd
+	tport=$(free_udp_port)
+	mkdir -p "$tmp/trapd"
+	cat > "$tmp/snmptrapd.conf" <<TEOF
+createUser -e $(topt e) $(topt u) $(topt a) "$(topt A)" $(topt x) "$(topt X)"
+authUser log $(topt u) priv
+authCommunity log $trap_community
+TEOF
+	SNMP_PERSISTENT_DIR=$tmp/trapd snmptrapd -f -Lf "$tmp/trapd.log" -F '%P %v\n' -On \
+		-C -c "$tmp/snmptrapd.conf" -M /dev/null -m "" "udp:127.0.0.1:$tport" &
+	trap_pid=$!
+	for _ in $(seq 1 50); do
+		grep -q '^NET-SNMP version' "$tmp/trapd.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q '^NET-SNMP version' "$tmp/trapd.log" 2>/dev/null || {
+		bad "snmptrapd did not start:"; sed 's/^/    /' "$tmp/trapd.log"; finish; }
+else
+	receiver=listener
+	/usr/bin/python3 - "$tmp/traps" <<'PYEOF' &
 import socket, sys, time
 out = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -243,13 +272,15 @@ while len(seen) < 2 and time.time() < end:
     with open(out, "w") as f:
         f.write("\n".join(seen) + "\n")
 PYEOF
-trap_pid=$!
-for _ in $(seq 1 50); do [ -s "$tmp/traps.port" ] && break; sleep 0.1; done
-tport=$(cat "$tmp/traps.port" 2>/dev/null)
-if [ -z "$tport" ]; then
-	bad "notification receiver did not start"
-	finish
+	trap_pid=$!
+	for _ in $(seq 1 50); do [ -s "$tmp/traps.port" ] && break; sleep 0.1; done
+	tport=$(cat "$tmp/traps.port" 2>/dev/null)
+	if [ -z "$tport" ]; then
+		bad "notification receiver did not start"
+		finish
+	fi
 fi
+
 # The group of the AgentX socket: faxgw where it exists, else one that
 # exists everywhere (Net-SNMP refuses gid 0 as "Can't identify group").
 group=faxgw
@@ -257,10 +288,17 @@ if ! getent group faxgw >/dev/null 2>&1; then
 	group=nogroup
 	echo "# group faxgw does not exist here: agentXPerms uses $group"
 fi
+# The socket's owner: Debian-snmp (Debian's snmpd user) where it exists.
+owner=Debian-snmp
+if ! getent passwd Debian-snmp >/dev/null 2>&1; then
+	owner=nobody
+	echo "# user Debian-snmp does not exist here: agentXPerms uses $owner"
+fi
+chmod 0711 "$tmp"   # lets a non-root process reach the AgentX socket
 mkdir -p "$tmp/persist"
 sed -e "s|^agentaddress .*|agentaddress udp:127.0.0.1:$port|" \
     -e "s|^agentXSocket .*|agentXSocket $tmp/agentx/master|" \
-    -e "s|^\(agentXPerms .*\) faxgw\$|\1 $group|" \
+    -e "s|^\(agentXPerms [0-7]* [0-7]*\) Debian-snmp faxgw\$|\1 $owner $group|" \
     -e "s|127\.0\.0\.1:162|127.0.0.1:$tport|" \
     docs/snmpd.conf.example > "$tmp/snmpd.conf"
 if grep -qE ':162([^0-9]|$)' "$tmp/snmpd.conf" || ! grep -q "udp:127.0.0.1:$port" "$tmp/snmpd.conf"; then
@@ -298,7 +336,31 @@ perm=$(stat -c '%a %G' "$tmp/agentx/master" 2>/dev/null)
 [ "$perm" = "660 $group" ] && ok "AgentX socket mode 0660, group $group" ||
 	bad "AgentX socket: '$perm', want '660 $group'"
 perm=$(stat -c '%a' "$tmp/agentx" 2>/dev/null)
-[ "$perm" = "550" ] && ok "AgentX directory mode 0550" || bad "AgentX directory mode '$perm', want 550"
+[ "$perm" = "711" ] && ok "AgentX directory mode 0711" || bad "AgentX directory mode '$perm', want 711"
+# A process of the socket's group (faxgw-agent) can connect; one of
+# another group cannot.
+agentx_connect() {  # group: prints connected / refused
+	setpriv --reuid=nobody --regid="$1" --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+    print("connected")
+except OSError as e:
+    print("refused:", e.strerror)' "$tmp/agentx/master" 2>&1
+}
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	other=daemon
+	[ "$group" = daemon ] && other=nogroup
+	r=$(agentx_connect "$group")
+	[ "$r" = connected ] && ok "AgentX socket: a process of group $group connects" ||
+		bad "AgentX socket: a process of group $group: $r"
+	r=$(agentx_connect "$other")
+	case $r in refused*) ok "AgentX socket: a process of group $other is refused" ;;
+	*) bad "AgentX socket: a process of group $other: $r" ;; esac
+else
+	echo "# not root or no setpriv: AgentX socket access not tried"
+fi
 
 # Credentials from the example itself.
 read -r user auth_proto auth_pass priv_proto priv_pass < <(
@@ -362,13 +424,28 @@ else
 	ok "v2c with a wrong community refused"
 fi
 
-# The coldStart of snmpd's start reached both destinations: SNMPv2c
-# (version 1) and SNMPv3 (version 3) with the user and engine ID of the
-# example.
-wait "$trap_pid" 2>/dev/null
-got=$(sort "$tmp/traps" 2>/dev/null | tr '\n' ' ')
-[ "$got" = "version=1 version=3 " ] && ok "notifications sent to the v2c and v3 destinations" ||
-	bad "notifications received: '${got}' (want one SNMPv2c and one SNMPv3)"
+# The coldStart of snmpd's start reached both destinations: SNMPv2c and
+# SNMPv3 with the user and engine ID of the example.
+cold=.1.3.6.1.6.3.1.1.5.1
+if [ "$receiver" = snmptrapd ]; then
+	v2='' v3=''
+	for _ in $(seq 1 50); do
+		grep -q "^TRAP2, SNMP v2c, community $trap_community .*OID: $cold" "$tmp/trapd.log" && v2=1
+		grep -q "^TRAP2, SNMP v3, user $(topt u), .*OID: $cold" "$tmp/trapd.log" && v3=1
+		[ -n "$v2" ] && [ -n "$v3" ] && break
+		sleep 0.1
+	done
+	[ -n "$v2" ] && ok "snmptrapd got the SNMPv2c coldStart (community of trap2sink)" ||
+		bad "snmptrapd got no SNMPv2c coldStart"
+	[ -n "$v3" ] && ok "snmptrapd authenticated and decrypted the SNMPv3 coldStart (user $(topt u), engine $(topt e))" ||
+		bad "snmptrapd got no valid SNMPv3 coldStart"
+	if [ -z "$v2" ] || [ -z "$v3" ]; then sed 's/^/    /' "$tmp/trapd.log"; fi
+else
+	wait "$trap_pid" 2>/dev/null
+	got=$(sort "$tmp/traps" 2>/dev/null | tr '\n' ' ')
+	[ "$got" = "version=1 version=3 " ] && ok "notifications sent to the v2c and v3 destinations" ||
+		bad "notifications received: '${got}' (want one SNMPv2c and one SNMPv3)"
+fi
 
 kill "$snmpd_pid" 2>/dev/null
 wait "$snmpd_pid" 2>/dev/null
