@@ -21,11 +21,16 @@
 #define FGW_MAX_METHODS_PER_EXT  32
 #define FGW_MAX_PORTS            8192   /* ports in one configuration */
 #define FGW_MAX_PORT_ID          2147483647u  /* port ids are 1..2^31-1 */
+#define FGW_MAX_AUDIT_TEXT       2048   /* an audit old/new value as printable text */
 
 /* --- configuration -------------------------------------------------------- */
 #define FGW_MAX_CONFIG_LINE      4096   /* one line of the config file */
 #define FGW_MAX_CONFIG_SIZE      (4u << 20) /* a whole config file */
 #define FGW_MAX_CONFIG_ERRORS    100    /* errors reported before giving up */
+#define FGW_MAX_SMTP_URL         1024   /* [mail] smtp-url */
+#define FGW_MAX_MAIL_FROM        512    /* [mail] from: display name and address */
+#define FGW_MAX_CREDENTIAL       256    /* [mail] username, password */
+#define FGW_MAX_DURATION_MS      86400000u /* a duration in the config: 24 h */
 
 /* --- control socket and wire protocol ------------------------------------ */
 #define FGW_MAX_FRAME            (1u << 20) /* one control message, header included */
@@ -34,6 +39,10 @@
 #define FGW_MAX_LIST             65536  /* entries in one enumeration reply */
 #define FGW_MAX_AUDIT_QUERY      10000  /* audit entries returned by one query */
 #define FGW_CLIENT_TIMEOUT_MS    5000   /* a client waits this long for a reply */
+#define FGW_MAX_WIRE_STRING      8192   /* one text field of a control message */
+#define FGW_MAX_ORIGIN           16     /* fgw_set_origin() name, e.g. "snmp" */
+#define FGW_MAX_CLIENT_HANDLES   1024   /* port handles open on one connection */
+#define FGW_MAX_CLIENT_OUTPUT    (4u << 20) /* bytes queued to one slow client */
 
 /* --- routing jobs ---------------------------------------------------------- */
 #define FGW_MAX_RETRY_ATTEMPTS   100
