@@ -154,6 +154,15 @@ static int daemon_prepare_dirs(const struct config *cfg)
 	return 0;
 }
 
+/* Same settings, wherever in the file the section is. */
+static bool daemon_same_port(const struct config_port *a, const struct config_port *b)
+{
+	struct config_port x = *a, y = *b;
+
+	x.line = y.line = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 /* SIGHUP: re-read the configuration and take over what can change while
  * ports and sockets stay as they are; the rest needs a restart. */
 static void daemon_reload(struct daemon *d)
@@ -175,7 +184,7 @@ static void daemon_reload(struct daemon *d)
 		log_warn("reload: changes to ports, spool, state, control or extensions "
 			 "take effect after a restart");
 	for (size_t i = 0; i < cur->nports && i < next->nports; i++)
-		if (memcmp(&cur->ports[i], &next->ports[i], sizeof(cur->ports[i])) != 0)
+		if (!daemon_same_port(&cur->ports[i], &next->ports[i]))
 			log_warn("reload: port %u changed: takes effect after a restart",
 				 (unsigned)cur->ports[i].id);
 	memcpy(cur->admin_group, next->admin_group, sizeof(cur->admin_group));

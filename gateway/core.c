@@ -1,0 +1,1057 @@
+/*
+ * core.c - the routing model behind the control server (core.h): ports
+ * from the configuration, methods from the loaded extensions merged with
+ * the state database, per-port routing, priorities, jobs and audit log.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "extension.h"
+#include "log.h"
+#include "rtable.h"
+#include "state.h"
+
+#ifndef FAXGW_VERSION
+#define FAXGW_VERSION "0"
+#endif
+
+#define CORE_STORE_FOLDER_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
+
+/* A loaded method as the core sees it. */
+struct core_method {
+	const struct ext_method *m;
+	uint32_t method_index;        /* stable (state database) */
+	uint32_t priority;            /* 1..nmethods */
+};
+
+struct core_port {
+	const struct config_port *cfg;
+	struct state_port_counters counters; /* cache: home of last_remote_ident */
+};
+
+struct core {
+	const struct config *cfg;
+	struct state *st;
+	struct ext_set *ext;
+	struct core_method *methods;  /* load order (slot = ext_method_at index) */
+	size_t nmethods;
+	size_t *order;                /* order[p-1] = slot of priority p */
+	struct core_port *ports;      /* config order: by port id */
+	size_t nports;
+	struct rtable *rt;
+	core_event_fn sink;
+	void *sink_arg;
+	int load_failures_sent;
+	uint64_t start_time;
+};
+
+/* One (port, method) entry touched by a batch, with its state as it goes. */
+struct core_pending {
+	size_t port, slot;
+	int enabled;
+	const void *data;
+	size_t len;
+	int orig_enabled;
+	const void *orig_data;
+	size_t orig_len;
+	int check_enable;             /* a change enabled it or set its data */
+	size_t blame;                 /* change to blame if it cannot be enabled */
+	unsigned char *newbuf;        /* copy of the final data for the table */
+};
+
+static void core_reason(char *reason, size_t reasonlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void core_reason(char *reason, size_t reasonlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason == NULL || reasonlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, reasonlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t core_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* --- lookups ------------------------------------------------------------------ */
+
+static int core_port_index(const struct core *c, uint32_t port_id, size_t *index)
+{
+	size_t lo = 0, hi = c->nports;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t id = c->ports[mid].cfg->id;
+		if (id == port_id) {
+			*index = mid;
+			return 0;
+		}
+		if (id < port_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int core_method_slot(const struct core *c, const char *guid, size_t *slot)
+{
+	return guid != NULL && ext_method_find(c->ext, guid, slot) != NULL ? 0 : -1;
+}
+
+const struct config *core_config(const struct core *c)
+{
+	return c->cfg;
+}
+
+struct state *core_state(struct core *c)
+{
+	return c->st;
+}
+
+const struct ext_set *core_extensions(const struct core *c)
+{
+	return c->ext;
+}
+
+/* --- printable text for the audit log --------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (2..4), or 0. */
+static size_t core_utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Routing data as text: printable ASCII and valid UTF-8 kept, a backslash
+ * doubled, other bytes as \xNN; cut with "..." to fit out. */
+static void core_printable(const void *data, size_t len, char *out, size_t outlen)
+{
+	const unsigned char *p = data;
+	size_t o = 0, i = 0;
+
+	while (i < len) {
+		char tmp[8];
+		size_t n = core_utf8_len(p + i, len - i), tn;
+
+		if (n > 0) {
+			memcpy(tmp, p + i, n);
+			tn = n;
+		} else if (p[i] == '\\') {
+			memcpy(tmp, "\\\\", 2);
+			tn = 2, n = 1;
+		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
+			tmp[0] = (char)p[i];
+			tn = 1, n = 1;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
+			tn = 4, n = 1;
+		}
+		if (o + tn + 4 > outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, tmp, tn);
+		o += tn;
+		i += n;
+	}
+	out[o] = '\0';
+}
+
+static void core_who_text(const struct core_who *who, char *out, size_t outlen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	char origin[FGW_MAX_NAME];
+
+	if (who == NULL) {
+		snprintf(out, outlen, "faxgwd (initial configuration)");
+		return;
+	}
+	if (who->origin != NULL && who->origin[0] != '\0') {
+		core_printable(who->origin, strnlen(who->origin, 32), origin, sizeof(origin));
+		snprintf(out, outlen, "%s (uid %u)", origin, (unsigned)who->uid);
+		return;
+	}
+	if (getpwuid_r(who->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, outlen, "uid %u (%s)", (unsigned)who->uid, pw.pw_name);
+	else
+		snprintf(out, outlen, "uid %u", (unsigned)who->uid);
+}
+
+/* --- events ---------------------------------------------------------------------- */
+
+void core_emit(struct core *c, const fgw_event *ev)
+{
+	if (c != NULL && c->sink != NULL && ev != NULL)
+		c->sink(c->sink_arg, ev);
+}
+
+static void core_emit_load_failures(struct core *c)
+{
+	for (size_t i = 0; i < ext_count(c->ext); i++) {
+		const struct ext_image *img = ext_at(c->ext, i);
+		char text[FGW_MAX_PATH + FGW_MAX_ERROR_TEXT + 4];
+		fgw_event ev = { 0 };
+
+		if (img->loaded)
+			continue;
+		snprintf(text, sizeof(text), "%s: %s", img->path, img->error);
+		ev.type = FGW_EVENT_EXTENSION_LOAD_FAILED;
+		ev.time = c->start_time;
+		ev.guid = "";
+		ev.text = text;
+		core_emit(c, &ev);
+	}
+}
+
+void core_set_event_sink(struct core *c, core_event_fn fn, void *arg)
+{
+	c->sink = fn;
+	c->sink_arg = arg;
+	if (fn != NULL && !c->load_failures_sent) {
+		c->load_failures_sent = 1;
+		core_emit_load_failures(c);
+	}
+}
+
+static void core_emit_change(struct core *c, uint32_t port_id, const char *guid,
+			     const char *text)
+{
+	fgw_event ev = { 0 };
+
+	ev.type = FGW_EVENT_ROUTING_CHANGED;
+	ev.time = core_now();
+	ev.port_id = port_id;
+	ev.guid = guid;
+	ev.text = text;
+	core_emit(c, &ev);
+}
+
+/* --- start-up -------------------------------------------------------------------- */
+
+static int core_slot_cmp_priority(const struct core *c, size_t a, size_t b)
+{
+	const struct core_method *ma = &c->methods[a], *mb = &c->methods[b];
+	/* Known priorities first, in their order; new methods (0) after, in
+	 * load order. */
+	uint64_t pa = ma->priority ? ma->priority : UINT64_MAX;
+	uint64_t pb = mb->priority ? mb->priority : UINT64_MAX;
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	if (ma->priority != 0 && ma->method_index != mb->method_index)
+		return ma->method_index < mb->method_index ? -1 : 1;
+	return a < b ? -1 : (a > b);
+}
+
+/* Orders the loaded methods and renumbers their priorities 1..n (insertion
+ * sort: n is at most FGW_MAX_METHODS). */
+static void core_order_methods(struct core *c)
+{
+	for (size_t i = 0; i < c->nmethods; i++)
+		c->order[i] = i;
+	for (size_t i = 1; i < c->nmethods; i++) {
+		size_t v = c->order[i], j = i;
+		while (j > 0 && core_slot_cmp_priority(c, v, c->order[j - 1]) < 0) {
+			c->order[j] = c->order[j - 1];
+			j--;
+		}
+		c->order[j] = v;
+	}
+}
+
+static int core_load_methods(struct core *c, char *err, size_t errlen)
+{
+	c->nmethods = ext_method_count(c->ext);
+	c->methods = calloc(c->nmethods + 1, sizeof(*c->methods));
+	c->order = calloc(c->nmethods + 1, sizeof(*c->order));
+	if (c->methods == NULL || c->order == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (state_begin(c->st, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < c->nmethods; i++) {
+		const struct ext_method *m = ext_method_at(c->ext, i);
+		struct state_method sm;
+
+		if (state_method_ensure(c->st, m->guid, m->function_name, m->friendly_name,
+					ext_at(c->ext, m->image)->path, &sm, NULL, err,
+					errlen) != 0)
+			goto fail;
+		c->methods[i].m = m;
+		c->methods[i].method_index = sm.method_index;
+		c->methods[i].priority = sm.priority;
+	}
+	core_order_methods(c);
+	for (size_t p = 0; p < c->nmethods; p++) {
+		struct core_method *cm = &c->methods[c->order[p]];
+		if (cm->priority == p + 1)
+			continue;
+		cm->priority = (uint32_t)(p + 1);
+		if (state_method_set_priority(c->st, cm->m->guid, cm->priority, err, errlen) != 0)
+			goto fail;
+	}
+	return state_commit(c->st, err, errlen);
+fail:
+	state_rollback(c->st);
+	return -1;
+}
+
+static int core_load_routing(struct core *c, char *err, size_t errlen)
+{
+	unsigned char buf[FGW_MAX_ROUTING_DATA];
+
+	c->rt = rtable_new(c->nports, c->nmethods);
+	if (c->rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t p = 0; p < c->nports; p++) {
+		for (size_t s = 0; s < c->nmethods; s++) {
+			struct rtable_entry *e = rtable_entry(c->rt, p, s);
+			unsigned char *copy = NULL;
+			int enabled = 0, found = 0;
+			size_t len = 0;
+
+			if (state_routing_get(c->st, c->ports[p].cfg->id, c->methods[s].m->guid,
+					      &enabled, buf, &len, &found, err, errlen) != 0)
+				return -1;
+			if (rtable_copy_data(buf, len, &copy) != 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			rtable_take_data(e, copy, len);
+			e->enabled = enabled;
+		}
+	}
+	return 0;
+}
+
+static int core_mkdirs(const char *path)
+{
+	char buf[FGW_MAX_PATH];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -1;
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The embedded default: Store in folder on every port (DESIGN.md 2). */
+static void core_initial_routing(struct core *c)
+{
+	const char *folder = c->cfg->default_store_folder;
+	fgw_routing_change *ch;
+	char reason[FGW_MAX_ERROR_TEXT] = "";
+	size_t failed = 0;
+	int rc;
+
+	if (folder[0] == '\0')
+		return;
+	if (core_mkdirs(folder) != 0) {
+		log_warn("initial routing: cannot create %s: %s", folder, strerror(errno));
+		return;
+	}
+	if (ext_method_find(c->ext, CORE_STORE_FOLDER_GUID, NULL) == NULL) {
+		log_warn("initial routing: Store in folder is not loaded; no method enabled");
+		return;
+	}
+	ch = calloc(c->nports, sizeof(*ch));
+	if (ch == NULL)
+		return;
+	for (size_t p = 0; p < c->nports; p++) {
+		ch[p].port_id = c->ports[p].cfg->id;
+		ch[p].guid = CORE_STORE_FOLDER_GUID;
+		ch[p].set_enabled = 1;
+		ch[p].enabled = 1;
+		ch[p].set_data = 1;
+		ch[p].data = folder;
+		ch[p].data_len = strlen(folder);
+	}
+	rc = core_apply(c, ch, c->nports, NULL, &failed, reason, sizeof(reason));
+	if (rc != 0)
+		log_warn("initial routing: Store in folder into %s not enabled: %s", folder,
+			 reason[0] ? reason : fgw_strerror(rc));
+	else
+		log_notice("initial routing: Store in folder into %s enabled on every port",
+			   folder);
+	free(ch);
+}
+
+int core_new(const struct config *cfg, struct core **out, char *err, size_t errlen)
+{
+	struct core *c = calloc(1, sizeof(*c));
+	int created = 0;
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->cfg = cfg;
+	c->start_time = core_now();
+	c->nports = cfg->nports;
+	c->ports = calloc(c->nports + 1, sizeof(*c->ports));
+	if (c->ports == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t p = 0; p < c->nports; p++)
+		c->ports[p].cfg = &cfg->ports[p];
+	for (size_t p = 1; p < c->nports; p++) {
+		if (c->ports[p].cfg->id <= c->ports[p - 1].cfg->id) {
+			snprintf(err, errlen, "configuration: ports are not ordered by id");
+			goto fail;
+		}
+	}
+	if (state_open(cfg->state, &c->st, &created, err, errlen) != 0 ||
+	    ext_set_load(cfg, &c->ext, err, errlen) != 0 ||
+	    core_load_methods(c, err, errlen) != 0 || core_load_routing(c, err, errlen) != 0)
+		goto fail;
+	if (created)
+		core_initial_routing(c);
+	*out = c;
+	return 0;
+fail:
+	core_free(c);
+	return -1;
+}
+
+void core_free(struct core *c)
+{
+	if (c == NULL)
+		return;
+	rtable_free(c->rt);
+	ext_set_free(c->ext);
+	state_close(c->st);
+	free(c->methods);
+	free(c->order);
+	free(c->ports);
+	free(c);
+}
+
+/* --- queries ------------------------------------------------------------------------ */
+
+int core_gateway_info(struct core *c, fgw_gateway_info *out)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+	uint32_t counts[6];
+
+	memset(out, 0, sizeof(*out));
+	out->version = FAXGW_VERSION;
+	out->port_count = (uint32_t)c->nports;
+	out->extension_load_failures = ext_failures(c->ext);
+	out->start_time = c->start_time;
+	if (state_jobs_count(c->st, counts, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	out->spool_pending = counts[FGW_JOB_PENDING] + counts[FGW_JOB_ROUTING];
+	out->dead_letters = counts[FGW_JOB_FAILED];
+	out->unrouted = counts[FGW_JOB_UNROUTED];
+	return 0;
+}
+
+size_t core_port_count(const struct core *c)
+{
+	return c->nports;
+}
+
+static int core_fill_port(struct core *c, size_t p, fgw_port_info *out)
+{
+	struct core_port *cp = &c->ports[p];
+	struct state_port_counters fresh;
+	char err[FGW_MAX_ERROR_TEXT];
+
+	memset(out, 0, sizeof(*out));
+	if (state_port_counters_get(c->st, cp->cfg->id, &fresh, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	cp->counters.faxes_received = fresh.faxes_received;
+	cp->counters.pages_received = fresh.pages_received;
+	cp->counters.faxes_failed = fresh.faxes_failed;
+	cp->counters.routing_failures = fresh.routing_failures;
+	if (strcmp(cp->counters.last_remote_ident, fresh.last_remote_ident) != 0)
+		memcpy(cp->counters.last_remote_ident, fresh.last_remote_ident,
+		       sizeof(fresh.last_remote_ident));
+	out->id = cp->cfg->id;
+	out->name = cp->cfg->name;
+	out->transport = cp->cfg->transport == CONFIG_AUDIO ? FGW_TRANSPORT_AUDIO
+							    : FGW_TRANSPORT_T38;
+	out->local_address = cp->cfg->listen_text;
+	out->local_ident = cp->cfg->local_ident;
+	out->state = FGW_PORT_IDLE;
+	out->faxes_received = cp->counters.faxes_received;
+	out->pages_received = cp->counters.pages_received;
+	out->faxes_failed = cp->counters.faxes_failed;
+	out->routing_failures = cp->counters.routing_failures;
+	out->last_remote_ident = cp->counters.last_remote_ident;
+	out->modify_held = 0;
+	return 0;
+}
+
+int core_port_at(struct core *c, size_t i, fgw_port_info *out)
+{
+	if (i >= c->nports)
+		return FGW_E_NO_PORT;
+	return core_fill_port(c, i, out);
+}
+
+int core_port_get(struct core *c, uint32_t port_id, fgw_port_info *out)
+{
+	size_t p;
+
+	if (core_port_index(c, port_id, &p) != 0)
+		return FGW_E_NO_PORT;
+	return core_fill_port(c, p, out);
+}
+
+size_t core_extension_count(const struct core *c)
+{
+	return ext_count(c->ext);
+}
+
+int core_extension_at(struct core *c, size_t i, fgw_extension_info *out)
+{
+	const struct ext_image *img = ext_at(c->ext, i);
+
+	memset(out, 0, sizeof(*out));
+	if (img == NULL)
+		return FGW_E_INVAL;
+	out->image_name = img->path;
+	out->friendly_name = img->friendly_name;
+	out->loaded = img->loaded;
+	out->error = img->error;
+	out->method_count = img->method_count;
+	return 0;
+}
+
+size_t core_method_count(const struct core *c)
+{
+	return c->nmethods;
+}
+
+int core_global_at(struct core *c, size_t i, fgw_global_routing_info *out)
+{
+	const struct core_method *cm;
+	const struct ext_image *img;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= c->nmethods)
+		return FGW_E_NO_METHOD;
+	cm = &c->methods[c->order[i]];
+	img = ext_at(c->ext, cm->m->image);
+	out->priority = cm->priority;
+	out->guid = cm->m->guid;
+	out->friendly_name = cm->m->friendly_name;
+	out->function_name = cm->m->function_name;
+	out->extension_image_name = img->path;
+	out->extension_friendly_name = img->friendly_name;
+	out->method_index = cm->method_index;
+	return 0;
+}
+
+int core_method_at(struct core *c, uint32_t port_id, size_t i, fgw_routing_method *out)
+{
+	struct state_method_counters mc;
+	char err[FGW_MAX_ERROR_TEXT];
+	const struct core_method *cm;
+	const struct ext_image *img;
+	struct rtable_entry *e;
+	size_t p, slot;
+
+	memset(out, 0, sizeof(*out));
+	if (core_port_index(c, port_id, &p) != 0)
+		return FGW_E_NO_PORT;
+	if (i >= c->nmethods)
+		return FGW_E_NO_METHOD;
+	slot = c->order[i];
+	cm = &c->methods[slot];
+	img = ext_at(c->ext, cm->m->image);
+	e = rtable_entry(c->rt, p, slot);
+	if (state_method_counters_get(c->st, port_id, cm->m->guid, &mc, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	e->routed = mc.routed;
+	e->failures = mc.failures;
+	if (rtable_set_last_error(e, mc.last_error) != 0)
+		return FGW_E_NOMEM;
+	out->device_id = port_id;
+	out->device_name = c->ports[p].cfg->name;
+	out->enabled = e->enabled;
+	out->guid = cm->m->guid;
+	out->friendly_name = cm->m->friendly_name;
+	out->function_name = cm->m->function_name;
+	out->extension_image_name = img->path;
+	out->extension_friendly_name = img->friendly_name;
+	out->method_index = cm->method_index;
+	out->priority = cm->priority;
+	out->routed = e->routed;
+	out->failures = e->failures;
+	out->last_error = e->last_error != NULL ? e->last_error : "";
+	return 0;
+}
+
+int core_get_routing_info(struct core *c, uint32_t port_id, const char *guid,
+			  const void **data, size_t *len)
+{
+	struct rtable_entry *e;
+	size_t p, slot;
+
+	*data = "";
+	*len = 0;
+	if (core_port_index(c, port_id, &p) != 0)
+		return FGW_E_NO_PORT;
+	if (core_method_slot(c, guid, &slot) != 0)
+		return FGW_E_NO_METHOD;
+	e = rtable_entry(c->rt, p, slot);
+	if (e->len > 0) {
+		*data = e->data;
+		*len = e->len;
+	}
+	return 0;
+}
+
+int core_port_routes(struct core *c, uint32_t port_id, struct core_route *out, size_t max,
+		     size_t *n)
+{
+	size_t p;
+
+	*n = 0;
+	if (core_port_index(c, port_id, &p) != 0)
+		return FGW_E_NO_PORT;
+	for (size_t i = 0; i < c->nmethods && *n < max; i++) {
+		const struct core_method *cm = &c->methods[c->order[i]];
+		const struct rtable_entry *e = rtable_entry(c->rt, p, c->order[i]);
+
+		if (!e->enabled)
+			continue;
+		out[*n].method = cm->m;
+		out[*n].priority = cm->priority;
+		out[*n].data = e->len > 0 ? (const void *)e->data : "";
+		out[*n].len = e->len;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* --- changes ---------------------------------------------------------------------- */
+
+/* Checks one change alone; 0 or an FGW_E_* code with reason. */
+static int core_check_change(struct core *c, const fgw_routing_change *ch, size_t *port,
+			     size_t *slot, char *reason, size_t reasonlen)
+{
+	int rc;
+
+	if (ch->guid == NULL) {
+		core_reason(reason, reasonlen, "no method GUID given");
+		return FGW_E_INVAL;
+	}
+	if (ch->set_data && ch->data_len > FGW_MAX_ROUTING_DATA) {
+		core_reason(reason, reasonlen, "routing data of %zu bytes is over the limit of %d",
+			    ch->data_len, FGW_MAX_ROUTING_DATA);
+		return FGW_E_TOO_BIG;
+	}
+	if (ch->set_data && ch->data_len > 0 && ch->data == NULL) {
+		core_reason(reason, reasonlen, "routing data missing");
+		return FGW_E_INVAL;
+	}
+	if (core_port_index(c, ch->port_id, port) != 0) {
+		core_reason(reason, reasonlen, "no port %u", (unsigned)ch->port_id);
+		return FGW_E_NO_PORT;
+	}
+	if (core_method_slot(c, ch->guid, slot) != 0) {
+		core_reason(reason, reasonlen, "no routing method %.40s", ch->guid);
+		return FGW_E_NO_METHOD;
+	}
+	if (ch->set_data && ch->data_len > 0) {
+		rc = ext_validate(c->ext, ch->guid, ch->port_id, ch->data, ch->data_len, reason,
+				  reasonlen);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static struct core_pending *core_pending_get(struct core *c, struct core_pending *pend,
+					     size_t *npend, size_t port, size_t slot)
+{
+	struct rtable_entry *e;
+	struct core_pending *pd;
+
+	for (size_t i = 0; i < *npend; i++)
+		if (pend[i].port == port && pend[i].slot == slot)
+			return &pend[i];
+	e = rtable_entry(c->rt, port, slot);
+	pd = &pend[(*npend)++];
+	memset(pd, 0, sizeof(*pd));
+	pd->port = port;
+	pd->slot = slot;
+	pd->enabled = pd->orig_enabled = e->enabled;
+	pd->data = pd->orig_data = e->len > 0 ? (const void *)e->data : "";
+	pd->len = pd->orig_len = e->len;
+	return pd;
+}
+
+static void core_pending_apply(struct core_pending *pd, const fgw_routing_change *ch,
+			       size_t i)
+{
+	if (ch->set_enabled) {
+		pd->enabled = ch->enabled != 0;
+		if (pd->enabled) {
+			pd->check_enable = 1;
+			pd->blame = i;
+		}
+	}
+	if (ch->set_data) {
+		pd->data = ch->data_len > 0 ? ch->data : "";
+		pd->len = ch->data_len;
+		pd->check_enable = 1;
+		if (!ch->set_enabled || ch->enabled)
+			pd->blame = i;
+	}
+}
+
+/* Phase 1: every change alone, then the end state of each entry. */
+static int core_validate_batch(struct core *c, const fgw_routing_change *changes, size_t n,
+			       struct core_pending *pend, size_t *npend, size_t *failed,
+			       char *reason, size_t reasonlen)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t port = 0, slot = 0;
+
+		rc = core_check_change(c, &changes[i], &port, &slot, reason, reasonlen);
+		if (rc != 0) {
+			*failed = i;
+			return rc;
+		}
+		core_pending_apply(core_pending_get(c, pend, npend, port, slot), &changes[i], i);
+	}
+	for (size_t k = 0; k < *npend; k++) {
+		struct core_pending *pd = &pend[k];
+		const struct core_method *cm = &c->methods[pd->slot];
+
+		if (!pd->enabled || !pd->check_enable)
+			continue;
+		rc = ext_can_enable(c->ext, cm->m->guid, c->ports[pd->port].cfg->id, pd->data,
+				    pd->len, reason, reasonlen);
+		if (rc != 0) {
+			*failed = pd->blame;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int core_audit_change(struct core *c, const fgw_routing_change *ch, int old_enabled,
+			     const void *old_data, size_t old_len, uint32_t uid,
+			     const char *who, char *err, size_t errlen)
+{
+	char what[FGW_MAX_NAME + FGW_GUID_LEN + 32];
+	char oldv[FGW_MAX_AUDIT_TEXT], newv[FGW_MAX_AUDIT_TEXT];
+	const char *guid = ext_method_find(c->ext, ch->guid, NULL)->guid;
+
+	if (ch->set_data && (ch->data_len != old_len ||
+			     (old_len > 0 && memcmp(ch->data, old_data, old_len) != 0))) {
+		snprintf(what, sizeof(what), "port %u %s data", (unsigned)ch->port_id, guid);
+		core_printable(old_data, old_len, oldv, sizeof(oldv));
+		core_printable(ch->data, ch->data_len, newv, sizeof(newv));
+		if (state_audit_add(c->st, core_now(), uid, who, what, oldv, newv, err,
+				    errlen) != 0)
+			return -1;
+	}
+	if (ch->set_enabled && (ch->enabled != 0) != old_enabled) {
+		snprintf(what, sizeof(what), "port %u %s enabled", (unsigned)ch->port_id, guid);
+		if (state_audit_add(c->st, core_now(), uid, who, what, old_enabled ? "yes" : "no",
+				    ch->enabled ? "yes" : "no", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Phase 2: the transaction.  Audit rows follow the changes in order, each
+ * against the value the entry had just before that change. */
+static int core_persist_batch(struct core *c, const fgw_routing_change *changes, size_t n,
+			      struct core_pending *pend, size_t npend,
+			      const struct core_who *who, char *err, size_t errlen)
+{
+	char whotext[FGW_MAX_NAME + 64];
+	uint32_t uid = who != NULL ? (uint32_t)who->uid : (uint32_t)getuid();
+
+	core_who_text(who, whotext, sizeof(whotext));
+	for (size_t k = 0; k < npend; k++) {
+		pend[k].enabled = pend[k].orig_enabled;
+		pend[k].data = pend[k].orig_data;
+		pend[k].len = pend[k].orig_len;
+	}
+	if (state_begin(c->st, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t port = 0, slot = 0, np = npend;
+		struct core_pending *pd;
+
+		core_port_index(c, changes[i].port_id, &port);
+		core_method_slot(c, changes[i].guid, &slot);
+		pd = core_pending_get(c, pend, &np, port, slot);
+		if (core_audit_change(c, &changes[i], pd->enabled, pd->data, pd->len, uid,
+				      whotext, err, errlen) != 0)
+			goto fail;
+		core_pending_apply(pd, &changes[i], i);
+	}
+	for (size_t k = 0; k < npend; k++) {
+		const struct core_pending *pd = &pend[k];
+		if (state_routing_put(c->st, c->ports[pd->port].cfg->id,
+				      c->methods[pd->slot].m->guid, pd->enabled, pd->data,
+				      pd->len, err, errlen) != 0)
+			goto fail;
+	}
+	return state_commit(c->st, err, errlen);
+fail:
+	state_rollback(c->st);
+	return -1;
+}
+
+/* Phase 3: the table, the extensions and the subscribers learn of it. */
+static void core_publish_batch(struct core *c, const fgw_routing_change *changes, size_t n,
+			       struct core_pending *pend, size_t npend)
+{
+	for (size_t k = 0; k < npend; k++) {
+		struct core_pending *pd = &pend[k];
+		struct rtable_entry *e = rtable_entry(c->rt, pd->port, pd->slot);
+		int changed = pd->enabled != pd->orig_enabled || pd->len != pd->orig_len ||
+			      (pd->len > 0 && memcmp(pd->data, pd->orig_data, pd->len) != 0);
+
+		e->enabled = pd->enabled;
+		rtable_take_data(e, pd->newbuf, pd->len);
+		pd->newbuf = NULL;
+		if (changed)
+			ext_device_change(c->ext, c->methods[pd->slot].m->guid,
+					  c->ports[pd->port].cfg->id, e->enabled,
+					  e->len > 0 ? (const void *)e->data : "", e->len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const fgw_routing_change *ch = &changes[i];
+		const struct ext_method *m = ext_method_find(c->ext, ch->guid, NULL);
+		char text[64];
+
+		snprintf(text, sizeof(text), "%s%s%s",
+			 ch->set_enabled ? (ch->enabled ? "enabled" : "disabled") : "",
+			 ch->set_enabled && ch->set_data ? ", " : "",
+			 ch->set_data ? "data changed" : "");
+		core_emit_change(c, ch->port_id, m->guid, text);
+	}
+}
+
+int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
+	       const struct core_who *who, size_t *failed, char *reason, size_t reasonlen)
+{
+	struct core_pending *pend = NULL;
+	char err[FGW_MAX_ERROR_TEXT];
+	size_t npend = 0, dummy;
+	int rc;
+
+	if (failed == NULL)
+		failed = &dummy;
+	*failed = n;
+	if (reason != NULL && reasonlen > 0)
+		reason[0] = '\0';
+	if (n == 0)
+		return 0;
+	if (changes == NULL) {
+		core_reason(reason, reasonlen, "no changes given");
+		return FGW_E_INVAL;
+	}
+	if (n > FGW_MAX_BATCH) {
+		core_reason(reason, reasonlen, "%zu changes in one batch, over the limit of %d",
+			    n, FGW_MAX_BATCH);
+		return FGW_E_TOO_BIG;
+	}
+	pend = calloc(n, sizeof(*pend));
+	if (pend == NULL)
+		return FGW_E_NOMEM;
+	rc = core_validate_batch(c, changes, n, pend, &npend, failed, reason, reasonlen);
+	if (rc != 0)
+		goto out;
+	for (size_t k = 0; k < npend; k++) {
+		if (rtable_copy_data(pend[k].data, pend[k].len, &pend[k].newbuf) != 0) {
+			rc = FGW_E_NOMEM;
+			goto out;
+		}
+	}
+	if (core_persist_batch(c, changes, n, pend, npend, who, err, sizeof(err)) != 0) {
+		log_err("routing change not saved: %s", err);
+		core_reason(reason, reasonlen, "%s", err);
+		rc = FGW_E_STORAGE;
+		goto out;
+	}
+	core_publish_batch(c, changes, n, pend, npend);
+	*failed = n;
+out:
+	for (size_t k = 0; k < npend; k++)
+		free(pend[k].newbuf);
+	free(pend);
+	return rc;
+}
+
+int core_set_priority(struct core *c, const char *guid, uint32_t priority,
+		      const struct core_who *who, char *reason, size_t reasonlen)
+{
+	char err[FGW_MAX_ERROR_TEXT], whotext[FGW_MAX_NAME + 64], what[FGW_GUID_LEN + 32];
+	char oldv[16], newv[16];
+	size_t *order, slot;
+	uint32_t old;
+
+	if (core_method_slot(c, guid, &slot) != 0) {
+		core_reason(reason, reasonlen, "no routing method %.40s", guid ? guid : "(null)");
+		return FGW_E_NO_METHOD;
+	}
+	if (priority < 1 || priority > c->nmethods) {
+		core_reason(reason, reasonlen, "priority %u is not in 1..%zu", (unsigned)priority,
+			    c->nmethods);
+		return FGW_E_INVAL;
+	}
+	old = c->methods[slot].priority;
+	if (old == priority)
+		return 0;
+	order = calloc(c->nmethods, sizeof(*order));
+	if (order == NULL)
+		return FGW_E_NOMEM;
+	/* The new order: remove the method, insert it at its new place. */
+	for (size_t i = 0, j = 0; i < c->nmethods; i++)
+		if (c->order[i] != slot)
+			order[j++] = c->order[i];
+	memmove(order + priority, order + priority - 1,
+		(c->nmethods - priority) * sizeof(*order));
+	order[priority - 1] = slot;
+
+	core_who_text(who, whotext, sizeof(whotext));
+	snprintf(what, sizeof(what), "priority %s", c->methods[slot].m->guid);
+	snprintf(oldv, sizeof(oldv), "%u", (unsigned)old);
+	snprintf(newv, sizeof(newv), "%u", (unsigned)priority);
+	if (state_begin(c->st, err, sizeof(err)) != 0)
+		goto storage;
+	for (size_t i = 0; i < c->nmethods; i++) {
+		if (state_method_set_priority(c->st, c->methods[order[i]].m->guid,
+					      (uint32_t)(i + 1), err, sizeof(err)) != 0)
+			goto rollback;
+	}
+	if (state_audit_add(c->st, core_now(), who ? (uint32_t)who->uid : (uint32_t)getuid(),
+			    whotext, what, oldv, newv, err, sizeof(err)) != 0)
+		goto rollback;
+	if (state_commit(c->st, err, sizeof(err)) != 0)
+		goto storage;
+	memcpy(c->order, order, c->nmethods * sizeof(*order));
+	for (size_t i = 0; i < c->nmethods; i++)
+		c->methods[c->order[i]].priority = (uint32_t)(i + 1);
+	free(order);
+	snprintf(what, sizeof(what), "priority %u", (unsigned)priority);
+	core_emit_change(c, 0, c->methods[slot].m->guid, what);
+	return 0;
+rollback:
+	state_rollback(c->st);
+storage:
+	free(order);
+	log_err("priority change not saved: %s", err);
+	core_reason(reason, reasonlen, "%s", err);
+	return FGW_E_STORAGE;
+}
+
+/* --- jobs and audit ------------------------------------------------------------------- */
+
+int core_jobs(struct core *c, int failed_only, fgw_job **jobs, size_t *n)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (state_jobs_list(c->st, failed_only, jobs, n, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	return 0;
+}
+
+int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
+		   char *reason, size_t reasonlen)
+{
+	char err[FGW_MAX_ERROR_TEXT] = "", whotext[FGW_MAX_NAME + 64], what[48];
+	int rc;
+
+	if (state_begin(c->st, err, sizeof(err)) != 0) {
+		core_reason(reason, reasonlen, "%s", err);
+		return FGW_E_STORAGE;
+	}
+	rc = state_job_retry(c->st, job_id, core_now(), err, sizeof(err));
+	if (rc == 0) {
+		core_who_text(who, whotext, sizeof(whotext));
+		snprintf(what, sizeof(what), "job %llu", (unsigned long long)job_id);
+		if (state_audit_add(c->st, core_now(), who ? (uint32_t)who->uid : 0, whotext,
+				    what, "", "retry", err, sizeof(err)) != 0 ||
+		    state_commit(c->st, err, sizeof(err)) != 0)
+			rc = FGW_E_STORAGE;
+	}
+	if (rc != 0) {
+		state_rollback(c->st);
+		core_reason(reason, reasonlen, "%s", err);
+		if (rc == FGW_E_STORAGE)
+			log_err("job retry not saved: %s", err);
+	}
+	return rc;
+}
+
+int core_audit(struct core *c, uint32_t max, fgw_audit_entry **entries, size_t *n)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (state_audit_list(c->st, max, entries, n, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	return 0;
+}

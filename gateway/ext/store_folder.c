@@ -1,0 +1,275 @@
+/*
+ * store_folder.c - the "Store in folder" routing method (DESIGN.md 4).
+ *
+ * Routing data: the absolute path of a directory (UTF-8 text, no NUL)
+ * that resolves (realpath) strictly below the configured store-root, is a
+ * directory and is writable by faxgwd.  The routing function copies the
+ * fax into it atomically: a temporary file in the folder, fsync, a rename
+ * that never replaces an existing file, fsync of the folder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <faxgw/routing.h>
+
+#define SF_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
+#define SF_FUNCTION "RouteStoreInFolder"
+#define SF_MAX_SUFFIX 1000            /* name collisions tried per fax */
+
+int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
+		       char *err, size_t errlen);
+fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *fax,
+				    const void *data, size_t len, char *msg, size_t msglen);
+
+/* 1 when p[0..len) is valid UTF-8 without NUL or control characters. */
+static int sf_text_ok(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n;
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : p[i] >= 0xc2 ? 2 : 0;
+		if (n == 0 || p[i] > 0xf4 || i + n > len)
+			return 0;
+		for (size_t k = 1; k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* Checks the data and resolves it: real receives the realpath of the
+ * folder (PATH_MAX bytes).  0, or -1 with a reason. */
+static int sf_resolve(const fgw_route_host *host, const void *data, size_t len, char *real,
+		      char *reason, size_t reasonlen)
+{
+	char path[PATH_MAX], root[PATH_MAX];
+	struct stat sb;
+	size_t rl;
+
+	if (len == 0) {
+		snprintf(reason, reasonlen, "no folder set");
+		return -1;
+	}
+	if (len >= sizeof(path) || len >= FGW_MAX_PATH) {
+		snprintf(reason, reasonlen, "folder path is longer than %d bytes", FGW_MAX_PATH - 1);
+		return -1;
+	}
+	if (memchr(data, '\0', len) != NULL || !sf_text_ok(data, len)) {
+		snprintf(reason, reasonlen, "folder path must be UTF-8 text without control "
+			 "characters");
+		return -1;
+	}
+	memcpy(path, data, len);
+	path[len] = '\0';
+	if (path[0] != '/') {
+		snprintf(reason, reasonlen, "folder %s is not an absolute path", path);
+		return -1;
+	}
+	if (host->store_root == NULL || host->store_root[0] == '\0') {
+		snprintf(reason, reasonlen, "store-root is not set in the configuration");
+		return -1;
+	}
+	if (realpath(host->store_root, root) == NULL) {
+		snprintf(reason, reasonlen, "store-root %s: %s", host->store_root, strerror(errno));
+		return -1;
+	}
+	if (realpath(path, real) == NULL) {
+		if (errno == ENOENT)
+			snprintf(reason, reasonlen, "folder %s does not exist", path);
+		else
+			snprintf(reason, reasonlen, "folder %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rl = strlen(root);
+	if (strcmp(root, "/") == 0)
+		rl = 0;
+	if (strncmp(real, root, rl) != 0 || real[rl] != '/' || real[rl + 1] == '\0') {
+		snprintf(reason, reasonlen, "folder %s is not below store-root %s", path,
+			 host->store_root);
+		return -1;
+	}
+	if (stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(reason, reasonlen, "folder %s is not a directory", path);
+		return -1;
+	}
+	if (access(real, W_OK | X_OK) != 0) {
+		snprintf(reason, reasonlen, "folder %s is not writable by faxgwd: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int sf_validate(const fgw_route_host *host, const char *guid, uint32_t port_id,
+		       const void *data, size_t len, char *reason, size_t reasonlen)
+{
+	char real[PATH_MAX];
+
+	(void)guid;
+	(void)port_id;
+	return sf_resolve(host, data, len, real, reason, reasonlen);
+}
+
+static int sf_can_enable(const fgw_route_host *host, const char *guid, uint32_t port_id,
+			 const void *data, size_t len, char *reason, size_t reasonlen)
+{
+	if (len == 0) {
+		snprintf(reason, reasonlen, "no folder set: set the routing data first");
+		return -1;
+	}
+	return sf_validate(host, guid, port_id, data, len, reason, reasonlen);
+}
+
+/* Copies src into the open file out; 0 or -1 with errno. */
+static int sf_copy(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			off += w;
+		}
+	}
+}
+
+/* Moves tmp to name in dirfd without replacing anything. */
+static int sf_place(int dirfd, const char *tmp, const char *name)
+{
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link() never replaces. */
+	if (linkat(dirfd, tmp, dirfd, name, 0) != 0)
+		return -1;
+	unlinkat(dirfd, tmp, 0);
+	return 0;
+}
+
+/* Writes the temporary copy; returns its fd or -1 (msg set). */
+static int sf_write_temp(int dirfd, const fgw_fax *fax, char *tmp, size_t tmplen, char *msg,
+			 size_t msglen)
+{
+	int in, out = -1;
+
+	in = open(fax->path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		snprintf(msg, msglen, "cannot read %s: %s", fax->path, strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; out < 0 && i < SF_MAX_SUFFIX; i++) {
+		snprintf(tmp, tmplen, ".fax-%llu-%ld-%u.tmp", (unsigned long long)fax->job_id,
+			 (long)getpid(), i);
+		out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     0640);
+		if (out < 0 && errno != EEXIST)
+			break;
+	}
+	if (out < 0) {
+		snprintf(msg, msglen, "cannot create a file in the folder: %s", strerror(errno));
+	} else if (sf_copy(in, out) != 0 || fsync(out) != 0) {
+		snprintf(msg, msglen, "cannot write the fax into the folder: %s", strerror(errno));
+		close(out);
+		unlinkat(dirfd, tmp, 0);
+		out = -1;
+	}
+	close(in);
+	return out;
+}
+
+fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *fax,
+				    const void *data, size_t len, char *msg, size_t msglen)
+{
+	char real[PATH_MAX], tmp[96], name[128], stamp[32];
+	time_t t = fax->end_time > 0 ? (time_t)fax->end_time : time(NULL);
+	struct tm tm;
+	int dirfd, out, placed = -1;
+
+	if (sf_resolve(host, data, len, real, msg, msglen) != 0)
+		return FGW_ROUTE_RETRY;
+	dirfd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		snprintf(msg, msglen, "cannot open folder %s: %s", real, strerror(errno));
+		return FGW_ROUTE_RETRY;
+	}
+	out = sf_write_temp(dirfd, fax, tmp, sizeof(tmp), msg, msglen);
+	if (out < 0) {
+		close(dirfd);
+		return FGW_ROUTE_RETRY;
+	}
+	close(out);
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (unsigned i = 0; placed != 0 && i < SF_MAX_SUFFIX; i++) {
+		if (i == 0)
+			snprintf(name, sizeof(name), "fax-%llu-p%u-%s.tif",
+				 (unsigned long long)fax->job_id, (unsigned)fax->port_id, stamp);
+		else
+			snprintf(name, sizeof(name), "fax-%llu-p%u-%s-%u.tif",
+				 (unsigned long long)fax->job_id, (unsigned)fax->port_id, stamp, i);
+		placed = sf_place(dirfd, tmp, name);
+		if (placed != 0 && errno != EEXIST)
+			break;
+	}
+	if (placed != 0) {
+		snprintf(msg, msglen, "cannot name the fax in %s: %s", real, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+		close(dirfd);
+		return FGW_ROUTE_RETRY;
+	}
+	if (fsync(dirfd) != 0) {
+		snprintf(msg, msglen, "cannot sync folder %s: %s", real, strerror(errno));
+		close(dirfd);
+		return FGW_ROUTE_RETRY;
+	}
+	close(dirfd);
+	snprintf(msg, msglen, "%s/%s", real, name);
+	return FGW_ROUTE_OK;
+}
+
+int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
+		       char *err, size_t errlen)
+{
+	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
+		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
+			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
+		return -1;
+	}
+	ext->friendly_name = "faxgw standard routing: store in folder";
+	ext->validate = sf_validate;
+	ext->can_enable = sf_can_enable;
+	if (host->register_method(host->host, SF_GUID, SF_FUNCTION, "Store in folder") != 0) {
+		snprintf(err, errlen, "cannot register method %s", SF_GUID);
+		return -1;
+	}
+	return 0;
+}

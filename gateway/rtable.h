@@ -1,0 +1,64 @@
+/*
+ * rtable.h - the per-port routing table kept in memory by the core, and
+ * the core's accessors for the data plane (router, job queue).
+ *
+ * The table holds, for every configured port and every loaded routing
+ * method, the enabled flag, the routing data and a cache of the counters
+ * (the state database is the truth; the cache gives the borrowed strings
+ * that core.h hands out a stable home).
+ *
+ * Ownership: rtable_new() gives a table that rtable_free() releases with
+ * every buffer in it (NULL is fine).
+ */
+#ifndef FAXGW_RTABLE_H
+#define FAXGW_RTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rtable_entry {
+	int enabled;
+	size_t len;
+	unsigned char *data;          /* malloc'd, NULL when len is 0 */
+	uint64_t routed, failures;    /* cached from the state database */
+	char *last_error;             /* cached, malloc'd, NULL for "" */
+};
+
+struct rtable;
+
+struct rtable *rtable_new(size_t nports, size_t nmethods);
+void rtable_free(struct rtable *t);
+/* Entry of port index p (0..nports-1) and method slot m; NULL if out of range. */
+struct rtable_entry *rtable_entry(struct rtable *t, size_t p, size_t m);
+/* Copies data into a new buffer for rtable_take_data (*buf NULL for len 0);
+ * -1 when out of memory. */
+int rtable_copy_data(const void *data, size_t len, unsigned char **buf);
+/* Replaces the entry's data with buf (taking ownership). */
+void rtable_take_data(struct rtable_entry *e, unsigned char *buf, size_t len);
+/* Replaces the cached last_error when it differs; -1 when out of memory. */
+int rtable_set_last_error(struct rtable_entry *e, const char *text);
+
+/* --- the core's accessors for the data plane (implemented in core.c) ------- */
+
+struct core;
+struct state;
+struct ext_set;
+struct ext_method;
+
+struct state *core_state(struct core *c);
+const struct ext_set *core_extensions(const struct core *c);
+
+/* One enabled method of a port, for the router. */
+struct core_route {
+	const struct ext_method *method;  /* guid, function_name, fn, ... */
+	uint32_t priority;
+	const void *data;                 /* borrowed until the next change */
+	size_t len;
+};
+
+/* The enabled methods of a port in priority order (at most max); 0 or
+ * FGW_E_NO_PORT. */
+int core_port_routes(struct core *c, uint32_t port_id, struct core_route *out, size_t max,
+                     size_t *n);
+
+#endif

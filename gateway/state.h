@@ -1,0 +1,126 @@
+/*
+ * state.h - faxgwd's state database (SQLite): routing settings, stable
+ * method indexes, the routing job queue, counters and the audit log.
+ *
+ * The database runs in WAL mode with synchronous=FULL, foreign keys on and
+ * a busy timeout; its schema version is PRAGMA user_version, and every
+ * migration applied is recorded in the table schema_migrations.
+ *
+ * Every function returns 0 on success or -1 with a reason (sqlite3_errmsg
+ * included) in err; lookups that may find nothing return 0 and set *found.
+ * One struct state is used by one thread at a time.
+ *
+ * Ownership: state_open() gives a struct state that state_close() frees
+ * (NULL is fine).  Arrays returned through `**out` arguments are one
+ * malloc'd block holding the array and the strings its members point to:
+ * release them with free().
+ */
+#ifndef FAXGW_STATE_H
+#define FAXGW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <faxgw/admin.h>
+#include <faxgw/limits.h>
+
+struct state;
+
+/* Opens (creating when missing) the database at path and brings its
+ * schema up to date.  *created is set to 1 when the database had no
+ * schema before (a fresh install), else 0; created may be NULL. */
+int state_open(const char *path, struct state **out, int *created, char *err,
+               size_t errlen);
+void state_close(struct state *st);
+/* The schema version the code writes (PRAGMA user_version after open). */
+int state_schema_version(void);
+
+/* Transactions (BEGIN IMMEDIATE); nesting is refused.  state_rollback is
+ * safe to call when no transaction is open. */
+int state_begin(struct state *st, char *err, size_t errlen);
+int state_commit(struct state *st, char *err, size_t errlen);
+void state_rollback(struct state *st);
+
+/* --- routing methods ----------------------------------------------------- */
+
+/* A known routing method (one row per GUID ever seen). */
+struct state_method {
+	char guid[FGW_GUID_LEN + 1];
+	uint32_t method_index;        /* assigned once, never reused */
+	uint32_t priority;            /* 0 when never set */
+};
+
+/* Returns the method row of guid, inserting it with the next free index
+ * (one more than any index ever given) when new; records the names last
+ * seen.  *created tells whether the row is new (may be NULL). */
+int state_method_ensure(struct state *st, const char *guid, const char *function_name,
+                        const char *friendly_name, const char *image,
+                        struct state_method *out, int *created, char *err, size_t errlen);
+int state_method_get(struct state *st, const char *guid, struct state_method *out,
+                     int *found, char *err, size_t errlen);
+int state_method_set_priority(struct state *st, const char *guid, uint32_t priority,
+                              char *err, size_t errlen);
+
+/* --- per-port routing ---------------------------------------------------- */
+
+/* Reads the routing of one method on one port.  data must hold
+ * FGW_MAX_ROUTING_DATA bytes; *found 0 means never set (disabled, no data). */
+int state_routing_get(struct state *st, uint32_t port_id, const char *guid, int *enabled,
+                      void *data, size_t *len, int *found, char *err, size_t errlen);
+int state_routing_put(struct state *st, uint32_t port_id, const char *guid, int enabled,
+                      const void *data, size_t len, char *err, size_t errlen);
+
+/* --- audit log ------------------------------------------------------------ */
+
+int state_audit_add(struct state *st, uint64_t time, uint32_t uid, const char *who,
+                    const char *what, const char *old_value, const char *new_value,
+                    char *err, size_t errlen);
+/* The newest `max` entries, oldest first (one block: free()). */
+int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
+                     char *err, size_t errlen);
+
+/* --- counters (kept across restarts) -------------------------------------- */
+
+struct state_port_counters {
+	uint64_t faxes_received;
+	uint64_t pages_received;
+	uint64_t faxes_failed;
+	uint64_t routing_failures;
+	char last_remote_ident[FGW_MAX_IDENT + 1];
+};
+
+struct state_method_counters {
+	uint64_t routed;
+	uint64_t failures;
+	char last_error[FGW_MAX_ERROR_TEXT];
+};
+
+/* Zeroes when the port or method has no row yet. */
+int state_port_counters_get(struct state *st, uint32_t port_id,
+                            struct state_port_counters *out, char *err, size_t errlen);
+int state_method_counters_get(struct state *st, uint32_t port_id, const char *guid,
+                              struct state_method_counters *out, char *err, size_t errlen);
+/* A fax received on a port (complete or partial). */
+int state_count_received(struct state *st, uint32_t port_id, uint32_t pages,
+                         const char *remote_ident, char *err, size_t errlen);
+/* A reception that failed with nothing kept. */
+int state_count_receive_failed(struct state *st, uint32_t port_id, char *err,
+                               size_t errlen);
+/* One routing attempt of a method: ok != 0 counts `routed`, else `failures`
+ * on the method and routing_failures on the port, with msg as last_error. */
+int state_count_routing(struct state *st, uint32_t port_id, const char *guid, int ok,
+                        const char *msg, char *err, size_t errlen);
+
+/* --- routing jobs (the data plane adds insert/update) --------------------- */
+
+/* All jobs (failed_only: only FGW_JOB_FAILED), by id (one block: free()). */
+int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
+                    char *err, size_t errlen);
+/* Job counts by state (index fgw_job_state; counts[0] unused). */
+int state_jobs_count(struct state *st, uint32_t counts[6], char *err, size_t errlen);
+/* Marks a job for a new attempt now: state PENDING, next_attempt_time =
+ * now, its failed methods pending again.  Returns 0, or FGW_E_NO_JOB /
+ * FGW_E_STATE (a job being routed or done) / FGW_E_STORAGE with err. */
+int state_job_retry(struct state *st, uint64_t job_id, uint64_t now, char *err,
+                    size_t errlen);
+
+#endif

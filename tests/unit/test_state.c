@@ -1,0 +1,351 @@
+/*
+ * test_state.c - the state database: schema, method indexes, routing,
+ * transactions, audit log, counters and jobs, across reopening.
+ */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "state.h"
+
+Suite *state_suite(void);
+
+#define G1 "{00000000-0000-4000-8000-0000000000a1}"
+#define G2 "{00000000-0000-4000-8000-0000000000a2}"
+#define G3 "{00000000-0000-4000-8000-0000000000a3}"
+#define G4 "{00000000-0000-4000-8000-0000000000a4}"
+
+static char ts_dir[256];
+static char ts_db[300];
+static struct state *ts_st;
+static char ts_err[512];
+
+static int ts_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void ts_open(int expect_created)
+{
+	int created = -1;
+
+	ck_assert_msg(state_open(ts_db, &ts_st, &created, ts_err, sizeof(ts_err)) == 0, "%s",
+		      ts_err);
+	ck_assert_int_eq(created, expect_created);
+}
+
+static void ts_reopen(void)
+{
+	state_close(ts_st);
+	ts_st = NULL;
+	ts_open(0);
+}
+
+static void ts_setup(void)
+{
+	snprintf(ts_dir, sizeof(ts_dir), "/tmp/faxgw-state-XXXXXX");
+	ck_assert(mkdtemp(ts_dir) != NULL);
+	snprintf(ts_db, sizeof(ts_db), "%s/state.db", ts_dir);
+	ts_open(1);
+}
+
+static void ts_teardown(void)
+{
+	state_close(ts_st);
+	nftw(ts_dir, ts_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs SQL on the file through a second connection. */
+static void ts_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open(ts_db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 2000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql,
+		      msg ? msg : "");
+	sqlite3_close(db);
+}
+
+static long long ts_sql_int(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open(ts_db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static uint32_t ts_index(const char *guid, int *created)
+{
+	struct state_method m;
+
+	ck_assert_msg(state_method_ensure(ts_st, guid, "Fn", "Friendly", "/x.so", &m, created,
+					  ts_err, sizeof(ts_err)) == 0, "%s", ts_err);
+	ck_assert_str_eq(m.guid, guid);
+	return m.method_index;
+}
+
+START_TEST(test_schema)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version");
+	ck_assert_int_eq(ts_sql_int(sql), state_schema_version());
+	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM schema_migrations"),
+			 state_schema_version());
+	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM pragma_journal_mode() "
+				    "WHERE journal_mode = 'wal'"), 1);
+	ts_reopen();
+	/* A newer schema than the code knows is refused. */
+	state_close(ts_st);
+	ts_st = NULL;
+	ts_sql("PRAGMA user_version = 99");
+	ck_assert_int_eq(state_open(ts_db, &ts_st, NULL, ts_err, sizeof(ts_err)), -1);
+	ck_assert_ptr_null(ts_st);
+	ck_assert_ptr_nonnull(strstr(ts_err, "schema version 99"));
+	/* A file that is not a database. */
+	FILE *f = fopen(ts_db, "w");
+	fputs("this is not a database, not at all, really not...........................", f);
+	fclose(f);
+	ck_assert_int_eq(state_open(ts_db, &ts_st, NULL, ts_err, sizeof(ts_err)), -1);
+	ck_assert_ptr_nonnull(strstr(ts_err, "state database"));
+}
+END_TEST
+
+START_TEST(test_method_indexes_stable)
+{
+	int created = 0;
+
+	ck_assert_uint_eq(ts_index(G1, &created), 1);
+	ck_assert_int_eq(created, 1);
+	ck_assert_uint_eq(ts_index(G2, &created), 2);
+	ck_assert_uint_eq(ts_index(G1, &created), 1);
+	ck_assert_int_eq(created, 0);
+	ts_reopen();
+	ck_assert_uint_eq(ts_index(G2, NULL), 2);
+	ck_assert_uint_eq(ts_index(G3, NULL), 3);
+	ck_assert_uint_eq(ts_index(G1, NULL), 1);
+	/* Never reused, even when a row goes away. */
+	state_close(ts_st);
+	ts_st = NULL;
+	ts_sql("DELETE FROM methods WHERE method_index = 3");
+	ts_open(0);
+	ck_assert_uint_eq(ts_index(G4, NULL), 4);
+	ck_assert_uint_eq(ts_index(G3, NULL), 5);
+
+	struct state_method m;
+	int found = 0;
+	ck_assert_int_eq(state_method_set_priority(ts_st, G2, 7, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_method_get(ts_st, G2, &m, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_uint_eq(m.priority, 7);
+	ck_assert_int_eq(state_method_get(ts_st, "{nope}", &m, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(!found);
+	ck_assert_int_eq(state_method_set_priority(ts_st, "{nope}", 1, ts_err, sizeof(ts_err)),
+			 -1);
+}
+END_TEST
+
+START_TEST(test_routing_and_transactions)
+{
+	unsigned char data[FGW_MAX_ROUTING_DATA], big[FGW_MAX_ROUTING_DATA + 1];
+	size_t len = 0;
+	int enabled = 0, found = 0;
+
+	ts_index(G1, NULL);
+	ts_index(G2, NULL);
+	ck_assert_int_eq(state_routing_get(ts_st, 1, G1, &enabled, data, &len, &found, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert(!found);
+	ck_assert_int_eq(state_routing_put(ts_st, 1, G1, 1, "/srv/fax/in\0x", 13, ts_err,
+					   sizeof(ts_err)), 0);
+	memset(big, 'b', sizeof(big));
+	ck_assert_int_eq(state_routing_put(ts_st, 2, G1, 0, big, FGW_MAX_ROUTING_DATA, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_routing_put(ts_st, 2, G2, 0, big, sizeof(big), ts_err,
+					   sizeof(ts_err)), -1);
+	/* Unknown method: the foreign key refuses it. */
+	ck_assert_int_eq(state_routing_put(ts_st, 1, G3, 0, "", 0, ts_err, sizeof(ts_err)), -1);
+	ck_assert_ptr_nonnull(strstr(ts_err, "FOREIGN KEY"));
+
+	/* A rolled back transaction leaves nothing. */
+	ck_assert_int_eq(state_begin(ts_st, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_begin(ts_st, ts_err, sizeof(ts_err)), -1);
+	ck_assert_int_eq(state_routing_put(ts_st, 1, G2, 1, "x", 1, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_routing_put(ts_st, 1, G1, 0, "", 0, ts_err, sizeof(ts_err)), 0);
+	state_rollback(ts_st);
+	state_rollback(ts_st);
+	ck_assert_int_eq(state_commit(ts_st, ts_err, sizeof(ts_err)), -1);
+
+	ts_reopen();
+	ck_assert_int_eq(state_routing_get(ts_st, 1, G1, &enabled, data, &len, &found, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert(found && enabled);
+	ck_assert_uint_eq(len, 13);
+	ck_assert_int_eq(memcmp(data, "/srv/fax/in\0x", 13), 0);
+	ck_assert_int_eq(state_routing_get(ts_st, 1, G2, &enabled, data, &len, &found, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert(!found);
+	ck_assert_int_eq(state_routing_get(ts_st, 2, G1, &enabled, data, &len, &found, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert(found && !enabled);
+	ck_assert_uint_eq(len, FGW_MAX_ROUTING_DATA);
+
+	/* A committed transaction stays. */
+	ck_assert_int_eq(state_begin(ts_st, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_routing_put(ts_st, 1, G2, 1, "y", 1, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_commit(ts_st, ts_err, sizeof(ts_err)), 0);
+	ts_reopen();
+	ck_assert_int_eq(state_routing_get(ts_st, 1, G2, &enabled, data, &len, &found, ts_err,
+					   sizeof(ts_err)), 0);
+	ck_assert(found && enabled && len == 1 && data[0] == 'y');
+}
+END_TEST
+
+START_TEST(test_audit)
+{
+	fgw_audit_entry *v = NULL;
+	size_t n = 0;
+	char what[32];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(what, sizeof(what), "change %d", i);
+		ck_assert_int_eq(state_audit_add(ts_st, 1000 + (uint64_t)i, 1000, "uid 1000 (alice)",
+						 what, "old", "new", ts_err, sizeof(ts_err)), 0);
+	}
+	ts_reopen();
+	ck_assert_int_eq(state_audit_list(ts_st, 3, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(v[0].what, "change 2");
+	ck_assert_str_eq(v[2].what, "change 4");
+	ck_assert_uint_eq(v[2].time, 1004);
+	ck_assert_uint_eq(v[2].uid, 1000);
+	ck_assert_str_eq(v[2].who, "uid 1000 (alice)");
+	ck_assert_str_eq(v[2].old_value, "old");
+	ck_assert_str_eq(v[2].new_value, "new");
+	ck_assert(v[0].id < v[1].id && v[1].id < v[2].id);
+	free(v);
+	ck_assert_int_eq(state_audit_list(ts_st, 100, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 5);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_counters)
+{
+	struct state_port_counters pc;
+	struct state_method_counters mc;
+
+	ts_index(G1, NULL);
+	ck_assert_int_eq(state_port_counters_get(ts_st, 1, &pc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(pc.faxes_received, 0);
+	ck_assert_int_eq(state_count_received(ts_st, 1, 3, "+1 555 0199", ts_err,
+					      sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_received(ts_st, 1, 2, "REMOTE", ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_receive_failed(ts_st, 1, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_routing(ts_st, 1, G1, 1, "ok", ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_routing(ts_st, 1, G1, 0, "disk full", ts_err,
+					     sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_routing(ts_st, 1, G1, 1, "ok", ts_err, sizeof(ts_err)), 0);
+	ts_reopen();
+	ck_assert_int_eq(state_port_counters_get(ts_st, 1, &pc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(pc.faxes_received, 2);
+	ck_assert_uint_eq(pc.pages_received, 5);
+	ck_assert_uint_eq(pc.faxes_failed, 1);
+	ck_assert_uint_eq(pc.routing_failures, 1);
+	ck_assert_str_eq(pc.last_remote_ident, "REMOTE");
+	ck_assert_int_eq(state_method_counters_get(ts_st, 1, G1, &mc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(mc.routed, 2);
+	ck_assert_uint_eq(mc.failures, 1);
+	ck_assert_str_eq(mc.last_error, "disk full");
+	ck_assert_int_eq(state_method_counters_get(ts_st, 2, G1, &mc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(mc.routed, 0);
+	ck_assert_str_eq(mc.last_error, "");
+}
+END_TEST
+
+START_TEST(test_jobs)
+{
+	fgw_job *v = NULL;
+	size_t n = 0;
+	uint32_t counts[6];
+
+	ts_sql("INSERT INTO jobs(id, port_id, state, attempts, received_time, pages, partial,"
+	       " remote_ident, path, last_error) VALUES"
+	       " (1, 1, 3, 1, 100, 2, 0, 'A', '/spool/1.tif', ''),"
+	       " (2, 1, 4, 5, 200, 1, 1, 'B', '/spool/failed/2.tif', 'smtp down'),"
+	       " (3, 2, 1, 0, 300, 4, 0, 'C', '/spool/3.tif', ''),"
+	       " (4, 2, 2, 1, 400, 4, 0, 'D', '/spool/4.tif', '');"
+	       "INSERT INTO job_methods(job_id, guid, state, attempts, last_error) VALUES"
+	       " (2, '" G1 "', 4, 5, 'smtp down'), (2, '" G2 "', 3, 1, '')");
+	ck_assert_int_eq(state_jobs_list(ts_st, 0, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(v[1].id, 2);
+	ck_assert_int_eq(v[1].state, FGW_JOB_FAILED);
+	ck_assert_uint_eq(v[1].attempts, 5);
+	ck_assert(v[1].partial);
+	ck_assert_str_eq(v[1].remote_ident, "B");
+	ck_assert_str_eq(v[1].path, "/spool/failed/2.tif");
+	ck_assert_str_eq(v[1].last_error, "smtp down");
+	free(v);
+	ck_assert_int_eq(state_jobs_list(ts_st, 1, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(v[0].id, 2);
+	free(v);
+	ck_assert_int_eq(state_jobs_count(ts_st, counts, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(counts[FGW_JOB_PENDING], 1);
+	ck_assert_uint_eq(counts[FGW_JOB_ROUTING], 1);
+	ck_assert_uint_eq(counts[FGW_JOB_DONE], 1);
+	ck_assert_uint_eq(counts[FGW_JOB_FAILED], 1);
+
+	ck_assert_int_eq(state_job_retry(ts_st, 2, 999, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_job_retry(ts_st, 1, 999, ts_err, sizeof(ts_err)), FGW_E_STATE);
+	ck_assert_int_eq(state_job_retry(ts_st, 4, 999, ts_err, sizeof(ts_err)), FGW_E_STATE);
+	ck_assert_int_eq(state_job_retry(ts_st, 77, 999, ts_err, sizeof(ts_err)), FGW_E_NO_JOB);
+	ck_assert_int_eq(state_job_retry(ts_st, UINT64_MAX, 999, ts_err, sizeof(ts_err)),
+			 FGW_E_NO_JOB);
+	ts_reopen();
+	ck_assert_int_eq(ts_sql_int("SELECT state FROM jobs WHERE id = 2"), FGW_JOB_PENDING);
+	ck_assert_int_eq(ts_sql_int("SELECT next_attempt_time FROM jobs WHERE id = 2"), 999);
+	ck_assert_int_eq(ts_sql_int("SELECT state FROM job_methods WHERE job_id = 2 AND guid = '"
+				    G1 "'"), FGW_JOB_PENDING);
+	ck_assert_int_eq(ts_sql_int("SELECT state FROM job_methods WHERE job_id = 2 AND guid = '"
+				    G2 "'"), FGW_JOB_DONE);
+	ck_assert_int_eq(state_jobs_list(ts_st, 1, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 0);
+	free(v);
+}
+END_TEST
+
+Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+
+	tcase_add_checked_fixture(tc, ts_setup, ts_teardown);
+	tcase_add_test(tc, test_schema);
+	tcase_add_test(tc, test_method_indexes_stable);
+	tcase_add_test(tc, test_routing_and_transactions);
+	tcase_add_test(tc, test_audit);
+	tcase_add_test(tc, test_counters);
+	tcase_add_test(tc, test_jobs);
+	suite_add_tcase(s, tc);
+	return s;
+}
