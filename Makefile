@@ -48,6 +48,7 @@ MEDIA_SRC := $(wildcard gateway/media/*.c)
 LIB_SRC   := $(wildcard gateway/lib/*.c)
 GWD_SRC   := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 EXT_SRC   := $(wildcard gateway/ext/*.c)
+EXTLIB_SRC := $(wildcard gateway/ext/common/*.c)
 TESTEXT_SRC := $(wildcard tests/data/ext/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
@@ -59,6 +60,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 MEDIA_A := $(B)/libfaxmedia.a
 LIB_A   := $(B)/libfaxgw.a
 GWD_A   := $(B)/libfaxgwd.a
+EXTLIB_A := $(B)/libfaxext.a
 EXTS    := $(patsubst gateway/ext/%.c,$(B)/routing/%.so,$(EXT_SRC))
 TESTEXTS := $(patsubst tests/data/ext/%.c,$(B)/test-ext/%.so,$(TESTEXT_SRC))
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
@@ -84,12 +86,17 @@ $(GWD_A): $(call obj,$(GWD_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# Code shared by routing extensions (PDF writer, ...), linked into each .so.
+$(EXTLIB_A): $(call obj,$(EXTLIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # The daemon is a library; main.c is one line.
 $(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
 
 # Routing extensions: one shared object per source file.
-$(B)/routing/%.so: $(B)/obj/gateway/ext/%.o
+$(B)/routing/%.so: $(B)/obj/gateway/ext/%.o $(EXTLIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lcups
 $(B)/test-ext/%.so: $(B)/obj/tests/data/ext/%.o
@@ -102,6 +109,8 @@ $(B)/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(GWD_A) $(MEDIA_A) $(LIB_A)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(PCAP_LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+# faxtestdoc is a thin CLI around the unit tests' document helper.
+$(B)/faxtestdoc: $(call obj,tests/unit/testdoc.c)
 
 $(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)
@@ -113,8 +122,8 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
 $(B)/obj/tests/unit/%.o: CPPFLAGS += -I$(B)/gen -Itests/unit
-$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(GWD_A) $(MEDIA_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(GWD_A) $(MEDIA_A) $(LIB_A) $(EXTLIB_A)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(LDLIBS) $(PCAP_LIBS) -lcups
 
 tests-build: all $(UNIT_BIN) $(TESTEXTS)
 
