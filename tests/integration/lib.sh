@@ -39,9 +39,23 @@ wait_for_socket() {
 	fail "socket $1 did not appear"
 }
 
+# The embedded default binds fixed UDP ports (4000, 4002): scripts that
+# run it take this lock so that concurrent scripts do not collide.
+lock_default_ports() {
+	[ -n "${DEFAULT_PORTS_LOCKED:-}" ] && return 0
+	exec 9>/tmp/faxgw-default-ports.lock
+	flock 9
+	DEFAULT_PORTS_LOCKED=1
+}
+
+# free_udp_port / free_tcp_port: a port number nothing listens on now.
+free_udp_port() { "$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_tcp_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # start_faxgwd [ARGS...]: starts faxgwd -f in $WORK (embedded default
 # unless -c is given); sets FAXGWD_PID.
 start_faxgwd() {
+	case " $* " in *" -c "*) ;; *) lock_default_ports ;; esac
 	(cd "$WORK" && exec "$B/faxgwd" -f "$@" >>"$WORK/faxgwd.log" 2>&1) &
 	FAXGWD_PID=$!
 	PIDS+=("$FAXGWD_PID")

@@ -215,7 +215,8 @@ typedef struct fgw_event {
 
 /* Names a code: "port busy (open for modification elsewhere)". Never NULL. */
 FGW_API const char *fgw_strerror(int code);
-/* The reason that came with the last failure on this handle, or "". */
+/* The reason that came with the last failure on this handle, or "".
+ * With NULL: the reason for this thread's last failed fgw_connect(). */
 FGW_API const char *fgw_last_error_message(const fgw_handle *h);
 
 /* FaxConnectFaxServer. socket_path NULL: -s is not known here, so

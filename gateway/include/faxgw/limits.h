@@ -48,6 +48,13 @@
 #define FGW_MAX_RETRY_ATTEMPTS   100
 #define FGW_MAX_RUN_PROGRAM_SECS 60     /* Run program: time limit per attempt */
 #define FGW_MAX_PROGRAM_OUTPUT   4096   /* Run program: bytes of output kept as message */
+#define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */
+#define FGW_MAX_MAIL_TIMEOUT_S   300    /* Route through e-mail: whole SMTP transaction */
+#define FGW_MAX_URL              1024   /* Post to URL: the URL (routing data) */
+#define FGW_MAX_PDF_SIZE         (64u << 20) /* a PDF made from a fax, in memory */
+#define FGW_MAX_PDF_PAGES        1000   /* pages converted from one TIFF */
+#define FGW_MAX_PAGE_COLUMNS     8192   /* pixels per fax row (T.4 max is 4864) */
+#define FGW_MAX_PAGE_ROWS        65536  /* rows of one fax page */
 
 /* --- media: UDPTL (ITU-T T.38 Annex A...) and RTP (RFC 3550) -------------- */
 #define FGW_MAX_DATAGRAM         1500   /* UDP payload accepted on a port */

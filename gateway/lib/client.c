@@ -1,0 +1,828 @@
+/*
+ * client.c - libfaxgw: the admin API of faxgw/admin.h over the control
+ * socket (protocol in wire.h).
+ *
+ * A server handle owns one connection; port handles use their server's
+ * connection; a subscription owns a second connection to the same socket.
+ * Every call is one request and one reply, waited for with poll() for at
+ * most FGW_CLIENT_TIMEOUT_MS.  After a timeout or a malformed reply the
+ * connection is out of step and is closed: later calls give FGW_E_CLOSED.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <faxgw/admin.h>
+
+#include "wire.h"
+
+#ifndef FAXGW_VERSION
+#define FAXGW_VERSION "unknown"
+#endif
+
+enum client_kind { CLIENT_SERVER = 1, CLIENT_PORT, CLIENT_SUB };
+
+struct fgw_handle {
+	enum client_kind kind;
+	int fd;                        /* SERVER, SUB: own connection; -1 closed */
+	struct fgw_handle *server;     /* PORT, SUB: NULL once the server closed */
+	struct fgw_handle *children;   /* SERVER: its ports and subscriptions */
+	struct fgw_handle *next_child;
+	uint32_t remote;               /* PORT: faxgwd's handle number */
+	uint32_t port_id;              /* PORT */
+	uint32_t next_id;              /* last request id used */
+	int may_modify;                /* SERVER: faxgwd's answer to HELLO */
+	char path[FGW_MAX_PATH];       /* SERVER: the socket, for fgw_subscribe */
+	uint8_t *rbuf;                 /* received bytes not yet consumed */
+	size_t rlen, rcap;
+	char error[FGW_MAX_ERROR_TEXT];
+};
+
+/* The reason of the calling thread's last failed fgw_connect(), which has
+ * no handle to keep it in: fgw_last_error_message(NULL). */
+static _Thread_local char client_connect_error[FGW_MAX_ERROR_TEXT];
+
+static const char *const client_errors[] = {
+	[0] = "success",
+	[-FGW_E_INVAL] = "invalid argument",
+	[-FGW_E_NOMEM] = "out of memory",
+	[-FGW_E_CONNECT] = "cannot connect to faxgwd",
+	[-FGW_E_PROTOCOL] = "protocol error (malformed or incompatible message)",
+	[-FGW_E_CLOSED] = "connection to faxgwd closed",
+	[-FGW_E_TIMEOUT] = "faxgwd did not answer in time",
+	[-FGW_E_ACCESS] = "access denied",
+	[-FGW_E_BUSY] = "port busy (open for modification elsewhere)",
+	[-FGW_E_NO_PORT] = "no such port",
+	[-FGW_E_NO_METHOD] = "no such routing method",
+	[-FGW_E_BAD_DATA] = "routing data refused",
+	[-FGW_E_NOT_ENABLEABLE] = "routing method cannot be enabled",
+	[-FGW_E_TOO_BIG] = "over a size limit",
+	[-FGW_E_STORAGE] = "faxgwd could not store the change",
+	[-FGW_E_NO_JOB] = "no such routing job",
+	[-FGW_E_HANDLE] = "wrong kind of handle",
+	[-FGW_E_STATE] = "not possible in the current state",
+	[-FGW_E_INTERNAL] = "internal error in faxgwd",
+};
+
+FGW_API const char *fgw_strerror(int code)
+{
+	if (code > 0 || code < FGW_E_MIN)
+		return "unknown error";
+	return client_errors[-code];
+}
+
+FGW_API const char *fgw_last_error_message(const fgw_handle *h)
+{
+	return h != NULL ? h->error : client_connect_error;
+}
+
+FGW_API void fgw_free_buffer(void *buffer)
+{
+	free(buffer);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int client_fail(fgw_handle *h, int code, const char *fmt, ...)
+{
+	char *dst = h != NULL ? h->error : client_connect_error;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, FGW_MAX_ERROR_TEXT, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* --- transport --------------------------------------------------------------- */
+
+static int64_t client_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* deadline -1: forever.  0 ready, FGW_E_TIMEOUT, FGW_E_CLOSED. */
+static int client_wait(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events };
+		int timeout = -1;
+		if (deadline >= 0) {
+			int64_t left = deadline - client_now_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
+		int rc = poll(&pfd, 1, timeout);
+		if (rc > 0)
+			return 0;
+		if (rc == 0)
+			return FGW_E_TIMEOUT;
+		if (errno != EINTR)
+			return FGW_E_CLOSED;
+	}
+}
+
+static void client_disconnect(fgw_handle *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rlen = 0;
+}
+
+static int client_send(fgw_handle *c, fgw_handle *errh, const uint8_t *p, size_t len,
+		       int64_t deadline)
+{
+	while (len > 0) {
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int rc = client_wait(c->fd, POLLOUT, deadline);
+			if (rc != 0)
+				return client_fail(errh, rc, "sending to faxgwd: %s",
+						   fgw_strerror(rc));
+			continue;
+		}
+		/* faxgwd may have answered (e.g. refused us) before closing: the
+		 * reply is read by the caller. */
+		return FGW_E_CLOSED;
+	}
+	return 0;
+}
+
+static int client_grow(fgw_handle *c, size_t need)
+{
+	if (need <= c->rcap)
+		return 0;
+	size_t cap = c->rcap ? c->rcap : 4096;
+	while (cap < need)
+		cap *= 2;
+	uint8_t *nb = realloc(c->rbuf, cap);
+	if (nb == NULL)
+		return FGW_E_NOMEM;
+	c->rbuf = nb;
+	c->rcap = cap;
+	return 0;
+}
+
+/* Waits for one whole frame at the start of c->rbuf. */
+static int client_frame(fgw_handle *c, fgw_handle *errh, int64_t deadline,
+			int quiet_timeout, struct wire_header *hdr)
+{
+	char reason[FGW_MAX_ERROR_TEXT];
+
+	for (;;) {
+		int rc = wire_parse_header(c->rbuf, c->rlen, hdr, reason, sizeof(reason));
+		if (rc < 0)
+			return client_fail(errh, rc, "faxgwd sent a bad message: %s", reason);
+		size_t need = rc == 0 ? WIRE_HEADER_LEN + (size_t)hdr->len : WIRE_HEADER_LEN;
+		if (rc == 0 && c->rlen >= need)
+			return 0;
+		if (client_grow(c, need) != 0)
+			return client_fail(errh, FGW_E_NOMEM, "out of memory");
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+		if (n > 0) {
+			c->rlen += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return client_fail(errh, FGW_E_CLOSED, "faxgwd closed the connection");
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return client_fail(errh, FGW_E_CLOSED, "reading from faxgwd: %s",
+					   strerror(errno));
+		rc = client_wait(c->fd, POLLIN, deadline);
+		if (rc == FGW_E_TIMEOUT && quiet_timeout)
+			return FGW_E_TIMEOUT;
+		if (rc != 0)
+			return client_fail(errh, rc, "waiting for faxgwd: %s", fgw_strerror(rc));
+	}
+}
+
+static void client_consume(fgw_handle *c, const struct wire_header *hdr)
+{
+	size_t n = WIRE_HEADER_LEN + (size_t)hdr->len;
+	memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+	c->rlen -= n;
+}
+
+/* The connection a handle talks through, or NULL. */
+static fgw_handle *client_conn(fgw_handle *h)
+{
+	fgw_handle *c = h->kind == CLIENT_PORT ? h->server : h;
+	return c != NULL && c->fd >= 0 ? c : NULL;
+}
+
+/* The outcome of one request. */
+struct client_reply {
+	struct wire_header hdr;
+	const uint8_t *body;       /* valid until client_done() */
+	uint32_t failed_index;
+};
+
+/* Sends rq on h's connection and waits for the reply of type `want`.  An
+ * error reply is turned into its code and reason (in h).  On 0 the caller
+ * decodes rep->body and then calls client_done(). */
+static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
+		       struct client_reply *rep)
+{
+	fgw_handle *c = client_conn(h);
+	struct wire_writer w;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (c == NULL)
+		return client_fail(h, FGW_E_CLOSED, "the connection to faxgwd is closed");
+	if (++c->next_id == 0)
+		c->next_id = 1;
+	rq->id = c->next_id;
+	wire_writer_init(&w);
+	rc = wire_enc_request(&w, rq);
+	if (rc != 0) {
+		wire_writer_free(&w);
+		return client_fail(h, rc, "cannot encode the %s request: %s",
+				   wire_type_name(rq->type), fgw_strerror(rc));
+	}
+	int64_t deadline = client_now_ms() + FGW_CLIENT_TIMEOUT_MS;
+	int src = client_send(c, h, w.buf, w.len, deadline);
+	wire_writer_free(&w);
+	if (src == FGW_E_TIMEOUT) {
+		client_disconnect(c);
+		return src;
+	}
+	rc = client_frame(c, h, deadline, 0, &rep->hdr);
+	if (rc == 0 && rep->hdr.type == WIRE_R_ERROR &&
+	    (rep->hdr.id == rq->id || rep->hdr.id == 0)) {
+		struct wire_error e;
+		int drc = wire_dec_error(c->rbuf + WIRE_HEADER_LEN, rep->hdr.len, &e);
+		client_consume(c, &rep->hdr);
+		if (drc != 0) {
+			client_disconnect(c);
+			return client_fail(h, FGW_E_PROTOCOL, "faxgwd sent a malformed error reply");
+		}
+		if (rep->hdr.id == 0)
+			client_disconnect(c);
+		rep->failed_index = e.failed_index;
+		return client_fail(h, e.code, "%s", e.reason);
+	}
+	if (rc == 0 && (rep->hdr.id != rq->id || rep->hdr.type != want)) {
+		rc = client_fail(h, FGW_E_PROTOCOL, "faxgwd answered %s with %s (id %u, not %u)",
+				 wire_type_name(rq->type), wire_type_name(rep->hdr.type),
+				 (unsigned)rep->hdr.id, (unsigned)rq->id);
+	}
+	if (rc != 0) {
+		if (src != 0 && rc != FGW_E_PROTOCOL)
+			rc = client_fail(h, FGW_E_CLOSED, "faxgwd closed the connection");
+		client_disconnect(c);
+		return rc;
+	}
+	rep->body = c->rbuf + WIRE_HEADER_LEN;
+	return 0;
+}
+
+/* Releases the reply frame; a body that did not decode closes the
+ * connection (we cannot trust what follows). */
+static int client_done(fgw_handle *h, struct client_reply *rep, int decode_rc)
+{
+	fgw_handle *c = client_conn(h);
+
+	if (c != NULL)
+		client_consume(c, &rep->hdr);
+	if (decode_rc == 0)
+		return 0;
+	if (decode_rc == FGW_E_NOMEM)
+		return client_fail(h, decode_rc, "out of memory");
+	if (c != NULL)
+		client_disconnect(c);
+	return client_fail(h, FGW_E_PROTOCOL, "faxgwd sent a malformed %s reply",
+			   wire_type_name(rep->hdr.type));
+}
+
+/* A request with an empty OK reply. */
+static int client_simple(fgw_handle *h, struct wire_request *rq)
+{
+	struct client_reply rep;
+	int rc = client_call(h, rq, WIRE_R_OK, &rep);
+
+	if (rc != 0)
+		return rc;
+	return client_done(h, &rep, rep.hdr.len == 0 ? 0 : FGW_E_PROTOCOL);
+}
+
+static int client_list(fgw_handle *h, struct wire_request *rq, enum wire_record kind,
+		       void **out, size_t *n)
+{
+	struct client_reply rep;
+	int rc = client_call(h, rq, wire_record_reply_type(kind, 1), &rep);
+
+	if (rc != 0)
+		return rc;
+	return client_done(h, &rep, wire_dec_list(rep.body, rep.hdr.len, kind, out, n));
+}
+
+static int client_one(fgw_handle *h, struct wire_request *rq, enum wire_record kind,
+		      void **out)
+{
+	struct client_reply rep;
+	int rc = client_call(h, rq, wire_record_reply_type(kind, 0), &rep);
+
+	if (rc != 0)
+		return rc;
+	return client_done(h, &rep, wire_dec_one(rep.body, rep.hdr.len, kind, out));
+}
+
+/* --- handles ----------------------------------------------------------------- */
+
+static fgw_handle *client_handle_new(enum client_kind kind)
+{
+	fgw_handle *h = calloc(1, sizeof(*h));
+	if (h != NULL) {
+		h->kind = kind;
+		h->fd = -1;
+	}
+	return h;
+}
+
+static void client_handle_free(fgw_handle *h)
+{
+	client_disconnect(h);
+	free(h->rbuf);
+	free(h);
+}
+
+static void client_link(fgw_handle *server, fgw_handle *child)
+{
+	child->server = server;
+	child->next_child = server->children;
+	server->children = child;
+}
+
+static void client_unlink(fgw_handle *child)
+{
+	fgw_handle *s = child->server;
+	if (s == NULL)
+		return;
+	for (fgw_handle **pp = &s->children; *pp != NULL; pp = &(*pp)->next_child) {
+		if (*pp == child) {
+			*pp = child->next_child;
+			break;
+		}
+	}
+	child->server = NULL;
+}
+
+static int client_socket(const char *path, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return client_fail(NULL, FGW_E_INVAL, "socket path %s is too long", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return client_fail(NULL, FGW_E_CONNECT, "socket: %s", strerror(errno));
+	/* A Unix-domain connect does not wait: EAGAIN means faxgwd's backlog
+	 * is full, so try again for a while rather than block. */
+	int64_t deadline = client_now_ms() + FGW_CLIENT_TIMEOUT_MS;
+	int rc;
+	for (;;) {
+		rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		if (rc == 0 || (errno != EINTR && errno != EAGAIN))
+			break;
+		if (errno == EAGAIN) {
+			if (client_now_ms() >= deadline)
+				break;
+			poll(NULL, 0, 10);
+		}
+	}
+	if (rc != 0) {
+		int e = errno;
+		close(fd);
+		return client_fail(NULL, e == EAGAIN ? FGW_E_TIMEOUT : FGW_E_CONNECT,
+				   "cannot connect to %s: %s%s", path, strerror(e),
+				   e == ENOENT || e == ECONNREFUSED ? " (is faxgwd running?)" : "");
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* Connects and greets; the handle keeps the reason of a failure. */
+static int client_open_conn(const char *path, enum client_kind kind, fgw_handle **out)
+{
+	fgw_handle *h = client_handle_new(kind);
+	struct wire_request rq = { .type = WIRE_HELLO };
+	struct client_reply rep;
+	char version[FGW_MAX_NAME];
+	int rc;
+
+	*out = NULL;
+	if (h == NULL)
+		return client_fail(NULL, FGW_E_NOMEM, "out of memory");
+	rc = client_socket(path, &h->fd);
+	if (rc == 0) {
+		snprintf(h->path, sizeof(h->path), "%s", path);
+		snprintf(rq.text, sizeof(rq.text), "libfaxgw %s", FAXGW_VERSION);
+		rc = client_call(h, &rq, WIRE_R_HELLO, &rep);
+		if (rc == 0)
+			rc = client_done(h, &rep, wire_dec_hello(rep.body, rep.hdr.len, version,
+								  sizeof(version), &h->may_modify));
+		if (rc != 0)
+			client_fail(NULL, rc, "%s", h->error[0] ? h->error : fgw_strerror(rc));
+	}
+	if (rc != 0) {
+		client_handle_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+FGW_API int fgw_connect(const char *socket_path, fgw_handle **server)
+{
+	if (server == NULL)
+		return client_fail(NULL, FGW_E_INVAL, "no place for the handle");
+	if (socket_path == NULL || socket_path[0] == '\0')
+		socket_path = fgw_default_socket();
+	return client_open_conn(socket_path, CLIENT_SERVER, server);
+}
+
+FGW_API int fgw_close(fgw_handle *h)
+{
+	if (h == NULL)
+		return 0;
+	if (h->kind == CLIENT_SERVER) {
+		for (fgw_handle *ch = h->children, *next; ch != NULL; ch = next) {
+			next = ch->next_child;
+			ch->server = NULL;
+			ch->next_child = NULL;
+			client_disconnect(ch);
+		}
+	} else if (h->kind == CLIENT_PORT && client_conn(h) != NULL) {
+		struct wire_request rq = { .type = WIRE_CLOSE_PORT, .handle = h->remote };
+		client_simple(h, &rq);
+	}
+	client_unlink(h);
+	client_handle_free(h);
+	return 0;
+}
+
+static int client_check(fgw_handle *h, enum client_kind kind)
+{
+	if (h == NULL)
+		return FGW_E_INVAL;
+	if (h->kind != kind)
+		return client_fail(h, FGW_E_HANDLE, "this call needs a %s handle",
+				   kind == CLIENT_SERVER ? "server"
+				   : kind == CLIENT_PORT ? "port" : "subscription");
+	return 0;
+}
+
+static int client_check_guid(fgw_handle *h, const char *guid, char *out)
+{
+	if (guid == NULL)
+		return client_fail(h, FGW_E_INVAL, "no routing method GUID given");
+	size_t n = strlen(guid);
+	if (n > FGW_GUID_LEN)
+		return client_fail(h, FGW_E_NO_METHOD, "no routing method %.60s%s", guid,
+				   n > 60 ? "..." : "");
+	memcpy(out, guid, n + 1);
+	return 0;
+}
+
+FGW_API int fgw_set_origin(fgw_handle *server, const char *origin)
+{
+	struct wire_request rq = { .type = WIRE_SET_ORIGIN };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0)
+		return rc;
+	size_t n = origin != NULL ? strlen(origin) : 0;
+	if (n == 0 || n > FGW_MAX_ORIGIN)
+		return client_fail(server, FGW_E_INVAL, "an origin is 1..%d characters",
+				   FGW_MAX_ORIGIN);
+	memcpy(rq.text, origin, n + 1);
+	return client_simple(server, &rq);
+}
+
+/* --- queries and changes ------------------------------------------------------ */
+
+FGW_API int fgw_get_gateway_info(fgw_handle *server, fgw_gateway_info **info)
+{
+	struct wire_request rq = { .type = WIRE_GATEWAY_INFO };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || info == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_one(server, &rq, WIRE_REC_GATEWAY, (void **)info);
+}
+
+FGW_API int fgw_enum_ports(fgw_handle *server, fgw_port_info **ports, size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_PORTS };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || ports == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_list(server, &rq, WIRE_REC_PORT, (void **)ports, n);
+}
+
+FGW_API int fgw_enum_extensions(fgw_handle *server, fgw_extension_info **ext, size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_EXTENSIONS };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || ext == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_list(server, &rq, WIRE_REC_EXTENSION, (void **)ext, n);
+}
+
+FGW_API int fgw_open_port(fgw_handle *server, uint32_t port_id, int flags,
+			  fgw_handle **port)
+{
+	struct wire_request rq = { .type = WIRE_OPEN_PORT, .port_id = port_id };
+	struct client_reply rep;
+	uint32_t remote = 0;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || port == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*port = NULL;
+	if (flags != FGW_PORT_OPEN_QUERY && flags != FGW_PORT_OPEN_MODIFY)
+		return client_fail(server, FGW_E_INVAL,
+				   "flags must be FGW_PORT_OPEN_QUERY or FGW_PORT_OPEN_MODIFY");
+	rq.num = (uint32_t)flags;
+	rc = client_call(server, &rq, WIRE_R_OPENED, &rep);
+	if (rc == 0)
+		rc = client_done(server, &rep, wire_dec_opened(rep.body, rep.hdr.len, &remote));
+	if (rc != 0)
+		return rc;
+	fgw_handle *h = client_handle_new(CLIENT_PORT);
+	if (h == NULL) {
+		struct wire_request cl = { .type = WIRE_CLOSE_PORT, .handle = remote };
+		client_simple(server, &cl);
+		return client_fail(server, FGW_E_NOMEM, "out of memory");
+	}
+	h->remote = remote;
+	h->port_id = port_id;
+	client_link(server, h);
+	*port = h;
+	return 0;
+}
+
+FGW_API int fgw_get_port(fgw_handle *port, fgw_port_info **info)
+{
+	int rc = client_check(port, CLIENT_PORT);
+
+	if (rc != 0 || info == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	struct wire_request rq = { .type = WIRE_GET_PORT, .handle = port->remote };
+	return client_one(port, &rq, WIRE_REC_PORT, (void **)info);
+}
+
+FGW_API int fgw_enum_routing_methods(fgw_handle *port, fgw_routing_method **methods,
+				     size_t *n)
+{
+	int rc = client_check(port, CLIENT_PORT);
+
+	if (rc != 0 || methods == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	struct wire_request rq = { .type = WIRE_ENUM_METHODS, .handle = port->remote };
+	return client_list(port, &rq, WIRE_REC_METHOD, (void **)methods, n);
+}
+
+FGW_API int fgw_get_routing_info(fgw_handle *port, const char *guid, void **data,
+				 size_t *len)
+{
+	struct wire_request rq = { .type = WIRE_GET_ROUTING };
+	struct client_reply rep;
+	int rc = client_check(port, CLIENT_PORT);
+
+	if (rc != 0 || data == NULL || len == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*data = NULL;
+	*len = 0;
+	rc = client_check_guid(port, guid, rq.guid);
+	if (rc != 0)
+		return rc;
+	rq.handle = port->remote;
+	rc = client_call(port, &rq, WIRE_R_DATA, &rep);
+	if (rc != 0)
+		return rc;
+	return client_done(port, &rep, wire_dec_data(rep.body, rep.hdr.len, data, len));
+}
+
+FGW_API int fgw_set_routing_info(fgw_handle *port, const char *guid, const void *data,
+				 size_t len)
+{
+	struct wire_request rq = { .type = WIRE_SET_ROUTING };
+	int rc = client_check(port, CLIENT_PORT);
+
+	if (rc != 0)
+		return rc;
+	rc = client_check_guid(port, guid, rq.guid);
+	if (rc != 0)
+		return rc;
+	if (len > FGW_MAX_ROUTING_DATA)
+		return client_fail(port, FGW_E_TOO_BIG,
+				   "routing data of %zu bytes is over the limit of %d bytes", len,
+				   FGW_MAX_ROUTING_DATA);
+	if (len > 0 && data == NULL)
+		return client_fail(port, FGW_E_INVAL, "no routing data given");
+	rq.handle = port->remote;
+	if (len > 0)
+		memcpy(rq.data, data, len);
+	rq.data_len = len;
+	return client_simple(port, &rq);
+}
+
+FGW_API int fgw_enable_routing_method(fgw_handle *port, const char *guid, int enabled)
+{
+	struct wire_request rq = { .type = WIRE_ENABLE };
+	int rc = client_check(port, CLIENT_PORT);
+
+	if (rc != 0)
+		return rc;
+	rc = client_check_guid(port, guid, rq.guid);
+	if (rc != 0)
+		return rc;
+	rq.handle = port->remote;
+	rq.flag = enabled ? 1 : 0;
+	return client_simple(port, &rq);
+}
+
+FGW_API int fgw_enum_global_routing_info(fgw_handle *server,
+					 fgw_global_routing_info **info, size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_GLOBAL };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || info == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_list(server, &rq, WIRE_REC_GLOBAL, (void **)info, n);
+}
+
+FGW_API int fgw_set_global_routing_info(fgw_handle *server,
+					const fgw_global_routing_info *info)
+{
+	struct wire_request rq = { .type = WIRE_SET_GLOBAL };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || info == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	rc = client_check_guid(server, info->guid, rq.guid);
+	if (rc != 0)
+		return rc;
+	rq.num = info->priority;
+	return client_simple(server, &rq);
+}
+
+FGW_API int fgw_set_routing_batch(fgw_handle *server, const fgw_routing_change *changes,
+				  size_t n, size_t *failed_index)
+{
+	struct wire_request rq = { .type = WIRE_BATCH, .changes = changes, .nchanges = n };
+	struct client_reply rep;
+	size_t dummy;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (failed_index == NULL)
+		failed_index = &dummy;
+	*failed_index = n;
+	if (rc != 0)
+		return rc;
+	if (n > FGW_MAX_BATCH)
+		return client_fail(server, FGW_E_TOO_BIG, "%zu changes are over the limit of %d",
+				   n, FGW_MAX_BATCH);
+	if (n > 0 && changes == NULL)
+		return client_fail(server, FGW_E_INVAL, "no changes given");
+	for (size_t i = 0; i < n; i++) {
+		const fgw_routing_change *c = &changes[i];
+		char guid[FGW_GUID_LEN + 1];
+		rc = client_check_guid(server, c->guid, guid);
+		if (rc == 0 && c->set_data && c->data_len > FGW_MAX_ROUTING_DATA)
+			rc = client_fail(server, FGW_E_TOO_BIG,
+					 "routing data of %zu bytes is over the limit of %d bytes",
+					 c->data_len, FGW_MAX_ROUTING_DATA);
+		if (rc == 0 && c->set_data && c->data_len > 0 && c->data == NULL)
+			rc = client_fail(server, FGW_E_INVAL, "no routing data given");
+		if (rc != 0) {
+			*failed_index = i;
+			return rc;
+		}
+	}
+	rc = client_call(server, &rq, WIRE_R_OK, &rep);
+	if (rc != 0) {
+		if (rep.hdr.type == WIRE_R_ERROR && rep.failed_index < n)
+			*failed_index = rep.failed_index;
+		return rc;
+	}
+	return client_done(server, &rep, rep.hdr.len == 0 ? 0 : FGW_E_PROTOCOL);
+}
+
+FGW_API int fgw_enum_jobs(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_JOBS, .flag = failed_only ? 1 : 0 };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || jobs == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_list(server, &rq, WIRE_REC_JOB, (void **)jobs, n);
+}
+
+FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id)
+{
+	struct wire_request rq = { .type = WIRE_RETRY_JOB, .job_id = job_id };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	return rc != 0 ? rc : client_simple(server, &rq);
+}
+
+FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **entries,
+			   size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_AUDIT, .num = max };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || entries == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	return client_list(server, &rq, WIRE_REC_AUDIT, (void **)entries, n);
+}
+
+/* --- events ------------------------------------------------------------------ */
+
+FGW_API int fgw_subscribe(fgw_handle *server, uint32_t mask, fgw_handle **sub)
+{
+	struct wire_request rq = { .type = WIRE_SUBSCRIBE, .num = mask };
+	fgw_handle *h;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || sub == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*sub = NULL;
+	if (server->fd < 0)
+		return client_fail(server, FGW_E_CLOSED, "the connection to faxgwd is closed");
+	rc = client_open_conn(server->path, CLIENT_SUB, &h);
+	if (rc != 0)
+		return client_fail(server, rc, "%s", client_connect_error);
+	rc = client_simple(h, &rq);
+	if (rc != 0) {
+		client_fail(server, rc, "%s", h->error);
+		client_handle_free(h);
+		return rc;
+	}
+	client_link(server, h);
+	*sub = h;
+	return 0;
+}
+
+FGW_API int fgw_event_fd(const fgw_handle *sub)
+{
+	if (sub == NULL || sub->kind != CLIENT_SUB)
+		return -1;
+	return sub->fd;
+}
+
+FGW_API int fgw_read_event(fgw_handle *sub, fgw_event **ev, int timeout_ms)
+{
+	struct wire_header hdr;
+	int rc = client_check(sub, CLIENT_SUB);
+
+	if (rc != 0 || ev == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*ev = NULL;
+	if (sub->fd < 0)
+		return client_fail(sub, FGW_E_CLOSED, "the subscription is closed");
+	int64_t deadline = timeout_ms < 0 ? -1 : client_now_ms() + timeout_ms;
+	rc = client_frame(sub, sub, deadline, 1, &hdr);
+	if (rc == FGW_E_TIMEOUT)
+		return rc;
+	if (rc == 0 && hdr.type != WIRE_R_EVENT)
+		rc = client_fail(sub, FGW_E_PROTOCOL, "faxgwd sent %s on a subscription",
+				 wire_type_name(hdr.type));
+	if (rc == 0) {
+		rc = wire_dec_one(sub->rbuf + WIRE_HEADER_LEN, hdr.len, WIRE_REC_EVENT,
+				  (void **)ev);
+		client_consume(sub, &hdr);
+		if (rc != 0 && rc != FGW_E_NOMEM)
+			rc = client_fail(sub, FGW_E_PROTOCOL, "faxgwd sent a malformed event");
+	}
+	if (rc != 0 && rc != FGW_E_NOMEM) {
+		client_disconnect(sub);
+		if (rc != FGW_E_PROTOCOL)
+			rc = FGW_E_CLOSED;
+	}
+	return rc;
+}

@@ -1,0 +1,922 @@
+/*
+ * test_control.c - the control server with a real core, driven through
+ * the real libfaxgw API.  The server (config, core, control, event loop)
+ * runs in a forked child; closing its stop pipe makes it shut down
+ * cleanly, and its exit status says it survived everything.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <faxgw/admin.h>
+
+#include "config.h"
+#include "control.h"
+#include "core.h"
+#include "wire.h"
+
+Suite *control_suite(void);
+
+#define SIF "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
+#define NOBODY 65534
+
+static struct {
+	char dir[64];
+	char sock[100];
+	char text[4096];
+	pid_t pid;
+	int stop_fd;
+} srv = { .pid = -1, .stop_fd = -1 };
+
+/* --- the server in a child ---------------------------------------------------- */
+
+static void srv_on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static void srv_child_fail(int ready, const char *msg)
+{
+	if (write(ready, msg, strlen(msg)) < 0)
+		_exit(3);
+	_exit(1);
+}
+
+static void srv_child(int ready, int stop)
+{
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	struct config *cfg = NULL;
+	struct core *core = NULL;
+	char err[FGW_MAX_ERROR_TEXT];
+
+	signal(SIGPIPE, SIG_IGN);
+	if (config_load_string("test.conf", srv.text, strlen(srv.text), &cfg, errs) != 0)
+		srv_child_fail(ready, errs->n ? errs->msg[0] : "config");
+	free(errs);
+	if (core_new(cfg, &core, err, sizeof(err)) != 0)
+		srv_child_fail(ready, err);
+	struct event_base *base = event_base_new();
+	struct control *ctl = control_new(base, cfg, core, err, sizeof(err));
+	if (ctl == NULL)
+		srv_child_fail(ready, err);
+	struct event *ev = event_new(base, stop, EV_READ, srv_on_stop, base);
+	event_add(ev, NULL);
+	if (write(ready, "ok", 2) != 2)
+		_exit(3);
+	close(ready);
+	event_base_dispatch(base);
+	event_free(ev);
+	control_free(ctl);
+	core_free(core);
+	event_base_free(base);
+	config_free(cfg);
+	fflush(NULL);
+	exit(0);
+}
+
+static void srv_config(const char *query_group)
+{
+	char path[FGW_MAX_PATH];
+
+	snprintf(srv.sock, sizeof(srv.sock), "%s/run/sub/faxgw.sock", srv.dir);
+	snprintf(srv.text, sizeof(srv.text),
+		 "[gateway]\n"
+		 "spool = %s/spool\n"
+		 "state = %s/state.db\n"
+		 "control = %s\n"
+		 "extensions = " FAXGW_BUILD_DIR "/routing\n"
+		 "store-root = %s/fax\n"
+		 "exec-dir = %s/exec\n"
+		 "admin-group =\n"
+		 "query-group = %s\n"
+		 "[port 1]\n"
+		 "transport = t38\n"
+		 "listen = 127.0.0.1:14000\n"
+		 "[port 2]\n"
+		 "transport = audio\n"
+		 "listen = 127.0.0.1:14002\n",
+		 srv.dir, srv.dir, srv.sock, srv.dir, srv.dir, query_group);
+	snprintf(path, sizeof(path), "%s/spool", srv.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/spool/failed", srv.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fax", srv.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fax/inbox", srv.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/exec", srv.dir);
+	mkdir(path, 0755);
+}
+
+static void srv_start(const char *query_group)
+{
+	int ready[2], stop[2];
+	char msg[FGW_MAX_ERROR_TEXT] = "";
+
+	srv_config(query_group);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(stop), 0);
+	srv.pid = fork();
+	ck_assert_int_ge(srv.pid, 0);
+	if (srv.pid == 0) {
+		close(ready[0]);
+		close(stop[1]);
+		srv_child(ready[1], stop[0]);
+	}
+	close(ready[1]);
+	close(stop[0]);
+	srv.stop_fd = stop[1];
+	ssize_t n = read(ready[0], msg, sizeof(msg) - 1);
+	close(ready[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(strcmp(msg, "ok") == 0, "server did not start: %s", msg);
+}
+
+/* Stops the server; it must exit cleanly (it survived the test). */
+static void srv_stop(void)
+{
+	int status;
+
+	if (srv.pid <= 0)
+		return;
+	close(srv.stop_fd);
+	srv.stop_fd = -1;
+	ck_assert_int_eq(waitpid(srv.pid, &status, 0), srv.pid);
+	srv.pid = -1;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "server ended badly: status 0x%x", (unsigned)status);
+}
+
+static void setup(void)
+{
+	snprintf(srv.dir, sizeof(srv.dir), "/tmp/faxgw-control.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
+	/* nobody must reach the socket for the access tests. */
+	chmod(srv.dir, 0755);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	if (srv.pid > 0) {
+		kill(srv.pid, SIGKILL);
+		waitpid(srv.pid, NULL, 0);
+		srv.pid = -1;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", srv.dir);
+}
+
+static fgw_handle *connect_ok(void)
+{
+	fgw_handle *h = NULL;
+	int rc = fgw_connect(srv.sock, &h);
+
+	ck_assert_msg(rc == 0, "connect: %s: %s", fgw_strerror(rc), fgw_last_error_message(NULL));
+	return h;
+}
+
+static fgw_handle *open_ok(fgw_handle *s, uint32_t port, int flags)
+{
+	fgw_handle *p = NULL;
+	int rc = fgw_open_port(s, port, flags, &p);
+
+	ck_assert_msg(rc == 0, "open port %u: %s: %s", (unsigned)port, fgw_strerror(rc),
+		      fgw_last_error_message(s));
+	return p;
+}
+
+static const char *inbox(void)
+{
+	static char path[FGW_MAX_PATH];
+	snprintf(path, sizeof(path), "%s/fax/inbox", srv.dir);
+	return path;
+}
+
+/* --- tests --------------------------------------------------------------------- */
+
+START_TEST(test_query_handle_cannot_change)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	fgw_handle *p = open_ok(s, 1, FGW_PORT_OPEN_QUERY);
+	void *data;
+	size_t len;
+
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, "x", 1), FGW_E_ACCESS);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(p), "QUERY"));
+	ck_assert_int_eq(fgw_enable_routing_method(p, SIF, 1), FGW_E_ACCESS);
+	ck_assert_int_eq(fgw_get_routing_info(p, SIF, &data, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(data, "");
+	fgw_free_buffer(data);
+
+	fgw_port_info *pi;
+	ck_assert_int_eq(fgw_get_port(p, &pi), 0);
+	ck_assert_uint_eq(pi->id, 1);
+	ck_assert_int_eq(pi->transport, FGW_TRANSPORT_T38);
+	ck_assert_uint_eq(pi->modify_held, 0);
+	fgw_free_buffer(pi);
+	fgw_close(p);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_modify_busy_and_released)
+{
+	srv_start("");
+	fgw_handle *a = connect_ok(), *b = connect_ok();
+	fgw_handle *pa = open_ok(a, 1, FGW_PORT_OPEN_MODIFY), *pb = NULL;
+
+	ck_assert_int_eq(fgw_open_port(b, 1, FGW_PORT_OPEN_MODIFY, &pb), FGW_E_BUSY);
+	ck_assert_ptr_null(pb);
+	/* QUERY is still fine, and the port shows as held. */
+	fgw_handle *q = open_ok(b, 1, FGW_PORT_OPEN_QUERY);
+	fgw_port_info *ports;
+	size_t n;
+	ck_assert_int_eq(fgw_enum_ports(b, &ports, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ports[0].modify_held, 1);
+	ck_assert_uint_eq(ports[1].modify_held, 0);
+	fgw_free_buffer(ports);
+	/* A batch touching a port held elsewhere. */
+	fgw_routing_change ch[2] = {
+		{ .port_id = 2, .guid = SIF, .set_data = 1, .data = inbox(),
+		  .data_len = strlen(inbox()) },
+		{ .port_id = 1, .guid = SIF, .set_data = 1, .data = inbox(),
+		  .data_len = strlen(inbox()) },
+	};
+	size_t failed = 99;
+	ck_assert_int_eq(fgw_set_routing_batch(b, ch, 2, &failed), FGW_E_BUSY);
+	ck_assert_uint_eq(failed, 1);
+	/* The holder's own batch is fine. */
+	ck_assert_int_eq(fgw_set_routing_batch(a, ch, 2, &failed), 0);
+
+	fgw_close(pa);
+	pb = open_ok(b, 1, FGW_PORT_OPEN_MODIFY);
+	fgw_close(pb);
+	fgw_close(q);
+
+	/* A holder that dies without closing releases its port. */
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		fgw_handle *s = NULL, *p = NULL;
+		close(go[0]);
+		if (fgw_connect(srv.sock, &s) != 0 ||
+		    fgw_open_port(s, 2, FGW_PORT_OPEN_MODIFY, &p) != 0)
+			_exit(1);
+		if (write(go[1], "h", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(go[1]);
+	char byte;
+	ck_assert_int_eq(read(go[0], &byte, 1), 1);
+	close(go[0]);
+	ck_assert_int_eq(fgw_open_port(b, 2, FGW_PORT_OPEN_MODIFY, &pb), FGW_E_BUSY);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(b), "MODIFY"));
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	int rc = FGW_E_BUSY;
+	for (int i = 0; i < 100 && rc == FGW_E_BUSY; i++) {
+		rc = fgw_open_port(b, 2, FGW_PORT_OPEN_MODIFY, &pb);
+		if (rc == FGW_E_BUSY)
+			usleep(10000);
+	}
+	ck_assert_int_eq(rc, 0);
+	fgw_close(pb);
+	fgw_close(a);
+	fgw_close(b);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_unknown_port_and_method)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok(), *p = NULL;
+	void *data;
+	size_t len;
+
+	ck_assert_int_eq(fgw_open_port(s, 99, FGW_PORT_OPEN_QUERY, &p), FGW_E_NO_PORT);
+	ck_assert_int_eq(fgw_open_port(s, 0, FGW_PORT_OPEN_QUERY, &p), FGW_E_NO_PORT);
+	ck_assert_int_eq(fgw_open_port(s, 1, 3, &p), FGW_E_INVAL);
+	p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	const char *nope = "{00000000-0000-0000-0000-000000000000}";
+	ck_assert_int_eq(fgw_get_routing_info(p, nope, &data, &len), FGW_E_NO_METHOD);
+	ck_assert_int_eq(fgw_set_routing_info(p, nope, "x", 1), FGW_E_NO_METHOD);
+	ck_assert_int_eq(fgw_enable_routing_method(p, nope, 1), FGW_E_NO_METHOD);
+	ck_assert_int_eq(fgw_get_routing_info(p, "{not a guid at all, and far too long to be one}",
+					      &data, &len), FGW_E_NO_METHOD);
+	fgw_global_routing_info gi = { .priority = 1, .guid = nope };
+	ck_assert_int_eq(fgw_set_global_routing_info(s, &gi), FGW_E_NO_METHOD);
+	ck_assert_int_eq(fgw_retry_job(s, 123456), FGW_E_NO_JOB);
+	/* Wrong kinds of handle. */
+	fgw_routing_method *m;
+	size_t n;
+	ck_assert_int_eq(fgw_enum_routing_methods(s, &m, &n), FGW_E_HANDLE);
+	fgw_port_info *pi;
+	ck_assert_int_eq(fgw_enum_ports(p, &pi, &n), FGW_E_HANDLE);
+	ck_assert_int_eq(fgw_event_fd(s), -1);
+	fgw_close(p);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_data_limits_and_roundtrip)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	fgw_handle *p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	char big[FGW_MAX_ROUTING_DATA + 1];
+	void *data;
+	size_t len;
+
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, big, sizeof(big)), FGW_E_TOO_BIG);
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, "/etc", 4), FGW_E_BAD_DATA);
+	ck_assert_str_ne(fgw_last_error_message(p), "");
+	ck_assert_int_eq(fgw_enable_routing_method(p, SIF, 1), FGW_E_NOT_ENABLEABLE);
+	ck_assert_int_eq(fgw_set_origin(s, "snmp"), 0);
+	ck_assert_int_eq(fgw_set_origin(s, "bad name!"), FGW_E_INVAL);
+	ck_assert_int_eq(fgw_set_origin(s, "a-much-too-long-origin-name"), FGW_E_INVAL);
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, inbox(), strlen(inbox())), 0);
+	ck_assert_int_eq(fgw_enable_routing_method(p, SIF, 1), 0);
+	ck_assert_int_eq(fgw_get_routing_info(p, SIF, &data, &len), 0);
+	ck_assert_uint_eq(len, strlen(inbox()));
+	ck_assert_str_eq(data, inbox());
+	fgw_free_buffer(data);
+
+	fgw_routing_method *m;
+	size_t n;
+	ck_assert_int_eq(fgw_enum_routing_methods(p, &m, &n), 0);
+	ck_assert_uint_ge(n, 1);
+	int seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(m[i].guid, SIF) == 0) {
+			seen = 1;
+			ck_assert_int_eq(m[i].enabled, 1);
+			ck_assert_uint_eq(m[i].device_id, 1);
+		}
+	}
+	ck_assert_int_eq(seen, 1);
+	fgw_free_buffer(m);
+
+	fgw_audit_entry *e;
+	ck_assert_int_eq(fgw_enum_audit(s, 10, &e, &n), 0);
+	ck_assert_uint_ge(n, 2);
+	ck_assert_ptr_nonnull(strstr(e[n - 1].who, "snmp"));
+	fgw_free_buffer(e);
+	fgw_close(p);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_batch_all_or_nothing)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	fgw_routing_change ch[3] = {
+		{ .port_id = 1, .guid = SIF, .set_data = 1, .data = inbox(),
+		  .data_len = strlen(inbox()) },
+		{ .port_id = 1, .guid = SIF, .set_enabled = 1, .enabled = 1 },
+		{ .port_id = 2, .guid = SIF, .set_enabled = 1, .enabled = 1 },
+	};
+	size_t failed = 99;
+	void *data;
+	size_t len;
+
+	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 3, &failed), FGW_E_NOT_ENABLEABLE);
+	ck_assert_uint_eq(failed, 2);
+	fgw_handle *p = open_ok(s, 1, FGW_PORT_OPEN_QUERY);
+	ck_assert_int_eq(fgw_get_routing_info(p, SIF, &data, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	fgw_free_buffer(data);
+
+	ch[2].port_id = 77;
+	ck_assert_int_ne(fgw_set_routing_batch(s, ch, 3, &failed), 0);
+	ck_assert_uint_eq(failed, 2);
+	char big[FGW_MAX_ROUTING_DATA + 1] = { 0 };
+	ch[2] = (fgw_routing_change){ .port_id = 2, .guid = SIF, .set_data = 1, .data = big,
+				      .data_len = sizeof(big) };
+	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 3, &failed), FGW_E_TOO_BIG);
+	ck_assert_uint_eq(failed, 2);
+
+	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 2, &failed), 0);
+	ck_assert_int_eq(fgw_get_routing_info(p, SIF, &data, &len), 0);
+	ck_assert_str_eq(data, inbox());
+	fgw_free_buffer(data);
+	fgw_close(p);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_subscribe_events)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok(), *sub = NULL, *other = NULL;
+	fgw_event *ev = NULL;
+
+	ck_assert_int_eq(fgw_subscribe(s, FGW_EVENT_MASK(FGW_EVENT_ROUTING_CHANGED), &sub), 0);
+	ck_assert_int_eq(fgw_subscribe(s, FGW_EVENT_MASK(FGW_EVENT_FAX_RECEIVED), &other), 0);
+	ck_assert_int_ge(fgw_event_fd(sub), 0);
+	ck_assert_int_eq(fgw_read_event(sub, &ev, 0), FGW_E_TIMEOUT);
+
+	fgw_handle *p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, inbox(), strlen(inbox())), 0);
+	ck_assert_int_eq(fgw_read_event(sub, &ev, 2000), 0);
+	ck_assert_int_eq(ev->type, FGW_EVENT_ROUTING_CHANGED);
+	ck_assert_uint_eq(ev->port_id, 1);
+	ck_assert_str_eq(ev->guid, SIF);
+	fgw_free_buffer(ev);
+	ck_assert_int_eq(fgw_read_event(other, &ev, 200), FGW_E_TIMEOUT);
+	ck_assert_ptr_null(ev);
+	fgw_close(other);
+
+	/* Closing the server handle ends its port and subscription. */
+	fgw_close(s);
+	ck_assert_int_eq(fgw_read_event(sub, &ev, 0), FGW_E_CLOSED);
+	ck_assert_int_eq(fgw_set_routing_info(p, SIF, "x", 1), FGW_E_CLOSED);
+	ck_assert_int_eq(fgw_close(p), 0);
+	ck_assert_int_eq(fgw_close(sub), 0);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_priority)
+{
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	fgw_global_routing_info *g;
+	size_t n;
+
+	ck_assert_int_eq(fgw_enum_global_routing_info(s, &g, &n), 0);
+	ck_assert_uint_ge(n, 2);
+	char guid[FGW_GUID_LEN + 1];
+	snprintf(guid, sizeof(guid), "%s", g[n - 1].guid);
+	fgw_free_buffer(g);
+	fgw_global_routing_info set = { .priority = 1, .guid = guid };
+	ck_assert_int_eq(fgw_set_global_routing_info(s, &set), 0);
+	ck_assert_int_eq(fgw_enum_global_routing_info(s, &g, &n), 0);
+	ck_assert_str_eq(g[0].guid, guid);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(g[i].priority, i + 1);
+	fgw_free_buffer(g);
+	set.priority = 999;
+	ck_assert_int_eq(fgw_set_global_routing_info(s, &set), FGW_E_INVAL);
+
+	fgw_gateway_info *gi;
+	ck_assert_int_eq(fgw_get_gateway_info(s, &gi), 0);
+	ck_assert_uint_eq(gi->port_count, 2);
+	fgw_free_buffer(gi);
+	fgw_extension_info *x;
+	ck_assert_int_eq(fgw_enum_extensions(s, &x, &n), 0);
+	ck_assert_uint_ge(n, 1);
+	fgw_free_buffer(x);
+	fgw_job *j;
+	ck_assert_int_eq(fgw_enum_jobs(s, 0, &j, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	fgw_free_buffer(j);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+/* Runs fn as nobody in a child; returns its exit status. */
+static int as_nobody(int (*fn)(void))
+{
+	pid_t kid = fork();
+	int status;
+
+	if (kid == 0) {
+		gid_t g = NOBODY;
+		if (setgroups(1, &g) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+			_exit(90);
+		_exit(fn());
+	}
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int nobody_refused(void)
+{
+	fgw_handle *s = NULL;
+	int rc = fgw_connect(srv.sock, &s);
+
+	if (rc != FGW_E_ACCESS)
+		return 10 - rc;
+	if (s != NULL)
+		return 2;
+	if (strstr(fgw_last_error_message(NULL), "query-group root") == NULL)
+		return 3;
+	return 0;
+}
+
+START_TEST(test_unauthorized_refused)
+{
+	if (geteuid() != 0)
+		return;       /* needs root to become nobody */
+	srv_start("root");
+	ck_assert_int_eq(as_nobody(nobody_refused), 0);
+	/* The server is fine afterwards. */
+	fgw_handle *s = connect_ok();
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+static int nobody_query_only(void)
+{
+	fgw_handle *s = NULL, *p = NULL;
+	fgw_port_info *ports;
+	size_t n, failed;
+
+	if (fgw_connect(srv.sock, &s) != 0)
+		return 1;
+	if (fgw_enum_ports(s, &ports, &n) != 0 || n != 2)
+		return 2;
+	fgw_free_buffer(ports);
+	if (fgw_open_port(s, 1, FGW_PORT_OPEN_MODIFY, &p) != FGW_E_ACCESS)
+		return 3;
+	if (strstr(fgw_last_error_message(s), "may not modify") == NULL)
+		return 4;
+	fgw_routing_change ch = { .port_id = 1, .guid = SIF, .set_enabled = 1 };
+	if (fgw_set_routing_batch(s, &ch, 1, &failed) != FGW_E_ACCESS)
+		return 5;
+	fgw_global_routing_info gi = { .priority = 1, .guid = SIF };
+	if (fgw_set_global_routing_info(s, &gi) != FGW_E_ACCESS)
+		return 6;
+	if (fgw_open_port(s, 1, FGW_PORT_OPEN_QUERY, &p) != 0)
+		return 7;
+	fgw_close(s);
+	return 0;
+}
+
+START_TEST(test_query_only_user)
+{
+	if (geteuid() != 0)
+		return;
+	srv_start("");
+	ck_assert_int_eq(as_nobody(nobody_query_only), 0);
+	srv_stop();
+}
+END_TEST
+
+/* Raw socket helpers for malformed input. */
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Reads until EOF (at most 2 s); returns the byte count. */
+static size_t raw_read_all(int fd, uint8_t *buf, size_t cap)
+{
+	size_t got = 0;
+
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 2000) <= 0)
+			break;
+		ssize_t n = recv(fd, buf + got, cap - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == cap)
+			break;
+	}
+	return got;
+}
+
+/* Sends bytes, expects one error reply with `code` and then EOF. */
+static void raw_expect_error(const void *bytes, size_t len, int code, const char *needle)
+{
+	int fd = raw_connect();
+	uint8_t buf[4096];
+	struct wire_header h;
+	struct wire_error e;
+	char reason[256];
+
+	ck_assert_int_eq(send(fd, bytes, len, MSG_NOSIGNAL), (ssize_t)len);
+	size_t got = raw_read_all(fd, buf, sizeof(buf));
+	close(fd);
+	ck_assert_int_eq(wire_parse_header(buf, got, &h, reason, sizeof(reason)), 0);
+	ck_assert_uint_eq(h.type, WIRE_R_ERROR);
+	ck_assert_uint_eq(got, WIRE_HEADER_LEN + h.len);
+	ck_assert_int_eq(wire_dec_error(buf + WIRE_HEADER_LEN, h.len, &e), 0);
+	ck_assert_int_eq(e.code, code);
+	if (needle != NULL)
+		ck_assert_msg(strstr(e.reason, needle) != NULL, "reason: %s", e.reason);
+}
+
+START_TEST(test_malformed_frames)
+{
+	srv_start("");
+	uint8_t garbage[32];
+	memset(garbage, 0x5a, sizeof(garbage));
+	raw_expect_error(garbage, sizeof(garbage), FGW_E_PROTOCOL, "magic");
+
+	uint8_t v2[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION + 1, 0, 0, WIRE_ENUM_PORTS };
+	raw_expect_error(v2, sizeof(v2), FGW_E_PROTOCOL, "version 2");
+
+	uint8_t huge[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION, 0, 0, WIRE_ENUM_PORTS, 0, 0, 0,
+					  1, 0x7f, 0xff, 0xff, 0xff };
+	raw_expect_error(huge, sizeof(huge), FGW_E_PROTOCOL, "limit");
+
+	uint8_t unknown[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION, 0, 0x12, 0x34 };
+	raw_expect_error(unknown, sizeof(unknown), FGW_E_PROTOCOL, "unknown");
+
+	/* Trailing bytes after an empty ENUM_PORTS body. */
+	uint8_t trail[WIRE_HEADER_LEN + 1] = { 'F', 'G', WIRE_VERSION, 0, 0, WIRE_ENUM_PORTS, 0,
+					       0, 0, 1, 0, 0, 0, 1, 0 };
+	raw_expect_error(trail, sizeof(trail), FGW_E_PROTOCOL, "trailing");
+
+	/* Routing data over the limit in a hand-made SET_ROUTING. */
+	size_t blen = 4 + 2 + FGW_GUID_LEN + 2 + FGW_MAX_ROUTING_DATA + 1;
+	uint8_t *big = calloc(1, WIRE_HEADER_LEN + blen);
+	memcpy(big, (uint8_t[]){ 'F', 'G', WIRE_VERSION, 0, 0, WIRE_SET_ROUTING, 0, 0, 0, 1,
+				 0, 0, (uint8_t)(blen >> 8), (uint8_t)blen }, WIRE_HEADER_LEN);
+	uint8_t *b = big + WIRE_HEADER_LEN + 4;
+	b[1] = FGW_GUID_LEN;
+	memcpy(b + 2, SIF, FGW_GUID_LEN);
+	b[2 + FGW_GUID_LEN] = (FGW_MAX_ROUTING_DATA + 1) >> 8;
+	b[3 + FGW_GUID_LEN] = (FGW_MAX_ROUTING_DATA + 1) & 0xff;
+	raw_expect_error(big, WIRE_HEADER_LEN + blen, FGW_E_TOO_BIG, NULL);
+	free(big);
+
+	/* A half frame and a hang-up. */
+	int fd = raw_connect();
+	ck_assert_int_eq(send(fd, "FG\x01\x00", 4, MSG_NOSIGNAL), 4);
+	close(fd);
+
+	/* Still serving. */
+	fgw_handle *s = connect_ok();
+	fgw_port_info *ports;
+	size_t n;
+	ck_assert_int_eq(fgw_enum_ports(s, &ports, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	fgw_free_buffer(ports);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_slow_reader_dropped)
+{
+	srv_start("");
+	int fd = raw_connect();
+	struct wire_writer w;
+	struct wire_request rq = { .type = WIRE_ENUM_GLOBAL };
+	const int nreq = 40000;
+	int rcv = 4096;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	wire_writer_init(&w);
+	for (int i = 0; i < nreq; i++) {
+		rq.id = (uint32_t)i + 1;
+		ck_assert_int_eq(wire_enc_request(&w, &rq), 0);
+	}
+	/* Requests whose replies are not read: more than FGW_MAX_CLIENT_OUTPUT
+	 * of them piles up, and faxgwd drops the connection. */
+	size_t off = 0;
+	for (int round = 0; round < 4000 && off < w.len; round++) {
+		ssize_t n = send(fd, w.buf + off, w.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		else
+			usleep(2000);
+	}
+	wire_writer_free(&w);
+	/* Reading now gets what was queued, then the end: far fewer replies
+	 * than requests. */
+	uint8_t *buf = malloc(64u << 20);
+	size_t got = raw_read_all(fd, buf, 64u << 20);
+	free(buf);
+	close(fd);
+	ck_assert_msg(got < (size_t)nreq * 200, "got %zu bytes: not dropped", got);
+	fgw_handle *s = connect_ok();
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_max_clients)
+{
+	int fds[FGW_MAX_CLIENTS];
+	fgw_handle *s = NULL;
+
+	srv_start("");
+	for (int i = 0; i < FGW_MAX_CLIENTS; i++)
+		fds[i] = raw_connect();
+	ck_assert_int_eq(fgw_connect(srv.sock, &s), FGW_E_BUSY);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(NULL), "connections"));
+	for (int i = 0; i < FGW_MAX_CLIENTS; i++)
+		close(fds[i]);
+	int rc = FGW_E_BUSY;
+	for (int i = 0; i < 100 && rc == FGW_E_BUSY; i++) {
+		rc = fgw_connect(srv.sock, &s);
+		if (rc == FGW_E_BUSY)
+			usleep(10000);
+	}
+	ck_assert_int_eq(rc, 0);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+START_TEST(test_socket_path_rules)
+{
+	char path[FGW_MAX_PATH], cwd[FGW_MAX_PATH];
+
+	/* A stale socket file is replaced. */
+	srv_config("");
+	char parent[FGW_MAX_PATH];
+	snprintf(parent, sizeof(parent), "%s/run", srv.dir);
+	mkdir(parent, 0755);
+	snprintf(parent, sizeof(parent), "%s/run/sub", srv.dir);
+	mkdir(parent, 0755);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	srv_start("");
+	/* A second server on the same socket is refused. */
+	struct config *cfg = NULL;
+	ck_assert_int_eq(config_load_string("t", srv.text, strlen(srv.text), &cfg, NULL), 0);
+	struct core *core = NULL;
+	char err[FGW_MAX_ERROR_TEXT];
+	snprintf(path, sizeof(path), "%s/state2.db", srv.dir);
+	snprintf(cfg->state, sizeof(cfg->state), "%s", path);
+	ck_assert_int_eq(core_new(cfg, &core, err, sizeof(err)), 0);
+	struct event_base *base = event_base_new();
+	struct control *ctl = control_new(base, cfg, core, err, sizeof(err));
+	ck_assert_ptr_null(ctl);
+	ck_assert_msg(strstr(err, "another faxgwd") != NULL, "%s", err);
+	struct stat st;
+	ck_assert_int_eq(stat(srv.sock, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0666);
+	srv_stop();
+	ck_assert_int_ne(stat(srv.sock, &st), 0);
+
+	/* A path that is not a socket is left alone. */
+	fd = open(srv.sock, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ctl = control_new(base, cfg, core, err, sizeof(err));
+	ck_assert_ptr_null(ctl);
+	ck_assert_ptr_nonnull(strstr(err, "not a socket"));
+	unlink(srv.sock);
+	ctl = control_new(base, cfg, core, err, sizeof(err));
+	ck_assert_ptr_nonnull(ctl);
+	ck_assert_uint_eq(control_client_count(ctl), 0);
+	control_free(ctl);
+	core_free(core);
+	event_base_free(base);
+	config_free(cfg);
+
+	/* Where clients look. */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	setenv("FAXGW_SOCKET", "/x/y.sock", 1);
+	ck_assert_str_eq(fgw_default_socket(), "/x/y.sock");
+	unsetenv("FAXGW_SOCKET");
+	ck_assert_int_eq(chdir(srv.dir), 0);
+	ck_assert_str_eq(fgw_default_socket(), "/run/faxgw/faxgw.sock");
+	mkdir("var", 0755);
+	fd = open("var/faxgw.sock", O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ck_assert_str_eq(fgw_default_socket(), "./var/faxgw.sock");
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
+/* A fake faxgwd on srv.sock that answers the first request with `reply`
+ * (len 0: never answers); returns its pid. */
+static pid_t fake_server(const uint8_t *reply, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(srv.sock, sizeof(srv.sock), "%s/fake.sock", srv.dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint8_t buf[256];
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0 || recv(fd, buf, sizeof(buf), 0) <= 0)
+			_exit(1);
+		if (len > 0 && send(fd, reply, len, MSG_NOSIGNAL) != (ssize_t)len)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(lfd);
+	return pid;
+}
+
+START_TEST(test_client_version_and_timeout)
+{
+	fgw_handle *s = NULL;
+	uint8_t v2[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION + 1, 0, 0x80, 0x02, 0, 0, 0, 1 };
+	pid_t pid = fake_server(v2, sizeof(v2));
+
+	ck_assert_int_eq(fgw_connect(srv.sock, &s), FGW_E_PROTOCOL);
+	ck_assert_ptr_null(s);
+	const char *msg = fgw_last_error_message(NULL);
+	ck_assert_msg(strstr(msg, "version 2") && strstr(msg, "version 1"), "%s", msg);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(srv.sock);
+
+	/* A daemon that never answers. */
+	pid = fake_server(NULL, 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(fgw_connect(srv.sock, &s), FGW_E_TIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_ge(ms, FGW_CLIENT_TIMEOUT_MS - 100);
+	ck_assert_int_lt(ms, FGW_CLIENT_TIMEOUT_MS + 2000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_client_basics)
+{
+	fgw_handle *s = NULL;
+
+	for (int code = 0; code >= FGW_E_MIN; code--) {
+		ck_assert_ptr_nonnull(fgw_strerror(code));
+		ck_assert_str_ne(fgw_strerror(code), "unknown error");
+	}
+	ck_assert_str_eq(fgw_strerror(1), "unknown error");
+	ck_assert_str_eq(fgw_strerror(-1000), "unknown error");
+	ck_assert_int_eq(fgw_close(NULL), 0);
+	fgw_free_buffer(NULL);
+	ck_assert_int_eq(fgw_connect("/nonexistent/faxgw.sock", &s), FGW_E_CONNECT);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(NULL), "/nonexistent/faxgw.sock"));
+	ck_assert_int_eq(fgw_connect(NULL, NULL), FGW_E_INVAL);
+}
+END_TEST
+
+Suite *control_suite(void)
+{
+	Suite *s = suite_create("control");
+	TCase *tc = tcase_create("server");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_query_handle_cannot_change);
+	tcase_add_test(tc, test_modify_busy_and_released);
+	tcase_add_test(tc, test_unknown_port_and_method);
+	tcase_add_test(tc, test_data_limits_and_roundtrip);
+	tcase_add_test(tc, test_batch_all_or_nothing);
+	tcase_add_test(tc, test_subscribe_events);
+	tcase_add_test(tc, test_priority);
+	tcase_add_test(tc, test_unauthorized_refused);
+	tcase_add_test(tc, test_query_only_user);
+	tcase_add_test(tc, test_malformed_frames);
+	tcase_add_test(tc, test_slow_reader_dropped);
+	tcase_add_test(tc, test_max_clients);
+	tcase_add_test(tc, test_socket_path_rules);
+	tcase_add_test(tc, test_client_basics);
+	tcase_add_test(tc, test_client_version_and_timeout);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,827 @@
+/*
+ * faxgwctl.c - faxgw's command-line administration tool (faxgwctl(8)):
+ * a libfaxgw client.
+ *
+ *   faxgwctl [-s SOCKET] [--json] COMMAND [ARGS]
+ *
+ * Exit status: 0 success, 1 refused or failed (reason on stderr), 2 usage.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <faxgw/admin.h>
+
+#include "json.h"
+#include "table.h"
+
+#ifndef FAXGW_VERSION
+#define FAXGW_VERSION "unknown"
+#endif
+
+#define CTL_OK 0
+#define CTL_FAILED 1
+#define CTL_USAGE 2
+#define CTL_LOG_DEFAULT 50
+#define CTL_DATA_COLUMN 60
+
+struct ctl {
+	const char *socket;            /* -s, or NULL */
+	bool json;
+	const char *command;
+	int argc;                      /* the command's arguments */
+	char **argv;
+	fgw_handle *server;
+	struct json j;
+};
+
+static void ctl_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: faxgwctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"       faxgwctl -h | --help | --version\n"
+		"commands:\n"
+		"  ports                     list the fax ports\n"
+		"  methods PORT              routing methods of a port, with their data\n"
+		"  get PORT METHOD           routing data of a method (raw, to stdout)\n"
+		"  set PORT METHOD DATA      set the routing data\n"
+		"  enable PORT METHOD        enable a routing method on a port\n"
+		"  disable PORT METHOD       disable a routing method on a port\n"
+		"  priority                  global routing order\n"
+		"  priority METHOD N         move a method to priority N (1 runs first)\n"
+		"  jobs [--failed]           routing jobs (only dead-lettered ones)\n"
+		"  retry JOB                 retry a routing job now\n"
+		"  log [-n N]                the newest N audit log entries (default %d)\n"
+		"  info                      gateway status and routing extensions\n"
+		"METHOD is a GUID or a unique prefix of a method's friendly or function\n"
+		"name (case-insensitive).  The socket is -s, else $FAXGW_SOCKET, else\n"
+		"./var/faxgw.sock when it exists, else /run/faxgw/faxgw.sock.\n",
+		CTL_LOG_DEFAULT);
+}
+
+static int ctl_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "faxgwctl: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	ctl_usage(stderr);
+	return CTL_USAGE;
+}
+
+/* Prints "faxgwctl: CMD refused: <strerror>: <reason>" and returns 1. */
+static int ctl_fail(const struct ctl *c, const fgw_handle *h, int rc)
+{
+	const char *msg = fgw_last_error_message(h);
+	bool refused = rc == FGW_E_ACCESS || rc == FGW_E_BUSY || rc == FGW_E_BAD_DATA ||
+		       rc == FGW_E_NOT_ENABLEABLE || rc == FGW_E_TOO_BIG || rc == FGW_E_INVAL;
+
+	fprintf(stderr, "faxgwctl: %s %s: %s", c->command, refused ? "refused" : "failed",
+		fgw_strerror(rc));
+	if (msg != NULL && msg[0] != '\0' && strcmp(msg, fgw_strerror(rc)) != 0)
+		fprintf(stderr, ": %s", msg);
+	fputc('\n', stderr);
+	return CTL_FAILED;
+}
+
+static int ctl_fail_msg(const struct ctl *c, const char *msg)
+{
+	fprintf(stderr, "faxgwctl: %s failed: %s\n", c->command, msg);
+	return CTL_FAILED;
+}
+
+/* --- arguments ---------------------------------------------------------------- */
+
+static bool ctl_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int ctl_port_arg(const char *s, uint32_t *port)
+{
+	uint64_t v;
+
+	if (!ctl_parse_u64(s, FGW_MAX_PORT_ID, &v) || v == 0)
+		return ctl_usage_error("bad port id '%s' (1..2147483647)", s);
+	*port = (uint32_t)v;
+	return CTL_OK;
+}
+
+static bool ctl_prefix(const char *name, const char *prefix)
+{
+	return name != NULL && strncasecmp(name, prefix, strlen(prefix)) == 0;
+}
+
+/* Resolves METHOD to a GUID (copied into guid). */
+static int ctl_method_arg(struct ctl *c, const char *arg, char *guid)
+{
+	fgw_global_routing_info *g = NULL;
+	size_t n = 0, hits = 0, hit = 0;
+	char names[FGW_MAX_ERROR_TEXT] = "";
+
+	if (arg[0] == '{') {
+		if (strlen(arg) > FGW_GUID_LEN)
+			return ctl_fail_msg(c, "a GUID is 38 characters: {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}");
+		for (size_t i = 0; arg[i] != '\0'; i++)
+			guid[i] = (char)tolower((unsigned char)arg[i]);
+		guid[strlen(arg)] = '\0';
+		return CTL_OK;
+	}
+	int rc = fgw_enum_global_routing_info(c->server, &g, &n);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	for (size_t i = 0; i < n; i++) {
+		if (!ctl_prefix(g[i].friendly_name, arg) && !ctl_prefix(g[i].function_name, arg))
+			continue;
+		size_t used = strlen(names);
+		snprintf(names + used, sizeof(names) - used, "%s%s", hits ? ", " : "",
+			 g[i].friendly_name);
+		hit = i;
+		hits++;
+	}
+	if (hits == 1)
+		snprintf(guid, FGW_GUID_LEN + 1, "%s", g[hit].guid);
+	fgw_free_buffer(g);
+	if (hits == 1)
+		return CTL_OK;
+	if (hits == 0)
+		fprintf(stderr, "faxgwctl: %s failed: no routing method matches '%s'\n",
+			c->command, arg);
+	else
+		fprintf(stderr, "faxgwctl: %s failed: ambiguous method %s: matches %s\n",
+			c->command, arg, names);
+	return CTL_FAILED;
+}
+
+/* PORT METHOD from the first two arguments, then the port opened. */
+static int ctl_port_method(struct ctl *c, int flags, uint32_t *port_id, char *guid,
+			   fgw_handle **port)
+{
+	int rc = ctl_port_arg(c->argv[0], port_id);
+
+	if (rc == CTL_OK)
+		rc = ctl_method_arg(c, c->argv[1], guid);
+	if (rc != CTL_OK)
+		return rc;
+	int e = fgw_open_port(c->server, *port_id, flags, port);
+	return e == 0 ? CTL_OK : ctl_fail(c, c->server, e);
+}
+
+static const char *ctl_transport_name(fgw_transport t)
+{
+	return t == FGW_TRANSPORT_T38 ? "t38" : t == FGW_TRANSPORT_AUDIO ? "audio" : "unknown";
+}
+
+static const char *ctl_state_name(fgw_port_state s)
+{
+	static const char *const names[] = { "unknown", "idle", "receiving", "sending",
+					     "disabled", "failed" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static const char *ctl_job_state_name(fgw_job_state s)
+{
+	static const char *const names[] = { "unknown", "pending", "routing", "done",
+					     "failed", "unrouted" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static const char *ctl_event_time(uint64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/* Routing data for a table cell: printable, cut at CTL_DATA_COLUMN. */
+static const char *ctl_printable(const void *data, size_t len, char *buf, size_t buflen)
+{
+	const unsigned char *p = data;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < buflen; i++) {
+		if (o >= CTL_DATA_COLUMN) {
+			snprintf(buf + o, buflen - o, "...");
+			return buf;
+		}
+		if (p[i] >= 0x20 && p[i] != 0x7f)
+			buf[o++] = (char)p[i];
+		else
+			o += (size_t)snprintf(buf + o, buflen - o, "\\x%02x", p[i]);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void ctl_print_table(struct table *t)
+{
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* --- commands ------------------------------------------------------------------ */
+
+static int ctl_cmd_ports(struct ctl *c)
+{
+	fgw_port_info *p = NULL;
+	size_t n = 0;
+	int rc = fgw_enum_ports(c->server, &p, &n);
+
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_key(&c->j, "ports");
+		json_begin_array(&c->j);
+		for (size_t i = 0; i < n; i++) {
+			json_begin_object(&c->j);
+			json_kv_u64(&c->j, "id", p[i].id);
+			json_kv_str(&c->j, "name", p[i].name);
+			json_kv_str(&c->j, "transport", ctl_transport_name(p[i].transport));
+			json_kv_str(&c->j, "local_address", p[i].local_address);
+			json_kv_str(&c->j, "local_ident", p[i].local_ident);
+			json_kv_str(&c->j, "state", ctl_state_name(p[i].state));
+			json_kv_u64(&c->j, "faxes_received", p[i].faxes_received);
+			json_kv_u64(&c->j, "pages_received", p[i].pages_received);
+			json_kv_u64(&c->j, "faxes_failed", p[i].faxes_failed);
+			json_kv_u64(&c->j, "routing_failures", p[i].routing_failures);
+			json_kv_str(&c->j, "last_remote_ident", p[i].last_remote_ident);
+			json_kv_bool(&c->j, "modify_held", p[i].modify_held != 0);
+			json_end_object(&c->j);
+		}
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		static const char *const hdr[] = { "ID", "NAME", "TRANSPORT", "ADDRESS", "STATE",
+						   "FAXES", "PAGES", "FAILED", "ROUTING-FAILED",
+						   "LAST-REMOTE", NULL };
+		struct table t;
+		table_init(&t, hdr);
+		for (size_t i = 0; i < n; i++) {
+			table_cell(&t, "%u", (unsigned)p[i].id);
+			table_cell(&t, "%s", p[i].name);
+			table_cell(&t, "%s", ctl_transport_name(p[i].transport));
+			table_cell(&t, "%s", p[i].local_address);
+			table_cell(&t, "%s%s", ctl_state_name(p[i].state),
+				   p[i].modify_held ? " (held)" : "");
+			table_cell(&t, "%" PRIu64, p[i].faxes_received);
+			table_cell(&t, "%" PRIu64, p[i].pages_received);
+			table_cell(&t, "%" PRIu64, p[i].faxes_failed);
+			table_cell(&t, "%" PRIu64, p[i].routing_failures);
+			table_cell(&t, "%s", p[i].last_remote_ident[0] ? p[i].last_remote_ident : "-");
+		}
+		ctl_print_table(&t);
+	}
+	fgw_free_buffer(p);
+	return CTL_OK;
+}
+
+static void ctl_json_method(struct ctl *c, const fgw_routing_method *m, const void *data,
+			    size_t len)
+{
+	json_begin_object(&c->j);
+	json_kv_u64(&c->j, "priority", m->priority);
+	json_kv_str(&c->j, "guid", m->guid);
+	json_kv_str(&c->j, "friendly_name", m->friendly_name);
+	json_kv_str(&c->j, "function_name", m->function_name);
+	json_kv_bool(&c->j, "enabled", m->enabled != 0);
+	json_key(&c->j, "data");
+	json_strn(&c->j, data != NULL ? data : "", data != NULL ? len : 0);
+	json_kv_str(&c->j, "extension_image_name", m->extension_image_name);
+	json_kv_str(&c->j, "extension_friendly_name", m->extension_friendly_name);
+	json_kv_u64(&c->j, "method_index", m->method_index);
+	json_kv_u64(&c->j, "device_id", m->device_id);
+	json_kv_str(&c->j, "device_name", m->device_name);
+	json_kv_u64(&c->j, "routed", m->routed);
+	json_kv_u64(&c->j, "failures", m->failures);
+	json_kv_str(&c->j, "last_error", m->last_error);
+	json_end_object(&c->j);
+}
+
+static int ctl_methods_output(struct ctl *c, fgw_handle *port, uint32_t port_id,
+			      const fgw_routing_method *m, size_t n)
+{
+	static const char *const hdr[] = { "PRIO", "GUID", "NAME", "FUNCTION", "ENABLED",
+					   "ROUTED", "FAILED", "DATA", NULL };
+	struct table t;
+	char buf[CTL_DATA_COLUMN + 16];
+
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_kv_u64(&c->j, "port", port_id);
+		json_key(&c->j, "methods");
+		json_begin_array(&c->j);
+	} else {
+		table_init(&t, hdr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		void *data = NULL;
+		size_t len = 0;
+		int rc = fgw_get_routing_info(port, m[i].guid, &data, &len);
+		if (rc != 0 && !c->json)
+			table_free(&t);
+		if (rc != 0)
+			return ctl_fail(c, port, rc);
+		if (c->json) {
+			ctl_json_method(c, &m[i], data, len);
+		} else {
+			table_cell(&t, "%u", (unsigned)m[i].priority);
+			table_cell(&t, "%s", m[i].guid);
+			table_cell(&t, "%s", m[i].friendly_name);
+			table_cell(&t, "%s", m[i].function_name);
+			table_cell(&t, "%s", m[i].enabled ? "yes" : "no");
+			table_cell(&t, "%" PRIu64, m[i].routed);
+			table_cell(&t, "%" PRIu64, m[i].failures);
+			table_cell(&t, "%s", len ? ctl_printable(data, len, buf, sizeof(buf)) : "-");
+		}
+		fgw_free_buffer(data);
+	}
+	if (c->json) {
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		ctl_print_table(&t);
+	}
+	return CTL_OK;
+}
+
+static int ctl_cmd_methods(struct ctl *c)
+{
+	fgw_handle *port = NULL;
+	fgw_routing_method *m = NULL;
+	size_t n = 0;
+	uint32_t port_id = 0;
+	int rc = ctl_port_arg(c->argv[0], &port_id);
+
+	if (rc != CTL_OK)
+		return rc;
+	int e = fgw_open_port(c->server, port_id, FGW_PORT_OPEN_QUERY, &port);
+	if (e != 0)
+		return ctl_fail(c, c->server, e);
+	e = fgw_enum_routing_methods(port, &m, &n);
+	rc = e != 0 ? ctl_fail(c, port, e) : ctl_methods_output(c, port, port_id, m, n);
+	fgw_free_buffer(m);
+	fgw_close(port);
+	return rc;
+}
+
+static int ctl_cmd_get(struct ctl *c)
+{
+	fgw_handle *port = NULL;
+	uint32_t port_id = 0;
+	char guid[FGW_GUID_LEN + 1];
+	void *data = NULL;
+	size_t len = 0;
+	int rc = ctl_port_method(c, FGW_PORT_OPEN_QUERY, &port_id, guid, &port);
+
+	if (rc != CTL_OK)
+		return rc;
+	int e = fgw_get_routing_info(port, guid, &data, &len);
+	if (e != 0) {
+		rc = ctl_fail(c, port, e);
+	} else if (c->json) {
+		json_begin_object(&c->j);
+		json_kv_u64(&c->j, "port", port_id);
+		json_kv_str(&c->j, "guid", guid);
+		json_key(&c->j, "data");
+		json_strn(&c->j, data, len);
+		json_end_object(&c->j);
+	} else if (len > 0 && fwrite(data, 1, len, stdout) != len) {
+		rc = ctl_fail_msg(c, "cannot write to stdout");
+	}
+	fgw_free_buffer(data);
+	fgw_close(port);
+	return rc;
+}
+
+static void ctl_json_done(struct ctl *c, uint32_t port_id, const char *guid)
+{
+	if (!c->json)
+		return;
+	json_begin_object(&c->j);
+	json_kv_bool(&c->j, "ok", true);
+	json_kv_str(&c->j, "command", c->command);
+	if (port_id != 0)
+		json_kv_u64(&c->j, "port", port_id);
+	if (guid != NULL)
+		json_kv_str(&c->j, "guid", guid);
+	json_end_object(&c->j);
+}
+
+/* set, enable, disable */
+static int ctl_cmd_change(struct ctl *c)
+{
+	fgw_handle *port = NULL;
+	uint32_t port_id = 0;
+	char guid[FGW_GUID_LEN + 1];
+	int rc = ctl_port_method(c, FGW_PORT_OPEN_MODIFY, &port_id, guid, &port);
+
+	if (rc != CTL_OK)
+		return rc;
+	int e;
+	if (strcmp(c->command, "set") == 0)
+		e = fgw_set_routing_info(port, guid, c->argv[2], strlen(c->argv[2]));
+	else
+		e = fgw_enable_routing_method(port, guid, strcmp(c->command, "enable") == 0);
+	if (e != 0)
+		rc = ctl_fail(c, port, e);
+	else
+		ctl_json_done(c, port_id, guid);
+	fgw_close(port);
+	return rc;
+}
+
+static void ctl_json_global(struct ctl *c, const fgw_global_routing_info *g)
+{
+	json_begin_object(&c->j);
+	json_kv_u64(&c->j, "priority", g->priority);
+	json_kv_str(&c->j, "guid", g->guid);
+	json_kv_str(&c->j, "friendly_name", g->friendly_name);
+	json_kv_str(&c->j, "function_name", g->function_name);
+	json_kv_str(&c->j, "extension_image_name", g->extension_image_name);
+	json_kv_str(&c->j, "extension_friendly_name", g->extension_friendly_name);
+	json_kv_u64(&c->j, "method_index", g->method_index);
+	json_end_object(&c->j);
+}
+
+static int ctl_priority_list(struct ctl *c)
+{
+	static const char *const hdr[] = { "PRIO", "GUID", "NAME", "FUNCTION", "EXTENSION",
+					   "INDEX", NULL };
+	fgw_global_routing_info *g = NULL;
+	size_t n = 0;
+	int rc = fgw_enum_global_routing_info(c->server, &g, &n);
+
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_key(&c->j, "methods");
+		json_begin_array(&c->j);
+		for (size_t i = 0; i < n; i++)
+			ctl_json_global(c, &g[i]);
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		struct table t;
+		table_init(&t, hdr);
+		for (size_t i = 0; i < n; i++) {
+			table_cell(&t, "%u", (unsigned)g[i].priority);
+			table_cell(&t, "%s", g[i].guid);
+			table_cell(&t, "%s", g[i].friendly_name);
+			table_cell(&t, "%s", g[i].function_name);
+			table_cell(&t, "%s", g[i].extension_friendly_name);
+			table_cell(&t, "%u", (unsigned)g[i].method_index);
+		}
+		ctl_print_table(&t);
+	}
+	fgw_free_buffer(g);
+	return CTL_OK;
+}
+
+static int ctl_cmd_priority(struct ctl *c)
+{
+	char guid[FGW_GUID_LEN + 1];
+	uint64_t prio;
+
+	if (c->argc == 0)
+		return ctl_priority_list(c);
+	if (c->argc != 2)
+		return ctl_usage_error("priority takes no arguments or METHOD N%s", "");
+	if (!ctl_parse_u64(c->argv[1], UINT32_MAX, &prio) || prio == 0)
+		return ctl_usage_error("bad priority '%s' (1 runs first)", c->argv[1]);
+	int rc = ctl_method_arg(c, c->argv[0], guid);
+	if (rc != CTL_OK)
+		return rc;
+	fgw_global_routing_info info = { .priority = (uint32_t)prio, .guid = guid };
+	int e = fgw_set_global_routing_info(c->server, &info);
+	if (e != 0)
+		return ctl_fail(c, c->server, e);
+	ctl_json_done(c, 0, guid);
+	return CTL_OK;
+}
+
+static void ctl_json_job(struct ctl *c, const fgw_job *jb)
+{
+	json_begin_object(&c->j);
+	json_kv_u64(&c->j, "id", jb->id);
+	json_kv_u64(&c->j, "port", jb->port_id);
+	json_kv_str(&c->j, "state", ctl_job_state_name(jb->state));
+	json_kv_u64(&c->j, "attempts", jb->attempts);
+	json_kv_u64(&c->j, "received_time", jb->received_time);
+	json_kv_u64(&c->j, "next_attempt_time", jb->next_attempt_time);
+	json_kv_u64(&c->j, "pages", jb->pages);
+	json_kv_bool(&c->j, "partial", jb->partial != 0);
+	json_kv_str(&c->j, "remote_ident", jb->remote_ident);
+	json_kv_str(&c->j, "path", jb->path);
+	json_kv_str(&c->j, "last_error", jb->last_error);
+	json_end_object(&c->j);
+}
+
+static int ctl_cmd_jobs(struct ctl *c)
+{
+	static const char *const hdr[] = { "ID", "PORT", "STATE", "ATTEMPTS", "RECEIVED",
+					   "PAGES", "REMOTE", "NEXT-ATTEMPT", "LAST-ERROR", NULL };
+	bool failed = false;
+	fgw_job *jb = NULL;
+	size_t n = 0;
+	char t1[32], t2[32];
+
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--failed") == 0)
+			failed = true;
+		else
+			return ctl_usage_error("jobs: unknown argument '%s'", c->argv[i]);
+	}
+	int rc = fgw_enum_jobs(c->server, failed, &jb, &n);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_key(&c->j, "jobs");
+		json_begin_array(&c->j);
+		for (size_t i = 0; i < n; i++)
+			ctl_json_job(c, &jb[i]);
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		struct table t;
+		table_init(&t, hdr);
+		for (size_t i = 0; i < n; i++) {
+			table_cell(&t, "%" PRIu64, jb[i].id);
+			table_cell(&t, "%u", (unsigned)jb[i].port_id);
+			table_cell(&t, "%s", ctl_job_state_name(jb[i].state));
+			table_cell(&t, "%u", (unsigned)jb[i].attempts);
+			table_cell(&t, "%s", ctl_event_time(jb[i].received_time, t1, sizeof(t1)));
+			table_cell(&t, "%u%s", (unsigned)jb[i].pages, jb[i].partial ? " (partial)" : "");
+			table_cell(&t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
+			table_cell(&t, "%s", ctl_event_time(jb[i].next_attempt_time, t2, sizeof(t2)));
+			table_cell(&t, "%s", jb[i].last_error[0] ? jb[i].last_error : "-");
+		}
+		ctl_print_table(&t);
+	}
+	fgw_free_buffer(jb);
+	return CTL_OK;
+}
+
+static int ctl_cmd_retry(struct ctl *c)
+{
+	uint64_t id;
+
+	if (!ctl_parse_u64(c->argv[0], UINT64_MAX, &id))
+		return ctl_usage_error("bad job id '%s'", c->argv[0]);
+	int rc = fgw_retry_job(c->server, id);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_kv_bool(&c->j, "ok", true);
+		json_kv_str(&c->j, "command", c->command);
+		json_kv_u64(&c->j, "job", id);
+		json_end_object(&c->j);
+	}
+	return CTL_OK;
+}
+
+static int ctl_cmd_log(struct ctl *c)
+{
+	static const char *const hdr[] = { "TIME", "WHO", "WHAT", "OLD", "NEW", NULL };
+	uint64_t max = CTL_LOG_DEFAULT;
+	fgw_audit_entry *e = NULL;
+	size_t n = 0;
+	char tb[32];
+
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "-n") == 0 && i + 1 < c->argc) {
+			if (!ctl_parse_u64(c->argv[++i], FGW_MAX_AUDIT_QUERY, &max) || max == 0)
+				return ctl_usage_error("log: bad -n '%s'", c->argv[i]);
+		} else {
+			return ctl_usage_error("log: unknown argument '%s'", c->argv[i]);
+		}
+	}
+	int rc = fgw_enum_audit(c->server, (uint32_t)max, &e, &n);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_key(&c->j, "entries");
+		json_begin_array(&c->j);
+		for (size_t i = 0; i < n; i++) {
+			json_begin_object(&c->j);
+			json_kv_u64(&c->j, "id", e[i].id);
+			json_kv_u64(&c->j, "time", e[i].time);
+			json_kv_u64(&c->j, "uid", e[i].uid);
+			json_kv_str(&c->j, "who", e[i].who);
+			json_kv_str(&c->j, "what", e[i].what);
+			json_kv_str(&c->j, "old_value", e[i].old_value);
+			json_kv_str(&c->j, "new_value", e[i].new_value);
+			json_end_object(&c->j);
+		}
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		struct table t;
+		table_init(&t, hdr);
+		for (size_t i = 0; i < n; i++) {
+			table_cell(&t, "%s", ctl_event_time(e[i].time, tb, sizeof(tb)));
+			table_cell(&t, "%s", e[i].who);
+			table_cell(&t, "%s", e[i].what);
+			table_cell(&t, "%s", e[i].old_value[0] ? e[i].old_value : "-");
+			table_cell(&t, "%s", e[i].new_value[0] ? e[i].new_value : "-");
+		}
+		ctl_print_table(&t);
+	}
+	fgw_free_buffer(e);
+	return CTL_OK;
+}
+
+static void ctl_info_json(struct ctl *c, const fgw_gateway_info *g,
+			  const fgw_extension_info *x, size_t n)
+{
+	json_begin_object(&c->j);
+	json_key(&c->j, "gateway");
+	json_begin_object(&c->j);
+	json_kv_str(&c->j, "version", g->version);
+	json_kv_u64(&c->j, "port_count", g->port_count);
+	json_kv_u64(&c->j, "active_calls", g->active_calls);
+	json_kv_u64(&c->j, "spool_pending", g->spool_pending);
+	json_kv_u64(&c->j, "dead_letters", g->dead_letters);
+	json_kv_u64(&c->j, "unrouted", g->unrouted);
+	json_kv_u64(&c->j, "extension_load_failures", g->extension_load_failures);
+	json_kv_u64(&c->j, "start_time", g->start_time);
+	json_end_object(&c->j);
+	json_key(&c->j, "extensions");
+	json_begin_array(&c->j);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(&c->j);
+		json_kv_str(&c->j, "image_name", x[i].image_name);
+		json_kv_str(&c->j, "friendly_name", x[i].friendly_name);
+		json_kv_bool(&c->j, "loaded", x[i].loaded != 0);
+		json_kv_str(&c->j, "error", x[i].error);
+		json_kv_u64(&c->j, "method_count", x[i].method_count);
+		json_end_object(&c->j);
+	}
+	json_end_array(&c->j);
+	json_end_object(&c->j);
+}
+
+static void ctl_info_text(const fgw_gateway_info *g, const fgw_extension_info *x, size_t n)
+{
+	static const char *const hdr[] = { "EXTENSION", "NAME", "METHODS", "STATUS", NULL };
+	char tb[32];
+	struct table t;
+
+	printf("version:                  %s\n", g->version);
+	printf("started:                  %s\n", ctl_event_time(g->start_time, tb, sizeof(tb)));
+	printf("ports:                    %u\n", (unsigned)g->port_count);
+	printf("active calls:             %u\n", (unsigned)g->active_calls);
+	printf("spool pending:            %u\n", (unsigned)g->spool_pending);
+	printf("dead letters:             %u\n", (unsigned)g->dead_letters);
+	printf("unrouted:                 %u\n", (unsigned)g->unrouted);
+	printf("extension load failures:  %u\n\n", (unsigned)g->extension_load_failures);
+	table_init(&t, hdr);
+	for (size_t i = 0; i < n; i++) {
+		table_cell(&t, "%s", x[i].image_name);
+		table_cell(&t, "%s", x[i].friendly_name[0] ? x[i].friendly_name : "-");
+		table_cell(&t, "%u", (unsigned)x[i].method_count);
+		table_cell(&t, "%s%s", x[i].loaded ? "loaded" : "failed: ", x[i].error);
+	}
+	ctl_print_table(&t);
+}
+
+static int ctl_cmd_info(struct ctl *c)
+{
+	fgw_gateway_info *g = NULL;
+	fgw_extension_info *x = NULL;
+	size_t n = 0;
+	int rc = fgw_get_gateway_info(c->server, &g);
+
+	if (rc == 0)
+		rc = fgw_enum_extensions(c->server, &x, &n);
+	if (rc != 0) {
+		fgw_free_buffer(g);
+		return ctl_fail(c, c->server, rc);
+	}
+	if (c->json)
+		ctl_info_json(c, g, x, n);
+	else
+		ctl_info_text(g, x, n);
+	fgw_free_buffer(g);
+	fgw_free_buffer(x);
+	return CTL_OK;
+}
+
+/* --- main ------------------------------------------------------------------------ */
+
+struct ctl_command {
+	const char *name;
+	int min_args, max_args;        /* -1: any */
+	int (*run)(struct ctl *c);
+};
+
+static const struct ctl_command ctl_commands[] = {
+	{ "ports", 0, 0, ctl_cmd_ports },
+	{ "methods", 1, 1, ctl_cmd_methods },
+	{ "get", 2, 2, ctl_cmd_get },
+	{ "set", 3, 3, ctl_cmd_change },
+	{ "enable", 2, 2, ctl_cmd_change },
+	{ "disable", 2, 2, ctl_cmd_change },
+	{ "priority", 0, 2, ctl_cmd_priority },
+	{ "jobs", 0, 1, ctl_cmd_jobs },
+	{ "retry", 1, 1, ctl_cmd_retry },
+	{ "log", 0, 2, ctl_cmd_log },
+	{ "info", 0, 0, ctl_cmd_info },
+};
+
+/* Global options; returns -1 to go on, else an exit status. */
+static int ctl_parse_options(int argc, char **argv, struct ctl *c)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+s:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': c->socket = optarg; break;
+		case 'j': c->json = true; break;
+		case 'h': ctl_usage(stdout); return CTL_OK;
+		case 'V': printf("faxgwctl %s\n", FAXGW_VERSION); return CTL_OK;
+		default:
+			return ctl_usage_error("unknown or incomplete option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return ctl_usage_error("no command given%s", "");
+	c->command = argv[optind];
+	/* --json is also accepted after the command. */
+	c->argv = argv + optind + 1;
+	c->argc = 0;
+	for (int i = optind + 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else
+			c->argv[c->argc++] = argv[i];
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	const struct ctl_command *cmd = NULL;
+	int rc = ctl_parse_options(argc, argv, &c);
+
+	if (rc >= 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
+		if (strcmp(ctl_commands[i].name, c.command) == 0)
+			cmd = &ctl_commands[i];
+	if (cmd == NULL)
+		return ctl_usage_error("unknown command '%s'", c.command);
+	if (c.argc < cmd->min_args || c.argc > cmd->max_args)
+		return ctl_usage_error("wrong number of arguments for '%s'", c.command);
+	json_init(&c.j, stdout);
+	int e = fgw_connect(c.socket, &c.server);
+	if (e != 0) {
+		fprintf(stderr, "faxgwctl: %s: %s\n", fgw_strerror(e), fgw_last_error_message(NULL));
+		return CTL_FAILED;
+	}
+	rc = cmd->run(&c);
+	if (rc == CTL_OK && c.json)
+		json_finish(&c.j);
+	fgw_close(c.server);
+	if (fflush(stdout) != 0 && rc == CTL_OK) {
+		fprintf(stderr, "faxgwctl: cannot write the output: %s\n", strerror(errno));
+		rc = CTL_FAILED;
+	}
+	return rc;
+}
