@@ -111,6 +111,8 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 # faxtestdoc is a thin CLI around the unit tests' document helper.
 $(B)/faxtestdoc: $(call obj,tests/unit/testdoc.c)
+# faxbench generates and compares its documents with the same helper.
+$(B)/faxbench: $(call obj,tests/unit/testdoc.c)
 
 $(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)
@@ -155,8 +157,128 @@ fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) -ldl -lpthread
+# The routing data harness links every extension, each entry symbol renamed
+# to faxgw_routing_init_NAME.
+FUZZ_EXT_OBJS := $(patsubst gateway/ext/%.c,build-fuzz/ext/%.o,$(EXT_SRC))
+build-fuzz/ext/%.o: gateway/ext/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Dfaxgw_routing_init=faxgw_routing_init_$* -c -o $@ $<
+build-fuzz/fuzz_routing_data: tests/fuzz/fuzz_routing_data.c $(FUZZ_EXT_OBJS) $(EXTLIB_SRC)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lcups -ldl -lpthread
 
 clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)
+
+# ==========================================================================
+# --- install and packaging -------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=...]` installs into an FHS
+# layout; `make install-systemd` adds the systemd units, the sysusers.d and
+# tmpfiles.d files (paths rewritten for PREFIX).  debian/ builds the .debs.
+# libfaxgw is also built as a versioned shared library from the same
+# sources, with every symbol hidden except the FGW_API ones of faxgw/admin.h.
+# ==========================================================================
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+PKGLIBDIR  ?= $(PREFIX)/lib/faxgw
+ROUTINGDIR ?= $(PKGLIBDIR)/routing
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+MIBDIR     ?= $(DATADIR)/snmp/mibs
+DOCDIR     ?= $(DATADIR)/doc/faxgw
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+INSTALL    ?= install
+
+# libfaxgw.so: SONAME libfaxgw.so.1; bump the major on any ABI break.
+SHLIB_MAJOR := 1
+SHLIB_VERSION := $(SHLIB_MAJOR).0.0
+SHLIB_SONAME := libfaxgw.so.$(SHLIB_MAJOR)
+SHLIB_REAL := $(B)/libfaxgw.so.$(SHLIB_VERSION)
+SHLIB_LINKS := $(B)/$(SHLIB_SONAME) $(B)/libfaxgw.so
+SHLIB_OBJ := $(patsubst %.c,$(B)/obj-shlib/%.o,$(LIB_SRC))
+
+all: $(SHLIB_REAL) $(SHLIB_LINKS)
+
+$(B)/obj-shlib/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(SHLIB_REAL): $(SHLIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SHLIB_SONAME) -o $@ $^
+$(SHLIB_LINKS): $(SHLIB_REAL)
+	ln -sf $(notdir $(SHLIB_REAL)) $(B)/$(SHLIB_SONAME)
+	ln -sf $(SHLIB_SONAME) $(B)/libfaxgw.so
+
+# What gets installed: only what exists in this checkout.
+INST_SBIN  := $(B)/faxgwd $(AGENT_BIN)
+INST_BIN   := $(addprefix $(B)/,$(filter faxgwctl faxpeer faxpcap faxbench,$(TOOLS)))
+INST_HDRS  := $(wildcard gateway/include/faxgw/*.h)
+INST_MAN   := $(wildcard docs/man/*.1 docs/man/*.3 docs/man/*.5 docs/man/*.7 docs/man/*.8)
+INST_DOCS  := $(wildcard README.md docs/admin-guide.md docs/faxgw.conf.example \
+                docs/snmpd.conf.example)
+# faxgw.pc: libdir relative to the prefix when it lies below it, so that
+# pkg-config --define-variable=prefix=... relocates it.
+PC_LIBDIR  := $(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))
+PC_INCDIR  := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+
+.PHONY: install install-systemd uninstall
+install: all
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(PC_LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    tools/pkgconfig/faxgw.pc.in > $(B)/faxgw.pc
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(ROUTINGDIR) \
+	  $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/faxgw \
+	  $(DESTDIR)$(MIBDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/faxgw
+	$(INSTALL) -m 0755 $(INST_SBIN) $(DESTDIR)$(SBINDIR)/
+	$(if $(INST_BIN),$(INSTALL) -m 0755 $(INST_BIN) $(DESTDIR)$(BINDIR)/)
+	$(if $(EXTS),$(INSTALL) -m 0644 $(EXTS) $(DESTDIR)$(ROUTINGDIR)/)
+	$(INSTALL) -m 0644 $(SHLIB_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB_REAL)) $(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME)
+	ln -sf $(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libfaxgw.so
+	$(INSTALL) -m 0644 $(B)/faxgw.pc $(DESTDIR)$(PKGCONFIGDIR)/faxgw.pc
+	$(INSTALL) -m 0644 $(INST_HDRS) $(DESTDIR)$(INCLUDEDIR)/faxgw/
+	$(INSTALL) -m 0644 mibs/FAXGW-MIB.txt $(DESTDIR)$(MIBDIR)/
+	@set -e; for m in $(INST_MAN); do s=$${m##*.}; \
+	  echo "$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
+	  $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  $(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(if $(INST_DOCS),$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/)
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/faxgw/routing.d
+	sed -e 's|^\(extensions *= *\)[^ #]*|\1$(ROUTINGDIR)|' \
+	  docs/faxgw.conf.example > $(B)/faxgw.conf.installed
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/faxgw/faxgw.conf ]; then \
+	  echo "kept the existing $(DESTDIR)$(SYSCONFDIR)/faxgw/faxgw.conf"; \
+	else \
+	  echo "$(INSTALL) -m 0640 $(B)/faxgw.conf.installed $(DESTDIR)$(SYSCONFDIR)/faxgw/faxgw.conf"; \
+	  $(INSTALL) -m 0640 $(B)/faxgw.conf.installed $(DESTDIR)$(SYSCONFDIR)/faxgw/faxgw.conf; \
+	fi
+
+# systemd units and sysusers.d/tmpfiles.d entries for a source install
+# (the Debian packages install them with dh_installsystemd and friends).
+install-systemd:
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	@set -e; for u in faxgwd faxgw-agent; do \
+	  sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/faxgw/|$(SYSCONFDIR)/faxgw/|g' \
+	    tools/systemd/$$u.service > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service; \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service; done
+	$(INSTALL) -m 0644 tools/systemd/faxgw.sysusers $(DESTDIR)$(SYSUSERSDIR)/faxgw.conf
+	$(INSTALL) -m 0644 tools/systemd/faxgw.tmpfiles $(DESTDIR)$(TMPFILESDIR)/faxgw.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/faxgwd $(DESTDIR)$(SBINDIR)/faxgw-agent \
+	  $(addprefix $(DESTDIR)$(BINDIR)/,faxgwctl faxpeer faxpcap faxbench) \
+	  $(DESTDIR)$(LIBDIR)/libfaxgw.so* $(DESTDIR)$(PKGCONFIGDIR)/faxgw.pc \
+	  $(DESTDIR)$(MIBDIR)/FAXGW-MIB.txt \
+	  $(addprefix $(DESTDIR)$(MANDIR)/,$(foreach m,$(INST_MAN),man$(subst .,,$(suffix $(m)))/$(notdir $(m))))
+	rm -rf $(DESTDIR)$(ROUTINGDIR) $(DESTDIR)$(INCLUDEDIR)/faxgw $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(PKGLIBDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/faxgw/faxgw.conf (remove it by hand)"
