@@ -815,7 +815,9 @@ START_TEST(test_default)
 	ck_assert_int_eq(a->transport, CONFIG_AUDIO);
 	ck_assert_int_eq(a->codec, CONFIG_PCMU);
 	ck_assert_str_eq(a->listen_text, "127.0.0.1:4002");
-	ck_assert(!cfg->mail.present);
+	/* e-mail goes to the local mail server, so it can be enabled at once */
+	ck_assert(cfg->mail.present && cfg->mail.valid);
+	ck_assert_str_eq(cfg->mail.smtp_url, "smtp://127.0.0.1:25");
 	ck_assert(cfg->http.present && cfg->http.valid);
 }
 END_TEST
