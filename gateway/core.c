@@ -53,6 +53,7 @@ struct core {
 	void *sink_arg;
 	int load_failures_sent;
 	uint64_t start_time;
+	struct core_dataplane dp;
 };
 
 /* One (port, method) entry touched by a batch, with its state as it goes. */
@@ -476,6 +477,14 @@ void core_free(struct core *c)
 
 /* --- queries ------------------------------------------------------------------------ */
 
+void core_set_dataplane(struct core *c, const struct core_dataplane *dp)
+{
+	if (dp != NULL)
+		c->dp = *dp;
+	else
+		memset(&c->dp, 0, sizeof(c->dp));
+}
+
 int core_gateway_info(struct core *c, fgw_gateway_info *out)
 {
 	char err[FGW_MAX_ERROR_TEXT];
@@ -493,6 +502,8 @@ int core_gateway_info(struct core *c, fgw_gateway_info *out)
 	out->spool_pending = counts[FGW_JOB_PENDING] + counts[FGW_JOB_ROUTING];
 	out->dead_letters = counts[FGW_JOB_FAILED];
 	out->unrouted = counts[FGW_JOB_UNROUTED];
+	if (c->dp.active_calls != NULL)
+		out->active_calls = c->dp.active_calls(c->dp.arg);
 	return 0;
 }
 
@@ -526,6 +537,8 @@ static int core_fill_port(struct core *c, size_t p, fgw_port_info *out)
 	out->local_address = cp->cfg->listen_text;
 	out->local_ident = cp->cfg->local_ident;
 	out->state = FGW_PORT_IDLE;
+	if (c->dp.port_state != NULL)
+		out->state = (fgw_port_state)c->dp.port_state(c->dp.arg, cp->cfg->id);
 	out->faxes_received = cp->counters.faxes_received;
 	out->pages_received = cp->counters.pages_received;
 	out->faxes_failed = cp->counters.faxes_failed;
@@ -1041,6 +1054,8 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 		core_reason(reason, reasonlen, "%s", err);
 		if (rc == FGW_E_STORAGE)
 			log_err("job retry not saved: %s", err);
+	} else if (c->dp.job_retried != NULL) {
+		c->dp.job_retried(c->dp.arg, job_id);
 	}
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "control.h"
 #include "core.h"
 #include "log.h"
+#include "port.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -37,6 +38,7 @@ struct daemon {
 	struct config *cfg;
 	struct core *core;
 	struct control *control;
+	struct ports *ports;
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 };
@@ -196,6 +198,7 @@ static void daemon_reload(struct daemon *d)
 	cur->mail = next->mail;
 	cur->http = next->http;
 	config_free(next);
+	ports_reload(d->ports);
 	log_notice("reload: access groups, store-root, exec-dir, retry, [mail] and [http] "
 		   "updated");
 }
@@ -228,6 +231,12 @@ static int daemon_start(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	/* The data plane right after the core: it forks the router process,
+	 * which must inherit neither the control socket nor signal handlers. */
+	if (ports_new(d->base, d->core, &d->ports, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
 	d->control = control_new(d->base, d->cfg, d->core, err, sizeof(err));
 	if (d->control == NULL) {
 		log_err("%s", err);
@@ -250,6 +259,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
+	ports_free(d->ports);
 	control_free(d->control);
 	core_free(d->core);
 	if (d->base) event_base_free(d->base);

@@ -61,4 +61,17 @@ struct core_route {
 int core_port_routes(struct core *c, uint32_t port_id, struct core_route *out, size_t max,
                      size_t *n);
 
+/* The data plane (ports.c) plugs its live state into the core: port
+ * states for core_port_at/core_port_get, the active call count for
+ * core_gateway_info, and a hook run after core_retry_job has set a job
+ * PENDING (to bring its file back from spool/failed/ and route it now).
+ * Every member may be NULL. */
+struct core_dataplane {
+	int (*port_state)(void *arg, uint32_t port_id);      /* fgw_port_state */
+	uint32_t (*active_calls)(void *arg);
+	void (*job_retried)(void *arg, uint64_t job_id);
+	void *arg;
+};
+void core_set_dataplane(struct core *c, const struct core_dataplane *dp);
+
 #endif

@@ -83,6 +83,9 @@ static const char *const state_migrations[] = {
 	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY(port_id, guid));",
+	/* 2: millisecond back-off deadlines for the router. */
+	"ALTER TABLE jobs ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_by_path ON jobs(path);",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -110,6 +113,16 @@ enum state_stmt {
 	ST_JOB_STATE,
 	ST_JOB_RETRY,
 	ST_JOB_METHODS_RETRY,
+	ST_JOB_INSERT,
+	ST_JOB_METHOD_ADD,
+	ST_JOB_GET,
+	ST_JOB_METHODS_GET,
+	ST_JOB_UPDATE,
+	ST_JOB_METHOD_UPDATE,
+	ST_JOB_DUE,
+	ST_JOB_NEXT_TIME,
+	ST_JOB_RESET_ROUTING,
+	ST_JOB_BY_PATH,
 	ST_COUNT_
 };
 
@@ -162,9 +175,32 @@ static const char *const state_sql[ST_COUNT_] = {
 			   " FROM jobs WHERE state = ?2 ORDER BY id LIMIT ?1",
 	[ST_JOBS_COUNT] = "SELECT state, count(*) FROM jobs GROUP BY state",
 	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
-	[ST_JOB_RETRY] = "UPDATE jobs SET state = ?2, next_attempt_time = ?3 WHERE id = ?1",
+	[ST_JOB_RETRY] = "UPDATE jobs SET state = ?2, next_attempt_time = ?3, next_attempt_ms = 0,"
+			 " attempts = 0 WHERE id = ?1",
 	[ST_JOB_METHODS_RETRY] = "UPDATE job_methods SET state = ?2 WHERE job_id = ?1"
 				 " AND state = ?3",
+	[ST_JOB_INSERT] =
+		"INSERT INTO jobs(port_id, state, attempts, received_time, next_attempt_time,"
+		" pages, partial, remote_ident, path, meta, last_error, next_attempt_ms)"
+		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_JOB_METHOD_ADD] = "INSERT OR IGNORE INTO job_methods(job_id, guid, state) VALUES(?1, ?2, ?3)",
+	[ST_JOB_GET] = "SELECT id, port_id, state, attempts, received_time, next_attempt_ms,"
+		       " pages, partial, remote_ident, path, meta, last_error FROM jobs WHERE id = ?1",
+	[ST_JOB_METHODS_GET] =
+		"SELECT j.guid, j.state, j.attempts, j.last_error, ifnull(m.priority, 0)"
+		" FROM job_methods j LEFT JOIN methods m ON m.guid = j.guid WHERE j.job_id = ?1"
+		" ORDER BY ifnull(nullif(m.priority, 0), 2147483647), j.guid LIMIT ?2",
+	[ST_JOB_UPDATE] =
+		"UPDATE jobs SET state = ?2, attempts = ?3, next_attempt_ms = ?4,"
+		" next_attempt_time = ?5, path = ?6, last_error = ?7 WHERE id = ?1",
+	[ST_JOB_METHOD_UPDATE] =
+		"UPDATE job_methods SET state = ?3, attempts = attempts + ?4, last_error = ?5"
+		" WHERE job_id = ?1 AND guid = ?2",
+	[ST_JOB_DUE] = "SELECT id FROM jobs WHERE state = ?1 AND next_attempt_ms <= ?2"
+		       " ORDER BY next_attempt_ms, id LIMIT 1",
+	[ST_JOB_NEXT_TIME] = "SELECT min(next_attempt_ms) FROM jobs WHERE state = ?1",
+	[ST_JOB_RESET_ROUTING] = "UPDATE jobs SET state = ?1 WHERE state = ?2",
+	[ST_JOB_BY_PATH] = "SELECT id FROM jobs WHERE path = ?1 LIMIT 1",
 };
 
 struct state {
@@ -928,4 +964,232 @@ storage:
 	if (own_tx)
 		state_rollback(st);
 	return FGW_E_STORAGE;
+}
+
+/* --- the data plane's job queue ------------------------------------------------- */
+
+/* Copies column text into a fixed buffer of size n (cut, always terminated). */
+static void state_copy_text(sqlite3_stmt *s, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = state_text_len(s, col, n - 1);
+
+	if (t == NULL)
+		len = 0;
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
+int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, char *err,
+		     size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_INSERT, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, j->port_id);
+	sqlite3_bind_int(s, 2, j->state);
+	sqlite3_bind_int64(s, 3, (int64_t)j->received_time);
+	sqlite3_bind_int64(s, 4, (int64_t)((j->next_attempt_ms + 999) / 1000));
+	sqlite3_bind_int64(s, 5, j->pages);
+	sqlite3_bind_int(s, 6, j->partial != 0);
+	sqlite3_bind_text(s, 7, j->remote_ident, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, j->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, j->meta, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, j->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, (int64_t)j->next_attempt_ms);
+	if (state_run(st, s, err, errlen, "insert a job") != 0)
+		return -1;
+	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int state_job_method_add(struct state *st, uint64_t job_id, const char *guid, char *err,
+			 size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_METHOD_ADD, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)job_id);
+	sqlite3_bind_text(s, 2, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, FGW_JOB_PENDING);
+	return state_run(st, s, err, errlen, "add a job's method");
+}
+
+int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int *found,
+		  char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	if (job_id > INT64_MAX)
+		return 0;
+	s = state_stmt(st, ST_JOB_GET, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)job_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		out->id = (uint64_t)sqlite3_column_int64(s, 0);
+		out->port_id = (uint32_t)sqlite3_column_int64(s, 1);
+		out->state = sqlite3_column_int(s, 2);
+		out->attempts = (uint32_t)sqlite3_column_int64(s, 3);
+		out->received_time = (uint64_t)sqlite3_column_int64(s, 4);
+		out->next_attempt_ms = (uint64_t)sqlite3_column_int64(s, 5);
+		out->pages = (uint32_t)sqlite3_column_int64(s, 6);
+		out->partial = sqlite3_column_int(s, 7) != 0;
+		state_copy_text(s, 8, out->remote_ident, sizeof(out->remote_ident));
+		state_copy_text(s, 9, out->path, sizeof(out->path));
+		state_copy_text(s, 10, out->meta, sizeof(out->meta));
+		state_copy_text(s, 11, out->last_error, sizeof(out->last_error));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, err, errlen, "read a job");
+	return 0;
+}
+
+int state_job_methods(struct state *st, uint64_t job_id, struct state_job_method *out,
+		      size_t max, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_METHODS_GET, err, errlen);
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)job_id);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct state_job_method *m = &out[*n];
+
+		state_copy_text(s, 0, m->guid, sizeof(m->guid));
+		m->state = sqlite3_column_int(s, 1);
+		m->attempts = (uint32_t)sqlite3_column_int64(s, 2);
+		state_copy_text(s, 3, m->last_error, sizeof(m->last_error));
+		m->priority = (uint32_t)sqlite3_column_int64(s, 4);
+		(*n)++;
+	}
+	if (*n < max && rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return state_fail(st, err, errlen, "read a job's methods");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int state_job_update(struct state *st, const struct state_job *j, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_UPDATE, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)j->id);
+	sqlite3_bind_int(s, 2, j->state);
+	sqlite3_bind_int64(s, 3, j->attempts);
+	sqlite3_bind_int64(s, 4, (int64_t)j->next_attempt_ms);
+	sqlite3_bind_int64(s, 5, (int64_t)((j->next_attempt_ms + 999) / 1000));
+	sqlite3_bind_text(s, 6, j->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, j->last_error, -1, SQLITE_STATIC);
+	return state_run(st, s, err, errlen, "update a job");
+}
+
+int state_job_method_update(struct state *st, uint64_t job_id, const char *guid, int state,
+			    int count_attempt, const char *last_error, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_METHOD_UPDATE, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)job_id);
+	sqlite3_bind_text(s, 2, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, state);
+	sqlite3_bind_int(s, 4, count_attempt ? 1 : 0);
+	sqlite3_bind_text(s, 5, last_error != NULL ? last_error : "", -1, SQLITE_STATIC);
+	return state_run(st, s, err, errlen, "update a job's method");
+}
+
+/* One integer of a one-row query with one int64 parameter bound as ?1
+ * (and ?2 when p2 >= 0); *found 0 when no row or NULL. */
+static int state_one_int(struct state *st, enum state_stmt which, int64_t p1, int64_t p2,
+			 int64_t *v, int *found, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, which, err, errlen);
+	int rc;
+
+	*found = 0;
+	*v = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, p1);
+	if (p2 >= 0)
+		sqlite3_bind_int64(s, 2, p2);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*found = 1;
+		*v = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, err, errlen, "query jobs");
+	return 0;
+}
+
+int state_job_due(struct state *st, uint64_t now_ms, uint64_t *job_id, int *found, char *err,
+		  size_t errlen)
+{
+	int64_t v;
+	int rc = state_one_int(st, ST_JOB_DUE, FGW_JOB_PENDING,
+			       now_ms > INT64_MAX ? INT64_MAX : (int64_t)now_ms, &v, found, err,
+			       errlen);
+
+	*job_id = (uint64_t)v;
+	return rc;
+}
+
+int state_job_next_time(struct state *st, uint64_t *ms, int *found, char *err, size_t errlen)
+{
+	int64_t v;
+	int rc = state_one_int(st, ST_JOB_NEXT_TIME, FGW_JOB_PENDING, -1, &v, found, err, errlen);
+
+	*ms = v < 0 ? 0 : (uint64_t)v;
+	return rc;
+}
+
+int state_jobs_reset_routing(struct state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_RESET_ROUTING, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, FGW_JOB_PENDING);
+	sqlite3_bind_int(s, 2, FGW_JOB_ROUTING);
+	return state_run(st, s, err, errlen, "reset interrupted jobs");
+}
+
+int state_job_by_path(struct state *st, const char *path, uint64_t *job_id, int *found,
+		      char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOB_BY_PATH, err, errlen);
+	int rc;
+
+	*found = 0;
+	*job_id = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		*job_id = (uint64_t)sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, err, errlen, "find a job by path");
+	return 0;
 }

@@ -118,9 +118,71 @@ int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
 /* Job counts by state (index fgw_job_state; counts[0] unused). */
 int state_jobs_count(struct state *st, uint32_t counts[6], char *err, size_t errlen);
 /* Marks a job for a new attempt now: state PENDING, next_attempt_time =
- * now, its failed methods pending again.  Returns 0, or FGW_E_NO_JOB /
+ * now (next_attempt_ms 0), attempts back to 0 (a full set of retries), its
+ * failed methods pending again.  Returns 0, or FGW_E_NO_JOB /
  * FGW_E_STATE (a job being routed or done) / FGW_E_STORAGE with err. */
 int state_job_retry(struct state *st, uint64_t job_id, uint64_t now, char *err,
                     size_t errlen);
+
+/* --- the data plane's job queue (spool.c, jobs.c) ------------------------- */
+
+#define STATE_MAX_META 4096           /* the metadata text of a job */
+#define STATE_MAX_JOB_METHODS FGW_MAX_METHODS
+
+/* One job row.  meta is "key=value" lines (spool.h); next_attempt_ms is
+ * Unix time in ms (next_attempt_time, in seconds, follows it). */
+struct state_job {
+	uint64_t id;
+	uint32_t port_id;
+	int state;                        /* fgw_job_state */
+	uint32_t attempts;
+	uint64_t received_time;
+	uint64_t next_attempt_ms;
+	uint32_t pages;
+	int partial;
+	char remote_ident[FGW_MAX_IDENT + 1];
+	char path[FGW_MAX_PATH];
+	char meta[STATE_MAX_META];
+	char last_error[FGW_MAX_ERROR_TEXT];
+};
+
+/* One method of a job: state FGW_JOB_PENDING (not yet succeeded),
+ * FGW_JOB_DONE or FGW_JOB_FAILED (its last attempt failed). */
+struct state_job_method {
+	char guid[FGW_GUID_LEN + 1];
+	int state;
+	uint32_t attempts;
+	uint32_t priority;                /* current global priority, 0 unknown */
+	char last_error[FGW_MAX_ERROR_TEXT];
+};
+
+/* Inserts j (its id ignored; attempts 0) and returns the new id. */
+int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, char *err,
+                     size_t errlen);
+/* Adds a method (PENDING) to a job; a duplicate is ignored. */
+int state_job_method_add(struct state *st, uint64_t job_id, const char *guid, char *err,
+                         size_t errlen);
+int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int *found,
+                  char *err, size_t errlen);
+/* A job's methods in current global priority order (unknown GUIDs last). */
+int state_job_methods(struct state *st, uint64_t job_id, struct state_job_method *out,
+                      size_t max, size_t *n, char *err, size_t errlen);
+/* Writes state, attempts, next_attempt_ms (and _time), path, last_error. */
+int state_job_update(struct state *st, const struct state_job *j, char *err, size_t errlen);
+/* Sets a job method's state and last error; count_attempt adds 1 to its
+ * attempts. */
+int state_job_method_update(struct state *st, uint64_t job_id, const char *guid, int state,
+                            int count_attempt, const char *last_error, char *err,
+                            size_t errlen);
+/* The PENDING job due first (next_attempt_ms <= now_ms); *found 0: none. */
+int state_job_due(struct state *st, uint64_t now_ms, uint64_t *job_id, int *found, char *err,
+                  size_t errlen);
+/* The earliest next_attempt_ms of all PENDING jobs; *found 0: none. */
+int state_job_next_time(struct state *st, uint64_t *ms, int *found, char *err, size_t errlen);
+/* Start-up: jobs left ROUTING by a crash go back to PENDING. */
+int state_jobs_reset_routing(struct state *st, char *err, size_t errlen);
+/* The job whose path is `path`, if any. */
+int state_job_by_path(struct state *st, const char *path, uint64_t *job_id, int *found,
+                      char *err, size_t errlen);
 
 #endif

@@ -48,6 +48,11 @@
 #define FGW_MAX_RETRY_ATTEMPTS   100
 #define FGW_MAX_RUN_PROGRAM_SECS 60     /* Run program: time limit per attempt */
 #define FGW_MAX_PROGRAM_OUTPUT   4096   /* Run program: bytes of output kept as message */
+#define FGW_ROUTE_ATTEMPT_SECS   90     /* one routing attempt (worker process) */
+#define FGW_MAX_ROUTING_INFLIGHT 16     /* jobs being routed at once */
+#define FGW_MAX_BACKOFF_MS       86400000u /* retry back-off cap: 24 h */
+#define FGW_CALL_SILENCE_MS      20000  /* a call ends after this long without a datagram */
+#define FGW_MAX_DATAGRAMS_PER_EVENT 64  /* datagrams read per socket event */
 #define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */
 #define FGW_MAX_MAIL_TIMEOUT_S   300    /* Route through e-mail: whole SMTP transaction */
 #define FGW_MAX_URL              1024   /* Post to URL: the URL (routing data) */
@@ -66,5 +71,21 @@
 #define FGW_RTP_JITTER_SLOTS     16     /* 20 ms packets held for reordering */
 #define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
 #define FGW_TICK_MS              20
+
+/* --- faxpcap: packet captures (capture.h, pcapstream.h, t30scan.h) -------- */
+#define FGW_CAPTURE_MAX_VLAN     4      /* stacked 802.1Q / QinQ tags */
+#define FGW_CAPTURE_MAX_IP6_EXT  8      /* IPv6 extension headers skipped */
+#define FGW_CAPTURE_FRAG_SLOTS   32     /* IP datagrams being reassembled at once */
+#define FGW_CAPTURE_MAX_REASM    16384  /* bytes of one reassembled IP payload */
+#define FGW_CAPTURE_FRAG_TTL_US  30000000u /* a partial datagram is dropped after 30 s */
+#define FGW_CAPTURE_MAX_FLOWS    32768  /* UDP flows (one direction each) tracked */
+#define FGW_CAPTURE_MAX_TRIALS   1024   /* flows whose T.38 version is tried both ways */
+#define FGW_CAPTURE_MAX_SDP      64     /* SDP media descriptions remembered (latest) */
+#define FGW_CAPTURE_MAX_CALLS    4096   /* T.38 and G.711 stream pairs examined */
+#define FGW_CAPTURE_BATCH        64     /* stream pairs decoded per pass over the capture */
+#define FGW_T30SCAN_MAX_FRAMES   400    /* T.30 frames logged per call */
+#define FGW_T30SCAN_MAX_HDLC     300    /* bytes of one T.30 / ECM HDLC frame */
+#define FGW_T30SCAN_MAX_PAGE     (8u << 20) /* bytes of coded image data per page */
+#define FGW_T30SCAN_MAX_PAGES    1000   /* pages decoded per call */
 
 #endif

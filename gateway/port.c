@@ -1,0 +1,483 @@
+/*
+ * port.c - one fax port: its UDP socket, its call, and the end of a call
+ * (port.h).
+ */
+#include "port.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "core.h"
+#include "extension.h"
+#include "fax_call.h"
+#include "log.h"
+#include "rtable.h"
+#include "spool.h"
+#include "state.h"
+
+/* The call of a busy port. */
+struct port_call {
+	struct fax_call *fc;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	char peer_text[FGW_MAX_ADDRESS];
+	char tmp[FGW_MAX_PATH];
+	int64_t start_time;
+	uint64_t last_rx_ms;
+};
+
+struct port {
+	struct port_env env;
+	const struct config_port *cfg;
+	int fd;
+	struct event *ev;
+	fgw_port_state state;
+	struct port_call *call;
+	uint64_t foreign_dropped;     /* datagrams from other addresses */
+	uint64_t oversized;           /* datagrams over FGW_MAX_DATAGRAM */
+	uint64_t send_errors;
+	uint64_t refused;             /* first datagrams that did not start a call */
+	/* The tail of the last call: its peer's datagrams do not start a new
+	 * call until it has been quiet for PORT_LINGER_MS. */
+	struct sockaddr_storage last_peer;
+	uint64_t linger_until_ms;
+	uint64_t lingered;
+};
+
+#define PORT_LINGER_MS 3000
+
+uint64_t port_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint32_t port_id(const struct port *p)
+{
+	return p->cfg->id;
+}
+
+fgw_port_state port_state(const struct port *p)
+{
+	return p->state;
+}
+
+bool port_in_call(const struct port *p)
+{
+	return p->call != NULL;
+}
+
+static void port_set_state(struct port *p, fgw_port_state st, const char *text)
+{
+	fgw_event ev;
+
+	if (p->state == st)
+		return;
+	p->state = st;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = FGW_EVENT_PORT_STATE_CHANGED;
+	ev.time = (uint64_t)time(NULL);
+	ev.port_id = p->cfg->id;
+	ev.guid = "";
+	ev.port_state = (int)st;
+	ev.text = text != NULL ? text : "";
+	core_emit(p->env.core, &ev);
+}
+
+static void port_addr_text(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(out, outlen, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(out, outlen, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
+	} else {
+		snprintf(out, outlen, "?");
+	}
+}
+
+static bool port_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+/* --- sending ------------------------------------------------------------------------ */
+
+static void port_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct port *p = arg;
+	struct port_call *c = p->call;
+
+	if (c == NULL)
+		return;
+	if (sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
+		   c->peer_len) < 0)
+		p->send_errors++;
+}
+
+/* --- the end of a call ------------------------------------------------------------------ */
+
+static void port_fill_fax(const struct port *p, const struct port_call *c,
+			  const struct fax_session_result *r, struct spool_fax *fax)
+{
+	memset(fax, 0, sizeof(*fax));
+	fax->port_id = p->cfg->id;
+	snprintf(fax->port_name, sizeof(fax->port_name), "%s", p->cfg->name);
+	snprintf(fax->remote_ident, sizeof(fax->remote_ident), "%s", r->remote_ident);
+	snprintf(fax->local_ident, sizeof(fax->local_ident), "%s", p->cfg->local_ident);
+	snprintf(fax->caller, sizeof(fax->caller), "%s", c->peer_text);
+	fax->start_time = c->start_time;
+	fax->end_time = (int64_t)time(NULL);
+	fax->pages = (uint32_t)r->pages;
+	fax->x_res = r->x_res > 0 ? (uint32_t)r->x_res : 0;
+	fax->y_res = r->y_res > 0 ? (uint32_t)r->y_res : 0;
+	fax->bit_rate = r->bit_rate > 0 ? (uint32_t)r->bit_rate : 0;
+	fax->ecm = r->ecm;
+	fax->t30_status = r->t30_status;
+	snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", r->t30_text);
+	fax->partial = r->partial || !r->success;
+}
+
+/* The port's enabled methods now, as GUIDs (malloc'd; *n may be 0). */
+static char (*port_methods(struct port *p, size_t *n))[FGW_GUID_LEN + 1]
+{
+	struct core_route *routes = calloc(FGW_MAX_METHODS, sizeof(*routes));
+	char (*guids)[FGW_GUID_LEN + 1] = calloc(FGW_MAX_METHODS, sizeof(*guids));
+
+	*n = 0;
+	if (routes == NULL || guids == NULL ||
+	    core_port_routes(p->env.core, p->cfg->id, routes, FGW_MAX_METHODS, n) != 0)
+		*n = 0;
+	for (size_t i = 0; i < *n; i++)
+		snprintf(guids[i], sizeof(guids[i]), "%s", routes[i].method->guid);
+	free(routes);
+	return guids;
+}
+
+static void port_emit(struct port *p, fgw_event_type type, uint64_t job_id, const char *text)
+{
+	fgw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.time = (uint64_t)time(NULL);
+	ev.port_id = p->cfg->id;
+	ev.guid = "";
+	ev.job_id = job_id;
+	ev.text = text;
+	core_emit(p->env.core, &ev);
+}
+
+static void port_commit(struct port *p, const struct port_call *c,
+			const struct fax_session_result *r)
+{
+	struct state *st = core_state(p->env.core);
+	char err[FGW_MAX_ERROR_TEXT];
+	struct spool_fax *fax = calloc(1, sizeof(*fax));
+	char (*guids)[FGW_GUID_LEN + 1];
+	uint64_t job_id = 0;
+	size_t n = 0;
+
+	if (fax == NULL)
+		return;      /* the tmp file stays: recovered at the next start */
+	port_fill_fax(p, c, r, fax);
+	guids = port_methods(p, &n);
+	if (guids == NULL ||
+	    spool_commit(st, core_config(p->env.core)->spool, c->tmp, fax,
+			 (const char (*)[FGW_GUID_LEN + 1])guids, n, &job_id, err, sizeof(err)) != 0) {
+		log_err("port %u: fax from %s not committed (kept in %s): %s",
+			(unsigned)p->cfg->id, c->peer_text, c->tmp, guids ? err : "out of memory");
+		free(guids);
+		free(fax);
+		return;
+	}
+	if (state_count_received(st, p->cfg->id, fax->pages, fax->remote_ident, err,
+				 sizeof(err)) != 0)
+		log_err("port %u: %s", (unsigned)p->cfg->id, err);
+	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
+		   (unsigned)p->cfg->id, c->peer_text, fax->remote_ident, (unsigned)fax->pages,
+		   fax->partial ? " (partial)" : "", job_id, n == 0 ? " (unrouted)" : "");
+	port_emit(p, FGW_EVENT_FAX_RECEIVED, job_id, fax->remote_ident);
+	if (p->env.committed != NULL)
+		p->env.committed(p->env.arg, job_id);
+	free(guids);
+	free(fax);
+}
+
+static void port_log_stats(const struct port *p, const struct port_call *c)
+{
+	struct fax_call_stats st;
+
+	fax_call_stats(c->fc, &st);
+	log_info("port %u: call from %s: datagrams in %llu out %llu, malformed %llu, recovered "
+		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu; port: foreign %llu, "
+		 "oversized %llu, send errors %llu", (unsigned)p->cfg->id, c->peer_text,
+		 (unsigned long long)st.datagrams_in, (unsigned long long)st.datagrams_out,
+		 (unsigned long long)st.malformed, (unsigned long long)st.recovered,
+		 (unsigned long long)st.lost, (unsigned long long)st.duplicates,
+		 (unsigned long long)st.late, (unsigned long long)st.ignored,
+		 (unsigned long long)p->foreign_dropped, (unsigned long long)p->oversized,
+		 (unsigned long long)p->send_errors);
+}
+
+static void port_finish(struct port *p)
+{
+	struct port_call *c = p->call;
+	struct fax_session_result r;
+	char err[FGW_MAX_ERROR_TEXT];
+
+	fax_call_result(c->fc, &r);
+	port_log_stats(p, c);
+	fax_call_free(c->fc);          /* closes the TIFF file */
+	c->fc = NULL;
+	p->call = NULL;
+	memcpy(&p->last_peer, &c->peer, sizeof(p->last_peer));
+	p->linger_until_ms = port_now_ms() + PORT_LINGER_MS;
+	if (r.pages > 0) {
+		port_commit(p, c, &r);
+	} else {
+		unlink(c->tmp);
+		if (state_count_receive_failed(core_state(p->env.core), p->cfg->id, err,
+					       sizeof(err)) != 0)
+			log_err("port %u: %s", (unsigned)p->cfg->id, err);
+		log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id,
+			 c->peer_text, r.t30_text);
+		port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, r.t30_text);
+	}
+	free(c);
+	port_set_state(p, FGW_PORT_IDLE, "call ended");
+	if (p->env.call_ended != NULL)
+		p->env.call_ended(p->env.arg, p);
+}
+
+void port_hangup(struct port *p)
+{
+	if (p->call == NULL)
+		return;
+	fax_call_hangup(p->call->fc);
+	port_finish(p);
+}
+
+void port_tick(struct port *p, uint64_t now_ms)
+{
+	struct port_call *c = p->call;
+
+	if (c == NULL)
+		return;
+	if (now_ms - c->last_rx_ms > FGW_CALL_SILENCE_MS) {
+		log_warn("port %u: no datagram from %s for %u s: hanging up",
+			 (unsigned)p->cfg->id, c->peer_text, FGW_CALL_SILENCE_MS / 1000);
+		port_hangup(p);
+		return;
+	}
+	if (fax_call_tick(c->fc))
+		port_finish(p);
+}
+
+/* --- the start of a call ---------------------------------------------------------------- */
+
+static void port_call_params(struct port *p, struct port_call *c, struct fax_call_params *fp)
+{
+	const struct config_port *cfg = p->cfg;
+
+	fax_call_params_default(fp);
+	fp->session.mode = cfg->transport == CONFIG_AUDIO ? FAX_SESSION_AUDIO : FAX_SESSION_T38;
+	fp->session.dir = FAX_SESSION_RECEIVE;
+	fp->session.calling_party = false;
+	fp->session.file = c->tmp;
+	fp->session.local_ident = cfg->local_ident[0] != '\0' ? cfg->local_ident : NULL;
+	fp->session.ecm = cfg->ecm;
+	fp->session.max_rate = cfg->max_rate;
+	fp->session.t38_version = cfg->t38_version;
+	fp->session.use_alaw = cfg->codec == CONFIG_PCMA;
+	fp->session.log_tag = cfg->name;
+	fp->session.log_level = 0;
+	fp->ec = cfg->udptl_ec == CONFIG_EC_FEC ? UDPTL_EC_FEC
+		 : cfg->udptl_ec == CONFIG_EC_NONE ? UDPTL_EC_NONE : UDPTL_EC_REDUNDANCY;
+	fp->send = port_send;
+	fp->send_arg = p;
+}
+
+/* Starts a call with the datagram buf from `from`; false when it did not
+ * start one (the datagram was not valid). */
+static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
+			    socklen_t fromlen, const uint8_t *buf, size_t len)
+{
+	struct port_call *c = calloc(1, sizeof(*c));
+	struct fax_call_params fp;
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (c == NULL)
+		return false;
+	memcpy(&c->peer, from, fromlen);
+	c->peer_len = fromlen;
+	port_addr_text(from, c->peer_text, sizeof(c->peer_text));
+	c->start_time = (int64_t)time(NULL);
+	c->last_rx_ms = port_now_ms();
+	if (spool_tmp_path(core_config(p->env.core)->spool, p->cfg->id, c->tmp,
+			   sizeof(c->tmp)) != 0) {
+		free(c);
+		return false;
+	}
+	port_call_params(p, c, &fp);
+	p->call = c;
+	c->fc = fax_call_new(&fp, err, sizeof(err));
+	if (c->fc == NULL) {
+		log_err("port %u: cannot start a call: %s", (unsigned)p->cfg->id, err);
+		goto fail;
+	}
+	if (fax_call_datagram_in(c->fc, buf, len) != 0) {
+		p->refused++;
+		fax_call_free(c->fc);
+		unlink(c->tmp);
+		goto fail;
+	}
+	log_info("port %u: call from %s", (unsigned)p->cfg->id, c->peer_text);
+	port_set_state(p, FGW_PORT_RECEIVING, c->peer_text);
+	if (p->env.call_started != NULL)
+		p->env.call_started(p->env.arg, p);
+	return true;
+fail:
+	p->call = NULL;
+	free(c);
+	return false;
+}
+
+/* --- receiving ------------------------------------------------------------------------------ */
+
+static void port_datagram(struct port *p, const struct sockaddr_storage *from, socklen_t fromlen,
+			  const uint8_t *buf, size_t len)
+{
+	if (p->call == NULL) {
+		uint64_t now = port_now_ms();
+
+		if (p->cfg->has_peer && !port_same_addr(from, &p->cfg->peer)) {
+			p->foreign_dropped++;
+			return;
+		}
+		if (now < p->linger_until_ms && port_same_addr(from, &p->last_peer)) {
+			p->lingered++;
+			p->linger_until_ms = now + PORT_LINGER_MS;
+			return;
+		}
+		port_start_call(p, from, fromlen, buf, len);
+		return;
+	}
+	if (!port_same_addr(from, &p->call->peer)) {
+		p->foreign_dropped++;
+		return;
+	}
+	p->call->last_rx_ms = port_now_ms();
+	fax_call_datagram_in(p->call->fc, buf, len);
+}
+
+static void port_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct port *p = arg;
+	uint8_t buf[FGW_MAX_DATAGRAM + 1];
+
+	(void)what;
+	for (int i = 0; i < FGW_MAX_DATAGRAMS_PER_EVENT; i++) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from,
+				     &fromlen);
+
+		if (n < 0)
+			return;      /* EAGAIN, or an ICMP error reported on the socket */
+		if ((size_t)n > FGW_MAX_DATAGRAM) {
+			p->oversized++;
+			continue;
+		}
+		port_datagram(p, &from, fromlen, buf, (size_t)n);
+	}
+}
+
+static int port_open_socket(struct port *p)
+{
+	const struct config_port *cfg = p->cfg;
+	int fd = socket(cfg->listen.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		log_err("port %u: socket: %s", (unsigned)cfg->id, strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)&cfg->listen, cfg->listen_len) != 0) {
+		log_err("port %u: cannot listen on %s: %s", (unsigned)cfg->id, cfg->listen_text,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	p->fd = fd;
+	p->ev = event_new(p->env.base, fd, EV_READ | EV_PERSIST, port_on_read, p);
+	if (p->ev == NULL || event_add(p->ev, NULL) != 0) {
+		log_err("port %u: cannot watch its socket", (unsigned)cfg->id);
+		return -1;
+	}
+	return 0;
+}
+
+struct port *port_new(const struct port_env *env, const struct config_port *cfg)
+{
+	struct port *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->env = *env;
+	p->cfg = cfg;
+	p->fd = -1;
+	p->state = FGW_PORT_IDLE;
+	if (port_open_socket(p) != 0)
+		p->state = FGW_PORT_FAILED;
+	else
+		log_info("port %u (%s, %s) listening on %s", (unsigned)cfg->id, cfg->name,
+			 config_transport_name(cfg->transport), cfg->listen_text);
+	return p;
+}
+
+void port_free(struct port *p)
+{
+	if (p == NULL)
+		return;
+	if (p->call != NULL) {
+		p->env.call_ended = NULL;
+		port_hangup(p);
+	}
+	if (p->ev != NULL)
+		event_free(p->ev);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p);
+}

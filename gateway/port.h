@@ -1,0 +1,87 @@
+/*
+ * port.h - faxgwd's fax ports and the data plane that serves them
+ * (DESIGN.md sections 2 and 3).
+ *
+ * port.c: one configured port.  An idle port holds its non-blocking UDP
+ * socket (bound to `listen`, with a libevent read event) and a small
+ * struct, no spandsp state.  The first valid datagram starts a call: a
+ * fax_call (T.38 over UDPTL or G.711 over RTP, answering, receiving into
+ * spool/tmp/); the peer is the configured `peer`, else the sender of that
+ * datagram, and datagrams from any other address are counted and dropped.
+ * The call is clocked by the data plane's 20 ms ticker and ends on T.30
+ * completion or failure, or when the peer falls silent for
+ * FGW_CALL_SILENCE_MS (hang-up).  A call with at least one page is
+ * committed to the spool (spool.h) as a job and counted
+ * (state_count_received, FGW_EVENT_FAX_RECEIVED); one with no page is
+ * counted as failed (FGW_EVENT_RECEIVE_FAILED).  Port state changes
+ * (idle, receiving; failed when the socket cannot be bound) are emitted
+ * as FGW_EVENT_PORT_STATE_CHANGED.
+ *
+ * ports.c: the data plane of faxgwd: forks the router process (router.h),
+ * runs spool recovery, starts the job queue (jobs.h), opens every port,
+ * owns the one 20 ms ticker for all active calls (a persistent libevent
+ * timer with an absolute deadline and catch-up), and plugs port states,
+ * active calls and job retries into the core (core_set_dataplane).
+ *
+ * Ownership: ports_new() gives a data plane that ports_free() releases
+ * (NULL is fine); it borrows base and core, which must outlive it.
+ * ports_free() ends active calls as a hang-up, committing what they
+ * received.
+ */
+#ifndef FAXGW_PORT_H
+#define FAXGW_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faxgw/admin.h>
+
+struct event_base;
+struct core;
+struct config_port;
+struct port;
+struct ports;
+
+/* --- the data plane (ports.c) ---------------------------------------------- */
+
+/* Must be called right after core_new(), before anything else opens
+ * sockets or starts threads (the router process is forked here). */
+int ports_new(struct event_base *base, struct core *core, struct ports **out, char *err,
+              size_t errlen);
+void ports_free(struct ports *ps);
+uint32_t ports_active_calls(const struct ports *ps);
+/* After a configuration reload (SIGHUP): the router process is replaced so
+ * that routing functions see the new store-root, exec-dir, [mail], [http]. */
+void ports_reload(struct ports *ps);
+
+/* --- one port (port.c), used by ports.c ------------------------------------- */
+
+struct port_env {
+	struct event_base *base;
+	struct core *core;
+	/* a call started / ended on the port (the ticker joins / leaves) */
+	void (*call_started)(void *arg, struct port *p);
+	void (*call_ended)(void *arg, struct port *p);
+	/* a fax was committed to the spool (the job queue looks at once) */
+	void (*committed)(void *arg, uint64_t job_id);
+	void *arg;
+};
+
+/* Opens the port's socket; a port whose socket cannot be opened is kept
+ * in state FGW_PORT_FAILED (logged).  NULL only when out of memory. */
+struct port *port_new(const struct port_env *env, const struct config_port *cfg);
+void port_free(struct port *p);
+uint32_t port_id(const struct port *p);
+fgw_port_state port_state(const struct port *p);
+bool port_in_call(const struct port *p);
+/* One 20 ms step of the port's call at monotonic time now_ms: clocks it,
+ * applies the silence timeout, finishes it when over. */
+void port_tick(struct port *p, uint64_t now_ms);
+/* Ends an active call now (hang-up) and finishes it. */
+void port_hangup(struct port *p);
+
+/* Monotonic milliseconds (the ticker's clock). */
+uint64_t port_now_ms(void);
+
+#endif

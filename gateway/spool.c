@@ -1,0 +1,531 @@
+/*
+ * spool.c - received faxes on disk: commit, moves, recovery (spool.h).
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tiffio.h>
+
+#include "log.h"
+#include "state.h"
+
+static void spool_reason(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void spool_reason(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int spool_fmt(char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int spool_fmt(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+/* --- paths ------------------------------------------------------------------ */
+
+int spool_init(const char *spool, char *err, size_t errlen)
+{
+	char p[FGW_MAX_PATH];
+	const char *sub[] = { "", "/tmp", "/failed" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (spool_fmt(p, sizeof(p), "%s%s", spool, sub[i]) != 0) {
+			spool_reason(err, errlen, "spool path %s is too long", spool);
+			return -1;
+		}
+		if (mkdir(p, 0750) != 0 && errno != EEXIST) {
+			spool_reason(err, errlen, "cannot create %s: %s", p, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen)
+{
+	static unsigned counter;
+
+	counter++;
+	return spool_fmt(out, outlen, "%s/tmp/P%" PRIu32 "-%lld-%ld-%u.tif", spool, port_id,
+			 (long long)time(NULL), (long)getpid(), counter);
+}
+
+int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
+{
+	return spool_fmt(out, outlen, "%s/%" PRIu64 ".tif", spool, job_id);
+}
+
+int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
+{
+	return spool_fmt(out, outlen, "%s/failed/%" PRIu64 ".tif", spool, job_id);
+}
+
+/* --- durability ---------------------------------------------------------------- */
+
+int spool_fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int spool_fsync_dir_of(const char *path)
+{
+	char dir[FGW_MAX_PATH];
+	char *slash;
+
+	if (spool_fmt(dir, sizeof(dir), "%s", path) != 0)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return spool_fsync_path(".");
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return spool_fsync_path(dir);
+}
+
+static int spool_exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int spool_move(struct state_job *j, const char *to, char *err, size_t errlen)
+{
+	if (strcmp(j->path, to) == 0)
+		return 0;
+	if (rename(j->path, to) != 0) {
+		spool_reason(err, errlen, "cannot move %s to %s: %s", j->path, to,
+			     strerror(errno));
+		return -1;
+	}
+	spool_fsync_dir_of(to);
+	spool_fsync_dir_of(j->path);
+	snprintf(j->path, sizeof(j->path), "%s", to);
+	return 0;
+}
+
+int spool_locate(const char *spool, struct state_job *j)
+{
+	char p[FGW_MAX_PATH];
+
+	if (j->path[0] != '\0' && spool_exists(j->path))
+		return 0;
+	if (spool_job_path(spool, j->id, p, sizeof(p)) == 0 && spool_exists(p)) {
+		snprintf(j->path, sizeof(j->path), "%s", p);
+		return 0;
+	}
+	if (spool_failed_path(spool, j->id, p, sizeof(p)) == 0 && spool_exists(p)) {
+		snprintf(j->path, sizeof(j->path), "%s", p);
+		return 0;
+	}
+	return -1;
+}
+
+/* --- metadata text --------------------------------------------------------------- */
+
+/* Appends "key=value\n" with control characters in value replaced. */
+static void spool_meta_put(char *out, size_t outlen, size_t *o, const char *key,
+			   const char *value)
+{
+	int n = snprintf(out + *o, outlen - *o, "%s=", key);
+
+	if (n < 0 || (size_t)n >= outlen - *o)
+		return;
+	*o += (size_t)n;
+	for (const char *v = value; *v != '\0' && *o + 2 < outlen; v++)
+		out[(*o)++] = (unsigned char)*v < 0x20 || *v == 0x7f ? ' ' : *v;
+	out[(*o)++] = '\n';
+	out[*o] = '\0';
+}
+
+static void spool_meta_num(char *out, size_t outlen, size_t *o, const char *key, int64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	spool_meta_put(out, outlen, o, key, num);
+}
+
+void spool_meta_format(const struct spool_fax *f, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	spool_meta_num(out, outlen, &o, "port_id", f->port_id);
+	spool_meta_put(out, outlen, &o, "port_name", f->port_name);
+	spool_meta_put(out, outlen, &o, "remote_ident", f->remote_ident);
+	spool_meta_put(out, outlen, &o, "local_ident", f->local_ident);
+	spool_meta_put(out, outlen, &o, "caller", f->caller);
+	spool_meta_num(out, outlen, &o, "start_time", f->start_time);
+	spool_meta_num(out, outlen, &o, "end_time", f->end_time);
+	spool_meta_num(out, outlen, &o, "pages", f->pages);
+	spool_meta_num(out, outlen, &o, "x_res", f->x_res);
+	spool_meta_num(out, outlen, &o, "y_res", f->y_res);
+	spool_meta_num(out, outlen, &o, "bit_rate", f->bit_rate);
+	spool_meta_num(out, outlen, &o, "ecm", f->ecm);
+	spool_meta_num(out, outlen, &o, "t30_status", f->t30_status);
+	spool_meta_put(out, outlen, &o, "t30_text", f->t30_text);
+	spool_meta_num(out, outlen, &o, "partial", f->partial);
+}
+
+static void spool_meta_field(struct spool_fax *f, const char *key, size_t keylen,
+			     const char *val, size_t vlen)
+{
+	struct { const char *k; char *dst; size_t n; } strs[] = {
+		{ "port_name", f->port_name, sizeof(f->port_name) },
+		{ "remote_ident", f->remote_ident, sizeof(f->remote_ident) },
+		{ "local_ident", f->local_ident, sizeof(f->local_ident) },
+		{ "caller", f->caller, sizeof(f->caller) },
+		{ "t30_text", f->t30_text, sizeof(f->t30_text) },
+	};
+	char num[24];
+	long long v;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		if (strlen(strs[i].k) == keylen && memcmp(strs[i].k, key, keylen) == 0) {
+			size_t n = vlen < strs[i].n - 1 ? vlen : strs[i].n - 1;
+			memcpy(strs[i].dst, val, n);
+			strs[i].dst[n] = '\0';
+			return;
+		}
+	}
+	if (vlen == 0 || vlen >= sizeof(num))
+		return;
+	memcpy(num, val, vlen);
+	num[vlen] = '\0';
+	v = strtoll(num, NULL, 10);
+#define SPOOL_NUM(name, field, type) \
+	if (keylen == strlen(name) && memcmp(key, name, keylen) == 0) { f->field = (type)v; return; }
+	SPOOL_NUM("port_id", port_id, uint32_t)
+	SPOOL_NUM("start_time", start_time, int64_t)
+	SPOOL_NUM("end_time", end_time, int64_t)
+	SPOOL_NUM("pages", pages, uint32_t)
+	SPOOL_NUM("x_res", x_res, uint32_t)
+	SPOOL_NUM("y_res", y_res, uint32_t)
+	SPOOL_NUM("bit_rate", bit_rate, uint32_t)
+	SPOOL_NUM("ecm", ecm, int)
+	SPOOL_NUM("t30_status", t30_status, int)
+	SPOOL_NUM("partial", partial, int)
+#undef SPOOL_NUM
+}
+
+void spool_meta_parse(const char *text, struct spool_fax *f)
+{
+	const char *p = text;
+
+	memset(f, 0, sizeof(*f));
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		const char *end = nl != NULL ? nl : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (eq != NULL)
+			spool_meta_field(f, p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1));
+		p = nl != NULL ? nl + 1 : end;
+	}
+}
+
+/* --- TIFF ---------------------------------------------------------------------- */
+
+static void spool_tiff_quiet(const char *module, const char *fmt, va_list ap)
+{
+	(void)module;
+	(void)fmt;
+	(void)ap;
+}
+
+int spool_tiff_pages(const char *path)
+{
+	TIFFErrorHandler old_err = TIFFSetErrorHandler(spool_tiff_quiet);
+	TIFFErrorHandler old_warn = TIFFSetWarningHandler(spool_tiff_quiet);
+	TIFF *t = TIFFOpen(path, "r");
+	int pages = 0;
+
+	if (t != NULL) {
+		do {
+			uint32_t w = 0, h = 0;
+			if (TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) == 1 &&
+			    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h) == 1 && w > 0 && h > 0)
+				pages++;
+		} while (pages < 100000 && TIFFReadDirectory(t) == 1);
+		TIFFClose(t);
+	}
+	TIFFSetErrorHandler(old_err);
+	TIFFSetWarningHandler(old_warn);
+	return pages;
+}
+
+/* --- commit ---------------------------------------------------------------------- */
+
+static int spool_insert(struct state *st, const char *path, const struct spool_fax *fax,
+			const char (*guids)[FGW_GUID_LEN + 1], size_t n, const char *why,
+			uint64_t *job_id, char *err, size_t errlen)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	int rc = -1;
+
+	if (j == NULL) {
+		spool_reason(err, errlen, "out of memory");
+		return -1;
+	}
+	j->port_id = fax->port_id;
+	j->state = n > 0 ? FGW_JOB_PENDING : FGW_JOB_UNROUTED;
+	j->received_time = fax->end_time > 0 ? (uint64_t)fax->end_time : (uint64_t)time(NULL);
+	j->pages = fax->pages;
+	j->partial = fax->partial;
+	snprintf(j->remote_ident, sizeof(j->remote_ident), "%s", fax->remote_ident);
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	snprintf(j->last_error, sizeof(j->last_error), "%s",
+		 n > 0 ? "" : (why != NULL ? why : "no routing method enabled on the port"));
+	spool_meta_format(fax, j->meta, sizeof(j->meta));
+	if (state_begin(st, err, errlen) != 0)
+		goto out;
+	if (state_job_insert(st, j, job_id, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (state_job_method_add(st, *job_id, guids[i], err, errlen) != 0)
+			goto fail;
+	rc = state_commit(st, err, errlen);
+	goto out;
+fail:
+	state_rollback(st);
+out:
+	free(j);
+	return rc;
+}
+
+/* Second step of a commit: tmp -> <id>.tif and the path in the job. */
+static int spool_place(struct state *st, const char *spool, uint64_t job_id, char *err,
+		       size_t errlen)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	char to[FGW_MAX_PATH];
+	int found = 0, rc = -1;
+
+	if (j == NULL) {
+		spool_reason(err, errlen, "out of memory");
+		return -1;
+	}
+	if (state_job_get(st, job_id, j, &found, err, errlen) != 0 || !found)
+		goto out;
+	if (spool_job_path(spool, job_id, to, sizeof(to)) != 0) {
+		spool_reason(err, errlen, "spool path too long");
+		goto out;
+	}
+	if (spool_locate(spool, j) != 0) {
+		spool_reason(err, errlen, "job %" PRIu64 ": file %s is missing", job_id, j->path);
+		goto out;
+	}
+	if (strstr(j->path, "/failed/") == NULL && spool_move(j, to, err, errlen) != 0)
+		goto out;
+	rc = state_job_update(st, j, err, errlen);
+out:
+	free(j);
+	return rc;
+}
+
+int spool_commit(struct state *st, const char *spool, const char *tmp_path,
+		 const struct spool_fax *fax, const char (*guids)[FGW_GUID_LEN + 1], size_t n,
+		 uint64_t *job_id, char *err, size_t errlen)
+{
+	*job_id = 0;
+	if (spool_fsync_path(tmp_path) != 0) {
+		spool_reason(err, errlen, "cannot fsync %s: %s", tmp_path, strerror(errno));
+		return -1;
+	}
+	spool_fsync_dir_of(tmp_path);
+	if (spool_insert(st, tmp_path, fax, guids, n, NULL, job_id, err, errlen) != 0)
+		return -1;
+	/* The job is durable from here on; a failure below is finished by
+	 * recovery or by spool_locate(). */
+	if (spool_place(st, spool, *job_id, err, errlen) != 0)
+		log_warn("job %" PRIu64 " committed but not moved into place: %s", *job_id, err);
+	return 0;
+}
+
+/* --- recovery ------------------------------------------------------------------- */
+
+static int spool_is_tif(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".tif") == 0;
+}
+
+static void spool_recover_tmp_file(struct state *st, const char *spool, const char *path,
+				   const char *name, spool_methods_fn methods_fn, void *arg,
+				   struct spool_recovery *rec)
+{
+	char guids[FGW_MAX_METHODS][FGW_GUID_LEN + 1];
+	char err[FGW_MAX_ERROR_TEXT] = "";
+	struct spool_fax fax;
+	uint64_t id = 0;
+	size_t n = 0;
+	int found = 0, pages;
+
+	if (state_job_by_path(st, path, &id, &found, err, sizeof(err)) != 0) {
+		log_err("recovery: %s", err);
+		return;
+	}
+	if (found) {
+		if (spool_place(st, spool, id, err, sizeof(err)) == 0)
+			rec->tmp_moved++;
+		else
+			log_err("recovery: job %" PRIu64 ": %s", id, err);
+		return;
+	}
+	pages = spool_tiff_pages(path);
+	if (pages <= 0) {
+		unlink(path);
+		rec->tmp_removed++;
+		return;
+	}
+	memset(&fax, 0, sizeof(fax));
+	if (sscanf(name, "P%" SCNu32 "-%" SCNd64, &fax.port_id, &fax.end_time) != 2)
+		fax.port_id = 0;
+	fax.start_time = fax.end_time;
+	fax.pages = (uint32_t)pages;
+	fax.partial = 1;
+	snprintf(fax.t30_text, sizeof(fax.t30_text), "reception interrupted (faxgwd restarted)");
+	if (fax.port_id != 0 && methods_fn != NULL &&
+	    methods_fn(arg, fax.port_id, guids, FGW_MAX_METHODS, &n) != 0)
+		n = 0;
+	if (spool_insert(st, path, &fax, guids, n, NULL, &id, err, sizeof(err)) != 0 ||
+	    spool_place(st, spool, id, err, sizeof(err)) != 0) {
+		log_err("recovery: %s: %s", path, err);
+		return;
+	}
+	rec->tmp_jobs++;
+	log_notice("recovery: %s: %d page(s) kept as partial fax, job %" PRIu64, path, pages, id);
+}
+
+static int spool_recover_tmp(struct state *st, const char *spool, spool_methods_fn methods_fn,
+			     void *arg, struct spool_recovery *rec, char *err, size_t errlen)
+{
+	char dir[FGW_MAX_PATH], path[FGW_MAX_PATH];
+	struct dirent *de;
+	DIR *d;
+
+	if (spool_fmt(dir, sizeof(dir), "%s/tmp", spool) != 0 || (d = opendir(dir)) == NULL) {
+		spool_reason(err, errlen, "cannot read %s/tmp: %s", spool, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!spool_is_tif(de->d_name) ||
+		    spool_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) != 0)
+			continue;
+		spool_recover_tmp_file(st, spool, path, de->d_name, methods_fn, arg, rec);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void spool_recover_orphan(struct state *st, const char *path,
+				 const char *name, const char *sub, struct spool_recovery *rec)
+{
+	char err[FGW_MAX_ERROR_TEXT] = "";
+	struct state_job *j;
+	struct spool_fax fax;
+	uint64_t id = 0, named = 0;
+	int found = 0;
+	char tail[8] = "";
+
+	if (state_job_by_path(st, path, &id, &found, err, sizeof(err)) != 0 || found)
+		return;
+	/* <id>.tif of a job whose path still names its tmp file (a crash between
+	 * the move and the path update): fix the path. */
+	if (sscanf(name, "%" SCNu64 "%7s", &named, tail) == 2 && strcmp(tail, ".tif") == 0 &&
+	    (j = calloc(1, sizeof(*j))) != NULL) {
+		if (state_job_get(st, named, j, &found, err, sizeof(err)) == 0 && found &&
+		    !spool_exists(j->path)) {
+			snprintf(j->path, sizeof(j->path), "%s", path);
+			state_job_update(st, j, err, sizeof(err));
+			free(j);
+			return;
+		}
+		free(j);
+	}
+	memset(&fax, 0, sizeof(fax));
+	fax.pages = (uint32_t)spool_tiff_pages(path);
+	fax.end_time = fax.start_time = (int64_t)time(NULL);
+	snprintf(fax.t30_text, sizeof(fax.t30_text), "found in the spool without a job");
+	if (spool_insert(st, path, &fax, NULL, 0, "found in the spool without a job (port unknown)",
+			 &id, err, sizeof(err)) != 0) {
+		log_err("recovery: %s: %s", path, err);
+		return;
+	}
+	rec->orphans++;
+	log_warn("recovery: %s%s had no job: kept as unrouted job %" PRIu64, sub, name, id);
+}
+
+static int spool_recover_orphans(struct state *st, const char *spool, const char *sub,
+				 struct spool_recovery *rec, char *err, size_t errlen)
+{
+	char dir[FGW_MAX_PATH], path[FGW_MAX_PATH];
+	struct dirent *de;
+	DIR *d;
+
+	if (spool_fmt(dir, sizeof(dir), "%s/%s", spool, sub) != 0 || (d = opendir(dir)) == NULL) {
+		spool_reason(err, errlen, "cannot read %s/%s: %s", spool, sub, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!spool_is_tif(de->d_name) ||
+		    spool_fmt(path, sizeof(path), "%s/%s%s", spool, sub, de->d_name) != 0 ||
+		    !spool_exists(path))
+			continue;
+		spool_recover_orphan(st, path, de->d_name, sub, rec);
+	}
+	closedir(d);
+	return 0;
+}
+
+int spool_recover(struct state *st, const char *spool, spool_methods_fn methods_fn, void *arg,
+		  struct spool_recovery *rec, char *err, size_t errlen)
+{
+	memset(rec, 0, sizeof(*rec));
+	if (spool_init(spool, err, errlen) != 0 || state_jobs_reset_routing(st, err, errlen) != 0)
+		return -1;
+	rec->routing_reset = 1;
+	if (spool_recover_tmp(st, spool, methods_fn, arg, rec, err, errlen) != 0 ||
+	    spool_recover_orphans(st, spool, "", rec, err, errlen) != 0 ||
+	    spool_recover_orphans(st, spool, "failed/", rec, err, errlen) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * spool.h - received faxes on disk (DESIGN.md section 3).
+ *
+ * Layout under the configured spool directory:
+ *
+ *   tmp/P<port>-<time>-<pid>-<n>.tif  a reception in progress (spandsp writes it)
+ *   <job id>.tif                      a committed fax waiting for routing
+ *   failed/<job id>.tif               a dead-lettered fax
+ *
+ * Commit (spool_commit) makes a fax durable before any routing method
+ * sees it: the TIFF is fsynced, the job row (with its metadata and the
+ * port's enabled methods) is inserted in one transaction that names the
+ * tmp file as the job's path and committed; then the file is renamed to
+ * <job id>.tif, the directories are fsynced and the path updated.  A crash
+ * at any point leaves either a tmp file with no job (recovered as a partial
+ * fax), or a job whose file is in tmp/ or already renamed (recovery and
+ * spool_locate finish the move): no page is lost, no job is routed twice
+ * at the same time.
+ *
+ * The job metadata is stored as "key=value" lines in jobs.meta.
+ *
+ * Every function returns 0 or -1 with a reason in err.  Paths given out
+ * are written into caller buffers of FGW_MAX_PATH bytes.
+ */
+#ifndef FAXGW_SPOOL_H
+#define FAXGW_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faxgw/limits.h>
+
+struct state;
+struct state_job;
+
+/* The metadata of a received fax (DESIGN.md section 3). */
+struct spool_fax {
+	uint32_t port_id;
+	char port_name[FGW_MAX_NAME];
+	char remote_ident[FGW_MAX_IDENT + 1];
+	char local_ident[FGW_MAX_IDENT + 1];
+	char caller[FGW_MAX_ADDRESS];
+	int64_t start_time, end_time;       /* Unix time */
+	uint32_t pages;
+	uint32_t x_res, y_res;              /* pixels per metre */
+	uint32_t bit_rate;
+	int ecm;
+	int t30_status;
+	char t30_text[FGW_MAX_ERROR_TEXT];
+	int partial;
+};
+
+/* Creates spool/, spool/tmp/ and spool/failed/ when missing. */
+int spool_init(const char *spool, char *err, size_t errlen);
+
+/* A new unique tmp/ path for a reception on port_id. */
+int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen);
+/* spool/<id>.tif and spool/failed/<id>.tif */
+int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
+int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
+
+/* Commits the fax in tmp_path as a new job: PENDING with the methods
+ * guids[0..n), or UNROUTED when n is 0.  *job_id receives its id. */
+int spool_commit(struct state *st, const char *spool, const char *tmp_path,
+                 const struct spool_fax *fax, const char (*guids)[FGW_GUID_LEN + 1],
+                 size_t n, uint64_t *job_id, char *err, size_t errlen);
+
+/* Moves a job's file to `to` (rename + fsync of both directories) and
+ * records the new path in j (not in the database). */
+int spool_move(struct state_job *j, const char *to, char *err, size_t errlen);
+
+/* Finds a job's file: its path, else spool/<id>.tif, else
+ * spool/failed/<id>.tif; fixes j->path when found elsewhere.  Returns 0
+ * (found), or -1 when the file is nowhere. */
+int spool_locate(const char *spool, struct state_job *j);
+
+/* Metadata <-> text ("key=value" lines; values cut to their fields). */
+void spool_meta_format(const struct spool_fax *fax, char *out, size_t outlen);
+void spool_meta_parse(const char *text, struct spool_fax *fax);
+
+/* Pages a TIFF file holds (readable directories), 0 when unreadable. */
+int spool_tiff_pages(const char *path);
+
+/* fsync of a file and of a directory. */
+int spool_fsync_path(const char *path);
+int spool_fsync_dir_of(const char *path);
+
+/* Start-up recovery (before any call and before routing):
+ *   jobs left ROUTING go back to PENDING;
+ *   tmp/ files named by a job are moved into place; other tmp/ files with
+ *   readable pages become partial-fax jobs (methods from methods_fn), the
+ *   rest are removed;
+ *   spool files (<id>.tif) with no job get one (port unknown: UNROUTED).
+ * methods_fn gives the enabled methods of a port now. */
+typedef int (*spool_methods_fn)(void *arg, uint32_t port_id, char (*guids)[FGW_GUID_LEN + 1],
+                                size_t max, size_t *n);
+struct spool_recovery {
+	unsigned routing_reset;   /* not counted precisely: 1 when the reset ran */
+	unsigned tmp_jobs;        /* partial faxes made from tmp/ files */
+	unsigned tmp_moved;       /* committed jobs whose move was finished */
+	unsigned tmp_removed;     /* tmp/ files without a page */
+	unsigned orphans;         /* spool files given a job */
+};
+int spool_recover(struct state *st, const char *spool, spool_methods_fn methods_fn,
+                  void *arg, struct spool_recovery *rec, char *err, size_t errlen);
+
+#endif
