@@ -268,6 +268,7 @@ install-systemd:
 	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	@set -e; for u in faxgwd faxgw-agent; do \
 	  sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/faxgw/|$(SYSCONFDIR)/faxgw/|g' \
+	    -e 's|/usr/share/doc/faxgw/|$(DOCDIR)/|g' \
 	    tools/systemd/$$u.service > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service; \
 	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service; done
 	$(INSTALL) -m 0644 tools/systemd/faxgw.sysusers $(DESTDIR)$(SYSUSERSDIR)/faxgw.conf
