@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "common/ext_entry.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -645,17 +646,14 @@ done:
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
-		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
-			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
-		return -1;
-	}
-	ext->friendly_name = "faxgw standard routing: e-mail";
-	ext->validate = ml_validate;
-	ext->can_enable = ml_can_enable;
-	if (host->register_method(host->host, ML_GUID, ML_FUNCTION, "Route through e-mail") != 0) {
-		snprintf(err, errlen, "cannot register method %s", ML_GUID);
-		return -1;
-	}
-	return 0;
+	static const struct ext_entry entry = {
+		.friendly_name = "faxgw standard routing: e-mail",
+		.guid = ML_GUID,
+		.function_name = ML_FUNCTION,
+		.method_name = "Route through e-mail",
+		.validate = ml_validate,
+		.can_enable = ml_can_enable,
+	};
+
+	return ext_entry_init(host, ext, &entry, err, errlen);
 }

@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "common/ext_entry.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -466,17 +467,14 @@ fgw_route_status RoutePostUrl(const fgw_route_host *host, const fgw_fax *fax, co
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
-		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
-			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
-		return -1;
-	}
-	ext->friendly_name = "faxgw standard routing: post to URL";
-	ext->validate = pu_validate;
-	ext->can_enable = pu_can_enable;
-	if (host->register_method(host->host, PU_GUID, PU_FUNCTION, "Post to URL") != 0) {
-		snprintf(err, errlen, "cannot register method %s", PU_GUID);
-		return -1;
-	}
-	return 0;
+	static const struct ext_entry entry = {
+		.friendly_name = "faxgw standard routing: post to URL",
+		.guid = PU_GUID,
+		.function_name = PU_FUNCTION,
+		.method_name = "Post to URL",
+		.validate = pu_validate,
+		.can_enable = pu_can_enable,
+	};
+
+	return ext_entry_init(host, ext, &entry, err, errlen);
 }

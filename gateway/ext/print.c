@@ -20,6 +20,7 @@
 
 #include <cups/cups.h>
 
+#include "common/ext_entry.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -250,17 +251,14 @@ fgw_route_status RoutePrint(const fgw_route_host *host, const fgw_fax *fax, cons
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
-		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
-			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
-		return -1;
-	}
-	ext->friendly_name = "faxgw standard routing: print";
-	ext->validate = pr_validate;
-	ext->can_enable = pr_can_enable;
-	if (host->register_method(host->host, PR_GUID, PR_FUNCTION, "Print") != 0) {
-		snprintf(err, errlen, "cannot register method %s", PR_GUID);
-		return -1;
-	}
-	return 0;
+	static const struct ext_entry entry = {
+		.friendly_name = "faxgw standard routing: print",
+		.guid = PR_GUID,
+		.function_name = PR_FUNCTION,
+		.method_name = "Print",
+		.validate = pr_validate,
+		.can_enable = pr_can_enable,
+	};
+
+	return ext_entry_init(host, ext, &entry, err, errlen);
 }

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ext_entry.h"
 #include <faxgw/routing.h>
 
 #define RP_GUID "{57b68a34-09e7-416d-82b1-7e98d07dbdaf}"
@@ -402,17 +403,14 @@ fgw_route_status RouteRunProgram(const fgw_route_host *host, const fgw_fax *fax,
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
-		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
-			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
-		return -1;
-	}
-	ext->friendly_name = "faxgw standard routing: run program";
-	ext->validate = rp_validate;
-	ext->can_enable = rp_can_enable;
-	if (host->register_method(host->host, RP_GUID, RP_FUNCTION, "Run program") != 0) {
-		snprintf(err, errlen, "cannot register method %s", RP_GUID);
-		return -1;
-	}
-	return 0;
+	static const struct ext_entry entry = {
+		.friendly_name = "faxgw standard routing: run program",
+		.guid = RP_GUID,
+		.function_name = RP_FUNCTION,
+		.method_name = "Run program",
+		.validate = rp_validate,
+		.can_enable = rp_can_enable,
+	};
+
+	return ext_entry_init(host, ext, &entry, err, errlen);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ext_entry.h"
 #include <faxgw/routing.h>
 
 #define SF_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
@@ -259,17 +260,14 @@ fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *f
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
-		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
-			 (unsigned)host->abi_version, (unsigned)FGW_ROUTING_ABI_VERSION);
-		return -1;
-	}
-	ext->friendly_name = "faxgw standard routing: store in folder";
-	ext->validate = sf_validate;
-	ext->can_enable = sf_can_enable;
-	if (host->register_method(host->host, SF_GUID, SF_FUNCTION, "Store in folder") != 0) {
-		snprintf(err, errlen, "cannot register method %s", SF_GUID);
-		return -1;
-	}
-	return 0;
+	static const struct ext_entry entry = {
+		.friendly_name = "faxgw standard routing: store in folder",
+		.guid = SF_GUID,
+		.function_name = SF_FUNCTION,
+		.method_name = "Store in folder",
+		.validate = sf_validate,
+		.can_enable = sf_can_enable,
+	};
+
+	return ext_entry_init(host, ext, &entry, err, errlen);
 }
