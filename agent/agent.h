@@ -1,0 +1,266 @@
+/*
+ * agent.h - faxgw-agent, the AgentX subagent (RFC 2741) that serves
+ * FAXGW-MIB (mibs/FAXGW-MIB.txt) for faxgwd.
+ *
+ * The agent is a plain libfaxgw client (faxgw/admin.h).  Its modules:
+ *   main.c         options, Net-SNMP set-up, the one event loop
+ *   agent_log.c    logging through Net-SNMP's log (syslog, or stderr with -f)
+ *   cache.c        the model (gateway, ports, methods, extensions) kept
+ *                  fresh from faxgwd; the connection and its back-off
+ *   mib_scalars.c  faxgwGateway scalars
+ *   mib_ports.c    faxPortTable
+ *   mib_methods.c  faxRoutingMethodTable (reads; SETs go to set.c)
+ *   mib_ext.c      faxgwExtensionTable
+ *   set.c          RFC 3416 SET phases through fgw_set_routing_batch
+ *   notify.c       faxgwd events -> FAXGW-MIB notifications
+ *
+ * Every read is answered from the cache: no call to faxgwd happens in a
+ * GET, GETNEXT or GETBULK path.  Everything runs on the main thread, except
+ * the set-up of a connection to faxgwd (cache.c's connector thread, whose
+ * handles the main thread takes over when it is done).
+ */
+#ifndef FAXGW_AGENT_H
+#define FAXGW_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <net-snmp/library/large_fd_set.h>
+
+#include <faxgw/admin.h>
+
+/* --- FAXGW-MIB object identifiers ------------------------------------------
+ * faxgwMIB ::= { enterprises 32473 1 }; 32473 is RFC 5612's documentation
+ * number, named only here (AGENT_ENTERPRISE). */
+#define AGENT_ENTERPRISE 32473
+#define AGENT_MIB_OID 1, 3, 6, 1, 4, 1, AGENT_ENTERPRISE, 1
+#define AGENT_MIB_OID_LEN 8
+
+/* faxgwObjects (1) children */
+#define AGENT_GATEWAY 1        /* faxgwGateway scalars */
+#define AGENT_PORT_TABLE 2     /* faxPortTable */
+#define AGENT_METHOD_TABLE 3   /* faxRoutingMethodTable */
+#define AGENT_NOTIFY_OBJECTS 4 /* faxgwNotifyObjects */
+#define AGENT_EXT_TABLE 5      /* faxgwExtensionTable */
+
+/* faxgwGateway scalars */
+enum agent_scalar {
+	AGENT_SC_VERSION = 1,
+	AGENT_SC_PORT_COUNT = 2,
+	AGENT_SC_ACTIVE_CALLS = 3,
+	AGENT_SC_SPOOL_PENDING = 4,
+	AGENT_SC_DEAD_LETTERS = 5,
+	AGENT_SC_EXT_LOAD_FAILURES = 6,
+	AGENT_SC_CONTROL_CONNECTED = 7,
+	AGENT_SC_START_TIME = 8,
+	AGENT_SC_SPOOL_UNROUTED = 9,
+};
+
+/* faxPortEntry columns */
+enum agent_port_col {
+	AGENT_PC_NAME = 2,
+	AGENT_PC_TRANSPORT = 3,
+	AGENT_PC_LOCAL_ADDRESS = 4,
+	AGENT_PC_STATE = 5,
+	AGENT_PC_FAXES_RECEIVED = 6,
+	AGENT_PC_PAGES_RECEIVED = 7,
+	AGENT_PC_FAXES_FAILED = 8,
+	AGENT_PC_ROUTING_FAILURES = 9,
+	AGENT_PC_LAST_REMOTE_IDENT = 10,
+	AGENT_PC_LOCAL_IDENT = 11,
+	AGENT_PC_MODIFY_HELD = 12,
+};
+
+/* faxRoutingMethodEntry columns */
+enum agent_method_col {
+	AGENT_MC_GUID = 2,
+	AGENT_MC_FUNCTION_NAME = 3,
+	AGENT_MC_FRIENDLY_NAME = 4,
+	AGENT_MC_EXT_IMAGE = 5,
+	AGENT_MC_EXT_NAME = 6,
+	AGENT_MC_ENABLED = 7,
+	AGENT_MC_DATA = 8,
+	AGENT_MC_PRIORITY = 9,
+	AGENT_MC_ROUTED = 10,
+	AGENT_MC_FAILURES = 11,
+	AGENT_MC_LAST_ERROR = 12,
+};
+
+/* faxgwExtensionEntry columns */
+enum agent_ext_col {
+	AGENT_EC_IMAGE = 2,
+	AGENT_EC_NAME = 3,
+	AGENT_EC_STATUS = 4,
+	AGENT_EC_LOAD_ERROR = 5,
+	AGENT_EC_METHOD_COUNT = 6,
+};
+
+/* faxgwNotifyObjects */
+#define AGENT_NO_JOB_ID 1
+#define AGENT_NO_REASON 2
+
+/* Notifications (faxgwNotifications 0) */
+enum agent_notification {
+	AGENT_TRAP_ROUTING_FAILED = 1,
+	AGENT_TRAP_DEAD_LETTERED = 2,
+	AGENT_TRAP_RECEIVE_FAILED = 3,
+	AGENT_TRAP_ROUTING_CHANGED = 4,
+	AGENT_TRAP_EXT_LOAD_FAILED = 5,
+	AGENT_TRAP_PORT_STATE_CHANGED = 6,
+};
+
+/* SNMP TruthValue (RFC 2579) */
+#define AGENT_TRUE 1
+#define AGENT_FALSE 2
+
+/* Text sizes of the MIB's DisplayStrings (longer values are cut). */
+#define AGENT_MAX_TEXT 255
+#define AGENT_MAX_VERSION 64
+
+/* --- agent_log.c --------------------------------------------------------------- */
+
+/* foreground: stderr, else syslog (LOG_DAEMON, ident faxgw-agent);
+ * debug: LOG_DEBUG messages are written too. */
+void agent_log_init(int foreground, int debug);
+void agent_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- cache.c ------------------------------------------------------------------ */
+
+struct cache_gateway {
+	int known;                                 /* faxgwd was reached at least once */
+	char version[AGENT_MAX_VERSION + 1];
+	uint32_t port_count, active_calls, spool_pending, dead_letters, unrouted;
+	uint32_t extension_load_failures;
+	uint64_t start_time;
+};
+
+/* Rows start with their netsnmp_index (table_container's key). Rows are
+ * updated in place and removed only when no SET is in progress, so a
+ * row pointer held by a SET request stays valid through its phases. */
+struct cache_port {
+	netsnmp_index idx;
+	oid idx_oid[1];
+	unsigned gen;
+	int data_dirty;                            /* re-read routing data */
+	uint32_t id;
+	char name[FGW_MAX_NAME + 1];
+	int transport;
+	char local_address[FGW_MAX_ADDRESS + 1];
+	char local_ident[FGW_MAX_IDENT + 1];
+	int state;
+	int event_state;                           /* last state an event reported */
+	uint64_t faxes_received, pages_received, faxes_failed, routing_failures;
+	char last_remote_ident[FGW_MAX_IDENT + 1];
+	int modify_held;
+};
+
+struct cache_method {
+	netsnmp_index idx;
+	oid idx_oid[2];
+	unsigned gen;
+	uint32_t port_id, method_index;
+	char guid[FGW_GUID_LEN + 1];
+	char function_name[FGW_MAX_NAME + 1];
+	char friendly_name[FGW_MAX_NAME + 1];
+	char ext_image[AGENT_MAX_TEXT + 1];
+	char ext_name[FGW_MAX_NAME + 1];
+	int enabled;
+	unsigned char data[FGW_MAX_ROUTING_DATA];
+	size_t data_len;
+	uint32_t priority;
+	uint64_t routed, failures;
+	char last_error[AGENT_MAX_TEXT + 1];
+};
+
+struct cache_ext {
+	netsnmp_index idx;
+	oid idx_oid[1];
+	unsigned gen;
+	char image[AGENT_MAX_TEXT + 1];
+	char name[FGW_MAX_NAME + 1];
+	int loaded;
+	char error[AGENT_MAX_TEXT + 1];
+	uint32_t method_count;
+	uint64_t notified_start;                   /* faxgwStartTime it was notified for */
+};
+
+/* socket_path NULL: fgw_default_socket().  Creates the containers. */
+int cache_init(const char *socket_path);
+void cache_shutdown(void);
+
+netsnmp_container *cache_port_container(void);
+netsnmp_container *cache_method_container(void);
+netsnmp_container *cache_ext_container(void);
+const struct cache_gateway *cache_gateway(void);
+int cache_connected(void);
+/* The server handle while connected, else NULL (set.c). */
+fgw_handle *cache_server(void);
+/* The subscription's descriptor, or -1. */
+int cache_event_fd(void);
+
+/* Connections to faxgwd are made by a helper thread: its descriptor
+ * (readable when it is done, else -1) and what the main loop calls then
+ * (it returns at once while the thread is still at work). */
+int cache_connect_fd(void);
+void cache_connect_done(void);
+/* Connects (when the back-off allows it) and refreshes everything;
+ * called from the timer and at start.  Never from a GET path. */
+void cache_tick(void);
+/* A periodic re-read is in progress: call cache_step() without waiting. */
+int cache_busy(void);
+/* Re-reads the next few ports of the periodic re-read. */
+void cache_step(void);
+/* Re-reads one port's row and its methods (with routing data) now. */
+int cache_refresh_port(uint32_t port_id);
+/* Re-reads the gateway scalars and the extension table now. */
+int cache_refresh_gateway(void);
+/* Reads and handles every waiting event (notify.c is called for each). */
+void cache_read_events(void);
+/* Marks the connection lost after a failed call (rc a FGW_E_* code) if
+ * rc means the connection is gone. Returns 1 if it did. */
+int cache_check_lost(int rc);
+
+struct cache_port *cache_find_port(uint32_t port_id);
+struct cache_method *cache_find_method(uint32_t port_id, uint32_t method_index);
+struct cache_method *cache_find_method_guid(uint32_t port_id, const char *guid);
+/* The method of the port whose last error is `text`, else one with an
+ * error, else NULL (events that name no method). */
+struct cache_method *cache_find_method_error(uint32_t port_id, const char *text);
+struct cache_port *cache_first_port(void);
+/* index: the row's faxgwExtensionIndex, or 0. */
+struct cache_ext *cache_find_ext_image(const char *image, uint32_t *index);
+
+/* A SET is between RESERVE1 and COMMIT/FREE/UNDO: no row is removed. */
+void cache_set_hold(int on);
+
+/* --- mib_*.c ------------------------------------------------------------------ */
+
+int mib_scalars_init(void);
+int mib_ports_init(void);
+int mib_methods_init(void);
+int mib_ext_init(void);
+/* After shutdown_agent(): frees the table registrations' index info. */
+void mib_ports_shutdown(void);
+void mib_methods_shutdown(void);
+void mib_ext_shutdown(void);
+
+/* --- set.c ------------------------------------------------------------------- */
+
+/* The SET phases of faxRoutingMethodTable (called by mib_methods.c). */
+int set_handle(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests);
+/* Maps a libfaxgw code to an SNMP error status (RFC 3416 4.2.5). */
+int set_map_error(int fgw_rc);
+
+/* --- notify.c ---------------------------------------------------------------- */
+
+void notify_event(const fgw_event *ev);
+/* faxExtensionLoadFailed for every failed extension not yet notified for
+ * the running faxgwd (faxgwd reports load failures once, at its start,
+ * possibly before the agent subscribed). */
+void notify_load_failures(void);
+
+#endif
