@@ -70,6 +70,8 @@ UNIT_BIN  := $(if $(UNIT_SRC),$(B)/unit-tests)
 ALL := $(B)/faxgwd $(EXTS) $(TOOL_BINS) $(AGENT_BIN)
 
 .PHONY: all deps run check unit-tests fuzz clean tests-build
+# Keep object files of pattern-built extensions between runs.
+.SECONDARY:
 all: $(ALL)
 
 $(B)/obj/%.o: %.c
