@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# faxbench smoke test: `faxbench --quick --max 2 --json` against a real
+# faxgwd, both transports.  Checks that the JSON report has every field and
+# that both faxes of each transport arrived complete and identical.  It is
+# a benchmark: nothing here depends on how fast the machine is (late ticks,
+# CPU figures and the ratio are only checked for presence).
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+[ -e "$TOP/gateway/port.c" ] || skip "faxgwd's data plane (gateway/port.c) is not there yet"
+[ -x "$B/faxbench" ] || skip "$B/faxbench is not built"
+[ -x "$B/faxgwd" ] || skip "$B/faxgwd is not built"
+
+expect_rc 0 "$B/faxbench" --help
+echo "$OUT" | grep -q -- '--transport' || fail "--help does not show the options: $OUT"
+expect_rc 2 "$B/faxbench" --transport carrier-pigeon
+expect_rc 2 "$B/faxbench" --max 0
+ok "usage: --help exits 0, bad values exit 2"
+
+export TMPDIR=$WORK
+expect_rc 0 timeout 600 "$B/faxbench" --quick --max 2 --json
+printf '%s\n' "$OUT" > "$WORK/faxbench.json"
+json_true 'sorted(t["transport"] for t in j["transports"]) == ["audio", "t38"]'
+ok "JSON report with both transports"
+
+for t in t38 audio; do
+	sel="[x for x in j['transports'] if x['transport'] == '$t'][0]"
+	json_true "$sel['error'] == ''"
+	for k in held_n ports rss_idle_kb mem_per_idle_port_kb faxgwd_cpu_us_per_channel_second \
+		 faxgwd_channels_per_core ratio_channels_per_core mem_per_active_reception_kb \
+		 datagrams_per_second routed_latency_ms spandsp_alone steps; do
+		json_true "'$k' in $sel"
+	done
+	for k in median p99; do
+		json_true "'$k' in $sel['routed_latency_ms']"
+	done
+	for k in receive_cpu_us_per_channel_second send_cpu_us_per_channel_second \
+		 channels_per_core heap_per_reception_kb pairs intact; do
+		json_true "'$k' in $sel['spandsp_alone']"
+	done
+	json_true "$sel['spandsp_alone']['intact'] == $sel['spandsp_alone']['pairs'] > 0"
+	json_true "$sel['spandsp_alone']['receive_cpu_us_per_channel_second'] > 0"
+	ok "$t: every summary field present; spandsp alone: every fax intact"
+
+	step="$sel['steps'][-1]"
+	for k in n faxes intact failed late_ticks max_late_ms faxgwd_cpu_us \
+		 faxgwd_cpu_us_per_channel_second rss_idle_kb rss_peak_kb \
+		 mem_per_active_reception_kb datagrams_per_second routed_latency_ms held; do
+		json_true "'$k' in $step"
+	done
+	json_true "$step['n'] == 2 and $step['faxes'] == 2"
+	r=$(json "$step['intact'] == 2 and $step['failed'] == 0")
+	[ "$r" = True ] || fail "$t: not every fax arrived intact: $(json "$step['first_error']")"
+	json_true "$step['routed_latency_ms']['samples'] == 2"
+	json_true "$step['datagrams_in'] > 0 and $step['datagrams_out'] > 0"
+	ok "$t: both faxes routed to the folder complete and identical pixel by pixel"
+done
+
+echo "$NCHECK passed, 0 failed"

@@ -1,0 +1,201 @@
+/*
+ * faxbench.h - faxbench, the load generator and benchmark of DESIGN.md
+ * section 8: N concurrent faxes through a real faxgwd over loopback,
+ * measured against spandsp alone doing the same T.30 work in one process.
+ *
+ *   main.c    command line, the ramp per transport, the overall flow
+ *   daemon.c  generated configuration, starting/stopping faxgwd, routing setup
+ *   proc.c    CPU time and resident memory of a process and its descendants
+ *   load.c    one ramp step: N senders (fax_call + one UDP socket each) in one
+ *             epoll loop on a single 20 ms clock, inotify on the store folder
+ *   alone.c   the spandsp-alone baseline: sender and receiver sessions back
+ *             to back in memory, receiving side timed with the thread CPU clock
+ *   report.c  text and JSON output
+ *
+ * The senders, the clock and the checks run on one thread; during a step a
+ * second thread samples faxgwd's memory (load.c).  Ownership: every start
+ * function has a matching stop function that accepts NULL.
+ */
+#ifndef FAXBENCH_H
+#define FAXBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "fax_call.h"
+
+#define FB_MAX_CHANNELS        8192   /* senders in one step (= FGW_MAX_PORTS) */
+#define FB_MAX_PAGES           50     /* --pages */
+#define FB_MAX_CALLS_PER_CHAN  256    /* calls one channel makes in one step (--duration) */
+#define FB_DEFAULT_MAX         64
+#define FB_QUICK_MAX           4
+#define FB_DEFAULT_PAGES       2
+#define FB_MIN_STAGGER_MS      1000
+#define FB_MAX_STAGGER_MS      20000  /* well under a call, so all N overlap */
+#define FB_STAGGER_PER_CALL_MS 10
+#define FB_DEFAULT_ALONE_PAIRS 64
+#define FB_DEFAULT_LATE_MS     FGW_TICK_MS /* on time: before the next tick is due */
+#define FB_REDIAL_GAP_MS       1000   /* --duration: pause between a channel's calls */
+/* A call that runs longer has failed: set-up plus 30 s a page at 14,400
+ * bit/s, more at lower rates (a 2-page standard fax takes about 50 s). */
+#define FB_CALL_TIMEOUT_S(pages, rate) (60 + (pages) * 30 * 14400 / (rate))
+#define FB_ROUTE_WAIT_S        30     /* wait for routed files after the last call */
+#define FB_STEP_GAP_MS         2000   /* quiet time between ramp steps */
+#define FB_RSS_SAMPLE_MS       250    /* faxgwd memory sampled this often during a step */
+#define FB_READY_TIMEOUT_S     15     /* faxgwd must answer on its socket by then */
+#define FB_IDLE_SETTLE_MS      1500   /* before idle memory is read */
+#define FB_IDLE_PORTS_MEANINGFUL 64   /* fewer ports: the per-port figure is noise */
+#define FB_MAX_TEXT            256
+
+enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_NTRANSPORTS = 2 };
+
+struct fb_opts {
+	bool want[FB_NTRANSPORTS];
+	unsigned start_n, max_n;      /* the ramp: start_n, 2 start_n, ..., max_n */
+	unsigned pages;
+	int resolution;               /* enum testdoc_res */
+	unsigned duration_s;          /* sustained load per step; 0: one fax per channel */
+	unsigned stagger_ms;          /* 0: FB_STAGGER_PER_CALL_MS x N within the bounds below */
+	int nice;                     /* the senders' nice value relative to faxgwd's */
+	int base_nice;                /* faxbench's nice value at start (faxgwd keeps it) */
+	unsigned late_ms;             /* a tick this late or later is not on time */
+	unsigned alone_pairs;
+	int max_rate;
+	bool ecm;
+	bool json, quick, keep, verbose;
+	char faxgwd[FB_MAX_TEXT * 4];
+	char extensions[FB_MAX_TEXT * 4];
+};
+
+/* CPU and memory of a process tree (proc.c). */
+struct fb_proc_sample {
+	uint64_t cpu_ticks;           /* utime+stime+cutime+cstime, whole tree */
+	uint64_t rss_kb;              /* VmRSS summed over the tree */
+	unsigned nproc;               /* processes in the tree */
+	bool alive;                   /* the root still exists */
+};
+
+/* One ramp step's figures (load.c). */
+struct fb_step {
+	unsigned n;                   /* concurrent channels */
+	unsigned stagger_ms;          /* the calls started over this time */
+	unsigned calls;               /* faxes started */
+	unsigned intact;              /* sent OK, routed, identical pixel by pixel */
+	unsigned failed;              /* calls - intact */
+	unsigned sender_failed;       /* T.30 failed on the sending side */
+	unsigned not_routed;          /* no file in the folder in time */
+	unsigned mismatched;          /* file differs from the document */
+	char first_error[FB_MAX_TEXT];
+	uint64_t ticks, late_ticks;   /* the bench's 20 ms clock */
+	double max_late_ms;
+	double window_s;              /* first call start .. last file routed */
+	double channel_s;             /* sum of call durations */
+	double call_s_mean;
+	uint64_t datagrams_in, datagrams_out;
+	double datagrams_per_s;       /* both directions, over first start .. last end */
+	double cpu_us;                /* faxgwd tree, over the window */
+	double cpu_us_per_chan_s;
+	uint64_t rss_idle_kb;         /* the daemon before its first call (else before the step) */
+	uint64_t rss_peak_kb;
+	double mem_per_active_kb;     /* (peak - idle) / n */
+	double latency_median_ms, latency_p99_ms, latency_max_ms;
+	unsigned latency_samples;
+	double bench_cpu_s;           /* faxbench's own CPU in the step */
+	bool held;                    /* every fax intact and every tick on time */
+};
+
+/* The spandsp-alone baseline for one transport (alone.c). */
+struct fb_alone {
+	unsigned pairs, intact;
+	double rx_cpu_us, tx_cpu_us;  /* receiving / sending sessions, thread CPU */
+	double channel_s;             /* receiver channel-seconds (ticks x 20 ms) */
+	double rx_us_per_chan_s, tx_us_per_chan_s;
+	double rx_peak_heap_kb;       /* heap a reception holds at its peak (pair 0) */
+	double rx_init_heap_kb;       /* heap of a receiving session just after init */
+	double wall_s;
+	char first_error[FB_MAX_TEXT];
+};
+
+/* Everything measured for one transport. */
+struct fb_result {
+	enum fb_transport t;
+	bool ran;
+	char error[FB_MAX_TEXT];      /* why the transport could not be measured */
+	struct fb_alone alone;
+	struct fb_step steps[16];
+	unsigned nsteps;
+	int held_index;               /* step with the highest N held, -1 none */
+	unsigned ports;               /* ports in the daemon's configuration */
+	uint64_t rss_base_kb;         /* faxgwd with 1 port, idle */
+	uint64_t rss_idle_kb;         /* faxgwd with `ports` ports, idle */
+	double mem_per_idle_port_kb;  /* < 0: not measured */
+};
+
+struct fb_run {
+	struct fb_opts o;
+	char dir[FB_MAX_TEXT];        /* temporary directory */
+	char doc[FB_MAX_TEXT + 32];   /* the document every sender sends */
+	int doc_pages;
+	struct fb_result res[FB_NTRANSPORTS];
+	double wall_s;
+};
+
+/* A running faxgwd (daemon.c). */
+struct fb_daemon {
+	pid_t pid;
+	char dir[FB_MAX_TEXT + 32];   /* its own directory under the run's */
+	char conf[FB_MAX_TEXT + 64];
+	char sock[FB_MAX_TEXT + 64];
+	char folder[FB_MAX_TEXT + 64];/* Store in folder target */
+	char log[FB_MAX_TEXT + 64];
+	unsigned nports;
+	uint32_t first_port_id;
+	uint16_t *udp_ports;          /* listen port of port id first_port_id + i */
+	uint64_t rss_fresh_kb;        /* idle RSS after start, before any call (0: unknown) */
+};
+
+/* --- daemon.c --- */
+/* Writes a config with nports ports of transport t on free loopback UDP
+ * ports under run->dir/name, starts `faxgwd -f -c`, waits until its control
+ * socket answers and enables Store in folder on every port.  Returns NULL
+ * with the reason in err (faxgwd's log tail included). */
+struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
+                                  enum fb_transport t, unsigned nports, char *err, size_t errlen);
+/* SIGTERM, wait (SIGKILL after 10 s), free.  NULL is fine. */
+void fb_daemon_stop(struct fb_daemon *d);
+/* Last lines of faxgwd's log into buf. */
+void fb_daemon_log_tail(const struct fb_daemon *d, char *buf, size_t len);
+
+/* --- proc.c --- */
+/* Samples pid and all its descendants. */
+void fb_proc_sample(pid_t pid, struct fb_proc_sample *s);
+/* This process's own user+system CPU in seconds. */
+double fb_proc_self_cpu_s(void);
+long fb_proc_clock_ticks(void);
+
+/* --- load.c --- */
+/* Runs one step: n senders against d's ports 0..n-1.  Fills *st. 0, or -1
+ * when the step could not run (reason in err; *st partially filled). */
+int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transport t,
+                 unsigned n, struct fb_step *st, char *err, size_t errlen);
+/* The time over which the n calls of a step start (--stagger). */
+unsigned fb_load_stagger_ms(const struct fb_run *run, unsigned n);
+/* Monotonic time in nanoseconds. */
+int64_t fb_load_now(void);
+
+/* --- alone.c --- */
+/* The same T.30 work (document, rate, ECM) between sessions in memory. */
+int fb_alone_run(const struct fb_run *run, enum fb_transport t, struct fb_alone *a,
+                 char *err, size_t errlen);
+
+/* --- report.c --- */
+void fb_report_text(const struct fb_run *run, FILE *out);
+void fb_report_json(const struct fb_run *run, FILE *out);
+const char *fb_transport_name(enum fb_transport t);
+/* Value at fraction q (0..1) of the sorted array v[0..n). */
+double fb_report_quantile(const double *v, size_t n, double q);
+
+#endif

@@ -1,0 +1,663 @@
+/*
+ * load.c - one ramp step: n concurrent senders against faxgwd, each a
+ * fax_call (T.38 over UDPTL or G.711 over RTP) with its own UDP socket,
+ * all in one epoll loop on one thread.  A single 20 ms clock (a periodic
+ * timerfd on CLOCK_MONOTONIC with an absolute start) drives every call;
+ * tick k is due at t0 + k x 20 ms, a tick that runs after the next one is
+ * due counts as late, and ticks are never skipped (late ones run at once,
+ * so an RTP stream keeps its packet count).  Calls start staggered over
+ * --stagger; with --duration a channel places its next call
+ * FB_REDIAL_GAP_MS after the previous one ended, until the duration is up.
+ *
+ * faxgwd's memory is sampled by a second thread: reading /proc/PID/status
+ * waits while the process forks (its routing workers), and the senders'
+ * clock must not wait with it.
+ *
+ * The store folder is watched with inotify: Store in folder renames each
+ * fax into place as fax-JOB-pPORT-STAMP.tif, so the port id in the name
+ * ties a file to the channel that sent it (files of one port arrive in the
+ * order of its calls).  Afterwards every file is compared with the
+ * document page by page and pixel by pixel (testdoc_compare) and removed.
+ */
+#include "faxbench.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../tests/unit/testdoc.h"
+
+#define FB_TICK_NS       ((int64_t)FGW_TICK_MS * 1000000)
+#define FB_EV_TIMER      0
+#define FB_EV_INOTIFY    1
+#define FB_EV_CHAN0      2
+#define FB_MAX_EVENTS    256
+#define FB_MAX_DRAIN     16           /* datagrams read from one socket per wake-up */
+#define FB_MAX_FILE_NAME 128
+
+struct fb_call_rec {
+	int64_t start_ns, end_ns, routed_ns;   /* 0: not (yet) */
+	int64_t signal_end_ns;                 /* the last datagram carrying signal */
+	bool sender_ok, timed_out;
+	char file[FB_MAX_FILE_NAME];
+	char why[FB_MAX_TEXT];
+};
+
+struct fb_chan {
+	int fd;
+	struct fax_call *call;
+	uint64_t call_tick;                    /* tick the current call started */
+	uint64_t next_tick;                    /* tick the next call starts */
+	int64_t last_signal_ns;                /* see fb_load_send() */
+	bool finished;                         /* places no more calls */
+	unsigned ncalls, nrouted;
+	struct fb_call_rec *recs;
+	struct fb_load *l;
+};
+
+/* The memory sampler thread. */
+struct fb_sampler {
+	pthread_t th;
+	pid_t pid;
+	bool running;
+	atomic_bool stop;
+	atomic_uint_least64_t peak_kb;
+};
+
+struct fb_load {
+	const struct fb_run *run;
+	struct fb_daemon *d;
+	enum fb_transport t;
+	unsigned n, max_calls;
+	struct fb_chan *ch;
+	int ep, tfd, ifd;
+	int64_t t0, first_start, last_end, last_routed;
+	uint64_t tick;
+	unsigned active, unfinished;
+	uint64_t send_errors, strays;
+	struct fb_step *st;
+	struct fb_sampler sampler;
+};
+
+int64_t fb_load_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* True when an RTP packet (RFC 3550 5.1: 12-byte header, fax_call adds no
+ * CSRC) carries only G.711 u-law silence (0xff / 0x7f, +-1). */
+static bool fb_load_silent(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 12; i < len; i++)
+		if ((buf[i] & 0x7e) != 0x7e)
+			return false;
+	return true;
+}
+
+/* True when a UDPTL packet's primary IFP (T.38 clause 9.1: sequence number,
+ * length determinant, IFP) is a data message (T.38 Annex A: the second bit
+ * of the type field set) rather than an indicator. */
+static bool fb_load_t38_data(const uint8_t *buf, size_t len)
+{
+	size_t off = 2;
+
+	if (len < 4)
+		return false;
+	off += (buf[2] & 0x80) ? 2 : 1;
+	return off < len && (buf[off] & 0x40) != 0;
+}
+
+/* fax_call's send callback: one datagram to the port.  The time of the
+ * last datagram that carries signal (a T.38 data IFP; an RTP packet that
+ * is not silence) is where the call ends on the wire: the sender's DCN
+ * (T.30 5.3.6.1.8) is the last thing it transmits, and the receiver can
+ * finish no earlier.  spandsp's sending terminal itself reports the end of
+ * the call about a second later. */
+static void fb_load_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct fb_chan *c = arg;
+
+	if (c->l->t == FB_T38 ? fb_load_t38_data(buf, len) : !fb_load_silent(buf, len))
+		c->last_signal_ns = fb_load_now();
+	if (send(c->fd, buf, len, MSG_DONTWAIT) < 0)
+		c->l->send_errors++;
+}
+
+/* --- set-up and tear-down ---------------------------------------------------- */
+
+unsigned fb_load_stagger_ms(const struct fb_run *run, unsigned n)
+{
+	unsigned ms = n * FB_STAGGER_PER_CALL_MS;
+
+	if (run->o.stagger_ms > 0)
+		return run->o.stagger_ms;
+	return ms < FB_MIN_STAGGER_MS ? FB_MIN_STAGGER_MS :
+	       ms > FB_MAX_STAGGER_MS ? FB_MAX_STAGGER_MS : ms;
+}
+
+static int fb_load_chan_open(struct fb_load *l, unsigned i, char *err, size_t errlen)
+{
+	struct fb_chan *c = &l->ch[i];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons(l->d->udp_ports[i]) };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = FB_EV_CHAN0 + i };
+	int bufsize = 1 << 18;
+
+	c->l = l;
+	c->recs = calloc(l->max_calls, sizeof(*c->recs));
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->recs == NULL || c->fd < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0 ||
+	    connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+		snprintf(err, errlen, "channel %u: socket: %s (raise the open file limit?)", i + 1,
+			 strerror(errno));
+		return -1;
+	}
+	c->next_tick = (uint64_t)i * (fb_load_stagger_ms(l->run, l->n) / FGW_TICK_MS) / l->n;
+	return 0;
+}
+
+static int fb_load_open(struct fb_load *l, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	l->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (l->ep < 0 || l->tfd < 0 || l->ifd < 0) {
+		snprintf(err, errlen, "epoll/timerfd/inotify: %s", strerror(errno));
+		return -1;
+	}
+	if (inotify_add_watch(l->ifd, l->d->folder, IN_MOVED_TO | IN_CREATE) < 0) {
+		snprintf(err, errlen, "inotify on %s: %s", l->d->folder, strerror(errno));
+		return -1;
+	}
+	ev.data.u64 = FB_EV_TIMER;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &ev);
+	ev.data.u64 = FB_EV_INOTIFY;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->ifd, &ev);
+	l->ch = calloc(l->n, sizeof(*l->ch));
+	if (l->ch == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < l->n; i++)
+		l->ch[i].fd = -1;
+	for (unsigned i = 0; i < l->n; i++)
+		if (fb_load_chan_open(l, i, err, errlen) != 0)
+			return -1;
+	l->unfinished = l->n;
+	return 0;
+}
+
+static void fb_load_close(struct fb_load *l)
+{
+	for (unsigned i = 0; l->ch != NULL && i < l->n; i++) {
+		fax_call_free(l->ch[i].call);
+		if (l->ch[i].fd >= 0)
+			close(l->ch[i].fd);
+		free(l->ch[i].recs);
+	}
+	free(l->ch);
+	if (l->ep >= 0)
+		close(l->ep);
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->ifd >= 0)
+		close(l->ifd);
+}
+
+/* --- calls --------------------------------------------------------------------- */
+
+static void fb_load_call_start(struct fb_load *l, struct fb_chan *c, int64_t now)
+{
+	struct fax_call_params p;
+	char err[FGW_MAX_ERROR_TEXT], ident[FGW_MAX_IDENT + 1];
+	struct fb_call_rec *r = &c->recs[c->ncalls];
+	unsigned idx = (unsigned)(c - l->ch);
+
+	fax_call_params_default(&p);
+	snprintf(ident, sizeof(ident), "+1 555 %u", 100000 + idx);
+	p.session.mode = l->t == FB_T38 ? FAX_SESSION_T38 : FAX_SESSION_AUDIO;
+	p.session.dir = FAX_SESSION_SEND;
+	p.session.calling_party = true;
+	p.session.file = l->run->doc;
+	p.session.local_ident = ident;
+	p.session.ecm = l->run->o.ecm;
+	p.session.max_rate = l->run->o.max_rate;
+	p.rtp_seed = 0x5eed0000u + idx * 7919u + c->ncalls;
+	p.send = fb_load_send;
+	p.send_arg = c;
+	c->ncalls++;
+	r->start_ns = now;
+	if (l->first_start == 0)
+		l->first_start = now;
+	c->call = fax_call_new(&p, err, sizeof(err));
+	if (c->call == NULL) {
+		r->end_ns = now;
+		snprintf(r->why, sizeof(r->why), "sender: %.200s", err);
+		return;
+	}
+	c->call_tick = l->tick;
+	l->active++;
+}
+
+/* The current call is over: its outcome, its counters, then the next call
+ * (--duration) or the end of this channel. */
+static void fb_load_call_end(struct fb_load *l, struct fb_chan *c, int64_t now)
+{
+	struct fb_call_rec *r = &c->recs[c->ncalls - 1];
+	struct fax_session_result res;
+	struct fax_call_stats cs;
+
+	fax_call_result(c->call, &res);
+	fax_call_stats(c->call, &cs);
+	r->end_ns = now;
+	r->signal_end_ns = c->last_signal_ns > r->start_ns ? c->last_signal_ns : now;
+	r->sender_ok = res.success && res.pages == l->run->doc_pages;
+	if (!r->sender_ok)
+		snprintf(r->why, sizeof(r->why), "sender: %s%.120s, %d of %d pages",
+			 r->timed_out ? "timed out, " : "", res.t30_text, res.pages,
+			 l->run->doc_pages);
+	l->st->datagrams_in += cs.datagrams_in;
+	l->st->datagrams_out += cs.datagrams_out;
+	l->st->channel_s += (double)(now - r->start_ns) / 1e9;
+	if (now > l->last_end)
+		l->last_end = now;
+	fax_call_free(c->call);
+	c->call = NULL;
+	l->active--;
+}
+
+static void fb_load_chan_next(struct fb_load *l, struct fb_chan *c, int64_t now)
+{
+	bool more = l->run->o.duration_s > 0 && c->ncalls < l->max_calls &&
+		    now - l->t0 < (int64_t)l->run->o.duration_s * 1000000000;
+
+	if (more) {
+		c->next_tick = l->tick + FB_REDIAL_GAP_MS / FGW_TICK_MS;
+	} else {
+		c->finished = true;
+		l->unfinished--;
+	}
+}
+
+/* Tick l->tick of every channel. */
+static void fb_load_tick(struct fb_load *l, int64_t now)
+{
+	uint64_t limit = (uint64_t)FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000 / FGW_TICK_MS;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		struct fb_chan *c = &l->ch[i];
+		if (c->call == NULL) {
+			if (c->finished || l->tick < c->next_tick)
+				continue;
+			fb_load_call_start(l, c, now);
+			if (c->call == NULL) {
+				fb_load_chan_next(l, c, now);
+				continue;
+			}
+		}
+		if (l->tick - c->call_tick > limit && !c->recs[c->ncalls - 1].timed_out) {
+			c->recs[c->ncalls - 1].timed_out = true;
+			fax_call_hangup(c->call);
+		}
+		if (fax_call_tick(c->call)) {
+			fb_load_call_end(l, c, now);
+			fb_load_chan_next(l, c, now);
+		}
+	}
+}
+
+/* --- events ---------------------------------------------------------------------- */
+
+/* What is queued on one socket, in one recvmmsg() (the loop is level
+ * triggered: anything left is reported again). */
+static void fb_load_drain(struct fb_load *l, struct fb_chan *c)
+{
+	static uint8_t buf[FB_MAX_DRAIN][FGW_MAX_DATAGRAM + 1];
+	static struct mmsghdr m[FB_MAX_DRAIN];
+	static struct iovec iov[FB_MAX_DRAIN];
+	int n;
+
+	for (int k = 0; k < FB_MAX_DRAIN; k++) {
+		iov[k] = (struct iovec){ .iov_base = buf[k], .iov_len = sizeof(buf[k]) };
+		m[k].msg_hdr = (struct msghdr){ .msg_iov = &iov[k], .msg_iovlen = 1 };
+	}
+	n = recvmmsg(c->fd, m, FB_MAX_DRAIN, MSG_DONTWAIT, NULL);
+	for (int k = 0; k < n; k++) {     /* n < 0: EAGAIN, or ECONNREFUSED from a send */
+		if (c->call == NULL)
+			l->strays++;
+		else
+			fax_call_datagram_in(c->call, buf[k], m[k].msg_len);
+	}
+}
+
+/* A file appeared in the store folder: fax-JOB-pPORT-STAMP.tif. */
+static void fb_load_routed(struct fb_load *l, const char *name, int64_t now)
+{
+	unsigned long long job;
+	unsigned port;
+	struct fb_chan *c;
+	struct fb_call_rec *r;
+
+	if (name[0] == '.' || sscanf(name, "fax-%llu-p%u-", &job, &port) != 2)
+		return;
+	if (port < l->d->first_port_id || port - l->d->first_port_id >= l->n)
+		return;
+	c = &l->ch[port - l->d->first_port_id];
+	if (c->nrouted >= c->ncalls)
+		return;       /* a fax this step did not send (an earlier step's straggler) */
+	r = &c->recs[c->nrouted++];
+	r->routed_ns = now;
+	snprintf(r->file, sizeof(r->file), "%s", name);
+	if (now > l->last_routed)
+		l->last_routed = now;
+}
+
+static void fb_load_inotify(struct fb_load *l, int64_t now)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(l->ifd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+			if (ev->len > 0 && !(ev->mask & IN_ISDIR))
+				fb_load_routed(l, ev->name, now);
+			off += (ssize_t)sizeof(struct inotify_event) + ev->len;
+		}
+	}
+}
+
+static void *fb_load_sampler_main(void *arg)
+{
+	struct fb_sampler *m = arg;
+	struct timespec ts = { 0, FB_RSS_SAMPLE_MS * 1000000L };
+
+	while (!atomic_load(&m->stop)) {
+		struct fb_proc_sample s;
+		fb_proc_sample(m->pid, &s);
+		if (s.rss_kb > atomic_load(&m->peak_kb))
+			atomic_store(&m->peak_kb, s.rss_kb);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void fb_load_sampler_start(struct fb_sampler *m, pid_t pid, uint64_t peak_kb)
+{
+	m->pid = pid;
+	atomic_init(&m->stop, false);
+	atomic_init(&m->peak_kb, peak_kb);
+	m->running = pthread_create(&m->th, NULL, fb_load_sampler_main, m) == 0;
+}
+
+/* Stops the thread; returns the peak it saw. */
+static uint64_t fb_load_sampler_stop(struct fb_sampler *m)
+{
+	if (m->running) {
+		atomic_store(&m->stop, true);
+		pthread_join(m->th, NULL);
+		m->running = false;
+	}
+	return atomic_load(&m->peak_kb);
+}
+
+/* Every due tick, late ones at once; lateness measured against the
+ * absolute deadline. */
+static void fb_load_clock(struct fb_load *l)
+{
+	uint64_t expirations;
+
+	if (read(l->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		return;
+	for (;;) {
+		int64_t now = fb_load_now(), due = l->t0 + (int64_t)l->tick * FB_TICK_NS;
+		if (now < due)
+			break;
+		double late_ms = (double)(now - due) / 1e6;
+		if (late_ms > l->st->max_late_ms)
+			l->st->max_late_ms = late_ms;
+		if (now - due >= (int64_t)l->run->o.late_ms * 1000000) {
+			l->st->late_ticks++;
+			if (l->run->o.verbose)
+				fprintf(stderr, "faxbench: tick %llu ran %.1f ms late\n",
+					(unsigned long long)l->tick, late_ms);
+		}
+		fb_load_tick(l, now);
+		l->tick++;
+		l->st->ticks++;
+	}
+}
+
+/* True while the step goes on. */
+static bool fb_load_running(struct fb_load *l, int64_t now, int64_t hard_end)
+{
+	if (now > hard_end)
+		return false;
+	if (l->unfinished > 0 || l->active > 0)
+		return true;
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->ch[i].nrouted < l->ch[i].ncalls)
+			return now - l->last_end < (int64_t)FB_ROUTE_WAIT_S * 1000000000;
+	return false;
+}
+
+static int fb_load_loop(struct fb_load *l, char *err, size_t errlen)
+{
+	struct epoll_event evs[FB_MAX_EVENTS];
+	const struct fb_opts *o = &l->run->o;
+	int64_t hard_end;
+	struct itimerspec its = { .it_interval = { 0, FB_TICK_NS } };
+
+	l->t0 = fb_load_now() + FB_TICK_NS;
+	hard_end = l->t0 + ((int64_t)fb_load_stagger_ms(l->run, l->n) + o->duration_s * 1000LL +
+			    FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000LL +
+			    FB_ROUTE_WAIT_S * 1000LL + 10000) * 1000000;
+	its.it_value.tv_sec = l->t0 / 1000000000;
+	its.it_value.tv_nsec = l->t0 % 1000000000;
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+		snprintf(err, errlen, "timerfd: %s", strerror(errno));
+		return -1;
+	}
+	while (fb_load_running(l, fb_load_now(), hard_end)) {
+		int k = epoll_wait(l->ep, evs, FB_MAX_EVENTS, 100);
+		for (int i = 0; i < k; i++) {
+			uint64_t id = evs[i].data.u64;
+			if (id == FB_EV_TIMER)
+				fb_load_clock(l);
+			else if (id == FB_EV_INOTIFY)
+				fb_load_inotify(l, fb_load_now());
+			else
+				fb_load_drain(l, &l->ch[id - FB_EV_CHAN0]);
+		}
+	}
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->ch[i].call != NULL) {
+			fax_call_hangup(l->ch[i].call);
+			l->ch[i].recs[l->ch[i].ncalls - 1].timed_out = true;
+			fb_load_call_end(l, &l->ch[i], fb_load_now());
+		}
+	return 0;
+}
+
+/* --- results -------------------------------------------------------------------- */
+
+static void fb_load_fail(struct fb_step *st, const char *why)
+{
+	if (st->first_error[0] == '\0')
+		snprintf(st->first_error, sizeof(st->first_error), "%.250s", why);
+}
+
+/* Checks one call: sender OK, file routed, pixels equal. */
+static bool fb_load_verify(struct fb_load *l, struct fb_call_rec *r, unsigned port)
+{
+	char path[FB_MAX_TEXT * 2], why[FB_MAX_TEXT], msg[FB_MAX_TEXT * 2];
+
+	if (!r->sender_ok) {
+		l->st->sender_failed++;
+		snprintf(msg, sizeof(msg), "port %u: %s", port, r->why);
+		fb_load_fail(l->st, msg);
+		return false;
+	}
+	if (r->routed_ns == 0) {
+		l->st->not_routed++;
+		snprintf(msg, sizeof(msg), "port %u: no file in the store folder within %d s", port,
+			 FB_ROUTE_WAIT_S);
+		fb_load_fail(l->st, msg);
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/%s", l->d->folder, r->file);
+	if (testdoc_compare(l->run->doc, path, why, sizeof(why)) != 0) {
+		l->st->mismatched++;
+		snprintf(msg, sizeof(msg), "port %u: %s differs: %s", port, r->file, why);
+		fb_load_fail(l->st, msg);
+		return false;
+	}
+	return true;
+}
+
+static int fb_load_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Removes every routed file, so the next step starts with an empty folder. */
+static void fb_load_clear_folder(const char *folder)
+{
+	DIR *dir = opendir(folder);
+	struct dirent *de;
+	char path[FB_MAX_TEXT * 2];
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", folder, de->d_name);
+		unlink(path);
+	}
+	closedir(dir);
+}
+
+static void fb_load_results(struct fb_load *l)
+{
+	struct fb_step *st = l->st;
+	size_t total = 0, nlat = 0;
+	double *lat;
+
+	for (unsigned i = 0; i < l->n; i++)
+		total += l->ch[i].ncalls;
+	lat = calloc(total ? total : 1, sizeof(double));
+	for (unsigned i = 0; i < l->n; i++) {
+		for (unsigned k = 0; k < l->ch[i].ncalls; k++) {
+			struct fb_call_rec *r = &l->ch[i].recs[k];
+			st->calls++;
+			if (fb_load_verify(l, r, l->d->first_port_id + i))
+				st->intact++;
+			if (l->run->o.verbose && r->routed_ns != 0 && r->end_ns != 0)
+				fprintf(stderr, "faxbench: port %u call %u: %.1f s, routed %+.1f ms "
+					"after its last signal (%+.1f ms after the sender's end)\n",
+					l->d->first_port_id + i, k + 1,
+					(double)(r->end_ns - r->start_ns) / 1e9,
+					(double)(r->routed_ns - r->signal_end_ns) / 1e6,
+					(double)(r->routed_ns - r->end_ns) / 1e6);
+			if (r->routed_ns != 0 && r->end_ns != 0 && lat != NULL)
+				lat[nlat++] = r->routed_ns > r->signal_end_ns ?
+					(double)(r->routed_ns - r->signal_end_ns) / 1e6 : 0;
+		}
+	}
+	st->failed = st->calls - st->intact;
+	if (lat != NULL && nlat > 0) {
+		qsort(lat, nlat, sizeof(double), fb_load_cmp_double);
+		st->latency_median_ms = fb_report_quantile(lat, nlat, 0.5);
+		st->latency_p99_ms = fb_report_quantile(lat, nlat, 0.99);
+		st->latency_max_ms = lat[nlat - 1];
+	}
+	st->latency_samples = (unsigned)nlat;
+	free(lat);
+	if (st->calls > 0)
+		st->call_s_mean = st->channel_s / st->calls;
+	if (l->last_end > l->first_start)
+		st->datagrams_per_s = (double)(st->datagrams_in + st->datagrams_out) /
+				      ((double)(l->last_end - l->first_start) / 1e9);
+	st->held = st->calls > 0 && st->failed == 0 && st->late_ticks == 0;
+	fb_load_clear_folder(l->d->folder);
+}
+
+int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transport t,
+		 unsigned n, struct fb_step *st, char *err, size_t errlen)
+{
+	struct fb_load l = { .run = run, .d = d, .t = t, .n = n, .st = st,
+			     .ep = -1, .tfd = -1, .ifd = -1 };
+	struct fb_proc_sample before, after;
+	double self0 = fb_proc_self_cpu_s();
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	st->n = n;
+	st->stagger_ms = fb_load_stagger_ms(run, n);
+	l.max_calls = run->o.duration_s > 0 ? FB_MAX_CALLS_PER_CHAN : 1;
+	if (n == 0 || n > d->nports) {
+		snprintf(err, errlen, "%u channels but faxgwd has %u ports", n, d->nports);
+		return -1;
+	}
+	fb_load_clear_folder(d->folder);
+	if (fb_load_open(&l, err, errlen) != 0)
+		goto out;
+	fb_proc_sample(d->pid, &before);
+	/* the allocator keeps what earlier steps freed: measure against the
+	 * daemon as it was before its first call */
+	st->rss_idle_kb = d->rss_fresh_kb ? d->rss_fresh_kb : before.rss_kb;
+	fb_load_sampler_start(&l.sampler, d->pid, before.rss_kb);
+	rc = fb_load_loop(&l, err, errlen);
+	st->rss_peak_kb = fb_load_sampler_stop(&l.sampler);
+	st->bench_cpu_s = fb_proc_self_cpu_s() - self0;
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	fb_proc_sample(d->pid, &after);
+	if (!after.alive) {
+		snprintf(err, errlen, "faxgwd died during the step");
+		goto out;
+	}
+	if (after.rss_kb > st->rss_peak_kb)
+		st->rss_peak_kb = after.rss_kb;
+	st->window_s = (double)(fb_load_now() - l.t0) / 1e9;
+	/* a process that left the tree unreaped could make this go backwards */
+	if (after.cpu_ticks > before.cpu_ticks)
+		st->cpu_us = (double)(after.cpu_ticks - before.cpu_ticks) * 1e6 /
+			     (double)fb_proc_clock_ticks();
+	fb_load_results(&l);
+	if (st->channel_s > 0)
+		st->cpu_us_per_chan_s = st->cpu_us / st->channel_s;
+	st->mem_per_active_kb = st->rss_peak_kb > st->rss_idle_kb ?
+		(double)(st->rss_peak_kb - st->rss_idle_kb) / n : 0;
+	rc = 0;
+out:
+	if (st->bench_cpu_s == 0)
+		st->bench_cpu_s = fb_proc_self_cpu_s() - self0;
+	fb_load_close(&l);
+	return rc;
+}

@@ -1,0 +1,314 @@
+/*
+ * report.c - faxbench's output: a text table per transport, or one JSON
+ * object (--json) with the same figures (faxbench(1) describes the keys).
+ */
+#include "faxbench.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "../../tests/unit/testdoc.h"
+
+const char *fb_transport_name(enum fb_transport t)
+{
+	return t == FB_T38 ? "t38" : "audio";
+}
+
+static const char *fb_report_label(enum fb_transport t)
+{
+	return t == FB_T38 ? "T.38 (UDPTL)" : "G.711 (RTP, PCMU)";
+}
+
+static const char *fb_report_res(int res)
+{
+	return res == TESTDOC_FINE ? "fine" : res == TESTDOC_MIXED ? "mixed" : "standard";
+}
+
+double fb_report_quantile(const double *v, size_t n, double q)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	/* nearest rank */
+	i = (size_t)ceil(q * (double)n);
+	if (i > 0)
+		i--;
+	return v[i < n ? i : n - 1];
+}
+
+/* The step the summary is about: the highest N held, else the last one. */
+static const struct fb_step *fb_report_headline(const struct fb_result *r)
+{
+	if (r->held_index >= 0)
+		return &r->steps[r->held_index];
+	return r->nsteps > 0 ? &r->steps[r->nsteps - 1] : NULL;
+}
+
+/* faxgwd channels per core / spandsp-alone channels per core; < 0 unknown. */
+static double fb_report_ratio(const struct fb_result *r)
+{
+	const struct fb_step *s = fb_report_headline(r);
+
+	if (s == NULL || s->cpu_us_per_chan_s <= 0 || r->alone.rx_us_per_chan_s <= 0)
+		return -1;
+	return r->alone.rx_us_per_chan_s / s->cpu_us_per_chan_s;
+}
+
+static void fb_report_machine(char *buf, size_t len)
+{
+	struct utsname u;
+	char line[256], model[128] = "unknown CPU";
+	FILE *fp = fopen("/proc/cpuinfo", "re");
+
+	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL) {
+		char *p = strchr(line, ':');
+		if (strncmp(line, "model name", 10) == 0 && p != NULL) {
+			snprintf(model, sizeof(model), "%s", p + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	}
+	if (fp != NULL)
+		fclose(fp);
+	uname(&u);
+	snprintf(buf, len, "%ld x %s, Linux %s", sysconf(_SC_NPROCESSORS_ONLN), model, u.release);
+}
+
+/* --- text ------------------------------------------------------------------------ */
+
+static void fb_report_text_steps(const struct fb_result *r, FILE *out)
+{
+	fprintf(out, "  %6s %6s %6s %5s %8s %10s %9s %8s %8s %8s  %s\n", "N", "faxes", "intact",
+		"late", "max-late", "cpu-us/ch-s", "mem/rx-kB", "dgram/s", "lat-med", "lat-p99",
+		"held");
+	for (unsigned i = 0; i < r->nsteps; i++) {
+		const struct fb_step *s = &r->steps[i];
+		fprintf(out, "  %6u %6u %6u %5llu %6.1fms %10.0f %9.0f %8.0f %6.0fms %6.0fms  %s\n",
+			s->n, s->calls, s->intact, (unsigned long long)s->late_ticks,
+			s->max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
+			s->datagrams_per_s, s->latency_median_ms, s->latency_p99_ms,
+			s->held ? "yes" : "NO");
+		if (!s->held && s->first_error[0] != '\0')
+			fprintf(out, "         first failure: %s\n", s->first_error);
+	}
+}
+
+static void fb_report_text_one(const struct fb_run *run, const struct fb_result *r, FILE *out)
+{
+	const struct fb_alone *a = &r->alone;
+	const struct fb_step *h = fb_report_headline(r);
+	double ratio = fb_report_ratio(r);
+
+	fprintf(out, "\n%s\n", fb_report_label(r->t));
+	fprintf(out, "  spandsp alone (%u pairs in memory, %u intact): receive %.0f us per "
+		"channel-second (%.0f channels per core), send %.0f us; heap per reception %.0f kB "
+		"at its peak (%.0f kB after init)\n", a->pairs, a->intact, a->rx_us_per_chan_s,
+		a->rx_us_per_chan_s > 0 ? 1e6 / a->rx_us_per_chan_s : 0, a->tx_us_per_chan_s,
+		a->rx_peak_heap_kb, a->rx_init_heap_kb);
+	if (a->first_error[0] != '\0')
+		fprintf(out, "  spandsp alone failure: %s\n", a->first_error);
+	if (r->error[0] != '\0')
+		fprintf(out, "  faxgwd: %s\n", r->error);
+	if (r->ports > 0)
+		fprintf(out, "  faxgwd idle RSS: %llu kB with %u ports, %llu kB with 1 port; ",
+			(unsigned long long)r->rss_idle_kb, r->ports,
+			(unsigned long long)r->rss_base_kb);
+	if (r->ports > 0 && r->mem_per_idle_port_kb >= 0)
+		fprintf(out, "%.1f kB per idle port%s\n", r->mem_per_idle_port_kb,
+			r->ports < FB_IDLE_PORTS_MEANINGFUL ? " (few ports: mostly noise)" : "");
+	else if (r->ports > 0)
+		fprintf(out, "per idle port: not measurable (%s)\n",
+			r->ports > 1 ? "no growth above the noise" : "needs --max 2 or more");
+	if (r->nsteps > 0)
+		fb_report_text_steps(r, out);
+	if (h == NULL)
+		return;
+	fprintf(out, "  highest N held: %u%s\n", r->held_index >= 0 ? h->n : 0,
+		r->held_index >= 0 && h->n == run->o.max_n ? " (= --max)" : "");
+	fprintf(out, "  at N=%u: faxgwd %.0f us per channel-second (%.0f channels per core), "
+		"%.0f kB per active reception, %.0f datagrams/s, routed to folder %.0f ms median "
+		"/ %.0f ms p99 after the call\n", h->n, h->cpu_us_per_chan_s,
+		h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : 0, h->mem_per_active_kb,
+		h->datagrams_per_s, h->latency_median_ms, h->latency_p99_ms);
+	if (ratio >= 0)
+		fprintf(out, "  channels per core, faxgwd / spandsp alone: %.2f\n", ratio);
+	else
+		fprintf(out, "  channels per core, faxgwd / spandsp alone: not measurable "
+			"(faxgwd CPU below the clock resolution)\n");
+}
+
+void fb_report_text(const struct fb_run *run, FILE *out)
+{
+	char machine[256];
+
+	fb_report_machine(machine, sizeof(machine));
+	fprintf(out, "faxbench: %s\n", machine);
+	fprintf(out, "document: %d pages, %s resolution, %s, up to %d bit/s; ", run->doc_pages,
+		fb_report_res(run->o.resolution), run->o.ecm ? "ECM" : "no ECM", run->o.max_rate);
+	if (run->o.stagger_ms > 0)
+		fprintf(out, "calls start over %u ms", run->o.stagger_ms);
+	else
+		fprintf(out, "calls start over N x %d ms (%d to %d s)", FB_STAGGER_PER_CALL_MS,
+			FB_MIN_STAGGER_MS / 1000, FB_MAX_STAGGER_MS / 1000);
+	fprintf(out, "%s; a tick %u ms late or more is late; senders at nice %+d\n",
+		run->o.duration_s ? ", sustained load" : "", run->o.late_ms,
+		run->o.base_nice + run->o.nice);
+	for (int t = 0; t < FB_NTRANSPORTS; t++)
+		if (run->res[t].ran)
+			fb_report_text_one(run, &run->res[t], out);
+	fprintf(out, "\nwall time %.0f s\n", run->wall_s);
+}
+
+/* --- JSON -------------------------------------------------------------------------- */
+
+static void fb_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+/* A number, or null when negative (not measured) or not finite. */
+static void fb_json_num(FILE *out, double v)
+{
+	if (!isfinite(v) || v < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%.3f", v);
+}
+
+static void fb_json_step(FILE *out, const struct fb_step *s)
+{
+	fprintf(out, "{\"n\": %u, \"stagger_ms\": %u, \"faxes\": %u, \"intact\": %u, \"failed\": %u, "
+		"\"sender_failed\": %u, \"not_routed\": %u, \"mismatched\": %u, \"ticks\": %llu, "
+		"\"late_ticks\": %llu, \"max_late_ms\": ", s->n, s->stagger_ms, s->calls, s->intact, s->failed,
+		s->sender_failed, s->not_routed, s->mismatched, (unsigned long long)s->ticks,
+		(unsigned long long)s->late_ticks);
+	fb_json_num(out, s->max_late_ms);
+	fputs(", \"window_s\": ", out);
+	fb_json_num(out, s->window_s);
+	fputs(", \"channel_seconds\": ", out);
+	fb_json_num(out, s->channel_s);
+	fputs(", \"call_seconds_mean\": ", out);
+	fb_json_num(out, s->call_s_mean);
+	fprintf(out, ", \"datagrams_in\": %llu, \"datagrams_out\": %llu, \"datagrams_per_second\": ",
+		(unsigned long long)s->datagrams_in, (unsigned long long)s->datagrams_out);
+	fb_json_num(out, s->datagrams_per_s);
+	fputs(", \"faxgwd_cpu_us\": ", out);
+	fb_json_num(out, s->cpu_us);
+	fputs(", \"faxgwd_cpu_us_per_channel_second\": ", out);
+	fb_json_num(out, s->cpu_us_per_chan_s);
+	fprintf(out, ", \"rss_idle_kb\": %llu, \"rss_peak_kb\": %llu, \"mem_per_active_reception_kb\": ",
+		(unsigned long long)s->rss_idle_kb, (unsigned long long)s->rss_peak_kb);
+	fb_json_num(out, s->mem_per_active_kb);
+	fputs(", \"routed_latency_ms\": {\"median\": ", out);
+	fb_json_num(out, s->latency_samples ? s->latency_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, s->latency_samples ? s->latency_p99_ms : -1);
+	fputs(", \"max\": ", out);
+	fb_json_num(out, s->latency_samples ? s->latency_max_ms : -1);
+	fprintf(out, ", \"samples\": %u}, \"bench_cpu_s\": ", s->latency_samples);
+	fb_json_num(out, s->bench_cpu_s);
+	fprintf(out, ", \"held\": %s, \"first_error\": ", s->held ? "true" : "false");
+	fb_json_str(out, s->first_error);
+	fputc('}', out);
+}
+
+static void fb_json_alone(FILE *out, const struct fb_alone *a)
+{
+	fprintf(out, "{\"pairs\": %u, \"intact\": %u, \"receive_cpu_us_per_channel_second\": ",
+		a->pairs, a->intact);
+	fb_json_num(out, a->rx_us_per_chan_s);
+	fputs(", \"send_cpu_us_per_channel_second\": ", out);
+	fb_json_num(out, a->tx_us_per_chan_s);
+	fputs(", \"channels_per_core\": ", out);
+	fb_json_num(out, a->rx_us_per_chan_s > 0 ? 1e6 / a->rx_us_per_chan_s : -1);
+	fputs(", \"channel_seconds\": ", out);
+	fb_json_num(out, a->channel_s);
+	fputs(", \"heap_per_reception_kb\": ", out);
+	fb_json_num(out, a->rx_peak_heap_kb);
+	fputs(", \"heap_after_init_kb\": ", out);
+	fb_json_num(out, a->rx_init_heap_kb);
+	fputs(", \"wall_s\": ", out);
+	fb_json_num(out, a->wall_s);
+	fputs(", \"first_error\": ", out);
+	fb_json_str(out, a->first_error);
+	fputc('}', out);
+}
+
+static void fb_json_result(FILE *out, const struct fb_result *r)
+{
+	const struct fb_step *h = fb_report_headline(r);
+
+	fprintf(out, "    {\"transport\": \"%s\", \"error\": ", fb_transport_name(r->t));
+	fb_json_str(out, r->error);
+	fprintf(out, ",\n     \"held_n\": %u, \"ports\": %u, \"rss_base_kb\": %llu, "
+		"\"rss_idle_kb\": %llu, \"mem_per_idle_port_kb\": ",
+		r->held_index >= 0 ? r->steps[r->held_index].n : 0, r->ports,
+		(unsigned long long)r->rss_base_kb, (unsigned long long)r->rss_idle_kb);
+	fb_json_num(out, r->mem_per_idle_port_kb);
+	fputs(",\n     \"faxgwd_cpu_us_per_channel_second\": ", out);
+	fb_json_num(out, h ? h->cpu_us_per_chan_s : -1);
+	fputs(", \"faxgwd_channels_per_core\": ", out);
+	fb_json_num(out, h && h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : -1);
+	fputs(", \"ratio_channels_per_core\": ", out);
+	fb_json_num(out, fb_report_ratio(r));
+	fputs(",\n     \"mem_per_active_reception_kb\": ", out);
+	fb_json_num(out, h ? h->mem_per_active_kb : -1);
+	fputs(", \"datagrams_per_second\": ", out);
+	fb_json_num(out, h ? h->datagrams_per_s : -1);
+	fputs(", \"routed_latency_ms\": {\"median\": ", out);
+	fb_json_num(out, h && h->latency_samples ? h->latency_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, h && h->latency_samples ? h->latency_p99_ms : -1);
+	fputs("},\n     \"spandsp_alone\": ", out);
+	fb_json_alone(out, &r->alone);
+	fputs(",\n     \"steps\": [", out);
+	for (unsigned i = 0; i < r->nsteps; i++) {
+		fputs(i ? ",\n       " : "\n       ", out);
+		fb_json_step(out, &r->steps[i]);
+	}
+	fputs("]}", out);
+}
+
+void fb_report_json(const struct fb_run *run, FILE *out)
+{
+	char machine[256];
+	bool first = true;
+
+	fb_report_machine(machine, sizeof(machine));
+	fputs("{\"machine\": ", out);
+	fb_json_str(out, machine);
+	fprintf(out, ", \"cpus\": %ld,\n \"options\": {\"pages\": %d, \"resolution\": \"%s\", "
+		"\"ecm\": %s, \"max_rate\": %d, \"start\": %u, \"max\": %u, \"duration_s\": %u, "
+		"\"stagger_ms\": %u, \"late_ms\": %u, \"nice\": %d, \"alone_pairs\": %u, "
+		"\"quick\": %s},\n"
+		" \"transports\": [\n",
+		sysconf(_SC_NPROCESSORS_ONLN), run->doc_pages, fb_report_res(run->o.resolution),
+		run->o.ecm ? "true" : "false", run->o.max_rate, run->o.start_n, run->o.max_n,
+		run->o.duration_s, run->o.stagger_ms, run->o.late_ms, run->o.nice, run->o.alone_pairs,
+		run->o.quick ? "true" : "false");
+	for (int t = 0; t < FB_NTRANSPORTS; t++) {
+		if (!run->res[t].ran)
+			continue;
+		if (!first)
+			fputs(",\n", out);
+		first = false;
+		fb_json_result(out, &run->res[t]);
+	}
+	fputs("\n ],\n \"wall_s\": ", out);
+	fb_json_num(out, run->wall_s);
+	fputs("}\n", out);
+}
