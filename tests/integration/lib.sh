@@ -11,9 +11,20 @@ PIDS=()
 NCHECK=0
 
 cleanup() {
+	local rc=$?
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# In the sanitizer pass, any report from a daemon fails the script.
+	if [ -n "${FAXGW_SANITIZED:-}" ] && [ "$rc" -ne 77 ] &&
+	   grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+		"$WORK"/*.log "$WORK"/*/*.log >/dev/null 2>&1; then
+		echo "FAIL: sanitizer report:"
+		grep -h -A30 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+			"$WORK"/*.log "$WORK"/*/*.log 2>/dev/null | head -80
+		rc=1
+	fi
 	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
+	exit "$rc"
 }
 trap cleanup EXIT
 

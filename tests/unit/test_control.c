@@ -87,7 +87,10 @@ static void srv_child(int ready, int stop)
 	event_base_free(base);
 	config_free(cfg);
 	fflush(NULL);
-	exit(0);
+	/* _exit: LeakSanitizer's tracer crashes now and then in a child forked
+	 * from the Check runner; faxgwd's own leak check runs in the
+	 * sanitizer pass of the integration tests. */
+	_exit(0);
 }
 
 static void srv_config(const char *query_group)
