@@ -118,6 +118,13 @@ $(B)/faxbench: $(call obj,tests/unit/testdoc.c)
 
 $(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)
+# The SNMP benchmark is a Net-SNMP client and subagent.
+$(B)/faxsnmpbench: LDLIBS += $(SNMP_LIBS)
+# The agent but main.c, for the unit tests.
+AGENT_A := $(if $(AGENT_SRC),$(B)/libfaxagent.a)
+$(B)/libfaxagent.a: $(call obj,$(filter-out agent/main.c,$(AGENT_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 
 # Unit tests: every tests/unit/test_NAME.c defines Suite *NAME_suite(void).
 $(B)/gen/suites.h: $(UNIT_SRC) Makefile
@@ -125,9 +132,9 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	@for f in $(filter tests/unit/test_%.c,$(UNIT_SRC)); do \
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
-$(B)/obj/tests/unit/%.o: CPPFLAGS += -I$(B)/gen -Itests/unit
-$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(GWD_A) $(MEDIA_A) $(LIB_A) $(EXTLIB_A)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(LDLIBS) $(PCAP_LIBS) -lcups
+$(B)/obj/tests/unit/%.o: CPPFLAGS += -I$(B)/gen -Itests/unit -Iagent
+$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(MEDIA_A) $(LIB_A) $(EXTLIB_A)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS) -lcups
 
 tests-build: all $(UNIT_BIN) $(TESTEXTS)
 

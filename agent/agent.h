@@ -227,12 +227,17 @@ int cache_check_lost(int rc);
 struct cache_port *cache_find_port(uint32_t port_id);
 struct cache_method *cache_find_method(uint32_t port_id, uint32_t method_index);
 struct cache_method *cache_find_method_guid(uint32_t port_id, const char *guid);
-/* The method of the port whose last error is `text`, else one with an
- * error, else NULL (events that name no method). */
-struct cache_method *cache_find_method_error(uint32_t port_id, const char *text);
 struct cache_port *cache_first_port(void);
-/* index: the row's faxgwExtensionIndex, or 0. */
+/* The row of `image`, also given as "IMAGE: REASON" (a load failure
+ * event's text); index: the row's faxgwExtensionIndex, or 0. */
 struct cache_ext *cache_find_ext_image(const char *image, uint32_t *index);
+
+/* The row with that index, created (zeroed but for its index) when it is
+ * not there; NULL when out of memory or before cache_init().  The cache
+ * owns it.  For callers that fill the model themselves (the unit tests);
+ * the next refresh from faxgwd overwrites or removes it. */
+struct cache_port *cache_put_port(uint32_t port_id);
+struct cache_method *cache_put_method(uint32_t port_id, uint32_t method_index);
 
 /* A SET is between RESERVE1 and COMMIT/FREE/UNDO: no row is removed. */
 void cache_set_hold(int on);
@@ -258,9 +263,5 @@ int set_map_error(int fgw_rc);
 /* --- notify.c ---------------------------------------------------------------- */
 
 void notify_event(const fgw_event *ev);
-/* faxExtensionLoadFailed for every failed extension not yet notified for
- * the running faxgwd (faxgwd reports load failures once, at its start,
- * possibly before the agent subscribed). */
-void notify_load_failures(void);
 
 #endif

@@ -235,26 +235,6 @@ struct cache_method *cache_find_method_guid(uint32_t port_id, const char *guid)
 	return NULL;
 }
 
-struct cache_method *cache_find_method_error(uint32_t port_id, const char *text)
-{
-	oid o[1] = { port_id };
-	netsnmp_index key = { .len = 1, .oids = o };
-	struct cache_method *m, *any = NULL;
-
-	for (m = CONTAINER_NEXT(cache.methods, &key); m != NULL;
-	     m = CONTAINER_NEXT(cache.methods, &m->idx)) {
-		if (m->port_id != port_id)
-			break;
-		if (m->last_error[0] == '\0')
-			continue;
-		if (text != NULL && strncmp(m->last_error, text, AGENT_MAX_TEXT) == 0)
-			return m;
-		if (any == NULL)
-			any = m;
-	}
-	return any;
-}
-
 struct cache_ext *cache_find_ext_image(const char *image, uint32_t *index)
 {
 	netsnmp_iterator *it;
@@ -268,7 +248,10 @@ struct cache_ext *cache_find_ext_image(const char *image, uint32_t *index)
 	if (it == NULL)
 		return NULL;
 	for (e = ITERATOR_FIRST(it); e != NULL; e = ITERATOR_NEXT(it)) {
-		if (strcmp(e->image, image) == 0) {
+		size_t len = strlen(e->image);
+
+		if (strncmp(e->image, image, len) == 0 &&
+		    (image[len] == '\0' || (image[len] == ':' && image[len + 1] == ' '))) {
 			found = e;
 			if (index != NULL)
 				*index = (uint32_t)e->idx_oid[0];
@@ -297,6 +280,15 @@ static struct cache_port *cache_port_row(uint32_t id)
 		free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct cache_port *cache_put_port(uint32_t port_id)
+{
+	struct cache_port *p = cache.ports != NULL ? cache_port_row(port_id) : NULL;
+
+	if (p != NULL)
+		p->gen = cache.gen;
 	return p;
 }
 
@@ -341,6 +333,16 @@ static struct cache_method *cache_method_row(uint32_t port_id, uint32_t method_i
 		free(m);
 		return NULL;
 	}
+	return m;
+}
+
+struct cache_method *cache_put_method(uint32_t port_id, uint32_t method_index)
+{
+	struct cache_method *m = cache.methods != NULL ? cache_method_row(port_id, method_index)
+						       : NULL;
+
+	if (m != NULL)
+		m->gen = cache.gen;
 	return m;
 }
 
@@ -501,7 +503,6 @@ int cache_refresh_gateway(void)
 		fgw_free_buffer(ext);
 		if (!cache.hold)
 			cache_drop_stale(cache.exts, offsetof(struct cache_ext, gen));
-		notify_load_failures();
 	}
 	if (rc != 0 && !cache_check_lost(rc))
 		agent_log(LOG_WARNING, "cannot read the gateway status: %s: %s",
@@ -760,6 +761,12 @@ void cache_tick(void)
 	    cache_now() - cache.last_refresh >= CACHE_REFRESH_SECS &&
 	    cache_sweep_start() != 0)
 		cache.last_refresh = cache_now(); /* try again at the next period */
+	/* Events that libfaxgw already holds leave nothing to read on the
+	 * descriptor (several frames came in one recv), e.g. the extension
+	 * load failures faxgwd replays right after the reply to a new
+	 * subscription: look once a tick, after the model was read. */
+	if (cache.sub != NULL)
+		cache_read_events();
 }
 
 /* What a batch of events changes in the model, before their notifications

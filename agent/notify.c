@@ -73,15 +73,11 @@ static void notify_port_name(struct notify_pdu *p, uint32_t port_id)
 		      port != NULL ? port->name : "");
 }
 
-/* faxRoutingMethodGuid and FriendlyName of (port, guid); an event that
- * names no method is about the port's method that failed with its text. */
+/* faxRoutingMethodGuid and FriendlyName of (port, guid). */
 static const struct cache_method *notify_method(struct notify_pdu *p, uint32_t port_id,
-						const char *guid, const char *text)
+						const char *guid)
 {
 	const struct cache_method *m = cache_find_method_guid(port_id, guid);
-
-	if (m == NULL && text != NULL && (guid == NULL || guid[0] == '\0'))
-		m = cache_find_method_error(port_id, text);
 	oid idx[2] = { port_id, m != NULL ? m->method_index : 0 };
 
 	notify_string(p, AGENT_METHOD_TABLE, 1, AGENT_MC_GUID, idx, 2,
@@ -118,7 +114,7 @@ static void notify_routing_failed(const fgw_event *ev, int dead)
 
 	notify_begin(&p, dead ? AGENT_TRAP_DEAD_LETTERED : AGENT_TRAP_ROUTING_FAILED);
 	notify_port_name(&p, ev->port_id);
-	m = notify_method(&p, ev->port_id, ev->guid, ev->text);
+	m = notify_method(&p, ev->port_id, ev->guid);
 	if (!dead) {
 		oid idx[2] = { ev->port_id, m != NULL ? m->method_index : 0 };
 		notify_string(&p, AGENT_METHOD_TABLE, 1, AGENT_MC_LAST_ERROR, idx, 2,
@@ -162,7 +158,7 @@ static void notify_routing_changed(const fgw_event *ev)
 	}
 	notify_begin(&p, AGENT_TRAP_ROUTING_CHANGED);
 	notify_port_name(&p, port_id);
-	m = notify_method(&p, port_id, ev->guid, NULL);
+	m = notify_method(&p, port_id, ev->guid);
 	{
 		oid idx[2] = { port_id, m != NULL ? m->method_index : 0 };
 		long enabled = m != NULL && m->enabled ? AGENT_TRUE : AGENT_FALSE;
@@ -200,33 +196,15 @@ static void notify_ext_trap(struct cache_ext *e, uint32_t index, const char *ima
 	notify_send(&p, "faxExtensionLoadFailed");
 }
 
+/* The event's text is "IMAGE: REASON"; faxgwd replays its load failures
+ * to every new subscription, so a reconnection to the same faxgwd
+ * (same faxgwStartTime) does not notify them again. */
 static void notify_ext_load_failed(const fgw_event *ev)
 {
 	uint32_t index = 0;
 	struct cache_ext *e = cache_find_ext_image(ev->text, &index);
 
 	notify_ext_trap(e, index, ev->text);
-}
-
-void notify_load_failures(void)
-{
-	netsnmp_container *c = cache_ext_container();
-	netsnmp_iterator *it;
-	struct cache_ext *e;
-	struct cache_ext *failed[FGW_MAX_EXTENSIONS];
-	size_t n = 0;
-
-	if (c == NULL || cache_gateway()->extension_load_failures == 0)
-		return;
-	it = CONTAINER_ITERATOR(c);
-	if (it == NULL)
-		return;
-	for (e = ITERATOR_FIRST(it); e != NULL && n < FGW_MAX_EXTENSIONS; e = ITERATOR_NEXT(it))
-		if (!e->loaded && e->notified_start != cache_gateway()->start_time)
-			failed[n++] = e;
-	ITERATOR_RELEASE(it);
-	for (size_t i = 0; i < n; i++)
-		notify_ext_trap(failed[i], (uint32_t)failed[i]->idx_oid[0], NULL);
 }
 
 /* faxPortStateChanged: only entering or leaving disabled(4) or failed(5);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -317,6 +318,7 @@ struct control_req {
 	struct wire_writer *w;
 	char reason[FGW_MAX_ERROR_TEXT];
 	uint32_t failed;
+	bool replay;                          /* a new subscriber: replay_load_failures */
 };
 
 static struct core_who control_who(const struct control_conn *c)
@@ -674,6 +676,7 @@ static int control_do_audit(struct control_req *r)
 
 static int control_do_subscribe(struct control_req *r)
 {
+	r->replay = !r->c->subscribed;
 	r->c->subscribed = true;
 	r->c->event_mask = r->rq->num;
 	wire_enc_ok(r->w, r->rq->id);
@@ -703,6 +706,40 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);
 	default: return FGW_E_PROTOCOL;
+	}
+}
+
+/* The core reports extension load failures once, at faxgwd's start,
+ * usually before anyone subscribed: each new subscriber that asked for
+ * them gets them (in the core's form, "IMAGE: REASON") after the reply to
+ * its subscription. */
+static void control_replay_load_failures(struct control_conn *c)
+{
+	struct control *ctl = c->ctl;
+	fgw_gateway_info gi = { .start_time = 0 };
+	size_t n = core_extension_count(ctl->core);
+
+	if (!(c->event_mask & FGW_EVENT_MASK(FGW_EVENT_EXTENSION_LOAD_FAILED)))
+		return;
+	for (size_t i = 0; i < n && !c->dead; i++) {
+		char text[FGW_MAX_PATH + FGW_MAX_ERROR_TEXT + 4];
+		fgw_extension_info x;
+		fgw_event ev = { 0 };
+
+		if (core_extension_at(ctl->core, i, &x) != 0 || x.loaded)
+			continue;
+		if (gi.start_time == 0 && core_gateway_info(ctl->core, &gi) != 0)
+			gi.start_time = (uint64_t)time(NULL);
+		snprintf(text, sizeof(text), "%s: %s", x.image_name, x.error);
+		ev.type = FGW_EVENT_EXTENSION_LOAD_FAILED;
+		ev.time = gi.start_time;
+		ev.guid = "";
+		ev.text = text;
+		wire_writer_reset(&ctl->evout);
+		wire_enc_event(&ctl->evout, &ev);
+		if (wire_finish(&ctl->evout) == 0)
+			control_queue(c, ctl->evout.buf, ctl->evout.len);
+		wire_writer_reset(&ctl->evout);
 	}
 }
 
@@ -739,6 +776,8 @@ static void control_request(struct control_conn *c, const struct wire_header *h,
 		control_flush_reply(c);
 	else
 		control_send_error(c, h->id, rc, r.failed, r.reason);
+	if (rc == 0 && r.replay)
+		control_replay_load_failures(c);
 	wire_request_free(rq);
 	free(rq);
 }

@@ -27,6 +27,7 @@ struct jobs_flight {
 	size_t n, next;
 	int any_retry, permanent;
 	char last_error[FGW_MAX_ERROR_TEXT];
+	char last_guid[FGW_GUID_LEN + 1];  /* the method last_error is about */
 };
 
 struct jobs {
@@ -94,7 +95,9 @@ static void jobs_update(struct jobs *j, struct state_job *job)
 
 /* --- end of an attempt -------------------------------------------------------------- */
 
-static void jobs_dead_letter(struct jobs *j, struct state_job *job, const char *why)
+/* guid: the method whose failure ended the job ("" when none did). */
+static void jobs_dead_letter(struct jobs *j, struct state_job *job, const char *guid,
+			     const char *why)
 {
 	char to[FGW_MAX_PATH], err[FGW_MAX_ERROR_TEXT];
 
@@ -107,7 +110,7 @@ static void jobs_dead_letter(struct jobs *j, struct state_job *job, const char *
 	jobs_update(j, job);
 	log_warn("job %" PRIu64 " dead-lettered after %u attempt(s): %s (file %s)", job->id,
 		 (unsigned)job->attempts, why, job->path);
-	jobs_emit(j, FGW_EVENT_ROUTING_DEAD_LETTERED, job, "", why);
+	jobs_emit(j, FGW_EVENT_ROUTING_DEAD_LETTERED, job, guid, why);
 }
 
 static uint64_t jobs_backoff_ms(const struct config *cfg, uint32_t attempts)
@@ -143,7 +146,7 @@ static void jobs_finish(struct jobs *j, struct jobs_flight *f)
 
 	if (f->permanent ||
 	    (f->any_retry && job->attempts >= j->env.cfg->retry_attempts)) {
-		jobs_dead_letter(j, job, f->last_error);
+		jobs_dead_letter(j, job, f->last_guid, f->last_error);
 	} else if (f->any_retry) {
 		uint64_t b = jobs_backoff_ms(j->env.cfg, job->attempts);
 		job->state = FGW_JOB_PENDING;
@@ -244,6 +247,7 @@ static void jobs_record(struct jobs *j, struct jobs_flight *f, const char *guid,
 		log_warn("job %" PRIu64 ": %s failed%s: %s", f->job.id, guid,
 			 status == FGW_ROUTE_FAIL ? " for good" : "", msg);
 		snprintf(f->last_error, sizeof(f->last_error), "%s", msg);
+		snprintf(f->last_guid, sizeof(f->last_guid), "%s", guid);
 		if (status == FGW_ROUTE_FAIL)
 			f->permanent = 1;
 		else
@@ -337,7 +341,8 @@ static int jobs_begin(struct jobs *j, uint64_t id)
 			goto fail;
 	}
 	if (spool_locate(j->env.cfg->spool, &f->job) != 0) {
-		jobs_dead_letter(j, &f->job, "the fax file is missing from the spool");
+		jobs_dead_letter(j, &f->job, f->n > 0 ? f->guids[0] : "",
+				 "the fax file is missing from the spool");
 		jobs_flight_free(f);
 		return 0;
 	}

@@ -272,9 +272,14 @@ FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **e
                            size_t *n);
 
 /* Events: opens a subscription handle (its own connection) for the event
- * types in mask (FGW_EVENT_MASK(t) | ..., or FGW_EVENT_ALL). */
+ * types in mask (FGW_EVENT_MASK(t) | ..., or FGW_EVENT_ALL).  A new
+ * subscriber to FGW_EVENT_EXTENSION_LOAD_FAILED first receives the load
+ * failures of faxgwd's start-up. */
 FGW_API int fgw_subscribe(fgw_handle *server, uint32_t mask, fgw_handle **sub);
-/* A descriptor that becomes readable when an event may be waiting. */
+/* A descriptor that becomes readable when an event may be waiting.
+ * Events already read from it are buffered in the handle and do not make
+ * it readable again: after fgw_subscribe() and after each wake-up, call
+ * fgw_read_event(sub, &ev, 0) until it returns FGW_E_TIMEOUT. */
 FGW_API int fgw_event_fd(const fgw_handle *sub);
 /* Waits up to timeout_ms (0: poll, -1: forever) for the next event.
  * Returns 0 and *ev (free with fgw_free_buffer), FGW_E_TIMEOUT when none

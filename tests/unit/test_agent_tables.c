@@ -1,0 +1,900 @@
+/*
+ * test_agent_tables.c - faxgw-agent's MIB handlers called through an
+ * in-process Net-SNMP master agent (no network, no snmpd, no AgentX): the
+ * handlers are registered as in the agent, and requests go through
+ * Net-SNMP's internal callback transport (netsnmp_iquery_*), so every
+ * PDU passes the real agent code: table_container, the handlers and the
+ * SET phases of RFC 3416 4.2.5 (RESERVE1, RESERVE2, ACTION, COMMIT, FREE,
+ * UNDO).
+ *
+ * "read": the cache is filled directly (cache_put_*) with known rows.
+ * "set":  a real faxgwd (FAXGW_BUILD_DIR/faxgwd) on a temporary config
+ *         with the shipped extensions; the agent's cache reads it, SETs
+ *         reach it through fgw_set_routing_batch, and the results are
+ *         checked with a separate libfaxgw connection.
+ * "events": faxgwd with an extension that does not load: the failure is
+ *         replayed to each new subscriber, and the agent finds its row.
+ * Everything runs in Check's forked test child; faxgwd dies with it.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#include <net-snmp/library/snmpCallbackDomain.h>
+
+Suite *agent_tables_suite(void);
+
+/* The agent's internal callback transport, which init_agent() opens in a
+ * master agent (Net-SNMP's snmp_vars.c; its header is not installed). */
+extern int callback_master_num;
+
+#ifndef FAXGW_BUILD_DIR
+#define FAXGW_BUILD_DIR "build"
+#endif
+
+#define SIF "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"  /* Store in folder */
+#define RUNP "{57b68a34-09e7-416d-82b1-7e98d07dbdaf}" /* Run program */
+
+/* Instances: faxgwObjects.T.1.COL.INDEX... */
+#define AT_OBJECTS 1, 3, 6, 1, 4, 1, 32473, 1, 1
+#define AT_OBJECTS_LEN 9
+
+static struct {
+	char dir[64];
+	char sock[128];
+	pid_t gwd;
+	netsnmp_session *ss;
+	const char *ext_dir;            /* faxgwd's extensions; NULL: the build's */
+	int fail_mode;                  /* the test object's ACTION: see at_fail_handler */
+	unsigned fail_actions, fail_undos;
+} at = { .gwd = -1 };
+
+/* --- helpers: OIDs, requests ------------------------------------------------------ */
+
+static size_t at_oid(oid *out, oid table, oid col, uint32_t i1, uint32_t i2, size_t nidx)
+{
+	static const oid base[] = { AT_OBJECTS };
+	size_t n = AT_OBJECTS_LEN;
+
+	memcpy(out, base, sizeof(base));
+	out[n++] = table;
+	out[n++] = 1;
+	out[n++] = col;
+	if (nidx > 0)
+		out[n++] = i1;
+	if (nidx > 1)
+		out[n++] = i2;
+	return n;
+}
+
+/* One varbind to send: name, and for a SET the type and value. */
+struct at_vb {
+	oid name[MAX_OID_LEN];
+	size_t len;
+	u_char type;
+	const void *val;
+	size_t val_len;
+};
+
+static struct at_vb at_method(oid col, uint32_t port, uint32_t method)
+{
+	struct at_vb v = { .type = ASN_NULL };
+	v.len = at_oid(v.name, AGENT_METHOD_TABLE, col, port, method, 2);
+	return v;
+}
+
+static struct at_vb at_set_int(struct at_vb v, const long *x)
+{
+	v.type = ASN_INTEGER;
+	v.val = x;
+	v.val_len = sizeof(*x);
+	return v;
+}
+
+static struct at_vb at_set_str(struct at_vb v, const void *s, size_t len)
+{
+	v.type = ASN_OCTET_STR;
+	v.val = s;
+	v.val_len = len;
+	return v;
+}
+
+/* Sends one PDU through the callback transport; the response (to be
+ * freed with snmp_free_pdu) or a failed check. */
+static netsnmp_pdu *at_request(int command, const struct at_vb *vbs, size_t n)
+{
+	netsnmp_pdu *pdu = snmp_pdu_create(command), *resp = NULL;
+	int rc;
+
+	ck_assert_ptr_nonnull(pdu);
+	/* An internal request (as snmpd's own queries): the view-based
+	 * access control, which this agent has no configuration for, is
+	 * not what is under test. */
+	pdu->flags |= UCD_MSG_FLAG_ALWAYS_IN_VIEW;
+	for (size_t i = 0; i < n; i++) {
+		if (command == SNMP_MSG_SET)
+			snmp_pdu_add_variable(pdu, vbs[i].name, vbs[i].len, vbs[i].type,
+					      vbs[i].val, vbs[i].val_len);
+		else
+			snmp_add_null_var(pdu, vbs[i].name, vbs[i].len);
+	}
+	rc = snmp_synch_response(at.ss, pdu, &resp);
+	ck_assert_msg(rc == STAT_SUCCESS && resp != NULL, "no response (%d)", rc);
+	return resp;
+}
+
+static netsnmp_variable_list *at_vb_at(netsnmp_pdu *resp, size_t i)
+{
+	netsnmp_variable_list *v = resp->variables;
+
+	while (v != NULL && i-- > 0)
+		v = v->next_variable;
+	ck_assert_ptr_nonnull(v);
+	return v;
+}
+
+static void at_expect_string(netsnmp_variable_list *v, const char *want)
+{
+	ck_assert_int_eq(v->type, ASN_OCTET_STR);
+	ck_assert_uint_eq(v->val_len, strlen(want));
+	ck_assert(memcmp(v->val.string, want, v->val_len) == 0);
+}
+
+static void at_expect_name(netsnmp_variable_list *v, const oid *want, size_t len)
+{
+	ck_assert_msg(snmp_oid_compare(v->name, v->name_length, want, len) == 0,
+		      "GETNEXT went to another instance");
+}
+
+/* A SET whose error status and index (1-based, 0: none) are checked. */
+static void at_set_expect(const struct at_vb *vbs, size_t n, long status, long index)
+{
+	netsnmp_pdu *resp = at_request(SNMP_MSG_SET, vbs, n);
+
+	ck_assert_msg(resp->errstat == status && resp->errindex == index,
+		      "SET: error %ld at %ld, expected %ld at %ld", resp->errstat,
+		      resp->errindex, status, index);
+	snmp_free_pdu(resp);
+}
+
+/* --- the in-process master agent --------------------------------------------------- */
+
+/* A test object: GET 0; its ACTION fails (commitFailed) and, in mode 2,
+ * first changes port 2's Store in folder data through its own libfaxgw
+ * connection, as another administrator could at that moment. */
+static int at_fail_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+			   netsnmp_agent_request_info *ri, netsnmp_request_info *rq)
+{
+	long zero = 0;
+
+	(void)h;
+	(void)reg;
+	for (; rq != NULL; rq = rq->next) {
+		if (ri->mode == MODE_GET) {
+			snmp_set_var_typed_value(rq->requestvb, ASN_INTEGER, &zero, sizeof(zero));
+		} else if (ri->mode == MODE_SET_ACTION) {
+			at.fail_actions++;
+			if (at.fail_mode == 2) {
+				char dir[128];
+				fgw_handle *srv = NULL, *port = NULL;
+
+				snprintf(dir, sizeof(dir), "%s/fax/other", at.dir);
+				if (fgw_connect(at.sock, &srv) == 0 &&
+				    fgw_open_port(srv, 2, FGW_PORT_OPEN_MODIFY, &port) == 0)
+					fgw_set_routing_info(port, SIF, dir, strlen(dir));
+				fgw_close(port);
+				fgw_close(srv);
+			}
+			netsnmp_set_request_error(ri, rq, SNMP_ERR_COMMITFAILED);
+		} else if (ri->mode == MODE_SET_UNDO) {
+			at.fail_undos++;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static const oid at_fail_before[] = { 1, 3, 6, 1, 4, 1, 32473, 0, 99, 0 };
+static const oid at_fail_after[] = { 1, 3, 6, 1, 4, 1, 32473, 99, 0 };
+
+static void at_write(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void at_snmp_start(const char *control_socket)
+{
+	char dir[160], path[200];
+
+	snprintf(dir, sizeof(dir), "%s/snmp", at.dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	/* A private configuration and persistent directory: nothing of the
+	 * machine's Net-SNMP set-up is read or written. */
+	setenv("SNMP_PERSISTENT_DIR", dir, 1);
+	setenv("SNMPCONFPATH", dir, 1);
+	setenv("MIBS", "", 1);
+	setenv("MIBDIRS", "/dev/null", 1);
+	snprintf(path, sizeof(path), "%s/agent-tables.conf", dir);
+	at_write(path, "# no listening address, no AgentX: callback transport only\n", 0600);
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 0);
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_MASTER, 0);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR, dir);
+	/* Net-SNMP's start-up notes (no access control configured: none is
+	 * needed here) are dropped; the agent's log goes to stderr after. */
+	snmp_disable_log();
+	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_DEBUG);
+	init_agent("agent-tables");
+	ck_assert_int_eq(cache_init(control_socket), 0);
+	ck_assert_int_eq(mib_scalars_init(), 0);
+	ck_assert_int_eq(mib_ports_init(), 0);
+	ck_assert_int_eq(mib_methods_init(), 0);
+	ck_assert_int_eq(mib_ext_init(), 0);
+	ck_assert_int_eq(netsnmp_register_instance(netsnmp_create_handler_registration(
+			"failBefore", at_fail_handler, at_fail_before, OID_LENGTH(at_fail_before),
+			HANDLER_CAN_RWRITE)), MIB_REGISTERED_OK);
+	ck_assert_int_eq(netsnmp_register_instance(netsnmp_create_handler_registration(
+			"failAfter", at_fail_handler, at_fail_after, OID_LENGTH(at_fail_after),
+			HANDLER_CAN_RWRITE)), MIB_REGISTERED_OK);
+	init_snmp("agent-tables");
+	agent_log_init(1, 0);
+	/* A client session on the callback transport. */
+	ck_assert_int_gt(callback_master_num, 0);
+	at.ss = netsnmp_callback_open(callback_master_num, NULL, NULL, NULL);
+	ck_assert_ptr_nonnull(at.ss);
+	at.ss->version = SNMP_VERSION_2c;
+	free(at.ss->community);
+	at.ss->community = (u_char *)strdup("private");
+	at.ss->community_len = strlen("private");
+	at.ss->securityModel = SNMP_SEC_MODEL_SNMPv2c;
+}
+
+static void at_mkdtemp(void)
+{
+	snprintf(at.dir, sizeof(at.dir), "/tmp/faxgw-agent-ut.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(at.dir));
+	snprintf(at.sock, sizeof(at.sock), "%s/faxgw.sock", at.dir);
+}
+
+/* --- fixture "read": known rows put in the cache ----------------------------------- */
+
+static void at_fill_method(uint32_t port, uint32_t index, const char *guid, const char *name,
+			   int enabled, const char *data, uint32_t prio)
+{
+	struct cache_method *m = cache_put_method(port, index);
+
+	ck_assert_ptr_nonnull(m);
+	snprintf(m->guid, sizeof(m->guid), "%s", guid);
+	snprintf(m->function_name, sizeof(m->function_name), "Route%s", name);
+	snprintf(m->friendly_name, sizeof(m->friendly_name), "%s", name);
+	snprintf(m->ext_image, sizeof(m->ext_image), "/x/%s.so", name);
+	snprintf(m->ext_name, sizeof(m->ext_name), "%s extension", name);
+	m->enabled = enabled;
+	m->data_len = strlen(data);
+	memcpy(m->data, data, m->data_len);
+	m->priority = prio;
+	m->routed = 0x100000007ull;            /* Counter32 shows the low 32 bits */
+	m->failures = 3;
+	snprintf(m->last_error, sizeof(m->last_error), "%s", index == 2 ? "down" : "");
+}
+
+static void read_setup(void)
+{
+	struct cache_port *p;
+
+	at_mkdtemp();
+	/* No faxgwd: a socket nobody listens on. */
+	at_snmp_start(at.sock);
+	for (uint32_t id = 1; id <= 2; id++) {
+		p = cache_put_port(id);
+		ck_assert_ptr_nonnull(p);
+		snprintf(p->name, sizeof(p->name), "port-%u", (unsigned)id);
+		p->transport = 1;
+		p->state = 1;
+	}
+	at_fill_method(1, 1, SIF, "Folder", 1, "/srv/fax/a", 1);
+	at_fill_method(1, 2, RUNP, "Program", 0, "", 2);
+	at_fill_method(2, 1, SIF, "Folder", 0, "/srv/fax/b", 1);
+}
+
+static void at_teardown(void)
+{
+	if (at.ss != NULL)
+		snmp_close(at.ss);
+	at.ss = NULL;
+	if (at.gwd > 0) {
+		int st;
+		kill(at.gwd, SIGTERM);
+		waitpid(at.gwd, &st, 0);
+		at.gwd = -1;
+	}
+	snmp_shutdown("agent-tables");
+	shutdown_agent();
+	mib_ports_shutdown();
+	mib_methods_shutdown();
+	mib_ext_shutdown();
+	cache_shutdown();
+	if (at.dir[0] != '\0') {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", at.dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", at.dir);
+	}
+}
+
+START_TEST(test_get_values)
+{
+	struct at_vb q[7] = {
+		at_method(AGENT_MC_GUID, 1, 1), at_method(AGENT_MC_ENABLED, 1, 2),
+		at_method(AGENT_MC_DATA, 1, 1), at_method(AGENT_MC_PRIORITY, 1, 2),
+		at_method(AGENT_MC_ROUTED, 2, 1), at_method(AGENT_MC_LAST_ERROR, 1, 2),
+		at_method(AGENT_MC_EXT_IMAGE, 2, 1),
+	};
+	netsnmp_pdu *r = at_request(SNMP_MSG_GET, q, 7);
+	netsnmp_variable_list *v;
+
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	at_expect_string(at_vb_at(r, 0), SIF);
+	v = at_vb_at(r, 1);
+	ck_assert_int_eq(v->type, ASN_INTEGER);
+	ck_assert_int_eq(*v->val.integer, AGENT_FALSE);
+	at_expect_string(at_vb_at(r, 2), "/srv/fax/a");
+	v = at_vb_at(r, 3);
+	ck_assert_int_eq(v->type, ASN_UNSIGNED);
+	ck_assert_int_eq(*v->val.integer, 2);
+	v = at_vb_at(r, 4);
+	ck_assert_int_eq(v->type, ASN_COUNTER);
+	ck_assert_uint_eq((unsigned long)*v->val.integer, 7);
+	at_expect_string(at_vb_at(r, 5), "down");
+	at_expect_string(at_vb_at(r, 6), "/x/Folder.so");
+	snmp_free_pdu(r);
+}
+END_TEST
+
+START_TEST(test_get_missing)
+{
+	struct at_vb q[3] = {
+		at_method(AGENT_MC_GUID, 1, 9),      /* no such row */
+		at_method(AGENT_MC_GUID, 3, 1),      /* no such port */
+		at_method(13, 1, 1),                 /* no such column */
+	};
+	netsnmp_pdu *r = at_request(SNMP_MSG_GET, q, 3);
+
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	ck_assert_int_eq(at_vb_at(r, 0)->type, SNMP_NOSUCHINSTANCE);
+	ck_assert_int_eq(at_vb_at(r, 1)->type, SNMP_NOSUCHINSTANCE);
+	ck_assert_int_eq(at_vb_at(r, 2)->type, SNMP_NOSUCHOBJECT);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* GETNEXT: into the table, along a column, across a gap in the index,
+ * from one column to the next, and out of the table at its end. */
+START_TEST(test_getnext_table_ends)
+{
+	struct at_vb q[6];
+	oid want[MAX_OID_LEN], table[MAX_OID_LEN];
+	size_t tlen = at_oid(table, AGENT_METHOD_TABLE, 0, 0, 0, 0) - 2; /* faxRoutingMethodTable */
+	netsnmp_pdu *r;
+	netsnmp_variable_list *v;
+	size_t n;
+
+	memcpy(q[0].name, table, tlen * sizeof(oid));
+	q[0].len = tlen;
+	q[1] = at_method(AGENT_MC_GUID, 1, 1);
+	q[2] = at_method(AGENT_MC_GUID, 1, 9);
+	q[3] = at_method(AGENT_MC_GUID, 2, 1);
+	q[4] = at_method(AGENT_MC_LAST_ERROR, 2, 1);
+	/* past the last column of faxPortTable: the first method row */
+	q[5].len = at_oid(q[5].name, AGENT_PORT_TABLE, 200, 0, 0, 0);
+	r = at_request(SNMP_MSG_GETNEXT, q, 6);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_GUID, 1, 1, 2);
+	at_expect_name(at_vb_at(r, 0), want, n);
+	at_expect_string(at_vb_at(r, 0), SIF);
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_GUID, 1, 2, 2);
+	at_expect_name(at_vb_at(r, 1), want, n);
+	at_expect_string(at_vb_at(r, 1), RUNP);
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_GUID, 2, 1, 2);
+	at_expect_name(at_vb_at(r, 2), want, n);
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_FUNCTION_NAME, 1, 1, 2);
+	at_expect_name(at_vb_at(r, 3), want, n);
+	at_expect_string(at_vb_at(r, 3), "RouteFolder");
+	/* the last instance: whatever comes next is not in the table */
+	v = at_vb_at(r, 4);
+	ck_assert(v->type == SNMP_ENDOFMIBVIEW ||
+		  snmp_oidtree_compare(v->name, v->name_length, table, tlen) != 0);
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_GUID, 1, 1, 2);
+	at_expect_name(at_vb_at(r, 5), want, n);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* An empty table is skipped by GETNEXT. */
+START_TEST(test_getnext_empty_table)
+{
+	struct at_vb q[1];
+	oid table[MAX_OID_LEN];
+	size_t tlen = at_oid(table, AGENT_METHOD_TABLE, 0, 0, 0, 0) - 2;
+	netsnmp_pdu *r;
+	netsnmp_variable_list *v;
+
+	CONTAINER_CLEAR(cache_method_container(), NULL, NULL);
+	memcpy(q[0].name, table, tlen * sizeof(oid));
+	q[0].len = tlen;
+	r = at_request(SNMP_MSG_GETNEXT, q, 1);
+	v = at_vb_at(r, 0);
+	ck_assert(v->type == SNMP_ENDOFMIBVIEW ||
+		  snmp_oidtree_compare(v->name, v->name_length, table, tlen) != 0);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* RESERVE1 refusals (RFC 3416 4.2.5), each on its varbind, and nothing
+ * changed in the cache. */
+START_TEST(test_set_reserve1_errors)
+{
+	static const long yes = AGENT_TRUE, three = 3;
+	static char big[FGW_MAX_ROUTING_DATA + 1];
+	const char *good = "/srv/fax/c";
+	struct at_vb q[2];
+	const struct cache_method *m = cache_find_method(1, 1);
+
+	memset(big, 'a', sizeof(big));
+	/* wrongType: TruthValue sent as a string */
+	q[0] = at_set_str(at_method(AGENT_MC_ENABLED, 1, 1), "1", 1);
+	at_set_expect(q, 1, SNMP_ERR_WRONGTYPE, 1);
+	/* wrongLength: 1025 octets of routing data */
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, 1), big, sizeof(big));
+	at_set_expect(q, 1, SNMP_ERR_WRONGLENGTH, 1);
+	/* wrongValue: TruthValue 3 */
+	q[0] = at_set_int(at_method(AGENT_MC_ENABLED, 1, 1), &three);
+	at_set_expect(q, 1, SNMP_ERR_WRONGVALUE, 1);
+	/* noCreation: rows are never created by a SET */
+	q[0] = at_set_int(at_method(AGENT_MC_ENABLED, 7, 7), &yes);
+	at_set_expect(q, 1, SNMP_ERR_NOCREATION, 1);
+	/* notWritable: a read-only column of an existing row */
+	q[0] = at_set_str(at_method(AGENT_MC_GUID, 1, 1), SIF, strlen(SIF));
+	at_set_expect(q, 1, SNMP_ERR_NOTWRITABLE, 1);
+	/* a good varbind, then a bad one: the error names the second */
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, 1), good, strlen(good));
+	q[1] = at_set_str(at_method(AGENT_MC_ENABLED, 1, 2), "x", 1);
+	at_set_expect(q, 2, SNMP_ERR_WRONGTYPE, 2);
+	ck_assert_uint_eq(m->data_len, strlen("/srv/fax/a"));
+	ck_assert(memcmp(m->data, "/srv/fax/a", m->data_len) == 0);
+	ck_assert_int_eq(cache_find_method(1, 2)->enabled, 0);
+}
+END_TEST
+
+/* Good varbinds while faxgwd cannot be reached: commitFailed in ACTION,
+ * and the cache keeps its values. */
+START_TEST(test_set_not_connected)
+{
+	const char *good = "/srv/fax/c";
+	struct at_vb q[1] = { at_set_str(at_method(AGENT_MC_DATA, 1, 1), good, strlen(good)) };
+	const struct cache_method *m = cache_find_method(1, 1);
+
+	at_set_expect(q, 1, SNMP_ERR_COMMITFAILED, 1);
+	ck_assert(memcmp(m->data, "/srv/fax/a", m->data_len) == 0);
+}
+END_TEST
+
+/* --- fixture "set": a real faxgwd ----------------------------------------------------- */
+
+static uint16_t at_free_udp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint16_t port = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	ck_assert_uint_ne(port, 0);
+	return port;
+}
+
+static void at_start_faxgwd(void)
+{
+	char conf[160], path[160], text[2048];
+	int len;
+
+	snprintf(path, sizeof(path), "%s/fax", at.dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (int i = 0; i < 3; i++) {
+		static const char *const sub[] = { "a", "b", "other" };
+		snprintf(path, sizeof(path), "%s/fax/%s", at.dir, sub[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	snprintf(path, sizeof(path), "%s/routing.d", at.dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/routing.d/ok.sh", at.dir);
+	at_write(path, "#!/bin/sh\nexit 0\n", 0755);
+	len = snprintf(text, sizeof(text),
+		       "[gateway]\nspool = %s/spool\nstate = %s/faxgw.db\ncontrol = %s\n"
+		       "extensions = %s\nstore-root = %s/fax\nexec-dir = %s/routing.d\n"
+		       "admin-group =\nquery-group =\n"
+		       "[port 1]\nname = one\ntransport = t38\nlisten = 127.0.0.1:%u\n"
+		       "[port 2]\nname = two\ntransport = t38\nlisten = 127.0.0.1:%u\n",
+		       at.dir, at.dir, at.sock,
+		       at.ext_dir != NULL ? at.ext_dir : FAXGW_BUILD_DIR "/routing", at.dir, at.dir,
+		       (unsigned)at_free_udp_port(), (unsigned)at_free_udp_port());
+	ck_assert(len > 0 && (size_t)len < sizeof(text));
+	snprintf(conf, sizeof(conf), "%s/faxgw.conf", at.dir);
+	at_write(conf, text, 0644);
+	at.gwd = fork();
+	ck_assert_int_ge(at.gwd, 0);
+	if (at.gwd == 0) {
+		char log[160];
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		snprintf(log, sizeof(log), "%s/faxgwd.log", at.dir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(FAXGW_BUILD_DIR "/faxgwd", "faxgwd", "-f", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		struct stat st;
+		if (stat(at.sock, &st) == 0 && S_ISSOCK(st.st_mode))
+			return;
+		ck_assert_msg(waitpid(at.gwd, NULL, WNOHANG) == 0, "faxgwd exited; see %s",
+			      at.dir);
+		usleep(25000);
+	}
+	ck_abort_msg("faxgwd did not open %s", at.sock);
+}
+
+/* The agent's cache connects (a helper thread) and reads everything. */
+static void at_cache_connect(void)
+{
+	time_t end = time(NULL) + 10;
+
+	cache_tick();
+	while (!cache_connected() && time(NULL) < end) {
+		struct pollfd pfd = { .fd = cache_connect_fd(), .events = POLLIN };
+		if (pfd.fd >= 0 && poll(&pfd, 1, 100) > 0)
+			cache_connect_done();
+		else if (pfd.fd < 0)
+			cache_tick();
+	}
+	ck_assert_msg(cache_connected(), "the cache did not connect to faxgwd");
+	while (cache_busy())
+		cache_step();
+	ck_assert_ptr_nonnull(cache_find_method_guid(2, SIF));
+}
+
+static void set_setup(void)
+{
+	at_mkdtemp();
+	at_start_faxgwd();
+	at_snmp_start(at.sock);
+	at_cache_connect();
+}
+
+/* What faxgwd has, read through a connection of our own. */
+static void at_faxgwd_method(uint32_t port_id, const char *guid, char *data, size_t size,
+			     int *enabled)
+{
+	fgw_handle *srv = NULL, *port = NULL;
+	fgw_routing_method *ms = NULL;
+	void *d = NULL;
+	size_t len = 0, n = 0;
+
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_open_port(srv, port_id, FGW_PORT_OPEN_QUERY, &port), 0);
+	ck_assert_int_eq(fgw_get_routing_info(port, guid, &d, &len), 0);
+	snprintf(data, size, "%.*s", (int)len, (const char *)d);
+	fgw_free_buffer(d);
+	ck_assert_int_eq(fgw_enum_routing_methods(port, &ms, &n), 0);
+	*enabled = -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ms[i].guid, guid) == 0)
+			*enabled = ms[i].enabled != 0;
+	fgw_free_buffer(ms);
+	fgw_close(port);
+	fgw_close(srv);
+}
+
+/* A change made by another client (through its own connection). */
+static void at_faxgwd_set(uint32_t port_id, const char *guid, const char *data, int enable)
+{
+	fgw_handle *srv = NULL, *port = NULL;
+
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_open_port(srv, port_id, FGW_PORT_OPEN_MODIFY, &port), 0);
+	ck_assert_int_eq(fgw_set_routing_info(port, guid, data, strlen(data)), 0);
+	ck_assert_int_eq(fgw_enable_routing_method(port, guid, enable), 0);
+	fgw_close(port);
+	fgw_close(srv);
+}
+
+static uint32_t at_index(uint32_t port_id, const char *guid)
+{
+	const struct cache_method *m = cache_find_method_guid(port_id, guid);
+
+	ck_assert_ptr_nonnull(m);
+	return m->method_index;
+}
+
+START_TEST(test_set_applied)
+{
+	static const long no = AGENT_FALSE;
+	char dir[128], got[FGW_MAX_ROUTING_DATA + 1];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[2];
+	netsnmp_pdu *r;
+	int enabled;
+
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	q[1] = at_set_int(at_method(AGENT_MC_ENABLED, 2, at_index(2, SIF)), &no);
+	at_set_expect(q, 2, SNMP_ERR_NOERROR, 0);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &enabled);
+	ck_assert_str_eq(got, dir);
+	at_faxgwd_method(2, SIF, got, sizeof(got), &enabled);
+	ck_assert_int_eq(enabled, 0);
+	/* the next GET sees it */
+	q[0] = at_method(AGENT_MC_DATA, 1, si);
+	r = at_request(SNMP_MSG_GET, q, 1);
+	at_expect_string(at_vb_at(r, 0), dir);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* Enabling Run program alone is refused (inconsistentValue); with its
+ * data in the same PDU it works; data the extension refuses is
+ * wrongValue on that varbind, and nothing of the PDU is applied. */
+START_TEST(test_set_faxgwd_errors)
+{
+	static const long yes = AGENT_TRUE;
+	char got[FGW_MAX_ROUTING_DATA + 1], dir[128];
+	uint32_t ri = at_index(1, RUNP), si = at_index(1, SIF);
+	struct at_vb q[2];
+	int enabled;
+
+	q[0] = at_set_int(at_method(AGENT_MC_ENABLED, 1, ri), &yes);
+	at_set_expect(q, 1, SNMP_ERR_INCONSISTENTVALUE, 1);
+	at_faxgwd_method(1, RUNP, got, sizeof(got), &enabled);
+	ck_assert_int_eq(enabled, 0);
+
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	q[1] = at_set_str(at_method(AGENT_MC_DATA, 1, ri), "../../bin/sh", 12);
+	at_set_expect(q, 2, SNMP_ERR_WRONGVALUE, 2);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &enabled);
+	ck_assert_str_ne(got, dir);
+
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, ri), "ok.sh", 5);
+	q[1] = at_set_int(at_method(AGENT_MC_ENABLED, 1, ri), &yes);
+	at_set_expect(q, 2, SNMP_ERR_NOERROR, 0);
+	at_faxgwd_method(1, RUNP, got, sizeof(got), &enabled);
+	ck_assert_str_eq(got, "ok.sh");
+	ck_assert_int_eq(enabled, 1);
+}
+END_TEST
+
+/* A port held for MODIFY by another client: resourceUnavailable. */
+START_TEST(test_set_port_busy)
+{
+	char dir[128];
+	fgw_handle *srv = NULL, *port = NULL;
+	struct at_vb q[1];
+
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_open_port(srv, 1, FGW_PORT_OPEN_MODIFY, &port), 0);
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, at_index(1, SIF)), dir, strlen(dir));
+	at_set_expect(q, 1, SNMP_ERR_RESOURCEUNAVAILABLE, 1);
+	fgw_close(port);
+	fgw_close(srv);
+	at_set_expect(q, 1, SNMP_ERR_NOERROR, 0);
+}
+END_TEST
+
+/* A later varbind fails in ACTION after the faxgw varbinds were applied:
+ * UNDO restores what this request changed, and only that (port 2's data,
+ * which another client changed meanwhile and the PDU did not touch,
+ * keeps that client's value). */
+START_TEST(test_undo_after_partial_failure)
+{
+	static const long no = AGENT_FALSE;
+	char before1[FGW_MAX_ROUTING_DATA + 1], got[FGW_MAX_ROUTING_DATA + 1], dir[128],
+		other[128];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[3];
+	int enabled1, enabled2, e;
+	const struct cache_method *m1 = cache_find_method(1, si);
+
+	snprintf(dir, sizeof(dir), "%s/fax/a", at.dir);
+	at_faxgwd_set(2, SIF, dir, 1);
+	at_faxgwd_method(1, SIF, before1, sizeof(before1), &enabled1);
+	at_faxgwd_method(2, SIF, got, sizeof(got), &enabled2);
+	ck_assert_int_eq(enabled2, 1);
+	ck_assert_str_eq(got, dir);
+	/* the cache reads the change (as faxgwd's event would have it do) */
+	ck_assert_int_eq(cache_refresh_port(2), 0);
+	ck_assert_int_eq(cache_find_method_guid(2, SIF)->enabled, 1);
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	snprintf(other, sizeof(other), "%s/fax/other", at.dir);
+	at.fail_mode = 2;
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	q[1] = at_set_int(at_method(AGENT_MC_ENABLED, 2, at_index(2, SIF)), &no);
+	q[2] = at_set_int((struct at_vb){ .len = OID_LENGTH(at_fail_after) }, &no);
+	memcpy(q[2].name, at_fail_after, sizeof(at_fail_after));
+	at_set_expect(q, 3, SNMP_ERR_COMMITFAILED, 3);
+	ck_assert_uint_eq(at.fail_actions, 1);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, before1);
+	ck_assert_int_eq(e, enabled1);
+	at_faxgwd_method(2, SIF, got, sizeof(got), &e);
+	ck_assert_int_eq(e, 1);                      /* restored */
+	ck_assert_str_eq(got, other);                /* not the request's: kept */
+	/* the cache follows */
+	ck_assert_uint_eq(m1->data_len, strlen(before1));
+	ck_assert(memcmp(m1->data, before1, m1->data_len) == 0);
+	ck_assert_int_eq(cache_find_method_guid(2, SIF)->enabled, 1);
+}
+END_TEST
+
+/* The failing object first: whatever ACTION did on the faxgw varbinds is
+ * undone, so nothing changes. */
+START_TEST(test_undo_failure_first)
+{
+	static const long one = 1;
+	char before[FGW_MAX_ROUTING_DATA + 1], got[FGW_MAX_ROUTING_DATA + 1], dir[128];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[2];
+	int e0, e;
+
+	at_faxgwd_method(1, SIF, before, sizeof(before), &e0);
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	at.fail_mode = 1;
+	q[0] = at_set_int((struct at_vb){ .len = OID_LENGTH(at_fail_before) }, &one);
+	memcpy(q[0].name, at_fail_before, sizeof(at_fail_before));
+	q[1] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	at_set_expect(q, 2, SNMP_ERR_COMMITFAILED, 1);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, before);
+	ck_assert_int_eq(e, e0);
+}
+END_TEST
+
+/* A PDU refused in RESERVE1 never reaches ACTION: UNDO (or FREE) must not
+ * write anything to faxgwd. */
+START_TEST(test_reserve1_failure_changes_nothing)
+{
+	static const long three = 3;
+	char before[FGW_MAX_ROUTING_DATA + 1], got[FGW_MAX_ROUTING_DATA + 1], dir[128];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[2];
+	int e0, e;
+
+	at_faxgwd_method(1, SIF, before, sizeof(before), &e0);
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	q[1] = at_set_int(at_method(AGENT_MC_ENABLED, 1, si), &three);
+	at_set_expect(q, 2, SNMP_ERR_WRONGVALUE, 2);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, before);
+	ck_assert_int_eq(e, e0);
+}
+END_TEST
+
+/* --- fixture "events": an extension that does not load --------------------------- */
+
+static char at_ext_dir[128];
+
+static void events_setup(void)
+{
+	char cmd[512];
+
+	at_mkdtemp();
+	snprintf(at_ext_dir, sizeof(at_ext_dir), "%s/ext", at.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir '%s' && cp '" FAXGW_BUILD_DIR "/routing/store_folder.so' '%s/' && "
+		 "echo 'not an ELF file' > '%s/zz_broken.so'", at_ext_dir, at_ext_dir, at_ext_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	at.ext_dir = at_ext_dir;
+	at_start_faxgwd();
+	at_snmp_start(at.sock);
+	at_cache_connect();
+}
+
+/* faxgwd reported the load failure at its start, before anyone
+ * subscribed: every new subscriber asking for it gets it once, after the
+ * reply to its subscription; one that did not ask gets nothing. */
+START_TEST(test_load_failure_replayed)
+{
+	fgw_handle *srv = NULL, *sub[2] = { NULL, NULL }, *other = NULL;
+	fgw_event *ev = NULL;
+	uint32_t index = 0;
+	const struct cache_ext *e;
+	char want[160];
+
+	snprintf(want, sizeof(want), "%s/zz_broken.so: ", at_ext_dir);
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_subscribe(srv, FGW_EVENT_MASK(FGW_EVENT_ROUTING_CHANGED), &other), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(fgw_subscribe(srv, FGW_EVENT_ALL, &sub[i]), 0);
+		ck_assert_int_eq(fgw_read_event(sub[i], &ev, 2000), 0);
+		ck_assert_int_eq(ev->type, FGW_EVENT_EXTENSION_LOAD_FAILED);
+		ck_assert_msg(strncmp(ev->text, want, strlen(want)) == 0, "%s", ev->text);
+		/* the agent finds the extension's row from the event's text */
+		e = cache_find_ext_image(ev->text, &index);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(e->loaded, 0);
+		ck_assert_uint_ne(index, 0);
+		fgw_free_buffer(ev);
+		ev = NULL;
+		ck_assert_int_eq(fgw_read_event(sub[i], &ev, 200), FGW_E_TIMEOUT);
+	}
+	ck_assert_int_eq(fgw_read_event(other, &ev, 200), FGW_E_TIMEOUT);
+	ck_assert_int_eq(cache_gateway()->extension_load_failures, 1);
+	fgw_close(sub[0]);
+	fgw_close(sub[1]);
+	fgw_close(other);
+	fgw_close(srv);
+}
+END_TEST
+
+Suite *agent_tables_suite(void)
+{
+	Suite *s = suite_create("agent_tables");
+	TCase *rd = tcase_create("read");
+	TCase *st = tcase_create("set");
+	TCase *ev = tcase_create("events");
+
+	tcase_add_checked_fixture(rd, read_setup, at_teardown);
+	tcase_add_test(rd, test_get_values);
+	tcase_add_test(rd, test_get_missing);
+	tcase_add_test(rd, test_getnext_table_ends);
+	tcase_add_test(rd, test_getnext_empty_table);
+	tcase_add_test(rd, test_set_reserve1_errors);
+	tcase_add_test(rd, test_set_not_connected);
+	suite_add_tcase(s, rd);
+
+	tcase_add_checked_fixture(st, set_setup, at_teardown);
+	tcase_set_timeout(st, 30);
+	tcase_add_test(st, test_set_applied);
+	tcase_add_test(st, test_set_faxgwd_errors);
+	tcase_add_test(st, test_set_port_busy);
+	tcase_add_test(st, test_undo_after_partial_failure);
+	tcase_add_test(st, test_undo_failure_first);
+	tcase_add_test(st, test_reserve1_failure_changes_nothing);
+	suite_add_tcase(s, st);
+
+	tcase_add_checked_fixture(ev, events_setup, at_teardown);
+	tcase_set_timeout(ev, 30);
+	tcase_add_test(ev, test_load_failure_replayed);
+	suite_add_tcase(s, ev);
+	return s;
+}
