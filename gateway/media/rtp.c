@@ -153,6 +153,7 @@ static void rtp_rx_start(struct rtp_rx *rx, const struct rtp_header *h)
 	rx->ssrc = h->ssrc;
 	rx->play = h->seq;
 	rx->wait = rx->delay;
+	rx->starved = 0;
 }
 
 /* Sender ahead of play-out by `ahead` >= slots: drop the oldest frames so the
@@ -169,6 +170,14 @@ static void rtp_rx_overrun(struct rtp_rx *rx, uint16_t ahead)
 	rx->play = (uint16_t)(rx->play + drop);
 }
 
+static bool rtp_rx_empty(const struct rtp_rx *rx)
+{
+	for (size_t i = 0; i < FGW_RTP_JITTER_SLOTS; i++)
+		if (rx->slot[i].full)
+			return false;
+	return true;
+}
+
 static void rtp_rx_store(struct rtp_rx *rx, const struct rtp_header *h)
 {
 	uint16_t ahead = (uint16_t)(h->seq - rx->play);
@@ -179,11 +188,19 @@ static void rtp_rx_store(struct rtp_rx *rx, const struct rtp_header *h)
 		rtp_rx_start(rx, h);
 		ahead = 0;
 	} else if (behind > 0 && behind < RTP_RESYNC_DISTANCE) {
-		if (rx->wait == 0 || behind > rx->delay) {
+		if (rx->starved > 0 && rtp_rx_empty(rx)) {
+			/* Play-out ran dry, nothing newer is waiting, and the
+			 * stream turns up behind it: the sender's delay stepped
+			 * up.  Re-align play-out to it. */
+			rx->play = h->seq;
+			rx->wait = rx->delay;
+			rx->starved = 0;
+		} else if (rx->wait == 0 || behind > rx->delay) {
 			rx->stats.late++;
 			return;
+		} else {
+			rx->play = h->seq;      /* reordered before play-out began */
 		}
-		rx->play = h->seq;      /* reordered before play-out began */
 	} else if (ahead >= FGW_RTP_JITTER_SLOTS) {
 		rtp_rx_overrun(rx, ahead);
 	}
@@ -248,9 +265,11 @@ bool rtp_rx_pull(struct rtp_rx *rx, uint8_t out[RTP_FRAME_BYTES], bool *lost)
 		s->full = false;
 		*lost = false;
 		rx->stats.played++;
+		rx->starved = 0;
 	} else {
 		*lost = true;
 		rx->stats.lost++;
+		rx->starved++;
 	}
 	rx->play++;
 	return true;

@@ -106,6 +106,7 @@ struct rtp_rx {
 	bool has_old_ssrc;
 	uint32_t old_ssrc;             /* the source replaced by the last change */
 	uint16_t play;                 /* sequence number of the next frame out */
+	unsigned starved;              /* pulls in a row that found no frame */
 	struct rtp_rx_stats stats;
 	struct rtp_rx_slot slot[FGW_RTP_JITTER_SLOTS];
 };

@@ -346,6 +346,35 @@ START_TEST(test_rx_ignored)
 }
 END_TEST
 
+/* The sender pauses (its delay steps up): play-out runs dry, then the
+ * stream resumes where it left off.  Play-out re-aligns to it instead of
+ * calling every later packet late (a paused G.711 caller used to lose the
+ * rest of the call). */
+START_TEST(test_rx_realign_after_pause)
+{
+	struct rtp_rx rx;
+	uint8_t out[RTP_FRAME_BYTES];
+	bool lost;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+	put_seq(&rx, 10, 9);
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));
+	pull_expect(&rx, 10);
+	for (int i = 0; i < 25; i++)                   /* 500 ms of nothing */
+		pull_expect(&rx, -1);
+	put_seq(&rx, 11, 9);                           /* resumes, one per tick */
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));      /* jitter delay again */
+	put_seq(&rx, 12, 9);
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));
+	for (uint16_t s = 13; s < 60; s++) {
+		put_seq(&rx, s, 9);
+		pull_expect(&rx, s - 2);
+	}
+	ck_assert_uint_eq(rx.stats.late, 0);
+}
+END_TEST
+
 START_TEST(test_rx_overrun_and_resync)
 {
 	struct rtp_rx rx;
@@ -512,6 +541,7 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rx_ssrc_change);
 	tcase_add_test(tc, test_rx_ignored);
 	tcase_add_test(tc, test_rx_overrun_and_resync);
+	tcase_add_test(tc, test_rx_realign_after_pause);
 	tcase_add_test(tc, test_tx_roundtrip);
 	suite_add_tcase(s, tc);
 
