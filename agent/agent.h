@@ -244,6 +244,20 @@ void cache_set_hold(int on);
 
 /* --- mib_*.c ------------------------------------------------------------------ */
 
+/* A read-only table served from a cache container (mib_rotable.c). */
+typedef int (*mib_rotable_value_fn)(netsnmp_variable_list *vb, const void *row, unsigned col);
+struct mib_rotable {
+	const char *name;
+	const oid *root;
+	size_t rootlen;
+	unsigned min_column, max_column;
+	netsnmp_container *container;
+	mib_rotable_value_fn value;      /* 0, or -1 for no such column */
+	netsnmp_table_registration_info *tinfo;  /* set by register */
+};
+int mib_rotable_register(struct mib_rotable *t);
+void mib_rotable_shutdown(struct mib_rotable *t);
+
 int mib_scalars_init(void);
 int mib_ports_init(void);
 int mib_methods_init(void);

@@ -23,8 +23,10 @@ static void ports_counter(netsnmp_variable_list *vb, uint64_t v)
 	snmp_set_var_typed_value(vb, ASN_COUNTER, &l, sizeof(l));
 }
 
-static int ports_value(netsnmp_variable_list *vb, const struct cache_port *p, unsigned col)
+static int ports_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
+	const struct cache_port *p = row;
+
 	switch (col) {
 	case AGENT_PC_NAME: ports_string(vb, p->name); return 0;
 	case AGENT_PC_TRANSPORT: ports_typed(vb, ASN_INTEGER, p->transport); return 0;
@@ -43,57 +45,23 @@ static int ports_value(netsnmp_variable_list *vb, const struct cache_port *p, un
 	}
 }
 
-static int ports_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-			 netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-	(void)handler;
-	(void)reg;
-	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		const struct cache_port *p;
-		netsnmp_table_request_info *ti;
-
-		if (r->processed)
-			continue;
-		if (reqinfo->mode != MODE_GET) {
-			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_NOTWRITABLE);
-			continue;
-		}
-		p = netsnmp_container_table_row_extract(r);
-		ti = netsnmp_extract_table_info(r);
-		if (p == NULL || ti == NULL) {
-			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
-			continue;
-		}
-		if (ports_value(r->requestvb, p, ti->colnum) != 0)
-			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
-	}
-	return SNMP_ERR_NOERROR;
-}
-
-static netsnmp_table_registration_info *ports_tinfo;
+static const oid ports_root[] = { AGENT_MIB_OID, 1, AGENT_PORT_TABLE };
+static struct mib_rotable ports_table = {
+	.name = "faxPortTable",
+	.root = ports_root,
+	.rootlen = OID_LENGTH(ports_root),
+	.min_column = AGENT_PC_NAME,
+	.max_column = AGENT_PC_MODIFY_HELD,
+	.value = ports_value,
+};
 
 void mib_ports_shutdown(void)
 {
-	netsnmp_table_registration_info_free(ports_tinfo);
-	ports_tinfo = NULL;
+	mib_rotable_shutdown(&ports_table);
 }
 
 int mib_ports_init(void)
 {
-	static const oid root[] = { AGENT_MIB_OID, 1, AGENT_PORT_TABLE };
-	netsnmp_handler_registration *reg;
-	netsnmp_table_registration_info *ti;
-
-	reg = netsnmp_create_handler_registration("faxPortTable", ports_handler, root,
-						  OID_LENGTH(root), HANDLER_CAN_RONLY);
-	ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
-	if (reg == NULL || ti == NULL)
-		return -1;
-	ports_tinfo = ti;
-	netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
-	ti->min_column = AGENT_PC_NAME;
-	ti->max_column = AGENT_PC_MODIFY_HELD;
-	return netsnmp_container_table_register(reg, ti, cache_port_container(),
-						TABLE_CONTAINER_KEY_NETSNMP_INDEX) ==
-			       MIB_REGISTERED_OK ? 0 : -1;
+	ports_table.container = cache_port_container();
+	return mib_rotable_register(&ports_table);
 }
