@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "config.h"
 #include "core.h"
 #include "extension.h"
@@ -42,7 +40,6 @@ struct port {
 	struct port_env env;
 	const struct config_port *cfg;
 	int fd;
-	struct event *ev;
 	fgw_port_state state;
 	struct port_call *call;
 	uint64_t foreign_dropped;     /* datagrams from other addresses */
@@ -54,6 +51,7 @@ struct port {
 	struct sockaddr_storage last_peer;
 	uint64_t linger_until_ms;
 	uint64_t lingered;
+	size_t slot;                  /* the data plane's (port_set_slot) */
 };
 
 #define PORT_LINGER_MS 3000
@@ -79,6 +77,16 @@ fgw_port_state port_state(const struct port *p)
 bool port_in_call(const struct port *p)
 {
 	return p->call != NULL;
+}
+
+void port_set_slot(struct port *p, size_t slot)
+{
+	p->slot = slot;
+}
+
+size_t port_slot(const struct port *p)
+{
+	return p->slot;
 }
 
 static void port_set_state(struct port *p, fgw_port_state st, const char *text)
@@ -296,7 +304,9 @@ void port_tick(struct port *p, uint64_t now_ms)
 
 	if (c == NULL)
 		return;
-	if (now_ms - c->last_rx_ms > FGW_CALL_SILENCE_MS) {
+	/* The tick reads the sockets after taking now_ms: last_rx_ms may be
+	 * a little later than now_ms. */
+	if (now_ms > c->last_rx_ms && now_ms - c->last_rx_ms > FGW_CALL_SILENCE_MS) {
 		log_warn("port %u: no datagram from %s for %u s: hanging up",
 			 (unsigned)p->cfg->id, c->peer_text, FGW_CALL_SILENCE_MS / 1000);
 		port_hangup(p);
@@ -377,12 +387,10 @@ fail:
 
 /* --- receiving ------------------------------------------------------------------------------ */
 
-static void port_datagram(struct port *p, const struct sockaddr_storage *from, socklen_t fromlen,
-			  const uint8_t *buf, size_t len)
+static void port_datagram(struct port *p, uint64_t now, const struct sockaddr_storage *from,
+			  socklen_t fromlen, const uint8_t *buf, size_t len)
 {
 	if (p->call == NULL) {
-		uint64_t now = port_now_ms();
-
 		if (p->cfg->has_peer && !port_same_addr(from, &p->cfg->peer)) {
 			p->foreign_dropped++;
 			return;
@@ -399,30 +407,75 @@ static void port_datagram(struct port *p, const struct sockaddr_storage *from, s
 		p->foreign_dropped++;
 		return;
 	}
-	p->call->last_rx_ms = port_now_ms();
+	p->call->last_rx_ms = now;
 	fax_call_datagram_in(p->call->fc, buf, len);
 }
 
-static void port_on_read(evutil_socket_t fd, short what, void *arg)
+/* The receive batch: one per thread, shared by every port of its loop
+ * (a read handler runs to its end before the next one starts). */
+struct port_rx_batch {
+	struct mmsghdr msg[FGW_MAX_DATAGRAMS_PER_EVENT];
+	struct iovec iov[FGW_MAX_DATAGRAMS_PER_EVENT];
+	struct sockaddr_storage from[FGW_MAX_DATAGRAMS_PER_EVENT];
+	uint8_t buf[FGW_MAX_DATAGRAMS_PER_EVENT][FGW_MAX_DATAGRAM + 1];
+};
+
+static _Thread_local struct port_rx_batch port_rx;
+static _Thread_local bool port_rx_ready;
+
+/* recvmmsg changes only msg_namelen, msg_flags and msg_len: the rest is
+ * set once per thread. */
+static void port_rx_prepare(struct port_rx_batch *b)
 {
-	struct port *p = arg;
-	uint8_t buf[FGW_MAX_DATAGRAM + 1];
-
-	(void)what;
 	for (int i = 0; i < FGW_MAX_DATAGRAMS_PER_EVENT; i++) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from,
-				     &fromlen);
+		if (!port_rx_ready) {
+			b->iov[i].iov_base = b->buf[i];
+			b->iov[i].iov_len = sizeof(b->buf[i]);
+			memset(&b->msg[i].msg_hdr, 0, sizeof(b->msg[i].msg_hdr));
+			b->msg[i].msg_hdr.msg_name = &b->from[i];
+			b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+			b->msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		b->msg[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		b->msg[i].msg_hdr.msg_flags = 0;
+		b->msg[i].msg_len = 0;
+	}
+	port_rx_ready = true;
+}
 
-		if (n < 0)
-			return;      /* EAGAIN, or an ICMP error reported on the socket */
-		if ((size_t)n > FGW_MAX_DATAGRAM) {
+/* One recvmmsg drains up to FGW_MAX_DATAGRAMS_PER_EVENT datagrams: on a
+ * non-blocking socket it returns what is queued, so a short batch means
+ * the queue is empty and no read to see EAGAIN follows.  A full batch
+ * leaves the rest to the next round (the socket stays ready), so one busy
+ * port cannot starve the others. */
+void port_read(struct port *p)
+{
+	struct port_rx_batch *b = &port_rx;
+	uint64_t now;
+	int n;
+
+	if (p->fd < 0)
+		return;
+	port_rx_prepare(b);
+	n = recvmmsg(p->fd, b->msg, FGW_MAX_DATAGRAMS_PER_EVENT, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n <= 0)
+		return;      /* EAGAIN, or an ICMP error reported on the socket */
+	now = port_now_ms();
+	for (int i = 0; i < n; i++) {
+		const struct msghdr *h = &b->msg[i].msg_hdr;
+		size_t len = b->msg[i].msg_len;
+
+		if (len > FGW_MAX_DATAGRAM || (h->msg_flags & MSG_TRUNC) != 0) {
 			p->oversized++;
 			continue;
 		}
-		port_datagram(p, &from, fromlen, buf, (size_t)n);
+		port_datagram(p, now, &b->from[i], h->msg_namelen, b->buf[i], len);
 	}
+}
+
+int port_fd(const struct port *p)
+{
+	return p->fd;
 }
 
 static int port_open_socket(struct port *p)
@@ -441,11 +494,6 @@ static int port_open_socket(struct port *p)
 		return -1;
 	}
 	p->fd = fd;
-	p->ev = event_new(p->env.base, fd, EV_READ | EV_PERSIST, port_on_read, p);
-	if (p->ev == NULL || event_add(p->ev, NULL) != 0) {
-		log_err("port %u: cannot watch its socket", (unsigned)cfg->id);
-		return -1;
-	}
 	return 0;
 }
 
@@ -475,8 +523,6 @@ void port_free(struct port *p)
 		p->env.call_ended = NULL;
 		port_hangup(p);
 	}
-	if (p->ev != NULL)
-		event_free(p->ev);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p);

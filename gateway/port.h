@@ -3,7 +3,7 @@
  * (DESIGN.md sections 2 and 3).
  *
  * port.c: one configured port.  An idle port holds its non-blocking UDP
- * socket (bound to `listen`, with a libevent read event) and a small
+ * socket (bound to `listen`; the data plane watches it) and a small
  * struct, no spandsp state.  The first valid datagram starts a call: a
  * fax_call (T.38 over UDPTL or G.711 over RTP, answering, receiving into
  * spool/tmp/); the peer is the configured `peer`, else the sender of that
@@ -20,7 +20,9 @@
  * ports.c: the data plane of faxgwd: forks the router process (router.h),
  * runs spool recovery, starts the job queue (jobs.h), opens every port,
  * owns the one 20 ms ticker for all active calls (a persistent libevent
- * timer with an absolute deadline and catch-up), and plugs port states,
+ * timer with an absolute deadline and catch-up; it walks a list of the
+ * active calls only, so an idle port costs nothing per tick), watches
+ * every port socket in one epoll set of its own, and plugs port states,
  * active calls and job retries into the core (core_set_dataplane).
  *
  * Ownership: ports_new() gives a data plane that ports_free() releases
@@ -80,6 +82,15 @@ bool port_in_call(const struct port *p);
 void port_tick(struct port *p, uint64_t now_ms);
 /* Ends an active call now (hang-up) and finishes it. */
 void port_hangup(struct port *p);
+/* The port's socket (-1 when it failed), and one batch read of what is
+ * queued on it (recvmmsg): the data plane calls port_read when the
+ * socket is readable. */
+int port_fd(const struct port *p);
+void port_read(struct port *p);
+/* A slot the data plane keeps in each port for its own use (ports.c: the
+ * port's index in the list of active calls). */
+void port_set_slot(struct port *p, size_t slot);
+size_t port_slot(const struct port *p);
 
 /* Monotonic milliseconds (the ticker's clock). */
 uint64_t port_now_ms(void);
