@@ -10,21 +10,23 @@ WORK=$(mktemp -d /tmp/faxgw-it.XXXXXX)
 PIDS=()
 NCHECK=0
 
+# Stops what the script started and removes $WORK.  It keeps the script's
+# exit status (scripts may call it from their own EXIT trap and go on),
+# except that in the sanitizer pass any report from a daemon fails it.
 cleanup() {
-	local rc=$?
+	local rc=$? report=
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	# In the sanitizer pass, any report from a daemon fails the script.
 	if [ -n "${FAXGW_SANITIZED:-}" ] && [ "$rc" -ne 77 ] &&
 	   grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
 		"$WORK"/*.log "$WORK"/*/*.log >/dev/null 2>&1; then
 		echo "FAIL: sanitizer report:"
 		grep -h -A30 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
 			"$WORK"/*.log "$WORK"/*/*.log 2>/dev/null | head -80
-		rc=1
+		report=1
 	fi
 	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
-	exit "$rc"
+	[ -z "$report" ] || exit 1
 }
 trap cleanup EXIT
 
