@@ -17,6 +17,7 @@
 
 #include <faxgw/admin.h>
 
+#include "testutil.h"
 #include "config.h"
 #include "core.h"
 #include "extension.h"
@@ -54,28 +55,7 @@ static const char *tc_p(const char *rel)
 
 static void tc_install(const char *rel, const char *name)
 {
-	char src[1024], buf[65536];
-	int in, out;
-	ssize_t n;
-
-	snprintf(src, sizeof(src), "%s/%s", FAXGW_BUILD_DIR, rel);
-	in = open(src, O_RDONLY);
-	ck_assert_msg(in >= 0, "%s: %s (build it first)", src, strerror(errno));
-	out = open(tc_p(name), O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	ck_assert(out >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(out, buf, (size_t)n), n);
-	close(in);
-	close(out);
-}
-
-static int tc_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
+	testutil_install_built(rel, tc_p(name));
 }
 
 static void tc_sink(void *arg, const fgw_event *ev)
@@ -152,7 +132,7 @@ static void tc_teardown(void)
 {
 	core_free(tc_core);
 	config_free(tc_cfg);
-	nftw(tc_root, tc_rm, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rmtree(tc_root);
 }
 
 static fgw_routing_change tc_set(uint32_t port, const char *guid, const char *data)

@@ -17,6 +17,7 @@
 #include <faxgw/admin.h>
 #include <faxgw/routing.h>
 
+#include "testutil.h"
 #include "config.h"
 #include "extension.h"
 
@@ -58,29 +59,10 @@ static void tx_write(const char *rel, const char *text, mode_t mode)
 /* Copies a built .so (FAXGW_BUILD_DIR/rel) into the extensions dir as name. */
 static void tx_install(const char *rel, const char *name)
 {
-	char src[1024], dst[1024], buf[65536];
-	int in, out;
-	ssize_t n;
+	char dst[1024];
 
-	snprintf(src, sizeof(src), "%s/%s", FAXGW_BUILD_DIR, rel);
 	snprintf(dst, sizeof(dst), "%s/ext/%s", tx_root, name);
-	in = open(src, O_RDONLY);
-	ck_assert_msg(in >= 0, "%s: %s (build it first)", src, strerror(errno));
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	ck_assert(out >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(out, buf, (size_t)n), n);
-	close(in);
-	close(out);
-}
-
-static int tx_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
+	testutil_install_built(rel, dst);
 }
 
 static void tx_config_load(void)
@@ -130,7 +112,7 @@ static void tx_teardown(void)
 {
 	ext_set_free(tx_ext);
 	config_free(tx_cfg);
-	nftw(tx_root, tx_rm, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rmtree(tx_root);
 }
 
 static void tx_load(void)

@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "testutil.h"
 #include "config.h"
 #include "extension.h"
 #include "jobs.h"
@@ -59,28 +60,7 @@ static const char *rt_p(const char *rel)
 
 static void rt_install(const char *rel, const char *name)
 {
-	char src[1024], buf[65536];
-	int in, out;
-	ssize_t n;
-
-	snprintf(src, sizeof(src), "%s/%s", FAXGW_BUILD_DIR, rel);
-	in = open(src, O_RDONLY);
-	ck_assert_msg(in >= 0, "%s: %s (build it first)", src, strerror(errno));
-	out = open(rt_p(name), O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	ck_assert(out >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(out, buf, (size_t)n), n);
-	close(in);
-	close(out);
-}
-
-static int rt_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
+	testutil_install_built(rel, rt_p(name));
 }
 
 static void rt_script(const char *name, const char *body)
@@ -147,7 +127,7 @@ static void rt_teardown(void)
 	state_close(rt_st);
 	ext_set_free(rt_ext);
 	config_free(rt_cfg);
-	nftw(rt_root, rt_rm, 16, FTW_DEPTH | FTW_PHYS);
+	testutil_rmtree(rt_root);
 }
 
 /* --- the fake core ---------------------------------------------------------------- */

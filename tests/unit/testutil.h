@@ -1,0 +1,13 @@
+/*
+ * testutil.h - file helpers shared by the Check suites (not a suite).
+ */
+#ifndef FAXGW_TESTUTIL_H
+#define FAXGW_TESTUTIL_H
+
+/* Copies FAXGW_BUILD_DIR/rel (a built .so) to dst, mode 0755; fails the
+ * test when the source is missing. */
+void testutil_install_built(const char *rel, const char *dst);
+/* Removes a directory tree (best effort). */
+void testutil_rmtree(const char *dir);
+
+#endif
