@@ -4,6 +4,7 @@
 #   make run          install missing packages, build, start the whole stack
 #   make check        install missing packages, build, run every test
 #   make SANITIZE=address,undefined   build with sanitizers (into build-san/)
+#   make SANITIZE=thread B=build-tsan ThreadSanitizer (make check uses both)
 #   make fuzz         build the libFuzzer harnesses with clang (build-fuzz/)
 #   WERROR=0          for packagers: warnings are not errors
 
@@ -153,7 +154,8 @@ unit-tests: tests-build
 check: deps
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined tests-build
-	@tests/run-all $(B) build-san
+	@$(MAKE) --no-print-directory SANITIZE=thread B=build-tsan tests-build
+	@tests/run-all $(B) build-san build-tsan
 
 # --- fuzzing (clang + libFuzzer) -----------------------------------------
 FUZZ_CC := clang
@@ -177,9 +179,9 @@ build-fuzz/fuzz_routing_data: tests/fuzz/fuzz_routing_data.c $(FUZZ_EXT_OBJS) $(
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lcups -ldl -lpthread
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-tsan -name '*.d' 2>/dev/null)
 
 # ==========================================================================
 # --- install and packaging -------------------------------------------------

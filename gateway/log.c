@@ -3,6 +3,7 @@
  */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,27 @@ static struct {
 	bool debug;
 	char ident[32];
 } log_state = { .to_stderr = true };
+
+/* One line at a time from every thread (the media threads log too), and
+ * never held across fork(): the router is forked while media threads run,
+ * and a child must not start with the lock taken. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+static void log_fork_prepare(void)
+{
+	pthread_mutex_lock(&log_lock);
+}
+
+static void log_fork_done(void)
+{
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void log_register_fork(void)
+{
+	pthread_atfork(log_fork_prepare, log_fork_done, log_fork_done);
+}
 
 static const char *log_level_name(int level)
 {
@@ -28,6 +50,7 @@ static const char *log_level_name(int level)
 
 void log_open(const char *ident, bool to_stderr, bool debug)
 {
+	pthread_once(&log_once, log_register_fork);
 	snprintf(log_state.ident, sizeof(log_state.ident), "%s", ident);
 	log_state.to_stderr = to_stderr;
 	log_state.debug = debug;
@@ -49,17 +72,12 @@ bool log_debug_enabled(void)
 	return log_state.debug;
 }
 
-void log_vmsg(int level, const char *fmt, va_list ap)
+static void log_stderr(int level, const char *fmt, va_list ap)
 {
-	if (level >= LOG_DEBUG && !log_state.debug)
-		return;
-	if (!log_state.to_stderr) {
-		vsyslog(level, fmt, ap);
-		return;
-	}
 	char when[32];
 	struct timespec ts;
 	struct tm tm;
+
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
@@ -67,6 +85,19 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 		log_state.ident[0] ? log_state.ident : "faxgw", log_level_name(level));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void log_vmsg(int level, const char *fmt, va_list ap)
+{
+	if (level >= LOG_DEBUG && !log_state.debug)
+		return;
+	pthread_once(&log_once, log_register_fork);
+	pthread_mutex_lock(&log_lock);
+	if (!log_state.to_stderr)
+		vsyslog(level, fmt, ap);
+	else
+		log_stderr(level, fmt, ap);
+	pthread_mutex_unlock(&log_lock);
 }
 
 void log_msg(int level, const char *fmt, ...)

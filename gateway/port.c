@@ -25,9 +25,13 @@
 #include "spool.h"
 #include "state.h"
 
-/* The call of a busy port. */
+/* The call of a busy port.  After its end (fc == NULL) it travels to the
+ * main thread in its ENDED report, with the result. */
 struct port_call {
+	struct port *port;
 	struct fax_call *fc;
+	struct port_report started, ended;
+	struct fax_session_result result;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	char peer_text[FGW_MAX_ADDRESS];
@@ -40,7 +44,7 @@ struct port {
 	struct port_env env;
 	const struct config_port *cfg;
 	int fd;
-	fgw_port_state state;
+	_Atomic int state;            /* fgw_port_state; read by the main thread */
 	struct port_call *call;
 	uint64_t foreign_dropped;     /* datagrams from other addresses */
 	uint64_t oversized;           /* datagrams over FGW_MAX_DATAGRAM */
@@ -71,7 +75,7 @@ uint32_t port_id(const struct port *p)
 
 fgw_port_state port_state(const struct port *p)
 {
-	return p->state;
+	return (fgw_port_state)p->state;
 }
 
 bool port_in_call(const struct port *p)
@@ -89,13 +93,10 @@ size_t port_slot(const struct port *p)
 	return p->slot;
 }
 
-static void port_set_state(struct port *p, fgw_port_state st, const char *text)
+static void port_emit_state(struct port *p, fgw_port_state st, const char *text)
 {
 	fgw_event ev;
 
-	if (p->state == st)
-		return;
-	p->state = st;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = FGW_EVENT_PORT_STATE_CHANGED;
 	ev.time = (uint64_t)time(NULL);
@@ -239,7 +240,7 @@ static void port_commit(struct port *p, const struct port_call *c,
 		   fax->partial ? " (partial)" : "", job_id, n == 0 ? " (unrouted)" : "");
 	port_emit(p, FGW_EVENT_FAX_RECEIVED, job_id, fax->remote_ident);
 	if (p->env.committed != NULL)
-		p->env.committed(p->env.arg, job_id);
+		p->env.committed(p->env.committed_arg, job_id);
 	free(guids);
 	free(fax);
 }
@@ -260,34 +261,56 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 		 (unsigned long long)p->send_errors);
 }
 
-static void port_finish(struct port *p)
+/* Main thread: the end of a call, after its media thread let it go. */
+static void port_settle(struct port *p, struct port_call *c)
 {
-	struct port_call *c = p->call;
-	struct fax_session_result r;
+	const struct fax_session_result *r = &c->result;
 	char err[FGW_MAX_ERROR_TEXT];
 
-	fax_call_result(c->fc, &r);
-	port_log_stats(p, c);
-	fax_call_free(c->fc);          /* closes the TIFF file */
-	c->fc = NULL;
-	p->call = NULL;
-	memcpy(&p->last_peer, &c->peer, sizeof(p->last_peer));
-	p->linger_until_ms = port_now_ms() + PORT_LINGER_MS;
-	if (r.pages > 0) {
-		port_commit(p, c, &r);
+	if (r->pages > 0) {
+		port_commit(p, c, r);
 	} else {
 		unlink(c->tmp);
 		if (state_count_receive_failed(core_state(p->env.core), p->cfg->id, err,
 					       sizeof(err)) != 0)
 			log_err("port %u: %s", (unsigned)p->cfg->id, err);
 		log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id,
-			 c->peer_text, r.t30_text);
-		port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, r.t30_text);
+			 c->peer_text, r->t30_text);
+		port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, r->t30_text);
 	}
+	port_emit_state(p, FGW_PORT_IDLE, "call ended");
 	free(c);
-	port_set_state(p, FGW_PORT_IDLE, "call ended");
+}
+
+void port_report_apply(struct port_report *r)
+{
+	struct port_call *c = r->call;
+
+	if (r->kind == PORT_REPORT_STARTED)
+		port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
+	else
+		port_settle(c->port, c);
+}
+
+/* The media thread's part of the end of a call: the call leaves the port
+ * (which may take the next call at once) and goes to the main thread. */
+static void port_finish(struct port *p)
+{
+	struct port_call *c = p->call;
+
+	fax_call_result(c->fc, &c->result);
+	port_log_stats(p, c);
+	fax_call_free(c->fc);          /* closes the TIFF file */
+	c->fc = NULL;
+	p->call = NULL;
+	memcpy(&p->last_peer, &c->peer, sizeof(p->last_peer));
+	p->linger_until_ms = port_now_ms() + PORT_LINGER_MS;
+	p->state = FGW_PORT_IDLE;
 	if (p->env.call_ended != NULL)
 		p->env.call_ended(p->env.arg, p);
+	c->ended.kind = PORT_REPORT_ENDED;
+	c->ended.call = c;
+	p->env.post(p->env.arg, &c->ended);
 }
 
 void port_hangup(struct port *p)
@@ -351,6 +374,7 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 
 	if (c == NULL)
 		return false;
+	c->port = p;
 	memcpy(&c->peer, from, fromlen);
 	c->peer_len = fromlen;
 	port_addr_text(from, c->peer_text, sizeof(c->peer_text));
@@ -375,9 +399,12 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 		goto fail;
 	}
 	log_info("port %u: call from %s", (unsigned)p->cfg->id, c->peer_text);
-	port_set_state(p, FGW_PORT_RECEIVING, c->peer_text);
+	p->state = FGW_PORT_RECEIVING;
 	if (p->env.call_started != NULL)
 		p->env.call_started(p->env.arg, p);
+	c->started.kind = PORT_REPORT_STARTED;
+	c->started.call = c;
+	p->env.post(p->env.arg, &c->started);
 	return true;
 fail:
 	p->call = NULL;
@@ -515,12 +542,20 @@ struct port *port_new(const struct port_env *env, const struct config_port *cfg)
 	return p;
 }
 
+static void port_post_now(void *arg, struct port_report *r)
+{
+	(void)arg;
+	port_report_apply(r);
+}
+
 void port_free(struct port *p)
 {
 	if (p == NULL)
 		return;
 	if (p->call != NULL) {
+		/* On the main thread, its media thread stopped: settle at once. */
 		p->env.call_ended = NULL;
+		p->env.post = port_post_now;
 		port_hangup(p);
 	}
 	if (p->fd >= 0)

@@ -3,32 +3,38 @@
  * (DESIGN.md sections 2 and 3).
  *
  * port.c: one configured port.  An idle port holds its non-blocking UDP
- * socket (bound to `listen`; the data plane watches it) and a small
+ * socket (bound to `listen`; its media thread watches it) and a small
  * struct, no spandsp state.  The first valid datagram starts a call: a
  * fax_call (T.38 over UDPTL or G.711 over RTP, answering, receiving into
  * spool/tmp/); the peer is the configured `peer`, else the sender of that
  * datagram, and datagrams from any other address are counted and dropped.
- * The call is clocked by the data plane's 20 ms ticker and ends on T.30
+ * The call is clocked by its media thread's 20 ms ticker and ends on T.30
  * completion or failure, or when the peer falls silent for
- * FGW_CALL_SILENCE_MS (hang-up).  A call with at least one page is
+ * FGW_CALL_SILENCE_MS (hang-up).  What must happen on the main thread
+ * reaches it as port reports (below): a call with at least one page is
  * committed to the spool (spool.h) as a job and counted
  * (state_count_received, FGW_EVENT_FAX_RECEIVED); one with no page is
  * counted as failed (FGW_EVENT_RECEIVE_FAILED).  Port state changes
  * (idle, receiving; failed when the socket cannot be bound) are emitted
  * as FGW_EVENT_PORT_STATE_CHANGED.
  *
+ * worker.c (worker.h): the media threads, one per core, each with the
+ * ports it owns.
+ *
  * ports.c: the data plane of faxgwd: forks the router process (router.h),
  * runs spool recovery, starts the job queue (jobs.h), opens every port,
- * owns the one 20 ms ticker for all active calls (a persistent libevent
- * timer with an absolute deadline and catch-up; it walks a list of the
- * active calls only, so an idle port costs nothing per tick), watches
- * every port socket in one epoll set of its own, and plugs port states,
+ * spreads the ports over the media threads (port i on thread i mod W),
+ * applies their reports on the main thread, and plugs port states,
  * active calls and job retries into the core (core_set_dataplane).
+ *
+ * Threads: a port is created and freed on the main thread; between the
+ * start and the stop of its media thread only that thread touches it,
+ * except port_id() and port_state(), which any thread may call.
  *
  * Ownership: ports_new() gives a data plane that ports_free() releases
  * (NULL is fine); it borrows base and core, which must outlive it.
- * ports_free() ends active calls as a hang-up, committing what they
- * received.
+ * ports_free() stops the media threads and ends active calls as a
+ * hang-up, committing what they received.
  */
 #ifndef FAXGW_PORT_H
 #define FAXGW_PORT_H
@@ -59,19 +65,45 @@ void ports_reload(struct ports *ps);
 
 /* --- one port (port.c), used by ports.c ------------------------------------- */
 
+/* What a port's media thread hands to the main thread: a call started or
+ * ended.  Both live inside the call (no allocation); the ENDED report
+ * owns it and port_report_apply() frees it, so a STARTED report must be
+ * applied before the ENDED one of the same call (one FIFO per thread). */
+enum port_report_kind {
+	PORT_REPORT_STARTED,
+	PORT_REPORT_ENDED,
+};
+
+struct port_call;
+
+struct port_report {
+	struct port_report *next;     /* the carrier's (worker.c's outbox) link */
+	enum port_report_kind kind;
+	struct port_call *call;
+};
+
+/* Main thread: emits the events of a report; for ENDED, commits the fax
+ * to the spool (or counts the failed reception) and frees the call. */
+void port_report_apply(struct port_report *r);
+
 struct port_env {
-	struct event_base *base;
 	struct core *core;
-	/* a call started / ended on the port (the ticker joins / leaves) */
+	/* The port's media thread: a call started / ended on the port (the
+	 * ticker takes it on / off), and a report for the main thread. */
 	void (*call_started)(void *arg, struct port *p);
 	void (*call_ended)(void *arg, struct port *p);
-	/* a fax was committed to the spool (the job queue looks at once) */
-	void (*committed)(void *arg, uint64_t job_id);
+	void (*post)(void *arg, struct port_report *r);
 	void *arg;
+	/* Main thread: a fax was committed to the spool (the job queue looks
+	 * at once). */
+	void (*committed)(void *arg, uint64_t job_id);
+	void *committed_arg;
 };
 
 /* Opens the port's socket; a port whose socket cannot be opened is kept
- * in state FGW_PORT_FAILED (logged).  NULL only when out of memory. */
+ * in state FGW_PORT_FAILED (logged).  NULL only when out of memory.
+ * port_free() (main thread, media thread stopped, earlier reports
+ * applied) hangs up an active call and settles it at once. */
 struct port *port_new(const struct port_env *env, const struct config_port *cfg);
 void port_free(struct port *p);
 uint32_t port_id(const struct port *p);
@@ -80,15 +112,16 @@ bool port_in_call(const struct port *p);
 /* One 20 ms step of the port's call at monotonic time now_ms: clocks it,
  * applies the silence timeout, finishes it when over. */
 void port_tick(struct port *p, uint64_t now_ms);
-/* Ends an active call now (hang-up) and finishes it. */
+/* Ends an active call now (hang-up) and finishes it; the port's media
+ * thread, or the main thread once that has stopped. */
 void port_hangup(struct port *p);
 /* The port's socket (-1 when it failed), and one batch read of what is
  * queued on it (recvmmsg): the data plane calls port_read when the
  * socket is readable. */
 int port_fd(const struct port *p);
 void port_read(struct port *p);
-/* A slot the data plane keeps in each port for its own use (ports.c: the
- * port's index in the list of active calls). */
+/* A slot the data plane keeps in each port for its own use (worker.c:
+ * the port's index in its list of active calls). */
 void port_set_slot(struct port *p, size_t slot);
 size_t port_slot(const struct port *p);
 

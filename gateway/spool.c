@@ -68,11 +68,12 @@ int spool_init(const char *spool, char *err, size_t errlen)
 
 int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen)
 {
-	static unsigned counter;
+	/* Media threads start calls concurrently: the name stays unique. */
+	static _Atomic unsigned counter;
+	unsigned n = ++counter;
 
-	counter++;
 	return spool_fmt(out, outlen, "%s/tmp/P%" PRIu32 "-%lld-%ld-%u.tif", spool, port_id,
-			 (long long)time(NULL), (long)getpid(), counter);
+			 (long long)time(NULL), (long)getpid(), n);
 }
 
 int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen)

@@ -124,7 +124,7 @@ start_gw "$A"
 # Every event of instance A, one line each: type port job port_state text.
 # (Python loads libfaxgw; a sanitizer build of it cannot be loaded there.)
 LIBFAXGW=$B/libfaxgw.so
-if ldd "$LIBFAXGW" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+if ldd "$LIBFAXGW" 2>/dev/null | grep -q 'libasan\|libubsan\|libtsan'; then
 	LIBFAXGW=$TOP/build/libfaxgw.so
 fi
 [ -e "$LIBFAXGW" ] || skip "$LIBFAXGW is not built"

@@ -18,10 +18,10 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	if [ -n "${FAXGW_SANITIZED:-}" ] && [ "$rc" -ne 77 ] &&
-	   grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+	   grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer\|runtime error:' \
 		"$WORK"/*.log "$WORK"/*/*.log >/dev/null 2>&1; then
 		echo "FAIL: sanitizer report:"
-		grep -h -A30 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+		grep -h -A30 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer\|runtime error:' \
 			"$WORK"/*.log "$WORK"/*/*.log 2>/dev/null | head -80
 		report=1
 	fi
