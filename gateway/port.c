@@ -232,9 +232,6 @@ static void port_commit(struct port *p, const struct port_call *c,
 		free(fax);
 		return;
 	}
-	if (state_count_received(st, p->cfg->id, fax->pages, fax->remote_ident, err,
-				 sizeof(err)) != 0)
-		log_err("port %u: %s", (unsigned)p->cfg->id, err);
 	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
 		   (unsigned)p->cfg->id, c->peer_text, fax->remote_ident, (unsigned)fax->pages,
 		   fax->partial ? " (partial)" : "", job_id, n == 0 ? " (unrouted)" : "");

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,9 +295,11 @@ int spool_tiff_pages(const char *path)
 
 /* --- commit ---------------------------------------------------------------------- */
 
+/* count: the fax is also counted as received on its port, in the same
+ * transaction (one commit, one fsync of the database). */
 static int spool_insert(struct state *st, const char *path, const struct spool_fax *fax,
 			const char (*guids)[FGW_GUID_LEN + 1], size_t n, const char *why,
-			uint64_t *job_id, char *err, size_t errlen)
+			bool count, uint64_t *job_id, char *err, size_t errlen)
 {
 	struct state_job *j = calloc(1, sizeof(*j));
 	int rc = -1;
@@ -322,6 +325,9 @@ static int spool_insert(struct state *st, const char *path, const struct spool_f
 	for (size_t i = 0; i < n; i++)
 		if (state_job_method_add(st, *job_id, guids[i], err, errlen) != 0)
 			goto fail;
+	if (count && state_count_received(st, fax->port_id, fax->pages, fax->remote_ident, err,
+					  errlen) != 0)
+		goto fail;
 	rc = state_commit(st, err, errlen);
 	goto out;
 fail:
@@ -355,7 +361,11 @@ static int spool_place(struct state *st, const char *spool, uint64_t job_id, cha
 	}
 	if (strstr(j->path, "/failed/") == NULL && spool_move(j, to, err, errlen) != 0)
 		goto out;
+	/* The new path need not be durable: after a crash spool_locate()
+	 * finds the file where the rename put it. */
+	state_relaxed(st, true);
 	rc = state_job_update(st, j, err, errlen);
+	state_relaxed(st, false);
 out:
 	free(j);
 	return rc;
@@ -371,7 +381,7 @@ int spool_commit(struct state *st, const char *spool, const char *tmp_path,
 		return -1;
 	}
 	spool_fsync_dir_of(tmp_path);
-	if (spool_insert(st, tmp_path, fax, guids, n, NULL, job_id, err, errlen) != 0)
+	if (spool_insert(st, tmp_path, fax, guids, n, NULL, true, job_id, err, errlen) != 0)
 		return -1;
 	/* The job is durable from here on; a failure below is finished by
 	 * recovery or by spool_locate(). */
@@ -427,7 +437,7 @@ static void spool_recover_tmp_file(struct state *st, const char *spool, const ch
 	if (fax.port_id != 0 && methods_fn != NULL &&
 	    methods_fn(arg, fax.port_id, guids, FGW_MAX_METHODS, &n) != 0)
 		n = 0;
-	if (spool_insert(st, path, &fax, guids, n, NULL, &id, err, sizeof(err)) != 0 ||
+	if (spool_insert(st, path, &fax, guids, n, NULL, false, &id, err, sizeof(err)) != 0 ||
 	    spool_place(st, spool, id, err, sizeof(err)) != 0) {
 		log_err("recovery: %s: %s", path, err);
 		return;
@@ -487,7 +497,7 @@ static void spool_recover_orphan(struct state *st, const char *path,
 	fax.end_time = fax.start_time = (int64_t)time(NULL);
 	snprintf(fax.t30_text, sizeof(fax.t30_text), "found in the spool without a job");
 	if (spool_insert(st, path, &fax, NULL, 0, "found in the spool without a job (port unknown)",
-			 &id, err, sizeof(err)) != 0) {
+			 false, &id, err, sizeof(err)) != 0) {
 		log_err("recovery: %s: %s", path, err);
 		return;
 	}

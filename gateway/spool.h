@@ -10,8 +10,10 @@
  * Commit (spool_commit) makes a fax durable before any routing method
  * sees it: the TIFF is fsynced, the job row (with its metadata and the
  * port's enabled methods) is inserted in one transaction that names the
- * tmp file as the job's path and committed; then the file is renamed to
- * <job id>.tif, the directories are fsynced and the path updated.  A crash
+ * tmp file as the job's path and also counts the fax as received on its
+ * port; then the file is renamed to <job id>.tif, the directories are
+ * fsynced and the path updated (without an fsync of its own: the next
+ * durable commit carries it, and spool_locate covers a crash before).  A crash
  * at any point leaves either a tmp file with no job (recovered as a partial
  * fax), or a job whose file is in tmp/ or already renamed (recovery and
  * spool_locate finish the move): no page is lost, no job is routed twice
@@ -60,7 +62,8 @@ int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
 int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
 
 /* Commits the fax in tmp_path as a new job: PENDING with the methods
- * guids[0..n), or UNROUTED when n is 0.  *job_id receives its id. */
+ * guids[0..n), or UNROUTED when n is 0, and counts it as received
+ * (state_count_received).  *job_id receives its id. */
 int spool_commit(struct state *st, const char *spool, const char *tmp_path,
                  const struct spool_fax *fax, const char (*guids)[FGW_GUID_LEN + 1],
                  size_t n, uint64_t *job_id, char *err, size_t errlen);

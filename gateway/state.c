@@ -421,6 +421,14 @@ int state_commit(struct state *st, char *err, size_t errlen)
 	return 0;
 }
 
+void state_relaxed(struct state *st, bool relaxed)
+{
+	/* WAL mode: NORMAL still commits atomically and in order, it only
+	 * leaves the fsync of the log to the next FULL commit. */
+	sqlite3_exec(st->db, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+		     NULL, NULL, NULL);
+}
+
 void state_rollback(struct state *st)
 {
 	if (st == NULL || !st->in_tx)

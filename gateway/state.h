@@ -18,6 +18,7 @@
 #ifndef FAXGW_STATE_H
 #define FAXGW_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <faxgw/admin.h>
@@ -39,6 +40,10 @@ int state_schema_version(void);
 int state_begin(struct state *st, char *err, size_t errlen);
 int state_commit(struct state *st, char *err, size_t errlen);
 void state_rollback(struct state *st);
+/* Commits made while relaxed are atomic but not fsynced on their own (a
+ * crash may lose the last of them; the next durable commit keeps them).
+ * Durable (synchronous = FULL) is the default. */
+void state_relaxed(struct state *st, bool relaxed);
 
 /* --- routing methods ----------------------------------------------------- */
 

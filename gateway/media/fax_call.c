@@ -27,13 +27,21 @@ struct fax_call {
 	bool silent;                    /* hung up: send nothing, take nothing */
 	uint8_t silence;                /* G.711 code of silence for this law */
 	struct fax_call_stats st;       /* our own counters; the rest come from rx */
-	/* T.38 */
-	struct udptl_rx urx;
-	struct udptl_tx utx;
-	/* audio */
-	struct rtp_rx rrx;
-	struct rtp_tx rtx;
+	/* the transport's state, of the call's mode only (a UDPTL stream
+	 * keeps a window of IFPs: about 130 KB a G.711 call need not have) */
+	struct fax_call_t38 *t38;
+	struct fax_call_audio *audio;
 	uint8_t out[FGW_MAX_DATAGRAM];
+};
+
+struct fax_call_t38 {
+	struct udptl_rx rx;
+	struct udptl_tx tx;
+};
+
+struct fax_call_audio {
+	struct rtp_rx rx;
+	struct rtp_tx tx;
 };
 
 /* --- helpers ---------------------------------------------------------------- */
@@ -97,7 +105,7 @@ static void fax_call_t38_tx(void *arg, const uint8_t *ifp, size_t len, int count
 
 	if (c->silent)
 		return;
-	if (udptl_tx_packet(&c->utx, ifp, len, c->out, sizeof(c->out), &n) != UDPTL_OK) {
+	if (udptl_tx_packet(&c->t38->tx, ifp, len, c->out, sizeof(c->out), &n) != UDPTL_OK) {
 		c->st.tx_errors++;
 		return;
 	}
@@ -124,7 +132,7 @@ static int fax_call_setup_t38(struct fax_call *c, const struct fax_call_params *
 		         FAX_CALL_MIN_DATAGRAM, FGW_MAX_DATAGRAM);
 		return -1;
 	}
-	if (udptl_tx_init(&c->utx, p->ec, p->ec_depth, p->fec_entries, maxd) != UDPTL_OK) {
+	if (udptl_tx_init(&c->t38->tx, p->ec, p->ec_depth, p->fec_entries, maxd) != UDPTL_OK) {
 		if (p->ec == UDPTL_EC_FEC)
 			snprintf(err, errlen, "UDPTL FEC span %u with %u entries is not supported "
 			         "(span 1..%d, entries 1..%d, span x entries < %d)", p->ec_depth,
@@ -135,7 +143,7 @@ static int fax_call_setup_t38(struct fax_call *c, const struct fax_call_params *
 			         p->ec_depth, FGW_MAX_UDPTL_SECONDARY);
 		return -1;
 	}
-	udptl_rx_init(&c->urx, fax_call_t38_rx, c);
+	udptl_rx_init(&c->t38->rx, fax_call_t38_rx, c);
 	return 0;
 }
 
@@ -172,13 +180,13 @@ static int fax_call_setup_audio(struct fax_call *c, const struct fax_call_params
 	uint8_t pt = p->session.use_alaw ? RTP_PT_PCMA : RTP_PT_PCMU;
 	uint32_t v[3];
 
-	if (rtp_rx_init(&c->rrx, pt, p->jitter_ticks) != RTP_OK) {
+	if (rtp_rx_init(&c->audio->rx, pt, p->jitter_ticks) != RTP_OK) {
 		snprintf(err, errlen, "jitter buffer of %u ticks is not 0..%d", p->jitter_ticks,
 		         FGW_RTP_JITTER_SLOTS / 2);
 		return -1;
 	}
 	fax_call_rtp_start(p->rtp_seed, v);
-	if (rtp_tx_init(&c->rtx, pt, v[0], (uint16_t)v[1], v[2]) != RTP_OK) {
+	if (rtp_tx_init(&c->audio->tx, pt, v[0], (uint16_t)v[1], v[2]) != RTP_OK) {
 		snprintf(err, errlen, "RTP sender init failed");
 		return -1;
 	}
@@ -194,7 +202,7 @@ static void fax_call_audio_step(struct fax_call *c)
 	bool lost = false;
 	size_t n = 0;
 
-	if (!rtp_rx_pull(&c->rrx, frame, &lost)) {
+	if (!rtp_rx_pull(&c->audio->rx, frame, &lost)) {
 		memset(frame, c->silence, sizeof(frame));
 		fax_session_rx_g711(c->s, frame, sizeof(frame));
 	} else if (lost) {
@@ -203,7 +211,7 @@ static void fax_call_audio_step(struct fax_call *c)
 		fax_session_rx_g711(c->s, frame, sizeof(frame));
 	}
 	fax_session_tx_g711(c->s, frame, sizeof(frame));
-	if (rtp_tx_packet(&c->rtx, frame, c->out, sizeof(c->out), &n) == RTP_OK)
+	if (rtp_tx_packet(&c->audio->tx, frame, c->out, sizeof(c->out), &n) == RTP_OK)
 		fax_call_emit(c, c->out, n);
 	else
 		c->st.tx_errors++;
@@ -230,6 +238,14 @@ struct fax_call *fax_call_new(const struct fax_call_params *p, char *err, size_t
 	c->send = p->send;
 	c->send_arg = p->send_arg;
 	if (c->mode == FAX_SESSION_T38)
+		c->t38 = malloc(sizeof(*c->t38));
+	else
+		c->audio = malloc(sizeof(*c->audio));
+	if (c->t38 == NULL && c->audio == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (c->mode == FAX_SESSION_T38)
 		rc = fax_call_setup_t38(c, p, err, errlen);
 	else
 		rc = fax_call_setup_audio(c, p, err, errlen);
@@ -243,7 +259,7 @@ struct fax_call *fax_call_new(const struct fax_call_params *p, char *err, size_t
 		goto fail;
 	return c;
 fail:
-	free(c);
+	fax_call_free(c);
 	return NULL;
 }
 
@@ -252,6 +268,8 @@ void fax_call_free(struct fax_call *c)
 	if (c == NULL)
 		return;
 	fax_session_free(c->s);
+	free(c->t38);
+	free(c->audio);
 	free(c);
 }
 
@@ -264,8 +282,8 @@ int fax_call_datagram_in(struct fax_call *c, const uint8_t *buf, size_t len)
 	c->st.datagrams_in++;
 	c->st.bytes_in += len;
 	if (c->mode == FAX_SESSION_T38)
-		return udptl_rx_datagram(&c->urx, buf, len) == UDPTL_OK ? 0 : -1;
-	return rtp_rx_put(&c->rrx, buf, len) == RTP_OK ? 0 : -1;
+		return udptl_rx_datagram(&c->t38->rx, buf, len) == UDPTL_OK ? 0 : -1;
+	return rtp_rx_put(&c->audio->rx, buf, len) == RTP_OK ? 0 : -1;
 }
 
 bool fax_call_tick(struct fax_call *c)
@@ -301,14 +319,14 @@ void fax_call_stats(const struct fax_call *c, struct fax_call_stats *st)
 {
 	*st = c->st;
 	if (c->mode == FAX_SESSION_T38) {
-		const struct udptl_rx_stats *u = &c->urx.stats;
+		const struct udptl_rx_stats *u = &c->t38->rx.stats;
 		st->malformed = u->malformed;
 		st->recovered = u->recovered;
 		st->lost = u->lost;
 		st->duplicates = u->duplicate;
 		st->late = u->late;
 	} else {
-		const struct rtp_rx_stats *r = &c->rrx.stats;
+		const struct rtp_rx_stats *r = &c->audio->rx.stats;
 		st->malformed = r->malformed;
 		st->recovered = 0;
 		st->lost = r->lost;

@@ -49,6 +49,7 @@
 #define FB_IDLE_SETTLE_MS      1500   /* before idle memory is read */
 #define FB_IDLE_PORTS_MEANINGFUL 64   /* fewer ports: the per-port figure is noise */
 #define FB_MAX_TEXT            256
+#define FB_MAX_SENDER_THREADS  64     /* --sender-threads */
 
 enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_NTRANSPORTS = 2 };
 
@@ -63,6 +64,7 @@ struct fb_opts {
 	int base_nice;                /* faxbench's nice value at start (faxgwd keeps it) */
 	unsigned late_ms;             /* a tick this late or later is not on time */
 	unsigned alone_pairs;
+	unsigned sender_threads;      /* default: one per core */
 	int max_rate;
 	bool ecm;
 	bool json, quick, keep, verbose;

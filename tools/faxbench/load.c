@@ -1,11 +1,13 @@
 /*
  * load.c - one ramp step: n concurrent senders against faxgwd, each a
- * fax_call (T.38 over UDPTL or G.711 over RTP) with its own UDP socket,
- * all in one epoll loop on one thread.  A single 20 ms clock (a periodic
- * timerfd on CLOCK_MONOTONIC with an absolute start) drives every call;
- * tick k is due at t0 + k x 20 ms, a tick that runs after the next one is
- * due counts as late, and ticks are never skipped (late ones run at once,
- * so an RTP stream keeps its packet count).  Calls start staggered over
+ * fax_call (T.38 over UDPTL or G.711 over RTP) with its own UDP socket.
+ * The channels are split over --sender-threads event loops (one epoll set
+ * and one 20 ms clock each; the default is one per core, so the senders
+ * are not held to one core while faxgwd uses all of them).  Every clock is
+ * a periodic timerfd on CLOCK_MONOTONIC with the same absolute start:
+ * tick k is due at t0 + k x 20 ms in every loop, a tick that runs
+ * --late-ms after it was due counts as late, and ticks are never skipped
+ * (late ones run at once, so an RTP stream keeps its packet count).  Calls start staggered over
  * --stagger; with --duration a channel places its next call
  * FB_REDIAL_GAP_MS after the previous one ended, until the duration is up.
  *
@@ -13,7 +15,8 @@
  * waits while the process forks (its routing workers), and the senders'
  * clock must not wait with it.
  *
- * The store folder is watched with inotify: Store in folder renames each
+ * The store folder is watched with inotify, on a thread of its own so
+ * that a file's arrival is timed when it happens: Store in folder renames each
  * fax into place as fax-JOB-pPORT-STAMP.tif, so the port id in the name
  * ties a file to the channel that sent it (files of one port arrive in the
  * order of its calls).  Afterwards every file is compared with the
@@ -24,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,7 +45,6 @@
 
 #define FB_TICK_NS       ((int64_t)FGW_TICK_MS * 1000000)
 #define FB_EV_TIMER      0
-#define FB_EV_INOTIFY    1
 #define FB_EV_CHAN0      2
 #define FB_MAX_EVENTS    256
 #define FB_MAX_DRAIN     16           /* datagrams read from one socket per wake-up */
@@ -55,6 +58,8 @@ struct fb_call_rec {
 	char why[FB_MAX_TEXT];
 };
 
+struct fb_loop;
+
 struct fb_chan {
 	int fd;
 	struct fax_call *call;
@@ -62,9 +67,10 @@ struct fb_chan {
 	uint64_t next_tick;                    /* tick the next call starts */
 	int64_t last_signal_ns;                /* see fb_load_send() */
 	bool finished;                         /* places no more calls */
-	unsigned ncalls, nrouted;
+	_Atomic unsigned ncalls;               /* written by its loop, read by the watcher */
+	_Atomic unsigned nrouted;              /* written by the watcher */
 	struct fb_call_rec *recs;
-	struct fb_load *l;
+	struct fb_loop *lp;
 };
 
 /* The memory sampler thread. */
@@ -76,17 +82,36 @@ struct fb_sampler {
 	atomic_uint_least64_t peak_kb;
 };
 
+/* One sender thread: channels lo .. hi-1, its epoll set and clock, and its
+ * share of the step's figures (summed when it is over). */
+struct fb_loop {
+	struct fb_load *l;
+	unsigned index, lo, hi;
+	pthread_t th;
+	int ep, tfd;
+	uint64_t tick;
+	unsigned active, unfinished;
+	int64_t first_start, last_end;
+	uint64_t send_errors, strays;
+	struct fb_step st;                     /* ticks, late ticks, datagrams, channel_s */
+	int rc;
+	char err[FB_MAX_TEXT];
+};
+
 struct fb_load {
 	const struct fb_run *run;
 	struct fb_daemon *d;
 	enum fb_transport t;
 	unsigned n, max_calls;
 	struct fb_chan *ch;
-	int ep, tfd, ifd;
-	int64_t t0, first_start, last_end, last_routed;
-	uint64_t tick;
-	unsigned active, unfinished;
-	uint64_t send_errors, strays;
+	struct fb_loop *loops;
+	unsigned nloops;
+	int ifd;
+	int64_t t0, hard_end, first_start, last_end;
+	_Atomic int64_t last_routed;
+	atomic_bool watch_stop;
+	pthread_t watcher;
+	bool watching;
 	struct fb_step *st;
 	struct fb_sampler sampler;
 };
@@ -132,10 +157,10 @@ static void fb_load_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct fb_chan *c = arg;
 
-	if (c->l->t == FB_T38 ? fb_load_t38_data(buf, len) : !fb_load_silent(buf, len))
+	if (c->lp->l->t == FB_T38 ? fb_load_t38_data(buf, len) : !fb_load_silent(buf, len))
 		c->last_signal_ns = fb_load_now();
 	if (send(c->fd, buf, len, MSG_DONTWAIT) < 0)
-		c->l->send_errors++;
+		c->lp->send_errors++;
 }
 
 /* --- set-up and tear-down ---------------------------------------------------- */
@@ -150,7 +175,8 @@ unsigned fb_load_stagger_ms(const struct fb_run *run, unsigned n)
 	       ms > FB_MAX_STAGGER_MS ? FB_MAX_STAGGER_MS : ms;
 }
 
-static int fb_load_chan_open(struct fb_load *l, unsigned i, char *err, size_t errlen)
+static int fb_load_chan_open(struct fb_load *l, struct fb_loop *lp, unsigned i, char *err,
+			     size_t errlen)
 {
 	struct fb_chan *c = &l->ch[i];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
@@ -158,13 +184,13 @@ static int fb_load_chan_open(struct fb_load *l, unsigned i, char *err, size_t er
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = FB_EV_CHAN0 + i };
 	int bufsize = 1 << 18;
 
-	c->l = l;
+	c->lp = lp;
 	c->recs = calloc(l->max_calls, sizeof(*c->recs));
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->recs == NULL || c->fd < 0 ||
 	    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0 ||
 	    connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+	    epoll_ctl(lp->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		snprintf(err, errlen, "channel %u: socket: %s (raise the open file limit?)", i + 1,
 			 strerror(errno));
 		return -1;
@@ -173,63 +199,96 @@ static int fb_load_chan_open(struct fb_load *l, unsigned i, char *err, size_t er
 	return 0;
 }
 
+/* Loop k takes an equal share of the channels; the stagger interleaves
+ * their start times anyway. */
+static int fb_load_loop_open(struct fb_load *l, unsigned k, char *err, size_t errlen)
+{
+	struct fb_loop *lp = &l->loops[k];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = FB_EV_TIMER };
+
+	lp->l = l;
+	lp->index = k;
+	lp->lo = (unsigned)((uint64_t)l->n * k / l->nloops);
+	lp->hi = (unsigned)((uint64_t)l->n * (k + 1) / l->nloops);
+	lp->unfinished = lp->hi - lp->lo;
+	lp->ep = epoll_create1(EPOLL_CLOEXEC);
+	lp->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (lp->ep < 0 || lp->tfd < 0 || epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->tfd, &ev) != 0) {
+		snprintf(err, errlen, "epoll/timerfd: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = lp->lo; i < lp->hi; i++)
+		if (fb_load_chan_open(l, lp, i, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+static unsigned fb_load_nloops(const struct fb_run *run, unsigned n)
+{
+	unsigned k = run->o.sender_threads > 0 ? run->o.sender_threads : 1;
+
+	return k > n ? n : k;
+}
+
 static int fb_load_open(struct fb_load *l, char *err, size_t errlen)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	l->ep = epoll_create1(EPOLL_CLOEXEC);
-	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	l->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (l->ep < 0 || l->tfd < 0 || l->ifd < 0) {
-		snprintf(err, errlen, "epoll/timerfd/inotify: %s", strerror(errno));
+	if (l->ifd < 0) {
+		snprintf(err, errlen, "inotify: %s", strerror(errno));
 		return -1;
 	}
 	if (inotify_add_watch(l->ifd, l->d->folder, IN_MOVED_TO | IN_CREATE) < 0) {
 		snprintf(err, errlen, "inotify on %s: %s", l->d->folder, strerror(errno));
 		return -1;
 	}
-	ev.data.u64 = FB_EV_TIMER;
-	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &ev);
-	ev.data.u64 = FB_EV_INOTIFY;
-	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->ifd, &ev);
+	l->nloops = fb_load_nloops(l->run, l->n);
 	l->ch = calloc(l->n, sizeof(*l->ch));
-	if (l->ch == NULL) {
+	l->loops = calloc(l->nloops, sizeof(*l->loops));
+	if (l->ch == NULL || l->loops == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (unsigned i = 0; i < l->n; i++)
 		l->ch[i].fd = -1;
-	for (unsigned i = 0; i < l->n; i++)
-		if (fb_load_chan_open(l, i, err, errlen) != 0)
+	for (unsigned k = 0; k < l->nloops; k++)
+		l->loops[k].ep = l->loops[k].tfd = -1;
+	for (unsigned k = 0; k < l->nloops; k++)
+		if (fb_load_loop_open(l, k, err, errlen) != 0)
 			return -1;
-	l->unfinished = l->n;
 	return 0;
+}
+
+static void fb_load_close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 static void fb_load_close(struct fb_load *l)
 {
 	for (unsigned i = 0; l->ch != NULL && i < l->n; i++) {
 		fax_call_free(l->ch[i].call);
-		if (l->ch[i].fd >= 0)
-			close(l->ch[i].fd);
+		fb_load_close_fd(l->ch[i].fd);
 		free(l->ch[i].recs);
 	}
 	free(l->ch);
-	if (l->ep >= 0)
-		close(l->ep);
-	if (l->tfd >= 0)
-		close(l->tfd);
-	if (l->ifd >= 0)
-		close(l->ifd);
+	for (unsigned k = 0; l->loops != NULL && k < l->nloops; k++) {
+		fb_load_close_fd(l->loops[k].ep);
+		fb_load_close_fd(l->loops[k].tfd);
+	}
+	free(l->loops);
+	fb_load_close_fd(l->ifd);
 }
 
 /* --- calls --------------------------------------------------------------------- */
 
-static void fb_load_call_start(struct fb_load *l, struct fb_chan *c, int64_t now)
+static void fb_load_call_start(struct fb_loop *lp, struct fb_chan *c, int64_t now)
 {
+	struct fb_load *l = lp->l;
 	struct fax_call_params p;
 	char err[FGW_MAX_ERROR_TEXT], ident[FGW_MAX_IDENT + 1];
-	struct fb_call_rec *r = &c->recs[c->ncalls];
+	unsigned ncalls = atomic_load(&c->ncalls);
+	struct fb_call_rec *r = &c->recs[ncalls];
 	unsigned idx = (unsigned)(c - l->ch);
 
 	fax_call_params_default(&p);
@@ -241,28 +300,29 @@ static void fb_load_call_start(struct fb_load *l, struct fb_chan *c, int64_t now
 	p.session.local_ident = ident;
 	p.session.ecm = l->run->o.ecm;
 	p.session.max_rate = l->run->o.max_rate;
-	p.rtp_seed = 0x5eed0000u + idx * 7919u + c->ncalls;
+	p.rtp_seed = 0x5eed0000u + idx * 7919u + ncalls;
 	p.send = fb_load_send;
 	p.send_arg = c;
-	c->ncalls++;
 	r->start_ns = now;
-	if (l->first_start == 0)
-		l->first_start = now;
+	atomic_store(&c->ncalls, ncalls + 1);   /* after the record is set up */
+	if (lp->first_start == 0)
+		lp->first_start = now;
 	c->call = fax_call_new(&p, err, sizeof(err));
 	if (c->call == NULL) {
 		r->end_ns = now;
 		snprintf(r->why, sizeof(r->why), "sender: %.200s", err);
 		return;
 	}
-	c->call_tick = l->tick;
-	l->active++;
+	c->call_tick = lp->tick;
+	lp->active++;
 }
 
 /* The current call is over: its outcome, its counters, then the next call
  * (--duration) or the end of this channel. */
-static void fb_load_call_end(struct fb_load *l, struct fb_chan *c, int64_t now)
+static void fb_load_call_end(struct fb_loop *lp, struct fb_chan *c, int64_t now)
 {
-	struct fb_call_rec *r = &c->recs[c->ncalls - 1];
+	struct fb_load *l = lp->l;
+	struct fb_call_rec *r = &c->recs[atomic_load(&c->ncalls) - 1];
 	struct fax_session_result res;
 	struct fax_call_stats cs;
 
@@ -275,52 +335,55 @@ static void fb_load_call_end(struct fb_load *l, struct fb_chan *c, int64_t now)
 		snprintf(r->why, sizeof(r->why), "sender: %s%.120s, %d of %d pages",
 			 r->timed_out ? "timed out, " : "", res.t30_text, res.pages,
 			 l->run->doc_pages);
-	l->st->datagrams_in += cs.datagrams_in;
-	l->st->datagrams_out += cs.datagrams_out;
-	l->st->channel_s += (double)(now - r->start_ns) / 1e9;
-	if (now > l->last_end)
-		l->last_end = now;
+	lp->st.datagrams_in += cs.datagrams_in;
+	lp->st.datagrams_out += cs.datagrams_out;
+	lp->st.channel_s += (double)(now - r->start_ns) / 1e9;
+	if (now > lp->last_end)
+		lp->last_end = now;
 	fax_call_free(c->call);
 	c->call = NULL;
-	l->active--;
+	lp->active--;
 }
 
-static void fb_load_chan_next(struct fb_load *l, struct fb_chan *c, int64_t now)
+static void fb_load_chan_next(struct fb_loop *lp, struct fb_chan *c, int64_t now)
 {
-	bool more = l->run->o.duration_s > 0 && c->ncalls < l->max_calls &&
+	struct fb_load *l = lp->l;
+	bool more = l->run->o.duration_s > 0 && atomic_load(&c->ncalls) < l->max_calls &&
 		    now - l->t0 < (int64_t)l->run->o.duration_s * 1000000000;
 
 	if (more) {
-		c->next_tick = l->tick + FB_REDIAL_GAP_MS / FGW_TICK_MS;
+		c->next_tick = lp->tick + FB_REDIAL_GAP_MS / FGW_TICK_MS;
 	} else {
 		c->finished = true;
-		l->unfinished--;
+		lp->unfinished--;
 	}
 }
 
-/* Tick l->tick of every channel. */
-static void fb_load_tick(struct fb_load *l, int64_t now)
+/* Tick lp->tick of every channel of the loop. */
+static void fb_load_tick(struct fb_loop *lp, int64_t now)
 {
+	struct fb_load *l = lp->l;
 	uint64_t limit = (uint64_t)FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000 / FGW_TICK_MS;
 
-	for (unsigned i = 0; i < l->n; i++) {
+	for (unsigned i = lp->lo; i < lp->hi; i++) {
 		struct fb_chan *c = &l->ch[i];
 		if (c->call == NULL) {
-			if (c->finished || l->tick < c->next_tick)
+			if (c->finished || lp->tick < c->next_tick)
 				continue;
-			fb_load_call_start(l, c, now);
+			fb_load_call_start(lp, c, now);
 			if (c->call == NULL) {
-				fb_load_chan_next(l, c, now);
+				fb_load_chan_next(lp, c, now);
 				continue;
 			}
 		}
-		if (l->tick - c->call_tick > limit && !c->recs[c->ncalls - 1].timed_out) {
-			c->recs[c->ncalls - 1].timed_out = true;
+		struct fb_call_rec *r = &c->recs[atomic_load(&c->ncalls) - 1];
+		if (lp->tick - c->call_tick > limit && !r->timed_out) {
+			r->timed_out = true;
 			fax_call_hangup(c->call);
 		}
 		if (fax_call_tick(c->call)) {
-			fb_load_call_end(l, c, now);
-			fb_load_chan_next(l, c, now);
+			fb_load_call_end(lp, c, now);
+			fb_load_chan_next(lp, c, now);
 		}
 	}
 }
@@ -329,11 +392,11 @@ static void fb_load_tick(struct fb_load *l, int64_t now)
 
 /* What is queued on one socket, in one recvmmsg() (the loop is level
  * triggered: anything left is reported again). */
-static void fb_load_drain(struct fb_load *l, struct fb_chan *c)
+static void fb_load_drain(struct fb_loop *lp, struct fb_chan *c)
 {
-	static uint8_t buf[FB_MAX_DRAIN][FGW_MAX_DATAGRAM + 1];
-	static struct mmsghdr m[FB_MAX_DRAIN];
-	static struct iovec iov[FB_MAX_DRAIN];
+	static _Thread_local uint8_t buf[FB_MAX_DRAIN][FGW_MAX_DATAGRAM + 1];
+	static _Thread_local struct mmsghdr m[FB_MAX_DRAIN];
+	static _Thread_local struct iovec iov[FB_MAX_DRAIN];
 	int n;
 
 	for (int k = 0; k < FB_MAX_DRAIN; k++) {
@@ -343,7 +406,7 @@ static void fb_load_drain(struct fb_load *l, struct fb_chan *c)
 	n = recvmmsg(c->fd, m, FB_MAX_DRAIN, MSG_DONTWAIT, NULL);
 	for (int k = 0; k < n; k++) {     /* n < 0: EAGAIN, or ECONNREFUSED from a send */
 		if (c->call == NULL)
-			l->strays++;
+			lp->strays++;
 		else
 			fax_call_datagram_in(c->call, buf[k], m[k].msg_len);
 	}
@@ -353,7 +416,7 @@ static void fb_load_drain(struct fb_load *l, struct fb_chan *c)
 static void fb_load_routed(struct fb_load *l, const char *name, int64_t now)
 {
 	unsigned long long job;
-	unsigned port;
+	unsigned port, nrouted;
 	struct fb_chan *c;
 	struct fb_call_rec *r;
 
@@ -362,13 +425,15 @@ static void fb_load_routed(struct fb_load *l, const char *name, int64_t now)
 	if (port < l->d->first_port_id || port - l->d->first_port_id >= l->n)
 		return;
 	c = &l->ch[port - l->d->first_port_id];
-	if (c->nrouted >= c->ncalls)
+	nrouted = atomic_load(&c->nrouted);
+	if (nrouted >= atomic_load(&c->ncalls))
 		return;       /* a fax this step did not send (an earlier step's straggler) */
-	r = &c->recs[c->nrouted++];
+	r = &c->recs[nrouted];
 	r->routed_ns = now;
 	snprintf(r->file, sizeof(r->file), "%s", name);
-	if (now > l->last_routed)
-		l->last_routed = now;
+	atomic_store(&c->nrouted, nrouted + 1);
+	if (now > atomic_load(&l->last_routed))
+		atomic_store(&l->last_routed, now);
 }
 
 static void fb_load_inotify(struct fb_load *l, int64_t now)
@@ -386,6 +451,19 @@ static void fb_load_inotify(struct fb_load *l, int64_t now)
 			off += (ssize_t)sizeof(struct inotify_event) + ev->len;
 		}
 	}
+}
+
+/* The watcher thread: times every file as it arrives. */
+static void *fb_load_watcher_main(void *arg)
+{
+	struct fb_load *l = arg;
+	struct pollfd pfd = { .fd = l->ifd, .events = POLLIN };
+
+	while (!atomic_load(&l->watch_stop))
+		if (poll(&pfd, 1, 50) > 0)
+			fb_load_inotify(l, fb_load_now());
+	fb_load_inotify(l, fb_load_now());
+	return NULL;
 }
 
 static void *fb_load_sampler_main(void *arg)
@@ -424,80 +502,132 @@ static uint64_t fb_load_sampler_stop(struct fb_sampler *m)
 
 /* Every due tick, late ones at once; lateness measured against the
  * absolute deadline. */
-static void fb_load_clock(struct fb_load *l)
+static void fb_load_clock(struct fb_loop *lp)
 {
+	struct fb_load *l = lp->l;
 	uint64_t expirations;
 
-	if (read(l->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+	if (read(lp->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
 	for (;;) {
-		int64_t now = fb_load_now(), due = l->t0 + (int64_t)l->tick * FB_TICK_NS;
+		int64_t now = fb_load_now(), due = l->t0 + (int64_t)lp->tick * FB_TICK_NS;
 		if (now < due)
 			break;
 		double late_ms = (double)(now - due) / 1e6;
-		if (late_ms > l->st->max_late_ms)
-			l->st->max_late_ms = late_ms;
+		if (late_ms > lp->st.max_late_ms)
+			lp->st.max_late_ms = late_ms;
 		if (now - due >= (int64_t)l->run->o.late_ms * 1000000) {
-			l->st->late_ticks++;
+			lp->st.late_ticks++;
 			if (l->run->o.verbose)
-				fprintf(stderr, "faxbench: tick %llu ran %.1f ms late\n",
-					(unsigned long long)l->tick, late_ms);
+				fprintf(stderr, "faxbench: sender thread %u: tick %llu ran %.1f ms late\n",
+					lp->index, (unsigned long long)lp->tick, late_ms);
 		}
-		fb_load_tick(l, now);
-		l->tick++;
-		l->st->ticks++;
+		fb_load_tick(lp, now);
+		lp->tick++;
+		lp->st.ticks++;
 	}
 }
 
-/* True while the step goes on. */
-static bool fb_load_running(struct fb_load *l, int64_t now, int64_t hard_end)
+static void *fb_load_loop_main(void *arg)
 {
-	if (now > hard_end)
+	struct fb_loop *lp = arg;
+	struct fb_load *l = lp->l;
+	struct epoll_event evs[FB_MAX_EVENTS];
+	struct itimerspec its = { .it_interval = { 0, FB_TICK_NS } };
+
+	its.it_value.tv_sec = l->t0 / 1000000000;
+	its.it_value.tv_nsec = l->t0 % 1000000000;
+	if (timerfd_settime(lp->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+		snprintf(lp->err, sizeof(lp->err), "timerfd: %s", strerror(errno));
+		lp->rc = -1;
+		return NULL;
+	}
+	while ((lp->unfinished > 0 || lp->active > 0) && fb_load_now() < l->hard_end) {
+		int k = epoll_wait(lp->ep, evs, FB_MAX_EVENTS, 100);
+		for (int i = 0; i < k; i++) {
+			uint64_t id = evs[i].data.u64;
+			if (id == FB_EV_TIMER)
+				fb_load_clock(lp);
+			else
+				fb_load_drain(lp, &l->ch[id - FB_EV_CHAN0]);
+		}
+	}
+	for (unsigned i = lp->lo; i < lp->hi; i++)
+		if (l->ch[i].call != NULL) {
+			fax_call_hangup(l->ch[i].call);
+			l->ch[i].recs[atomic_load(&l->ch[i].ncalls) - 1].timed_out = true;
+			fb_load_call_end(lp, &l->ch[i], fb_load_now());
+		}
+	return NULL;
+}
+
+/* True while a fax sent is still expected in the folder. */
+static bool fb_load_awaiting(struct fb_load *l, int64_t now)
+{
+	if (now > l->hard_end || now - l->last_end >= (int64_t)FB_ROUTE_WAIT_S * 1000000000)
 		return false;
-	if (l->unfinished > 0 || l->active > 0)
-		return true;
 	for (unsigned i = 0; i < l->n; i++)
-		if (l->ch[i].nrouted < l->ch[i].ncalls)
-			return now - l->last_end < (int64_t)FB_ROUTE_WAIT_S * 1000000000;
+		if (atomic_load(&l->ch[i].nrouted) < atomic_load(&l->ch[i].ncalls))
+			return true;
 	return false;
+}
+
+/* Adds a loop's figures to the step's. */
+static void fb_load_merge(struct fb_load *l, const struct fb_loop *lp)
+{
+	struct fb_step *st = l->st;
+
+	st->ticks += lp->st.ticks;
+	st->late_ticks += lp->st.late_ticks;
+	if (lp->st.max_late_ms > st->max_late_ms)
+		st->max_late_ms = lp->st.max_late_ms;
+	st->datagrams_in += lp->st.datagrams_in;
+	st->datagrams_out += lp->st.datagrams_out;
+	st->channel_s += lp->st.channel_s;
+	if (lp->first_start != 0 && (l->first_start == 0 || lp->first_start < l->first_start))
+		l->first_start = lp->first_start;
+	if (lp->last_end > l->last_end)
+		l->last_end = lp->last_end;
 }
 
 static int fb_load_loop(struct fb_load *l, char *err, size_t errlen)
 {
-	struct epoll_event evs[FB_MAX_EVENTS];
 	const struct fb_opts *o = &l->run->o;
-	int64_t hard_end;
-	struct itimerspec its = { .it_interval = { 0, FB_TICK_NS } };
+	struct timespec pause = { 0, 50 * 1000000L };
+	int rc = 0;
 
 	l->t0 = fb_load_now() + FB_TICK_NS;
-	hard_end = l->t0 + ((int64_t)fb_load_stagger_ms(l->run, l->n) + o->duration_s * 1000LL +
-			    FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000LL +
-			    FB_ROUTE_WAIT_S * 1000LL + 10000) * 1000000;
-	its.it_value.tv_sec = l->t0 / 1000000000;
-	its.it_value.tv_nsec = l->t0 % 1000000000;
-	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
-		snprintf(err, errlen, "timerfd: %s", strerror(errno));
+	l->hard_end = l->t0 + ((int64_t)fb_load_stagger_ms(l->run, l->n) + o->duration_s * 1000LL +
+			       FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000LL +
+			       FB_ROUTE_WAIT_S * 1000LL + 10000) * 1000000;
+	atomic_init(&l->watch_stop, false);
+	atomic_init(&l->last_routed, 0);
+	if (pthread_create(&l->watcher, NULL, fb_load_watcher_main, l) != 0) {
+		snprintf(err, errlen, "cannot start the folder watcher");
 		return -1;
 	}
-	while (fb_load_running(l, fb_load_now(), hard_end)) {
-		int k = epoll_wait(l->ep, evs, FB_MAX_EVENTS, 100);
-		for (int i = 0; i < k; i++) {
-			uint64_t id = evs[i].data.u64;
-			if (id == FB_EV_TIMER)
-				fb_load_clock(l);
-			else if (id == FB_EV_INOTIFY)
-				fb_load_inotify(l, fb_load_now());
-			else
-				fb_load_drain(l, &l->ch[id - FB_EV_CHAN0]);
+	l->watching = true;
+	for (unsigned k = 0; k < l->nloops; k++)
+		if (pthread_create(&l->loops[k].th, NULL, fb_load_loop_main, &l->loops[k]) != 0) {
+			snprintf(err, errlen, "cannot start sender thread %u", k);
+			l->nloops = k;       /* join those started, then fail */
+			rc = -1;
+			break;
+		}
+	for (unsigned k = 0; k < l->nloops; k++) {
+		pthread_join(l->loops[k].th, NULL);
+		fb_load_merge(l, &l->loops[k]);
+		if (l->loops[k].rc != 0 && rc == 0) {
+			snprintf(err, errlen, "%s", l->loops[k].err);
+			rc = -1;
 		}
 	}
-	for (unsigned i = 0; i < l->n; i++)
-		if (l->ch[i].call != NULL) {
-			fax_call_hangup(l->ch[i].call);
-			l->ch[i].recs[l->ch[i].ncalls - 1].timed_out = true;
-			fb_load_call_end(l, &l->ch[i], fb_load_now());
-		}
-	return 0;
+	while (rc == 0 && fb_load_awaiting(l, fb_load_now()))
+		nanosleep(&pause, NULL);
+	atomic_store(&l->watch_stop, true);
+	pthread_join(l->watcher, NULL);
+	l->watching = false;
+	return rc;
 }
 
 /* --- results -------------------------------------------------------------------- */
@@ -568,10 +698,10 @@ static void fb_load_results(struct fb_load *l)
 	double *lat;
 
 	for (unsigned i = 0; i < l->n; i++)
-		total += l->ch[i].ncalls;
+		total += atomic_load(&l->ch[i].ncalls);
 	lat = calloc(total ? total : 1, sizeof(double));
 	for (unsigned i = 0; i < l->n; i++) {
-		for (unsigned k = 0; k < l->ch[i].ncalls; k++) {
+		for (unsigned k = 0; k < atomic_load(&l->ch[i].ncalls); k++) {
 			struct fb_call_rec *r = &l->ch[i].recs[k];
 			st->calls++;
 			if (fb_load_verify(l, r, l->d->first_port_id + i))
@@ -609,8 +739,7 @@ static void fb_load_results(struct fb_load *l)
 int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transport t,
 		 unsigned n, struct fb_step *st, char *err, size_t errlen)
 {
-	struct fb_load l = { .run = run, .d = d, .t = t, .n = n, .st = st,
-			     .ep = -1, .tfd = -1, .ifd = -1 };
+	struct fb_load l = { .run = run, .d = d, .t = t, .n = n, .st = st, .ifd = -1 };
 	struct fb_proc_sample before, after;
 	double self0 = fb_proc_self_cpu_s();
 	int rc = -1;

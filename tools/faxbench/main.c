@@ -46,7 +46,7 @@ static int fb_main_usage(FILE *out, int rc)
 		"usage: faxbench [--transport t38|audio|both] [--max N] [--start N] [--pages N]\n"
 		"                [--resolution standard|fine|mixed] [--duration S] [--stagger MS]\n"
 		"                [--alone-pairs N] [--rate BPS] [--no-ecm] [--late-ms MS] [--nice N]\n"
-		"                [--faxgwd PATH] [--extensions DIR] [--quick] [--json] [--keep] [-v]\n");
+		"                [--sender-threads N] [--faxgwd PATH] [--extensions DIR] [--quick] [--json] [--keep] [-v]\n");
 	return rc;
 }
 
@@ -111,7 +111,7 @@ static void fb_main_defaults(struct fb_opts *o)
 
 enum { OPT_TRANSPORT = 256, OPT_MAX, OPT_START, OPT_PAGES, OPT_RES, OPT_DURATION,
        OPT_STAGGER, OPT_PAIRS, OPT_RATE, OPT_NOECM, OPT_FAXGWD, OPT_EXT, OPT_QUICK,
-       OPT_JSON, OPT_KEEP, OPT_LATE, OPT_NICE };
+       OPT_JSON, OPT_KEEP, OPT_LATE, OPT_NICE, OPT_THREADS };
 
 static const struct option fb_main_longopts[] = {
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
@@ -131,6 +131,7 @@ static const struct option fb_main_longopts[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "late-ms", required_argument, NULL, OPT_LATE },
 	{ "nice", required_argument, NULL, OPT_NICE },
+	{ "sender-threads", required_argument, NULL, OPT_THREADS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -199,6 +200,7 @@ static int fb_main_option(int c, const char *arg, struct fb_opts *o)
 	case OPT_KEEP: o->keep = true; return 0;
 	case OPT_LATE: return fb_main_number(arg, 1, 10000, &o->late_ms);
 	case OPT_NICE: return fb_main_nice(arg, o);
+	case OPT_THREADS: return fb_main_number(arg, 1, FB_MAX_SENDER_THREADS, &o->sender_threads);
 	case 'v': o->verbose = true; return 0;
 	default: return -1;
 	}
@@ -228,6 +230,11 @@ static int fb_main_parse(int argc, char **argv, struct fb_opts *o)
 		o->start_n = o->quick ? o->max_n : 1;
 	if (o->alone_pairs == 0)
 		o->alone_pairs = o->quick ? 4 : FB_DEFAULT_ALONE_PAIRS;
+	if (o->sender_threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		o->sender_threads = cpus < 1 ? 1 : cpus > FB_MAX_SENDER_THREADS
+			? FB_MAX_SENDER_THREADS : (unsigned)cpus;
+	}
 	if (o->start_n > o->max_n) {
 		fprintf(stderr, "faxbench: --start %u is above --max %u\n", o->start_n, o->max_n);
 		return FB_EXIT_USAGE;

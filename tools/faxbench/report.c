@@ -154,9 +154,10 @@ void fb_report_text(const struct fb_run *run, FILE *out)
 	else
 		fprintf(out, "calls start over N x %d ms (%d to %d s)", FB_STAGGER_PER_CALL_MS,
 			FB_MIN_STAGGER_MS / 1000, FB_MAX_STAGGER_MS / 1000);
-	fprintf(out, "%s; a tick %u ms late or more is late; senders at nice %+d\n",
+	fprintf(out, "%s; a tick %u ms late or more is late; senders at nice %+d",
 		run->o.duration_s ? ", sustained load" : "", run->o.late_ms,
 		run->o.base_nice + run->o.nice);
+	fprintf(out, " on %u thread(s)\n", run->o.sender_threads);
 	for (int t = 0; t < FB_NTRANSPORTS; t++)
 		if (run->res[t].ran)
 			fb_report_text_one(run, &run->res[t], out);
@@ -294,12 +295,12 @@ void fb_report_json(const struct fb_run *run, FILE *out)
 	fprintf(out, ", \"cpus\": %ld,\n \"options\": {\"pages\": %d, \"resolution\": \"%s\", "
 		"\"ecm\": %s, \"max_rate\": %d, \"start\": %u, \"max\": %u, \"duration_s\": %u, "
 		"\"stagger_ms\": %u, \"late_ms\": %u, \"nice\": %d, \"alone_pairs\": %u, "
-		"\"quick\": %s},\n"
+		"\"sender_threads\": %u, \"quick\": %s},\n"
 		" \"transports\": [\n",
 		sysconf(_SC_NPROCESSORS_ONLN), run->doc_pages, fb_report_res(run->o.resolution),
 		run->o.ecm ? "true" : "false", run->o.max_rate, run->o.start_n, run->o.max_n,
 		run->o.duration_s, run->o.stagger_ms, run->o.late_ms, run->o.nice, run->o.alone_pairs,
-		run->o.quick ? "true" : "false");
+		run->o.sender_threads, run->o.quick ? "true" : "false");
 	for (int t = 0; t < FB_NTRANSPORTS; t++) {
 		if (!run->res[t].ran)
 			continue;
