@@ -331,6 +331,31 @@ enum udptl_err udptl_encode(const struct udptl_packet *pkt, uint8_t *out, size_t
 	return UDPTL_OK;
 }
 
+/* ----- the ring of kept IFPs ----------------------------------------------------- */
+
+/* Keeps len bytes (1..FGW_MAX_IFP) in one piece, skipping the end of the
+ * ring when it is too short; returns their position. */
+static uint32_t udptl_ring_put(struct udptl_ring *r, const uint8_t *data, size_t len)
+{
+	uint32_t off = r->head % FGW_UDPTL_RING;
+	uint32_t pos;
+
+	if (off + len > FGW_UDPTL_RING)
+		r->head += FGW_UDPTL_RING - off;
+	pos = r->head;
+	r->head += (uint32_t)len;
+	memcpy(r->buf + pos % FGW_UDPTL_RING, data, len);
+	return pos;
+}
+
+/* The IFP written at pos, or NULL when later writes went over it. */
+static const uint8_t *udptl_ring_get(const struct udptl_ring *r, uint32_t pos)
+{
+	if ((uint32_t)(r->head - pos) > FGW_UDPTL_RING)
+		return NULL;
+	return r->buf + pos % FGW_UDPTL_RING;
+}
+
 /* ----- receiving stream ------------------------------------------------------ */
 
 static struct udptl_rx_slot *udptl_rx_slot(struct udptl_rx *rx, uint16_t seq)
@@ -354,8 +379,13 @@ static void udptl_rx_set(struct udptl_rx *rx, uint16_t seq, enum udptl_slot_stat
 	s->seq = seq;
 	s->state = (uint8_t)st;
 	s->len = (uint16_t)len;
-	if (len > 0)
-		memcpy(s->data, data, len);
+	s->pos = len > 0 ? udptl_ring_put(&rx->ring, data, len) : 0;
+}
+
+/* A slot's IFP; NULL when it has none or the ring no longer holds it. */
+static const uint8_t *udptl_rx_data(const struct udptl_rx *rx, const struct udptl_rx_slot *s)
+{
+	return s->len > 0 ? udptl_ring_get(&rx->ring, s->pos) : NULL;
 }
 
 static void udptl_rx_clear(struct udptl_rx *rx)
@@ -373,6 +403,7 @@ void udptl_rx_init(struct udptl_rx *rx, udptl_ifp_fn fn, void *arg)
 
 void udptl_rx_reset(struct udptl_rx *rx)
 {
+	rx->ring.head = 0;
 	rx->started = false;
 	rx->next = 0;
 	memset(&rx->stats, 0, sizeof(rx->stats));
@@ -409,11 +440,10 @@ static bool udptl_rx_fec_one(struct udptl_rx *rx, const struct udptl_packet *p, 
 	size_t j = (off + e - 1) / e;                    /* ceil(off / e) */
 	size_t m = e * j - off;
 	const struct udptl_ifp *fec = &p->fec[m];
+	uint8_t d[FGW_MAX_IFP];
 
-	if (j > span || fec->len == 0)
+	if (j > span || fec->len == 0 || fec->len > sizeof(d))
 		return false;
-	struct udptl_rx_slot *dst = udptl_rx_slot(rx, k);
-	uint8_t *d = dst->data;
 	memcpy(d, fec->data, fec->len);
 	for (size_t jj = 1; jj <= span; jj++) {
 		uint16_t c = (uint16_t)(p->seq + m - e * jj);
@@ -422,37 +452,34 @@ static bool udptl_rx_fec_one(struct udptl_rx *rx, const struct udptl_packet *p, 
 		const struct udptl_rx_slot *s = udptl_rx_find(rx, c);
 		if (s == NULL || (s->state != UDPTL_SLOT_HAVE && s->state != UDPTL_SLOT_EMPTY))
 			return false;
+		const uint8_t *sd = udptl_rx_data(rx, s);
+		if (s->len > 0 && sd == NULL)
+			return false;
 		/* The entry is as long as its longest IFP; a longer one (an IFP
 		 * itself rebuilt with zero padding) may only carry zeros beyond. */
 		for (size_t i = fec->len; i < s->len; i++)
-			if (s->data[i] != 0)
+			if (sd[i] != 0)
 				return false;
 		for (size_t i = 0; i < s->len && i < fec->len; i++)
-			d[i] ^= s->data[i];
+			d[i] ^= sd[i];
 	}
-	dst->seq = k;
-	dst->state = UDPTL_SLOT_HAVE;
-	dst->len = (uint16_t)fec->len;
+	udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, d, fec->len);
 	return true;
 }
 
-/* Restores what packet p carries for the numbers next .. p->seq - 1, all
- * marked lost beforehand.  Returns nothing: the slots tell. */
-static void udptl_rx_recover(struct udptl_rx *rx, const struct udptl_packet *p)
+/* Restores what packet p carries for the number k (marked lost before):
+ * from a secondary, or by FEC.  The slot tells whether it worked. */
+static void udptl_rx_recover(struct udptl_rx *rx, const struct udptl_packet *p, uint16_t k)
 {
-	uint16_t gap = (uint16_t)(p->seq - rx->next);
+	size_t back = (uint16_t)(p->seq - k) - 1u;   /* secondary index */
 
-	for (uint16_t i = 0; i < gap; i++) {
-		uint16_t k = (uint16_t)(rx->next + i);
-		size_t back = (uint16_t)(p->seq - k) - 1u;   /* secondary index */
-		if (p->ec == UDPTL_EC_REDUNDANCY && back < p->n_secondary) {
-			const struct udptl_ifp *s = &p->secondary[back];
-			if (s->len > 0)
-				udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, s->data, s->len);
-		} else if (p->ec == UDPTL_EC_FEC && p->n_fec > 0) {
-			if (udptl_rx_fec_one(rx, p, k))
-				rx->stats.recovered_fec++;
-		}
+	if (p->ec == UDPTL_EC_REDUNDANCY && back < p->n_secondary) {
+		const struct udptl_ifp *s = &p->secondary[back];
+		if (s->len > 0)
+			udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, s->data, s->len);
+	} else if (p->ec == UDPTL_EC_FEC && p->n_fec > 0) {
+		if (udptl_rx_fec_one(rx, p, k))
+			rx->stats.recovered_fec++;
 	}
 }
 
@@ -467,21 +494,25 @@ static void udptl_rx_count_empty(struct udptl_rx *rx, const struct udptl_packet 
 			rx->stats.empty++;
 }
 
-/* p->seq is at or ahead of rx->next by less than the window. */
+/* p->seq is at or ahead of rx->next by less than the window.  The numbers
+ * in between are restored oldest first, each delivered at once (while the
+ * ring surely holds it); a FEC rebuild may use the ones before it. */
 static void udptl_rx_advance(struct udptl_rx *rx, const struct udptl_packet *p)
 {
 	uint16_t gap = (uint16_t)(p->seq - rx->next);
 
 	for (uint16_t i = 0; i < gap; i++)
 		udptl_rx_set(rx, (uint16_t)(rx->next + i), UDPTL_SLOT_LOST, NULL, 0);
-	udptl_rx_recover(rx, p);
 	for (uint16_t i = 0; i < gap; i++) {
 		uint16_t k = (uint16_t)(rx->next + i);
 		const struct udptl_rx_slot *s = udptl_rx_slot(rx, k);
-		if (s->state == UDPTL_SLOT_HAVE) {
+		const uint8_t *d;
+		udptl_rx_recover(rx, p, k);
+		d = s->state == UDPTL_SLOT_HAVE ? udptl_rx_data(rx, s) : NULL;
+		if (d != NULL) {
 			rx->stats.recovered++;
 			rx->stats.delivered++;
-			rx->deliver(rx->arg, s->data, s->len, k);
+			rx->deliver(rx->arg, d, s->len, k);
 		} else {
 			rx->stats.lost++;
 		}
@@ -580,8 +611,15 @@ static const struct udptl_tx_hist *udptl_tx_hist(const struct udptl_tx *tx, uint
 	return &tx->hist[seq % FGW_UDPTL_WINDOW];
 }
 
-/* Fills pkt->secondary with the previous IFPs, newest first. */
-static void udptl_tx_secondaries(const struct udptl_tx *tx, struct udptl_packet *pkt)
+/* A kept IFP; NULL when it has none or the ring no longer holds it. */
+static const uint8_t *udptl_tx_data(const struct udptl_tx *tx, const struct udptl_tx_hist *h)
+{
+	return h->len > 0 ? udptl_ring_get(&tx->ring, h->pos) : NULL;
+}
+
+/* Fills pkt->secondary with the previous IFPs, newest first, as far back
+ * as the ring holds them. */
+static void udptl_tx_secondaries(struct udptl_tx *tx, struct udptl_packet *pkt)
 {
 	size_t n = tx->depth;
 
@@ -589,7 +627,13 @@ static void udptl_tx_secondaries(const struct udptl_tx *tx, struct udptl_packet 
 		n = (size_t)tx->sent;
 	for (size_t i = 0; i < n; i++) {
 		const struct udptl_tx_hist *h = udptl_tx_hist(tx, (uint16_t)(tx->seq - 1 - i));
-		pkt->secondary[i].data = h->data;
+		const uint8_t *d = udptl_tx_data(tx, h);
+		if (h->len > 0 && d == NULL) {
+			tx->trimmed++;
+			n = i;
+			break;
+		}
+		pkt->secondary[i].data = d;
 		pkt->secondary[i].len = h->len;
 	}
 	pkt->n_secondary = n;
@@ -624,8 +668,11 @@ static bool udptl_tx_put_fec(const struct udptl_tx *tx, struct udptl_writer *w)
 		memset(d, 0, longest);
 		for (size_t j = 1; j <= span; j++) {
 			const struct udptl_tx_hist *h = udptl_tx_hist(tx, (uint16_t)(tx->seq + m - e * j));
+			const uint8_t *hd = udptl_tx_data(tx, h);
+			if (h->len > 0 && hd == NULL)
+				return false;     /* overwritten: sent without FEC */
 			for (size_t i = 0; i < h->len; i++)
-				d[i] ^= h->data[i];
+				d[i] ^= hd[i];
 		}
 		w->pos += longest;
 	}
@@ -684,7 +731,7 @@ enum udptl_err udptl_tx_packet(struct udptl_tx *tx, const uint8_t *ifp, size_t l
 	if (e != UDPTL_OK)
 		return e;
 	struct udptl_tx_hist *h = &tx->hist[tx->seq % FGW_UDPTL_WINDOW];
-	memcpy(h->data, ifp, len);
+	h->pos = udptl_ring_put(&tx->ring, ifp, len);
 	h->len = (uint16_t)len;
 	tx->seq++;
 	tx->sent++;

@@ -136,12 +136,22 @@ struct udptl_rx_slot {
 	uint16_t seq;
 	uint8_t state;                 /* enum udptl_slot_state */
 	uint16_t len;
-	uint8_t data[FGW_MAX_IFP];
+	uint32_t pos;                  /* of its IFP in the stream's ring */
+};
+
+/* The IFPs a stream keeps, one after the other; an IFP stays readable
+ * until FGW_UDPTL_RING more bytes were written after it. */
+struct udptl_ring {
+	uint32_t head;                 /* bytes written so far (modulo 2^32) */
+	uint8_t buf[FGW_UDPTL_RING];
 };
 
 /*
- * Receiving state of one stream; plain struct, caller-owned (about 66 KB),
- * nothing to free.  Delivery is strictly in increasing sequence order
+ * Receiving state of one stream; plain struct, caller-owned (about 9 KB),
+ * nothing to free.  The window's IFPs share a ring of FGW_UDPTL_RING bytes:
+ * with IFPs up to 128 bytes (14,400 bit/s in 40 ms chunks is 72) all 64
+ * stay available for FEC; longer ones make the oldest unavailable sooner,
+ * which only shortens how far back FEC can rebuild.  Delivery is strictly in increasing sequence order
  * (modulo 2^16): for each datagram, the missing IFPs before its primary that
  * its secondaries or FEC entries restore, oldest first, then the primary.
  * Sequence numbers not restored by the time a later primary is delivered are
@@ -158,6 +168,7 @@ struct udptl_rx {
 	uint16_t next;                 /* next sequence number to deliver */
 	struct udptl_rx_stats stats;
 	struct udptl_rx_slot slot[FGW_UDPTL_WINDOW];
+	struct udptl_ring ring;
 };
 
 /* Sets up rx with its callback (fn must not be NULL). */
@@ -172,12 +183,14 @@ enum udptl_err udptl_rx_datagram(struct udptl_rx *rx, const uint8_t *buf, size_t
 
 struct udptl_tx_hist {
 	uint16_t len;                  /* 0: no IFP (before the stream start) */
-	uint8_t data[FGW_MAX_IFP];
+	uint32_t pos;                  /* in the stream's ring */
 };
 
 /*
- * Sending state of one stream; plain struct, caller-owned (about 66 KB),
- * nothing to free.  Sequence numbers start at 0.
+ * Sending state of one stream; plain struct, caller-owned (about 9 KB),
+ * nothing to free.  Sequence numbers start at 0.  The previous IFPs live
+ * in a ring of FGW_UDPTL_RING bytes: a secondary or FEC entry whose IFP
+ * was overwritten (only with long IFPs) is left out and counted trimmed.
  */
 struct udptl_tx {
 	enum udptl_ec ec;
@@ -188,6 +201,7 @@ struct udptl_tx {
 	uint64_t sent;                 /* packets built */
 	uint64_t trimmed;              /* packets sent with less recovery data than configured */
 	struct udptl_tx_hist hist[FGW_UDPTL_WINDOW];   /* indexed by seq % window */
+	struct udptl_ring ring;
 };
 
 /*

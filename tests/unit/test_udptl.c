@@ -106,6 +106,79 @@ static void pump(struct udptl_tx *tx, struct udptl_rx *rx, unsigned first, unsig
 	}
 }
 
+/* Long IFPs: the ring holds fewer of them than the window. */
+static size_t ifp_long(unsigned i, uint8_t *out, size_t len)
+{
+	for (size_t j = 0; j < len; j++)
+		out[j] = (uint8_t)(i * 13u + j * 3u + 7u);
+	return len;
+}
+
+/* Redundancy with 600-byte IFPs, every other datagram lost: each one is
+ * restored from the next datagram's secondary, intact, although 200 of
+ * them pass through a ring of FGW_UDPTL_RING bytes many times over. */
+START_TEST(test_rx_long_ifps_redundancy)
+{
+	struct collect *c = collect_new();
+	struct udptl_rx *rx = rx_new(c);
+	struct udptl_tx *tx = tx_new(UDPTL_EC_REDUNDANCY, 1, 0, FGW_MAX_DATAGRAM);
+	uint8_t ifp[600], want[600], dg[FGW_MAX_DATAGRAM];
+	size_t dlen;
+
+	for (unsigned i = 0; i < 200; i++) {
+		ifp_long(i, ifp, sizeof(ifp));
+		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
+				 UDPTL_OK);
+		if (i % 2 == 0 && i != 199)
+			continue;
+		ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
+	}
+	ck_assert_uint_eq(tx->trimmed, 0);
+	ck_assert_uint_eq(c->n, 200);
+	ck_assert_uint_eq(rx->stats.lost, 0);
+	ck_assert_uint_eq(rx->stats.recovered, 100);
+	for (unsigned k = 0; k < 200; k++) {
+		ck_assert_uint_eq(c->seq[k], k);
+		ck_assert_uint_eq(c->len[k], sizeof(want));
+		ifp_long(k, want, sizeof(want));
+		ck_assert_mem_eq(c->data[k], want, 64);
+	}
+	free(tx);
+	free(rx);
+	free(c);
+}
+END_TEST
+
+/* FEC over a span longer than the ring holds: the sender leaves FEC out
+ * of a packet whose entries it can no longer compute (counted trimmed),
+ * and whatever arrives is still delivered in order, nothing read from
+ * overwritten memory (ASan would tell). */
+START_TEST(test_long_ifps_fec_beyond_ring)
+{
+	struct collect *c = collect_new();
+	struct udptl_rx *rx = rx_new(c);
+	struct udptl_tx *tx = tx_new(UDPTL_EC_FEC, 15, 4, FGW_MAX_DATAGRAM);
+	uint8_t ifp[1000], dg[FGW_MAX_DATAGRAM];
+	size_t dlen;
+
+	for (unsigned i = 0; i < 120; i++) {
+		ifp_long(i, ifp, sizeof(ifp));
+		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
+				 UDPTL_OK);
+		if (i % 7 == 3)
+			continue;
+		ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
+	}
+	ck_assert_uint_gt(tx->trimmed, 0);
+	ck_assert_uint_eq(rx->stats.delivered + rx->stats.lost, 120);
+	for (size_t k = 1; k < c->n; k++)
+		ck_assert_uint_gt(c->seq[k], c->seq[k - 1]);
+	free(tx);
+	free(rx);
+	free(c);
+}
+END_TEST
+
 /* ----- decoder ---------------------------------------------------------------- */
 
 START_TEST(test_decode_redundancy)
@@ -1064,6 +1137,8 @@ Suite *udptl_suite(void)
 	tcase_add_test(tc, test_rx_zero_length);
 	tcase_add_test(tc, test_rx_malformed_changes_nothing);
 	tcase_add_loop_test(tc, test_rx_random_loss, 0, 2);
+	tcase_add_test(tc, test_rx_long_ifps_redundancy);
+	tcase_add_test(tc, test_long_ifps_fec_beyond_ring);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("captures");
