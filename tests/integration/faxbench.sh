@@ -20,6 +20,8 @@ ok "usage: --help exits 0, bad values exit 2"
 export TMPDIR=$WORK
 expect_rc 0 timeout 600 "$B/faxbench" --quick --max 2 --json
 printf '%s\n' "$OUT" > "$WORK/faxbench.json"
+# kept as a log: the sanitizer passes look for reports in $WORK/*.log
+cp "$WORK/stderr" "$WORK/faxbench-stderr.log"
 json_true 'sorted(t["transport"] for t in j["transports"]) == ["audio", "t38"]'
 ok "JSON report with both transports"
 
