@@ -179,20 +179,18 @@ static void port_fill_fax(const struct port *p, const struct port_call *c,
 	fax->partial = r->partial || !r->success;
 }
 
-/* The port's enabled methods now, as GUIDs (malloc'd; *n may be 0). */
-static char (*port_methods(struct port *p, size_t *n))[FGW_GUID_LEN + 1]
+/* The port's enabled methods now, as GUIDs into guids[FGW_MAX_METHODS];
+ * routes is scratch space of FGW_MAX_METHODS entries. */
+static size_t port_methods(struct port *p, struct core_route *routes,
+			   char (*guids)[FGW_GUID_LEN + 1])
 {
-	struct core_route *routes = calloc(FGW_MAX_METHODS, sizeof(*routes));
-	char (*guids)[FGW_GUID_LEN + 1] = calloc(FGW_MAX_METHODS, sizeof(*guids));
+	size_t n = 0;
 
-	*n = 0;
-	if (routes == NULL || guids == NULL ||
-	    core_port_routes(p->env.core, p->cfg->id, routes, FGW_MAX_METHODS, n) != 0)
-		*n = 0;
-	for (size_t i = 0; i < *n; i++)
+	if (core_port_routes(p->env.core, p->cfg->id, routes, FGW_MAX_METHODS, &n) != 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
 		snprintf(guids[i], sizeof(guids[i]), "%s", routes[i].method->guid);
-	free(routes);
-	return guids;
+	return n;
 }
 
 static void port_emit(struct port *p, fgw_event_type type, uint64_t job_id, const char *text)
@@ -207,39 +205,6 @@ static void port_emit(struct port *p, fgw_event_type type, uint64_t job_id, cons
 	ev.job_id = job_id;
 	ev.text = text;
 	core_emit(p->env.core, &ev);
-}
-
-static void port_commit(struct port *p, const struct port_call *c,
-			const struct fax_session_result *r)
-{
-	struct state *st = core_state(p->env.core);
-	char err[FGW_MAX_ERROR_TEXT];
-	struct spool_fax *fax = calloc(1, sizeof(*fax));
-	char (*guids)[FGW_GUID_LEN + 1];
-	uint64_t job_id = 0;
-	size_t n = 0;
-
-	if (fax == NULL)
-		return;      /* the tmp file stays: recovered at the next start */
-	port_fill_fax(p, c, r, fax);
-	guids = port_methods(p, &n);
-	if (guids == NULL ||
-	    spool_commit(st, core_config(p->env.core)->spool, c->tmp, fax,
-			 (const char (*)[FGW_GUID_LEN + 1])guids, n, &job_id, err, sizeof(err)) != 0) {
-		log_err("port %u: fax from %s not committed (kept in %s): %s",
-			(unsigned)p->cfg->id, c->peer_text, c->tmp, guids ? err : "out of memory");
-		free(guids);
-		free(fax);
-		return;
-	}
-	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
-		   (unsigned)p->cfg->id, c->peer_text, fax->remote_ident, (unsigned)fax->pages,
-		   fax->partial ? " (partial)" : "", job_id, n == 0 ? " (unrouted)" : "");
-	port_emit(p, FGW_EVENT_FAX_RECEIVED, job_id, fax->remote_ident);
-	if (p->env.committed != NULL)
-		p->env.committed(p->env.committed_arg, job_id);
-	free(guids);
-	free(fax);
 }
 
 static void port_log_stats(const struct port *p, const struct port_call *c)
@@ -258,35 +223,147 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 		 (unsigned long long)p->send_errors);
 }
 
-/* Main thread: the end of a call, after its media thread let it go. */
-static void port_settle(struct port *p, struct port_call *c)
+/* --- the end of a call on the main thread -------------------------------------------- */
+
+/* Calls with pages, committed to the spool together (spool_commit_group):
+ * the reports that arrive in one wake-up of the main loop, so that under
+ * load the directory and database fsyncs are shared. */
+#define PORT_COMMIT_GROUP 64
+
+struct port_group {
+	struct port_call *call[PORT_COMMIT_GROUP];
+	size_t n;
+};
+
+/* A call is over for the main thread too: its last event, then it goes. */
+static void port_release(struct port_call *c)
 {
-	const struct fax_session_result *r = &c->result;
+	port_emit_state(c->port, FGW_PORT_IDLE, "call ended");
+	free(c);
+}
+
+static void port_fail(struct port_call *c)
+{
+	struct port *p = c->port;
 	char err[FGW_MAX_ERROR_TEXT];
 
-	if (r->pages > 0) {
-		port_commit(p, c, r);
-	} else {
-		unlink(c->tmp);
-		if (state_count_receive_failed(core_state(p->env.core), p->cfg->id, err,
-					       sizeof(err)) != 0)
-			log_err("port %u: %s", (unsigned)p->cfg->id, err);
-		log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id,
-			 c->peer_text, r->t30_text);
-		port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, r->t30_text);
+	unlink(c->tmp);
+	if (state_count_receive_failed(core_state(p->env.core), p->cfg->id, err,
+				       sizeof(err)) != 0)
+		log_err("port %u: %s", (unsigned)p->cfg->id, err);
+	log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id, c->peer_text,
+		 c->result.t30_text);
+	port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, c->result.t30_text);
+	port_release(c);
+}
+
+/* The faxes of a group and their methods, for spool_commit_group(). */
+struct port_commit_buf {
+	struct spool_commit *sc;
+	struct spool_fax *fax;
+	char (*guids)[FGW_MAX_METHODS][FGW_GUID_LEN + 1];
+	struct core_route *routes;
+};
+
+static void port_commit_buf_free(struct port_commit_buf *b)
+{
+	free(b->sc);
+	free(b->fax);
+	free(b->guids);
+	free(b->routes);
+}
+
+static int port_commit_buf_new(struct port_commit_buf *b, size_t n)
+{
+	b->sc = calloc(n, sizeof(*b->sc));
+	b->fax = calloc(n, sizeof(*b->fax));
+	b->guids = calloc(n, sizeof(*b->guids));
+	b->routes = calloc(FGW_MAX_METHODS, sizeof(*b->routes));
+	if (b->sc != NULL && b->fax != NULL && b->guids != NULL && b->routes != NULL)
+		return 0;
+	port_commit_buf_free(b);
+	return -1;
+}
+
+static void port_announce(struct port_call *c, const struct spool_commit *sc)
+{
+	struct port *p = c->port;
+
+	if (sc->job_id == 0) {
+		log_err("port %u: fax from %s not committed (kept in %s): %s",
+			(unsigned)p->cfg->id, c->peer_text, c->tmp, sc->err);
+		return;
 	}
-	port_emit_state(p, FGW_PORT_IDLE, "call ended");
-	free(c);
+	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
+		   (unsigned)p->cfg->id, c->peer_text, sc->fax->remote_ident,
+		   (unsigned)sc->fax->pages, sc->fax->partial ? " (partial)" : "", sc->job_id,
+		   sc->n == 0 ? " (unrouted)" : "");
+	port_emit(p, FGW_EVENT_FAX_RECEIVED, sc->job_id, sc->fax->remote_ident);
+	if (p->env.committed != NULL)
+		p->env.committed(p->env.committed_arg, sc->job_id);
+}
+
+static void port_group_flush(struct port_group *g)
+{
+	struct port_commit_buf buf, *b = &buf;
+
+	if (g->n == 0)
+		return;
+	if (port_commit_buf_new(b, g->n) != 0)
+		b = NULL;
+	for (size_t i = 0; b != NULL && i < g->n; i++) {
+		struct port_call *c = g->call[i];
+		port_fill_fax(c->port, c, &c->result, &b->fax[i]);
+		b->sc[i].tmp_path = c->tmp;
+		b->sc[i].fax = &b->fax[i];
+		b->sc[i].guids = (const char (*)[FGW_GUID_LEN + 1])b->guids[i];
+		b->sc[i].n = port_methods(c->port, b->routes, b->guids[i]);
+	}
+	if (b != NULL) {
+		struct core *core = g->call[0]->port->env.core;
+		spool_commit_group(core_state(core), core_config(core)->spool, b->sc, g->n);
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		if (b != NULL)
+			port_announce(g->call[i], &b->sc[i]);
+		else      /* the tmp file stays: recovered at the next start */
+			log_err("port %u: fax from %s not committed (kept in %s): out of memory",
+				(unsigned)g->call[i]->port->cfg->id, g->call[i]->peer_text,
+				g->call[i]->tmp);
+		port_release(g->call[i]);
+	}
+	if (b != NULL)
+		port_commit_buf_free(b);
+	g->n = 0;
+}
+
+void port_reports_apply(struct port_report *r)
+{
+	struct port_group g = { .n = 0 };
+
+	while (r != NULL) {
+		struct port_report *next = r->next;      /* r goes with its call */
+		struct port_call *c = r->call;
+		if (r->kind == PORT_REPORT_STARTED) {
+			/* a port's events stay in order: its last call's first */
+			port_group_flush(&g);
+			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
+		} else if (c->result.pages > 0) {
+			g.call[g.n++] = c;
+			if (g.n == PORT_COMMIT_GROUP)
+				port_group_flush(&g);
+		} else {
+			port_fail(c);
+		}
+		r = next;
+	}
+	port_group_flush(&g);
 }
 
 void port_report_apply(struct port_report *r)
 {
-	struct port_call *c = r->call;
-
-	if (r->kind == PORT_REPORT_STARTED)
-		port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
-	else
-		port_settle(c->port, c);
+	r->next = NULL;
+	port_reports_apply(r);
 }
 
 /* The media thread's part of the end of a call: the call leaves the port

@@ -83,8 +83,11 @@ struct port_report {
 };
 
 /* Main thread: emits the events of a report; for ENDED, commits the fax
- * to the spool (or counts the failed reception) and frees the call. */
+ * to the spool (or counts the failed reception) and frees the call.
+ * port_reports_apply() takes a list (linked by next, oldest first) and
+ * commits the faxes of consecutive ENDED reports as one group. */
 void port_report_apply(struct port_report *r);
+void port_reports_apply(struct port_report *list);
 
 struct port_env {
 	struct core *core;

@@ -295,11 +295,11 @@ int spool_tiff_pages(const char *path)
 
 /* --- commit ---------------------------------------------------------------------- */
 
-/* count: the fax is also counted as received on its port, in the same
- * transaction (one commit, one fsync of the database). */
-static int spool_insert(struct state *st, const char *path, const struct spool_fax *fax,
-			const char (*guids)[FGW_GUID_LEN + 1], size_t n, const char *why,
-			bool count, uint64_t *job_id, char *err, size_t errlen)
+/* The rows of one new job in the open transaction: the job (naming path),
+ * its methods, and with count the port's received counters. */
+static int spool_insert_rows(struct state *st, const char *path, const struct spool_fax *fax,
+			     const char (*guids)[FGW_GUID_LEN + 1], size_t n, const char *why,
+			     bool count, uint64_t *job_id, char *err, size_t errlen)
 {
 	struct state_job *j = calloc(1, sizeof(*j));
 	int rc = -1;
@@ -318,26 +318,21 @@ static int spool_insert(struct state *st, const char *path, const struct spool_f
 	snprintf(j->last_error, sizeof(j->last_error), "%s",
 		 n > 0 ? "" : (why != NULL ? why : "no routing method enabled on the port"));
 	spool_meta_format(fax, j->meta, sizeof(j->meta));
-	if (state_begin(st, err, errlen) != 0)
-		goto out;
 	if (state_job_insert(st, j, job_id, err, errlen) != 0)
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (state_job_method_add(st, *job_id, guids[i], err, errlen) != 0)
-			goto fail;
+			goto out;
 	if (count && state_count_received(st, fax->port_id, fax->pages, fax->remote_ident, err,
 					  errlen) != 0)
-		goto fail;
-	rc = state_commit(st, err, errlen);
-	goto out;
-fail:
-	state_rollback(st);
+		goto out;
+	rc = 0;
 out:
 	free(j);
 	return rc;
 }
 
-/* Second step of a commit: tmp -> <id>.tif and the path in the job. */
+/* Recovery: a job's tmp file -> <id>.tif and the path in the job. */
 static int spool_place(struct state *st, const char *spool, uint64_t job_id, char *err,
 		       size_t errlen)
 {
@@ -371,23 +366,139 @@ out:
 	return rc;
 }
 
+/* One new job in a transaction of its own (count: as spool_insert_rows). */
+static int spool_insert(struct state *st, const char *path, const struct spool_fax *fax,
+			const char (*guids)[FGW_GUID_LEN + 1], size_t n, const char *why,
+			bool count, uint64_t *job_id, char *err, size_t errlen)
+{
+	if (state_begin(st, err, errlen) != 0)
+		return -1;
+	if (spool_insert_rows(st, path, fax, guids, n, why, count, job_id, err, errlen) != 0) {
+		state_rollback(st);
+		*job_id = 0;
+		return -1;
+	}
+	return state_commit(st, err, errlen);
+}
+
+/* All jobs of the group in one transaction; on failure, each on its own.
+ * Only the faxes with synced[i] take part. */
+static void spool_group_insert(struct state *st, struct spool_commit *c, const bool *synced,
+			       size_t n)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+	bool ok = state_begin(st, err, sizeof(err)) == 0;
+
+	for (size_t i = 0; ok && i < n; i++)
+		if (synced[i] &&
+		    spool_insert_rows(st, c[i].tmp_path, c[i].fax, c[i].guids, c[i].n, NULL, true,
+				      &c[i].job_id, c[i].err, sizeof(c[i].err)) != 0)
+			ok = false;
+	if (ok && state_commit(st, err, sizeof(err)) == 0)
+		return;
+	state_rollback(st);      /* safe when the commit already rolled back */
+	for (size_t i = 0; i < n; i++) {
+		c[i].job_id = 0;
+		if (!synced[i])
+			continue;
+		c[i].err[0] = '\0';
+		spool_insert(st, c[i].tmp_path, c[i].fax, c[i].guids, c[i].n, NULL, true,
+			     &c[i].job_id, c[i].err, sizeof(c[i].err));
+	}
+}
+
+/* Second step: each committed tmp file becomes <job id>.tif; both
+ * directories are fsynced once; the new paths are written without an
+ * fsync of their own (spool_locate() finds a file either way). */
+static void spool_group_place(struct state *st, const char *spool, struct spool_commit *c,
+			      size_t n)
+{
+	char to[FGW_MAX_PATH], err[FGW_MAX_ERROR_TEXT];
+	bool moved = false, tx;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].job_id == 0 || spool_job_path(spool, c[i].job_id, to, sizeof(to)) != 0)
+			continue;
+		if (rename(c[i].tmp_path, to) != 0)
+			log_warn("job %" PRIu64 " committed but not moved into place: %s", c[i].job_id,
+				 strerror(errno));
+		else
+			moved = true;
+	}
+	if (!moved)
+		return;
+	spool_fsync_path(spool);
+	spool_fsync_dir_of(c[0].tmp_path);
+	state_relaxed(st, true);
+	tx = state_begin(st, err, sizeof(err)) == 0;
+	for (size_t i = 0; tx && i < n; i++) {
+		struct state_job j;
+		int found = 0;
+		if (c[i].job_id == 0 ||
+		    state_job_get(st, c[i].job_id, &j, &found, err, sizeof(err)) != 0 || !found ||
+		    spool_locate(spool, &j) != 0)
+			continue;
+		state_job_update(st, &j, err, sizeof(err));
+	}
+	if (tx && state_commit(st, err, sizeof(err)) != 0)
+		log_warn("spool: moved paths not recorded (found again when needed): %s", err);
+	state_relaxed(st, false);
+}
+
+size_t spool_commit_group(struct state *st, const char *spool, struct spool_commit *c,
+			  size_t n)
+{
+	bool *synced = calloc(n > 0 ? n : 1, sizeof(*synced));
+	size_t done = 0, nsynced = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i].job_id = 0;
+		spool_reason(c[i].err, sizeof(c[i].err), "%s", synced ? "" : "out of memory");
+		if (synced == NULL)
+			continue;
+		if (spool_fsync_path(c[i].tmp_path) != 0)
+			spool_reason(c[i].err, sizeof(c[i].err), "cannot fsync %s: %s",
+				     c[i].tmp_path, strerror(errno));
+		else
+			synced[i] = true;
+		nsynced += synced[i];
+	}
+	if (nsynced == 0) {
+		free(synced);
+		return 0;
+	}
+	spool_fsync_dir_of(c[0].tmp_path);   /* every tmp file is in spool/tmp/ */
+	spool_group_insert(st, c, synced, n);
+	free(synced);
+	/* The jobs are durable from here on; a failure below is finished by
+	 * recovery or by spool_locate(). */
+	spool_group_place(st, spool, c, n);
+	for (size_t i = 0; i < n; i++)
+		done += c[i].job_id != 0;
+	return done;
+}
+
 int spool_commit(struct state *st, const char *spool, const char *tmp_path,
 		 const struct spool_fax *fax, const char (*guids)[FGW_GUID_LEN + 1], size_t n,
 		 uint64_t *job_id, char *err, size_t errlen)
 {
+	struct spool_commit *c = calloc(1, sizeof(*c));
+
 	*job_id = 0;
-	if (spool_fsync_path(tmp_path) != 0) {
-		spool_reason(err, errlen, "cannot fsync %s: %s", tmp_path, strerror(errno));
+	if (c == NULL) {
+		spool_reason(err, errlen, "out of memory");
 		return -1;
 	}
-	spool_fsync_dir_of(tmp_path);
-	if (spool_insert(st, tmp_path, fax, guids, n, NULL, true, job_id, err, errlen) != 0)
-		return -1;
-	/* The job is durable from here on; a failure below is finished by
-	 * recovery or by spool_locate(). */
-	if (spool_place(st, spool, *job_id, err, errlen) != 0)
-		log_warn("job %" PRIu64 " committed but not moved into place: %s", *job_id, err);
-	return 0;
+	c->tmp_path = tmp_path;
+	c->fax = fax;
+	c->guids = guids;
+	c->n = n;
+	spool_commit_group(st, spool, c, 1);
+	*job_id = c->job_id;
+	if (c->job_id == 0)
+		spool_reason(err, errlen, "%s", c->err);
+	free(c);
+	return *job_id != 0 ? 0 : -1;
 }
 
 /* --- recovery ------------------------------------------------------------------- */

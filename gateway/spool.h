@@ -7,7 +7,7 @@
  *   <job id>.tif                      a committed fax waiting for routing
  *   failed/<job id>.tif               a dead-lettered fax
  *
- * Commit (spool_commit) makes a fax durable before any routing method
+ * Commit (spool_commit, spool_commit_group) makes a fax durable before any routing method
  * sees it: the TIFF is fsynced, the job row (with its metadata and the
  * port's enabled methods) is inserted in one transaction that names the
  * tmp file as the job's path and also counts the fax as received on its
@@ -67,6 +67,26 @@ int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outl
 int spool_commit(struct state *st, const char *spool, const char *tmp_path,
                  const struct spool_fax *fax, const char (*guids)[FGW_GUID_LEN + 1],
                  size_t n, uint64_t *job_id, char *err, size_t errlen);
+
+/* One fax of a group commit.  The caller fills the first four fields;
+ * job_id (0: not committed) and err are the outcome. */
+struct spool_commit {
+	const char *tmp_path;
+	const struct spool_fax *fax;
+	const char (*guids)[FGW_GUID_LEN + 1];
+	size_t n;
+	uint64_t job_id;
+	char err[FGW_MAX_ERROR_TEXT];
+};
+
+/* Commits c[0..n) as spool_commit() does each, with the same guarantees,
+ * in one database transaction and one fsync of each directory for the
+ * whole group (each TIFF is still fsynced on its own).  When the shared
+ * transaction fails, each fax is committed on its own.  Returns how many
+ * were committed; a fax that was not keeps its tmp file (recovered at the
+ * next start). */
+size_t spool_commit_group(struct state *st, const char *spool, struct spool_commit *c,
+                          size_t n);
 
 /* Moves a job's file to `to` (rename + fsync of both directories) and
  * records the new path in j (not in the database). */

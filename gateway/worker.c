@@ -84,7 +84,7 @@ static void worker_post(void *arg, struct port_report *r)
 
 void worker_drain(struct worker *w)
 {
-	struct port_report *r, *next;
+	struct port_report *r;
 	uint64_t count;
 
 	if (w == NULL)
@@ -95,10 +95,7 @@ void worker_drain(struct worker *w)
 	r = w->head;
 	w->head = w->tail = NULL;
 	pthread_mutex_unlock(&w->lock);
-	for (; r != NULL; r = next) {
-		next = r->next;       /* r is gone once applied */
-		port_report_apply(r);
-	}
+	port_reports_apply(r);
 }
 
 static void worker_on_outbox(evutil_socket_t fd, short what, void *arg)

@@ -132,6 +132,52 @@ START_TEST(test_commit)
 }
 END_TEST
 
+/* A group commit: every fax whose file could be fsynced becomes a job in
+ * place, counted on its port; one that could not (missing file) is refused
+ * alone, and its neighbours are not held back. */
+START_TEST(test_commit_group)
+{
+	static const char guids[1][FGW_GUID_LEN + 1] = { G1 };
+	struct state_job *j = calloc(1, sizeof(*j));
+	struct spool_commit c[4];
+	struct spool_fax f[4];
+	struct state_port_counters pc;
+	char tmp[4][1024], want[1024];
+
+	memset(c, 0, sizeof(c));
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(spool_tmp_path(sp_spool, 7, tmp[i], sizeof(tmp[i])), 0);
+		if (i != 2)
+			ck_assert_int_eq(testdoc_make(tmp[i], 1, TESTDOC_STANDARD, (unsigned)i), 0);
+		sp_fax(&f[i], 7, 1);
+		c[i].tmp_path = tmp[i];
+		c[i].fax = &f[i];
+		c[i].guids = guids;
+		c[i].n = i == 3 ? 0 : 1;
+	}
+	ck_assert_uint_eq(spool_commit_group(sp_st, sp_spool, c, 4), 3);
+	ck_assert_uint_eq(c[2].job_id, 0);
+	ck_assert_ptr_nonnull(strstr(c[2].err, "cannot fsync"));
+	for (int i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		ck_assert_uint_gt(c[i].job_id, 0);
+		sp_get(c[i].job_id, j);
+		snprintf(want, sizeof(want), "%s/%llu.tif", sp_spool,
+			 (unsigned long long)c[i].job_id);
+		ck_assert_str_eq(j->path, want);
+		ck_assert(sp_exists(want));
+		ck_assert(!sp_exists(tmp[i]));
+		ck_assert_int_eq(j->state, i == 3 ? FGW_JOB_UNROUTED : FGW_JOB_PENDING);
+	}
+	ck_assert_uint_ne(c[0].job_id, c[1].job_id);
+	ck_assert_int_eq(state_port_counters_get(sp_st, 7, &pc, sp_err, sizeof(sp_err)), 0);
+	ck_assert_uint_eq(pc.faxes_received, 3);
+	ck_assert_uint_eq(pc.pages_received, 3);
+	free(j);
+}
+END_TEST
+
 START_TEST(test_commit_unrouted)
 {
 	struct state_job *j = calloc(1, sizeof(*j));
@@ -317,6 +363,7 @@ Suite *spool_suite(void)
 	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
 	tcase_add_test(tc, test_commit);
 	tcase_add_test(tc, test_commit_unrouted);
+	tcase_add_test(tc, test_commit_group);
 	tcase_add_test(tc, test_recover_tmp);
 	tcase_add_test(tc, test_recover_orphans_and_routing);
 	tcase_add_test(tc, test_meta_text);
