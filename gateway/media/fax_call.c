@@ -31,8 +31,11 @@ struct fax_call {
 	 * keeps a window of IFPs: about 130 KB a G.711 call need not have) */
 	struct fax_call_t38 *t38;
 	struct fax_call_audio *audio;
-	uint8_t out[FGW_MAX_DATAGRAM];
 };
+
+/* The datagram being sent: built and handed to the send callback at once,
+ * so one per thread serves every call of that thread. */
+static _Thread_local uint8_t fax_call_out[FGW_MAX_DATAGRAM];
 
 struct fax_call_t38 {
 	struct udptl_rx rx;
@@ -105,14 +108,14 @@ static void fax_call_t38_tx(void *arg, const uint8_t *ifp, size_t len, int count
 
 	if (c->silent)
 		return;
-	if (udptl_tx_packet(&c->t38->tx, ifp, len, c->out, sizeof(c->out), &n) != UDPTL_OK) {
+	if (udptl_tx_packet(&c->t38->tx, ifp, len, fax_call_out, sizeof(fax_call_out), &n) != UDPTL_OK) {
 		c->st.tx_errors++;
 		return;
 	}
 	if (count < 1)
 		count = 1;
 	for (int i = 0; i < count; i++)
-		fax_call_emit(c, c->out, n);
+		fax_call_emit(c, fax_call_out, n);
 }
 
 static void fax_call_t38_rx(void *arg, const uint8_t *ifp, size_t len, uint16_t seq)
@@ -211,8 +214,8 @@ static void fax_call_audio_step(struct fax_call *c)
 		fax_session_rx_g711(c->s, frame, sizeof(frame));
 	}
 	fax_session_tx_g711(c->s, frame, sizeof(frame));
-	if (rtp_tx_packet(&c->audio->tx, frame, c->out, sizeof(c->out), &n) == RTP_OK)
-		fax_call_emit(c, c->out, n);
+	if (rtp_tx_packet(&c->audio->tx, frame, fax_call_out, sizeof(fax_call_out), &n) == RTP_OK)
+		fax_call_emit(c, fax_call_out, n);
 	else
 		c->st.tx_errors++;
 }

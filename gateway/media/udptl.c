@@ -16,6 +16,7 @@
  */
 #include "udptl.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Two-octet length determinant: 10xxxxxx xxxxxxxx, X.691 10.9.3.7. */
@@ -582,7 +583,10 @@ enum udptl_err udptl_tx_init(struct udptl_tx *tx, enum udptl_ec ec, unsigned dep
 {
 	if (tx == NULL || max_datagram < 16 || max_datagram > FGW_MAX_DATAGRAM)
 		return UDPTL_E_INVAL;
-	memset(tx, 0, sizeof(*tx));
+	/* Not the ring's bytes: only what was written is ever read, and a
+	 * receiving call, which sends little, then keeps most pages of it
+	 * untouched. */
+	memset(tx, 0, offsetof(struct udptl_tx, ring.buf));
 	switch (ec) {
 	case UDPTL_EC_NONE:
 		break;
