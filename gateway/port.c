@@ -226,12 +226,11 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 /* --- the end of a call on the main thread -------------------------------------------- */
 
 /* Calls with pages, committed to the spool together (spool_commit_group):
- * the reports that arrive in one wake-up of the main loop, so that under
- * load the directory and database fsyncs are shared. */
-#define PORT_COMMIT_GROUP 64
-
+ * the reports that arrive in one wake-up of the main loop, up to
+ * FGW_MAX_COMMIT_GROUP, so that under load the directory and database
+ * fsyncs are shared. */
 struct port_group {
-	struct port_call *call[PORT_COMMIT_GROUP];
+	struct port_call *call[FGW_MAX_COMMIT_GROUP];
 	size_t n;
 };
 
@@ -350,7 +349,7 @@ void port_reports_apply(struct port_report *r)
 			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
 		} else if (c->result.pages > 0) {
 			g.call[g.n++] = c;
-			if (g.n == PORT_COMMIT_GROUP)
+			if (g.n == FGW_MAX_COMMIT_GROUP)
 				port_group_flush(&g);
 		} else {
 			port_fail(c);

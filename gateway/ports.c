@@ -24,9 +24,6 @@
 #include "state.h"
 #include "worker.h"
 
-/* Media threads at most, whatever the machine has. */
-#define PORTS_MAX_WORKERS 64
-
 struct ports {
 	struct event_base *base;
 	struct core *core;
@@ -188,8 +185,8 @@ static size_t ports_workers(size_t nports)
 		n = 1;
 	if ((size_t)n > nports)
 		n = (long)nports;
-	if (n > PORTS_MAX_WORKERS)
-		n = PORTS_MAX_WORKERS;
+	if (n > FGW_MAX_MEDIA_THREADS)
+		n = FGW_MAX_MEDIA_THREADS;
 	return n > 0 ? (size_t)n : 1;
 }
 
@@ -235,7 +232,7 @@ int ports_new(struct event_base *base, struct core *core, struct ports **out, ch
 
 	*out = NULL;
 	if (ps == NULL || (ps->v = calloc(cfg->nports + 1, sizeof(*ps->v))) == NULL ||
-	    (ps->w = calloc(PORTS_MAX_WORKERS, sizeof(*ps->w))) == NULL) {
+	    (ps->w = calloc(FGW_MAX_MEDIA_THREADS, sizeof(*ps->w))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (ps != NULL)
 			free(ps->v);

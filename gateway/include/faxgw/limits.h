@@ -53,6 +53,8 @@
 #define FGW_MAX_BACKOFF_MS       86400000u /* retry back-off cap: 24 h */
 #define FGW_CALL_SILENCE_MS      20000  /* a call ends after this long without a datagram */
 #define FGW_MAX_DATAGRAMS_PER_EVENT 64  /* datagrams read per socket event */
+#define FGW_MAX_MEDIA_THREADS    64     /* faxgwd's media threads (one per core) */
+#define FGW_MAX_COMMIT_GROUP     64     /* received faxes committed to the spool together */
 #define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */
 #define FGW_MAX_MAIL_TIMEOUT_S   300    /* Route through e-mail: whole SMTP transaction */
 #define FGW_MAX_URL              1024   /* Post to URL: the URL (routing data) */
