@@ -93,18 +93,27 @@ size_t port_slot(const struct port *p)
 	return p->slot;
 }
 
-static void port_emit_state(struct port *p, fgw_port_state st, const char *text)
+/* One event about the port; state: the new fgw_port_state of a state
+ * change, 0 for the other events. */
+static void port_emit(struct port *p, fgw_event_type type, uint64_t job_id, int state,
+		      const char *text)
 {
 	fgw_event ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.type = FGW_EVENT_PORT_STATE_CHANGED;
+	ev.type = type;
 	ev.time = (uint64_t)time(NULL);
 	ev.port_id = p->cfg->id;
 	ev.guid = "";
-	ev.port_state = (int)st;
+	ev.job_id = job_id;
+	ev.port_state = state;
 	ev.text = text != NULL ? text : "";
 	core_emit(p->env.core, &ev);
+}
+
+static void port_emit_state(struct port *p, fgw_port_state st, const char *text)
+{
+	port_emit(p, FGW_EVENT_PORT_STATE_CHANGED, 0, (int)st, text);
 }
 
 static void port_addr_text(const struct sockaddr_storage *ss, char *out, size_t outlen)
@@ -193,19 +202,6 @@ static size_t port_methods(struct port *p, struct core_route *routes,
 	return n;
 }
 
-static void port_emit(struct port *p, fgw_event_type type, uint64_t job_id, const char *text)
-{
-	fgw_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.time = (uint64_t)time(NULL);
-	ev.port_id = p->cfg->id;
-	ev.guid = "";
-	ev.job_id = job_id;
-	ev.text = text;
-	core_emit(p->env.core, &ev);
-}
 
 static void port_log_stats(const struct port *p, const struct port_call *c)
 {
@@ -252,7 +248,7 @@ static void port_fail(struct port_call *c)
 		log_err("port %u: %s", (unsigned)p->cfg->id, err);
 	log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id, c->peer_text,
 		 c->result.t30_text);
-	port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, c->result.t30_text);
+	port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, 0, c->result.t30_text);
 	port_release(c);
 }
 
@@ -297,7 +293,7 @@ static void port_announce(struct port_call *c, const struct spool_commit *sc)
 		   (unsigned)p->cfg->id, c->peer_text, sc->fax->remote_ident,
 		   (unsigned)sc->fax->pages, sc->fax->partial ? " (partial)" : "", sc->job_id,
 		   sc->n == 0 ? " (unrouted)" : "");
-	port_emit(p, FGW_EVENT_FAX_RECEIVED, sc->job_id, sc->fax->remote_ident);
+	port_emit(p, FGW_EVENT_FAX_RECEIVED, sc->job_id, 0, sc->fax->remote_ident);
 	if (p->env.committed != NULL)
 		p->env.committed(p->env.committed_arg, sc->job_id);
 }
