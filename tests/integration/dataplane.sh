@@ -32,19 +32,6 @@ for x in "$B/faxgwd" "$CTL" "$PEER" "$DOC" "$B/routing/store_folder.so" \
 done
 cd "$WORK" || exit 1
 
-# free_udp_ports N: N distinct free UDP ports on 127.0.0.1.
-free_udp_ports() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
 # make_instance DIR NPORTS PORTS...: config, extension dir, exec dir, inboxes.
 make_instance() {
 	local dir=$1 n=$2 i; shift 2
@@ -86,16 +73,6 @@ start_gw() {
 	eval "PID_$(basename "$dir")=$!"
 	PIDS+=($!)
 	wait_for_socket "$dir/var/faxgw.sock"
-}
-
-# job_json DIR: --json jobs of an instance in $OUT.
-wait_until() {   # SECONDS CMD...: polls every 0.1 s
-	local n=$(( $1 * 10 )); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
 }
 
 # send_and_time DIR PORTNO TRANSPORT UDPPORT DOC [ARGS...]: faxpeer send, then

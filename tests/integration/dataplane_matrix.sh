@@ -64,29 +64,6 @@ NPORTS=${#ALL[@]}
 # fields CALL: splits a line of CALLS into no tr ecm pages res opts.
 fields() { read -r no tr ecm pages res opts <<< "$1"; }
 
-# free_udp_ports N: N distinct free UDP ports on 127.0.0.1.
-free_udp_ports() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# wait_until SECONDS CMD...: polls every 0.1 s.
-wait_until() {
-	local n=$(( $1 * 10 )); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
-
 # The documents: PAGES x RESOLUTION, one seed each.
 for d in "1 standard 21" "1 fine 22" "3 standard 23" "3 fine 24" "3 mixed 25"; do
 	read -r pages res seed <<< "$d"

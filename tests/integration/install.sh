@@ -91,17 +91,6 @@ trap 'cleanup; remove_user' EXIT
 AS_FAXGW=(setpriv --reuid=faxgw --regid=faxgw --init-groups --reset-env)
 
 # --- the installed faxgwd, as faxgw ------------------------------------------
-free_udp_ports() {   # N: prints N free UDP ports on 127.0.0.1
-	"$PY" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
 read -r P1 P2 <<<"$(free_udp_ports 2)"
 mkdir -p "$WORK/gw/spool" "$WORK/gw/state" "$WORK/gw/run" "$WORK/gw/fax/inbox" "$WORK/gw/routing.d"
 chown -R faxgw:faxgw "$WORK/gw"

@@ -64,6 +64,30 @@ lock_default_ports() {
 # free_udp_port / free_tcp_port: a port number nothing listens on now.
 free_udp_port() { "$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 free_tcp_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# free_udp_ports N: N distinct free UDP ports on 127.0.0.1 (held open
+# together while chosen, so no two are the same).
+free_udp_ports() {
+	"$PY" - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds (0) or
+# the time is up (1).
+wait_until() {
+	local n=$(( $1 * 10 )); shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	return 1
+}
 
 # start_faxgwd [ARGS...]: starts faxgwd -f in $WORK (embedded default
 # unless -c is given); sets FAXGWD_PID.

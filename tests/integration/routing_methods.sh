@@ -47,15 +47,6 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
 
-wait_until() {   # SECONDS CMD...: polls every 0.1 s
-	local n=$(( $1 * 10 )); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
-
 # --- servers --------------------------------------------------------------------
 read -r SMTP HTTP IPP <<< "$(free_ports tcp 3)"
 mkdir -p smtp http cups

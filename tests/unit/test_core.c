@@ -87,9 +87,6 @@ static void tc_restart(void)
 
 static void tc_setup(void)
 {
-	char text[4096];
-	struct config_errors *errs = calloc(1, sizeof(*errs));
-
 	snprintf(tc_root, sizeof(tc_root), "/tmp/faxgw-core-XXXXXX");
 	ck_assert(mkdtemp(tc_root) != NULL);
 	mkdir(tc_p("ext"), 0755);
@@ -97,29 +94,18 @@ static void tc_setup(void)
 	mkdir(tc_p("fax/inbox"), 0755);
 	mkdir(tc_p("fax/other"), 0755);
 	mkdir(tc_p("exec"), 0755);
-	snprintf(text, sizeof(text),
-		 "[gateway]\n"
-		 "spool = %1$s/spool\n"
-		 "state = %1$s/state.db\n"
-		 "control = %1$s/faxgw.sock\n"
-		 "extensions = %1$s/ext\n"
-		 "store-root = %1$s/fax\n"
-		 "exec-dir = %1$s/exec\n"
-		 "admin-group =\n"
-		 "query-group =\n"
-		 "[port 7]\n"
-		 "name = audio-7\n"
-		 "transport = audio\n"
-		 "listen = 127.0.0.1:4002\n"
-		 "[port 1]\n"
-		 "name = t38-1\n"
-		 "transport = t38\n"
-		 "listen = 127.0.0.1:4000\n"
-		 "local-ident = +1 555 0100\n",
-		 tc_root);
-	ck_assert_msg(config_load_string("test.conf", text, strlen(text), &tc_cfg, errs) == 0,
-		      "config: %s", errs->n ? errs->msg[0] : "?");
-	free(errs);
+	tc_cfg = testutil_config(tc_root,
+				 "admin-group =\n"
+				 "query-group =\n"
+				 "[port 7]\n"
+				 "name = audio-7\n"
+				 "transport = audio\n"
+				 "listen = 127.0.0.1:4002\n"
+				 "[port 1]\n"
+				 "name = t38-1\n"
+				 "transport = t38\n"
+				 "listen = 127.0.0.1:4000\n"
+				 "local-ident = +1 555 0100\n");
 	tc_install("routing/store_folder.so", "ext/store_folder.so");
 	tc_install("routing/run_program.so", "ext/run_program.so");
 	tc_install("test-ext/test_ok.so", "ext/test_ok.so");

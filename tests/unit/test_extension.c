@@ -67,31 +67,17 @@ static void tx_install(const char *rel, const char *name)
 
 static void tx_config_load(void)
 {
-	char text[4096];
-	struct config_errors *errs = calloc(1, sizeof(*errs));
-
-	snprintf(text, sizeof(text),
-		 "[gateway]\n"
-		 "spool = %1$s/spool\n"
-		 "state = %1$s/state.db\n"
-		 "control = %1$s/faxgw.sock\n"
-		 "extensions = %1$s/ext\n"
-		 "store-root = %1$s/fax\n"
-		 "exec-dir = %1$s/exec\n"
-		 "admin-group =\n"
-		 "query-group =\n"
-		 "[port 1]\n"
-		 "transport = t38\n"
-		 "listen = 127.0.0.1:4000\n"
-		 "[port 2]\n"
-		 "transport = audio\n"
-		 "listen = 127.0.0.1:4002\n"
-		 "[http]\n"
-		 "timeout = 7s\n",
-		 tx_root);
-	ck_assert_msg(config_load_string("test.conf", text, strlen(text), &tx_cfg, errs) == 0,
-		      "config: %s", errs->n ? errs->msg[0] : "?");
-	free(errs);
+	tx_cfg = testutil_config(tx_root,
+				 "admin-group =\n"
+				 "query-group =\n"
+				 "[port 1]\n"
+				 "transport = t38\n"
+				 "listen = 127.0.0.1:4000\n"
+				 "[port 2]\n"
+				 "transport = audio\n"
+				 "listen = 127.0.0.1:4002\n"
+				 "[http]\n"
+				 "timeout = 7s\n");
 }
 
 static void tx_setup(void)

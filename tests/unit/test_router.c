@@ -75,30 +75,16 @@ static void rt_script(const char *name, const char *body)
 
 static void rt_setup(void)
 {
-	char text[4096];
-	struct config_errors *errs = calloc(1, sizeof(*errs));
-
 	snprintf(rt_root, sizeof(rt_root), "/tmp/faxgw-router-XXXXXX");
 	ck_assert(mkdtemp(rt_root) != NULL);
 	mkdir(rt_p("ext"), 0755);
 	mkdir(rt_p("exec"), 0755);
 	mkdir(rt_p("fax"), 0755);
-	snprintf(text, sizeof(text),
-		 "[gateway]\n"
-		 "spool = %1$s/spool\n"
-		 "state = %1$s/state.db\n"
-		 "control = %1$s/faxgw.sock\n"
-		 "extensions = %1$s/ext\n"
-		 "store-root = %1$s/fax\n"
-		 "exec-dir = %1$s/exec\n"
-		 "retry = 3 100ms\n"
-		 "[port 1]\n"
-		 "transport = t38\n"
-		 "listen = 127.0.0.1:4000\n",
-		 rt_root);
-	ck_assert_msg(config_load_string("test.conf", text, strlen(text), &rt_cfg, errs) == 0,
-		      "config: %s", errs->n ? errs->msg[0] : "?");
-	free(errs);
+	rt_cfg = testutil_config(rt_root,
+				 "retry = 3 100ms\n"
+				 "[port 1]\n"
+				 "transport = t38\n"
+				 "listen = 127.0.0.1:4000\n");
 	rt_install("routing/run_program.so", "ext/run_program.so");
 	rt_install("test-ext/crash_route.so", "ext/crash_route.so");
 	rt_install("test-ext/test_ok.so", "ext/test_ok.so");
