@@ -518,12 +518,16 @@ struct port_rx_batch {
 
 static _Thread_local struct port_rx_batch port_rx;
 static _Thread_local bool port_rx_ready;
+static _Thread_local int port_rx_used;   /* entries the last recvmmsg filled */
 
-/* recvmmsg changes only msg_namelen, msg_flags and msg_len: the rest is
- * set once per thread. */
+/* recvmmsg changes only msg_namelen, msg_flags and msg_len, and only of the
+ * entries it filled: the rest is set once per thread, and those entries
+ * are reset before the next read (in the 20 ms loop most reads take one). */
 static void port_rx_prepare(struct port_rx_batch *b)
 {
-	for (int i = 0; i < FGW_MAX_DATAGRAMS_PER_EVENT; i++) {
+	int n = port_rx_ready ? port_rx_used : FGW_MAX_DATAGRAMS_PER_EVENT;
+
+	for (int i = 0; i < n; i++) {
 		if (!port_rx_ready) {
 			b->iov[i].iov_base = b->buf[i];
 			b->iov[i].iov_len = sizeof(b->buf[i]);
@@ -537,6 +541,7 @@ static void port_rx_prepare(struct port_rx_batch *b)
 		b->msg[i].msg_len = 0;
 	}
 	port_rx_ready = true;
+	port_rx_used = 0;
 }
 
 /* One recvmmsg drains up to FGW_MAX_DATAGRAMS_PER_EVENT datagrams: on a
@@ -556,6 +561,7 @@ void port_read(struct port *p)
 	n = recvmmsg(p->fd, b->msg, FGW_MAX_DATAGRAMS_PER_EVENT, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n <= 0)
 		return;      /* EAGAIN, or an ICMP error reported on the socket */
+	port_rx_used = n;
 	now = port_now_ms();
 	for (int i = 0; i < n; i++) {
 		const struct msghdr *h = &b->msg[i].msg_hdr;
