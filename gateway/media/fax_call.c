@@ -37,9 +37,13 @@ struct fax_call {
  * so one per thread serves every call of that thread. */
 static _Thread_local uint8_t fax_call_out[FGW_MAX_DATAGRAM];
 
+/* The UDPTL streams and, behind them in the same block, their rings: the
+ * page data's direction keeps FGW_UDPTL_RING bytes of IFPs, the other one,
+ * which carries T.30 control only, FGW_UDPTL_CTRL_RING. */
 struct fax_call_t38 {
 	struct udptl_rx rx;
 	struct udptl_tx tx;
+	uint8_t rings[];
 };
 
 struct fax_call_audio {
@@ -125,17 +129,30 @@ static void fax_call_t38_rx(void *arg, const uint8_t *ifp, size_t len, uint16_t 
 	fax_session_rx_ifp(c->s, ifp, len, seq);
 }
 
+static size_t fax_call_tx_ring_size(const struct fax_call_params *p)
+{
+	return p->session.dir == FAX_SESSION_SEND ? FGW_UDPTL_RING : FGW_UDPTL_CTRL_RING;
+}
+
+static size_t fax_call_rx_ring_size(const struct fax_call_params *p)
+{
+	return p->session.dir == FAX_SESSION_SEND ? FGW_UDPTL_CTRL_RING : FGW_UDPTL_RING;
+}
+
 static int fax_call_setup_t38(struct fax_call *c, const struct fax_call_params *p,
                               char *err, size_t errlen)
 {
 	size_t maxd = p->session.max_datagram > 0 ? (size_t)p->session.max_datagram : FGW_MAX_DATAGRAM;
+	size_t tx_size = fax_call_tx_ring_size(p), rx_size = fax_call_rx_ring_size(p);
+	uint8_t *tx_ring = c->t38->rings;
 
 	if (maxd < FAX_CALL_MIN_DATAGRAM || maxd > FGW_MAX_DATAGRAM) {
 		snprintf(err, errlen, "max datagram %zu is not %d..%d", maxd,
 		         FAX_CALL_MIN_DATAGRAM, FGW_MAX_DATAGRAM);
 		return -1;
 	}
-	if (udptl_tx_init(&c->t38->tx, p->ec, p->ec_depth, p->fec_entries, maxd) != UDPTL_OK) {
+	if (udptl_tx_init(&c->t38->tx, p->ec, p->ec_depth, p->fec_entries, maxd, tx_ring,
+			  tx_size) != UDPTL_OK) {
 		if (p->ec == UDPTL_EC_FEC)
 			snprintf(err, errlen, "UDPTL FEC span %u with %u entries is not supported "
 			         "(span 1..%d, entries 1..%d, span x entries < %d)", p->ec_depth,
@@ -146,7 +163,7 @@ static int fax_call_setup_t38(struct fax_call *c, const struct fax_call_params *
 			         p->ec_depth, FGW_MAX_UDPTL_SECONDARY);
 		return -1;
 	}
-	udptl_rx_init(&c->t38->rx, fax_call_t38_rx, c);
+	udptl_rx_init(&c->t38->rx, fax_call_t38_rx, c, c->t38->rings + tx_size, rx_size);
 	return 0;
 }
 
@@ -241,7 +258,8 @@ struct fax_call *fax_call_new(const struct fax_call_params *p, char *err, size_t
 	c->send = p->send;
 	c->send_arg = p->send_arg;
 	if (c->mode == FAX_SESSION_T38)
-		c->t38 = malloc(sizeof(*c->t38));
+		c->t38 = malloc(sizeof(*c->t38) + fax_call_tx_ring_size(p) +
+				fax_call_rx_ring_size(p));
 	else
 		c->audio = malloc(sizeof(*c->audio));
 	if (c->t38 == NULL && c->audio == NULL) {

@@ -49,6 +49,7 @@ struct ps_dir {
 	int dir;
 	uint64_t ts;
 	struct udptl_rx rx;
+	uint8_t ring[FGW_UDPTL_RING];  /* rx's kept IFPs */
 	t38_core_state_t *core;
 	uint8_t hdlc[FGW_T30SCAN_MAX_HDLC];
 	size_t hlen;
@@ -673,7 +674,7 @@ static int ps_setup_calls(struct ps_ctx *x)
 			d->dir = k;
 			d->last_field = -1;
 			if (c->kind == PCAPSTREAM_T38) {
-				udptl_rx_init(&d->rx, ps_ifp, d);
+				udptl_rx_init(&d->rx, ps_ifp, d, d->ring, sizeof(d->ring));
 				d->core = ps_core_new(c->t38_version, ps_t38_ind, ps_t38_data, ps_t38_missing, d, true);
 				if (d->core == NULL)
 					return -1;

@@ -334,27 +334,45 @@ enum udptl_err udptl_encode(const struct udptl_packet *pkt, uint8_t *out, size_t
 
 /* ----- the ring of kept IFPs ----------------------------------------------------- */
 
+static void udptl_ring_init(struct udptl_ring *r, uint8_t *buf, size_t size)
+{
+	uint32_t pow = 0;
+
+	if (buf != NULL)
+		for (pow = 1u << 30; pow > size; pow >>= 1)
+			;
+	r->head = 0;
+	r->size = pow;
+	r->buf = buf;
+}
+
 /* Keeps len bytes (1..FGW_MAX_IFP) in one piece, skipping the end of the
- * ring when it is too short; returns their position. */
+ * ring when it is too short; returns their position.  An IFP longer than
+ * the ring is not kept, only counted, so that udptl_ring_get refuses it. */
 static uint32_t udptl_ring_put(struct udptl_ring *r, const uint8_t *data, size_t len)
 {
-	uint32_t off = r->head % FGW_UDPTL_RING;
+	uint32_t off = r->head & (r->size - 1);
 	uint32_t pos;
 
-	if (off + len > FGW_UDPTL_RING)
-		r->head += FGW_UDPTL_RING - off;
+	if (len > r->size) {
+		pos = r->head;
+		r->head += (uint32_t)len;
+		return pos;
+	}
+	if (off + len > r->size)
+		r->head += r->size - off;
 	pos = r->head;
 	r->head += (uint32_t)len;
-	memcpy(r->buf + pos % FGW_UDPTL_RING, data, len);
+	memcpy(r->buf + (pos & (r->size - 1)), data, len);
 	return pos;
 }
 
 /* The IFP written at pos, or NULL when later writes went over it. */
 static const uint8_t *udptl_ring_get(const struct udptl_ring *r, uint32_t pos)
 {
-	if ((uint32_t)(r->head - pos) > FGW_UDPTL_RING)
+	if ((uint32_t)(r->head - pos) > r->size)
 		return NULL;
-	return r->buf + pos % FGW_UDPTL_RING;
+	return r->buf + (pos & (r->size - 1));
 }
 
 /* ----- receiving stream ------------------------------------------------------ */
@@ -383,6 +401,15 @@ static void udptl_rx_set(struct udptl_rx *rx, uint16_t seq, enum udptl_slot_stat
 	s->pos = len > 0 ? udptl_ring_put(&rx->ring, data, len) : 0;
 }
 
+/* Hands on an IFP restored for the lost number k. */
+static void udptl_rx_deliver_recovered(struct udptl_rx *rx, const uint8_t *ifp, size_t len,
+				       uint16_t k)
+{
+	rx->stats.recovered++;
+	rx->stats.delivered++;
+	rx->deliver(rx->arg, ifp, len, k);
+}
+
 /* A slot's IFP; NULL when it has none or the ring no longer holds it. */
 static const uint8_t *udptl_rx_data(const struct udptl_rx *rx, const struct udptl_rx_slot *s)
 {
@@ -395,10 +422,12 @@ static void udptl_rx_clear(struct udptl_rx *rx)
 		rx->slot[i].state = UDPTL_SLOT_NONE;
 }
 
-void udptl_rx_init(struct udptl_rx *rx, udptl_ifp_fn fn, void *arg)
+void udptl_rx_init(struct udptl_rx *rx, udptl_ifp_fn fn, void *arg, uint8_t *ring,
+		   size_t ring_size)
 {
 	rx->deliver = fn;
 	rx->arg = arg;
+	udptl_ring_init(&rx->ring, ring, ring_size);
 	udptl_rx_reset(rx);
 }
 
@@ -465,23 +494,29 @@ static bool udptl_rx_fec_one(struct udptl_rx *rx, const struct udptl_packet *p, 
 			d[i] ^= sd[i];
 	}
 	udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, d, fec->len);
+	udptl_rx_deliver_recovered(rx, d, fec->len, k);
 	return true;
 }
 
-/* Restores what packet p carries for the number k (marked lost before):
- * from a secondary, or by FEC.  The slot tells whether it worked. */
-static void udptl_rx_recover(struct udptl_rx *rx, const struct udptl_packet *p, uint16_t k)
+/* Restores and delivers what packet p carries for the number k (marked
+ * lost before): from a secondary, or by FEC.  False if it could not. */
+static bool udptl_rx_recover(struct udptl_rx *rx, const struct udptl_packet *p, uint16_t k)
 {
 	size_t back = (uint16_t)(p->seq - k) - 1u;   /* secondary index */
 
 	if (p->ec == UDPTL_EC_REDUNDANCY && back < p->n_secondary) {
 		const struct udptl_ifp *s = &p->secondary[back];
-		if (s->len > 0)
-			udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, s->data, s->len);
-	} else if (p->ec == UDPTL_EC_FEC && p->n_fec > 0) {
-		if (udptl_rx_fec_one(rx, p, k))
-			rx->stats.recovered_fec++;
+		if (s->len == 0)
+			return false;
+		udptl_rx_set(rx, k, UDPTL_SLOT_HAVE, s->data, s->len);
+		udptl_rx_deliver_recovered(rx, s->data, s->len, k);
+		return true;
 	}
+	if (p->ec == UDPTL_EC_FEC && p->n_fec > 0 && udptl_rx_fec_one(rx, p, k)) {
+		rx->stats.recovered_fec++;
+		return true;
+	}
+	return false;
 }
 
 static void udptl_rx_count_empty(struct udptl_rx *rx, const struct udptl_packet *p)
@@ -496,28 +531,17 @@ static void udptl_rx_count_empty(struct udptl_rx *rx, const struct udptl_packet 
 }
 
 /* p->seq is at or ahead of rx->next by less than the window.  The numbers
- * in between are restored oldest first, each delivered at once (while the
- * ring surely holds it); a FEC rebuild may use the ones before it. */
+ * in between are restored oldest first, each delivered at once; a FEC
+ * rebuild may use the ones before it (from the ring). */
 static void udptl_rx_advance(struct udptl_rx *rx, const struct udptl_packet *p)
 {
 	uint16_t gap = (uint16_t)(p->seq - rx->next);
 
 	for (uint16_t i = 0; i < gap; i++)
 		udptl_rx_set(rx, (uint16_t)(rx->next + i), UDPTL_SLOT_LOST, NULL, 0);
-	for (uint16_t i = 0; i < gap; i++) {
-		uint16_t k = (uint16_t)(rx->next + i);
-		const struct udptl_rx_slot *s = udptl_rx_slot(rx, k);
-		const uint8_t *d;
-		udptl_rx_recover(rx, p, k);
-		d = s->state == UDPTL_SLOT_HAVE ? udptl_rx_data(rx, s) : NULL;
-		if (d != NULL) {
-			rx->stats.recovered++;
-			rx->stats.delivered++;
-			rx->deliver(rx->arg, d, s->len, k);
-		} else {
+	for (uint16_t i = 0; i < gap; i++)
+		if (!udptl_rx_recover(rx, p, (uint16_t)(rx->next + i)))
 			rx->stats.lost++;
-		}
-	}
 	if (p->primary.len == 0) {
 		/* Absent primary (AST-2016-003): a later packet may restore it. */
 		udptl_rx_set(rx, p->seq, UDPTL_SLOT_LOST, NULL, 0);
@@ -579,14 +603,13 @@ enum udptl_err udptl_rx_datagram(struct udptl_rx *rx, const uint8_t *buf, size_t
 /* ----- sending stream -------------------------------------------------------- */
 
 enum udptl_err udptl_tx_init(struct udptl_tx *tx, enum udptl_ec ec, unsigned depth,
-			     unsigned fec_entries, size_t max_datagram)
+			     unsigned fec_entries, size_t max_datagram, uint8_t *ring,
+			     size_t ring_size)
 {
 	if (tx == NULL || max_datagram < 16 || max_datagram > FGW_MAX_DATAGRAM)
 		return UDPTL_E_INVAL;
-	/* Not the ring's bytes: only what was written is ever read, and a
-	 * receiving call, which sends little, then keeps most pages of it
-	 * untouched. */
-	memset(tx, 0, offsetof(struct udptl_tx, ring.buf));
+	memset(tx, 0, sizeof(*tx));
+	udptl_ring_init(&tx->ring, ring, ring_size);
 	switch (ec) {
 	case UDPTL_EC_NONE:
 		break;

@@ -139,19 +139,23 @@ struct udptl_rx_slot {
 	uint32_t pos;                  /* of its IFP in the stream's ring */
 };
 
-/* The IFPs a stream keeps, one after the other; an IFP stays readable
- * until FGW_UDPTL_RING more bytes were written after it. */
+/* The IFPs a stream keeps, one after the other, in memory the caller owns
+ * (it outlives the stream's state): `size` bytes, a power of two (0 keeps
+ * nothing).  An IFP stays readable until `size` more bytes were written
+ * after it. */
 struct udptl_ring {
 	uint32_t head;                 /* bytes written so far (modulo 2^32) */
-	uint8_t buf[FGW_UDPTL_RING];
+	uint32_t size;
+	uint8_t *buf;
 };
 
 /*
- * Receiving state of one stream; plain struct, caller-owned (about 9 KB),
- * nothing to free.  The window's IFPs share a ring of FGW_UDPTL_RING bytes:
- * with IFPs up to 128 bytes (14,400 bit/s in 40 ms chunks is 72) all 64
- * stay available for FEC; longer ones make the oldest unavailable sooner,
- * which only shortens how far back FEC can rebuild.  Delivery is strictly in increasing sequence order
+ * Receiving state of one stream; plain struct, caller-owned (about 1 KB
+ * and its ring), nothing to free.  The window's IFPs share the ring: with
+ * FGW_UDPTL_RING bytes and IFPs up to 128 bytes (14,400 bit/s in 40 ms
+ * chunks is 72) all 64 stay available for FEC; longer ones, or a smaller
+ * ring, make the oldest unavailable sooner, which only shortens how far
+ * back FEC can rebuild.  Delivery is strictly in increasing sequence order
  * (modulo 2^16): for each datagram, the missing IFPs before its primary that
  * its secondaries or FEC entries restore, oldest first, then the primary.
  * Sequence numbers not restored by the time a later primary is delivered are
@@ -171,8 +175,11 @@ struct udptl_rx {
 	struct udptl_ring ring;
 };
 
-/* Sets up rx with its callback (fn must not be NULL). */
-void udptl_rx_init(struct udptl_rx *rx, udptl_ifp_fn fn, void *arg);
+/* Sets up rx with its callback (fn must not be NULL) and its ring: ring_size
+ * bytes at ring (rounded down to a power of two; NULL or 0: no ring, so no
+ * FEC rebuild), which must stay valid while rx is used. */
+void udptl_rx_init(struct udptl_rx *rx, udptl_ifp_fn fn, void *arg, uint8_t *ring,
+		   size_t ring_size);
 /* Forgets the stream and zeroes the counters; keeps the callback. */
 void udptl_rx_reset(struct udptl_rx *rx);
 /* Takes one datagram; delivers what it can.  Returns UDPTL_OK or the decode
@@ -187,10 +194,11 @@ struct udptl_tx_hist {
 };
 
 /*
- * Sending state of one stream; plain struct, caller-owned (about 9 KB),
- * nothing to free.  Sequence numbers start at 0.  The previous IFPs live
- * in a ring of FGW_UDPTL_RING bytes: a secondary or FEC entry whose IFP
- * was overwritten (only with long IFPs) is left out and counted trimmed.
+ * Sending state of one stream; plain struct, caller-owned (about 1 KB and
+ * its ring), nothing to free.  Sequence numbers start at 0.  The previous
+ * IFPs live in the ring: a secondary or FEC entry whose IFP was overwritten
+ * (long IFPs, or a ring smaller than the configured reach needs) is left
+ * out and counted trimmed.
  */
 struct udptl_tx {
 	enum udptl_ec ec;
@@ -209,10 +217,12 @@ struct udptl_tx {
  * (fec_entries ignored).  UDPTL_EC_FEC: depth = span 1..FGW_MAX_UDPTL_FEC_SPAN,
  * fec_entries 1..FGW_MAX_UDPTL_FEC_ENTRIES, span * entries < FGW_UDPTL_WINDOW.
  * UDPTL_EC_NONE: both ignored.  max_datagram: largest datagram to produce,
- * 16..FGW_MAX_DATAGRAM.  Returns UDPTL_OK or UDPTL_E_INVAL.
+ * 16..FGW_MAX_DATAGRAM.  ring, ring_size: as for udptl_rx_init.  Returns
+ * UDPTL_OK or UDPTL_E_INVAL.
  */
 enum udptl_err udptl_tx_init(struct udptl_tx *tx, enum udptl_ec ec, unsigned depth,
-			     unsigned fec_entries, size_t max_datagram);
+			     unsigned fec_entries, size_t max_datagram, uint8_t *ring,
+			     size_t ring_size);
 
 /*
  * Wraps one IFP (1..FGW_MAX_IFP bytes) into the next datagram, written to

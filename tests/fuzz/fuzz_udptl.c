@@ -17,6 +17,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct udptl_rx fz_rx, fz_loop_rx;
 static struct udptl_tx fz_tx;
+static uint8_t fz_rx_ring[FGW_UDPTL_RING], fz_loop_ring[FGW_UDPTL_RING], fz_tx_ring[FGW_UDPTL_RING];
+
+/* Ring sizes the input picks: none, smaller than one long IFP, the control
+ * ring, the page data ring. */
+static size_t fz_ring_size(uint8_t pick)
+{
+	static const size_t sizes[] = { 0, 64, FGW_UDPTL_CTRL_RING, FGW_UDPTL_RING };
+
+	return sizes[pick % 4];
+}
 
 static void fz_check_ifp(void *arg, const uint8_t *ifp, size_t len, uint16_t seq)
 {
@@ -109,13 +119,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 
-	udptl_rx_init(&fz_rx, fz_check_ifp, NULL);
-	udptl_rx_init(&fz_loop_rx, fz_loop_ifp, NULL);
-	/* first byte: the sending stream's error recovery */
+	/* first byte: the sending stream's error recovery and the rings' sizes */
 	uint8_t mode = data[0];
+	udptl_rx_init(&fz_rx, fz_check_ifp, NULL, fz_rx_ring, fz_ring_size(mode >> 1));
+	udptl_rx_init(&fz_loop_rx, fz_loop_ifp, NULL, fz_loop_ring, fz_ring_size(mode >> 3));
 	enum udptl_ec ec = (enum udptl_ec)(mode % 3);
 	unsigned depth = ec == UDPTL_EC_FEC ? 1u + (mode >> 2) % 5u : (mode >> 2) % 8u;
-	if (udptl_tx_init(&fz_tx, ec, depth, 1u + (mode >> 5) % 3u, 64u + (size_t)(mode & 0x7Fu) * 8u) != UDPTL_OK)
+	if (udptl_tx_init(&fz_tx, ec, depth, 1u + (mode >> 5) % 3u, 64u + (size_t)(mode & 0x7Fu) * 8u,
+			  fz_tx_ring, fz_ring_size(mode >> 5)) != UDPTL_OK)
 		abort();
 
 	size_t pos = 1;

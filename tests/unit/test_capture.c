@@ -692,6 +692,7 @@ END_TEST
 struct b2b_side {
 	struct udptl_tx tx;
 	struct udptl_rx rx;
+	uint8_t tx_ring[FGW_UDPTL_RING], rx_ring[FGW_UDPTL_RING];
 	struct fax_session *s;
 	int port;
 	int n;
@@ -792,10 +793,11 @@ START_TEST(test_t38_call_roundtrip)
 		p.tx_ifp = b2b_tx;
 		p.arg = sd;
 		sd->port = k == 0 ? 5000 : 5002;
-		ck_assert_int_eq(udptl_tx_init(&sd->tx, UDPTL_EC_REDUNDANCY, 2, 0, FGW_MAX_DATAGRAM), UDPTL_OK);
+		ck_assert_int_eq(udptl_tx_init(&sd->tx, UDPTL_EC_REDUNDANCY, 2, 0, FGW_MAX_DATAGRAM,
+					       sd->tx_ring, sizeof(sd->tx_ring)), UDPTL_OK);
 		sd->s = fax_session_new(&p, err, sizeof(err));
 		ck_assert_msg(sd->s != NULL, "%s", err);
-		udptl_rx_init(&sd->rx, b2b_ifp, sd->s);
+		udptl_rx_init(&sd->rx, b2b_ifp, sd->s, sd->rx_ring, sizeof(sd->rx_ring));
 	}
 	for (b->tick = 0; b->tick < 50 * 240; b->tick++) {
 		for (int k = 0; k < 2; k++) {

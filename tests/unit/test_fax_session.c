@@ -658,6 +658,7 @@ struct b2b_dgram {
 struct b2b_link {
 	struct udptl_tx tx;
 	struct udptl_rx rx;
+	uint8_t tx_ring[FGW_UDPTL_RING], rx_ring[FGW_UDPTL_RING];
 	struct b2b_dgram q[B2B_QUEUE];
 	size_t n;
 	unsigned loss_pct;
@@ -735,8 +736,10 @@ static void b2b_udptl_call(enum udptl_ec ec, unsigned depth, unsigned fec_entrie
 	b2b_prepare(&c);
 	memset(&t2r, 0, sizeof(t2r));
 	memset(&r2t, 0, sizeof(r2t));
-	ck_assert_int_eq(udptl_tx_init(&t2r.tx, ec, depth, fec_entries, 400), UDPTL_OK);
-	ck_assert_int_eq(udptl_tx_init(&r2t.tx, ec, depth, fec_entries, 400), UDPTL_OK);
+	ck_assert_int_eq(udptl_tx_init(&t2r.tx, ec, depth, fec_entries, 400, t2r.tx_ring,
+					       sizeof(t2r.tx_ring)), UDPTL_OK);
+	ck_assert_int_eq(udptl_tx_init(&r2t.tx, ec, depth, fec_entries, 400, r2t.tx_ring,
+					       sizeof(r2t.tx_ring)), UDPTL_OK);
 	t2r.loss_pct = r2t.loss_pct = loss_pct;
 	t2r.rng = seed * 2654435761u + 17u;
 	r2t.rng = seed * 40503u + 29u;
@@ -744,8 +747,8 @@ static void b2b_udptl_call(enum udptl_ec ec, unsigned depth, unsigned fec_entrie
 	struct fax_session *rx = b2b_udptl_session(&c, FAX_SESSION_RECEIVE, &r2t);
 	t2r.to = rx;
 	r2t.to = tx;
-	udptl_rx_init(&t2r.rx, b2b_udptl_ifp, &t2r);
-	udptl_rx_init(&r2t.rx, b2b_udptl_ifp, &r2t);
+	udptl_rx_init(&t2r.rx, b2b_udptl_ifp, &t2r, t2r.rx_ring, sizeof(t2r.rx_ring));
+	udptl_rx_init(&r2t.rx, b2b_udptl_ifp, &r2t, r2t.rx_ring, sizeof(r2t.rx_ring));
 	for (c.ticks = 0; c.ticks < B2B_MAX_TICKS; c.ticks++) {
 		bool dtx = fax_session_tick(tx);
 		bool drx = fax_session_tick(rx);

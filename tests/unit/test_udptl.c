@@ -57,22 +57,45 @@ static struct collect *collect_new(void)
 	return c;
 }
 
+/* A stream and its ring in one block: free() of the stream frees both. */
+struct rx_block {
+	struct udptl_rx rx;
+	uint8_t ring[FGW_UDPTL_RING];
+};
+
+struct tx_block {
+	struct udptl_tx tx;
+	uint8_t ring[FGW_UDPTL_RING];
+};
+
+static struct udptl_rx *rx_new_ring(struct collect *c, size_t ring_size)
+{
+	struct rx_block *b = malloc(sizeof(*b));
+
+	ck_assert_ptr_nonnull(b);
+	udptl_rx_init(&b->rx, collect_cb, c, b->ring, ring_size);
+	return &b->rx;
+}
+
 static struct udptl_rx *rx_new(struct collect *c)
 {
-	struct udptl_rx *rx = malloc(sizeof(*rx));
+	return rx_new_ring(c, FGW_UDPTL_RING);
+}
 
-	ck_assert_ptr_nonnull(rx);
-	udptl_rx_init(rx, collect_cb, c);
-	return rx;
+static struct udptl_tx *tx_new_ring(enum udptl_ec ec, unsigned depth, unsigned entries,
+				    size_t max, size_t ring_size)
+{
+	struct tx_block *b = malloc(sizeof(*b));
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(udptl_tx_init(&b->tx, ec, depth, entries, max, b->ring, ring_size),
+			 UDPTL_OK);
+	return &b->tx;
 }
 
 static struct udptl_tx *tx_new(enum udptl_ec ec, unsigned depth, unsigned entries, size_t max)
 {
-	struct udptl_tx *tx = malloc(sizeof(*tx));
-
-	ck_assert_ptr_nonnull(tx);
-	ck_assert_int_eq(udptl_tx_init(tx, ec, depth, entries, max), UDPTL_OK);
-	return tx;
+	return tx_new_ring(ec, depth, entries, max, FGW_UDPTL_RING);
 }
 
 /* Delivered IFP k must be the IFP of index idx; FEC may add zero padding. */
@@ -451,19 +474,105 @@ END_TEST
 START_TEST(test_tx_init)
 {
 	struct udptl_tx *tx = malloc(sizeof(*tx));
+	uint8_t ring[256];
 
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_REDUNDANCY, FGW_MAX_UDPTL_SECONDARY + 1, 0, 1400),
-			 UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 0, 3, 1400), UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 3, 0, 1400), UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 16, 4, 1400), UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_NONE, 0, 0, FGW_MAX_DATAGRAM + 1), UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, (enum udptl_ec)7, 0, 0, 1400), UDPTL_E_INVAL);
-	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 3, 3, 1400), UDPTL_OK);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_REDUNDANCY, FGW_MAX_UDPTL_SECONDARY + 1, 0,
+				       1400, ring, sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 0, 3, 1400, ring, sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 3, 0, 1400, ring, sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 16, 4, 1400, ring, sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_NONE, 0, 0, FGW_MAX_DATAGRAM + 1, ring,
+				       sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, (enum udptl_ec)7, 0, 0, 1400, ring, sizeof(ring)), UDPTL_E_INVAL);
+	ck_assert_int_eq(udptl_tx_init(tx, UDPTL_EC_FEC, 3, 3, 1400, ring, sizeof(ring)), UDPTL_OK);
 	uint8_t dg[100];
 	size_t len;
 	ck_assert_int_eq(udptl_tx_packet(tx, dg, 0, dg, sizeof(dg), &len), UDPTL_E_INVAL);
 	free(tx);
+}
+END_TEST
+
+/* The control ring (the send side of a reception) keeps every secondary
+ * of T.30-sized IFPs; a receiver needs no ring for redundancy. */
+START_TEST(test_small_rings)
+{
+	struct collect *c = collect_new();
+	struct udptl_rx *rx = rx_new_ring(c, 0);
+	struct udptl_tx *tx = tx_new_ring(UDPTL_EC_REDUNDANCY, 3, 0, FGW_MAX_DATAGRAM,
+					  FGW_UDPTL_CTRL_RING);
+	uint8_t ifp[16], dg[FGW_MAX_DATAGRAM];
+	size_t dlen;
+
+	for (unsigned i = 0; i < 100; i++) {
+		ifp_long(i, ifp, sizeof(ifp));
+		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
+				 UDPTL_OK);
+		if (i % 3 != 1)
+			ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
+	}
+	ck_assert_uint_eq(tx->trimmed, 0);
+	ck_assert_uint_eq(rx->stats.lost, 0);
+	ck_assert_uint_eq(rx->stats.recovered, 33);
+	ck_assert_uint_eq(c->n, 100);
+	free(tx);
+	free(rx);
+	free(c);
+}
+END_TEST
+
+/* IFPs longer than the whole ring are not kept: their packets go out with
+ * no secondary (counted trimmed), each loss is counted lost, and every
+ * primary that arrives is still delivered intact. */
+START_TEST(test_ifps_longer_than_ring)
+{
+	struct collect *c = collect_new();
+	struct udptl_rx *rx = rx_new_ring(c, 64);
+	struct udptl_tx *tx = tx_new_ring(UDPTL_EC_REDUNDANCY, 2, 0, FGW_MAX_DATAGRAM, 64);
+	uint8_t ifp[100], dg[FGW_MAX_DATAGRAM];
+	size_t dlen;
+
+	for (unsigned i = 0; i < 20; i++) {
+		ifp_long(i, ifp, sizeof(ifp));
+		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
+				 UDPTL_OK);
+		if (i % 2 == 0)
+			ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
+	}
+	ck_assert_uint_eq(tx->trimmed, 19);
+	ck_assert_uint_eq(rx->stats.lost, 9);
+	ck_assert_uint_eq(c->n, 10);
+	for (unsigned k = 0; k < 10; k++) {
+		ck_assert_uint_eq(c->seq[k], 2 * k);
+		ifp_long(2 * k, ifp, sizeof(ifp));
+		ck_assert_mem_eq(c->data[k], ifp, 64);
+	}
+	free(tx);
+	free(rx);
+	free(c);
+}
+END_TEST
+
+static bool drop_every_fifth(unsigned i)
+{
+	return i % 5 == 2;
+}
+
+/* FEC into a receiver without a ring: nothing can be rebuilt, every loss
+ * is counted lost, the rest delivered in order. */
+START_TEST(test_rx_fec_without_ring)
+{
+	struct collect *c = collect_new();
+	struct udptl_rx *rx = rx_new_ring(c, 0);
+	struct udptl_tx *tx = tx_new(UDPTL_EC_FEC, 3, 1, FGW_MAX_DATAGRAM);
+
+	pump(tx, rx, 0, 40, drop_every_fifth);
+	ck_assert_uint_eq(rx->stats.recovered, 0);
+	ck_assert_uint_eq(rx->stats.delivered + rx->stats.lost, 40);
+	for (size_t k = 1; k < c->n; k++)
+		ck_assert_uint_gt(c->seq[k], c->seq[k - 1]);
+	free(tx);
+	free(rx);
+	free(c);
 }
 END_TEST
 
@@ -1118,6 +1227,9 @@ Suite *udptl_suite(void)
 	tcase_add_test(tc, test_tx_init);
 	tcase_add_test(tc, test_tx_redundancy);
 	tcase_add_test(tc, test_tx_fec_fallback);
+	tcase_add_test(tc, test_small_rings);
+	tcase_add_test(tc, test_ifps_longer_than_ring);
+	tcase_add_test(tc, test_rx_fec_without_ring);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stream");

@@ -70,8 +70,11 @@
 #define FGW_MAX_UDPTL_FEC_ENTRIES 16    /* FEC entries per UDPTL packet */
 #define FGW_MAX_UDPTL_FEC_SPAN   16     /* FEC span */
 #define FGW_UDPTL_WINDOW         64     /* sequence numbers kept for recovery/dup checks */
-#define FGW_UDPTL_RING           8192   /* bytes of IFPs a stream keeps (a power of two):
-					   the whole window while IFPs are <= 128 bytes */
+#define FGW_UDPTL_RING           8192   /* bytes of IFPs a stream of page data keeps (a
+					   power of two): the whole window while IFPs are
+					   <= 128 bytes */
+#define FGW_UDPTL_CTRL_RING      1024   /* the same for a stream of T.30 control only (the
+					   send side of a reception): 64 IFPs of 16 bytes */
 #define FGW_RTP_JITTER_SLOTS     16     /* 20 ms packets held for reordering */
 #define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
 #define FGW_TICK_MS              20
