@@ -25,6 +25,11 @@
 #define WORKER_MAX_CATCH_UP 10
 /* Ready sockets taken from the epoll set per epoll_wait. */
 #define WORKER_READY_BATCH 256
+/* A step this late is reported: two steps of G.711 audio are missing at
+ * the far end, which a modem in training does not survive. */
+#define WORKER_LATE_MS (2 * FGW_TICK_MS)
+/* At most one report of late steps per this many milliseconds. */
+#define WORKER_LATE_REPORT_MS 10000
 
 struct worker {
 	unsigned index;
@@ -41,6 +46,8 @@ struct worker {
 	int epfd;                     /* every port socket of the worker */
 	struct event *rx_ev;          /* the set, watched while no call is active */
 	struct epoll_event ready[WORKER_READY_BATCH];
+	/* Steps at least WORKER_LATE_MS late since the last report. */
+	uint64_t late_steps, late_worst_ms, late_reported_ms;
 	int stop_fd;                  /* eventfd: the main thread asks to stop */
 	struct event *stop_ev;
 	pthread_t thread;
@@ -142,6 +149,24 @@ static void worker_tick_all(struct worker *w, uint64_t now)
 			port_tick(w->act[i], now);
 }
 
+/* Counts a late step and says so now and then: an operator sees why
+ * calls fail when the host is short of CPU. */
+static void worker_note_late(struct worker *w, uint64_t now)
+{
+	uint64_t late = now - w->next_tick_ms;
+
+	w->late_steps++;
+	if (late > w->late_worst_ms)
+		w->late_worst_ms = late;
+	if (w->late_reported_ms != 0 && now - w->late_reported_ms < WORKER_LATE_REPORT_MS)
+		return;
+	log_warn("media thread %u: %llu step(s) of its calls ran late, up to %llu ms "
+		 "(host short of CPU? audio calls may fail)", w->index,
+		 (unsigned long long)w->late_steps, (unsigned long long)w->late_worst_ms);
+	w->late_reported_ms = now;
+	w->late_steps = w->late_worst_ms = 0;
+}
+
 /* One persistent 20 ms timer for every call of the thread.  Each step has
  * an absolute deadline; a late loop runs the missed steps at once (up to
  * a bound), so the calls' clock keeps real time on average. */
@@ -153,6 +178,8 @@ static void worker_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (w->nact > 0 && now >= w->next_tick_ms + WORKER_LATE_MS)
+		worker_note_late(w, now);
 	while (w->nact > 0 && now + 1 >= w->next_tick_ms && steps < WORKER_MAX_CATCH_UP) {
 		if (steps == 0)
 			worker_read_ready(w);

@@ -226,6 +226,18 @@ expect_rc 0 "$CTL" -s "$A/var/faxgw.sock" --json info
 json_true 'j["gateway"]["active_calls"] >= 5'
 ok "ports show receiving and the gateway counts active calls during the calls"
 
+# Instance B stalls for 300 ms in its call (SIGSTOP): its media thread
+# says its steps ran late, and the fax still arrives (checked below).
+b_receiving() {
+	OUT=$("$CTL" -s "$Bd/var/faxgw.sock" --json ports 2>/dev/null) &&
+		[ "$(json 'sum(p["state"] == "receiving" for p in j["ports"])')" -ge 1 ]
+}
+wait_until 10 b_receiving || fail "instance B: port not shown receiving: $OUT"
+kill -STOP "$PID_b"; sleep 0.3; kill -CONT "$PID_b"
+wait_until 5 grep -q 'media thread 0: [0-9]* step(s) of its calls ran late, up to [0-9]* ms' \
+	"$Bd/faxgwd.log" || fail "instance B: no late-step report after a stall: $(tail -n 5 "$Bd/faxgwd.log")"
+ok "a media thread held up 300 ms in a call logs its late steps"
+
 # The caller on port 7 vanishes before its first page.
 kill -9 "$S7" 2>/dev/null; wait "$S7" 2>/dev/null
 # Garbage from another address into busy ports is dropped (their faxes
