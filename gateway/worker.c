@@ -149,8 +149,19 @@ static void worker_tick_all(struct worker *w, uint64_t now)
 			port_tick(w->act[i], now);
 }
 
-/* Counts a late step and says so now and then: an operator sees why
- * calls fail when the host is short of CPU. */
+/* Says how many steps ran late since the last report: an operator sees
+ * why calls fail when the host is short of CPU. */
+static void worker_report_late(struct worker *w, uint64_t now)
+{
+	log_warn("media thread %u: %llu step(s) of its calls ran late, up to %llu ms "
+		 "(host short of CPU? audio calls may fail)", w->index,
+		 (unsigned long long)w->late_steps, (unsigned long long)w->late_worst_ms);
+	w->late_reported_ms = now;
+	w->late_steps = w->late_worst_ms = 0;
+}
+
+/* Counts a late step; reports at once, then at most every
+ * WORKER_LATE_REPORT_MS and when the thread's last call ends. */
 static void worker_note_late(struct worker *w, uint64_t now)
 {
 	uint64_t late = now - w->next_tick_ms;
@@ -158,13 +169,8 @@ static void worker_note_late(struct worker *w, uint64_t now)
 	w->late_steps++;
 	if (late > w->late_worst_ms)
 		w->late_worst_ms = late;
-	if (w->late_reported_ms != 0 && now - w->late_reported_ms < WORKER_LATE_REPORT_MS)
-		return;
-	log_warn("media thread %u: %llu step(s) of its calls ran late, up to %llu ms "
-		 "(host short of CPU? audio calls may fail)", w->index,
-		 (unsigned long long)w->late_steps, (unsigned long long)w->late_worst_ms);
-	w->late_reported_ms = now;
-	w->late_steps = w->late_worst_ms = 0;
+	if (w->late_reported_ms == 0 || now - w->late_reported_ms >= WORKER_LATE_REPORT_MS)
+		worker_report_late(w, now);
 }
 
 /* One persistent 20 ms timer for every call of the thread.  Each step has
@@ -222,6 +228,8 @@ static void worker_call_ended(void *arg, struct port *p)
 	if (w->nact == 0) {
 		event_del(w->ticker);
 		event_add(w->rx_ev, NULL);
+		if (w->late_steps > 0)
+			worker_report_late(w, port_now_ms());
 	}
 }
 

@@ -45,7 +45,8 @@ for t in t38 audio; do
 	ok "$t: every summary field present; spandsp alone: every fax intact"
 
 	step="$sel['steps'][-1]"
-	for k in n faxes intact failed late_ticks max_late_ms faxgwd_cpu_us \
+	for k in n faxes intact failed late_ticks max_late_ms faxgwd_late_steps \
+		 faxgwd_max_late_ms faxgwd_cpu_us \
 		 faxgwd_cpu_us_per_channel_second rss_idle_kb rss_peak_kb \
 		 mem_per_active_reception_kb datagrams_per_second routed_latency_ms held; do
 		json_true "'$k' in $step"

@@ -132,6 +132,41 @@ static pid_t fb_daemon_spawn(const struct fb_run *run, const struct fb_daemon *d
 	_exit(127);
 }
 
+long fb_daemon_log_size(const struct fb_daemon *d)
+{
+	struct stat sb;
+
+	return stat(d->log, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+void fb_daemon_late_steps(const struct fb_daemon *d, long from, uint64_t *steps,
+			  double *worst_ms)
+{
+	FILE *fp = fopen(d->log, "re");
+	char line[512];
+
+	*steps = 0;
+	*worst_ms = 0;
+	if (fp == NULL || fseek(fp, from, SEEK_SET) != 0) {
+		if (fp != NULL)
+			fclose(fp);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		const char *m = strstr(line, "media thread ");
+		unsigned thread;
+		unsigned long long n, ms;
+
+		if (m != NULL && sscanf(m, "media thread %u: %llu step(s) of its calls ran late, "
+					"up to %llu ms", &thread, &n, &ms) == 3) {
+			*steps += n;
+			if ((double)ms > *worst_ms)
+				*worst_ms = (double)ms;
+		}
+	}
+	fclose(fp);
+}
+
 void fb_daemon_log_tail(const struct fb_daemon *d, char *buf, size_t len)
 {
 	FILE *fp = fopen(d->log, "re");

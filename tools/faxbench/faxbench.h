@@ -93,6 +93,8 @@ struct fb_step {
 	char first_error[FB_MAX_TEXT];
 	uint64_t ticks, late_ticks;   /* the bench's 20 ms clock */
 	double max_late_ms;
+	uint64_t gw_late_steps;       /* faxgwd's media threads' steps 40 ms late or more */
+	double gw_max_late_ms;        /* (their reports in faxgwd's log) */
 	double window_s;              /* first call start .. last file routed */
 	double channel_s;             /* sum of call durations */
 	double call_s_mean;
@@ -106,7 +108,8 @@ struct fb_step {
 	double latency_median_ms, latency_p99_ms, latency_max_ms;
 	unsigned latency_samples;
 	double bench_cpu_s;           /* faxbench's own CPU in the step */
-	bool held;                    /* every fax intact and every tick on time */
+	bool held;                    /* every fax intact, every tick of ours and
+				       * of faxgwd's media threads on time */
 };
 
 /* The spandsp-alone baseline for one transport (alone.c). */
@@ -168,6 +171,12 @@ struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
                                   enum fb_transport t, unsigned nports, char *err, size_t errlen);
 /* SIGTERM, wait (SIGKILL after 10 s), free.  NULL is fine. */
 void fb_daemon_stop(struct fb_daemon *d);
+/* Size of faxgwd's log now (where a step's lines start); 0 if unknown. */
+long fb_daemon_log_size(const struct fb_daemon *d);
+/* The late steps faxgwd's media threads reported in its log from offset
+ * `from` on: their number and the worst lateness (ms). */
+void fb_daemon_late_steps(const struct fb_daemon *d, long from, uint64_t *steps,
+			  double *worst_ms);
 /* Last lines of faxgwd's log into buf. */
 void fb_daemon_log_tail(const struct fb_daemon *d, char *buf, size_t len);
 

@@ -732,7 +732,8 @@ static void fb_load_results(struct fb_load *l)
 	if (l->last_end > l->first_start)
 		st->datagrams_per_s = (double)(st->datagrams_in + st->datagrams_out) /
 				      ((double)(l->last_end - l->first_start) / 1e9);
-	st->held = st->calls > 0 && st->failed == 0 && st->late_ticks == 0;
+	st->held = st->calls > 0 && st->failed == 0 && st->late_ticks == 0 &&
+		   st->gw_max_late_ms < l->run->o.late_ms;
 	fb_load_clear_folder(l->d->folder);
 }
 
@@ -742,6 +743,7 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	struct fb_load l = { .run = run, .d = d, .t = t, .n = n, .st = st, .ifd = -1 };
 	struct fb_proc_sample before, after;
 	double self0 = fb_proc_self_cpu_s();
+	long log_from;
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
@@ -755,6 +757,7 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	fb_load_clear_folder(d->folder);
 	if (fb_load_open(&l, err, errlen) != 0)
 		goto out;
+	log_from = fb_daemon_log_size(d);
 	fb_proc_sample(d->pid, &before);
 	/* the allocator keeps what earlier steps freed: measure against the
 	 * daemon as it was before its first call */
@@ -778,6 +781,7 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	if (after.cpu_ticks > before.cpu_ticks)
 		st->cpu_us = (double)(after.cpu_ticks - before.cpu_ticks) * 1e6 /
 			     (double)fb_proc_clock_ticks();
+	fb_daemon_late_steps(d, log_from, &st->gw_late_steps, &st->gw_max_late_ms);
 	fb_load_results(&l);
 	if (st->channel_s > 0)
 		st->cpu_us_per_chan_s = st->cpu_us / st->channel_s;

@@ -82,14 +82,14 @@ static void fb_report_machine(char *buf, size_t len)
 
 static void fb_report_text_steps(const struct fb_result *r, FILE *out)
 {
-	fprintf(out, "  %6s %6s %6s %5s %8s %10s %9s %8s %8s %8s  %s\n", "N", "faxes", "intact",
-		"late", "max-late", "cpu-us/ch-s", "mem/rx-kB", "dgram/s", "lat-med", "lat-p99",
-		"held");
+	fprintf(out, "  %6s %6s %6s %5s %8s %8s %10s %9s %8s %8s %8s  %s\n", "N", "faxes",
+		"intact", "late", "max-late", "gw-late", "cpu-us/ch-s", "mem/rx-kB", "dgram/s",
+		"lat-med", "lat-p99", "held");
 	for (unsigned i = 0; i < r->nsteps; i++) {
 		const struct fb_step *s = &r->steps[i];
-		fprintf(out, "  %6u %6u %6u %5llu %6.1fms %10.0f %9.0f %8.0f %6.0fms %6.0fms  %s\n",
-			s->n, s->calls, s->intact, (unsigned long long)s->late_ticks,
-			s->max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
+		fprintf(out, "  %6u %6u %6u %5llu %6.1fms %6.0fms %10.0f %9.0f %8.0f %6.0fms "
+			"%6.0fms  %s\n", s->n, s->calls, s->intact, (unsigned long long)s->late_ticks,
+			s->max_late_ms, s->gw_max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
 			s->datagrams_per_s, s->latency_median_ms, s->latency_p99_ms,
 			s->held ? "yes" : "NO");
 		if (!s->held && s->first_error[0] != '\0')
@@ -198,6 +198,9 @@ static void fb_json_step(FILE *out, const struct fb_step *s)
 		s->sender_failed, s->not_routed, s->mismatched, (unsigned long long)s->ticks,
 		(unsigned long long)s->late_ticks);
 	fb_json_num(out, s->max_late_ms);
+	fprintf(out, ", \"faxgwd_late_steps\": %llu, \"faxgwd_max_late_ms\": ",
+		(unsigned long long)s->gw_late_steps);
+	fb_json_num(out, s->gw_max_late_ms);
 	fputs(", \"window_s\": ", out);
 	fb_json_num(out, s->window_s);
 	fputs(", \"channel_seconds\": ", out);
