@@ -323,9 +323,10 @@ static void fb_main_ramp(struct fb_run *run, struct fb_result *r, struct fb_daem
 		}
 		r->nsteps++;
 		fb_main_note(o, "%s: N=%u: %u of %u intact, %llu late ticks, faxgwd %.0f us per "
-			     "channel-second%s%s", fb_transport_name(r->t), n, st->intact, st->calls,
+			     "channel-second, its media threads up to %.0f ms late%s%s",
+			     fb_transport_name(r->t), n, st->intact, st->calls,
 			     (unsigned long long)st->late_ticks, st->cpu_us_per_chan_s,
-			     st->first_error[0] ? "; " : "", st->first_error);
+			     st->gw_max_late_ms, st->first_error[0] ? "; " : "", st->first_error);
 		if (!st->held)
 			return;
 		r->held_index = (int)r->nsteps - 1;
