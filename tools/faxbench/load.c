@@ -3,7 +3,11 @@
  * fax_call (T.38 over UDPTL or G.711 over RTP) with its own UDP socket.
  * The channels are split over --sender-threads event loops (one epoll set
  * and one 20 ms clock each; the default is one per core, so the senders
- * are not held to one core while faxgwd uses all of them).  Every clock is
+ * are not held to one core while faxgwd uses all of them).  A loop sleeps
+ * on its clock only and reads the sockets that became readable at each
+ * tick, as faxgwd's media threads do: a datagram from faxgwd then wakes no
+ * sender, so faxgwd's send costs what it would toward another host, and
+ * the senders do not preempt faxgwd's threads once per datagram.  Every clock is
  * a periodic timerfd on CLOCK_MONOTONIC with the same absolute start:
  * tick k is due at t0 + k x 20 ms in every loop, a tick that runs
  * --late-ms after it was due counts as late, and ticks are never skipped
@@ -47,7 +51,7 @@
 #define FB_EV_TIMER      0
 #define FB_EV_CHAN0      2
 #define FB_MAX_EVENTS    256
-#define FB_MAX_DRAIN     16           /* datagrams read from one socket per wake-up */
+#define FB_MAX_DRAIN     16           /* datagrams read from one socket per read */
 #define FB_MAX_FILE_NAME 128
 
 struct fb_call_rec {
@@ -88,7 +92,8 @@ struct fb_loop {
 	struct fb_load *l;
 	unsigned index, lo, hi;
 	pthread_t th;
-	int ep, tfd;
+	int ep, tfd;                           /* the clock's epoll set, the clock */
+	int rx_ep;                             /* the channels' sockets, read at ticks */
 	uint64_t tick;
 	unsigned active, unfinished;
 	int64_t first_start, last_end;
@@ -190,7 +195,7 @@ static int fb_load_chan_open(struct fb_load *l, struct fb_loop *lp, unsigned i, 
 	if (c->recs == NULL || c->fd < 0 ||
 	    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0 ||
 	    connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    epoll_ctl(lp->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+	    epoll_ctl(lp->rx_ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		snprintf(err, errlen, "channel %u: socket: %s (raise the open file limit?)", i + 1,
 			 strerror(errno));
 		return -1;
@@ -212,8 +217,10 @@ static int fb_load_loop_open(struct fb_load *l, unsigned k, char *err, size_t er
 	lp->hi = (unsigned)((uint64_t)l->n * (k + 1) / l->nloops);
 	lp->unfinished = lp->hi - lp->lo;
 	lp->ep = epoll_create1(EPOLL_CLOEXEC);
+	lp->rx_ep = epoll_create1(EPOLL_CLOEXEC);
 	lp->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (lp->ep < 0 || lp->tfd < 0 || epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->tfd, &ev) != 0) {
+	if (lp->ep < 0 || lp->rx_ep < 0 || lp->tfd < 0 ||
+	    epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->tfd, &ev) != 0) {
 		snprintf(err, errlen, "epoll/timerfd: %s", strerror(errno));
 		return -1;
 	}
@@ -251,7 +258,7 @@ static int fb_load_open(struct fb_load *l, char *err, size_t errlen)
 	for (unsigned i = 0; i < l->n; i++)
 		l->ch[i].fd = -1;
 	for (unsigned k = 0; k < l->nloops; k++)
-		l->loops[k].ep = l->loops[k].tfd = -1;
+		l->loops[k].ep = l->loops[k].rx_ep = l->loops[k].tfd = -1;
 	for (unsigned k = 0; k < l->nloops; k++)
 		if (fb_load_loop_open(l, k, err, errlen) != 0)
 			return -1;
@@ -274,6 +281,7 @@ static void fb_load_close(struct fb_load *l)
 	free(l->ch);
 	for (unsigned k = 0; l->loops != NULL && k < l->nloops; k++) {
 		fb_load_close_fd(l->loops[k].ep);
+		fb_load_close_fd(l->loops[k].rx_ep);
 		fb_load_close_fd(l->loops[k].tfd);
 	}
 	free(l->loops);
@@ -500,8 +508,21 @@ static uint64_t fb_load_sampler_stop(struct fb_sampler *m)
 	return atomic_load(&m->peak_kb);
 }
 
+/* Reads every channel socket that is readable now. */
+static void fb_load_read_ready(struct fb_loop *lp)
+{
+	struct epoll_event evs[FB_MAX_EVENTS];
+	int k;
+
+	do {
+		k = epoll_wait(lp->rx_ep, evs, FB_MAX_EVENTS, 0);
+		for (int i = 0; i < k; i++)
+			fb_load_drain(lp, &lp->l->ch[evs[i].data.u64 - FB_EV_CHAN0]);
+	} while (k == FB_MAX_EVENTS);
+}
+
 /* Every due tick, late ones at once; lateness measured against the
- * absolute deadline. */
+ * absolute deadline.  What arrived since the last tick is read first. */
 static void fb_load_clock(struct fb_loop *lp)
 {
 	struct fb_load *l = lp->l;
@@ -509,6 +530,7 @@ static void fb_load_clock(struct fb_loop *lp)
 
 	if (read(lp->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
+	fb_load_read_ready(lp);
 	for (;;) {
 		int64_t now = fb_load_now(), due = l->t0 + (int64_t)lp->tick * FB_TICK_NS;
 		if (now < due)
@@ -544,13 +566,9 @@ static void *fb_load_loop_main(void *arg)
 	}
 	while ((lp->unfinished > 0 || lp->active > 0) && fb_load_now() < l->hard_end) {
 		int k = epoll_wait(lp->ep, evs, FB_MAX_EVENTS, 100);
-		for (int i = 0; i < k; i++) {
-			uint64_t id = evs[i].data.u64;
-			if (id == FB_EV_TIMER)
+		for (int i = 0; i < k; i++)
+			if (evs[i].data.u64 == FB_EV_TIMER)
 				fb_load_clock(lp);
-			else
-				fb_load_drain(lp, &l->ch[id - FB_EV_CHAN0]);
-		}
 	}
 	for (unsigned i = lp->lo; i < lp->hi; i++)
 		if (l->ch[i].call != NULL) {
