@@ -219,10 +219,10 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* Blocks of this size or more get mappings of their own.  A reception's
  * page buffers are such blocks: given back whole at the call's end, they
- * leave no holes in the heap of the media thread, whose resident size per
- * call is then within 10% of what spandsp itself holds (docs/performance.md);
- * the allocator's own default grows its threshold and keeps them in the
- * heap.  A threshold set in the environment wins. */
+ * leave no holes in the heap of the media thread (about 10 kB less
+ * resident memory per call, docs/performance.md); the allocator's own
+ * default grows its threshold and keeps them in the heap.  A threshold set
+ * in the environment wins. */
 #define DAEMON_MMAP_THRESHOLD (64 * 1024)
 
 static void daemon_tune_malloc(void)
