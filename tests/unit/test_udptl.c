@@ -137,6 +137,41 @@ static size_t ifp_long(unsigned i, uint8_t *out, size_t len)
 	return len;
 }
 
+/* As pump, with n IFPs of len bytes made by ifp_long. */
+static void pump_long(struct udptl_tx *tx, struct udptl_rx *rx, unsigned n, size_t len,
+		      bool (*drop)(unsigned))
+{
+	uint8_t ifp[FGW_MAX_IFP], dg[FGW_MAX_DATAGRAM];
+	size_t dlen;
+
+	for (unsigned i = 0; i < n; i++) {
+		ifp_long(i, ifp, len);
+		ck_assert_int_eq(udptl_tx_packet(tx, ifp, len, dg, sizeof(dg), &dlen), UDPTL_OK);
+		if (drop == NULL || !drop(i))
+			ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
+	}
+}
+
+static bool drop_even_but_last(unsigned i)
+{
+	return i % 2 == 0 && i != 199;
+}
+
+static bool drop_odd(unsigned i)
+{
+	return i % 2 == 1;
+}
+
+static bool drop_seventh(unsigned i)
+{
+	return i % 7 == 3;
+}
+
+static bool drop_third(unsigned i)
+{
+	return i % 3 == 1;
+}
+
 /* Redundancy with 600-byte IFPs, every other datagram lost: each one is
  * restored from the next datagram's secondary, intact, although 200 of
  * them pass through a ring of FGW_UDPTL_RING bytes many times over. */
@@ -145,17 +180,9 @@ START_TEST(test_rx_long_ifps_redundancy)
 	struct collect *c = collect_new();
 	struct udptl_rx *rx = rx_new(c);
 	struct udptl_tx *tx = tx_new(UDPTL_EC_REDUNDANCY, 1, 0, FGW_MAX_DATAGRAM);
-	uint8_t ifp[600], want[600], dg[FGW_MAX_DATAGRAM];
-	size_t dlen;
+	uint8_t want[600];
 
-	for (unsigned i = 0; i < 200; i++) {
-		ifp_long(i, ifp, sizeof(ifp));
-		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
-				 UDPTL_OK);
-		if (i % 2 == 0 && i != 199)
-			continue;
-		ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
-	}
+	pump_long(tx, rx, 200, sizeof(want), drop_even_but_last);
 	ck_assert_uint_eq(tx->trimmed, 0);
 	ck_assert_uint_eq(c->n, 200);
 	ck_assert_uint_eq(rx->stats.lost, 0);
@@ -181,17 +208,8 @@ START_TEST(test_long_ifps_fec_beyond_ring)
 	struct collect *c = collect_new();
 	struct udptl_rx *rx = rx_new(c);
 	struct udptl_tx *tx = tx_new(UDPTL_EC_FEC, 15, 4, FGW_MAX_DATAGRAM);
-	uint8_t ifp[1000], dg[FGW_MAX_DATAGRAM];
-	size_t dlen;
 
-	for (unsigned i = 0; i < 120; i++) {
-		ifp_long(i, ifp, sizeof(ifp));
-		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
-				 UDPTL_OK);
-		if (i % 7 == 3)
-			continue;
-		ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
-	}
+	pump_long(tx, rx, 120, 1000, drop_seventh);
 	ck_assert_uint_gt(tx->trimmed, 0);
 	ck_assert_uint_eq(rx->stats.delivered + rx->stats.lost, 120);
 	for (size_t k = 1; k < c->n; k++)
@@ -500,16 +518,8 @@ START_TEST(test_small_rings)
 	struct udptl_rx *rx = rx_new_ring(c, 0);
 	struct udptl_tx *tx = tx_new_ring(UDPTL_EC_REDUNDANCY, 3, 0, FGW_MAX_DATAGRAM,
 					  FGW_UDPTL_CTRL_RING);
-	uint8_t ifp[16], dg[FGW_MAX_DATAGRAM];
-	size_t dlen;
 
-	for (unsigned i = 0; i < 100; i++) {
-		ifp_long(i, ifp, sizeof(ifp));
-		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
-				 UDPTL_OK);
-		if (i % 3 != 1)
-			ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
-	}
+	pump_long(tx, rx, 100, 16, drop_third);
 	ck_assert_uint_eq(tx->trimmed, 0);
 	ck_assert_uint_eq(rx->stats.lost, 0);
 	ck_assert_uint_eq(rx->stats.recovered, 33);
@@ -528,16 +538,9 @@ START_TEST(test_ifps_longer_than_ring)
 	struct collect *c = collect_new();
 	struct udptl_rx *rx = rx_new_ring(c, 64);
 	struct udptl_tx *tx = tx_new_ring(UDPTL_EC_REDUNDANCY, 2, 0, FGW_MAX_DATAGRAM, 64);
-	uint8_t ifp[100], dg[FGW_MAX_DATAGRAM];
-	size_t dlen;
+	uint8_t ifp[100];
 
-	for (unsigned i = 0; i < 20; i++) {
-		ifp_long(i, ifp, sizeof(ifp));
-		ck_assert_int_eq(udptl_tx_packet(tx, ifp, sizeof(ifp), dg, sizeof(dg), &dlen),
-				 UDPTL_OK);
-		if (i % 2 == 0)
-			ck_assert_int_eq(udptl_rx_datagram(rx, dg, dlen), UDPTL_OK);
-	}
+	pump_long(tx, rx, 20, sizeof(ifp), drop_odd);
 	ck_assert_uint_eq(tx->trimmed, 19);
 	ck_assert_uint_eq(rx->stats.lost, 9);
 	ck_assert_uint_eq(c->n, 10);
