@@ -351,13 +351,10 @@ static int jobs_begin(struct jobs *j, uint64_t id)
 	/* Not fsynced on its own: after a crash a ROUTING job goes back to
 	 * PENDING anyway (state_jobs_reset_routing), and at worst the attempt
 	 * is not counted.  The outcome of the attempt is durable. */
-	state_relaxed(j->env.st, true);
-	if (state_job_update(j->env.st, &f->job, err, sizeof(err)) != 0) {
-		state_relaxed(j->env.st, false);
+	if (state_job_update_relaxed(j->env.st, &f->job, err, sizeof(err)) != 0) {
 		log_err("job %" PRIu64 ": %s", id, err);
 		goto fail;
 	}
-	state_relaxed(j->env.st, false);
 	j->flights[j->ninflight++] = f;
 	jobs_send_next(j, f);
 	return 0;

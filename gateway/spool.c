@@ -358,9 +358,7 @@ static int spool_place(struct state *st, const char *spool, uint64_t job_id, cha
 		goto out;
 	/* The new path need not be durable: after a crash spool_locate()
 	 * finds the file where the rename put it. */
-	state_relaxed(st, true);
-	rc = state_job_update(st, j, err, errlen);
-	state_relaxed(st, false);
+	rc = state_job_update_relaxed(st, j, err, errlen);
 out:
 	free(j);
 	return rc;

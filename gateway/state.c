@@ -1091,6 +1091,17 @@ int state_job_methods(struct state *st, uint64_t job_id, struct state_job_method
 	return 0;
 }
 
+int state_job_update_relaxed(struct state *st, const struct state_job *j, char *err,
+			     size_t errlen)
+{
+	int rc;
+
+	state_relaxed(st, true);
+	rc = state_job_update(st, j, err, errlen);
+	state_relaxed(st, false);
+	return rc;
+}
+
 int state_job_update(struct state *st, const struct state_job *j, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = state_stmt(st, ST_JOB_UPDATE, err, errlen);

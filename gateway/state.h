@@ -174,6 +174,10 @@ int state_job_methods(struct state *st, uint64_t job_id, struct state_job_method
                       size_t max, size_t *n, char *err, size_t errlen);
 /* Writes state, attempts, next_attempt_ms (and _time), path, last_error. */
 int state_job_update(struct state *st, const struct state_job *j, char *err, size_t errlen);
+/* The same, relaxed (see state_relaxed): for what recovery puts right
+ * after a crash anyway. */
+int state_job_update_relaxed(struct state *st, const struct state_job *j, char *err,
+			     size_t errlen);
 /* Sets a job method's state and last error; count_attempt adds 1 to its
  * attempts. */
 int state_job_method_update(struct state *st, uint64_t job_id, const char *guid, int state,
