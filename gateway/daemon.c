@@ -217,14 +217,12 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* Blocks of this size or more get mappings of their own.  A reception's
+/* Blocks of FGW_MMAP_THRESHOLD or more get mappings of their own.  A reception's
  * page buffers are such blocks: given back whole at the call's end, they
  * leave no holes in the heap of the media thread (about 10 kB less
  * resident memory per call, docs/performance.md); the allocator's own
  * default grows its threshold and keeps them in the heap.  A threshold set
  * in the environment wins. */
-#define DAEMON_MMAP_THRESHOLD (64 * 1024)
-
 static void daemon_tune_malloc(void)
 {
 	const char *t = getenv("GLIBC_TUNABLES");
@@ -233,7 +231,7 @@ static void daemon_tune_malloc(void)
 	    (t != NULL && strstr(t, "mmap_threshold") != NULL))
 		return;
 	/* Refused only under a sanitizer's allocator, which has its own. */
-	(void)mallopt(M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD);
+	(void)mallopt(M_MMAP_THRESHOLD, FGW_MMAP_THRESHOLD);
 }
 
 static int daemon_start(struct daemon *d)

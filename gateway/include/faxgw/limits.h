@@ -55,6 +55,8 @@
 #define FGW_MAX_DATAGRAMS_PER_EVENT 64  /* datagrams read per socket event */
 #define FGW_MAX_MEDIA_THREADS    64     /* faxgwd's media threads (one per core) */
 #define FGW_MAX_COMMIT_GROUP     64     /* received faxes committed to the spool together */
+#define FGW_MMAP_THRESHOLD       (64 * 1024) /* faxgwd's allocations this big get their own
+					   mapping (a page buffer: faxgwd(8), ENVIRONMENT) */
 #define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */
 #define FGW_MAX_MAIL_TIMEOUT_S   300    /* Route through e-mail: whole SMTP transaction */
 #define FGW_MAX_URL              1024   /* Post to URL: the URL (routing data) */
