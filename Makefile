@@ -31,11 +31,14 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
-HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SANFLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 OPT := $(if $(SANITIZE),-O1,-O2)
 
-CPPFLAGS += -D_GNU_SOURCE -Igateway/include -Igateway -Igateway/media -Igateway/lib \
+# Every object sees the public headers and the internal caps; each layer
+# adds its own directories below, so a module reaches only the layers it
+# is allowed to use (docs/internals.md has the picture).
+CPPFLAGS += -D_GNU_SOURCE -Igateway/include -Igateway/internal \
             -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath $(B))"'
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -45,7 +48,9 @@ LDLIBS   := $(PKG_LIBS) -ldl -lpthread
 VERSION := 0.1.0
 
 # --- sources (one directory per role; new files are picked up) ----------
+PROTO_SRC := $(wildcard gateway/proto/*.c)
 MEDIA_SRC := $(wildcard gateway/media/*.c)
+SCAN_SRC  := $(wildcard gateway/scan/*.c)
 LIB_SRC   := $(wildcard gateway/lib/*.c)
 GWD_SRC   := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 EXT_SRC   := $(wildcard gateway/ext/*.c)
@@ -53,20 +58,43 @@ EXTLIB_SRC := $(wildcard gateway/ext/common/*.c)
 TESTEXT_SRC := $(wildcard tests/data/ext/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
+TOOLCOMMON_SRC := $(wildcard tools/common/*.c)
 TOOLS     := $(notdir $(wildcard tools/fax*))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
+PROTO_A := $(B)/libfaxproto.a
 MEDIA_A := $(B)/libfaxmedia.a
+SCAN_A  := $(B)/libfaxscan.a
 LIB_A   := $(B)/libfaxgw.a
 GWD_A   := $(B)/libfaxgwd.a
 EXTLIB_A := $(B)/libfaxext.a
+TOOLCOMMON_A := $(B)/libfaxtools.a
 EXTS    := $(patsubst gateway/ext/%.c,$(B)/routing/%.so,$(EXT_SRC))
 TESTEXTS := $(patsubst tests/data/ext/%.c,$(B)/test-ext/%.so,$(TESTEXT_SRC))
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
 AGENT_BIN := $(if $(AGENT_SRC),$(B)/faxgw-agent)
 UNIT_BIN  := $(if $(UNIT_SRC),$(B)/unit-tests)
+
+# --- layers: what each directory may include ---------------------------------
+$(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto
+$(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto
+$(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media
+$(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media
+$(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto
+$(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext
+$(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
+$(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent
+$(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common
+$(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common
+$(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/media
+$(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common
+# Unit tests reach every layer they test.
+$(call obj,$(UNIT_SRC)): CPPFLAGS += -I$(B)/gen -Itests/unit -Itools/common -Iagent \
+	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext
+# Code in shared objects is position-independent.
+$(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC)): CFLAGS += -fPIC
 
 ALL := $(B)/faxgwd $(EXTS) $(TOOL_BINS) $(AGENT_BIN)
 
@@ -79,53 +107,57 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(MEDIA_A): $(call obj,$(MEDIA_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-$(LIB_A): $(call obj,$(LIB_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-$(GWD_A): $(call obj,$(GWD_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
+# One static archive per layer.
+define archive_rule
+$(1): $(call obj,$(2))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(eval $(call archive_rule,$(PROTO_A),$(PROTO_SRC)))
+$(eval $(call archive_rule,$(MEDIA_A),$(MEDIA_SRC)))
+$(eval $(call archive_rule,$(SCAN_A),$(SCAN_SRC)))
+$(eval $(call archive_rule,$(LIB_A),$(LIB_SRC)))
+$(eval $(call archive_rule,$(GWD_A),$(GWD_SRC)))
 # Code shared by routing extensions (PDF writer, ...), linked into each .so.
-$(EXTLIB_A): $(call obj,$(EXTLIB_SRC))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call archive_rule,$(EXTLIB_A),$(EXTLIB_SRC)))
+# Code shared by the tools (test documents).
+$(eval $(call archive_rule,$(TOOLCOMMON_A),$(TOOLCOMMON_SRC)))
 
 # The daemon is a library; main.c is one line.
-$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(LIB_A)
+$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(PROTO_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
 
-# Routing extensions: one shared object per source file.
+# Routing extensions: one shared object per source file; only Print
+# needs CUPS.
+EXT_LIBS := $(PKG_LIBS)
+$(B)/routing/print.so: EXT_LIBS += -lcups
 $(B)/routing/%.so: $(B)/obj/gateway/ext/%.o $(EXTLIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lcups
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(EXT_LIBS)
 $(B)/test-ext/%.so: $(B)/obj/tests/data/ext/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^
 
-# Tools: tools/NAME/*.c -> build/NAME
+# Tools: tools/NAME/*.c -> build/NAME, each with the layers it uses.
+TOOL_LAYERS_faxgwctl     := $(LIB_A) $(PROTO_A)
+TOOL_LAYERS_faxsnmpbench := $(LIB_A) $(PROTO_A)
+TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(MEDIA_A)
+TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(MEDIA_A) $(LIB_A) $(PROTO_A)
+TOOL_LAYERS_faxpcap      := $(SCAN_A) $(MEDIA_A)
+TOOL_LAYERS_faxtestdoc   := $(TOOLCOMMON_A)
 define tool_rule
-$(B)/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(GWD_A) $(MEDIA_A) $(LIB_A)
+$(B)/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(TOOL_LAYERS_$(1))
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(PCAP_LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
-# faxtestdoc is a thin CLI around the unit tests' document helper.
-$(B)/faxtestdoc: $(call obj,tests/unit/testdoc.c)
-# faxbench generates and compares its documents with the same helper.
-$(B)/faxbench: $(call obj,tests/unit/testdoc.c)
 
-$(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A)
+$(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A) $(PROTO_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)
 # The SNMP benchmark is a Net-SNMP client and subagent.
 $(B)/faxsnmpbench: LDLIBS += $(SNMP_LIBS)
 # The agent but main.c, for the unit tests.
 AGENT_A := $(if $(AGENT_SRC),$(B)/libfaxagent.a)
-$(B)/libfaxagent.a: $(call obj,$(filter-out agent/main.c,$(AGENT_SRC)))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call archive_rule,$(B)/libfaxagent.a,$(filter-out agent/main.c,$(AGENT_SRC))))
 
 # Unit tests: every tests/unit/test_NAME.c defines Suite *NAME_suite(void).
 $(B)/gen/suites.h: $(UNIT_SRC) Makefile
@@ -133,9 +165,9 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	@for f in $(filter tests/unit/test_%.c,$(UNIT_SRC)); do \
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
-$(B)/obj/tests/unit/%.o: CPPFLAGS += -I$(B)/gen -Itests/unit -Iagent
-$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(MEDIA_A) $(LIB_A) $(EXTLIB_A)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS) -lcups
+$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(MEDIA_A) $(LIB_A) \
+		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS)
 
 tests-build: all $(UNIT_BIN) $(TESTEXTS)
 
@@ -160,9 +192,10 @@ check: deps
 # --- fuzzing (clang + libFuzzer) -----------------------------------------
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-              -Igateway/include -Igateway -Igateway/media -Igateway/lib $(PKG_CFLAGS) \
+              -Igateway/include -Igateway/internal -Igateway -Igateway/media -Igateway/scan \
+              -Igateway/proto -Igateway/lib -Igateway/ext $(PKG_CFLAGS) \
               -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath build-fuzz)"'
-FUZZ_LIBSRC := $(MEDIA_SRC) $(LIB_SRC) $(GWD_SRC)
+FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
@@ -181,7 +214,8 @@ build-fuzz/fuzz_routing_data: tests/fuzz/fuzz_routing_data.c $(FUZZ_EXT_OBJS) $(
 clean:
 	rm -rf build build-san build-tsan build-fuzz
 
--include $(shell find build build-san build-tsan -name '*.d' 2>/dev/null)
+# Header dependencies of whichever tree this build writes.
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ==========================================================================
 # --- install and packaging -------------------------------------------------
@@ -214,13 +248,13 @@ SHLIB_VERSION := $(SHLIB_MAJOR).0.0
 SHLIB_SONAME := libfaxgw.so.$(SHLIB_MAJOR)
 SHLIB_REAL := $(B)/libfaxgw.so.$(SHLIB_VERSION)
 SHLIB_LINKS := $(B)/$(SHLIB_SONAME) $(B)/libfaxgw.so
-SHLIB_OBJ := $(patsubst %.c,$(B)/obj-shlib/%.o,$(LIB_SRC))
+SHLIB_OBJ := $(patsubst %.c,$(B)/obj-shlib/%.o,$(LIB_SRC) $(PROTO_SRC))
 
 all: $(SHLIB_REAL) $(SHLIB_LINKS)
 
 $(B)/obj-shlib/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fvisibility=hidden -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Igateway/lib -Igateway/proto $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(SHLIB_REAL): $(SHLIB_OBJ)
 	@mkdir -p $(dir $@)

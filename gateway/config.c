@@ -1,5 +1,5 @@
 /*
- * config.c - faxgwd.conf parser (DESIGN.md section 2, faxgwd.conf(5)).
+ * config.c - faxgwd.conf parser (faxgwd.conf(5)).
  *
  * The text is split into lines with a pointer and a remaining length; each
  * line is bounded by FGW_MAX_CONFIG_LINE and the file by
@@ -8,6 +8,7 @@
  * error is recorded with its line and parsing goes on, so one run reports
  * all of them (up to FGW_MAX_CONFIG_ERRORS), sorted by line.
  */
+#include "caps.h"
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /*
- * config.h - faxgwd's configuration file (faxgwd.conf(5), DESIGN.md section 2).
+ * config.h - faxgwd's configuration file (faxgwd.conf(5)).
  *
  * INI style: [gateway], [port N] (N = 1..2^31-1), [mail], [http].  Every
  * problem (unknown section or key, bad value, duplicate key, duplicate port
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include <faxgw/limits.h>
+#include "caps.h"
 
 /* The values match fgw_transport (faxgw/admin.h) and faxPortTransport. */
 enum config_transport { CONFIG_T38 = 1, CONFIG_AUDIO = 2 };

@@ -3,7 +3,7 @@
  *
  * Used when faxgwd runs without -c: two loopback ports and every path under
  * the current directory, so that a fax sent to a fresh checkout lands in
- * ./var/fax/inbox at once (DESIGN.md section 2).  The text is ordinary
+ * ./var/fax/inbox at once (faxgwd.conf(5)).  The text is ordinary
  * config syntax, parsed by the same parser after @TOP@ is replaced by the
  * directory faxgwd runs in.
  */

@@ -1,6 +1,7 @@
 /*
  * control.c - faxgwd's control server (control.h; protocol in lib/wire.h).
  */
+#include "caps.h"
 #include "control.h"
 
 #include <errno.h>

@@ -382,7 +382,7 @@ static int core_mkdirs(const char *path)
 	return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* The embedded default: Store in folder on every port (DESIGN.md 2). */
+/* The embedded default: Store in folder on every port (faxgwd.conf(5)). */
 static void core_initial_routing(struct core *c)
 {
 	const char *folder = c->cfg->default_store_folder;

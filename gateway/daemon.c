@@ -6,6 +6,7 @@
  * Fatal errors happen only here, at start-up; once the loop runs, what a
  * peer, a client or a file does wrong is logged and survived.
  */
+#include "caps.h"
 #include "daemon.h"
 
 #include <errno.h>
@@ -25,7 +26,7 @@
 #include "control.h"
 #include "core.h"
 #include "log.h"
-#include "port.h"
+#include "dataplane.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -39,7 +40,7 @@ struct daemon {
 	struct config *cfg;
 	struct core *core;
 	struct control *control;
-	struct ports *ports;
+	struct dataplane *dataplane;
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 };
@@ -199,7 +200,7 @@ static void daemon_reload(struct daemon *d)
 	cur->mail = next->mail;
 	cur->http = next->http;
 	config_free(next);
-	ports_reload(d->ports);
+	dataplane_reload(d->dataplane);
 	log_notice("reload: access groups, store-root, exec-dir, retry, [mail] and [http] "
 		   "updated");
 }
@@ -251,7 +252,7 @@ static int daemon_start(struct daemon *d)
 	}
 	/* The data plane right after the core: it forks the router process,
 	 * which must inherit neither the control socket nor signal handlers. */
-	if (ports_new(d->base, d->core, &d->ports, err, sizeof(err)) != 0) {
+	if (dataplane_new(d->base, d->core, &d->dataplane, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -277,7 +278,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
-	ports_free(d->ports);
+	dataplane_free(d->dataplane);
 	control_free(d->control);
 	core_free(d->core);
 	if (d->base) event_base_free(d->base);

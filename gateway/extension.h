@@ -1,5 +1,5 @@
 /*
- * extension.h - the routing extension loader (DESIGN.md section 4).
+ * extension.h - the routing extension loader (faxgw-routing(3)).
  *
  * ext_set_load() scans the configured `extensions` directory: only regular
  * files named *.so directly in it, in name order.  The directory must be

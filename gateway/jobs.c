@@ -1,6 +1,7 @@
 /*
  * jobs.c - the routing job queue on the main event loop (jobs.h).
  */
+#include "caps.h"
 #include "jobs.h"
 
 #include <errno.h>

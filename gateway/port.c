@@ -2,6 +2,7 @@
  * port.c - one fax port: its UDP socket, its call, and the end of a call
  * (port.h).
  */
+#include "caps.h"
 #include "port.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 /*
- * port.h - faxgwd's fax ports and the data plane that serves them
- * (DESIGN.md sections 2 and 3).
+ * port.h - faxgwd's fax ports (faxgwd(8), faxgwd.conf(5)); the data plane
+ * that owns them is in dataplane.h.
  *
  * port.c: one configured port.  An idle port holds its non-blocking UDP
  * socket (bound to `listen`; its media thread watches it) and a small
@@ -21,20 +21,9 @@
  * worker.c (worker.h): the media threads, one per core, each with the
  * ports it owns.
  *
- * ports.c: the data plane of faxgwd: forks the router process (router.h),
- * runs spool recovery, starts the job queue (jobs.h), opens every port,
- * spreads the ports over the media threads (port i on thread i mod W),
- * applies their reports on the main thread, and plugs port states,
- * active calls and job retries into the core (core_set_dataplane).
- *
  * Threads: a port is created and freed on the main thread; between the
  * start and the stop of its media thread only that thread touches it,
  * except port_id() and port_state(), which any thread may call.
- *
- * Ownership: ports_new() gives a data plane that ports_free() releases
- * (NULL is fine); it borrows base and core, which must outlive it.
- * ports_free() stops the media threads and ends active calls as a
- * hang-up, committing what they received.
  */
 #ifndef FAXGW_PORT_H
 #define FAXGW_PORT_H
@@ -45,25 +34,14 @@
 
 #include <faxgw/admin.h>
 
+#include "caps.h"
+
 struct event_base;
 struct core;
 struct config_port;
 struct port;
-struct ports;
 
-/* --- the data plane (ports.c) ---------------------------------------------- */
-
-/* Must be called right after core_new(), before anything else opens
- * sockets or starts threads (the router process is forked here). */
-int ports_new(struct event_base *base, struct core *core, struct ports **out, char *err,
-              size_t errlen);
-void ports_free(struct ports *ps);
-uint32_t ports_active_calls(const struct ports *ps);
-/* After a configuration reload (SIGHUP): the router process is replaced so
- * that routing functions see the new store-root, exec-dir, [mail], [http]. */
-void ports_reload(struct ports *ps);
-
-/* --- one port (port.c), used by ports.c ------------------------------------- */
+/* --- one port (port.c), used by dataplane.c ------------------------------------- */
 
 /* What a port's media thread hands to the main thread: a call started or
  * ended.  Both live inside the call (no allocation); the ENDED report

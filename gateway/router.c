@@ -1,6 +1,7 @@
 /*
  * router.c - the router process and its per-attempt workers (router.h).
  */
+#include "caps.h"
 #include "router.h"
 
 #include <errno.h>

@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <faxgw/limits.h>
+#include "caps.h"
 #include <faxgw/routing.h>
 
 struct ext_set;

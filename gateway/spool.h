@@ -1,5 +1,5 @@
 /*
- * spool.h - received faxes on disk (DESIGN.md section 3).
+ * spool.h - received faxes on disk (faxgwd(8), "Received faxes").
  *
  * Layout under the configured spool directory:
  *
@@ -35,7 +35,7 @@
 struct state;
 struct state_job;
 
-/* The metadata of a received fax (DESIGN.md section 3). */
+/* The metadata of a received fax (faxgwd(8), "Received faxes"). */
 struct spool_fax {
 	uint32_t port_id;
 	char port_name[FGW_MAX_NAME];

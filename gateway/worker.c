@@ -2,6 +2,7 @@
  * worker.c - one media thread: its ports, its epoll set, its 20 ms ticker
  * and its outbox to the main thread (worker.h).
  */
+#include "caps.h"
 #include "worker.h"
 
 #include <errno.h>

@@ -8,7 +8,7 @@
  * with calls active each tick first reads every ready socket (recvmmsg),
  * so the thread wakes once per 20 ms for all its datagrams.  Every
  * spandsp, libtiff, UDPTL and RTP step of a call runs on its worker's
- * thread (STYLE.md: the objects of one call stay on one thread).
+ * thread (docs/internals.md: the objects of one call stay on one thread).
  *
  * What must happen on the main thread (events, the spool commit, the
  * state database, the job queue) reaches it as port reports: the worker

@@ -1,5 +1,5 @@
 /*
- * mail.c - the "Route through e-mail" routing method (DESIGN.md 4).
+ * mail.c - the "Route through e-mail" routing method (faxgw-methods(7)).
  *
  * Routing data: a comma-separated list of 1..FGW_MAX_MAIL_RCPT mailbox
  * addresses (RFC 5321 4.1.2 Mailbox with a dot-atom local part and a
@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 
+#include "caps.h"
 #include "common/ext_entry.h"
 #include <faxgw/routing.h>
 

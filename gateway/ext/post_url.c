@@ -1,5 +1,5 @@
 /*
- * post_url.c - the "Post to URL" routing method (DESIGN.md 4).
+ * post_url.c - the "Post to URL" routing method (faxgw-methods(7)).
  *
  * Routing data: an absolute http:// or https:// URL with a host (RFC 3986,
  * parsed by libcurl's URL API), printable ASCII, at most FGW_MAX_URL - 1
@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "caps.h"
 #include "common/ext_entry.h"
 #include <faxgw/routing.h>
 

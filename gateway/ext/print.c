@@ -1,5 +1,5 @@
 /*
- * print.c - the "Print" routing method (DESIGN.md 4).
+ * print.c - the "Print" routing method (faxgw-methods(7)).
  *
  * Routing data: a CUPS destination, "queue" or "queue/instance" (printable
  * ASCII without space, '#', '\\' or quotes, at most FGW_MAX_NAME - 1

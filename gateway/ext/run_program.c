@@ -1,5 +1,5 @@
 /*
- * run_program.c - the "Run program" routing method (DESIGN.md 4).
+ * run_program.c - the "Run program" routing method (faxgw-methods(7)).
  *
  * Routing data: the NAME of a program (no slash) that is a regular,
  * executable file directly in the configured exec-dir (its realpath must
@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "common/ext_entry.h"
 #include <faxgw/routing.h>
 

@@ -1,5 +1,5 @@
 /*
- * store_folder.c - the "Store in folder" routing method (DESIGN.md 4).
+ * store_folder.c - the "Store in folder" routing method (faxgw-methods(7)).
  *
  * Routing data: the absolute path of a directory (UTF-8 text, no NUL)
  * that resolves (realpath) strictly below the configured store-root, is a

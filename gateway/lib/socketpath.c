@@ -1,6 +1,6 @@
 /*
  * socketpath.c - where every faxgw client finds the control socket
- * (DESIGN.md section 6): -s (the caller's argument), else $FAXGW_SOCKET,
+ * (faxgwctl(8)): -s (the caller's argument), else $FAXGW_SOCKET,
  * else ./var/faxgw.sock when it exists (the embedded default of a
  * checkout), else /run/faxgw/faxgw.sock.
  */

@@ -3,6 +3,7 @@
  * (ITU-T T.38 clause 9.1) or RTP with G.711 for audio fax (RFC 3550,
  * RFC 3551 4.5.14).  See fax_call.h for the contract.
  */
+#include "caps.h"
 #include "fax_call.h"
 
 #include <stdio.h>

@@ -46,7 +46,7 @@
 
 #include "fax_session.h"
 #include "udptl.h"
-#include "faxgw/limits.h"
+#include "caps.h"
 
 /* Defaults filled in by fax_call_params_default(). */
 #define FAX_CALL_DEFAULT_EC_DEPTH      3      /* redundancy: secondaries; FEC: span */

@@ -5,6 +5,7 @@
  * the port's settings, clocks it in 20 ms steps and collects the outcome
  * from the phase B/D/E handlers.  See fax_session.h for the contract.
  */
+#include "caps.h"
 #include "fax_session.h"
 
 #include <stdio.h>

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <faxgw/limits.h>
+#include "caps.h"
 
 enum fax_session_mode { FAX_SESSION_T38, FAX_SESSION_AUDIO };
 enum fax_session_dir { FAX_SESSION_RECEIVE, FAX_SESSION_SEND };

@@ -6,6 +6,7 @@
  * new source), and the sender of RFC 3550 5.1 with the RFC 3551 G.711
  * payload types and 20 ms framing.
  */
+#include "caps.h"
 #include "rtp.h"
 
 #include <string.h>

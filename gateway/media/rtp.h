@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faxgw/limits.h"
+#include "caps.h"
 
 #define RTP_VERSION       2
 #define RTP_HEADER_LEN    12        /* fixed header, RFC 3550 5.1 */

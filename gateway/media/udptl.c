@@ -14,6 +14,7 @@
  * Fragmented length determinants (X.691 10.9.3.8, 0xC1-0xC4, for 16K and
  * more) are refused: no UDPTL packet comes anywhere near that size.
  */
+#include "caps.h"
 #include "udptl.h"
 
 #include <stddef.h>

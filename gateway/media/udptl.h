@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faxgw/limits.h"
+#include "caps.h"
 
 /* Every failure of this module; negative, UDPTL_OK is 0. */
 enum udptl_err {

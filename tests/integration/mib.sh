@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mib.sh: FAXGW-MIB (mibs/FAXGW-MIB.txt) is clean SMIv2 (RFC 2578-2580)
 # under smilint -l 6, loads in Net-SNMP, and defines every object of
-# DESIGN.md section 7 under its exact name, OID, access and syntax; and
+# faxgw-agent(8) and the MIB module under its exact name, OID, access and syntax; and
 # docs/snmpd.conf.example is accepted by a private snmpd whose VACM lets
 # the SNMPv3 user write only faxRoutingMethodEnabled/faxRoutingMethodData
 # and the v2c community write nothing.

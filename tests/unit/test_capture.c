@@ -16,6 +16,7 @@
 
 #include <spandsp.h>
 
+#include "caps.h"
 #include "capture.h"
 #include "fax_session.h"
 #include "pcapstream.h"

@@ -24,6 +24,7 @@
 
 #include <faxgw/admin.h>
 
+#include "caps.h"
 #include "config.h"
 #include "control.h"
 #include "core.h"

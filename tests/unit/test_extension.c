@@ -17,6 +17,7 @@
 #include <faxgw/admin.h>
 #include <faxgw/routing.h>
 
+#include "caps.h"
 #include "testutil.h"
 #include "config.h"
 #include "extension.h"

@@ -14,6 +14,7 @@
 
 #include <spandsp.h>
 
+#include "caps.h"
 #include "fax_call.h"
 #include "rtp.h"
 #include "testdoc.h"

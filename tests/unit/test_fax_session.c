@@ -12,6 +12,7 @@
 
 #include <spandsp.h>
 
+#include "caps.h"
 #include "fax_session.h"
 #include "testdoc.h"
 #include "udptl.h"

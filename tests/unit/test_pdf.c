@@ -20,7 +20,7 @@
 
 #include <tiffio.h>
 
-#include <faxgw/limits.h>
+#include "caps.h"
 
 #include "../../gateway/ext/common/pdf.h"
 #include "test_pdf.h"

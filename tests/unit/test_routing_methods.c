@@ -33,6 +33,7 @@
 
 #include <faxgw/routing.h>
 
+#include "caps.h"
 #include "test_pdf.h"
 #include "testdoc.h"
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "rtp.h"
 
 Suite *rtp_suite(void);

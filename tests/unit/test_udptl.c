@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "udptl.h"
 
 Suite *udptl_suite(void);

@@ -13,6 +13,7 @@
  * around each of its calls (outside the timed blocks): the heap one
  * reception holds at its peak, its page buffer included.
  */
+#include "caps.h"
 #include "faxbench.h"
 
 #include <malloc.h>
@@ -21,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../tests/unit/testdoc.h"
+#include "testdoc.h"
 
 #define FB_ALONE_QUEUE 64             /* IFPs in flight per direction per tick */
 

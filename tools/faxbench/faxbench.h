@@ -1,6 +1,6 @@
 /*
- * faxbench.h - faxbench, the load generator and benchmark of DESIGN.md
- * section 8: N concurrent faxes through a real faxgwd over loopback,
+ * faxbench.h - faxbench, the load generator and benchmark (faxbench(1)):
+ * N concurrent faxes through a real faxgwd over loopback,
  * measured against spandsp alone doing the same T.30 work in one process.
  *
  *   main.c    command line, the ramp per transport, the overall flow
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "caps.h"
 #include "fax_call.h"
 
 #define FB_MAX_CHANNELS        8192   /* senders in one step (= FGW_MAX_PORTS) */

@@ -26,6 +26,7 @@
  * order of its calls).  Afterwards every file is compared with the
  * document page by page and pixel by pixel (testdoc_compare) and removed.
  */
+#include "caps.h"
 #include "faxbench.h"
 
 #include <dirent.h>
@@ -45,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../tests/unit/testdoc.h"
+#include "testdoc.h"
 
 #define FB_TICK_NS       ((int64_t)FGW_TICK_MS * 1000000)
 #define FB_EV_TIMER      0

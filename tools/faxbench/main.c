@@ -1,5 +1,5 @@
 /*
- * faxbench - load generator and benchmark for faxgwd (DESIGN.md section 8).
+ * faxbench - load generator and benchmark for faxgwd (faxbench(1)).
  *
  *   faxbench [--transport t38|audio|both] [--max N] [--start N] [--pages N]
  *            [--resolution standard|fine|mixed] [--duration S] [--stagger MS]
@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../tests/unit/testdoc.h"
+#include "testdoc.h"
 
 #define FB_EXIT_OK    0
 #define FB_EXIT_ERROR 1

@@ -10,7 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../../tests/unit/testdoc.h"
+#include "testdoc.h"
 
 const char *fb_transport_name(enum fb_transport t)
 {

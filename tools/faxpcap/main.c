@@ -21,6 +21,7 @@
 
 #include <spandsp.h>
 
+#include "caps.h"
 #include "capture.h"
 #include "pcapstream.h"
 #include "t30scan.h"

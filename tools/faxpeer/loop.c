@@ -9,6 +9,7 @@
  * the first datagram; its source becomes the peer (the socket is then
  * connected to it) and datagrams from anywhere else are ignored.
  */
+#include "caps.h"
 #include "faxpeer.h"
 
 #include <errno.h>

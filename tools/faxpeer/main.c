@@ -6,6 +6,7 @@
  *                [--rate BPS] [OPTIONS] HOST:PORT FILE.tif
  *   faxpeer receive --t38|--audio --listen ADDR:PORT [--timeout S] [OPTIONS] OUT.tif
  */
+#include "caps.h"
 #include "faxpeer.h"
 
 #include <errno.h>

@@ -5,6 +5,7 @@
  * (RFC 791) or IPv6 (RFC 8200), and UDP (RFC 768; checksums per RFC 768 /
  * RFC 8200 8.1, over the pseudo-header).  libpcap writes the file.
  */
+#include "caps.h"
 #include "faxpeer.h"
 
 #include <arpa/inet.h>

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tests/unit/testdoc.h"
+#include "testdoc.h"
 
 #define FAXTESTDOC_MAX_PAGES 100
 

@@ -21,7 +21,7 @@
 
 #include <tiffio.h>
 
-#include <faxgw/limits.h>
+#include "caps.h"
 
 #define PDF_OBJ_PER_PAGE 3
 #define PDF_FIRST_PAGE_OBJ 4

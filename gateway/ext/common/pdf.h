@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "caps.h"
+
 /* Converts the TIFF at tiff_path into a PDF in memory, at most
  * FGW_MAX_PDF_SIZE bytes.  title (may be NULL) goes into the document
  * information dictionary.  Returns the number of pages (> 0), or -1 with

@@ -47,7 +47,7 @@ typedef enum fgw_route_status {
 	FGW_ROUTE_FAIL = 2,      /* failed for good: dead-letter now */
 } fgw_route_status;
 
-/* A received fax (DESIGN.md section 3), read-only. */
+/* A received fax (faxgwd(8), "Received faxes"), read-only. */
 typedef struct fgw_fax {
 	uint64_t job_id;
 	uint32_t port_id;

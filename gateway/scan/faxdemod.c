@@ -6,6 +6,7 @@
  * V.17 trains long after a DCS and short for the following image transfers
  * at the same rate (V.17 clause 7, T.30 5.3.2.4).
  */
+#include "caps.h"
 #include "faxdemod.h"
 
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * ECM: T.30 Annex A (FCD frames with their frame number, RCP, PPS carrying
  * FCF2, page, block and frame count, A.4).
  */
+#include "caps.h"
 #include "t30scan.h"
 
 #include <stdio.h>

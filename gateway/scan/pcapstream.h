@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "capture.h"
 #include "t30scan.h"
 #include "udptl.h"

@@ -2,6 +2,7 @@
  * pcapstream.c - stream discovery and passive decoding of the fax calls of a
  * capture.  See pcapstream.h.
  */
+#include "caps.h"
 #include "pcapstream.h"
 
 #include <arpa/inet.h>

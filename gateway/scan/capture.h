@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faxgw/limits.h"
+#include <faxgw/limits.h>
 
 /* Link types (the values of libpcap's DLT_* on Linux). */
 #define CAPTURE_LINK_NULL      0

@@ -7,6 +7,7 @@
  * fragmentation 2.3 and 3.2), RFC 8200 (IPv6, extension headers section 4,
  * fragment header 4.5), RFC 768 (UDP).
  */
+#include "caps.h"
 #include "capture.h"
 
 #include <arpa/inet.h>

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "faxgw/limits.h"
+#include "caps.h"
 
 /* Fields of a DIS / DTC / DCS frame (T.30 Table 2). */
 struct t30scan_dcs {
