@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define CFG_WHY FGW_MAX_ERROR_TEXT
@@ -205,6 +206,20 @@ static int cfg_p_path(const struct cfg_parser *p, const struct cfg_key *k, void 
 		return -1;
 	}
 	return cfg_copy(dst, k->size, val, why, whylen);
+}
+
+/* A Unix-domain socket path must fit sun_path with its NUL (unix(7)). */
+static int cfg_p_socket(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			const char *val, char *why, size_t whylen)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (strlen(val) > max) {
+		snprintf(why, whylen, "socket path '%.80s...' is %zu bytes long: at most %zu fit "
+			 "a Unix-domain socket address", val, strlen(val), max);
+		return -1;
+	}
+	return cfg_p_path(p, k, dst, val, why, whylen);
 }
 
 /* Group names as POSIX portable names: letters, digits, '.', '_', '-'. */
@@ -427,6 +442,13 @@ bad:
 	return -1;
 }
 
+static bool cfg_is_multicast(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
+	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
 static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			const char *val, char *why, size_t whylen)
 {
@@ -434,8 +456,16 @@ static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, voi
 
 	(void)p;
 	(void)k;
-	return cfg_address(val, &port->listen, &port->listen_len, port->listen_text,
-			   sizeof(port->listen_text), why, whylen);
+	if (cfg_address(val, &port->listen, &port->listen_len, port->listen_text,
+			sizeof(port->listen_text), why, whylen) != 0)
+		return -1;
+	if (cfg_is_multicast(&port->listen)) {
+		snprintf(why, whylen, "'%.80s' is a multicast address: a port listens on a "
+			 "unicast or wildcard address", val);
+		port->listen_len = 0;
+		return -1;
+	}
+	return 0;
 }
 
 static int cfg_p_peer(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
@@ -598,7 +628,7 @@ static const struct cfg_word cfg_rates[] = {
 static const struct cfg_key cfg_keys[] = {
 	{ "spool", SEC_GATEWAY, 0, cfg_p_path, GW(spool), NULL, 0, 0 },
 	{ "state", SEC_GATEWAY, 0, cfg_p_path, GW(state), NULL, 0, 0 },
-	{ "control", SEC_GATEWAY, 0, cfg_p_path, GW(control), NULL, 0, 0 },
+	{ "control", SEC_GATEWAY, 0, cfg_p_socket, GW(control), NULL, 0, 0 },
 	{ "extensions", SEC_GATEWAY, 0, cfg_p_path, GW(extensions), NULL, 0, 0 },
 	{ "store-root", SEC_GATEWAY, 0, cfg_p_path, GW(store_root), NULL, 0, 0 },
 	{ "exec-dir", SEC_GATEWAY, 0, cfg_p_path, GW(exec_dir), NULL, 0, 0 },
@@ -910,8 +940,15 @@ static uint16_t cfg_port_number(const struct sockaddr_storage *ss)
 	return ((const struct sockaddr_in6 *)ss)->sin6_port;
 }
 
+/* [::] also takes IPv4 (ports' sockets are dual-stack, ipv6(7)). */
+static bool cfg_is_v6_wildcard(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 && cfg_is_wildcard(ss);
+}
+
 /* Two ports cannot bind the same address, nor a wildcard and a specific
- * address of the same family on the same UDP port. */
+ * address of the same family on the same UDP port, nor [::] and any
+ * address on the same UDP port. */
 static void cfg_check_listen(struct cfg_parser *p)
 {
 	const struct config *c = p->cfg;
@@ -920,8 +957,9 @@ static void cfg_check_listen(struct cfg_parser *p)
 		const struct config_port *b = &c->ports[j];
 		for (size_t i = 0; i < j && b->listen_len != 0; i++) {
 			const struct config_port *a = &c->ports[i];
-			if (a->listen.ss_family != b->listen.ss_family ||
-			    cfg_port_number(&a->listen) != cfg_port_number(&b->listen))
+			if (cfg_port_number(&a->listen) != cfg_port_number(&b->listen) ||
+			    (a->listen.ss_family != b->listen.ss_family &&
+			     !cfg_is_v6_wildcard(&a->listen) && !cfg_is_v6_wildcard(&b->listen)))
 				continue;
 			if (a->listen_len == b->listen_len &&
 			    memcmp(&a->listen, &b->listen, a->listen_len) == 0)

@@ -10,6 +10,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -88,6 +89,25 @@ static void daemon_print_errors(const struct config_errors *errs)
 		fprintf(stderr, "%s\n", errs->msg[i]);
 	if (errs->dropped > 0)
 		fprintf(stderr, "(%zu more errors not shown)\n", errs->dropped);
+}
+
+/* A group named in admin-group or query-group that does not exist grants
+ * nothing (only root may then modify, or query); said by -n and at start. */
+static void daemon_check_groups(const struct config *cfg, bool to_stderr)
+{
+	const char *keys[2] = { "admin-group", "query-group" };
+	const char *names[2] = { cfg->admin_group, cfg->query_group };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (names[i][0] == '\0' || getgrnam(names[i]) != NULL)
+			continue;
+		if (to_stderr)
+			fprintf(stderr, "%s: warning: %s %s does not exist: only root may %s\n",
+				cfg->file, keys[i], names[i], i == 0 ? "modify" : "query");
+		else
+			log_warn("%s %s does not exist: only root may %s", keys[i], names[i],
+				 i == 0 ? "modify" : "query");
+	}
 }
 
 static int daemon_load_config(const struct daemon_opts *o, struct config **cfg,
@@ -302,6 +322,7 @@ int daemon_main(int argc, char **argv)
 	}
 	free(errs);
 	if (d.opts.check_only) {
+		daemon_check_groups(d.cfg, true);
 		printf("configuration OK\n");
 		config_free(d.cfg);
 		return 0;
@@ -314,6 +335,7 @@ int daemon_main(int argc, char **argv)
 	}
 	log_open("faxgwd", d.opts.foreground, d.opts.debug);
 	daemon_tune_malloc();
+	daemon_check_groups(d.cfg, false);
 	rc = 1;
 	if (daemon_start(&d) == 0) {
 		log_notice("faxgwd %s started: %s, %zu ports, control socket %s", FAXGW_VERSION,

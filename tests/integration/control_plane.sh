@@ -15,6 +15,16 @@ printf '[gateway]\nspool = /tmp/x\nbogus = 1\n[port 1]\nlisten = 127.0.0.1:4000\
 expect_rc 1 "$B/faxgwd" -n -c bad.conf
 echo "$ERR" | grep -q '^bad.conf:3: ' || fail "no FILE:LINE error for the unknown key: $ERR"
 echo "$ERR" | grep -q '^bad.conf:4\|^bad.conf:5\|^bad.conf:' || fail "missing transport not reported: $ERR"
+# What start would refuse, -n refuses too; a group that does not exist is
+# said as a warning.
+printf '[gateway]\ncontrol = /%0150d\n[port 1]\ntransport = t38\nlisten = 239.0.0.1:4000\n' 0 > start.conf
+expect_rc 1 "$B/faxgwd" -n -c start.conf
+echo "$ERR" | grep -q '^start.conf:2: .*Unix-domain socket' || fail "long socket path not refused: $ERR"
+echo "$ERR" | grep -q '^start.conf:5: .*multicast' || fail "multicast listen not refused: $ERR"
+printf '[gateway]\nadmin-group = faxgw-no-such-group\nquery-group =\n[port 1]\ntransport = t38\nlisten = 127.0.0.1:4000\n' > groups.conf
+expect_rc 0 "$B/faxgwd" -n -c groups.conf
+echo "$ERR" | grep -q 'warning: admin-group faxgw-no-such-group does not exist' ||
+	fail "missing admin-group not said: $ERR"
 ok "faxgwd -n checks configurations"
 
 start_faxgwd

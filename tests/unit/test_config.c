@@ -541,6 +541,38 @@ START_TEST(test_listen_conflicts)
 	/* Same address, other UDP port; same UDP port, other family. */
 	load_ok(PORT1 "[port 2]\ntransport = audio\nlisten = 127.0.0.1:4001\n"
 		"[port 3]\ntransport = audio\nlisten = [::1]:4000\n");
+	/* [::] is dual-stack: it takes IPv4 on its UDP port too. */
+	load_error(PORT1 "[port 2]\ntransport = audio\nlisten = [::]:4000\n", 4,
+		   "listen [::]:4000 overlaps port 1's 127.0.0.1:4000");
+	load_error("[port 1]\ntransport = t38\nlisten = [::]:4000\n"
+		   "[port 2]\ntransport = t38\nlisten = 0.0.0.0:4000\n", 4,
+		   "overlaps port 1's [::]:4000");
+	load_ok("[port 1]\ntransport = t38\nlisten = [::]:4000\n"
+		"[port 2]\ntransport = t38\nlisten = 127.0.0.1:4001\n");
+}
+END_TEST
+
+START_TEST(test_listen_multicast)
+{
+	load_error("[port 1]\ntransport = t38\nlisten = 239.1.2.3:4000\n", 3,
+		   "'239.1.2.3:4000' is a multicast address");
+	load_error("[port 1]\ntransport = t38\nlisten = [ff02::1]:4000\n", 3,
+		   "'[ff02::1]:4000' is a multicast address");
+}
+END_TEST
+
+START_TEST(test_control_socket_too_long)
+{
+	char text[512], path[200];
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	snprintf(text, sizeof(text), "[gateway]\ncontrol = %s\n" PORT1, path);
+	load_error(text, 2, "at most 107 fit a Unix-domain socket address");
+	path[107] = '\0';
+	snprintf(text, sizeof(text), "[gateway]\ncontrol = %s\n" PORT1, path);
+	load_ok(text);
 }
 END_TEST
 
@@ -880,6 +912,8 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_missing_transport_and_listen);
 	tcase_add_test(tc, test_wrong_transport_keys);
 	tcase_add_test(tc, test_listen_conflicts);
+	tcase_add_test(tc, test_listen_multicast);
+	tcase_add_test(tc, test_control_socket_too_long);
 	tcase_add_test(tc, test_value_required_and_long);
 	tcase_add_test(tc, test_too_many_ports);
 	tcase_add_test(tc, test_all_errors_collected);
