@@ -915,6 +915,34 @@ static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		  c->may_modify ? "modify" : "query");
 }
 
+/* After a reload that changed admin-group or query-group: every open
+ * connection gets the rights the new groups give it.  A connection that
+ * lost modify rights keeps its port handles for QUERY only; one that may
+ * no longer query is closed with the reason. */
+void control_recheck_rights(struct control *ctl)
+{
+	char reason[FGW_MAX_ERROR_TEXT];
+
+	for (struct control_conn *c = ctl->conns; c != NULL; c = c->next) {
+		bool could_modify = c->may_modify;
+		if (c->dead || c->closing)
+			continue;
+		if (!control_rights(c, reason, sizeof(reason))) {
+			log_notice("control: pid %d uid %u closed after reload: %s", (int)c->pid,
+				   (unsigned)c->uid, reason);
+			control_send_error(c, 0, FGW_E_ACCESS, 0, reason);
+			control_close_after(c);
+			continue;
+		}
+		if (!could_modify || c->may_modify)
+			continue;
+		for (size_t i = 0; i < c->nhandles; i++)
+			c->handles[i].modify = false;
+		log_notice("control: pid %d uid %u may no longer modify after reload",
+			   (int)c->pid, (unsigned)c->uid);
+	}
+}
+
 static void control_on_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct control *ctl = arg;

@@ -36,6 +36,10 @@ struct control *control_new(struct event_base *base, const struct config *cfg,
  * one it created) and detaches from the core.  NULL is fine. */
 void control_free(struct control *ctl);
 
+/* After a configuration reload: re-checks every open connection's rights
+ * against the (new) admin-group and query-group of cfg. */
+void control_recheck_rights(struct control *ctl);
+
 /* Connections open right now (for status and tests). */
 size_t control_client_count(const struct control *ctl);
 

@@ -221,6 +221,7 @@ static void daemon_reload(struct daemon *d)
 	cur->http = next->http;
 	config_free(next);
 	dataplane_reload(d->dataplane);
+	control_recheck_rights(d->control);
 	log_notice("reload: access groups, store-root, exec-dir, retry, [mail] and [http] "
 		   "updated");
 }

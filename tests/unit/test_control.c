@@ -41,6 +41,9 @@ static struct {
 	char text[4096];
 	pid_t pid;
 	int stop_fd;
+	const char *admin_group;              /* NULL: empty */
+	int reload[2];                        /* a new admin-group name, as by SIGHUP */
+	int reloaded[2];                      /* the server's answer: "r" */
 } srv = { .pid = -1, .stop_fd = -1 };
 
 /* --- the server in a child ---------------------------------------------------- */
@@ -50,6 +53,29 @@ static void srv_on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	event_base_loopbreak(arg);
+}
+
+/* A reload as faxgwd does it on SIGHUP: the new groups, then every open
+ * connection's rights checked again. */
+struct srv_reload {
+	struct config *cfg;
+	struct control *ctl;
+};
+
+static void srv_on_reload(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_reload *r = arg;
+	char name[64];
+	ssize_t n = read(fd, name, sizeof(name) - 1);
+
+	(void)what;
+	if (n <= 0)
+		return;
+	name[n] = '\0';
+	snprintf(r->cfg->admin_group, sizeof(r->cfg->admin_group), "%s", name);
+	control_recheck_rights(r->ctl);
+	if (write(srv.reloaded[1], "r", 1) != 1)
+		_exit(4);
 }
 
 static void srv_child_fail(int ready, const char *msg)
@@ -78,11 +104,16 @@ static void srv_child(int ready, int stop)
 		srv_child_fail(ready, err);
 	struct event *ev = event_new(base, stop, EV_READ, srv_on_stop, base);
 	event_add(ev, NULL);
+	struct srv_reload reload = { cfg, ctl };
+	struct event *ev_reload = event_new(base, srv.reload[0], EV_READ | EV_PERSIST,
+					    srv_on_reload, &reload);
+	event_add(ev_reload, NULL);
 	if (write(ready, "ok", 2) != 2)
 		_exit(3);
 	close(ready);
 	event_base_dispatch(base);
 	event_free(ev);
+	event_free(ev_reload);
 	control_free(ctl);
 	core_free(core);
 	event_base_free(base);
@@ -107,7 +138,7 @@ static void srv_config(const char *query_group)
 		 "extensions = " FAXGW_BUILD_DIR "/routing\n"
 		 "store-root = %s/fax\n"
 		 "exec-dir = %s/exec\n"
-		 "admin-group =\n"
+		 "admin-group = %s\n"
 		 "query-group = %s\n"
 		 "[port 1]\n"
 		 "transport = t38\n"
@@ -115,7 +146,8 @@ static void srv_config(const char *query_group)
 		 "[port 2]\n"
 		 "transport = audio\n"
 		 "listen = 127.0.0.1:14002\n",
-		 srv.dir, srv.dir, srv.sock, srv.dir, srv.dir, query_group);
+		 srv.dir, srv.dir, srv.sock, srv.dir, srv.dir,
+		 srv.admin_group != NULL ? srv.admin_group : "", query_group);
 	snprintf(path, sizeof(path), "%s/spool", srv.dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/spool/failed", srv.dir);
@@ -174,10 +206,17 @@ static void setup(void)
 	/* nobody must reach the socket for the access tests. */
 	chmod(srv.dir, 0755);
 	signal(SIGPIPE, SIG_IGN);
+	srv.admin_group = NULL;
+	ck_assert_int_eq(pipe(srv.reload), 0);
+	ck_assert_int_eq(pipe(srv.reloaded), 0);
 }
 
 static void teardown(void)
 {
+	for (size_t i = 0; i < 2; i++) {
+		close(srv.reload[i]);
+		close(srv.reloaded[i]);
+	}
 	char cmd[128];
 
 	if (srv.pid > 0) {
@@ -593,6 +632,47 @@ START_TEST(test_query_only_user)
 }
 END_TEST
 
+/* As nobody in admin-group nogroup: a MODIFY handle works until a reload
+ * takes nobody out of admin-group; then the same connection may only query. */
+static int nobody_loses_modify(void)
+{
+	fgw_handle *s = NULL, *p = NULL;
+	char r;
+
+	if (fgw_connect(srv.sock, &s) != 0)
+		return 1;
+	if (fgw_open_port(s, 1, FGW_PORT_OPEN_MODIFY, &p) != 0)
+		return 2;
+	if (fgw_set_routing_info(p, SIF, "/x", 2) == FGW_E_ACCESS)
+		return 3;
+	if (write(srv.reload[1], "root", 4) != 4 || read(srv.reloaded[0], &r, 1) != 1)
+		return 4;
+	if (fgw_enable_routing_method(p, SIF, 0) != FGW_E_ACCESS)
+		return 5;
+	fgw_routing_change ch = { .port_id = 1, .guid = SIF, .set_enabled = 1 };
+	size_t failed;
+	if (fgw_set_routing_batch(s, &ch, 1, &failed) != FGW_E_ACCESS)
+		return 6;
+	fgw_port_info *ports;
+	size_t n;
+	if (fgw_enum_ports(s, &ports, &n) != 0)
+		return 7;
+	fgw_free_buffer(ports);
+	fgw_close(s);
+	return 0;
+}
+
+START_TEST(test_reload_rechecks_rights)
+{
+	if (geteuid() != 0)
+		return;
+	srv.admin_group = "nogroup";
+	srv_start("");
+	ck_assert_int_eq(as_nobody(nobody_loses_modify), 0);
+	srv_stop();
+}
+END_TEST
+
 /* Raw socket helpers for malformed input. */
 static int raw_connect(void)
 {
@@ -915,6 +995,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_priority);
 	tcase_add_test(tc, test_unauthorized_refused);
 	tcase_add_test(tc, test_query_only_user);
+	tcase_add_test(tc, test_reload_rechecks_rights);
 	tcase_add_test(tc, test_malformed_frames);
 	tcase_add_test(tc, test_slow_reader_dropped);
 	tcase_add_test(tc, test_max_clients);
