@@ -145,6 +145,7 @@ static void jobs_finish(struct jobs *j, struct jobs_flight *f)
 {
 	struct state_job *job = &f->job;
 
+	job->attempts++;              /* it ran to a result */
 	if (f->permanent ||
 	    (f->any_retry && job->attempts >= j->env.cfg->retry_attempts)) {
 		jobs_dead_letter(j, job, f->last_guid, f->last_error);
@@ -348,10 +349,10 @@ static int jobs_begin(struct jobs *j, uint64_t id)
 		return 0;
 	}
 	f->job.state = FGW_JOB_ROUTING;
-	f->job.attempts++;
 	/* Not fsynced on its own: after a crash a ROUTING job goes back to
-	 * PENDING anyway (state_jobs_reset_routing), and at worst the attempt
-	 * is not counted.  The outcome of the attempt is durable. */
+	 * PENDING anyway (state_jobs_reset_routing).  The attempt is counted
+	 * when it ends with a result (jobs_finish), so crashes and router
+	 * restarts use up no attempt; the outcome of the attempt is durable. */
 	if (state_job_update_relaxed(j->env.st, &f->job, err, sizeof(err)) != 0) {
 		log_err("job %" PRIu64 ": %s", id, err);
 		goto fail;

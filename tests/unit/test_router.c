@@ -520,6 +520,29 @@ START_TEST(test_router_restarted)
 }
 END_TEST
 
+/* An attempt cut short by the router's end (as by a crash or kill -9)
+ * ran to no result: it uses up no attempt. */
+START_TEST(test_lost_attempt_not_counted)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	uint64_t id;
+	int pid;
+
+	rt_script("exec/slow", "sleep 2; echo slept");
+	rt_program = "slow";
+	id = rt_job(RUN_GUID, NULL);
+	rt_start_jobs();
+	rt_run_until(id, FGW_JOB_ROUTING, 5);
+	pid = jobs_router_pid(rt_jobs);
+	ck_assert_int_gt(pid, 0);
+	kill(pid, SIGKILL);
+	rt_run_until(id, FGW_JOB_DONE, 15);
+	rt_get(id, j);
+	ck_assert_uint_eq(j->attempts, 1);
+	free(j);
+}
+END_TEST
+
 Suite *router_suite(void)
 {
 	Suite *s = suite_create("router");
@@ -528,6 +551,7 @@ Suite *router_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, rt_setup, rt_teardown);
 	tcase_add_test(tc, test_attempt_isolation);
+	tcase_add_test(tc, test_lost_attempt_not_counted);
 	tcase_add_test(tc, test_router_process);
 	tcase_add_test(tc, test_retry_backoff_then_success);
 	tcase_add_test(tc, test_dead_letter_and_retry);
