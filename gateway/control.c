@@ -54,6 +54,7 @@ struct control_conn {
 	struct control_handle *handles;
 	size_t nhandles, caphandles;
 	uint32_t next_handle;
+	bool privileged;                      /* root, faxgwd's uid or admin-group */
 	bool closing;                         /* close once the output is sent */
 	bool dead;                            /* freed by the reaper */
 	struct control_conn *prev, *next;
@@ -75,6 +76,9 @@ struct control {
 	ino_t ino;
 	bool bound;
 	uid_t self_uid;
+	unsigned idle_ms;                     /* FGW_CONTROL_IDLE_MS unless a test sets it */
+	time_t refused_logged;                /* last log line about refused connections */
+	unsigned long refused;                /* refused since then */
 };
 
 /* --- access ------------------------------------------------------------------ */
@@ -215,6 +219,37 @@ static void control_on_reap(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static size_t control_backlog(const struct control_conn *c)
+{
+	return c->dead ? 0 : evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void control_drop_unread(struct control_conn *c)
+{
+	log_warn("control: pid %d uid %u does not read its messages: disconnected",
+		 (int)c->pid, (unsigned)c->uid);
+	control_conn_kill(c);
+}
+
+/* All clients together may leave at most FGW_CONTROL_OUTPUT_BUDGET bytes
+ * unread: beyond it, the clients with the most unread output are dropped
+ * until len more bytes fit. */
+static void control_keep_budget(struct control *ctl, size_t len)
+{
+	for (;;) {
+		struct control_conn *worst = NULL;
+		size_t total = len;
+		for (struct control_conn *c = ctl->conns; c != NULL; c = c->next) {
+			total += control_backlog(c);
+			if (worst == NULL || control_backlog(c) > control_backlog(worst))
+				worst = c;
+		}
+		if (total <= FGW_CONTROL_OUTPUT_BUDGET || worst == NULL || control_backlog(worst) == 0)
+			return;
+		control_drop_unread(worst);
+	}
+}
+
 /* Queues bytes to a client; one that lets too much pile up is dropped. */
 static void control_queue(struct control_conn *c, const uint8_t *p, size_t len)
 {
@@ -222,11 +257,12 @@ static void control_queue(struct control_conn *c, const uint8_t *p, size_t len)
 		return;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (evbuffer_get_length(out) + len > FGW_MAX_CLIENT_OUTPUT) {
-		log_warn("control: pid %d uid %u does not read its messages: disconnected",
-			 (int)c->pid, (unsigned)c->uid);
-		control_conn_kill(c);
+		control_drop_unread(c);
 		return;
 	}
+	control_keep_budget(c->ctl, len);
+	if (c->dead)
+		return;
 	if (evbuffer_add(out, p, len) != 0)
 		control_conn_kill(c);
 }
@@ -259,6 +295,17 @@ static void control_close_after(struct control_conn *c)
 	c->closing = true;
 	if (!c->dead && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		control_conn_kill(c);
+}
+
+/* An unprivileged connection that neither asks nor listens is closed
+ * after FGW_CONTROL_IDLE_MS; a subscription or a privileged peer is
+ * never idle. */
+static void control_idle_timeout(struct control_conn *c)
+{
+	unsigned ms = c->ctl->idle_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	bufferevent_set_timeouts(c->bev, c->privileged || c->subscribed ? NULL : &tv, NULL);
 }
 
 /* --- handles ------------------------------------------------------------------ */
@@ -679,6 +726,7 @@ static int control_do_subscribe(struct control_req *r)
 {
 	r->replay = !r->c->subscribed;
 	r->c->subscribed = true;
+	control_idle_timeout(r->c);
 	r->c->event_mask = r->rq->num;
 	wire_enc_ok(r->w, r->rq->id);
 	return 0;
@@ -836,7 +884,11 @@ static void control_on_conn_event(struct bufferevent *bev, short what, void *arg
 	struct control_conn *c = arg;
 
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+	if (what & BEV_EVENT_TIMEOUT) {
+		log_info("control: pid %d uid %u idle for %u ms: disconnected", (int)c->pid,
+			 (unsigned)c->uid, c->ctl->idle_ms);
+		control_conn_kill(c);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		log_debug("control: pid %d uid %u disconnected", (int)c->pid, (unsigned)c->uid);
 		control_conn_kill(c);
 	}
@@ -856,7 +908,7 @@ static bool control_peer(int fd, struct control_conn *c)
 	return true;
 }
 
-/* Answers a connection beyond FGW_MAX_CLIENTS as best it can, and drops it. */
+/* Answers a refused connection as best it can, and drops it. */
 static void control_reject_now(struct control *ctl, int fd, int code, const char *reason)
 {
 	wire_writer_reset(&ctl->out);
@@ -868,40 +920,96 @@ static void control_reject_now(struct control *ctl, int fd, int code, const char
 	close(fd);
 }
 
+static size_t control_uid_count(const struct control *ctl, uid_t uid)
+{
+	size_t n = 0;
+
+	for (const struct control_conn *c = ctl->conns; c != NULL; c = c->next)
+		n += !c->dead && c->uid == uid;
+	return n;
+}
+
+/* Whether a connection of c's peer fits the limits: the last
+ * FGW_CONTROL_RESERVED slots are kept for root and admin-group, and any
+ * other uid may hold FGW_MAX_CLIENTS_PER_UID at most. */
+static bool control_admit(const struct control *ctl, const struct control_conn *c,
+			  char *reason, size_t reasonlen)
+{
+	if (ctl->nconns >= FGW_MAX_CLIENTS) {
+		snprintf(reason, reasonlen, "faxgwd has %d control connections open already",
+			 FGW_MAX_CLIENTS);
+		return false;
+	}
+	if (c->privileged)
+		return true;
+	if (ctl->nconns >= FGW_MAX_CLIENTS - FGW_CONTROL_RESERVED) {
+		snprintf(reason, reasonlen, "faxgwd has %zu control connections open; the "
+			 "remaining %d are kept for root and admin-group", ctl->nconns,
+			 FGW_CONTROL_RESERVED);
+		return false;
+	}
+	if (control_uid_count(ctl, c->uid) >= FGW_MAX_CLIENTS_PER_UID) {
+		snprintf(reason, reasonlen, "uid %u has %d control connections open already",
+			 (unsigned)c->uid, FGW_MAX_CLIENTS_PER_UID);
+		return false;
+	}
+	return true;
+}
+
+/* Refused connections are logged at most every FGW_CONTROL_LOG_EVERY_S. */
+static void control_log_refused(struct control *ctl, const struct control_conn *c,
+				const char *reason)
+{
+	time_t now = time(NULL);
+
+	ctl->refused++;
+	if (now - ctl->refused_logged < FGW_CONTROL_LOG_EVERY_S)
+		return;
+	log_warn("control: refused pid %d uid %u: %s (%lu refused in the last %d s)",
+		 (int)c->pid, (unsigned)c->uid, reason, ctl->refused, FGW_CONTROL_LOG_EVERY_S);
+	ctl->refused_logged = now;
+	ctl->refused = 0;
+}
+
+static void control_link(struct control *ctl, struct control_conn *c)
+{
+	c->next = ctl->conns;
+	if (ctl->conns != NULL)
+		ctl->conns->prev = c;
+	ctl->conns = c;
+	ctl->nconns++;
+}
+
 static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 			      struct sockaddr *sa, int salen, void *arg)
 {
 	struct control *ctl = arg;
 	char reason[FGW_MAX_ERROR_TEXT];
+	struct control_conn *c = calloc(1, sizeof(*c));
 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (ctl->nconns >= FGW_MAX_CLIENTS) {
-		log_warn("control: %d connections open: refusing another", FGW_MAX_CLIENTS);
-		snprintf(reason, sizeof(reason), "faxgwd has %d control connections open already",
-			 FGW_MAX_CLIENTS);
-		control_reject_now(ctl, fd, FGW_E_BUSY, reason);
-		return;
-	}
-	struct control_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL || !control_peer(fd, c)) {
 		free(c);
 		control_reject_now(ctl, fd, FGW_E_INTERNAL, "cannot read the peer's credentials");
 		return;
 	}
 	c->ctl = ctl;
+	c->privileged = control_is_admin(ctl, c->uid, c->gid);
+	if (!control_admit(ctl, c, reason, sizeof(reason))) {
+		control_log_refused(ctl, c, reason);
+		free(c);
+		control_reject_now(ctl, fd, FGW_E_LIMIT, reason);
+		return;
+	}
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		free(c);
 		close(fd);
 		return;
 	}
-	c->next = ctl->conns;
-	if (ctl->conns != NULL)
-		ctl->conns->prev = c;
-	ctl->conns = c;
-	ctl->nconns++;
+	control_link(ctl, c);
 	bufferevent_setcb(c->bev, control_on_read, control_on_write, control_on_conn_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, FGW_MAX_FRAME);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -911,8 +1019,14 @@ static void control_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		control_close_after(c);
 		return;
 	}
+	control_idle_timeout(c);
 	log_debug("control: pid %d uid %u connected (%s)", (int)c->pid, (unsigned)c->uid,
 		  c->may_modify ? "modify" : "query");
+}
+
+void control_set_idle_timeout(struct control *ctl, unsigned ms)
+{
+	ctl->idle_ms = ms;
 }
 
 /* After a reload that changed admin-group or query-group: every open
@@ -927,6 +1041,8 @@ void control_recheck_rights(struct control *ctl)
 		bool could_modify = c->may_modify;
 		if (c->dead || c->closing)
 			continue;
+		c->privileged = control_is_admin(ctl, c->uid, c->gid);
+		control_idle_timeout(c);
 		if (!control_rights(c, reason, sizeof(reason))) {
 			log_notice("control: pid %d uid %u closed after reload: %s", (int)c->pid,
 				   (unsigned)c->uid, reason);
@@ -1106,6 +1222,7 @@ struct control *control_new(struct event_base *base, const struct config *cfg,
 	ctl->cfg = cfg;
 	ctl->core = core;
 	ctl->self_uid = geteuid();
+	ctl->idle_ms = FGW_CONTROL_IDLE_MS;
 	wire_writer_init(&ctl->out);
 	wire_writer_init(&ctl->evout);
 	ctl->reaper = event_new(base, -1, 0, control_on_reap, ctl);

@@ -40,6 +40,10 @@ void control_free(struct control *ctl);
  * against the (new) admin-group and query-group of cfg. */
 void control_recheck_rights(struct control *ctl);
 
+/* How long an unprivileged connection without a request or a subscription
+ * stays open (FGW_CONTROL_IDLE_MS; tests shorten it); for new connections. */
+void control_set_idle_timeout(struct control *ctl, unsigned ms);
+
 /* Connections open right now (for status and tests). */
 size_t control_client_count(const struct control *ctl);
 

@@ -26,6 +26,12 @@
 #define FGW_MAX_CLIENTS          256    /* control connections at once */
 #define FGW_MAX_CLIENT_HANDLES   1024   /* port handles open on one connection */
 #define FGW_MAX_CLIENT_OUTPUT    (4u << 20) /* bytes queued to one slow client */
+#define FGW_CONTROL_RESERVED     32     /* of FGW_MAX_CLIENTS, kept for root and admin-group */
+#define FGW_MAX_CLIENTS_PER_UID  32     /* connections of one other uid at once */
+#define FGW_CONTROL_OUTPUT_BUDGET (32u << 20) /* bytes queued to all clients together */
+#define FGW_CONTROL_IDLE_MS      300000 /* an unprivileged connection with no request
+					   and no subscription is closed after this */
+#define FGW_CONTROL_LOG_EVERY_S  10     /* refused connections are logged at most this often */
 
 /* --- routing jobs ---------------------------------------------------------- */
 #define FGW_MAX_RETRY_ATTEMPTS   100

@@ -25,6 +25,7 @@ static const char *const fgw_error_texts[] = {
 	[-FGW_E_HANDLE] = "wrong kind of handle",
 	[-FGW_E_STATE] = "not possible in the current state",
 	[-FGW_E_INTERNAL] = "internal error in faxgwd",
+	[-FGW_E_LIMIT] = "faxgwd refused the connection: too many open",
 };
 
 FGW_API const char *fgw_strerror(int code)

@@ -42,6 +42,7 @@ static struct {
 	pid_t pid;
 	int stop_fd;
 	const char *admin_group;              /* NULL: empty */
+	unsigned idle_ms;                     /* 0: faxgwd's default */
 	int reload[2];                        /* a new admin-group name, as by SIGHUP */
 	int reloaded[2];                      /* the server's answer: "r" */
 } srv = { .pid = -1, .stop_fd = -1 };
@@ -102,6 +103,8 @@ static void srv_child(int ready, int stop)
 	struct control *ctl = control_new(base, cfg, core, err, sizeof(err));
 	if (ctl == NULL)
 		srv_child_fail(ready, err);
+	if (srv.idle_ms != 0)
+		control_set_idle_timeout(ctl, srv.idle_ms);
 	struct event *ev = event_new(base, stop, EV_READ, srv_on_stop, base);
 	event_add(ev, NULL);
 	struct srv_reload reload = { cfg, ctl };
@@ -207,6 +210,7 @@ static void setup(void)
 	chmod(srv.dir, 0755);
 	signal(SIGPIPE, SIG_IGN);
 	srv.admin_group = NULL;
+	srv.idle_ms = 0;
 	ck_assert_int_eq(pipe(srv.reload), 0);
 	ck_assert_int_eq(pipe(srv.reloaded), 0);
 }
@@ -582,6 +586,17 @@ static int nobody_refused(void)
 	return 0;
 }
 
+static int nobody_refused_limit(void)
+{
+	fgw_handle *s = NULL;
+
+	if (fgw_connect(srv.sock, &s) != FGW_E_LIMIT)
+		return 1;
+	if (strstr(fgw_last_error_message(NULL), "kept for root and admin-group") == NULL)
+		return 2;
+	return 0;
+}
+
 START_TEST(test_unauthorized_refused)
 {
 	if (geteuid() != 0)
@@ -825,18 +840,143 @@ START_TEST(test_max_clients)
 	srv_start("");
 	for (int i = 0; i < FGW_MAX_CLIENTS; i++)
 		fds[i] = raw_connect();
-	ck_assert_int_eq(fgw_connect(srv.sock, &s), FGW_E_BUSY);
+	ck_assert_int_eq(fgw_connect(srv.sock, &s), FGW_E_LIMIT);
 	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(NULL), "connections"));
 	for (int i = 0; i < FGW_MAX_CLIENTS; i++)
 		close(fds[i]);
-	int rc = FGW_E_BUSY;
-	for (int i = 0; i < 100 && rc == FGW_E_BUSY; i++) {
+	int rc = FGW_E_LIMIT;
+	for (int i = 0; i < 100 && rc == FGW_E_LIMIT; i++) {
 		rc = fgw_connect(srv.sock, &s);
-		if (rc == FGW_E_BUSY)
+		if (rc == FGW_E_LIMIT)
 			usleep(10000);
 	}
 	ck_assert_int_eq(rc, 0);
 	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+/* In a child as uid: opens n connections, says so on ready, holds them
+ * until release closes; exits 0, or non-zero when a connection failed. */
+static pid_t hold_as(uid_t uid, int n, const int ready[2], const int release[2])
+{
+	pid_t kid = fork();
+
+	if (kid != 0)
+		return kid;
+	close(ready[0]);
+	close(release[1]);            /* EOF on release once the test closes it */
+	gid_t g = NOBODY;
+	if (setgroups(1, &g) != 0 || setgid(NOBODY) != 0 || setuid(uid) != 0)
+		_exit(90);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			_exit(91);
+	}
+	char b = 'r';
+	if (write(ready[1], &b, 1) != 1)
+		_exit(92);
+	(void)!read(release[0], &b, 1);
+	_exit(0);
+}
+
+static int nobody_over_uid_cap(void)
+{
+	fgw_handle *s = NULL;
+	int fds[FGW_MAX_CLIENTS_PER_UID];
+
+	for (int i = 0; i < FGW_MAX_CLIENTS_PER_UID; i++) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+		if (connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			return 1;
+	}
+	usleep(200000);                 /* faxgwd has accepted them all */
+	if (fgw_connect(srv.sock, &s) != FGW_E_LIMIT)
+		return 2;
+	if (strstr(fgw_last_error_message(NULL), "uid 65534 has") == NULL)
+		return 3;
+	return 0;
+}
+
+/* One local user cannot lock the others out: a cap per uid, and the last
+ * slots kept for root and admin-group. */
+START_TEST(test_connection_caps)
+{
+	int ready[2], release[2];
+	int kids = (FGW_MAX_CLIENTS - FGW_CONTROL_RESERVED) / FGW_MAX_CLIENTS_PER_UID;
+	pid_t pids[FGW_MAX_CLIENTS / FGW_MAX_CLIENTS_PER_UID];
+	fgw_handle *s = NULL;
+	char b;
+
+	if (geteuid() != 0)
+		return;
+	srv_start("");
+	ck_assert_int_eq(as_nobody(nobody_over_uid_cap), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(release), 0);
+	for (int i = 0; i < kids; i++)
+		pids[i] = hold_as(61000 + (uid_t)i, FGW_MAX_CLIENTS_PER_UID, ready, release);
+	for (int i = 0; i < kids; i++)
+		ck_assert_int_eq(read(ready[0], &b, 1), 1);
+	usleep(200000);
+	/* Every unreserved slot is taken: another user is refused ... */
+	ck_assert_int_eq(as_nobody(nobody_refused_limit), 0);
+	/* ... root is not. */
+	s = connect_ok();
+	fgw_port_info *ports;
+	size_t n;
+	ck_assert_int_eq(fgw_enum_ports(s, &ports, &n), 0);
+	fgw_free_buffer(ports);
+	fgw_close(s);
+	close(release[1]);
+	for (int i = 0; i < kids; i++) {
+		int status;
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder %d: 0x%x", i,
+			      (unsigned)status);
+	}
+	close(release[0]);
+	close(ready[0]);
+	close(ready[1]);
+	srv_stop();
+}
+END_TEST
+
+/* EOF within ms on a raw connection that sends nothing: 1, else 0. */
+static int raw_closed_within(int ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	char b;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return -1;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int closed = poll(&pfd, 1, ms) == 1 && recv(fd, &b, 1, 0) == 0;
+	close(fd);
+	return closed;
+}
+
+static int nobody_idle_closed(void)
+{
+	return raw_closed_within(3000) == 1 ? 0 : 1;
+}
+
+/* An unprivileged connection that does nothing is closed; root's is not. */
+START_TEST(test_idle_connection_closed)
+{
+	if (geteuid() != 0)
+		return;
+	srv.idle_ms = 300;
+	srv_start("");
+	ck_assert_int_eq(as_nobody(nobody_idle_closed), 0);
+	ck_assert_int_eq(raw_closed_within(1000), 0);
 	srv_stop();
 }
 END_TEST
@@ -999,6 +1139,8 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_malformed_frames);
 	tcase_add_test(tc, test_slow_reader_dropped);
 	tcase_add_test(tc, test_max_clients);
+	tcase_add_test(tc, test_connection_caps);
+	tcase_add_test(tc, test_idle_connection_closed);
 	tcase_add_test(tc, test_socket_path_rules);
 	tcase_add_test(tc, test_client_basics);
 	tcase_add_test(tc, test_client_version_and_timeout);

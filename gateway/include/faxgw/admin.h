@@ -59,8 +59,9 @@ typedef enum fgw_error {
 	FGW_E_HANDLE = -16,        /* wrong kind of handle for this call */
 	FGW_E_STATE = -17,         /* not possible in the object's current state */
 	FGW_E_INTERNAL = -18,      /* faxgwd failed unexpectedly */
+	FGW_E_LIMIT = -19,         /* faxgwd's limit on connections reached; try later */
 } fgw_error;
-#define FGW_E_MIN FGW_E_INTERNAL
+#define FGW_E_MIN FGW_E_LIMIT
 
 /* A server, port or subscription handle. */
 typedef struct fgw_handle fgw_handle;
