@@ -1,7 +1,9 @@
 /*
- * test_wire.c - the control protocol codec: every message type round
- * trips; truncated, oversized, garbage, wrong-version and trailing-byte
- * frames are refused.
+ * test_wire.c - the control protocol codec: every message type and every
+ * record kind round trips, compared whole (testutil_assert_*_eq) against
+ * fixtures whose fields all differ, so a dropped or swapped field fails;
+ * truncated, oversized, garbage, wrong-version and trailing-byte frames
+ * are refused.
  */
 #include <check.h>
 #include <stdlib.h>
