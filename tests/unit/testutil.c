@@ -1,5 +1,5 @@
 /*
- * testutil.c - file helpers shared by the Check suites.
+ * testutil.c - helpers shared by the Check suites.
  */
 #include "testutil.h"
 
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "wire.h"
 
 void testutil_install_built(const char *rel, const char *dst)
 {
@@ -68,4 +69,169 @@ struct config *testutil_config(const char *root, const char *rest)
 		      "config: %s", errs->n ? errs->msg[0] : "?");
 	free(errs);
 	return cfg;
+}
+
+/* --- whole records ---------------------------------------------------------
+ * One line per field, in the order of the struct, so that a field added to
+ * a record shows up here as a missing line in review.  Check stringifies
+ * the expressions: a failure reads "a->received_time == b->received_time". */
+
+#define TU_UINT(f) ck_assert_uint_eq(a->f, b->f)
+#define TU_INT(f) ck_assert_int_eq(a->f, b->f)
+#define TU_STR(f) ck_assert_pstr_eq(a->f, b->f)
+
+static void testutil_assert_bytes_eq(const void *a, size_t alen, const void *b, size_t blen)
+{
+	ck_assert_uint_eq(alen, blen);
+	if (alen == 0)
+		return;
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_mem_eq(a, b, alen);
+}
+
+void testutil_assert_gateway_eq(const fgw_gateway_info *a, const fgw_gateway_info *b)
+{
+	TU_STR(version);
+	TU_UINT(port_count);
+	TU_UINT(active_calls);
+	TU_UINT(spool_pending);
+	TU_UINT(dead_letters);
+	TU_UINT(unrouted);
+	TU_UINT(extension_load_failures);
+	TU_UINT(start_time);
+}
+
+void testutil_assert_port_eq(const fgw_port_info *a, const fgw_port_info *b)
+{
+	TU_UINT(id);
+	TU_STR(name);
+	TU_INT(transport);
+	TU_STR(local_address);
+	TU_STR(local_ident);
+	TU_INT(state);
+	TU_UINT(faxes_received);
+	TU_UINT(pages_received);
+	TU_UINT(faxes_failed);
+	TU_UINT(routing_failures);
+	TU_STR(last_remote_ident);
+	TU_UINT(modify_held);
+}
+
+void testutil_assert_extension_eq(const fgw_extension_info *a, const fgw_extension_info *b)
+{
+	TU_STR(image_name);
+	TU_STR(friendly_name);
+	TU_INT(loaded);
+	TU_STR(error);
+	TU_UINT(method_count);
+}
+
+void testutil_assert_method_eq(const fgw_routing_method *a, const fgw_routing_method *b)
+{
+	TU_UINT(device_id);
+	TU_STR(device_name);
+	TU_INT(enabled);
+	TU_STR(guid);
+	TU_STR(friendly_name);
+	TU_STR(function_name);
+	TU_STR(extension_image_name);
+	TU_STR(extension_friendly_name);
+	TU_UINT(method_index);
+	TU_UINT(priority);
+	TU_UINT(routed);
+	TU_UINT(failures);
+	TU_STR(last_error);
+}
+
+void testutil_assert_global_eq(const fgw_global_routing_info *a,
+			       const fgw_global_routing_info *b)
+{
+	TU_UINT(priority);
+	TU_STR(guid);
+	TU_STR(friendly_name);
+	TU_STR(function_name);
+	TU_STR(extension_image_name);
+	TU_STR(extension_friendly_name);
+	TU_UINT(method_index);
+}
+
+void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b)
+{
+	TU_UINT(id);
+	TU_UINT(port_id);
+	TU_INT(state);
+	TU_UINT(attempts);
+	TU_UINT(received_time);
+	TU_UINT(next_attempt_time);
+	TU_UINT(pages);
+	TU_INT(partial);
+	TU_STR(remote_ident);
+	TU_STR(path);
+	TU_STR(last_error);
+}
+
+void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b)
+{
+	TU_UINT(id);
+	TU_UINT(time);
+	TU_UINT(uid);
+	TU_STR(who);
+	TU_STR(what);
+	TU_STR(old_value);
+	TU_STR(new_value);
+}
+
+void testutil_assert_event_eq(const fgw_event *a, const fgw_event *b)
+{
+	TU_INT(type);
+	TU_UINT(time);
+	TU_UINT(port_id);
+	TU_STR(guid);
+	TU_UINT(job_id);
+	TU_INT(port_state);
+	TU_STR(text);
+}
+
+void testutil_assert_change_eq(const fgw_routing_change *a, const fgw_routing_change *b)
+{
+	TU_UINT(port_id);
+	TU_STR(guid);
+	TU_INT(set_enabled);
+	TU_INT(enabled);
+	TU_INT(set_data);
+	testutil_assert_bytes_eq(a->data, a->data_len, b->data, b->data_len);
+}
+
+void testutil_assert_wire_header_eq(const struct wire_header *a, const struct wire_header *b)
+{
+	TU_UINT(version);
+	TU_UINT(type);
+	TU_UINT(id);
+	TU_UINT(len);
+}
+
+void testutil_assert_wire_request_eq(const struct wire_request *a,
+				     const struct wire_request *b)
+{
+	TU_UINT(type);
+	TU_UINT(id);
+	TU_UINT(handle);
+	TU_UINT(port_id);
+	TU_UINT(num);
+	TU_UINT(job_id);
+	TU_UINT(flag);
+	ck_assert_str_eq(a->text, b->text);
+	ck_assert_str_eq(a->guid, b->guid);
+	testutil_assert_bytes_eq(a->data, a->data_len, b->data, b->data_len);
+	TU_UINT(nchanges);
+	for (size_t i = 0; i < a->nchanges; i++)
+		testutil_assert_change_eq(&a->changes[i], &b->changes[i]);
+}
+
+void testutil_assert_wire_error_eq(const struct wire_error *a, const struct wire_error *b)
+{
+	TU_INT(code);
+	TU_UINT(failed_index);
+	ck_assert_str_eq(a->reason, b->reason);
 }
