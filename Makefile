@@ -48,6 +48,7 @@ LDLIBS   := $(PKG_LIBS) -ldl -lpthread
 VERSION := 0.1.0
 
 # --- sources (one directory per role; new files are picked up) ----------
+UTIL_SRC  := $(wildcard gateway/util/*.c)
 PROTO_SRC := $(wildcard gateway/proto/*.c)
 MEDIA_SRC := $(wildcard gateway/media/*.c)
 SCAN_SRC  := $(wildcard gateway/scan/*.c)
@@ -64,6 +65,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
+UTIL_A  := $(B)/libfaxutil.a
 PROTO_A := $(B)/libfaxproto.a
 MEDIA_A := $(B)/libfaxmedia.a
 SCAN_A  := $(B)/libfaxscan.a
@@ -78,23 +80,31 @@ AGENT_BIN := $(if $(AGENT_SRC),$(B)/faxgw-agent)
 UNIT_BIN  := $(if $(UNIT_SRC),$(B)/unit-tests)
 
 # --- layers: what each directory may include ---------------------------------
-$(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto
+# gateway/util (fgwx_*: mkdir -p, bounded numbers and appends, big-endian
+# get/put) is the bottom layer: it includes only the public headers.
+$(call obj,$(UTIL_SRC)): CPPFLAGS += -Igateway/util
+$(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto -Igateway/util
 $(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto
-$(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media
-$(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media
-$(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto
-$(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext
+$(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media -Igateway/util
+$(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media -Igateway/util
+$(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto \
+	-Igateway/util
+$(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
 $(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent
-$(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common
-$(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common
+$(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
+$(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
 $(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/media
-$(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common
+$(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common -Igateway/util
+$(call obj,$(wildcard tools/faxgwctl/*.c)): CPPFLAGS += -Igateway/util
+$(call obj,$(wildcard tools/faxsnmpbench/*.c)): CPPFLAGS += -Igateway/util
 # Unit tests reach every layer they test.
 $(call obj,$(UNIT_SRC)): CPPFLAGS += -I$(B)/gen -Itests/unit -Itools/common -Iagent \
-	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext
-# Code in shared objects is position-independent.
-$(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC)): CFLAGS += -fPIC
+	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext \
+	-Igateway/util
+# Code in shared objects is position-independent; util is linked into the
+# routing extensions too, so it always is.
+$(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC) $(UTIL_SRC)): CFLAGS += -fPIC
 
 ALL := $(B)/faxgwd $(EXTS) $(TOOL_BINS) $(AGENT_BIN)
 
@@ -113,6 +123,7 @@ $(1): $(call obj,$(2))
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
 endef
+$(eval $(call archive_rule,$(UTIL_A),$(UTIL_SRC)))
 $(eval $(call archive_rule,$(PROTO_A),$(PROTO_SRC)))
 $(eval $(call archive_rule,$(MEDIA_A),$(MEDIA_SRC)))
 $(eval $(call archive_rule,$(SCAN_A),$(SCAN_SRC)))
@@ -124,34 +135,36 @@ $(eval $(call archive_rule,$(EXTLIB_A),$(EXTLIB_SRC)))
 $(eval $(call archive_rule,$(TOOLCOMMON_A),$(TOOLCOMMON_SRC)))
 
 # The daemon is a library; main.c is one line.
-$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(PROTO_A)
+$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(PROTO_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
 
 # Routing extensions: one shared object per source file; only Print
 # needs CUPS.
 EXT_LIBS := $(PKG_LIBS)
 $(B)/routing/print.so: EXT_LIBS += -lcups
-$(B)/routing/%.so: $(B)/obj/gateway/ext/%.o $(EXTLIB_A)
+# An extension keeps its own util copy (not exported, not interposed).
+$(B)/routing/%.so: $(B)/obj/gateway/ext/%.o $(EXTLIB_A) $(UTIL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(EXT_LIBS)
+	$(CC) $(LDFLAGS) -shared -Wl,--exclude-libs,libfaxutil.a -o $@ $^ $(EXT_LIBS)
 $(B)/test-ext/%.so: $(B)/obj/tests/data/ext/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -o $@ $^
 
-# Tools: tools/NAME/*.c -> build/NAME, each with the layers it uses.
-TOOL_LAYERS_faxgwctl     := $(LIB_A) $(PROTO_A)
-TOOL_LAYERS_faxsnmpbench := $(LIB_A) $(PROTO_A)
-TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(MEDIA_A)
-TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(MEDIA_A) $(LIB_A) $(PROTO_A)
-TOOL_LAYERS_faxpcap      := $(SCAN_A) $(MEDIA_A)
-TOOL_LAYERS_faxtestdoc   := $(TOOLCOMMON_A)
+# Tools: tools/NAME/*.c -> build/NAME, each with the layers it uses
+# (util last: every other layer may use it).
+TOOL_LAYERS_faxgwctl     := $(LIB_A) $(PROTO_A) $(UTIL_A)
+TOOL_LAYERS_faxsnmpbench := $(LIB_A) $(PROTO_A) $(UTIL_A)
+TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(MEDIA_A) $(UTIL_A)
+TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(MEDIA_A) $(LIB_A) $(PROTO_A) $(UTIL_A)
+TOOL_LAYERS_faxpcap      := $(SCAN_A) $(MEDIA_A) $(UTIL_A)
+TOOL_LAYERS_faxtestdoc   := $(TOOLCOMMON_A) $(UTIL_A)
 define tool_rule
 $(B)/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(TOOL_LAYERS_$(1))
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(PCAP_LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
-$(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A) $(PROTO_A)
+$(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A) $(PROTO_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)
 # The SNMP benchmark is a Net-SNMP client and subagent.
 $(B)/faxsnmpbench: LDLIBS += $(SNMP_LIBS)
@@ -166,7 +179,7 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
 $(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(MEDIA_A) $(LIB_A) \
-		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A)
+		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS)
 
 tests-build: all $(UNIT_BIN) $(TESTEXTS)
@@ -193,9 +206,9 @@ check: deps
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
               -Igateway/include -Igateway/internal -Igateway -Igateway/media -Igateway/scan \
-              -Igateway/proto -Igateway/lib -Igateway/ext $(PKG_CFLAGS) \
+              -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/util $(PKG_CFLAGS) \
               -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath build-fuzz)"'
-FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC)
+FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC) $(UTIL_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
@@ -207,7 +220,7 @@ FUZZ_EXT_OBJS := $(patsubst gateway/ext/%.c,build-fuzz/ext/%.o,$(EXT_SRC))
 build-fuzz/ext/%.o: gateway/ext/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Dfaxgw_routing_init=faxgw_routing_init_$* -c -o $@ $<
-build-fuzz/fuzz_routing_data: tests/fuzz/fuzz_routing_data.c $(FUZZ_EXT_OBJS) $(EXTLIB_SRC)
+build-fuzz/fuzz_routing_data: tests/fuzz/fuzz_routing_data.c $(FUZZ_EXT_OBJS) $(EXTLIB_SRC) $(UTIL_SRC)
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lcups -ldl -lpthread
 
@@ -248,13 +261,16 @@ SHLIB_VERSION := $(SHLIB_MAJOR).0.0
 SHLIB_SONAME := libfaxgw.so.$(SHLIB_MAJOR)
 SHLIB_REAL := $(B)/libfaxgw.so.$(SHLIB_VERSION)
 SHLIB_LINKS := $(B)/$(SHLIB_SONAME) $(B)/libfaxgw.so
-SHLIB_OBJ := $(patsubst %.c,$(B)/obj-shlib/%.o,$(LIB_SRC) $(PROTO_SRC))
+# wire.c uses only the header-only part of gateway/util (fgwx_be.h); the
+# util sources are compiled in too, hidden like everything not FGW_API.
+SHLIB_OBJ := $(patsubst %.c,$(B)/obj-shlib/%.o,$(LIB_SRC) $(PROTO_SRC) $(UTIL_SRC))
 
 all: $(SHLIB_REAL) $(SHLIB_LINKS)
 
 $(B)/obj-shlib/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Igateway/lib -Igateway/proto $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Igateway/lib -Igateway/proto -Igateway/util $(CFLAGS) -fPIC \
+	  -fvisibility=hidden -c -o $@ $<
 
 $(SHLIB_REAL): $(SHLIB_OBJ)
 	@mkdir -p $(dir $@)

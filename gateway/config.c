@@ -10,6 +10,8 @@
  */
 #include "caps.h"
 #include "config.h"
+#include "fgwx_buf.h"
+#include "fgwx_number.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,13 +95,15 @@ static void cfg_error(struct cfg_parser *p, int line, const char *fmt, ...)
 		e->dropped++;
 		return;
 	}
-	char *m = e->msg[e->n];
-	int used = line > 0 ? snprintf(m, FGW_MAX_ERROR_TEXT, "%s:%d: ", p->file, line)
-			    : snprintf(m, FGW_MAX_ERROR_TEXT, "%s: ", p->file);
-	if (used < 0 || used >= FGW_MAX_ERROR_TEXT)
-		used = FGW_MAX_ERROR_TEXT - 1;
+	struct fgwx_buf m;
+	/* "file:line: message", cut at FGW_MAX_ERROR_TEXT */
+	fgwx_buf_init(&m, e->msg[e->n], sizeof(e->msg[e->n]));
+	if (line > 0)
+		fgwx_buf_addf(&m, "%s:%d: ", p->file, line);
+	else
+		fgwx_buf_addf(&m, "%s: ", p->file);
 	va_start(ap, fmt);
-	vsnprintf(m + used, FGW_MAX_ERROR_TEXT - (size_t)used, fmt, ap);
+	fgwx_buf_vaddf(&m, fmt, ap);
 	va_end(ap);
 	p->err_line[e->n++] = line > 0 ? line : INT_MAX;
 }
@@ -143,19 +147,11 @@ static bool cfg_is_digit(char c)
 /* Decimal digits only (no sign, no spaces); 0 ok, -1 bad or above max. */
 static int cfg_uint(const char *s, size_t len, unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
+	uint64_t v;
 
-	if (len == 0)
+	if (fgwx_number_len(s, len, &v, max) != FGWX_NUM_OK)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!cfg_is_digit(s[i]))
-			return -1;
-		unsigned long d = (unsigned long)(s[i] - '0');
-		if (d > max || v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -247,15 +243,12 @@ static int cfg_p_text(const struct cfg_parser *p, const struct cfg_key *k, void 
 
 static void cfg_word_list(const struct cfg_word *w, char *out, size_t outlen)
 {
-	size_t used = 0;
+	struct fgwx_buf b;
 
-	out[0] = '\0';
-	for (; w->word != NULL && used < outlen; w++) {
-		int n = snprintf(out + used, outlen - used, "%s%s", used ? " " : "", w->word);
-		if (n < 0)
+	fgwx_buf_init(&b, out, outlen);
+	for (; w->word != NULL; w++)
+		if (fgwx_buf_addf(&b, "%s%s", fgwx_buf_len(&b) ? " " : "", w->word) != 0)
 			break;
-		used += (size_t)n;
-	}
 }
 
 static int cfg_p_word(const struct cfg_parser *p, const struct cfg_key *k, void *dst,

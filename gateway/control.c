@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "core.h"
+#include "fgwx_dir.h"
 #include "log.h"
 #include "wire.h"
 
@@ -1102,28 +1103,18 @@ static void control_on_event(void *arg, const fgw_event *ev)
 
 static int control_mkdir_parent(const char *path, char *err, size_t errlen)
 {
-	char dir[FGW_MAX_PATH];
+	char dir[FGW_MAX_PATH], why[FGW_MAX_ERROR_TEXT];
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
+	if (fgwx_mkdir_p(dir, 0755, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "control socket: %s", why);
+		return -1;
 	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		goto fail;
 	return 0;
-fail:
-	snprintf(err, errlen, "control socket: cannot create directory %s: %s", dir,
-		 strerror(errno));
-	return -1;
 }
 
 /* Removes a stale socket file; refuses when a daemon listens on it. */

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "extension.h"
+#include "fgwx_dir.h"
 #include "log.h"
 #include "rtable.h"
 #include "state.h"
@@ -365,23 +366,6 @@ static int core_load_routing(struct core *c, char *err, size_t errlen)
 	return 0;
 }
 
-static int core_mkdirs(const char *path)
-{
-	char buf[FGW_MAX_PATH];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* The embedded default: Store in folder on every port (faxgwd.conf(5)). */
 static void core_initial_routing(struct core *c)
 {
@@ -393,7 +377,7 @@ static void core_initial_routing(struct core *c)
 
 	if (folder[0] == '\0')
 		return;
-	if (core_mkdirs(folder) != 0) {
+	if (fgwx_mkdir_p(folder, 0750, NULL, 0) != 0) {
 		log_warn("initial routing: cannot create %s: %s", folder, strerror(errno));
 		return;
 	}

@@ -28,6 +28,7 @@
 #include "core.h"
 #include "log.h"
 #include "dataplane.h"
+#include "fgwx_dir.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -127,26 +128,6 @@ static int daemon_load_config(const struct daemon_opts *o, struct config **cfg,
 	return config_load_default(top, cfg, errs);
 }
 
-/* mkdir -p for the directories faxgwd owns. */
-static int daemon_mkdirs(const char *path, mode_t mode)
-{
-	char buf[FGW_MAX_PATH];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -1;
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 static int daemon_parent_dir(const char *path, char *out, size_t outlen)
 {
 	if (snprintf(out, outlen, "%s", path) >= (int)outlen)
@@ -170,7 +151,7 @@ static int daemon_prepare_dirs(const struct config *cfg)
 	if (daemon_parent_dir(cfg->state, parent, sizeof(parent)) != 0)
 		return -1;
 	for (size_t i = 0; i < 3; i++) {
-		if (daemon_mkdirs(dirs[i], 0750) != 0) {
+		if (fgwx_mkdir_p(dirs[i], 0750, NULL, 0) != 0) {
 			log_err("cannot create directory %s: %s", dirs[i], strerror(errno));
 			return -1;
 		}

@@ -28,6 +28,7 @@
 
 #include "caps.h"
 #include "common/ext_entry.h"
+#include "fgwx_buf.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -352,17 +353,21 @@ static int ml_headers(struct curl_slist **h, const struct ml_config *c,
 		      const struct ml_rcpts *r, const fgw_fax *fax)
 {
 	char subject[256], date[64], to[FGW_MAX_ROUTING_DATA + 4 * FGW_MAX_MAIL_RCPT], host[128];
-	size_t off = 0, line = 4;
+	struct fgwx_buf tb;
+	size_t line = 4;
 
 	/* RFC 5322 2.1.1 and 2.2.3: lines under 998 characters, folded
 	 * before an address that would make the line longer than 78. */
+	fgwx_buf_init(&tb, to, sizeof(to));
 	for (size_t i = 0; i < r->n; i++) {
 		size_t n = strlen(r->addr[i]);
 		int fold = i > 0 && line + 2 + n > 78;
 		const char *sep = i == 0 ? "" : fold ? ",\r\n " : ", ";
 		line = fold ? 1 + n : line + strlen(sep) + n;
-		off += (size_t)snprintf(to + off, sizeof(to) - off, "%s%s", sep, r->addr[i]);
+		fgwx_buf_addf(&tb, "%s%s", sep, r->addr[i]);
 	}
+	if (fgwx_buf_failed(&tb))      /* never with the caps ml_parse checks */
+		return -1;
 	ml_subject(subject, sizeof(subject), fax);
 	ml_time(date, sizeof(date), time(NULL), "%a, %d %b %Y %H:%M:%S +0000");
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0' || strchr(host, '.') == NULL)

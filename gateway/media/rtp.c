@@ -7,6 +7,7 @@
  * payload types and 20 ms framing.
  */
 #include "caps.h"
+#include "fgwx_be.h"
 #include "rtp.h"
 
 #include <string.h>
@@ -30,38 +31,14 @@ const char *rtp_strerror(int err)
 	}
 }
 
-static uint16_t rtp_get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rtp_get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void rtp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void rtp_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Header extension, RFC 3550 5.3.1: profile-defined 16 bits, length in
  * 32-bit words (not counting its own 4 octets), then the data. */
 static enum rtp_err rtp_parse_ext(const uint8_t *buf, size_t len, size_t *pos, struct rtp_header *h)
 {
 	if (len - *pos < 4)
 		return RTP_E_EXTENSION;
-	h->ext_profile = rtp_get16(buf + *pos);
-	size_t words = rtp_get16(buf + *pos + 2);
+	h->ext_profile = fgwx_get_be16(buf + *pos);
+	size_t words = fgwx_get_be16(buf + *pos + 2);
 	*pos += 4;
 	if (words * 4 > len - *pos)
 		return RTP_E_EXTENSION;
@@ -90,13 +67,13 @@ enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_header *h)
 	h->csrc_count = buf[0] & 0x0Fu;
 	h->marker = (buf[1] & 0x80u) != 0;
 	h->pt = buf[1] & 0x7Fu;
-	h->seq = rtp_get16(buf + 2);
-	h->ts = rtp_get32(buf + 4);
-	h->ssrc = rtp_get32(buf + 8);
+	h->seq = fgwx_get_be16(buf + 2);
+	h->ts = fgwx_get_be32(buf + 4);
+	h->ssrc = fgwx_get_be32(buf + 8);
 	if ((size_t)h->csrc_count * 4 > len - pos)
 		return RTP_E_CSRC;
 	for (unsigned i = 0; i < h->csrc_count; i++, pos += 4)
-		h->csrc[i] = rtp_get32(buf + pos);
+		h->csrc[i] = fgwx_get_be32(buf + pos);
 	if (h->extension) {
 		enum rtp_err e = rtp_parse_ext(buf, len, &pos, h);
 		if (e != RTP_OK)
@@ -300,9 +277,9 @@ enum rtp_err rtp_tx_packet(struct rtp_tx *tx, const uint8_t frame[RTP_FRAME_BYTE
 		return RTP_E_NO_SPACE;
 	out[0] = RTP_VERSION << 6;      /* no padding, extension or CSRC */
 	out[1] = (uint8_t)((tx->first ? 0x80u : 0u) | tx->pt);
-	rtp_put16(out + 2, tx->seq);
-	rtp_put32(out + 4, tx->ts);
-	rtp_put32(out + 8, tx->ssrc);
+	fgwx_put_be16(out + 2, tx->seq);
+	fgwx_put_be32(out + 4, tx->ts);
+	fgwx_put_be32(out + 8, tx->ssrc);
 	memcpy(out + RTP_HEADER_LEN, frame, RTP_FRAME_BYTES);
 	*out_len = RTP_HEADER_LEN + RTP_FRAME_BYTES;
 	tx->first = false;

@@ -15,6 +15,7 @@
  * more) are refused: no UDPTL packet comes anywhere near that size.
  */
 #include "caps.h"
+#include "fgwx_be.h"
 #include "udptl.h"
 
 #include <stddef.h>
@@ -174,7 +175,7 @@ enum udptl_err udptl_decode(const uint8_t *buf, size_t len, struct udptl_packet 
 	memset(out, 0, sizeof(*out));
 	if (len < 2)
 		return UDPTL_E_SHORT;
-	out->seq = (uint16_t)((buf[0] << 8) | buf[1]);
+	out->seq = fgwx_get_be16(buf);
 	r.pos = 2;
 	e = udptl_get_octets(&r, &out->primary);
 	if (e != UDPTL_OK)
@@ -308,8 +309,8 @@ enum udptl_err udptl_encode(const struct udptl_packet *pkt, uint8_t *out, size_t
 	} else if (head + 1 > max_len) {
 		return UDPTL_E_NO_SPACE;
 	}
-	w.buf[w.pos++] = (uint8_t)(pkt->seq >> 8);
-	w.buf[w.pos++] = (uint8_t)(pkt->seq & 0xFFu);
+	fgwx_put_be16(w.buf, pkt->seq);             /* the sequence number opens the packet */
+	w.pos = 2;
 	udptl_put_octets(&w, pkt->primary.data, pkt->primary.len);
 	if (pkt->ec == UDPTL_EC_FEC) {
 		w.buf[w.pos++] = UDPTL_CHOICE_FEC;
@@ -715,8 +716,8 @@ static enum udptl_err udptl_tx_build_fec(struct udptl_tx *tx, const uint8_t *ifp
 
 	if (head + 5 > cap)     /* room for FEC with no entry */
 		return UDPTL_E_NO_SPACE;
-	w.buf[w.pos++] = (uint8_t)(tx->seq >> 8);
-	w.buf[w.pos++] = (uint8_t)(tx->seq & 0xFFu);
+	fgwx_put_be16(w.buf, tx->seq);
+	w.pos = 2;
 	udptl_put_octets(&w, ifp, len);
 	if (!udptl_tx_put_fec(tx, &w)) {
 		/* Too big: the same packet with no FEC entry. */

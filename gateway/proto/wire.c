@@ -2,6 +2,7 @@
  * wire.c - the faxgw control protocol codec (frame layout in wire.h).
  */
 #include "wire.h"
+#include "fgwx_be.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,20 +55,6 @@ static uint8_t *wire_reserve(struct wire_writer *w, size_t n)
 	return p;
 }
 
-static void wire_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wire_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void wire_put_u8(struct wire_writer *w, uint8_t v)
 {
 	uint8_t *p = wire_reserve(w, 1);
@@ -79,30 +66,28 @@ void wire_put_u16(struct wire_writer *w, uint16_t v)
 {
 	uint8_t *p = wire_reserve(w, 2);
 	if (p != NULL)
-		wire_be16(p, v);
+		fgwx_put_be16(p, v);
 }
 
 void wire_put_u32(struct wire_writer *w, uint32_t v)
 {
 	uint8_t *p = wire_reserve(w, 4);
 	if (p != NULL)
-		wire_be32(p, v);
+		fgwx_put_be32(p, v);
 }
 
 void wire_put_u64(struct wire_writer *w, uint64_t v)
 {
 	uint8_t *p = wire_reserve(w, 8);
-	if (p != NULL) {
-		wire_be32(p, (uint32_t)(v >> 32));
-		wire_be32(p + 4, (uint32_t)v);
-	}
+	if (p != NULL)
+		fgwx_put_be64(p, v);
 }
 
 static void wire_put_raw(struct wire_writer *w, const void *src, size_t len)
 {
 	uint8_t *p = wire_reserve(w, 2 + len);
 	if (p != NULL) {
-		wire_be16(p, (uint16_t)len);
+		fgwx_put_be16(p, (uint16_t)len);
 		if (len > 0)
 			memcpy(p + 2, src, len);
 	}
@@ -142,9 +127,9 @@ void wire_begin(struct wire_writer *w, uint16_t type, uint32_t id)
 	p[1] = WIRE_MAGIC1;
 	p[2] = WIRE_VERSION;
 	p[3] = 0;
-	wire_be16(p + 4, type);
-	wire_be32(p + 6, id);
-	wire_be32(p + 10, 0);
+	fgwx_put_be16(p + 4, type);
+	fgwx_put_be32(p + 6, id);
+	fgwx_put_be32(p + 10, 0);
 }
 
 int wire_finish(struct wire_writer *w)
@@ -156,7 +141,7 @@ int wire_finish(struct wire_writer *w)
 		w->err = 0;
 		return err;
 	}
-	wire_be32(w->buf + w->start + 10, (uint32_t)(w->len - w->start - WIRE_HEADER_LEN));
+	fgwx_put_be32(w->buf + w->start + 10, (uint32_t)(w->len - w->start - WIRE_HEADER_LEN));
 	w->start = w->len;
 	return 0;
 }
@@ -184,11 +169,6 @@ static const uint8_t *wire_take(struct wire_reader *r, size_t n)
 	return p;
 }
 
-static uint32_t wire_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 uint8_t wire_get_u8(struct wire_reader *r)
 {
 	const uint8_t *p = wire_take(r, 1);
@@ -198,19 +178,19 @@ uint8_t wire_get_u8(struct wire_reader *r)
 uint16_t wire_get_u16(struct wire_reader *r)
 {
 	const uint8_t *p = wire_take(r, 2);
-	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+	return p ? fgwx_get_be16(p) : 0;
 }
 
 uint32_t wire_get_u32(struct wire_reader *r)
 {
 	const uint8_t *p = wire_take(r, 4);
-	return p ? wire_rd32(p) : 0;
+	return p ? fgwx_get_be32(p) : 0;
 }
 
 uint64_t wire_get_u64(struct wire_reader *r)
 {
 	const uint8_t *p = wire_take(r, 8);
-	return p ? (uint64_t)wire_rd32(p) << 32 | wire_rd32(p + 4) : 0;
+	return p ? fgwx_get_be64(p) : 0;
 }
 
 /* A string field: its bytes (not NUL-terminated) and length. */
@@ -283,9 +263,9 @@ int wire_parse_header(const void *buf, size_t len, struct wire_header *h,
 		return FGW_E_PROTOCOL;
 	}
 	h->version = p[2];
-	h->type = (uint16_t)(p[4] << 8 | p[5]);
-	h->id = wire_rd32(p + 6);
-	h->len = wire_rd32(p + 10);
+	h->type = fgwx_get_be16(p + 4);
+	h->id = fgwx_get_be32(p + 6);
+	h->len = fgwx_get_be32(p + 10);
 	if (h->version != WIRE_VERSION) {
 		snprintf(reason, reasonlen,
 			 "protocol version mismatch: peer speaks version %u, this side "

@@ -9,6 +9,7 @@
  */
 #include "caps.h"
 #include "capture.h"
+#include "fgwx_be.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -75,16 +76,6 @@ const char *capture_strerror(int err)
 	case CAPTURE_E_NOMEM: return "out of memory";
 	default: return "unknown capture error";
 	}
-}
-
-static uint16_t cap_be16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t cap_be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 bool capture_link_supported(int link)
@@ -166,27 +157,27 @@ static int cap_link(const struct capture *c, const uint8_t *d, size_t len, size_
 	case CAPTURE_LINK_ETHERNET:
 		if (len < CAP_ETH_LEN)
 			return -1;
-		et = cap_be16(d + 12);
+		et = fgwx_get_be16(d + 12);
 		o = CAP_ETH_LEN;
 		for (int tags = 0; et == 0x8100 || et == 0x88A8 || et == 0x9100; tags++) {
 			if (tags >= FGW_CAPTURE_MAX_VLAN)
 				return 0;
 			if (len < o + CAP_VLAN_LEN)
 				return -1;
-			et = cap_be16(d + o + 2);
+			et = fgwx_get_be16(d + o + 2);
 			o += CAP_VLAN_LEN;
 		}
 		break;
 	case CAPTURE_LINK_SLL:
 		if (len < CAP_SLL_LEN)
 			return -1;
-		et = cap_be16(d + 14);
+		et = fgwx_get_be16(d + 14);
 		o = CAP_SLL_LEN;
 		break;
 	case CAPTURE_LINK_SLL2:
 		if (len < CAP_SLL2_LEN)
 			return -1;
-		et = cap_be16(d);
+		et = fgwx_get_be16(d);
 		o = CAP_SLL2_LEN;
 		break;
 	case CAPTURE_LINK_NULL:
@@ -195,7 +186,7 @@ static int cap_link(const struct capture *c, const uint8_t *d, size_t len, size_
 			return -1;
 		/* The family is in the capturing host's byte order (NULL) or in
 		 * network order (LOOP): accept either. */
-		uint32_t fam = cap_be32(d);
+		uint32_t fam = fgwx_get_be32(d);
 		if (fam > 0xFFFF)
 			fam = (uint32_t)d[0] | ((uint32_t)d[1] << 8);
 		o = CAP_NULL_LEN;
@@ -229,12 +220,12 @@ static enum cap_res cap_ip4(const uint8_t *d, size_t len, struct cap_ip *ip)
 	if ((d[0] >> 4) != 4)
 		return CAP_RES_BAD;
 	size_t ihl = (size_t)(d[0] & 0x0F) * 4;
-	size_t total = cap_be16(d + 2);
+	size_t total = fgwx_get_be16(d + 2);
 	if (ihl < CAP_IP4_MIN || total < ihl)
 		return CAP_RES_BAD;
 	if (total > len)
 		return CAP_RES_TRUNC;
-	uint16_t fl = cap_be16(d + 6);
+	uint16_t fl = fgwx_get_be16(d + 6);
 	ip->family = 4;
 	memset(ip->src, 0, sizeof(ip->src));
 	memset(ip->dst, 0, sizeof(ip->dst));
@@ -243,7 +234,7 @@ static enum cap_res cap_ip4(const uint8_t *d, size_t len, struct cap_ip *ip)
 	ip->proto = d[9];
 	ip->payload = d + ihl;
 	ip->len = total - ihl;         /* link padding cut off */
-	ip->id = cap_be16(d + 4);
+	ip->id = fgwx_get_be16(d + 4);
 	ip->offset = (size_t)(fl & 0x1FFF) * 8;
 	ip->more = (fl & 0x2000) != 0;
 	ip->fragment = ip->more || ip->offset != 0;
@@ -258,7 +249,7 @@ static enum cap_res cap_ip6(const uint8_t *d, size_t len, struct cap_ip *ip)
 		return CAP_RES_TRUNC;
 	if ((d[0] >> 4) != 6)
 		return CAP_RES_BAD;
-	size_t plen = cap_be16(d + 4);
+	size_t plen = fgwx_get_be16(d + 4);
 	if (plen == 0)
 		return CAP_RES_OTHER;      /* jumbogram: not for fax */
 	if (CAP_IP6_LEN + plen > len)
@@ -284,11 +275,11 @@ static enum cap_res cap_ip6(const uint8_t *d, size_t len, struct cap_ip *ip)
 		if (hl > rem)
 			return CAP_RES_BAD;
 		if (nh == 44) {
-			uint16_t fo = cap_be16(p + 2);
+			uint16_t fo = fgwx_get_be16(p + 2);
 			ip->fragment = true;
 			ip->offset = (size_t)(fo >> 3) * 8;
 			ip->more = (fo & 1) != 0;
-			ip->id = cap_be32(p + 4);
+			ip->id = fgwx_get_be32(p + 4);
 			if (ip->offset == 0 && !ip->more)
 				ip->fragment = false;   /* atomic fragment, RFC 8200 4.5 */
 		}
@@ -405,7 +396,7 @@ static bool cap_udp(struct capture *c, const struct cap_ip *ip, uint64_t ts, str
 		c->stats.truncated++;
 		return false;
 	}
-	size_t ulen = cap_be16(ip->payload + 4);
+	size_t ulen = fgwx_get_be16(ip->payload + 4);
 	if (ulen == 0 && ip->family == 6)
 		ulen = ip->len;            /* RFC 2675 jumbo convention */
 	if (ulen < CAP_UDP_LEN) {
@@ -422,8 +413,8 @@ static bool cap_udp(struct capture *c, const struct cap_ip *ip, uint64_t ts, str
 	out->src.family = out->dst.family = ip->family;
 	memcpy(out->src.addr, ip->src, 16);
 	memcpy(out->dst.addr, ip->dst, 16);
-	out->src.port = cap_be16(ip->payload);
-	out->dst.port = cap_be16(ip->payload + 2);
+	out->src.port = fgwx_get_be16(ip->payload);
+	out->dst.port = fgwx_get_be16(ip->payload + 2);
 	out->payload = ip->payload + CAP_UDP_LEN;
 	out->len = ulen - CAP_UDP_LEN;
 	c->stats.udp++;

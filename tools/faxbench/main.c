@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fgwx_number.h"
 #include "testdoc.h"
 
 #define FB_EXIT_OK    0
@@ -76,12 +77,9 @@ static void fb_main_note(const struct fb_opts *o, const char *fmt, ...)
 static int fb_main_number(const char *text, unsigned long min, unsigned long max,
 			  unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
+	if (fgwx_str_number(text, &v, max) != FGWX_NUM_OK || v < min)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -160,9 +158,12 @@ static int fb_main_resolution(const char *s, struct fb_opts *o)
 static int fb_main_rate(const char *s, struct fb_opts *o)
 {
 	static const int rates[] = { 2400, 4800, 7200, 9600, 12000, 14400 };
+	uint64_t v;
 
+	if (fgwx_str_number(s, &v, 14400) != FGWX_NUM_OK)
+		return -1;
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
-		if (atoi(s) == rates[i]) {
+		if (v == (uint64_t)rates[i]) {
 			o->max_rate = rates[i];
 			return 0;
 		}

@@ -6,9 +6,10 @@
  * short-lived routing child is counted as well.
  */
 #include "faxbench.h"
+#include "fgwx_number.h"
 
-#include <ctype.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +91,11 @@ static size_t fb_proc_scan(struct fb_proc_entry *all, size_t max)
 	if (d == NULL)
 		return 0;
 	while (n < max && (de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
+		uint64_t pid;
+
+		if (fgwx_str_number(de->d_name, &pid, INT_MAX) != FGWX_NUM_OK)
 			continue;
-		if (fb_proc_stat((pid_t)atoi(de->d_name), &all[n]) == 0)
+		if (fb_proc_stat((pid_t)pid, &all[n]) == 0)
 			n++;
 	}
 	closedir(d);

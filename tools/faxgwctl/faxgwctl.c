@@ -19,6 +19,8 @@
 
 #include <faxgw/admin.h>
 
+#include "fgwx_buf.h"
+#include "fgwx_number.h"
 #include "json.h"
 #include "table.h"
 
@@ -98,18 +100,10 @@ static int ctl_fail_msg(const struct ctl *c, const char *msg)
 
 /* --- arguments ---------------------------------------------------------------- */
 
+/* s is NULL when a command's argument is missing. */
 static bool ctl_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
+	return s != NULL && fgwx_str_number(s, out, max) == FGWX_NUM_OK;
 }
 
 static int ctl_port_arg(const char *s, uint32_t *port)
@@ -132,7 +126,8 @@ static int ctl_method_arg(struct ctl *c, const char *arg, char *guid)
 {
 	fgw_global_routing_info *g = NULL;
 	size_t n = 0, hits = 0, hit = 0;
-	char names[FGW_MAX_ERROR_TEXT] = "";
+	char names[FGW_MAX_ERROR_TEXT];
+	struct fgwx_buf nb;
 
 	if (arg[0] == '{') {
 		if (strlen(arg) > FGW_GUID_LEN)
@@ -145,12 +140,12 @@ static int ctl_method_arg(struct ctl *c, const char *arg, char *guid)
 	int rc = fgw_enum_global_routing_info(c->server, &g, &n);
 	if (rc != 0)
 		return ctl_fail(c, c->server, rc);
+	fgwx_buf_init(&nb, names, sizeof(names));
 	for (size_t i = 0; i < n; i++) {
 		if (!ctl_prefix(g[i].friendly_name, arg) && !ctl_prefix(g[i].function_name, arg))
 			continue;
-		size_t used = strlen(names);
-		snprintf(names + used, sizeof(names) - used, "%s%s", hits ? ", " : "",
-			 g[i].friendly_name);
+		/* a list too long for names is cut short; the count stays right */
+		fgwx_buf_addf(&nb, "%s%s", hits ? ", " : "", g[i].friendly_name);
 		hit = i;
 		hits++;
 	}

@@ -3,9 +3,9 @@
  * "[ADDR]:PORT" (the RFC 3986 3.2.2 bracket form).
  */
 #include "faxpeer.h"
+#include "fgwx_number.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -35,14 +35,10 @@ static int faxpeer_addr_split(const char *text, char *host, size_t hostsize, lon
 		return -1;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	const char *p = colon + 1;
-	char *end;
-	if (*p < '0' || *p > '9')
+	uint64_t v;
+	if (fgwx_str_number(colon + 1, &v, 65535) != FGWX_NUM_OK)
 		return -1;
-	errno = 0;
-	*port = strtol(p, &end, 10);
-	if (errno != 0 || *end != '\0' || *port < 0 || *port > 65535)
-		return -1;
+	*port = (long)v;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "caps.h"
 #include "faxpeer.h"
+#include "fgwx_number.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,18 +91,17 @@ static int faxpeer_bad(const char *fmt, const char *arg)
 	return -1;
 }
 
+/* min and max are not negative. */
 static int faxpeer_int(const char *text, long min, long max, const char *what, long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
+	if (fgwx_str_number(text, &v, (uint64_t)max) != FGWX_NUM_OK || v < (uint64_t)min) {
 		fprintf(stderr, "faxpeer: %s must be a number %ld..%ld, not '%s'\n(faxpeer -h for help)\n",
 		        what, min, max, text);
 		return -1;
 	}
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "caps.h"
 #include "faxpeer.h"
+#include "fgwx_be.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -105,17 +106,11 @@ static void faxpeer_pcap_to_v6(struct faxpeer_ep *ep)
 	ep->family = AF_INET6;
 }
 
-static void faxpeer_put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* RFC 1071 one's complement sum, folded, not inverted. */
 static uint32_t faxpeer_sum(uint32_t sum, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+		sum += fgwx_get_be16(p + i);
 	if (n & 1)
 		sum += (uint32_t)p[n - 1] << 8;
 	while (sum >> 16)
@@ -128,14 +123,14 @@ static size_t faxpeer_pcap_ip4(struct faxpeer_pcap *p, uint8_t *h, const struct 
 {
 	memset(h, 0, FAXPEER_IP4_LEN);
 	h[0] = 0x45;                                      /* version 4, 5 words */
-	faxpeer_put16(h + 2, (uint32_t)(FAXPEER_IP4_LEN + udp_len));
-	faxpeer_put16(h + 4, p->ip_id++);
-	faxpeer_put16(h + 6, 0x4000);                     /* DF */
+	fgwx_put_be16(h + 2, (uint16_t)(FAXPEER_IP4_LEN + udp_len));
+	fgwx_put_be16(h + 4, p->ip_id++);
+	fgwx_put_be16(h + 6, 0x4000);                     /* DF */
 	h[8] = 64;
 	h[9] = IPPROTO_UDP;
 	memcpy(h + 12, s->addr, 4);
 	memcpy(h + 16, d->addr, 4);
-	faxpeer_put16(h + 10, ~faxpeer_sum(0, h, FAXPEER_IP4_LEN) & 0xffff);
+	fgwx_put_be16(h + 10, (uint16_t)~faxpeer_sum(0, h, FAXPEER_IP4_LEN));
 	return FAXPEER_IP4_LEN;
 }
 
@@ -144,7 +139,7 @@ static size_t faxpeer_pcap_ip6(uint8_t *h, const struct faxpeer_ep *s, const str
 {
 	memset(h, 0, FAXPEER_IP6_LEN);
 	h[0] = 0x60;
-	faxpeer_put16(h + 4, (uint32_t)udp_len);
+	fgwx_put_be16(h + 4, (uint16_t)udp_len);
 	h[6] = IPPROTO_UDP;
 	h[7] = 64;
 	memcpy(h + 8, s->addr, 16);
@@ -160,20 +155,20 @@ static void faxpeer_pcap_udp(uint8_t *u, const struct faxpeer_ep *s, const struc
 	uint8_t pseudo[4];
 	uint32_t sum;
 
-	faxpeer_put16(u, s->port);
-	faxpeer_put16(u + 2, d->port);
-	faxpeer_put16(u + 4, (uint32_t)ulen);
-	faxpeer_put16(u + 6, 0);
+	fgwx_put_be16(u, s->port);
+	fgwx_put_be16(u + 2, d->port);
+	fgwx_put_be16(u + 4, (uint16_t)ulen);
+	fgwx_put_be16(u + 6, 0);
 	memcpy(u + FAXPEER_UDP_LEN, payload, len);
 	sum = faxpeer_sum(0, s->addr, alen);
 	sum = faxpeer_sum(sum, d->addr, alen);
 	pseudo[0] = 0;
 	pseudo[1] = IPPROTO_UDP;
-	faxpeer_put16(pseudo + 2, (uint32_t)ulen);
+	fgwx_put_be16(pseudo + 2, (uint16_t)ulen);
 	sum = faxpeer_sum(sum, pseudo, sizeof(pseudo));
 	sum = faxpeer_sum(sum, u, ulen);
 	sum = ~sum & 0xffff;
-	faxpeer_put16(u + 6, sum == 0 ? 0xffff : sum);
+	fgwx_put_be16(u + 6, (uint16_t)(sum == 0 ? 0xffff : sum));
 }
 
 void faxpeer_pcap_write(struct faxpeer_pcap *p, const struct sockaddr *src,
@@ -199,7 +194,7 @@ void faxpeer_pcap_write(struct faxpeer_pcap *p, const struct sockaddr *src,
 		                                                  && s.port < d.port);
 		memcpy(p->frame, a_first ? mac_b : mac_a, 6);   /* destination */
 		memcpy(p->frame + 6, a_first ? mac_a : mac_b, 6);
-		faxpeer_put16(p->frame + 12, s.family == AF_INET ? 0x0800 : 0x86DD);
+		fgwx_put_be16(p->frame + 12, s.family == AF_INET ? 0x0800 : 0x86DD);
 		off = FAXPEER_ETH_LEN;
 	}
 	size_t udp_len = FAXPEER_UDP_LEN + len;

@@ -21,6 +21,7 @@
 #include <faxgw/admin.h>
 
 #include "faxsnmpbench.h"
+#include "fgwx_number.h"
 
 #ifndef FAXGW_BUILD_DIR
 #define FAXGW_BUILD_DIR "build"
@@ -458,12 +459,9 @@ out:
 
 static int sb_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+	if (fgwx_str_number(s, &v, max) != FGWX_NUM_OK || v < min)
 		return -1;
 	*out = (unsigned)v;
 	return 0;

@@ -9,11 +9,11 @@
  * Exit 0 on success (compare: the files are equal), 1 on failure or a
  * difference (described on stderr), 2 on a usage error.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fgwx_number.h"
 #include "testdoc.h"
 
 #define FAXTESTDOC_MAX_PAGES 100
@@ -29,13 +29,11 @@ static int faxtestdoc_usage(void)
 
 static int faxtestdoc_number(const char *text, unsigned long max, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v > max)
+	if (fgwx_str_number(text, &v, max) != FGWX_NUM_OK)
 		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
