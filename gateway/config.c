@@ -10,6 +10,7 @@
  */
 #include "caps.h"
 #include "config.h"
+#include "fgwx_text.h"
 #include "fgwx_buf.h"
 #include "fgwx_number.h"
 
@@ -239,6 +240,18 @@ static int cfg_p_text(const struct cfg_parser *p, const struct cfg_key *k, void 
 {
 	(void)p;
 	return cfg_copy(dst, k->size, val, why, whylen);
+}
+
+/* Names are shown in tables, SNMP and logs: UTF-8 text only. */
+static int cfg_p_name(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+		      const char *val, char *why, size_t whylen)
+{
+	if (!fgwx_utf8_text(val, strlen(val))) {
+		snprintf(why, whylen, "a name must be UTF-8 text (RFC 3629) without control "
+			 "characters");
+		return -1;
+	}
+	return cfg_p_text(p, k, dst, val, why, whylen);
 }
 
 static void cfg_word_list(const struct cfg_word *w, char *out, size_t outlen)
@@ -628,7 +641,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "admin-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(admin_group), NULL, 0, 0 },
 	{ "query-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(query_group), NULL, 0, 0 },
 	{ "retry", SEC_GATEWAY, 0, cfg_p_retry, 0, 0, NULL, 0, 0 },
-	{ "name", SEC_PORT, 0, cfg_p_text, PT(name), NULL, 0, 0 },
+	{ "name", SEC_PORT, 0, cfg_p_name, PT(name), NULL, 0, 0 },
 	{ "transport", SEC_PORT, 0, cfg_p_word, PT(transport), cfg_transports, 0, 0 },
 	{ "listen", SEC_PORT, 0, cfg_p_listen, 0, 0, NULL, 0, 0 },
 	{ "peer", SEC_PORT, 0, cfg_p_peer, 0, 0, NULL, 0, 0 },

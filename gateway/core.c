@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "extension.h"
+#include "fgwx_text.h"
 #include "fgwx_dir.h"
 #include "log.h"
 #include "rtable.h"
@@ -132,34 +133,7 @@ const struct ext_set *core_extensions(const struct core *c)
 
 /* --- printable text for the audit log --------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at p (2..4), or 0. */
-static size_t core_utf8_len(const unsigned char *p, size_t left)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-/* Routing data as text: printable ASCII and valid UTF-8 kept, a backslash
+/* Routing data as text: printable ASCII and valid UTF-8 text kept, a backslash
  * doubled, other bytes as \xNN; cut with "..." to fit out. */
 static void core_printable(const void *data, size_t len, char *out, size_t outlen)
 {
@@ -168,9 +142,10 @@ static void core_printable(const void *data, size_t len, char *out, size_t outle
 
 	while (i < len) {
 		char tmp[8];
-		size_t n = core_utf8_len(p + i, len - i), tn;
+		uint32_t cp = 0;
+		size_t n = p[i] >= 0x80 ? fgwx_utf8_seq(p + i, len - i, &cp) : 0, tn;
 
-		if (n > 0) {
+		if (n > 0 && cp > 0x9f) {             /* not a C1 control */
 			memcpy(tmp, p + i, n);
 			tn = n;
 		} else if (p[i] == '\\') {

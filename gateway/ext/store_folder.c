@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/ext_entry.h"
+#include "fgwx_text.h"
 #include <faxgw/routing.h>
 
 #define SF_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
@@ -28,30 +29,6 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		       char *err, size_t errlen);
 fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *fax,
 				    const void *data, size_t len, char *msg, size_t msglen);
-
-/* 1 when p[0..len) is valid UTF-8 without NUL or control characters. */
-static int sf_text_ok(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n;
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return 0;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : p[i] >= 0xc2 ? 2 : 0;
-		if (n == 0 || p[i] > 0xf4 || i + n > len)
-			return 0;
-		for (size_t k = 1; k < n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-		i += n;
-	}
-	return 1;
-}
 
 /* Checks the data and resolves it: real receives the realpath of the
  * folder (PATH_MAX bytes).  0, or -1 with a reason. */
@@ -70,7 +47,7 @@ static int sf_resolve(const fgw_route_host *host, const void *data, size_t len, 
 		snprintf(reason, reasonlen, "folder path is longer than %d bytes", FGW_MAX_PATH - 1);
 		return -1;
 	}
-	if (memchr(data, '\0', len) != NULL || !sf_text_ok(data, len)) {
+	if (!fgwx_utf8_text(data, len)) {
 		snprintf(reason, reasonlen, "folder path must be UTF-8 text without control "
 			 "characters");
 		return -1;

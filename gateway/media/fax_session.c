@@ -7,6 +7,7 @@
  */
 #include "caps.h"
 #include "fax_session.h"
+#include "fgwx_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +110,10 @@ static void fax_session_take_ident(struct fax_session *s)
 {
 	const char *id = t30_get_rx_ident(s->t30);
 
+	/* The sender's TSI is shown in logs, terminals, SNMP and handed to
+	 * programs: controls and broken UTF-8 never get that far. */
 	if (id != NULL && id[0] != '\0')
-		fax_session_copy(s->remote_ident, sizeof(s->remote_ident), id);
+		fgwx_text_sanitize(s->remote_ident, sizeof(s->remote_ident), id, strlen(id));
 }
 
 /* T.30 5.3.6 phase B: capabilities exchanged, the peer's ident is known. */

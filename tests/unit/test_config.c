@@ -552,6 +552,16 @@ START_TEST(test_listen_conflicts)
 }
 END_TEST
 
+START_TEST(test_name_not_utf8)
+{
+	load_error("[port 1]\nname = caf\xe9\ntransport = t38\nlisten = 127.0.0.1:4000\n", 2,
+		   "a name must be UTF-8 text");
+	load_error("[port 1]\nname = a\xc2\x85z\ntransport = t38\nlisten = 127.0.0.1:4000\n", 2,
+		   "a name must be UTF-8 text");
+	load_ok("[port 1]\nname = caf\xc3\xa9\ntransport = t38\nlisten = 127.0.0.1:4000\n");
+}
+END_TEST
+
 START_TEST(test_listen_multicast)
 {
 	load_error("[port 1]\ntransport = t38\nlisten = 239.1.2.3:4000\n", 3,
@@ -913,6 +923,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_wrong_transport_keys);
 	tcase_add_test(tc, test_listen_conflicts);
 	tcase_add_test(tc, test_listen_multicast);
+	tcase_add_test(tc, test_name_not_utf8);
 	tcase_add_test(tc, test_control_socket_too_long);
 	tcase_add_test(tc, test_value_required_and_long);
 	tcase_add_test(tc, test_too_many_ports);

@@ -42,6 +42,7 @@ Suite *routing_methods_suite(void);
 #define TRM_MAIL_GUID "{6bbf7bfe-9af2-11d0-abf7-00c04fd91a4e}"
 #define TRM_PRINT_GUID "{aec1b37c-9af2-11d0-abf7-00c04fd91a4e}"
 #define TRM_POST_GUID "{8a44b9b6-cac8-4541-a637-931de608809c}"
+#define TRM_STORE_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
 #define TRM_PY "/usr/bin/python3"
 #define TRM_MAX_CFG 16
 
@@ -1002,6 +1003,30 @@ START_TEST(print_errors_retry)
 }
 END_TEST
 
+/* Store in folder: the folder must be UTF-8 text (RFC 3629), strictly. */
+START_TEST(store_validate_utf8)
+{
+	static const char *const bad[] = {
+		"/srv/fax/\xed\xa0\x80",            /* a surrogate */
+		"/srv/fax/\xf4\x90\x80\x80",        /* above U+10FFFF */
+		"/srv/fax/a\xc2\x85" "b",           /* C1 control NEL */
+		"/srv/fax/\xc0\xaf" "x",             /* overlong '/' */
+		"/srv/fax/a\nb",
+	};
+	struct trm_method m;
+	char reason[512];
+
+	trm_load("store_folder.so", TRM_STORE_GUID, &m);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(trm_check(&m, 0, bad[i], reason, sizeof(reason)), -1);
+		ck_assert_msg(strstr(reason, "UTF-8") != NULL, "case %zu: %s", i, reason);
+	}
+	/* Good UTF-8 gets past that check (and fails later: no such root). */
+	ck_assert_int_eq(trm_check(&m, 0, "/srv/fax/caf\xc3\xa9" "s", reason, sizeof(reason)), -1);
+	ck_assert_ptr_null(strstr(reason, "UTF-8"));
+}
+END_TEST
+
 Suite *routing_methods_suite(void)
 {
 	Suite *s = suite_create("routing_methods");
@@ -1011,6 +1036,7 @@ Suite *routing_methods_suite(void)
 	tcase_add_checked_fixture(mail, trm_setup, trm_teardown);
 	tcase_set_timeout(mail, 60);
 	tcase_add_test(mail, mail_validate);
+	tcase_add_test(mail, store_validate_utf8);
 	tcase_add_test(mail, mail_can_enable_needs_config);
 	tcase_add_test(mail, mail_delivers_pdf_and_tiff);
 	tcase_add_test(mail, mail_partial_pdf_only);

@@ -18,6 +18,7 @@
 #include "fgwx_buf.h"
 #include "fgwx_dir.h"
 #include "fgwx_number.h"
+#include "fgwx_text.h"
 #include "testutil.h"
 
 Suite *util_suite(void);
@@ -319,6 +320,72 @@ START_TEST(test_be_roundtrip)
 }
 END_TEST
 
+/* --- UTF-8 and display-safe text ------------------------------------------ */
+
+struct utf8_case {
+	const char *bytes;
+	size_t len;
+	bool valid;              /* well-formed UTF-8 */
+	bool text;               /* and no control character */
+	const char *shown;       /* fgwx_text_sanitize */
+};
+
+#define U(s) s, sizeof(s) - 1
+static const struct utf8_case utf8_cases[] = {
+	{ U(""), true, true, "" },
+	{ U("+1 555 0100"), true, true, "+1 555 0100" },
+	{ U("Gr\xc3\xbc\xc3\x9f Gott \xe2\x82\xac \xf0\x9f\x93\xa0"), true, true,
+	  "Gr\xc3\xbc\xc3\x9f Gott \xe2\x82\xac \xf0\x9f\x93\xa0" },
+	{ U("a\nforged log line"), true, false, "a?forged log line" },
+	{ U("\x1b[2Jcleared"), true, false, "?[2Jcleared" },
+	{ U("bell\x07"), true, false, "bell?" },
+	{ U("del\x7f"), true, false, "del?" },
+	{ U("c1 \xc2\x85 next line"), true, false, "c1 ? next line" },
+	{ U("c1 \xc2\x9b csi"), true, false, "c1 ? csi" },
+	{ U("nul\0in"), true, false, "nul?in" },
+	{ U("surrogate \xed\xa0\x80"), false, false, "surrogate ???" },
+	{ U("too big \xf4\x90\x80\x80"), false, false, "too big ????" },
+	{ U("max \xf4\x8f\xbf\xbf"), true, true, "max \xf4\x8f\xbf\xbf" },
+	{ U("overlong \xc0\xaf"), false, false, "overlong ??" },
+	{ U("overlong3 \xe0\x80\xaf"), false, false, "overlong3 ???" },
+	{ U("cut \xe2\x82"), false, false, "cut ??" },
+	{ U("stray \x80"), false, false, "stray ?" },
+	{ U("f5 \xf5\x80\x80\x80"), false, false, "f5 ????" },
+};
+
+START_TEST(test_utf8_table)
+{
+	const struct utf8_case *c = &utf8_cases[_i];
+	char out[64];
+
+	ck_assert_msg(fgwx_utf8_valid(c->bytes, c->len) == c->valid, "valid: case %d", _i);
+	ck_assert_msg(fgwx_utf8_text(c->bytes, c->len) == c->text, "text: case %d", _i);
+	size_t n = fgwx_text_sanitize(out, sizeof(out), c->bytes, c->len);
+	ck_assert_str_eq(out, c->shown);
+	ck_assert_uint_eq(n, strlen(c->shown));
+	ck_assert(fgwx_utf8_text(out, n));
+}
+END_TEST
+
+START_TEST(test_sanitize_bounds)
+{
+	char out[6];
+
+	/* A sequence that does not fit is left out, never cut. */
+	ck_assert_uint_eq(fgwx_text_sanitize(out, sizeof(out), "abcd\xe2\x82\xac", 7), 4);
+	ck_assert_str_eq(out, "abcd");
+	ck_assert_uint_eq(fgwx_text_sanitize(out, 1, "abc", 3), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(fgwx_text_sanitize(out, 0, "abc", 3), 0);
+	ck_assert_uint_eq(fgwx_text_sanitize(out, sizeof(out), NULL, 0), 0);
+	ck_assert_str_eq(out, "");
+	uint32_t cp = 0;
+	ck_assert_uint_eq(fgwx_utf8_seq((const unsigned char *)"\xe2\x82\xac", 3, &cp), 3);
+	ck_assert_uint_eq(cp, 0x20ac);
+	ck_assert_uint_eq(fgwx_utf8_seq((const unsigned char *)"x", 0, &cp), 0);
+}
+END_TEST
+
 Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -334,6 +401,9 @@ Suite *util_suite(void)
 	tcase_add_test(tc, test_buf_full_is_sticky);
 	tcase_add_test(tc, test_buf_tiny);
 	tcase_add_test(tc, test_be_roundtrip);
+	tcase_add_loop_test(tc, test_utf8_table, 0,
+			    (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
+	tcase_add_test(tc, test_sanitize_bounds);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(dir, util_setup, util_teardown);
 	tcase_add_test(dir, test_mkdir_new_and_existing);

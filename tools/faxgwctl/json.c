@@ -3,6 +3,8 @@
  */
 #include "json.h"
 
+#include "fgwx_text.h"
+
 #include <inttypes.h>
 #include <string.h>
 
@@ -46,36 +48,13 @@ void json_end_object(struct json *j) { json_close(j, '}'); }
 void json_begin_array(struct json *j) { json_open(j, '['); }
 void json_end_array(struct json *j) { json_close(j, ']'); }
 
-/* Length of a valid UTF-8 sequence at p (RFC 3629 section 4), 0 if none. */
-static size_t json_utf8_len(const unsigned char *p, size_t left)
-{
-	size_t n;
-	uint32_t min, cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) { n = 2; min = 0x80; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { n = 3; min = 0x800; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { n = 4; min = 0x10000; cp = p[0] & 0x07; }
-	else return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static void json_escaped(FILE *out, const unsigned char *p, size_t len)
 {
 	fputc('"', out);
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = p[i];
-		size_t n = json_utf8_len(p + i, len - i);
+		uint32_t cp = ch;
+		size_t n = fgwx_utf8_seq(p + i, len - i, &cp);
 		if (ch == '"' || ch == '\\') {
 			fputc('\\', out);
 			fputc(ch, out);
@@ -88,6 +67,10 @@ static void json_escaped(FILE *out, const unsigned char *p, size_t len)
 		} else if (ch < 0x20 || ch == 0x7f || n == 0) {
 			fprintf(out, "\\u%04x", ch);
 			n = 1;
+		} else if (cp >= 0x80 && cp <= 0x9f) {   /* C1 controls escaped too */
+			fprintf(out, "\\u%04x", (unsigned)cp);
+			i += n;
+			continue;
 		} else {
 			fwrite(p + i, 1, n, out);
 			i += n;
