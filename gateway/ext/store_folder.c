@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include <faxgw/routing.h>
 
 #define SF_GUID "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
@@ -260,7 +260,7 @@ fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *f
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: store in folder",
 		.guid = SF_GUID,
 		.function_name = SF_FUNCTION,
@@ -269,5 +269,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = sf_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }
