@@ -24,8 +24,8 @@ command -v nm >/dev/null 2>&1 || skip "nm not installed (binutils)"
 (cd "$OBJ" && find . -name '*.o' | sed 's|^\./||' | sort) | while read -r o; do
 	src=${o%.o}.c
 	[ -f "$TOP/$src" ] || continue
-	nm --defined-only -g "$OBJ/$o" 2>/dev/null | awk -v s="$src" 'NF == 3 { print "D", s, $3 }'
-	nm -u "$OBJ/$o" 2>/dev/null | awk -v s="$src" '{ print "U", s, $NF }'
+	nm --defined-only -g "$OBJ/$o" 2>/dev/null | awk -v s="$src" 'NF == 3 { print "D", s, $3, $2 }'
+	nm -u "$OBJ/$o" 2>/dev/null | awk -v s="$src" '{ print "U", s, $NF, "U" }'
 done > "$WORK/symbols"
 [ -s "$WORK/symbols" ] || fail "nm found no symbols under $OBJ"
 
@@ -45,9 +45,15 @@ def in_scope(path):
 
 defs = defaultdict(set)   # symbol -> modules defining it
 uses = defaultdict(set)   # module -> undefined symbols
+is_code = set()           # symbols defined as functions
 for line in open(symfile):
-    kind, mod, sym = line.split()
-    (defs[sym].add(mod) if kind == "D" else uses[mod].add(sym))
+    kind, mod, sym, t = line.split()
+    if kind == "D":
+        defs[sym].add(mod)
+        if t in "TtWi":
+            is_code.add(sym)
+    else:
+        uses[mod].add(sym)
 
 edges = defaultdict(dict) # a -> {b: why}
 problems = []
@@ -62,7 +68,8 @@ for mod, syms in sorted(uses.items()):
             owners = same or owners
         for owner in sorted(owners):
             if in_scope(mod) and in_scope(owner):
-                edges[mod].setdefault(owner, "calls %s()" % sym)
+                edges[mod].setdefault(owner, ("calls %s()" if sym in is_code
+                                              else "uses %s") % sym)
             if (mod.startswith("gateway/") and not mod.startswith("gateway/lib/")
                     and owner.startswith("gateway/lib/")):
                 problems.append("%s uses %s from %s (the client library)" % (mod, sym, owner))
