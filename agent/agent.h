@@ -218,8 +218,15 @@ void cache_step(void);
 int cache_refresh_port(uint32_t port_id);
 /* Re-reads the gateway scalars and the extension table now. */
 int cache_refresh_gateway(void);
-/* Reads and handles every waiting event (notify.c is called for each). */
+/* Reads and handles every waiting event: re-reads the rows they name,
+ * then hands each to the handler set with cache_on_event(). */
 void cache_read_events(void);
+/* The cache knows nothing of its users: main.c sets notify_event() here.
+ * fn is called on the main thread, once per event, after the rows the
+ * event names were re-read; the event is freed when it returns.  NULL:
+ * events only refresh the model. */
+typedef void (*cache_event_fn)(const fgw_event *ev);
+void cache_on_event(cache_event_fn fn);
 /* Marks the connection lost after a failed call (rc a FGW_E_* code) if
  * rc means the connection is gone. Returns 1 if it did. */
 int cache_check_lost(int rc);
@@ -276,6 +283,8 @@ int set_map_error(int fgw_rc);
 
 /* --- notify.c ---------------------------------------------------------------- */
 
+/* Sends the notification an event calls for, from the cache's rows (a
+ * cache_event_fn, set by main.c). */
 void notify_event(const fgw_event *ev);
 
 #endif

@@ -63,6 +63,10 @@ static struct {
 	struct cache_conn_job conn_job;
 } cache;
 
+/* Who is told of each event (cache_on_event()); apart from `cache`, which
+ * cache_init() clears, so that it may be set before or after it. */
+static cache_event_fn cache_event_handler;
+
 static int64_t cache_now_ms(void)
 {
 	struct timespec ts;
@@ -158,6 +162,11 @@ void cache_shutdown(void)
 	for (size_t i = 0; i < 3; i++)
 		if (all[i] != NULL)
 			CONTAINER_CLEAR(all[i], cache_free_row, NULL);
+}
+
+void cache_on_event(cache_event_fn fn)
+{
+	cache_event_handler = fn;
 }
 
 netsnmp_container *cache_port_container(void) { return cache.ports; }
@@ -842,7 +851,8 @@ void cache_read_events(void)
 		if (n > 0)
 			cache_batch_apply(&b);
 		for (size_t i = 0; i < n; i++) {
-			notify_event(evs[i]);
+			if (cache_event_handler != NULL)
+				cache_event_handler(evs[i]);
 			fgw_free_buffer(evs[i]);
 		}
 		if (ended) {

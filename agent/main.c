@@ -229,6 +229,7 @@ int main(int argc, char **argv)
 		agent_log(LOG_ERR, "cannot set up the cache");
 		return 1;
 	}
+	cache_on_event(notify_event);
 	/* Set between init_agent() and init_snmp(): re-registration comes
 	 * within seconds after an snmpd restart. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,

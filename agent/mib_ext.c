@@ -6,7 +6,7 @@
 
 #include "agent.h"
 
-static int ext_value(netsnmp_variable_list *vb, const void *row, unsigned col)
+static int extensions_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
 	const struct cache_ext *e = row;
 
@@ -36,23 +36,23 @@ static int ext_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	}
 }
 
-static const oid ext_root[] = { AGENT_MIB_OID, 1, AGENT_EXT_TABLE };
-static struct mib_rotable ext_table = {
+static const oid extensions_root[] = { AGENT_MIB_OID, 1, AGENT_EXT_TABLE };
+static struct mib_rotable extensions_table = {
 	.name = "faxgwExtensionTable",
-	.root = ext_root,
-	.rootlen = OID_LENGTH(ext_root),
+	.root = extensions_root,
+	.rootlen = OID_LENGTH(extensions_root),
 	.min_column = AGENT_EC_IMAGE,
 	.max_column = AGENT_EC_METHOD_COUNT,
-	.value = ext_value,
+	.value = extensions_value,
 };
 
 void mib_ext_shutdown(void)
 {
-	mib_rotable_shutdown(&ext_table);
+	mib_rotable_shutdown(&extensions_table);
 }
 
 int mib_ext_init(void)
 {
-	ext_table.container = cache_ext_container();
-	return mib_rotable_register(&ext_table);
+	extensions_table.container = cache_ext_container();
+	return mib_rotable_register(&extensions_table);
 }

@@ -31,7 +31,7 @@
 
 /* A loaded method as the core sees it. */
 struct core_method {
-	const struct ext_method *m;
+	const struct extension_method *m;
 	uint32_t method_index;        /* stable (state database) */
 	uint32_t priority;            /* 1..nmethods */
 };
@@ -44,8 +44,8 @@ struct core_port {
 struct core {
 	const struct config *cfg;
 	struct state *st;
-	struct ext_set *ext;
-	struct core_method *methods;  /* load order (slot = ext_method_at index) */
+	struct extension_set *ext;
+	struct core_method *methods;  /* load order (slot = extension_method_at index) */
 	size_t nmethods;
 	size_t *order;                /* order[p-1] = slot of priority p */
 	struct core_port *ports;      /* config order: by port id */
@@ -113,7 +113,7 @@ static int core_port_index(const struct core *c, uint32_t port_id, size_t *index
 
 static int core_method_slot(const struct core *c, const char *guid, size_t *slot)
 {
-	return guid != NULL && ext_method_find(c->ext, guid, slot) != NULL ? 0 : -1;
+	return guid != NULL && extension_method_find(c->ext, guid, slot) != NULL ? 0 : -1;
 }
 
 const struct config *core_config(const struct core *c)
@@ -126,7 +126,7 @@ struct state *core_state(struct core *c)
 	return c->st;
 }
 
-const struct ext_set *core_extensions(const struct core *c)
+const struct extension_set *core_extensions(const struct core *c)
 {
 	return c->ext;
 }
@@ -201,8 +201,8 @@ void core_emit(struct core *c, const fgw_event *ev)
 
 static void core_emit_load_failures(struct core *c)
 {
-	for (size_t i = 0; i < ext_count(c->ext); i++) {
-		const struct ext_image *img = ext_at(c->ext, i);
+	for (size_t i = 0; i < extension_count(c->ext); i++) {
+		const struct extension_image *img = extension_at(c->ext, i);
 		char text[FGW_MAX_PATH + FGW_MAX_ERROR_TEXT + 4];
 		fgw_event ev = { 0 };
 
@@ -275,7 +275,7 @@ static void core_order_methods(struct core *c)
 
 static int core_load_methods(struct core *c, char *err, size_t errlen)
 {
-	c->nmethods = ext_method_count(c->ext);
+	c->nmethods = extension_method_count(c->ext);
 	c->methods = calloc(c->nmethods + 1, sizeof(*c->methods));
 	c->order = calloc(c->nmethods + 1, sizeof(*c->order));
 	if (c->methods == NULL || c->order == NULL) {
@@ -285,11 +285,11 @@ static int core_load_methods(struct core *c, char *err, size_t errlen)
 	if (state_begin(c->st, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < c->nmethods; i++) {
-		const struct ext_method *m = ext_method_at(c->ext, i);
+		const struct extension_method *m = extension_method_at(c->ext, i);
 		struct state_method sm;
 
 		if (state_method_ensure(c->st, m->guid, m->function_name, m->friendly_name,
-					ext_at(c->ext, m->image)->path, &sm, NULL, err,
+					extension_at(c->ext, m->image)->path, &sm, NULL, err,
 					errlen) != 0)
 			goto fail;
 		c->methods[i].m = m;
@@ -356,7 +356,7 @@ static void core_initial_routing(struct core *c)
 		log_warn("initial routing: cannot create %s: %s", folder, strerror(errno));
 		return;
 	}
-	if (ext_method_find(c->ext, CORE_STORE_FOLDER_GUID, NULL) == NULL) {
+	if (extension_method_find(c->ext, CORE_STORE_FOLDER_GUID, NULL) == NULL) {
 		log_warn("initial routing: Store in folder is not loaded; no method enabled");
 		return;
 	}
@@ -409,7 +409,7 @@ int core_new(const struct config *cfg, struct core **out, char *err, size_t errl
 		}
 	}
 	if (state_open(cfg->state, &c->st, &created, err, errlen) != 0 ||
-	    ext_set_load(cfg, &c->ext, err, errlen) != 0 ||
+	    extension_set_load(cfg, &c->ext, err, errlen) != 0 ||
 	    core_load_methods(c, err, errlen) != 0 || core_load_routing(c, err, errlen) != 0)
 		goto fail;
 	if (created)
@@ -426,7 +426,7 @@ void core_free(struct core *c)
 	if (c == NULL)
 		return;
 	rtable_free(c->rt);
-	ext_set_free(c->ext);
+	extension_set_free(c->ext);
 	state_close(c->st);
 	free(c->methods);
 	free(c->order);
@@ -452,7 +452,7 @@ int core_gateway_info(struct core *c, fgw_gateway_info *out)
 	memset(out, 0, sizeof(*out));
 	out->version = FAXGW_VERSION;
 	out->port_count = (uint32_t)c->nports;
-	out->extension_load_failures = ext_failures(c->ext);
+	out->extension_load_failures = extension_failures(c->ext);
 	out->start_time = c->start_time;
 	if (state_jobs_count(c->st, counts, err, sizeof(err)) != 0) {
 		log_err("%s", err);
@@ -525,12 +525,12 @@ int core_port_get(struct core *c, uint32_t port_id, fgw_port_info *out)
 
 size_t core_extension_count(const struct core *c)
 {
-	return ext_count(c->ext);
+	return extension_count(c->ext);
 }
 
 int core_extension_at(struct core *c, size_t i, fgw_extension_info *out)
 {
-	const struct ext_image *img = ext_at(c->ext, i);
+	const struct extension_image *img = extension_at(c->ext, i);
 
 	memset(out, 0, sizeof(*out));
 	if (img == NULL)
@@ -551,13 +551,13 @@ size_t core_method_count(const struct core *c)
 int core_global_at(struct core *c, size_t i, fgw_global_routing_info *out)
 {
 	const struct core_method *cm;
-	const struct ext_image *img;
+	const struct extension_image *img;
 
 	memset(out, 0, sizeof(*out));
 	if (i >= c->nmethods)
 		return FGW_E_NO_METHOD;
 	cm = &c->methods[c->order[i]];
-	img = ext_at(c->ext, cm->m->image);
+	img = extension_at(c->ext, cm->m->image);
 	out->priority = cm->priority;
 	out->guid = cm->m->guid;
 	out->friendly_name = cm->m->friendly_name;
@@ -573,7 +573,7 @@ int core_method_at(struct core *c, uint32_t port_id, size_t i, fgw_routing_metho
 	struct state_method_counters mc;
 	char err[FGW_MAX_ERROR_TEXT];
 	const struct core_method *cm;
-	const struct ext_image *img;
+	const struct extension_image *img;
 	struct rtable_entry *e;
 	size_t p, slot;
 
@@ -584,7 +584,7 @@ int core_method_at(struct core *c, uint32_t port_id, size_t i, fgw_routing_metho
 		return FGW_E_NO_METHOD;
 	slot = c->order[i];
 	cm = &c->methods[slot];
-	img = ext_at(c->ext, cm->m->image);
+	img = extension_at(c->ext, cm->m->image);
 	e = rtable_entry(c->rt, p, slot);
 	if (state_method_counters_get(c->st, port_id, cm->m->guid, &mc, err, sizeof(err)) != 0) {
 		log_err("%s", err);
@@ -683,8 +683,8 @@ static int core_check_change(struct core *c, const fgw_routing_change *ch, size_
 		return FGW_E_NO_METHOD;
 	}
 	if (ch->set_data && ch->data_len > 0) {
-		rc = ext_validate(c->ext, ch->guid, ch->port_id, ch->data, ch->data_len, reason,
-				  reasonlen);
+		rc = extension_validate(c->ext, ch->guid, ch->port_id, ch->data, ch->data_len, reason,
+					reasonlen);
 		if (rc != 0)
 			return rc;
 	}
@@ -753,8 +753,8 @@ static int core_validate_batch(struct core *c, const fgw_routing_change *changes
 
 		if (!pd->enabled || !pd->check_enable)
 			continue;
-		rc = ext_can_enable(c->ext, cm->m->guid, c->ports[pd->port].cfg->id, pd->data,
-				    pd->len, reason, reasonlen);
+		rc = extension_can_enable(c->ext, cm->m->guid, c->ports[pd->port].cfg->id, pd->data,
+					  pd->len, reason, reasonlen);
 		if (rc != 0) {
 			*failed = pd->blame;
 			return rc;
@@ -769,7 +769,7 @@ static int core_audit_change(struct core *c, const fgw_routing_change *ch, int o
 {
 	char what[FGW_MAX_NAME + FGW_GUID_LEN + 32];
 	char oldv[FGW_MAX_AUDIT_TEXT], newv[FGW_MAX_AUDIT_TEXT];
-	const char *guid = ext_method_find(c->ext, ch->guid, NULL)->guid;
+	const char *guid = extension_method_find(c->ext, ch->guid, NULL)->guid;
 
 	if (ch->set_data && (ch->data_len != old_len ||
 			     (old_len > 0 && memcmp(ch->data, old_data, old_len) != 0))) {
@@ -845,13 +845,13 @@ static void core_publish_batch(struct core *c, const fgw_routing_change *changes
 		rtable_take_data(e, pd->newbuf, pd->len);
 		pd->newbuf = NULL;
 		if (changed)
-			ext_device_change(c->ext, c->methods[pd->slot].m->guid,
-					  c->ports[pd->port].cfg->id, e->enabled,
-					  e->len > 0 ? (const void *)e->data : "", e->len);
+			extension_device_change(c->ext, c->methods[pd->slot].m->guid,
+						c->ports[pd->port].cfg->id, e->enabled,
+						e->len > 0 ? (const void *)e->data : "", e->len);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const fgw_routing_change *ch = &changes[i];
-		const struct ext_method *m = ext_method_find(c->ext, ch->guid, NULL);
+		const struct extension_method *m = extension_method_find(c->ext, ch->guid, NULL);
 		char text[64];
 
 		snprintf(text, sizeof(text), "%s%s%s",

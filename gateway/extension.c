@@ -19,26 +19,26 @@
 #include "config.h"
 #include "log.h"
 
-struct ext_slot {
-	struct ext_image info;
+struct extension_slot {
+	struct extension_image info;
 	void *handle;                 /* dlopen handle while loaded */
 	fgw_route_extension cb;
 };
 
-struct ext_set {
+struct extension_set {
 	const struct config *cfg;
 	fgw_route_host host;
-	struct ext_slot images[FGW_MAX_EXTENSIONS];
+	struct extension_slot images[FGW_MAX_EXTENSIONS];
 	size_t nimages;
 	uint32_t skipped;             /* images over FGW_MAX_EXTENSIONS */
-	struct ext_method methods[FGW_MAX_METHODS];
+	struct extension_method methods[FGW_MAX_METHODS];
 	size_t nmethods;
 	long loading;                 /* image being initialised, -1 outside init */
 	size_t loading_first;         /* its first method */
 	char value[FGW_MAX_ERROR_TEXT]; /* config_value's answer */
 };
 
-int ext_guid_valid(const char *guid)
+int extension_guid_valid(const char *guid)
 {
 	static const size_t dashes[] = { 9, 14, 19, 24 };
 	size_t d = 0;
@@ -60,7 +60,7 @@ int ext_guid_valid(const char *guid)
 }
 
 /* A C identifier of 1..FGW_MAX_NAME-1 characters (what dlsym can find). */
-static int ext_function_name_valid(const char *s)
+static int extension_function_name_valid(const char *s)
 {
 	size_t n = s != NULL ? strnlen(s, FGW_MAX_NAME) : 0;
 
@@ -77,7 +77,7 @@ static int ext_function_name_valid(const char *s)
 }
 
 /* 1..FGW_MAX_NAME-1 bytes, no control characters. */
-static int ext_friendly_name_valid(const char *s)
+static int extension_friendly_name_valid(const char *s)
 {
 	size_t n = s != NULL ? strnlen(s, FGW_MAX_NAME) : 0;
 
@@ -91,27 +91,28 @@ static int ext_friendly_name_valid(const char *s)
 
 /* --- the host table ------------------------------------------------------------ */
 
-static int ext_host_register(void *host, const char *guid, const char *function_name,
-			     const char *friendly_name)
+static int extension_host_register(void *host, const char *guid, const char *function_name,
+				   const char *friendly_name)
 {
-	struct ext_set *s = host;
-	struct ext_slot *img;
+	struct extension_set *s = host;
+	struct extension_slot *img;
 
 	if (s == NULL || s->loading < 0)
 		return -1;
 	img = &s->images[s->loading];
-	if (!ext_guid_valid(guid)) {
+	if (!extension_guid_valid(guid)) {
 		log_err("routing extension %s: method GUID '%.60s' is not in the canonical "
 			"{8-4-4-4-12} lower-case form", img->info.path, guid ? guid : "(null)");
 		return -1;
 	}
-	if (!ext_function_name_valid(function_name) || !ext_friendly_name_valid(friendly_name)) {
+	if (!extension_function_name_valid(function_name) ||
+	    !extension_friendly_name_valid(friendly_name)) {
 		log_err("routing extension %s: method %s: function and friendly names must be "
 			"1..%d printable characters (function: a C identifier)", img->info.path,
 			guid, FGW_MAX_NAME - 1);
 		return -1;
 	}
-	if (ext_method_find(s, guid, NULL) != NULL) {
+	if (extension_method_find(s, guid, NULL) != NULL) {
 		log_err("routing extension %s: method %s is already registered", img->info.path,
 			guid);
 		return -1;
@@ -121,7 +122,7 @@ static int ext_host_register(void *host, const char *guid, const char *function_
 		log_err("routing extension %s: too many methods", img->info.path);
 		return -1;
 	}
-	struct ext_method *m = &s->methods[s->nmethods++];
+	struct extension_method *m = &s->methods[s->nmethods++];
 	memset(m, 0, sizeof(*m));
 	snprintf(m->guid, sizeof(m->guid), "%s", guid);
 	snprintf(m->function_name, sizeof(m->function_name), "%s", function_name);
@@ -130,7 +131,7 @@ static int ext_host_register(void *host, const char *guid, const char *function_
 	return 0;
 }
 
-static void ext_host_log(void *host, int level, const char *fmt, ...)
+static void extension_host_log(void *host, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -142,9 +143,9 @@ static void ext_host_log(void *host, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *ext_value(struct ext_set *s, const char *fmt, ...)
+static const char *extension_value(struct extension_set *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static const char *ext_value(struct ext_set *s, const char *fmt, ...)
+static const char *extension_value(struct extension_set *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -154,70 +155,70 @@ static const char *ext_value(struct ext_set *s, const char *fmt, ...)
 	return s->value;
 }
 
-static const char *ext_attach_name(int pdf, int tiff)
+static const char *extension_attach_name(int pdf, int tiff)
 {
 	return pdf && tiff ? "pdf+tiff" : tiff ? "tiff" : "pdf";
 }
 
 /* [mail] keys as faxgwd.conf(5) names them, plus "valid" (yes/no) and
  * "invalid-reason". */
-static const char *ext_mail_value(struct ext_set *s, const struct config_mail *m,
-				  const char *key)
+static const char *extension_mail_value(struct extension_set *s, const struct config_mail *m,
+					const char *key)
 {
 	if (strcmp(key, "valid") == 0)
 		return m->valid ? "yes" : "no";
 	if (strcmp(key, "invalid-reason") == 0)
-		return ext_value(s, "%s", m->invalid_reason);
+		return extension_value(s, "%s", m->invalid_reason);
 	if (strcmp(key, "smtp-url") == 0)
-		return ext_value(s, "%s", m->smtp_url);
+		return extension_value(s, "%s", m->smtp_url);
 	if (strcmp(key, "starttls") == 0)
 		return config_starttls_name(m->starttls);
 	if (strcmp(key, "from") == 0)
-		return ext_value(s, "%s", m->from);
+		return extension_value(s, "%s", m->from);
 	if (strcmp(key, "from-address") == 0)
-		return ext_value(s, "%s", m->from_address);
+		return extension_value(s, "%s", m->from_address);
 	if (strcmp(key, "username") == 0)
-		return ext_value(s, "%s", m->username);
+		return extension_value(s, "%s", m->username);
 	if (strcmp(key, "password") == 0)
-		return ext_value(s, "%s", m->password);
+		return extension_value(s, "%s", m->password);
 	if (strcmp(key, "attach") == 0)
-		return ext_attach_name(m->attach_pdf, m->attach_tiff);
+		return extension_attach_name(m->attach_pdf, m->attach_tiff);
 	return NULL;
 }
 
-static const char *ext_http_value(struct ext_set *s, const struct config_http *h,
-				  const char *key)
+static const char *extension_http_value(struct extension_set *s, const struct config_http *h,
+					const char *key)
 {
 	if (strcmp(key, "valid") == 0)
 		return h->valid ? "yes" : "no";
 	if (strcmp(key, "invalid-reason") == 0)
-		return ext_value(s, "%s", h->invalid_reason);
+		return extension_value(s, "%s", h->invalid_reason);
 	if (strcmp(key, "timeout") == 0)
-		return ext_value(s, "%ums", h->timeout_ms);
+		return extension_value(s, "%ums", h->timeout_ms);
 	if (strcmp(key, "attach") == 0)
-		return ext_attach_name(h->attach_pdf, h->attach_tiff);
+		return extension_attach_name(h->attach_pdf, h->attach_tiff);
 	return NULL;
 }
 
 /* The answer is valid until the next call. */
-static const char *ext_host_config_value(void *host, const char *section, const char *key)
+static const char *extension_host_config_value(void *host, const char *section, const char *key)
 {
-	struct ext_set *s = host;
+	struct extension_set *s = host;
 
 	if (s == NULL || s->cfg == NULL || section == NULL || key == NULL)
 		return NULL;
 	if (strcmp(section, "mail") == 0 && s->cfg->mail.present)
-		return ext_mail_value(s, &s->cfg->mail, key);
+		return extension_mail_value(s, &s->cfg->mail, key);
 	if (strcmp(section, "http") == 0 && s->cfg->http.present)
-		return ext_http_value(s, &s->cfg->http, key);
+		return extension_http_value(s, &s->cfg->http, key);
 	return NULL;
 }
 
 /* --- loading ---------------------------------------------------------------------- */
 
-static struct ext_slot *ext_new_slot(struct ext_set *s, const char *path)
+static struct extension_slot *extension_new_slot(struct extension_set *s, const char *path)
 {
-	struct ext_slot *img;
+	struct extension_slot *img;
 
 	if (s->nimages >= FGW_MAX_EXTENSIONS) {
 		s->skipped++;
@@ -231,9 +232,9 @@ static struct ext_slot *ext_new_slot(struct ext_set *s, const char *path)
 	return img;
 }
 
-static void ext_fail(struct ext_slot *img, const char *fmt, ...)
+static void extension_fail(struct extension_slot *img, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void ext_fail(struct ext_slot *img, const char *fmt, ...)
+static void extension_fail(struct extension_slot *img, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -246,7 +247,7 @@ static void ext_fail(struct ext_slot *img, const char *fmt, ...)
 }
 
 /* Owner root or us, not writable by others. */
-static int ext_check_owner(const struct stat *sb, const char *what, char *why, size_t whylen)
+static int extension_check_owner(const struct stat *sb, const char *what, char *why, size_t whylen)
 {
 	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
 		snprintf(why, whylen, "%s is owned by uid %u, not by root or faxgwd's uid %u",
@@ -260,7 +261,7 @@ static int ext_check_owner(const struct stat *sb, const char *what, char *why, s
 	return 0;
 }
 
-static int ext_check_file(const char *path, char *why, size_t whylen)
+static int extension_check_file(const char *path, char *why, size_t whylen)
 {
 	struct stat sb;
 
@@ -276,21 +277,21 @@ static int ext_check_file(const char *path, char *why, size_t whylen)
 		snprintf(why, whylen, "not a regular file");
 		return -1;
 	}
-	return ext_check_owner(&sb, "the file", why, whylen);
+	return extension_check_owner(&sb, "the file", why, whylen);
 }
 
 /* Finds every method's routing function; -1 with the image failed. */
-static int ext_resolve(struct ext_set *s, struct ext_slot *img)
+static int extension_resolve(struct extension_set *s, struct extension_slot *img)
 {
 	for (size_t i = s->loading_first; i < s->nmethods; i++) {
-		struct ext_method *m = &s->methods[i];
+		struct extension_method *m = &s->methods[i];
 		void *sym;
 
 		dlerror();
 		sym = dlsym(img->handle, m->function_name);
 		if (sym == NULL) {
-			ext_fail(img, "method %s: routing function %s not found", m->guid,
-				 m->function_name);
+			extension_fail(img, "method %s: routing function %s not found", m->guid,
+				       m->function_name);
 			return -1;
 		}
 		m->fn = (fgw_routing_fn)sym;
@@ -300,7 +301,7 @@ static int ext_resolve(struct ext_set *s, struct ext_slot *img)
 
 /* Calls the entry; -1 with the image failed (methods not yet rolled back).
  * *inited tells whether the entry succeeded (so shutdown is owed). */
-static int ext_init(struct ext_set *s, struct ext_slot *img, int *inited)
+static int extension_init(struct extension_set *s, struct extension_slot *img, int *inited)
 {
 	char why[FGW_MAX_ERROR_TEXT] = "";
 	fgw_routing_init_fn entry;
@@ -310,7 +311,7 @@ static int ext_init(struct ext_set *s, struct ext_slot *img, int *inited)
 	dlerror();
 	sym = dlsym(img->handle, FGW_ROUTING_ENTRY_NAME);
 	if (sym == NULL) {
-		ext_fail(img, "no entry symbol %s", FGW_ROUTING_ENTRY_NAME);
+		extension_fail(img, "no entry symbol %s", FGW_ROUTING_ENTRY_NAME);
 		return -1;
 	}
 	entry = (fgw_routing_init_fn)sym;
@@ -320,44 +321,44 @@ static int ext_init(struct ext_set *s, struct ext_slot *img, int *inited)
 	s->loading = -1;
 	why[sizeof(why) - 1] = '\0';
 	if (rc != 0) {
-		ext_fail(img, "initialisation refused: %s", why[0] ? why : "no reason given");
+		extension_fail(img, "initialisation refused: %s", why[0] ? why : "no reason given");
 		return -1;
 	}
 	*inited = 1;
 	if (img->cb.validate == NULL || img->cb.can_enable == NULL) {
-		ext_fail(img, "validate and can_enable callbacks are required");
+		extension_fail(img, "validate and can_enable callbacks are required");
 		return -1;
 	}
-	if (!ext_friendly_name_valid(img->cb.friendly_name)) {
-		ext_fail(img, "extension friendly name must be 1..%d printable characters",
-			 FGW_MAX_NAME - 1);
+	if (!extension_friendly_name_valid(img->cb.friendly_name)) {
+		extension_fail(img, "extension friendly name must be 1..%d printable characters",
+			       FGW_MAX_NAME - 1);
 		return -1;
 	}
 	return 0;
 }
 
-static void ext_load_one(struct ext_set *s, const char *path)
+static void extension_load_one(struct extension_set *s, const char *path)
 {
 	char why[FGW_MAX_ERROR_TEXT];
-	struct ext_slot *img = ext_new_slot(s, path);
+	struct extension_slot *img = extension_new_slot(s, path);
 	size_t first = s->nmethods;
 	int rc, inited = 0;
 
 	if (img == NULL)
 		return;
-	if (ext_check_file(path, why, sizeof(why)) != 0) {
-		ext_fail(img, "%s", why);
+	if (extension_check_file(path, why, sizeof(why)) != 0) {
+		extension_fail(img, "%s", why);
 		return;
 	}
 	img->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (img->handle == NULL) {
 		const char *e = dlerror();
-		ext_fail(img, "dlopen: %s", e != NULL ? e : "unknown error");
+		extension_fail(img, "dlopen: %s", e != NULL ? e : "unknown error");
 		return;
 	}
-	rc = ext_init(s, img, &inited);
+	rc = extension_init(s, img, &inited);
 	if (rc == 0)
-		rc = ext_resolve(s, img);
+		rc = extension_resolve(s, img);
 	if (rc != 0) {
 		if (inited && img->cb.shutdown != NULL)
 			img->cb.shutdown(&s->host);
@@ -375,12 +376,12 @@ static void ext_load_one(struct ext_set *s, const char *path)
 		 (unsigned)img->info.method_count);
 }
 
-static int ext_name_cmp(const void *a, const void *b)
+static int extension_name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int ext_is_candidate(const char *name)
+static int extension_is_candidate(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -388,7 +389,7 @@ static int ext_is_candidate(const char *name)
 }
 
 /* Names of the candidate files, sorted (malloc'd array of malloc'd names). */
-static int ext_scan(DIR *d, char ***names, size_t *n)
+static int extension_scan(DIR *d, char ***names, size_t *n)
 {
 	struct dirent *de;
 	size_t cap = 0;
@@ -396,7 +397,7 @@ static int ext_scan(DIR *d, char ***names, size_t *n)
 	*names = NULL;
 	*n = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (!ext_is_candidate(de->d_name))
+		if (!extension_is_candidate(de->d_name))
 			continue;
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -412,33 +413,34 @@ static int ext_scan(DIR *d, char ***names, size_t *n)
 		(*n)++;
 	}
 	if (*n > 1)
-		qsort(*names, *n, sizeof(**names), ext_name_cmp);
+		qsort(*names, *n, sizeof(**names), extension_name_cmp);
 	return 0;
 }
 
 /* Checks the directory; records a failed image for it when unusable. */
-static DIR *ext_open_dir(struct ext_set *s, const char *dir)
+static DIR *extension_open_dir(struct extension_set *s, const char *dir)
 {
 	char why[FGW_MAX_ERROR_TEXT];
 	struct stat sb;
-	struct ext_slot *img;
+	struct extension_slot *img;
 	DIR *d = NULL;
 
 	if (stat(dir, &sb) != 0)
 		snprintf(why, sizeof(why), "extensions directory: %s", strerror(errno));
 	else if (!S_ISDIR(sb.st_mode))
 		snprintf(why, sizeof(why), "extensions directory: not a directory");
-	else if (ext_check_owner(&sb, "the extensions directory", why, sizeof(why)) == 0 &&
+	else if (extension_check_owner(&sb, "the extensions directory", why, sizeof(why)) == 0 &&
 		 (d = opendir(dir)) == NULL)
 		snprintf(why, sizeof(why), "extensions directory: %s", strerror(errno));
-	if (d == NULL && (img = ext_new_slot(s, dir)) != NULL)
-		ext_fail(img, "%s; no routing extension loaded", why);
+	if (d == NULL && (img = extension_new_slot(s, dir)) != NULL)
+		extension_fail(img, "%s; no routing extension loaded", why);
 	return d;
 }
 
-int ext_set_load(const struct config *cfg, struct ext_set **out, char *err, size_t errlen)
+int extension_set_load(const struct config *cfg, struct extension_set **out, char *err,
+		       size_t errlen)
 {
-	struct ext_set *s = calloc(1, sizeof(*s));
+	struct extension_set *s = calloc(1, sizeof(*s));
 	char **names = NULL;
 	size_t n = 0;
 	DIR *d;
@@ -454,12 +456,12 @@ int ext_set_load(const struct config *cfg, struct ext_set **out, char *err, size
 	s->host.store_root = cfg->store_root;
 	s->host.exec_dir = cfg->exec_dir;
 	s->host.spool_dir = cfg->spool;
-	s->host.register_method = ext_host_register;
-	s->host.log = ext_host_log;
-	s->host.config_value = ext_host_config_value;
-	d = ext_open_dir(s, cfg->extensions);
+	s->host.register_method = extension_host_register;
+	s->host.log = extension_host_log;
+	s->host.config_value = extension_host_config_value;
+	d = extension_open_dir(s, cfg->extensions);
 	if (d != NULL) {
-		rc = ext_scan(d, &names, &n);
+		rc = extension_scan(d, &names, &n);
 		closedir(d);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -470,7 +472,7 @@ int ext_set_load(const struct config *cfg, struct ext_set **out, char *err, size
 			s->skipped++;
 			continue;
 		}
-		ext_load_one(s, path);
+		extension_load_one(s, path);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names ? names[i] : NULL);
@@ -480,17 +482,17 @@ int ext_set_load(const struct config *cfg, struct ext_set **out, char *err, size
 	*out = s;
 	return 0;
 nomem:
-	ext_set_free(s);
+	extension_set_free(s);
 	snprintf(err, errlen, "routing extensions: out of memory");
 	return -1;
 }
 
-void ext_set_free(struct ext_set *s)
+void extension_set_free(struct extension_set *s)
 {
 	if (s == NULL)
 		return;
 	for (size_t i = s->nimages; i-- > 0;) {
-		struct ext_slot *img = &s->images[i];
+		struct extension_slot *img = &s->images[i];
 		if (img->handle == NULL)
 			continue;
 		if (img->cb.shutdown != NULL)
@@ -502,17 +504,17 @@ void ext_set_free(struct ext_set *s)
 
 /* --- queries ---------------------------------------------------------------- */
 
-size_t ext_count(const struct ext_set *s)
+size_t extension_count(const struct extension_set *s)
 {
 	return s != NULL ? s->nimages : 0;
 }
 
-const struct ext_image *ext_at(const struct ext_set *s, size_t i)
+const struct extension_image *extension_at(const struct extension_set *s, size_t i)
 {
 	return s != NULL && i < s->nimages ? &s->images[i].info : NULL;
 }
 
-uint32_t ext_failures(const struct ext_set *s)
+uint32_t extension_failures(const struct extension_set *s)
 {
 	uint32_t n = 0;
 
@@ -523,18 +525,18 @@ uint32_t ext_failures(const struct ext_set *s)
 	return n + s->skipped;
 }
 
-size_t ext_method_count(const struct ext_set *s)
+size_t extension_method_count(const struct extension_set *s)
 {
 	return s != NULL ? s->nmethods : 0;
 }
 
-const struct ext_method *ext_method_at(const struct ext_set *s, size_t i)
+const struct extension_method *extension_method_at(const struct extension_set *s, size_t i)
 {
 	return s != NULL && i < s->nmethods ? &s->methods[i] : NULL;
 }
 
-const struct ext_method *ext_method_find(const struct ext_set *s, const char *guid,
-					 size_t *index)
+const struct extension_method *extension_method_find(const struct extension_set *s,
+						     const char *guid, size_t *index)
 {
 	if (s == NULL || guid == NULL)
 		return NULL;
@@ -548,12 +550,13 @@ const struct ext_method *ext_method_find(const struct ext_set *s, const char *gu
 	return NULL;
 }
 
-static int ext_call(const struct ext_set *s, const char *guid, int enable, uint32_t port_id,
-		    const void *data, size_t len, char *reason, size_t reasonlen)
+static int extension_call(const struct extension_set *s, const char *guid, int enable,
+			  uint32_t port_id, const void *data, size_t len, char *reason,
+			  size_t reasonlen)
 {
-	const struct ext_method *m = ext_method_find(s, guid, NULL);
+	const struct extension_method *m = extension_method_find(s, guid, NULL);
 	char why[FGW_MAX_ERROR_TEXT] = "";
-	const struct ext_slot *img;
+	const struct extension_slot *img;
 	fgw_route_validate_fn fn;
 
 	if (m == NULL) {
@@ -571,22 +574,22 @@ static int ext_call(const struct ext_set *s, const char *guid, int enable, uint3
 	return enable ? FGW_E_NOT_ENABLEABLE : FGW_E_BAD_DATA;
 }
 
-int ext_validate(const struct ext_set *s, const char *guid, uint32_t port_id,
-		 const void *data, size_t len, char *reason, size_t reasonlen)
+int extension_validate(const struct extension_set *s, const char *guid, uint32_t port_id,
+		       const void *data, size_t len, char *reason, size_t reasonlen)
 {
-	return ext_call(s, guid, 0, port_id, data, len, reason, reasonlen);
+	return extension_call(s, guid, 0, port_id, data, len, reason, reasonlen);
 }
 
-int ext_can_enable(const struct ext_set *s, const char *guid, uint32_t port_id,
-		   const void *data, size_t len, char *reason, size_t reasonlen)
+int extension_can_enable(const struct extension_set *s, const char *guid, uint32_t port_id,
+			 const void *data, size_t len, char *reason, size_t reasonlen)
 {
-	return ext_call(s, guid, 1, port_id, data, len, reason, reasonlen);
+	return extension_call(s, guid, 1, port_id, data, len, reason, reasonlen);
 }
 
-void ext_device_change(const struct ext_set *s, const char *guid, uint32_t port_id,
-		       int enabled, const void *data, size_t len)
+void extension_device_change(const struct extension_set *s, const char *guid, uint32_t port_id,
+			     int enabled, const void *data, size_t len)
 {
-	const struct ext_method *m = ext_method_find(s, guid, NULL);
+	const struct extension_method *m = extension_method_find(s, guid, NULL);
 
 	if (m == NULL || s->images[m->image].cb.device_change == NULL)
 		return;
@@ -594,14 +597,14 @@ void ext_device_change(const struct ext_set *s, const char *guid, uint32_t port_
 					     len > 0 ? data : "", len);
 }
 
-fgw_routing_fn ext_routing_fn(const struct ext_set *s, const char *guid)
+fgw_routing_fn extension_routing_fn(const struct extension_set *s, const char *guid)
 {
-	const struct ext_method *m = ext_method_find(s, guid, NULL);
+	const struct extension_method *m = extension_method_find(s, guid, NULL);
 
 	return m != NULL ? m->fn : NULL;
 }
 
-const fgw_route_host *ext_host(const struct ext_set *s)
+const fgw_route_host *extension_host(const struct extension_set *s)
 {
 	return s != NULL ? &s->host : NULL;
 }

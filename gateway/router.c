@@ -231,10 +231,10 @@ static unsigned router_timeout_ms(void)
 
 /* Starts the attempt of a request in worker w; 0, or -1 with the reply
  * filled in (method not loaded, fork failed). */
-static int router_start_request(const struct ext_set *ext, const struct router_request *rq,
+static int router_start_request(const struct extension_set *ext, const struct router_request *rq,
 				struct router_worker *w, struct router_reply *rp)
 {
-	fgw_routing_fn fn = ext_routing_fn(ext, rq->guid);
+	fgw_routing_fn fn = extension_routing_fn(ext, rq->guid);
 	fgw_fax fax;
 
 	memset(rp, 0, sizeof(*rp));
@@ -248,11 +248,11 @@ static int router_start_request(const struct ext_set *ext, const struct router_r
 		return -1;
 	}
 	router_request_fax(rq, &fax);
-	return router_worker_start(w, ext_host(ext), fn, &fax, rq->data, rq->data_len,
+	return router_worker_start(w, extension_host(ext), fn, &fax, rq->data, rq->data_len,
 				   router_timeout_ms(), rp->msg, sizeof(rp->msg));
 }
 
-void router_handle(const struct ext_set *ext, const struct router_request *rq,
+void router_handle(const struct extension_set *ext, const struct router_request *rq,
 		   struct router_reply *rp)
 {
 	struct router_worker w;
@@ -279,7 +279,7 @@ void router_handle(const struct ext_set *ext, const struct router_request *rq,
 /* --- the router process ------------------------------------------------------------------ */
 
 struct router_proc {
-	const struct ext_set *ext;
+	const struct extension_set *ext;
 	int fd;
 	struct router_worker w[FGW_MAX_ROUTING_INFLIGHT];
 	size_t nw;
@@ -331,7 +331,7 @@ static void router_take_request(struct router_proc *p)
 
 /* Attempts run concurrently, each in its own worker, up to
  * FGW_MAX_ROUTING_INFLIGHT at once (the parent never asks for more). */
-static void router_main(const struct ext_set *ext, int fd)
+static void router_main(const struct extension_set *ext, int fd)
 {
 	struct pollfd pfd[FGW_MAX_ROUTING_INFLIGHT + 1];
 	struct router_proc p;
@@ -371,7 +371,7 @@ static void router_main(const struct ext_set *ext, int fd)
 	}
 }
 
-static void router_child(const struct ext_set *ext, int fd, pid_t parent)
+static void router_child(const struct extension_set *ext, int fd, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -392,7 +392,7 @@ static void router_child(const struct ext_set *ext, int fd, pid_t parent)
 	router_main(ext, fd);
 }
 
-int router_start(const struct ext_set *ext, struct router **out, char *err, size_t errlen)
+int router_start(const struct extension_set *ext, struct router **out, char *err, size_t errlen)
 {
 	struct router *r = calloc(1, sizeof(*r));
 	pid_t parent = getpid();

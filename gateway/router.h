@@ -32,7 +32,7 @@
 #include "caps.h"
 #include <faxgw/routing.h>
 
-struct ext_set;
+struct extension_set;
 struct router;
 
 /* One attempt of one method (all strings NUL-terminated within their arrays). */
@@ -63,7 +63,7 @@ struct router_reply {
 
 /* Forks the router process.  ext is the loaded extension set (the child
  * uses its copy).  Returns 0 or -1 with err. */
-int router_start(const struct ext_set *ext, struct router **out, char *err, size_t errlen);
+int router_start(const struct extension_set *ext, struct router **out, char *err, size_t errlen);
 void router_free(struct router *r);
 /* The parent's end of the socket pair (non-blocking), for the event loop. */
 int router_fd(const struct router *r);
@@ -88,7 +88,7 @@ void router_request_fax(const struct router_request *rq, fgw_fax *fax);
 /* Handles one request in the calling process (what the router process
  * does for each message): looks the method up in ext and runs
  * router_attempt. */
-void router_handle(const struct ext_set *ext, const struct router_request *rq,
+void router_handle(const struct extension_set *ext, const struct router_request *rq,
                    struct router_reply *rp);
 
 #endif

@@ -42,15 +42,15 @@ int rtable_set_last_error(struct rtable_entry *e, const char *text);
 
 struct core;
 struct state;
-struct ext_set;
-struct ext_method;
+struct extension_set;
+struct extension_method;
 
 struct state *core_state(struct core *c);
-const struct ext_set *core_extensions(const struct core *c);
+const struct extension_set *core_extensions(const struct core *c);
 
 /* One enabled method of a port, for the router. */
 struct core_route {
-	const struct ext_method *method;  /* guid, function_name, fn, ... */
+	const struct extension_method *method;  /* guid, function_name, fn, ... */
 	uint32_t priority;
 	const void *data;                 /* borrowed until the next change */
 	size_t len;

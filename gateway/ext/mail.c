@@ -27,7 +27,7 @@
 #include <curl/curl.h>
 
 #include "caps.h"
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include "fgwx_buf.h"
 #include <faxgw/routing.h>
 
@@ -652,7 +652,7 @@ done:
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: e-mail",
 		.guid = ML_GUID,
 		.function_name = ML_FUNCTION,
@@ -661,5 +661,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = ml_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }

@@ -25,7 +25,7 @@
 #include <curl/curl.h>
 
 #include "caps.h"
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -468,7 +468,7 @@ fgw_route_status RoutePostUrl(const fgw_route_host *host, const fgw_fax *fax, co
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: post to URL",
 		.guid = PU_GUID,
 		.function_name = PU_FUNCTION,
@@ -477,5 +477,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = pu_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }

@@ -20,7 +20,7 @@
 
 #include <cups/cups.h>
 
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -251,7 +251,7 @@ fgw_route_status RoutePrint(const fgw_route_host *host, const fgw_fax *fax, cons
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: print",
 		.guid = PR_GUID,
 		.function_name = PR_FUNCTION,
@@ -260,5 +260,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = pr_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }

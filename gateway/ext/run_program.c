@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include <faxgw/routing.h>
 
 #define RP_GUID "{57b68a34-09e7-416d-82b1-7e98d07dbdaf}"
@@ -404,7 +404,7 @@ fgw_route_status RouteRunProgram(const fgw_route_host *host, const fgw_fax *fax,
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: run program",
 		.guid = RP_GUID,
 		.function_name = RP_FUNCTION,
@@ -413,5 +413,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = rp_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }

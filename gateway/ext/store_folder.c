@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ext_entry.h"
+#include "common/routing_entry.h"
 #include "fgwx_text.h"
 #include <faxgw/routing.h>
 
@@ -237,7 +237,7 @@ fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *f
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
 		       char *err, size_t errlen)
 {
-	static const struct ext_entry entry = {
+	static const struct routing_entry entry = {
 		.friendly_name = "faxgw standard routing: store in folder",
 		.guid = SF_GUID,
 		.function_name = SF_FUNCTION,
@@ -246,5 +246,5 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.can_enable = sf_can_enable,
 	};
 
-	return ext_entry_init(host, ext, &entry, err, errlen);
+	return routing_entry_init(host, ext, &entry, err, errlen);
 }

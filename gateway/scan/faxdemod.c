@@ -37,7 +37,7 @@ struct faxdemod {
 	size_t nout;
 };
 
-static void fd_v21_frame(void *arg, const uint8_t *pkt, int len, int ok)
+static void faxdemod_v21_frame(void *arg, const uint8_t *pkt, int len, int ok)
 {
 	struct faxdemod *d = arg;
 
@@ -46,14 +46,14 @@ static void fd_v21_frame(void *arg, const uint8_t *pkt, int len, int ok)
 	t30scan_hdlc(d->scan, d->dir, pkt, (size_t)len, ok != 0, d->ts);
 }
 
-static void fd_v21_bit(void *arg, int bit)
+static void faxdemod_v21_bit(void *arg, int bit)
 {
 	struct faxdemod *d = arg;
 
 	hdlc_rx_put_bit(d->v21_hdlc, bit);
 }
 
-static void fd_tone(void *arg, int code, int level, int delay)
+static void faxdemod_tone(void *arg, int code, int level, int delay)
 {
 	struct faxdemod *d = arg;
 
@@ -65,14 +65,14 @@ static void fd_tone(void *arg, int code, int level, int delay)
 		t30scan_tone(d->scan, d->dir, T30SCAN_TONE_CED, d->ts);
 }
 
-static void fd_flush(struct faxdemod *d)
+static void faxdemod_flush(struct faxdemod *d)
 {
 	if (d->nout > 0)
 		t30scan_image_bytes(d->scan, d->dir, d->out, d->nout);
 	d->nout = 0;
 }
 
-static void fd_restart_fast(struct faxdemod *d)
+static void faxdemod_restart_fast(struct faxdemod *d)
 {
 	if (d->v17 != NULL)
 		v17_rx_restart(d->v17, d->rate, d->short_train);
@@ -82,18 +82,18 @@ static void fd_restart_fast(struct faxdemod *d)
 		v27ter_rx_restart(d->v27, d->rate, false);
 }
 
-static void fd_burst_end(struct faxdemod *d)
+static void faxdemod_burst_end(struct faxdemod *d)
 {
 	if (!d->burst)
 		return;
 	d->burst = false;
 	if (!d->ecm)
-		fd_flush(d);
+		faxdemod_flush(d);
 	t30scan_image_end(d->scan, d->dir, d->ts);
 }
 
 /* Bits of the image modem: T.30 non-ECM data, or ECM HDLC frames. */
-static void fd_fast_bit(void *arg, int bit)
+static void faxdemod_fast_bit(void *arg, int bit)
 {
 	struct faxdemod *d = arg;
 
@@ -113,8 +113,8 @@ static void fd_fast_bit(void *arg, int bit)
 			break;
 		case SIG_STATUS_CARRIER_DOWN:
 		case SIG_STATUS_TRAINING_FAILED:
-			fd_burst_end(d);
-			fd_restart_fast(d);
+			faxdemod_burst_end(d);
+			faxdemod_restart_fast(d);
 			break;
 		default:
 			break;
@@ -133,11 +133,11 @@ static void fd_fast_bit(void *arg, int bit)
 		d->byte = 0;
 		d->nbits = 0;
 		if (d->nout == sizeof(d->out))
-			fd_flush(d);
+			faxdemod_flush(d);
 	}
 }
 
-static void fd_fast_free(struct faxdemod *d)
+static void faxdemod_fast_free(struct faxdemod *d)
 {
 	if (d->v17 != NULL)
 		v17_rx_free(d->v17);
@@ -152,7 +152,7 @@ static void fd_fast_free(struct faxdemod *d)
 }
 
 /* A new DCS in this direction: the image modem it names, trained long. */
-static void fd_configure(struct faxdemod *d)
+static void faxdemod_configure(struct faxdemod *d)
 {
 	struct t30scan_dcs dcs;
 	const struct t30scan_result *r = t30scan_result(d->scan);
@@ -160,24 +160,24 @@ static void fd_configure(struct faxdemod *d)
 	if (r->dcs_count == d->dcs_seen || !t30scan_dcs_for(d->scan, d->dir, &dcs))
 		return;
 	d->dcs_seen = r->dcs_count;
-	fd_burst_end(d);
+	faxdemod_burst_end(d);
 	if (dcs.modem != d->modem || dcs.bit_rate != d->rate) {
-		fd_fast_free(d);
+		faxdemod_fast_free(d);
 		d->rate = dcs.bit_rate;
 		if (dcs.modem == 17)
-			d->v17 = v17_rx_init(NULL, d->rate, fd_fast_bit, d);
+			d->v17 = v17_rx_init(NULL, d->rate, faxdemod_fast_bit, d);
 		else if (dcs.modem == 29)
-			d->v29 = v29_rx_init(NULL, d->rate, fd_fast_bit, d);
+			d->v29 = v29_rx_init(NULL, d->rate, faxdemod_fast_bit, d);
 		else if (dcs.modem == 27)
-			d->v27 = v27ter_rx_init(NULL, d->rate, fd_fast_bit, d);
+			d->v27 = v27ter_rx_init(NULL, d->rate, faxdemod_fast_bit, d);
 		d->modem = (d->v17 || d->v29 || d->v27) ? dcs.modem : 0;
 	}
 	d->ecm = dcs.ecm;
 	d->short_train = false;
-	fd_restart_fast(d);
+	faxdemod_restart_fast(d);
 }
 
-static void fd_ecm_frame(void *arg, const uint8_t *pkt, int len, int ok)
+static void faxdemod_ecm_frame(void *arg, const uint8_t *pkt, int len, int ok)
 {
 	struct faxdemod *d = arg;
 
@@ -194,11 +194,12 @@ struct faxdemod *faxdemod_new(struct t30scan *scan, int dir)
 		return NULL;
 	d->scan = scan;
 	d->dir = dir;
-	d->v21_hdlc = hdlc_rx_init(NULL, false, true, 5, fd_v21_frame, d);
-	d->fast_hdlc = hdlc_rx_init(NULL, false, true, 5, fd_ecm_frame, d);
-	d->v21 = fsk_rx_init(NULL, &preset_fsk_specs[FSK_V21CH2], FSK_FRAME_MODE_SYNC, fd_v21_bit, d);
-	d->cng = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG, fd_tone, d);
-	d->ced = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED, fd_tone, d);
+	d->v21_hdlc = hdlc_rx_init(NULL, false, true, 5, faxdemod_v21_frame, d);
+	d->fast_hdlc = hdlc_rx_init(NULL, false, true, 5, faxdemod_ecm_frame, d);
+	d->v21 = fsk_rx_init(NULL, &preset_fsk_specs[FSK_V21CH2], FSK_FRAME_MODE_SYNC,
+			     faxdemod_v21_bit, d);
+	d->cng = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG, faxdemod_tone, d);
+	d->ced = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED, faxdemod_tone, d);
 	if (d->v21_hdlc == NULL || d->fast_hdlc == NULL || d->v21 == NULL || d->cng == NULL ||
 	    d->ced == NULL) {
 		faxdemod_free(d);
@@ -214,7 +215,7 @@ void faxdemod_free(struct faxdemod *d)
 {
 	if (d == NULL)
 		return;
-	fd_fast_free(d);
+	faxdemod_fast_free(d);
 	if (d->v21 != NULL)
 		fsk_rx_free(d->v21);
 	if (d->v21_hdlc != NULL)
@@ -231,7 +232,7 @@ void faxdemod_free(struct faxdemod *d)
 void faxdemod_rx(struct faxdemod *d, const int16_t *amp, size_t n, uint64_t ts)
 {
 	d->ts = ts;
-	fd_configure(d);
+	faxdemod_configure(d);
 	fsk_rx(d->v21, amp, (int)n);
 	modem_connect_tones_rx(d->cng, amp, (int)n);
 	modem_connect_tones_rx(d->ced, amp, (int)n);
@@ -260,5 +261,5 @@ void faxdemod_fillin(struct faxdemod *d, size_t n, uint64_t ts)
 void faxdemod_end(struct faxdemod *d, uint64_t ts)
 {
 	d->ts = ts;
-	fd_burst_end(d);
+	faxdemod_burst_end(d);
 }

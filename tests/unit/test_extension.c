@@ -32,7 +32,7 @@ Suite *extension_suite(void);
 static char tx_root[256];
 static char tx_path[4][1024];
 static struct config *tx_cfg;
-static struct ext_set *tx_ext;
+static struct extension_set *tx_ext;
 
 /* root/rel in one of four rotating buffers (so two can be used at once). */
 static const char *tx_p(const char *rel)
@@ -97,7 +97,7 @@ static void tx_setup(void)
 
 static void tx_teardown(void)
 {
-	ext_set_free(tx_ext);
+	extension_set_free(tx_ext);
 	config_free(tx_cfg);
 	testutil_rmtree(tx_root);
 }
@@ -106,18 +106,18 @@ static void tx_load(void)
 {
 	char err[256];
 
-	ext_set_free(tx_ext);
+	extension_set_free(tx_ext);
 	tx_ext = NULL;
-	ck_assert_int_eq(ext_set_load(tx_cfg, &tx_ext, err, sizeof(err)), 0);
+	ck_assert_int_eq(extension_set_load(tx_cfg, &tx_ext, err, sizeof(err)), 0);
 }
 
 /* The image whose path ends in name, or NULL. */
-static const struct ext_image *tx_image(const char *name)
+static const struct extension_image *tx_image(const char *name)
 {
 	size_t nl = strlen(name);
 
-	for (size_t i = 0; i < ext_count(tx_ext); i++) {
-		const struct ext_image *img = ext_at(tx_ext, i);
+	for (size_t i = 0; i < extension_count(tx_ext); i++) {
+		const struct extension_image *img = extension_at(tx_ext, i);
 		size_t pl = strlen(img->path);
 		if (pl >= nl && strcmp(img->path + pl - nl, name) == 0)
 			return img;
@@ -129,14 +129,14 @@ static const struct ext_image *tx_image(const char *name)
 
 START_TEST(test_guid_form)
 {
-	ck_assert(ext_guid_valid(SF_GUID));
-	ck_assert(!ext_guid_valid("{92041A90-9af2-11d0-abf7-00c04fd91a4e}"));
-	ck_assert(!ext_guid_valid("92041a90-9af2-11d0-abf7-00c04fd91a4e"));
-	ck_assert(!ext_guid_valid("{92041a90-9af2-11d0-abf7-00c04fd91a4e"));
-	ck_assert(!ext_guid_valid("{92041a909-af2-11d0-abf7-00c04fd91a4e}"));
-	ck_assert(!ext_guid_valid("{92041a90-9af2-11d0-abf7-00c04fd91a4g}"));
-	ck_assert(!ext_guid_valid(""));
-	ck_assert(!ext_guid_valid(NULL));
+	ck_assert(extension_guid_valid(SF_GUID));
+	ck_assert(!extension_guid_valid("{92041A90-9af2-11d0-abf7-00c04fd91a4e}"));
+	ck_assert(!extension_guid_valid("92041a90-9af2-11d0-abf7-00c04fd91a4e"));
+	ck_assert(!extension_guid_valid("{92041a90-9af2-11d0-abf7-00c04fd91a4e"));
+	ck_assert(!extension_guid_valid("{92041a909-af2-11d0-abf7-00c04fd91a4e}"));
+	ck_assert(!extension_guid_valid("{92041a90-9af2-11d0-abf7-00c04fd91a4g}"));
+	ck_assert(!extension_guid_valid(""));
+	ck_assert(!extension_guid_valid(NULL));
 }
 END_TEST
 
@@ -153,13 +153,13 @@ START_TEST(test_load_good_and_broken)
 	tx_write("ext/README", "not an extension\n", 0644);
 	tx_load();
 
-	ck_assert_uint_eq(ext_count(tx_ext), 8);
+	ck_assert_uint_eq(extension_count(tx_ext), 8);
 	/* Sorted by name. */
-	for (size_t i = 1; i < ext_count(tx_ext); i++)
-		ck_assert(strcmp(ext_at(tx_ext, i - 1)->path, ext_at(tx_ext, i)->path) < 0);
-	ck_assert_uint_eq(ext_failures(tx_ext), 4);
+	for (size_t i = 1; i < extension_count(tx_ext); i++)
+		ck_assert(strcmp(extension_at(tx_ext, i - 1)->path, extension_at(tx_ext, i)->path) < 0);
+	ck_assert_uint_eq(extension_failures(tx_ext), 4);
 
-	const struct ext_image *img = tx_image("/no_entry.so");
+	const struct extension_image *img = tx_image("/no_entry.so");
 	ck_assert(img != NULL && !img->loaded);
 	ck_assert_ptr_nonnull(strstr(img->error, "faxgw_routing_init"));
 	img = tx_image("/bad_abi.so");
@@ -180,22 +180,22 @@ START_TEST(test_load_good_and_broken)
 	ck_assert_uint_eq(tx_image("/test_ok.so")->method_count, 2);
 
 	/* Methods of failed images are forgotten (rollback). */
-	ck_assert_uint_eq(ext_method_count(tx_ext), 5);
-	ck_assert_ptr_null(ext_method_find(tx_ext, "{00000000-0000-4000-8000-000000000005}", NULL));
-	ck_assert_ptr_null(ext_method_find(tx_ext, "{00000000-0000-4000-8000-000000000003}", NULL));
+	ck_assert_uint_eq(extension_method_count(tx_ext), 5);
+	ck_assert_ptr_null(extension_method_find(tx_ext, "{00000000-0000-4000-8000-000000000005}", NULL));
+	ck_assert_ptr_null(extension_method_find(tx_ext, "{00000000-0000-4000-8000-000000000003}", NULL));
 
-	const struct ext_method *m = ext_method_find(tx_ext, SF_GUID, NULL);
+	const struct extension_method *m = extension_method_find(tx_ext, SF_GUID, NULL);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_str_eq(m->function_name, "RouteStoreInFolder");
 	ck_assert_str_eq(m->friendly_name, "Store in folder");
 	ck_assert_ptr_nonnull(m->fn);
-	ck_assert_ptr_eq((void *)ext_routing_fn(tx_ext, SF_GUID), (void *)m->fn);
+	ck_assert_ptr_eq((void *)extension_routing_fn(tx_ext, SF_GUID), (void *)m->fn);
 	/* Case-insensitive lookup. */
-	ck_assert_ptr_eq(ext_method_find(tx_ext, "{92041A90-9AF2-11D0-ABF7-00C04FD91A4E}", NULL),
+	ck_assert_ptr_eq(extension_method_find(tx_ext, "{92041A90-9AF2-11D0-ABF7-00C04FD91A4E}", NULL),
 			 m);
-	ck_assert_ptr_nonnull(ext_method_find(tx_ext, RP_GUID, NULL));
-	ck_assert_ptr_nonnull(ext_method_find(tx_ext, "{00000000-0000-4000-8000-000000000004}",
-					      NULL));
+	ck_assert_ptr_nonnull(extension_method_find(tx_ext, RP_GUID, NULL));
+	ck_assert_ptr_nonnull(extension_method_find(tx_ext, "{00000000-0000-4000-8000-000000000004}",
+						    NULL));
 }
 END_TEST
 
@@ -216,13 +216,13 @@ START_TEST(test_unsafe_files_refused)
 	tx_install("routing/run_program.so", ".hidden.so");
 	tx_load();
 
-	ck_assert_uint_eq(ext_count(tx_ext), 3);
+	ck_assert_uint_eq(extension_count(tx_ext), 3);
 	ck_assert_ptr_nonnull(strstr(tx_image("/a_writable.so")->error, "writable by everyone"));
 	ck_assert_ptr_nonnull(strstr(tx_image("/b_owned.so")->error,
 				     geteuid() == 0 ? "owned by uid 12345" : "writable by everyone"));
 	ck_assert_ptr_nonnull(strstr(tx_image("/c_link.so")->error, "symbolic link"));
-	ck_assert_uint_eq(ext_method_count(tx_ext), 0);
-	ck_assert_uint_eq(ext_failures(tx_ext), 3);
+	ck_assert_uint_eq(extension_method_count(tx_ext), 0);
+	ck_assert_uint_eq(extension_failures(tx_ext), 3);
 }
 END_TEST
 
@@ -231,24 +231,24 @@ START_TEST(test_unsafe_directory_refused)
 	tx_install("routing/store_folder.so", "store_folder.so");
 	chmod(tx_p("ext"), 0777);
 	tx_load();
-	ck_assert_uint_eq(ext_count(tx_ext), 1);
-	ck_assert(!ext_at(tx_ext, 0)->loaded);
-	ck_assert_ptr_nonnull(strstr(ext_at(tx_ext, 0)->error, "writable by everyone"));
-	ck_assert_uint_eq(ext_method_count(tx_ext), 0);
+	ck_assert_uint_eq(extension_count(tx_ext), 1);
+	ck_assert(!extension_at(tx_ext, 0)->loaded);
+	ck_assert_ptr_nonnull(strstr(extension_at(tx_ext, 0)->error, "writable by everyone"));
+	ck_assert_uint_eq(extension_method_count(tx_ext), 0);
 
 	chmod(tx_p("ext"), 0755);
 	if (geteuid() == 0) {
 		ck_assert_int_eq(chown(tx_p("ext"), 12345, 12345), 0);
 		tx_load();
-		ck_assert_uint_eq(ext_count(tx_ext), 1);
-		ck_assert_ptr_nonnull(strstr(ext_at(tx_ext, 0)->error, "owned by uid 12345"));
-		ck_assert_uint_eq(ext_failures(tx_ext), 1);
+		ck_assert_uint_eq(extension_count(tx_ext), 1);
+		ck_assert_ptr_nonnull(strstr(extension_at(tx_ext, 0)->error, "owned by uid 12345"));
+		ck_assert_uint_eq(extension_failures(tx_ext), 1);
 	}
 
 	snprintf(tx_cfg->extensions, sizeof(tx_cfg->extensions), "%s/nonexistent", tx_root);
 	tx_load();
-	ck_assert_uint_eq(ext_failures(tx_ext), 1);
-	ck_assert_ptr_nonnull(strstr(ext_at(tx_ext, 0)->error, "No such file"));
+	ck_assert_uint_eq(extension_failures(tx_ext), 1);
+	ck_assert_ptr_nonnull(strstr(extension_at(tx_ext, 0)->error, "No such file"));
 }
 END_TEST
 
@@ -259,7 +259,7 @@ START_TEST(test_duplicate_guid_refused)
 	tx_load();
 	ck_assert(tx_image("/a_test.so")->loaded);
 	ck_assert(!tx_image("/b_test.so")->loaded);
-	ck_assert_uint_eq(ext_method_count(tx_ext), 2);
+	ck_assert_uint_eq(extension_method_count(tx_ext), 2);
 }
 END_TEST
 
@@ -271,7 +271,7 @@ START_TEST(test_host_services)
 
 	tx_install("test-ext/test_ok.so", "test_ok.so");
 	tx_load();
-	host = ext_host(tx_ext);
+	host = extension_host(tx_ext);
 	ck_assert_uint_eq(host->abi_version, FGW_ROUTING_ABI_VERSION);
 	ck_assert_str_eq(host->store_root, tx_cfg->store_root);
 	ck_assert_str_eq(host->config_value(host->host, "http", "timeout"), "7000ms");
@@ -288,19 +288,19 @@ START_TEST(test_host_services)
 	ck_assert_ptr_nonnull(timeout);
 	ck_assert_str_eq(timeout, "7000ms");
 	int *changes = dlsym(h, "test_ok_changes");
-	ext_device_change(tx_ext, OK_GUID1, 1, 1, "good", 4);
+	extension_device_change(tx_ext, OK_GUID1, 1, 1, "good", 4);
 	ck_assert_int_eq(*changes, 1);
 	dlclose(h);
 
 	char reason[256];
-	ck_assert_int_eq(ext_validate(tx_ext, OK_GUID1, 1, "good one", 8, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, OK_GUID1, 1, "good one", 8, reason, sizeof(reason)),
 			 0);
-	ck_assert_int_eq(ext_validate(tx_ext, OK_GUID1, 1, "bad", 3, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, OK_GUID1, 1, "bad", 3, reason, sizeof(reason)),
 			 FGW_E_BAD_DATA);
 	ck_assert_str_eq(reason, "test data must start with 'good'");
-	ck_assert_int_eq(ext_can_enable(tx_ext, OK_GUID2, 1, "", 0, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_can_enable(tx_ext, OK_GUID2, 1, "", 0, reason, sizeof(reason)),
 			 FGW_E_NOT_ENABLEABLE);
-	ck_assert_int_eq(ext_validate(tx_ext, SF_GUID, 1, "x", 1, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, SF_GUID, 1, "x", 1, reason, sizeof(reason)),
 			 FGW_E_NO_METHOD);
 }
 END_TEST
@@ -309,7 +309,7 @@ END_TEST
 
 static int tx_sf_validate(const char *folder, char *reason, size_t reasonlen)
 {
-	return ext_validate(tx_ext, SF_GUID, 1, folder, strlen(folder), reason, reasonlen);
+	return extension_validate(tx_ext, SF_GUID, 1, folder, strlen(folder), reason, reasonlen);
 }
 
 START_TEST(test_store_folder_validate)
@@ -352,19 +352,19 @@ START_TEST(test_store_folder_validate)
 	ck_assert_int_eq(tx_sf_validate(tx_p("fax/file"), reason, sizeof(reason)),
 			 FGW_E_BAD_DATA);
 	ck_assert_ptr_nonnull(strstr(reason, "not a directory"));
-	ck_assert_int_eq(ext_can_enable(tx_ext, SF_GUID, 1, "", 0, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_can_enable(tx_ext, SF_GUID, 1, "", 0, reason, sizeof(reason)),
 			 FGW_E_NOT_ENABLEABLE);
 	snprintf(path, sizeof(path), "%s", tx_p("fax/inbox"));
 	size_t pl = strlen(path);
 	path[pl - 2] = '\0';
-	ck_assert_int_eq(ext_validate(tx_ext, SF_GUID, 1, path, pl, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, SF_GUID, 1, path, pl, reason, sizeof(reason)),
 			 FGW_E_BAD_DATA);
 	char longp[1100];
 	memset(longp, 'a', sizeof(longp));
 	longp[0] = '/';
-	ck_assert_int_eq(ext_validate(tx_ext, SF_GUID, 1, longp, sizeof(longp), reason,
-				      sizeof(reason)), FGW_E_BAD_DATA);
-	ck_assert_int_eq(ext_validate(tx_ext, SF_GUID, 1, "/tmp/\xff", 6, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, SF_GUID, 1, longp, sizeof(longp), reason,
+					    sizeof(reason)), FGW_E_BAD_DATA);
+	ck_assert_int_eq(extension_validate(tx_ext, SF_GUID, 1, "/tmp/\xff", 6, reason, sizeof(reason)),
 			 FGW_E_BAD_DATA);
 }
 END_TEST
@@ -425,10 +425,10 @@ START_TEST(test_store_folder_route)
 	snprintf(spooled, sizeof(spooled), "%s", tx_p("spool/job42.tif"));
 	fax = tx_fax(spooled);
 	snprintf(folder, sizeof(folder), "%s", tx_p("fax/inbox"));
-	fn = ext_routing_fn(tx_ext, SF_GUID);
+	fn = extension_routing_fn(tx_ext, SF_GUID);
 	ck_assert_ptr_nonnull(fn);
 
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, folder, strlen(folder), msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, folder, strlen(folder), msg, sizeof(msg)),
 			 FGW_ROUTE_OK);
 	ck_assert_ptr_nonnull(strstr(msg, "/fax/inbox/fax-42-p1-"));
 	ck_assert_ptr_nonnull(strstr(msg, ".tif"));
@@ -438,7 +438,7 @@ START_TEST(test_store_folder_route)
 	ck_assert_int_eq(memcmp(buf, content, 21), 0);
 	close(fd);
 	/* The same job again never overwrites: a second name. */
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, folder, strlen(folder), msg2, sizeof(msg2)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, folder, strlen(folder), msg2, sizeof(msg2)),
 			 FGW_ROUTE_OK);
 	ck_assert_str_ne(msg, msg2);
 	ck_assert_int_eq(tx_count_entries(folder, "fax-42-p1-"), 2);
@@ -449,12 +449,12 @@ START_TEST(test_store_folder_route)
 	snprintf(gone, sizeof(gone), "%s", tx_p("fax/gone"));
 	mkdir(gone, 0755);
 	rmdir(gone);
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, gone, strlen(gone), msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, gone, strlen(gone), msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);
 	ck_assert_ptr_nonnull(strstr(msg, "does not exist"));
 	/* A missing spool file: retry, no temporary left behind. */
 	fax.path = "/nonexistent/fax.tif";
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, folder, strlen(folder), msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, folder, strlen(folder), msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);
 	ck_assert_int_eq(tx_count_entries(folder, "."), 0);
 }
@@ -464,7 +464,7 @@ END_TEST
 
 static int tx_rp_validate(const char *name, char *reason, size_t reasonlen)
 {
-	return ext_validate(tx_ext, RP_GUID, 1, name, strlen(name), reason, reasonlen);
+	return extension_validate(tx_ext, RP_GUID, 1, name, strlen(name), reason, reasonlen);
 }
 
 START_TEST(test_run_program_validate)
@@ -496,9 +496,9 @@ START_TEST(test_run_program_validate)
 	ck_assert_int_eq(tx_rp_validate("subdir", reason, sizeof(reason)), FGW_E_BAD_DATA);
 	ck_assert_int_eq(tx_rp_validate("missing", reason, sizeof(reason)), FGW_E_BAD_DATA);
 	ck_assert_ptr_nonnull(strstr(reason, "does not exist"));
-	ck_assert_int_eq(ext_can_enable(tx_ext, RP_GUID, 1, "", 0, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_can_enable(tx_ext, RP_GUID, 1, "", 0, reason, sizeof(reason)),
 			 FGW_E_NOT_ENABLEABLE);
-	ck_assert_int_eq(ext_validate(tx_ext, RP_GUID, 1, "good.sh\0x", 9, reason, sizeof(reason)),
+	ck_assert_int_eq(extension_validate(tx_ext, RP_GUID, 1, "good.sh\0x", 9, reason, sizeof(reason)),
 			 FGW_E_BAD_DATA);
 }
 END_TEST
@@ -525,30 +525,30 @@ START_TEST(test_run_program_route)
 	tx_write("exec/noise.sh",
 		 "#!/bin/sh\ni=0\nwhile [ $i -lt 2000 ]; do echo \"line $i of noise output\"; "
 		 "i=$((i+1)); done\necho the end\n", 0755);
-	fn = ext_routing_fn(tx_ext, RP_GUID);
+	fn = extension_routing_fn(tx_ext, RP_GUID);
 	ck_assert_ptr_nonnull(fn);
 
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, "env.sh", 6, msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "env.sh", 6, msg, sizeof(msg)),
 			 FGW_ROUTE_OK);
 	ck_assert_str_eq(msg, "/spool/fax 42.tif|42|t38-1|+1 555 0199|3|8031x3850|1|"
 			 "/usr/bin:/bin|/spool/fax 42.tif");
 
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, "fail.sh", 7, msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "fail.sh", 7, msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);
 	ck_assert_str_eq(msg, "exit status 3: cannot deliver");
 
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, "noise.sh", 8, msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "noise.sh", 8, msg, sizeof(msg)),
 			 FGW_ROUTE_OK);
 	ck_assert_str_eq(msg, "the end");
 
 	setenv("FAXGW_RUN_PROGRAM_TIMEOUT", "1", 1);
 	time_t t0 = time(NULL);
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, "slow.sh", 7, msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "slow.sh", 7, msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);
 	ck_assert_int_le(time(NULL) - t0, 5);
 	ck_assert_ptr_nonnull(strstr(msg, "time limit of 1 s: started"));
 
-	ck_assert_int_eq(fn(ext_host(tx_ext), &fax, "missing", 7, msg, sizeof(msg)),
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "missing", 7, msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);
 	ck_assert_ptr_nonnull(strstr(msg, "does not exist"));
 }

@@ -37,7 +37,7 @@ Suite *router_suite(void);
 static char rt_root[256];
 static char rt_path[4][1024];
 static struct config *rt_cfg;
-static struct ext_set *rt_ext;
+static struct extension_set *rt_ext;
 static struct state *rt_st;
 static struct event_base *rt_base;
 static struct jobs *rt_jobs;
@@ -88,9 +88,9 @@ static void rt_setup(void)
 	rt_install("routing/run_program.so", "ext/run_program.so");
 	rt_install("test-ext/crash_route.so", "ext/crash_route.so");
 	rt_install("test-ext/test_ok.so", "ext/test_ok.so");
-	ck_assert_int_eq(ext_set_load(rt_cfg, &rt_ext, rt_err, sizeof(rt_err)), 0);
-	ck_assert_ptr_nonnull(ext_method_find(rt_ext, RUN_GUID, NULL));
-	ck_assert_ptr_nonnull(ext_method_find(rt_ext, CRASH_GUID, NULL));
+	ck_assert_int_eq(extension_set_load(rt_cfg, &rt_ext, rt_err, sizeof(rt_err)), 0);
+	ck_assert_ptr_nonnull(extension_method_find(rt_ext, RUN_GUID, NULL));
+	ck_assert_ptr_nonnull(extension_method_find(rt_ext, CRASH_GUID, NULL));
 	ck_assert_msg(state_open(rt_cfg->state, &rt_st, NULL, rt_err, sizeof(rt_err)) == 0, "%s",
 		      rt_err);
 	ck_assert_int_eq(spool_init(rt_cfg->spool, rt_err, sizeof(rt_err)), 0);
@@ -111,7 +111,7 @@ static void rt_teardown(void)
 	if (rt_base != NULL)
 		event_base_free(rt_base);
 	state_close(rt_st);
-	ext_set_free(rt_ext);
+	extension_set_free(rt_ext);
 	config_free(rt_cfg);
 	testutil_rmtree(rt_root);
 }
@@ -296,18 +296,18 @@ START_TEST(test_attempt_isolation)
 
 	fax.job_id = 42;
 	fax.path = "/spool/42.tif";
-	ck_assert_int_eq(router_attempt(ext_host(rt_ext), rt_fn_crash, &fax, "", 0, 5000, msg,
+	ck_assert_int_eq(router_attempt(extension_host(rt_ext), rt_fn_crash, &fax, "", 0, 5000, msg,
 					sizeof(msg)), FGW_ROUTE_RETRY);
 	ck_assert_str_eq(msg, "routing function crashed (SIGSEGV)");
 	t0 = rt_now();
-	ck_assert_int_eq(router_attempt(ext_host(rt_ext), rt_fn_hang, &fax, "", 0, 300, msg,
+	ck_assert_int_eq(router_attempt(extension_host(rt_ext), rt_fn_hang, &fax, "", 0, 300, msg,
 					sizeof(msg)), FGW_ROUTE_RETRY);
 	ck_assert_msg(rt_now() - t0 < 3.0, "time limit not applied");
 	ck_assert_ptr_nonnull(strstr(msg, "timed out"));
-	ck_assert_int_eq(router_attempt(ext_host(rt_ext), rt_fn_echo, &fax, "abc", 3, 5000, msg,
+	ck_assert_int_eq(router_attempt(extension_host(rt_ext), rt_fn_echo, &fax, "abc", 3, 5000, msg,
 					sizeof(msg)), FGW_ROUTE_OK);
 	ck_assert_str_eq(msg, "job 42 abc /spool/42.tif");
-	ck_assert_int_eq(router_attempt(ext_host(rt_ext), rt_fn_echo, &fax, "fail", 4, 5000, msg,
+	ck_assert_int_eq(router_attempt(extension_host(rt_ext), rt_fn_echo, &fax, "fail", 4, 5000, msg,
 					sizeof(msg)), FGW_ROUTE_FAIL);
 }
 END_TEST

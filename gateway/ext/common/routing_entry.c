@@ -1,12 +1,13 @@
 /*
- * ext_entry.c - the shared entry-symbol work of faxgw's shipped extensions.
+ * routing_entry.c - the shared entry-symbol work of faxgw's shipped
+ * extensions (routing_entry.h).
  */
-#include "ext_entry.h"
+#include "routing_entry.h"
 
 #include <stdio.h>
 
-int ext_entry_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
-		   const struct ext_entry *e, char *err, size_t errlen)
+int routing_entry_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
+		       const struct routing_entry *e, char *err, size_t errlen)
 {
 	if (host->abi_version != FGW_ROUTING_ABI_VERSION) {
 		snprintf(err, errlen, "routing ABI version %u is not supported (need %u)",
