@@ -571,12 +571,19 @@ static int control_do_methods(struct control_req *r)
 static int control_do_get_routing(struct control_req *r)
 {
 	struct control_handle *h;
+	char shown[FGW_MAX_ROUTING_DATA];
 	const void *data = NULL;
 	size_t len = 0;
 	int rc = control_get_handle(r, false, &h);
 
-	if (rc == 0)
+	/* Secrets in routing data are for those who may change it, not for
+	 * queries nor for relays such as faxgw-agent, whose readers are not
+	 * known (faxgw-methods(7)). */
+	if (rc == 0 && r->c->may_modify && r->c->origin[0] == '\0')
 		rc = core_get_routing_info(r->c->ctl->core, h->port_id, r->rq->guid, &data, &len);
+	else if (rc == 0)
+		rc = core_get_routing_info_shown(r->c->ctl->core, h->port_id, r->rq->guid, shown,
+						 sizeof(shown), &data, &len);
 	if (rc == FGW_E_NO_METHOD)
 		snprintf(r->reason, sizeof(r->reason), "no routing method %s", r->rq->guid);
 	if (rc != 0)

@@ -630,6 +630,19 @@ int core_get_routing_info(struct core *c, uint32_t port_id, const char *guid,
 	return 0;
 }
 
+int core_get_routing_info_shown(struct core *c, uint32_t port_id, const char *guid, void *buf,
+				size_t bufcap, const void **data, size_t *len)
+{
+	int rc = core_get_routing_info(c, port_id, guid, data, len);
+	size_t n;
+
+	if (rc == 0 && extension_redact(c->ext, guid, *data, *len, buf, bufcap, &n) == 1) {
+		*data = buf;
+		*len = n;
+	}
+	return rc;
+}
+
 int core_port_routes(struct core *c, uint32_t port_id, struct core_route *out, size_t max,
 		     size_t *n)
 {
@@ -763,6 +776,59 @@ static int core_validate_batch(struct core *c, const fgw_routing_change *changes
 	return 0;
 }
 
+/* As core_printable, of the data as anyone may see it (secrets masked). */
+static void core_printable_shown(struct core *c, const char *guid, const void *data,
+				 size_t len, char *out, size_t outlen)
+{
+	char shown[FGW_MAX_ROUTING_DATA];
+	size_t n;
+
+	if (extension_redact(c->ext, guid, data, len, shown, sizeof(shown), &n) == 1)
+		core_printable(shown, n, out, outlen);
+	else
+		core_printable(data, len, out, outlen);
+}
+
+/* Whether ch writes back the redacted form of the current data; then
+ * *cur and *curlen are that data. */
+static bool core_writes_back_shown(struct core *c, const fgw_routing_change *ch,
+				   const void **cur, size_t *curlen)
+{
+	char shown[FGW_MAX_ROUTING_DATA];
+	size_t n;
+
+	return ch->set_data && ch->data_len > 0 &&
+	       core_get_routing_info(c, ch->port_id, ch->guid, cur, curlen) == 0 &&
+	       extension_redact(c->ext, ch->guid, *cur, *curlen, shown, sizeof(shown), &n) == 1 &&
+	       n == ch->data_len && memcmp(shown, ch->data, n) == 0;
+}
+
+/* A change that writes back the redacted form of the current data (an
+ * NMS's read-modify-write over SNMP, say) keeps the current data: its
+ * secret was never shown.  *use is changes, or a copy in *copy (the
+ * caller frees it) with such data replaced.  0, or FGW_E_NOMEM. */
+static int core_unredact(struct core *c, const fgw_routing_change *changes, size_t n,
+			 const fgw_routing_change **use, fgw_routing_change **copy)
+{
+	*copy = NULL;
+	*use = changes;
+	for (size_t i = 0; i < n; i++) {
+		const void *cur;
+		size_t curlen;
+		if (!core_writes_back_shown(c, &changes[i], &cur, &curlen))
+			continue;
+		if (*copy == NULL) {
+			if ((*copy = malloc(n * sizeof(**copy))) == NULL)
+				return FGW_E_NOMEM;
+			memcpy(*copy, changes, n * sizeof(**copy));
+			*use = *copy;
+		}
+		(*copy)[i].data = cur;
+		(*copy)[i].data_len = curlen;
+	}
+	return 0;
+}
+
 static int core_audit_change(struct core *c, const fgw_routing_change *ch, int old_enabled,
 			     const void *old_data, size_t old_len, uint32_t uid,
 			     const char *who, char *err, size_t errlen)
@@ -774,8 +840,8 @@ static int core_audit_change(struct core *c, const fgw_routing_change *ch, int o
 	if (ch->set_data && (ch->data_len != old_len ||
 			     (old_len > 0 && memcmp(ch->data, old_data, old_len) != 0))) {
 		snprintf(what, sizeof(what), "port %u %s data", (unsigned)ch->port_id, guid);
-		core_printable(old_data, old_len, oldv, sizeof(oldv));
-		core_printable(ch->data, ch->data_len, newv, sizeof(newv));
+		core_printable_shown(c, guid, old_data, old_len, oldv, sizeof(oldv));
+		core_printable_shown(c, guid, ch->data, ch->data_len, newv, sizeof(newv));
 		if (state_audit_add(c->st, core_now(), uid, who, what, oldv, newv, err,
 				    errlen) != 0)
 			return -1;
@@ -866,6 +932,7 @@ int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
 	       const struct core_who *who, size_t *failed, char *reason, size_t reasonlen)
 {
 	struct core_pending *pend = NULL;
+	fgw_routing_change *copy = NULL;
 	char err[FGW_MAX_ERROR_TEXT];
 	size_t npend = 0, dummy;
 	int rc;
@@ -889,7 +956,9 @@ int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
 	pend = calloc(n, sizeof(*pend));
 	if (pend == NULL)
 		return FGW_E_NOMEM;
-	rc = core_validate_batch(c, changes, n, pend, &npend, failed, reason, reasonlen);
+	rc = core_unredact(c, changes, n, &changes, &copy);
+	if (rc == 0)
+		rc = core_validate_batch(c, changes, n, pend, &npend, failed, reason, reasonlen);
 	if (rc != 0)
 		goto out;
 	for (size_t k = 0; k < npend; k++) {
@@ -910,6 +979,7 @@ out:
 	for (size_t k = 0; k < npend; k++)
 		free(pend[k].newbuf);
 	free(pend);
+	free(copy);
 	return rc;
 }
 

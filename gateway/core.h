@@ -59,6 +59,11 @@ int core_method_at(struct core *c, uint32_t port_id, size_t i, fgw_routing_metho
 /* The routing data of a method on a port (borrowed; may be len 0). */
 int core_get_routing_info(struct core *c, uint32_t port_id, const char *guid,
                           const void **data, size_t *len);
+/* The same as a reader without modify rights may see it: with secrets
+ * masked by the method's extension (into buf, bufcap bytes) when it has
+ * any. */
+int core_get_routing_info_shown(struct core *c, uint32_t port_id, const char *guid, void *buf,
+                                size_t bufcap, const void **data, size_t *len);
 
 /* Validates every change with the extensions (data first, then whether
  * each method that ends up enabled can be enabled, taking the other

@@ -597,6 +597,23 @@ void extension_device_change(const struct extension_set *s, const char *guid, ui
 					     len > 0 ? data : "", len);
 }
 
+int extension_redact(const struct extension_set *s, const char *guid, const void *data,
+		     size_t len, void *out, size_t outcap, size_t *outlen)
+{
+	const struct extension_method *m = extension_method_find(s, guid, NULL);
+	size_t n = 0;
+
+	if (m == NULL || s->images[m->image].cb.redact == NULL || len == 0)
+		return 0;
+	int r = s->images[m->image].cb.redact(&s->host, m->guid, data, len, out, outcap, &n);
+	if (r == 0)
+		return 0;
+	/* Masked, or something to hide that could not be masked: then
+	 * nothing is shown rather than the secret. */
+	*outlen = r == 1 && n <= outcap ? n : 0;
+	return 1;
+}
+
 fgw_routing_fn extension_routing_fn(const struct extension_set *s, const char *guid)
 {
 	const struct extension_method *m = extension_method_find(s, guid, NULL);

@@ -80,6 +80,13 @@ int extension_can_enable(const struct extension_set *s, const char *guid, uint32
 void extension_device_change(const struct extension_set *s, const char *guid, uint32_t port_id,
                              int enabled, const void *data, size_t len);
 
+/* The data as anyone may see it (the method's redact callback): 1 with
+ * out and *outlen filled (at most outcap bytes; 0 bytes when the secret
+ * could not be masked), 0 when there is nothing to hide, the method is
+ * unknown or has no redact callback. */
+int extension_redact(const struct extension_set *s, const char *guid, const void *data,
+                     size_t len, void *out, size_t outcap, size_t *outlen);
+
 /* The routing function of a method, or NULL (the router calls it with
  * extension_host()). */
 fgw_routing_fn extension_routing_fn(const struct extension_set *s, const char *guid);

@@ -120,6 +120,42 @@ done:
 	return rc;
 }
 
+/* The URL with the password of its user information (RFC 3986 3.2.1)
+ * masked: "https://user:****@host/..."; user information without a
+ * password is masked whole.  1 when something was masked, -1 when it
+ * does not fit out, 0 when there is no user information. */
+static int pu_redact(const fgw_route_host *host, const char *guid, const void *data,
+		     size_t len, void *out, size_t outcap, size_t *outlen)
+{
+	const char *s = data, *end = s + len;
+	const char *auth = NULL, *at = NULL, *colon = NULL;
+	char *o = out;
+
+	(void)host;
+	(void)guid;
+	for (const char *p = s; p + 3 <= end && auth == NULL; p++)
+		if (memcmp(p, "://", 3) == 0)
+			auth = p + 3;
+	for (const char *p = auth; p != NULL && p < end && strchr("/?#", *p) == NULL; p++) {
+		if (*p == '@')
+			at = p;
+		else if (*p == ':' && at == NULL && colon == NULL)
+			colon = p;
+	}
+	if (at == NULL)
+		return 0;
+	if (colon == NULL || colon > at)
+		colon = auth;                    /* no password: hide the user too */
+	size_t head = (size_t)(colon - s) + (colon != auth), tail = (size_t)(end - at);
+	if (head + 4 + tail > outcap)
+		return -1;
+	memcpy(o, s, head);
+	memcpy(o + head, "****", 4);
+	memcpy(o + head + 4, at, tail);
+	*outlen = head + 4 + tail;
+	return 1;
+}
+
 /* [http]: 0 with the timeout and attachments, or -1 with a reason. */
 static int pu_config(const fgw_route_host *host, unsigned *timeout_ms, int *pdf, int *tiff,
 		     char *reason, size_t reasonlen)
@@ -475,6 +511,7 @@ int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_exten
 		.method_name = "Post to URL",
 		.validate = pu_validate,
 		.can_enable = pu_can_enable,
+		.redact = pu_redact,
 	};
 
 	return routing_entry_init(host, ext, &entry, err, errlen);

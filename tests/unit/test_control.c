@@ -688,6 +688,78 @@ START_TEST(test_reload_rechecks_rights)
 }
 END_TEST
 
+#define PU "{8a44b9b6-cac8-4541-a637-931de608809c}"
+#define PU_SECRET "https://fax:s3cret@127.0.0.1:9/in"
+#define PU_SHOWN "https://fax:****@127.0.0.1:9/in"
+
+/* 0 when the Post to URL data of port 1 reads as want on handle s. */
+static int pu_reads(fgw_handle *s, const char *want)
+{
+	fgw_handle *p = NULL;
+	void *data = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (fgw_open_port(s, 1, FGW_PORT_OPEN_QUERY, &p) != 0 ||
+	    fgw_get_routing_info(p, PU, &data, &len) != 0)
+		return -1;
+	ok = len == strlen(want) && memcmp(data, want, len) == 0;
+	fgw_free_buffer(data);
+	fgw_close(p);
+	return ok ? 0 : 1;
+}
+
+static int nobody_sees_masked(void)
+{
+	fgw_handle *s = NULL;
+	int rc;
+
+	if (fgw_connect(srv.sock, &s) != 0)
+		return 10;
+	rc = pu_reads(s, PU_SHOWN);
+	fgw_close(s);
+	return rc;
+}
+
+/* Post to URL credentials: shown only to those who may change them. */
+START_TEST(test_secrets_masked)
+{
+	fgw_handle *s, *relay, *p;
+	fgw_audit_entry *e;
+	size_t n;
+
+	srv_start("");
+	s = connect_ok();
+	p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	ck_assert_int_eq(fgw_set_routing_info(p, PU, PU_SECRET, strlen(PU_SECRET)), 0);
+	ck_assert_int_eq(pu_reads(s, PU_SECRET), 0);
+	/* A relay (faxgw-agent names its origin) and a query-only user: masked. */
+	relay = connect_ok();
+	ck_assert_int_eq(fgw_set_origin(relay, "snmp"), 0);
+	ck_assert_int_eq(pu_reads(relay, PU_SHOWN), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(as_nobody(nobody_sees_masked), 0);
+	/* Writing back what was shown keeps the secret ... */
+	fgw_handle *rp = NULL;
+	fgw_close(p);
+	ck_assert_int_eq(fgw_open_port(relay, 1, FGW_PORT_OPEN_MODIFY, &rp), 0);
+	ck_assert_int_eq(fgw_set_routing_info(rp, PU, PU_SHOWN, strlen(PU_SHOWN)), 0);
+	fgw_close(rp);
+	ck_assert_int_eq(pu_reads(s, PU_SECRET), 0);
+	/* ... and the audit log never holds it. */
+	ck_assert_int_eq(fgw_enum_audit(s, 100, &e, &n), 0);
+	ck_assert_uint_ge(n, 1);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_ptr_null(strstr(e[i].old_value, "s3cret"));
+		ck_assert_ptr_null(strstr(e[i].new_value, "s3cret"));
+	}
+	fgw_free_buffer(e);
+	fgw_close(relay);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
 /* Raw socket helpers for malformed input. */
 static int raw_connect(void)
 {
@@ -1136,6 +1208,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_unauthorized_refused);
 	tcase_add_test(tc, test_query_only_user);
 	tcase_add_test(tc, test_reload_rechecks_rights);
+	tcase_add_test(tc, test_secrets_masked);
 	tcase_add_test(tc, test_malformed_frames);
 	tcase_add_test(tc, test_slow_reader_dropped);
 	tcase_add_test(tc, test_max_clients);

@@ -1003,6 +1003,37 @@ START_TEST(print_errors_retry)
 }
 END_TEST
 
+/* Post to URL: what readers without modify rights see. */
+START_TEST(post_redact)
+{
+	static const char *const cases[][2] = {
+		{ "https://user:secret@fax.example.org/in?q=1", "https://user:****@fax.example.org/in?q=1" },
+		{ "http://token@10.0.0.1:8080/", "http://****@10.0.0.1:8080/" },
+		{ "https://u:p:q@h/a@b", "https://u:****@h/a@b" },
+		{ "https://fax.example.org/in?mail=a@b", NULL },
+		{ "https://fax.example.org:443/", NULL },
+	};
+	struct trm_method m;
+	char out[256];
+	size_t n;
+
+	trm_load("post_url.so", TRM_POST_GUID, &m);
+	ck_assert_ptr_nonnull(m.ext.redact);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *in = cases[i][0], *want = cases[i][1];
+		int r = m.ext.redact(&trm_host, trm_guid, in, strlen(in), out, sizeof(out), &n);
+		ck_assert_int_eq(r, want != NULL);
+		if (want != NULL) {
+			ck_assert_uint_eq(n, strlen(want));
+			ck_assert_msg(memcmp(out, want, n) == 0, "%s -> %.*s", in, (int)n, out);
+		}
+	}
+	/* Too small an output: nothing shown rather than a cut secret. */
+	ck_assert_int_eq(m.ext.redact(&trm_host, trm_guid, cases[0][0], strlen(cases[0][0]), out,
+				      10, &n), -1);
+}
+END_TEST
+
 /* Store in folder: the folder must be UTF-8 text (RFC 3629), strictly. */
 START_TEST(store_validate_utf8)
 {
@@ -1050,6 +1081,7 @@ Suite *routing_methods_suite(void)
 	tcase_add_checked_fixture(post, trm_setup, trm_teardown);
 	tcase_set_timeout(post, 60);
 	tcase_add_test(post, post_validate);
+	tcase_add_test(post, post_redact);
 	tcase_add_test(post, post_delivers_pdf_and_metadata);
 	tcase_add_test(post, post_tiff_and_credentials);
 	tcase_add_test(post, post_503_then_200_and_404);

@@ -17,6 +17,7 @@ int routing_entry_init(const struct fgw_route_host *host, struct fgw_route_exten
 	ext->friendly_name = e->friendly_name;
 	ext->validate = e->validate;
 	ext->can_enable = e->can_enable;
+	ext->redact = e->redact;
 	if (host->register_method(host->host, e->guid, e->function_name, e->method_name) != 0) {
 		snprintf(err, errlen, "cannot register method %s", e->guid);
 		return -1;

@@ -17,6 +17,9 @@ struct routing_entry {
 	const char *method_name;
 	fgw_route_validate_fn validate;
 	fgw_route_validate_fn can_enable;
+	/* Optional (NULL): see fgw_route_extension.redact. */
+	int (*redact)(const fgw_route_host *host, const char *guid, const void *data,
+		      size_t len, void *out, size_t outcap, size_t *outlen);
 };
 
 /* 0, or -1 with a reason in err.  The strings must stay valid while the

@@ -108,6 +108,17 @@ typedef struct fgw_route_extension {
 	                      int enabled, const void *data, size_t len);
 	/* Optional: called before the extension is unloaded. */
 	void (*shutdown)(const fgw_route_host *host);
+	/* Optional: the routing data as anyone may see it, secrets (a
+	 * password in a URL, say) masked.  Writes at most outcap bytes to out,
+	 * sets *outlen and returns 1; returns 0 when the data hides nothing,
+	 * -1 when it hides something that does not fit out masked (faxgwd
+	 * then shows nothing of it).
+	 * Runs in faxgwd's control loop: no I/O, no blocking.  faxgwd shows
+	 * the redacted form to readers without modify rights, to relays such
+	 * as faxgw-agent (SNMP) and in the audit log; a change that writes the
+	 * redacted form back keeps the secret. */
+	int (*redact)(const fgw_route_host *host, const char *guid, const void *data,
+	              size_t len, void *out, size_t outcap, size_t *outlen);
 } fgw_route_extension;
 
 /* The entry symbol's type. */
