@@ -5,7 +5,8 @@
  *
  * An API call that exceeds one of these fails with FGW_E_TOO_BIG.  The
  * daemon's internal caps (configuration, media, capture analysis,
- * threads) are not part of the interface: docs/internals.md lists them.
+ * threads) are not part of the interface (faxgwd(8), faxgwd.conf(5) and
+ * docs/internals.md in the source say where they apply).
  */
 #ifndef FAXGW_LIMITS_H
 #define FAXGW_LIMITS_H
