@@ -51,6 +51,7 @@ VERSION := 0.1.0
 PROTO_SRC := $(wildcard gateway/proto/*.c)
 MEDIA_SRC := $(wildcard gateway/media/*.c)
 SCAN_SRC  := $(wildcard gateway/scan/*.c)
+SIP_SRC   := $(wildcard gateway/sip/*.c)
 LIB_SRC   := $(wildcard gateway/lib/*.c)
 GWD_SRC   := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 EXT_SRC   := $(wildcard gateway/ext/*.c)
@@ -67,6 +68,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 PROTO_A := $(B)/libfaxproto.a
 MEDIA_A := $(B)/libfaxmedia.a
 SCAN_A  := $(B)/libfaxscan.a
+SIP_A   := $(B)/libfaxsip.a
 LIB_A   := $(B)/libfaxgw.a
 GWD_A   := $(B)/libfaxgwd.a
 EXTLIB_A := $(B)/libfaxext.a
@@ -82,6 +84,7 @@ $(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto
 $(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto
 $(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media
 $(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media
+$(call obj,$(SIP_SRC)): CPPFLAGS += -Igateway/sip
 $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
@@ -92,7 +95,7 @@ $(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/
 $(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common
 # Unit tests reach every layer they test.
 $(call obj,$(UNIT_SRC)): CPPFLAGS += -I$(B)/gen -Itests/unit -Itools/common -Iagent \
-	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext
+	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/sip
 # Code in shared objects is position-independent.
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC)): CFLAGS += -fPIC
 
@@ -116,6 +119,7 @@ endef
 $(eval $(call archive_rule,$(PROTO_A),$(PROTO_SRC)))
 $(eval $(call archive_rule,$(MEDIA_A),$(MEDIA_SRC)))
 $(eval $(call archive_rule,$(SCAN_A),$(SCAN_SRC)))
+$(eval $(call archive_rule,$(SIP_A),$(SIP_SRC)))
 $(eval $(call archive_rule,$(LIB_A),$(LIB_SRC)))
 $(eval $(call archive_rule,$(GWD_A),$(GWD_SRC)))
 # Code shared by routing extensions (PDF writer, ...), linked into each .so.
@@ -165,7 +169,7 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	@for f in $(filter tests/unit/test_%.c,$(UNIT_SRC)); do \
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
-$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(MEDIA_A) $(LIB_A) \
+$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(SIP_A) $(MEDIA_A) $(LIB_A) \
 		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS)
 
@@ -193,9 +197,9 @@ check: deps
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
               -Igateway/include -Igateway/internal -Igateway -Igateway/media -Igateway/scan \
-              -Igateway/proto -Igateway/lib -Igateway/ext $(PKG_CFLAGS) \
+              -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/sip $(PKG_CFLAGS) \
               -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath build-fuzz)"'
-FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC)
+FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(SIP_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
