@@ -575,7 +575,7 @@ enum sdp_err sdp_parse(const char *buf, size_t len, struct sdp_session *out,
 	if (e != SDP_OK) {
 		memset(out, 0, sizeof(*out));
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "line %u: %s", ps.line, ps.why);
+			snprintf(err, errlen, "line %u: %s", ps.line, ps.why != NULL ? ps.why : "?");
 	}
 	return e;
 }
@@ -607,7 +607,8 @@ static bool sdp_settings_ok(const struct sdp_settings *s)
 {
 	if (s->t38 > SDP_T38_OFFER || s->n_codecs == 0 || s->n_codecs > FGW_SDP_MAX_CODECS ||
 	    s->t38_version > 3 || s->max_rate == 0 || s->udptl_ec > SDP_T38_EC_FEC ||
-	    s->t38_max_datagram == 0 || (s->t38_flags & ~SDP_T38_ALL_FLAGS) != 0)
+	    s->t38_max_datagram == 0 || (s->t38_flags & ~SDP_T38_ALL_FLAGS) != 0 ||
+	    (s->ptime != 0 && (s->ptime < FGW_SDP_PTIME_MIN_MS || s->ptime > FGW_SDP_PTIME_MAX_MS)))
 		return false;
 	for (size_t i = 0; i < s->n_codecs; i++)
 		if (s->codecs[i] != SDP_CODEC_PCMU && s->codecs[i] != SDP_CODEC_PCMA)
@@ -738,6 +739,25 @@ enum sdp_err sdp_plan_from_answer(const struct sdp_session *answer,
 	return SDP_E_NOT_ACCEPTABLE;
 }
 
+/*
+ * Whether two plans send the same media the same way: a re-INVITE or
+ * UPDATE whose answer plan equals the current one keeps the media (a
+ * session refresh, DESIGN.md 2b) and must not restart the fax.
+ */
+bool sdp_plan_same_media(const struct sdp_plan *a, const struct sdp_plan *b)
+{
+	if (a->transport != b->transport || a->remote.family != b->remote.family ||
+	    memcmp(a->remote.bytes, b->remote.bytes, sizeof(a->remote.bytes)) != 0 ||
+	    a->remote_port != b->remote_port || a->dir != b->dir)
+		return false;
+	if (a->transport == SDP_TRANSPORT_AUDIO)
+		return a->payload_type == b->payload_type && a->law == b->law && a->ptime == b->ptime;
+	if (a->transport == SDP_TRANSPORT_T38)
+		return memcmp(&a->t38, &b->t38, sizeof(a->t38)) == 0 &&
+		       a->t38_send_max_datagram == b->t38_send_max_datagram;
+	return true;
+}
+
 /* ----- writer (RFC 4566 5, RFC 3264 6) ----------------------------------------------- */
 
 void sdp_out_printf(struct sdp_out *o, const char *fmt, ...)
@@ -759,13 +779,14 @@ void sdp_out_printf(struct sdp_out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-/* v= o= s= c= t= for our side; false when local->addr is not numeric. */
+/* v= o= s= c= t= for our side; false when local->addr is not numeric or
+ * the port is 0 (that would refuse the stream, RFC 3264 6). */
 static bool sdp_write_head(const struct sdp_local *l, struct sdp_out *o)
 {
 	uint8_t bytes[16];
 	const char *type;
 
-	if (l->addr == NULL)
+	if (l->addr == NULL || l->port == 0)
 		return false;
 	if (inet_pton(AF_INET, l->addr, bytes) == 1)
 		type = "IP4";

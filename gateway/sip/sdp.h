@@ -13,6 +13,7 @@
  *   sdp_answer()         offer + port settings -> struct sdp_answer: 200
  *                        with a struct sdp_plan, or 488 with a Warning text
  *   sdp_plan_from_answer()  our offer's settings + the peer's answer -> plan
+ *   sdp_plan_same_media()   whether a re-INVITE keeps the media (a refresh)
  *   sdp_write_answer()   the answer as SDP text
  *   sdp_write_offer()    our own offer: image-only T.38 (the re-INVITE that
  *                        Asterisk and FreeSWITCH send) or G.711 audio
@@ -182,7 +183,7 @@ struct sdp_settings {
 	unsigned t38_flags;            /* SDP_T38_* booleans we support */
 	uint32_t t38_max_datagram;     /* T38FaxMaxDatagram we announce (> 0) */
 	uint32_t t38_max_buffer;       /* T38FaxMaxBuffer we announce; 0: not written */
-	unsigned ptime;                /* ms in our own audio offers (10..60) */
+	unsigned ptime;                /* ms in our own audio offers (10..60; 0: 20) */
 };
 
 enum sdp_transport { SDP_TRANSPORT_NONE = 0, SDP_TRANSPORT_AUDIO, SDP_TRANSPORT_T38 };
@@ -233,6 +234,15 @@ enum sdp_err sdp_plan_from_answer(const struct sdp_session *answer,
 				  const struct sdp_settings *settings,
 				  enum sdp_transport want, struct sdp_plan *out);
 
+/*
+ * True when a and b send the same media the same way (transport, remote
+ * address and port, direction; law, payload type and ptime, or the T.38
+ * parameters and send limit); media_index is not compared.  A re-INVITE
+ * or UPDATE whose answer plan is the same as the current one is a session
+ * refresh: answer it, leave the media alone (DESIGN.md 2b).
+ */
+bool sdp_plan_same_media(const struct sdp_plan *a, const struct sdp_plan *b);
+
 /* Returns "sendrecv", "sendonly", ... (static). */
 const char *sdp_dir_name(enum sdp_dir dir);
 
@@ -241,7 +251,7 @@ const char *sdp_dir_name(enum sdp_dir dir);
 /* Our side of a session description. */
 struct sdp_local {
 	const char *addr;              /* numeric IPv4 or IPv6 address for o= and c= */
-	uint16_t port;                 /* our RTP or UDPTL port */
+	uint16_t port;                 /* our RTP or UDPTL port (not 0) */
 	uint64_t session_id;           /* o= sess-id, stable for the dialog */
 	uint64_t session_version;      /* o= sess-version, +1 for each new offer/answer */
 };

@@ -10,6 +10,8 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -731,6 +733,49 @@ START_TEST(test_write_no_space)
 }
 END_TEST
 
+/* A session refresh keeps the media; a new port, law or transport does not. */
+START_TEST(test_same_media)
+{
+	static const char *const same[] = {
+		AUDIO("8 0") "a=ptime:20\r\n",
+		"v=0\r\no=- 1 2 IN IP4 " V4 "\r\ns=-\r\nc=IN IP4 " V4 "\r\nt=0 0\r\n"
+		"m=audio 4002 RTP/AVP 8\r\na=sendrecv\r\n",
+		"v=0\no=peer 9 9 IN IP4 " V4 "\ns=x\nt=0 0\nm=audio 4002 RTP/AVP 8 101\nc=IN IP4 " V4
+		"\na=rtpmap:101 telephone-event/8000\n",
+	};
+	static const char *const changed[] = {
+		AUDIO("8") "a=ptime:30\r\n",
+		AUDIO("0"),
+		HEAD "m=audio 4004 RTP/AVP 8\r\n",
+		AUDIO("8") "c=IN IP4 192.0.2.2\r\n",
+		AUDIO("8") "a=sendonly\r\n",
+		IMAGE O_STD,
+	};
+	struct sdp_session s;
+	struct sdp_answer cur, next;
+
+	parse_ok(same[0], &s, "current");
+	ck_assert_int_eq(sdp_answer(&s, &P3, &cur), SDP_OK);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		parse_ok(same[i], &s, "same");
+		ck_assert_int_eq(sdp_answer(&s, &P3, &next), SDP_OK);
+		ck_assert_msg(sdp_plan_same_media(&cur.plan, &next.plan), "same %zu", i);
+	}
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		parse_ok(changed[i], &s, "changed");
+		ck_assert_int_eq(sdp_answer(&s, &P3, &next), SDP_OK);
+		ck_assert_msg(!sdp_plan_same_media(&cur.plan, &next.plan), "changed %zu", i);
+	}
+	/* T.38: the same offer again is the same; another MaxDatagram is not */
+	parse_ok(CISCO, &s, "cisco");
+	ck_assert_int_eq(sdp_answer(&s, &P3, &cur), SDP_OK);
+	ck_assert_int_eq(sdp_answer(&s, &P3, &next), SDP_OK);
+	ck_assert(sdp_plan_same_media(&cur.plan, &next.plan));
+	next.plan.t38_send_max_datagram = 400;
+	ck_assert(!sdp_plan_same_media(&cur.plan, &next.plan));
+}
+END_TEST
+
 START_TEST(test_invalid_arguments)
 {
 	struct sdp_session s;
@@ -753,11 +798,109 @@ START_TEST(test_invalid_arguments)
 	ck_assert_int_eq(sdp_answer(&s, &bad, &ans), SDP_E_INVAL);
 	ck_assert_int_eq(sdp_answer(&s, &P3, &ans), SDP_OK);
 	ck_assert_int_eq(sdp_write_answer(&s, &ans, &host, buf, sizeof(buf), NULL), SDP_E_INVAL);
+	host.addr = "192.0.2.10";
+	host.port = 0;
+	ck_assert_int_eq(sdp_write_answer(&s, &ans, &host, buf, sizeof(buf), NULL), SDP_E_INVAL);
+	bad = P3;
+	bad.ptime = 90;
+	ck_assert_int_eq(sdp_write_offer(&bad, SDP_TRANSPORT_AUDIO, &LOCAL, buf, sizeof(buf), NULL),
+			 SDP_E_INVAL);
 	ck_assert_int_eq(sdp_write_offer(&P3, SDP_TRANSPORT_NONE, &LOCAL, buf, sizeof(buf), NULL),
 			 SDP_E_INVAL);
 	ck_assert_str_eq(sdp_strerror(SDP_E_NO_SPACE), "SDP buffer too small");
 	ck_assert_str_eq(sdp_strerror(-100), "unknown SDP error");
 	ck_assert_str_eq(sdp_strerror(1), "unknown SDP error");
+}
+END_TEST
+
+/* ----- the fuzz seed corpus: real offers, each answered as expected ------------- */
+
+struct corpus_case {
+	const char *file;              /* in tests/fuzz/corpus/sdp/ */
+	int status;
+	enum sdp_transport transport;
+	size_t media_index;
+	unsigned detail;               /* audio: payload type; T.38: version */
+	unsigned ptime_or_limit;       /* audio: ptime; T.38: send limit */
+};
+
+static const struct corpus_case corpus_cases[] = {
+	{ "asterisk-g711.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 8, 20 },
+	{ "asterisk-t38-reinvite.sdp", 200, SDP_TRANSPORT_T38, 0, 0, 400 },
+	{ "freeswitch-g711.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 8, 20 },
+	{ "freeswitch-t38-reinvite.sdp", 200, SDP_TRANSPORT_T38, 0, 0, 400 },
+	{ "cisco-g711.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 8, 20 },
+	{ "cisco-t38.sdp", 200, SDP_TRANSPORT_T38, 0, 0, 72 },
+	{ "carrier-pcma-ptime30-cdsc.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 8, 30 },
+	{ "ata-direct-t38.sdp", 200, SDP_TRANSPORT_T38, 0, 0, 1400 },
+	{ "audio-and-image.sdp", 200, SDP_TRANSPORT_T38, 1, 3, 320 },
+	{ "ipv6-media-c.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 0, 20 },
+	{ "g729-only.sdp", 488, SDP_TRANSPORT_NONE, 0, 0, 0 },
+	{ "hold-reinvite.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 8, 20 },
+	{ "lf-only-dynamic.sdp", 200, SDP_TRANSPORT_AUDIO, 0, 96, 10 },
+};
+
+static size_t read_corpus_file(const char *name, char *buf, size_t size)
+{
+	const char *top = getenv("FAXGW_TOP");
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/sdp/%s", top ? top : ".", name);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	size_t n = fread(buf, 1, size, f);
+	fclose(f);
+	ck_assert_uint_lt(n, size);
+	return n;
+}
+
+START_TEST(test_corpus_offers)
+{
+	const struct corpus_case *c = &corpus_cases[_i];
+	static char buf[FGW_SDP_MAX_BODY + 1];
+	struct sdp_session *s = malloc(sizeof(*s));
+	struct sdp_answer ans;
+	char err[160];
+
+	ck_assert_ptr_nonnull(s);
+	size_t n = read_corpus_file(c->file, buf, sizeof(buf));
+	ck_assert_msg(sdp_parse(buf, n, s, err, sizeof(err)) == SDP_OK, "%s: %s", c->file, err);
+	sdp_answer(s, &P3, &ans);
+	ck_assert_msg(ans.status == c->status, "%s: status %d", c->file, ans.status);
+	ck_assert_int_eq(ans.plan.transport, c->transport);
+	ck_assert_uint_eq(ans.plan.media_index, c->media_index);
+	if (c->transport == SDP_TRANSPORT_AUDIO) {
+		ck_assert_uint_eq(ans.plan.payload_type, c->detail);
+		ck_assert_uint_eq(ans.plan.ptime, c->ptime_or_limit);
+	} else if (c->transport == SDP_TRANSPORT_T38) {
+		ck_assert_uint_eq(ans.plan.t38.version, c->detail);
+		ck_assert_uint_eq(ans.plan.t38_send_max_datagram, c->ptime_or_limit);
+	}
+	free(s);
+}
+END_TEST
+
+/* Every seed file is in the table above. */
+START_TEST(test_corpus_listed)
+{
+	const char *top = getenv("FAXGW_TOP");
+	char path[512];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/sdp", top ? top : ".");
+	DIR *d = opendir(path);
+	ck_assert_msg(d != NULL, "cannot open %s", path);
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		bool listed = false;
+		if (e->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < sizeof(corpus_cases) / sizeof(corpus_cases[0]); i++)
+			listed |= strcmp(e->d_name, corpus_cases[i].file) == 0;
+		ck_assert_msg(listed, "%s: add it to corpus_cases", e->d_name);
+		n++;
+	}
+	closedir(d);
+	ck_assert_uint_eq(n, sizeof(corpus_cases) / sizeof(corpus_cases[0]));
 }
 END_TEST
 
@@ -777,7 +920,11 @@ Suite *sdp_suite(void)
 	tcase_add_test(tc, test_write_offers);
 	tcase_add_test(tc, test_plan_from_answer);
 	tcase_add_test(tc, test_write_no_space);
+	tcase_add_test(tc, test_same_media);
 	tcase_add_test(tc, test_invalid_arguments);
+	tcase_add_loop_test(tc, test_corpus_offers, 0,
+			    (int)(sizeof(corpus_cases) / sizeof(corpus_cases[0])));
+	tcase_add_test(tc, test_corpus_listed);
 	suite_add_tcase(s, tc);
 	return s;
 }
