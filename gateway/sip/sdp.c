@@ -157,8 +157,8 @@ static enum sdp_err sdp_fail(struct sdp_parser *ps, enum sdp_err e, const char *
 
 /*
  * The next line into *line (without CR/LF); false at the end of the body.
- * A line ends at LF; one CR before it is dropped; the last line may lack
- * its end.
+ * A line ends at LF; one CR before it is dropped, and trailing spaces and
+ * tabs (some peers write "a=sendrecv "); the last line may lack its end.
  */
 static bool sdp_next_line(struct sdp_parser *ps, struct sdp_span *line)
 {
@@ -172,6 +172,8 @@ static bool sdp_next_line(struct sdp_parser *ps, struct sdp_span *line)
 	ps->p += n + (nl != NULL);
 	ps->left -= n + (nl != NULL);
 	if (line->n > 0 && line->p[line->n - 1] == '\r')
+		line->n--;
+	while (line->n > 0 && (line->p[line->n - 1] == ' ' || line->p[line->n - 1] == '\t'))
 		line->n--;
 	ps->line++;
 	return true;

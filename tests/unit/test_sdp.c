@@ -316,6 +316,12 @@ static const struct oa_case oa_cases[] = {
 	{ "LF line ends, unknown lines", "v=0\no=- 1 1 IN IP4 " V4 "\ns=-\ni=info\nc=IN IP4 " V4
 	  "\nb=AS:64\nt=0 0\nm=audio 4002 RTP/AVP 0\na=x-unknown:1\na=ptime:20\n", &P3, 200,
 	  AUD(0, PCMU, 20), M_AUDIO(0, "PCMU", 20) },
+	{ "trailing spaces", AUDIO("0 ") "a=sendonly \r\na=ptime:30\t\r\n", &P3, 200,
+	  AUD_AT(0, AF_INET, V4, 4002, 0, PCMU, 30, SDP_DIR_RECVONLY),
+	  "m=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:30\r\na=recvonly\r\n" },
+	{ "trailing spaces in T.38", O_V0 "a=T38FaxFillBitRemoval \r\na=T38FaxMaxDatagram:72 \r\n",
+	  &P3, 200, T38(H_BASE | SDP_T38_HAS_FILL_BIT, 0, 14400, FILL, BARE, NOEC, 72),
+	  M_IMG A_V(0) A_RATE(14400) "a=T38FaxFillBitRemoval\r\n" A_TCF A_DG(400) },
 	{ "video and audio", HEAD "m=video 4004 RTP/AVP 31\r\nm=audio 4002 RTP/AVP 0\r\n", &P3, 200,
 	  AUD_AT(1, AF_INET, V4, 4002, 0, PCMU, 20, SDP_DIR_SENDRECV),
 	  "m=video 0 RTP/AVP 31\r\n" M_AUDIO(0, "PCMU", 20) },
