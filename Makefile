@@ -52,6 +52,7 @@ UTIL_SRC  := $(wildcard gateway/util/*.c)
 PROTO_SRC := $(wildcard gateway/proto/*.c)
 MEDIA_SRC := $(wildcard gateway/media/*.c)
 SCAN_SRC  := $(wildcard gateway/scan/*.c)
+SIP_SRC   := $(wildcard gateway/sip/*.c)
 LIB_SRC   := $(wildcard gateway/lib/*.c)
 GWD_SRC   := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 EXT_SRC   := $(wildcard gateway/ext/*.c)
@@ -69,6 +70,7 @@ UTIL_A  := $(B)/libfaxutil.a
 PROTO_A := $(B)/libfaxproto.a
 MEDIA_A := $(B)/libfaxmedia.a
 SCAN_A  := $(B)/libfaxscan.a
+SIP_A   := $(B)/libfaxsip.a
 LIB_A   := $(B)/libfaxgw.a
 GWD_A   := $(B)/libfaxgwd.a
 EXTLIB_A := $(B)/libfaxext.a
@@ -87,6 +89,7 @@ $(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto -Igateway/util
 $(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto
 $(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media -Igateway/util
 $(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media -Igateway/util
+$(call obj,$(SIP_SRC)): CPPFLAGS += -Igateway/sip -Igateway/util
 $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto \
 	-Igateway/util
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
@@ -101,7 +104,7 @@ $(call obj,$(wildcard tools/faxsnmpbench/*.c)): CPPFLAGS += -Igateway/util
 # Unit tests reach every layer they test.
 $(call obj,$(UNIT_SRC)): CPPFLAGS += -I$(B)/gen -Itests/unit -Itools/common -Iagent \
 	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext \
-	-Igateway/util
+	-Igateway/sip -Igateway/util
 # Code in shared objects is position-independent; util is linked into the
 # routing extensions too, so it always is.
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC) $(UTIL_SRC)): CFLAGS += -fPIC
@@ -127,6 +130,7 @@ $(eval $(call archive_rule,$(UTIL_A),$(UTIL_SRC)))
 $(eval $(call archive_rule,$(PROTO_A),$(PROTO_SRC)))
 $(eval $(call archive_rule,$(MEDIA_A),$(MEDIA_SRC)))
 $(eval $(call archive_rule,$(SCAN_A),$(SCAN_SRC)))
+$(eval $(call archive_rule,$(SIP_A),$(SIP_SRC)))
 $(eval $(call archive_rule,$(LIB_A),$(LIB_SRC)))
 $(eval $(call archive_rule,$(GWD_A),$(GWD_SRC)))
 # Code shared by routing extensions (PDF writer, ...), linked into each .so.
@@ -178,7 +182,7 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 	@for f in $(filter tests/unit/test_%.c,$(UNIT_SRC)); do \
 	  n=$$(basename $$f .c); n=$${n#test_}; echo "SUITE($$n)"; done > $@.tmp && mv $@.tmp $@
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
-$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(MEDIA_A) $(LIB_A) \
+$(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(SIP_A) $(MEDIA_A) $(LIB_A) \
 		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS)
 
@@ -206,9 +210,9 @@ check: deps
 FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
               -Igateway/include -Igateway/internal -Igateway -Igateway/media -Igateway/scan \
-              -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/util $(PKG_CFLAGS) \
+              -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/sip -Igateway/util $(PKG_CFLAGS) \
               -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath build-fuzz)"'
-FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC) $(UTIL_SRC)
+FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(SIP_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC) $(UTIL_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)

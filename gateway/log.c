@@ -5,12 +5,16 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static struct {
 	bool opened;
 	bool to_stderr;
+	bool journal;              /* stderr is systemd's journal: <N> prefixes */
 	bool debug;
 	char ident[32];
 } log_state = { .to_stderr = true };
@@ -48,11 +52,26 @@ static const char *log_level_name(int level)
 	}
 }
 
+/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+ * to stderr (systemd.exec(5)); lines written there may start with a
+ * "<N>" priority prefix (sd-daemon(3)). */
+static bool log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void log_open(const char *ident, bool to_stderr, bool debug)
 {
 	pthread_once(&log_once, log_register_fork);
 	snprintf(log_state.ident, sizeof(log_state.ident), "%s", ident);
 	log_state.to_stderr = to_stderr;
+	log_state.journal = to_stderr && log_stderr_is_journal();
 	log_state.debug = debug;
 	if (!to_stderr)
 		openlog(log_state.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -78,6 +97,14 @@ static void log_stderr(int level, const char *fmt, va_list ap)
 	struct timespec ts;
 	struct tm tm;
 
+	if (log_state.journal) {
+		/* The journal keeps the time and the ident; the priority lets
+		 * `journalctl -p warning` find the warnings. */
+		fprintf(stderr, "<%d>", level);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);

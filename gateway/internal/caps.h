@@ -70,6 +70,23 @@
 #define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
 #define FGW_TICK_MS              20
 
+/* --- SIP and SDP (gateway/sip/): offers parsed by sdp.c (RFC 4566) ------- */
+#define FGW_SDP_MAX_BODY         8192   /* bytes of one SDP body (offers are ~300-900) */
+#define FGW_SDP_MAX_LINE         1024   /* bytes of one SDP line, without its CRLF/LF */
+#define FGW_SDP_MAX_MEDIA        8      /* m= lines of one session description */
+#define FGW_SDP_MAX_FORMATS      32     /* formats on one m= line */
+#define FGW_SDP_MAX_ATTRS        64     /* a= lines at session level or in one m= section */
+#define FGW_SDP_MAX_TOKEN        32     /* media type, proto, format, o= fields kept as text */
+#define FGW_SDP_MAX_ADDR_TEXT    46     /* a numeric IPv4/IPv6 address as text, with NUL */
+#define FGW_SDP_MAX_CODECS       4      /* laws in a port's `codecs` list */
+#define FGW_SDP_MAX_WARNING      128    /* the Warning text of a 488 */
+#define FGW_SDP_PTIME_MIN_MS     10     /* G.711 packet times answered: 10..60 ms */
+#define FGW_SDP_PTIME_MAX_MS     60
+#define FGW_SDP_PTIME_DEFAULT_MS 20     /* RFC 3551 4.5: no a=ptime means 20 ms */
+#define FGW_T38_FAR_DATAGRAM_DEFAULT 400 /* the peer's T38FaxMaxDatagram when missing,
+					   0 or above the next cap (as Asterisk does) */
+#define FGW_T38_FAR_DATAGRAM_MAX 1400   /* larger values are not believed */
+
 /* --- faxpcap: packet captures (capture.h, pcapstream.h, t30scan.h) -------- */
 #define FGW_CAPTURE_MAX_VLAN     4      /* stacked 802.1Q / QinQ tags */
 #define FGW_CAPTURE_MAX_IP6_EXT  8      /* IPv6 extension headers skipped */
