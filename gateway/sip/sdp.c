@@ -687,7 +687,7 @@ static enum sdp_err sdp_refuse(const struct sdp_settings *s, struct sdp_answer *
 }
 
 /*
- * RFC 3264 6 / DESIGN.md 2b: T.38 where the port allows it (an offer with
+ * RFC 3264 6: T.38 where the port allows it (an offer with
  * audio and image: the image stream; the audio one gets port 0), else the
  * first audio stream with one of our laws (our order of preference), else
  * 488.
@@ -744,7 +744,7 @@ enum sdp_err sdp_plan_from_answer(const struct sdp_session *answer,
 /*
  * Whether two plans send the same media the same way: a re-INVITE or
  * UPDATE whose answer plan equals the current one keeps the media (a
- * session refresh, DESIGN.md 2b) and must not restart the fax.
+ * session refresh) and must not restart the fax.
  */
 bool sdp_plan_same_media(const struct sdp_plan *a, const struct sdp_plan *b)
 {

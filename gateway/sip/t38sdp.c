@@ -1,7 +1,7 @@
 /*
  * t38sdp.c - the T.38 attributes of an image stream in SDP: ITU-T T.38
  * Annex D (D.2.3, the attributes and their values), RFC 3362 (image/t38),
- * and the field practice noted in NOTES.md ("T.38 in SDP").
+ * and what peers in the field send and expect.
  *
  *   a=T38FaxVersion:N            absent = 0; the answer is <= the offer
  *   a=T38MaxBitRate:N            bit/s

@@ -6,7 +6,7 @@
  * parsed back, read as an answer gives the same plan.
  *
  * The rules under test: RFC 4566 (parsing), RFC 3264 6 (answers), ITU-T
- * T.38 Annex D and DESIGN.md 2b (T.38 answers).
+ * T.38 Annex D (T.38 answers).
  */
 #include <arpa/inet.h>
 #include <check.h>
