@@ -285,7 +285,7 @@ $(SHLIB_LINKS): $(SHLIB_REAL)
 
 # What gets installed: only what exists in this checkout.
 INST_SBIN  := $(B)/faxgwd $(AGENT_BIN)
-INST_BIN   := $(addprefix $(B)/,$(filter faxgwctl faxpeer faxpcap faxbench,$(TOOLS)))
+INST_BIN   := $(addprefix $(B)/,$(filter faxgwctl faxpeer faxpcap faxbench faxtestdoc,$(TOOLS)))
 INST_HDRS  := $(wildcard gateway/include/faxgw/*.h)
 INST_MAN   := $(wildcard docs/man/*.1 docs/man/*.3 docs/man/*.5 docs/man/*.7 docs/man/*.8)
 INST_DOCS  := $(wildcard README.md docs/admin-guide.md docs/faxgw.conf.example \
@@ -341,7 +341,7 @@ install-systemd:
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/faxgwd $(DESTDIR)$(SBINDIR)/faxgw-agent \
-	  $(addprefix $(DESTDIR)$(BINDIR)/,faxgwctl faxpeer faxpcap faxbench) \
+	  $(addprefix $(DESTDIR)$(BINDIR)/,faxgwctl faxpeer faxpcap faxbench faxtestdoc) \
 	  $(DESTDIR)$(LIBDIR)/libfaxgw.so* $(DESTDIR)$(PKGCONFIGDIR)/faxgw.pc \
 	  $(DESTDIR)$(MIBDIR)/FAXGW-MIB.txt \
 	  $(addprefix $(DESTDIR)$(MANDIR)/,$(foreach m,$(INST_MAN),man$(subst .,,$(suffix $(m)))/$(notdir $(m))))

@@ -41,23 +41,28 @@ static void main_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: faxgw-agent [-x AGENTX_SOCKET] [-s CONTROL_SOCKET] [-f] [-d]\n"
-		"       faxgw-agent -h | -V\n"
+		"       faxgw-agent -h | --help | -V | --version\n"
 		"  -x AGENTX_SOCKET   snmpd's AgentX socket (default: snmpd's default)\n"
 		"  -s CONTROL_SOCKET  faxgwd's control socket (default: $FAXGW_SOCKET,\n"
 		"                     ./var/faxgw.sock when it exists, /run/faxgw/faxgw.sock)\n"
 		"  -f                 stay in the foreground and log to stderr\n"
 		"  -d                 debug logging\n"
-		"  -h                 this help\n"
-		"  -V                 print the version\n");
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version\n");
 }
 
 /* 0 run, 1 exit 0, 2 usage error. */
 static int main_parse(int argc, char **argv, struct main_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "x:s:fdhV")) != -1) {
+	while ((c = getopt_long(argc, argv, "x:s:fdhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': o->agentx_socket = optarg; break;
 		case 's': o->control_socket = optarg; break;

@@ -56,16 +56,22 @@ static void daemon_usage(FILE *out)
 		"  -f       stay in the foreground and log to stderr\n"
 		"  -n       check the configuration and exit\n"
 		"  -d       debug logging\n"
-		"  -V       print the version and exit\n");
+		"  -V, --version  print the version and exit\n"
+		"  -h, --help     print this help and exit\n");
 }
 
 /* Returns -1 to continue, else an exit status. */
 static int daemon_parse_args(int argc, char **argv, struct daemon_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "c:fndhV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fndhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config_file = optarg; break;
 		case 'f': o->foreground = true; break;

@@ -128,7 +128,12 @@ grep -q '^extensions *= */usr/lib/faxgw/routing' /etc/faxgw/faxgw.conf || fail "
 expect_rc 0 /usr/bin/faxgwctl -h
 expect_rc 0 /usr/sbin/faxgw-agent -h
 expect_rc 0 /usr/bin/faxpeer -h
-ok "installed faxgwd -n accepts /etc/faxgw/faxgw.conf (also as faxgw); faxgwctl, faxgw-agent, faxpeer run"
+for b in /usr/sbin/faxgwd /usr/sbin/faxgw-agent /usr/bin/faxgwctl /usr/bin/faxpeer /usr/bin/faxpcap \
+	 /usr/bin/faxbench /usr/bin/faxtestdoc; do
+	expect_rc 0 "$b" --version
+	expect_rc 0 "$b" --help
+done
+ok "installed faxgwd -n accepts /etc/faxgw/faxgw.conf (also as faxgw); every binary runs --version and --help"
 
 if command -v systemd-analyze >/dev/null 2>&1; then
 	expect_rc 0 systemd-analyze verify --man=no /lib/systemd/system/faxgwd.service \
@@ -285,11 +290,11 @@ elif ns_systemd_boot; then
 	done
 	ok "under systemd (in namespaces): faxgwd and faxgw-agent active as faxgw, no capabilities, no new privileges, seccomp filter"
 	query_gateway
-	if [ -x "$B/faxtestdoc" ]; then
+	if [ -x /usr/bin/faxtestdoc ]; then
 		install -d -o faxgw -g faxgw -m 0750 /srv/fax/deb-test
 		expect_rc 0 "${NS[@]}" /usr/bin/faxgwctl set 1 "store in folder" /srv/fax/deb-test
 		expect_rc 0 "${NS[@]}" /usr/bin/faxgwctl enable 1 "store in folder"
-		"$B/faxtestdoc" make "$WORK/one.tif" 1 standard 31 || fail "faxtestdoc make"
+		/usr/bin/faxtestdoc make "$WORK/one.tif" 1 standard 31 || fail "faxtestdoc make"
 		# The shipped port 1 has peer = 127.0.0.1:5000: send from there.
 		expect_rc 0 "${NS[@]}" /usr/bin/faxpeer send --t38 --local 127.0.0.1:5000 --timeout 120 \
 			127.0.0.1:4000 "$WORK/one.tif"
@@ -301,7 +306,7 @@ elif ns_systemd_boot; then
 		done
 		[ -n "$got" ] || fail "no fax in /srv/fax/deb-test: $("${NS[@]}" journalctl --no-pager -u faxgwd | tail -n 10)"
 		[ "$(stat -c %U "$got")" = faxgw ] || fail "the stored fax is not owned by faxgw"
-		"$B/faxtestdoc" compare "$WORK/one.tif" "$got" || fail "the stored fax differs from the one sent"
+		/usr/bin/faxtestdoc compare "$WORK/one.tif" "$got" || fail "the stored fax differs from the one sent"
 		rm -rf /srv/fax/deb-test
 		ok "the sandboxed faxgwd.service received a T.38 fax and stored it below /srv/fax"
 	fi

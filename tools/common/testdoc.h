@@ -1,8 +1,8 @@
 /*
  * testdoc.h - TIFF Class F test documents for every test that moves a fax.
  *
- * Not a Check suite: a helper linked into build/unit-tests (and usable by
- * any test program).  Pages are 1728 pixels wide (A4 at R8), a few hundred
+ * Shared by the tools (faxtestdoc, faxbench, faxpeer's tests) and linked
+ * into build/unit-tests from here.  Pages are 1728 pixels wide (A4 at R8), a few hundred
  * rows high, G3 2-D (T.4) compressed, with text-like glyph rows and 1-pixel
  * lines that differ per page and per seed.
  */

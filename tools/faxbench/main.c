@@ -132,6 +132,7 @@ static const struct option fb_main_longopts[] = {
 	{ "sender-threads", required_argument, NULL, OPT_THREADS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -207,15 +208,19 @@ static int fb_main_option(int c, const char *arg, struct fb_opts *o)
 	}
 }
 
-/* 0, 1 (--help), or FB_EXIT_USAGE. */
+/* 0, 1 (--help), or FB_EXIT_USAGE; --version prints and exits. */
 static int fb_main_parse(int argc, char **argv, struct fb_opts *o)
 {
 	int c;
 
 	fb_main_defaults(o);
-	while ((c = getopt_long(argc, argv, "vh", fb_main_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vhV", fb_main_longopts, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
+		if (c == 'V') {
+			printf("faxbench %s\n", FAXGW_VERSION);
+			exit(FB_EXIT_OK);
+		}
 		if (c == '?' || fb_main_option(c, optarg, o) != 0) {
 			if (c != '?')
 				fprintf(stderr, "faxbench: bad value for --%s: %s\n",

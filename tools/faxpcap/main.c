@@ -52,17 +52,19 @@ static int fp_args(int argc, char **argv, struct fp_opts *o)
 		{ "out-dir", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "jo:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jo:qhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'o': o->out_dir = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fp_usage(stdout); exit(0);
+		case 'V': printf("faxpcap %s\n", FAXGW_VERSION); exit(0);
 		default: fp_usage(stderr); return -1;
 		}
 	}

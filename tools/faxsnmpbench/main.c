@@ -472,8 +472,14 @@ static int sb_parse(int argc, char **argv, struct sb_opts *o)
 	static char build_abs[PATH_MAX];
 	int c;
 
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
 	*o = (struct sb_opts){ FAXGW_BUILD_DIR, 500, 5, 200, 25, 0 };
-	while ((c = getopt(argc, argv, "B:p:r:s:m:kh")) != -1) {
+	while ((c = getopt_long(argc, argv, "B:p:r:s:m:khV", lo, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case 'B': o->build = optarg; break;
@@ -483,6 +489,7 @@ static int sb_parse(int argc, char **argv, struct sb_opts *o)
 		case 'm': bad = sb_parse_uint(optarg, 1, 1000, &o->maxrep); break;
 		case 'k': o->keep = 1; break;
 		case 'h': sb_usage(stdout); return 1;
+		case 'V': printf("faxsnmpbench %s\n", FAXGW_VERSION); return 1;
 		default: sb_usage(stderr); return 2;
 		}
 		if (bad) {

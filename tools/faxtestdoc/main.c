@@ -18,12 +18,18 @@
 
 #define FAXTESTDOC_MAX_PAGES 100
 
-static int faxtestdoc_usage(void)
+static void faxtestdoc_usage_to(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	        "usage: faxtestdoc make OUT.tif PAGES [standard|fine|mixed] [SEED]\n"
 	        "       faxtestdoc compare SENT.tif RECEIVED.tif\n"
-	        "       faxtestdoc pages FILE.tif\n");
+	        "       faxtestdoc pages FILE.tif\n"
+	        "       faxtestdoc --help | --version\n");
+}
+
+static int faxtestdoc_usage(void)
+{
+	faxtestdoc_usage_to(stderr);
 	return 2;
 }
 
@@ -95,6 +101,14 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return faxtestdoc_usage();
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		faxtestdoc_usage_to(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("faxtestdoc %s\n", FAXGW_VERSION);
+		return 0;
+	}
 	if (strcmp(argv[1], "make") == 0)
 		return faxtestdoc_make(argc, argv);
 	if (strcmp(argv[1], "compare") == 0)
