@@ -86,6 +86,9 @@ static const char *const state_migrations[] = {
 	/* 2: millisecond back-off deadlines for the router. */
 	"ALTER TABLE jobs ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX jobs_by_path ON jobs(path);",
+	/* 3: a method that never failed has no last error (the first count
+	 * used to keep a success message there). */
+	"UPDATE method_counters SET last_error = '' WHERE failures = 0;",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -161,7 +164,8 @@ static const char *const state_sql[ST_COUNT_] = {
 		" ON CONFLICT(port_id) DO UPDATE SET faxes_failed = faxes_failed + 1",
 	[ST_COUNT_METHOD] =
 		"INSERT INTO method_counters(port_id, guid, routed, failures, last_error)"
-		" VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(port_id, guid) DO UPDATE SET"
+		" VALUES(?1, ?2, ?3, ?4, CASE WHEN ?4 > 0 THEN ?5 ELSE '' END)"
+		" ON CONFLICT(port_id, guid) DO UPDATE SET"
 		" routed = routed + ?3, failures = failures + ?4,"
 		" last_error = CASE WHEN ?4 > 0 THEN ?5 ELSE last_error END",
 	[ST_COUNT_PORT_FAIL] =

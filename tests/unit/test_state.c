@@ -278,6 +278,13 @@ START_TEST(test_counters)
 	ck_assert_int_eq(state_method_counters_get(ts_st, 2, G1, &mc, ts_err, sizeof(ts_err)), 0);
 	ck_assert_uint_eq(mc.routed, 0);
 	ck_assert_str_eq(mc.last_error, "");
+	/* A method that never failed has no last error (FAXGW-MIB's
+	 * faxRoutingMethodLastError is empty until a failure). */
+	ck_assert_int_eq(state_count_routing(ts_st, 3, G1, 1, "stored as /x/1.tif", ts_err,
+					     sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_method_counters_get(ts_st, 3, G1, &mc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(mc.routed, 1);
+	ck_assert_str_eq(mc.last_error, "");
 }
 END_TEST
 
