@@ -268,12 +268,14 @@ static int daemon_lock_one(const char *what, const char *target, const char *pat
  * file of a call in progress for a leftover. */
 static int daemon_lock(struct daemon *d)
 {
-	char path[FGW_MAX_PATH + 16];
+	char path[FGW_MAX_PATH + 16], spool_path[FGW_MAX_PATH + 16];
 
-	snprintf(path, sizeof(path), "%s/faxgwd.lock", d->cfg->spool);
-	if (daemon_lock_one("spool", d->cfg->spool, path, &d->lock_spool) != 0)
+	snprintf(spool_path, sizeof(spool_path), "%s/faxgwd.lock", d->cfg->spool);
+	if (daemon_lock_one("spool", d->cfg->spool, spool_path, &d->lock_spool) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s.lock", d->cfg->state);
+	if (strcmp(path, spool_path) == 0)
+		return 0;          /* state = SPOOL/faxgwd: one file, already ours */
 	return daemon_lock_one("state database", d->cfg->state, path, &d->lock_state);
 }
 
@@ -283,7 +285,8 @@ static int daemon_lock_detached(struct daemon *d)
 	char err[FGW_MAX_ERROR_TEXT];
 
 	if (lockfile_set_pid(d->lock_spool, getpid(), err, sizeof(err)) != 0 ||
-	    lockfile_set_pid(d->lock_state, getpid(), err, sizeof(err)) != 0) {
+	    (d->lock_state != NULL &&
+	     lockfile_set_pid(d->lock_state, getpid(), err, sizeof(err)) != 0)) {
 		log_err("%s", err);
 		return -1;
 	}
