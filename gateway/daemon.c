@@ -29,6 +29,7 @@
 #include "log.h"
 #include "dataplane.h"
 #include "fgwx_dir.h"
+#include "lockfile.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -45,6 +46,7 @@ struct daemon {
 	struct dataplane *dataplane;
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
+	struct lockfile *lock_spool, *lock_state;
 };
 
 static void daemon_usage(FILE *out)
@@ -243,12 +245,66 @@ static void daemon_tune_malloc(void)
 	(void)mallopt(M_MMAP_THRESHOLD, FGW_MMAP_THRESHOLD);
 }
 
+/* One lock: 0, or -1 with the reason on stderr (before the log is open,
+ * so that the second faxgwd's refusal reaches whoever started it). */
+static int daemon_lock_one(const char *what, const char *target, const char *path,
+			   struct lockfile **out)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+	pid_t holder = 0;
+
+	switch (lockfile_take(path, out, &holder, err, sizeof(err))) {
+	case LOCKFILE_OK:
+		return 0;
+	case LOCKFILE_BUSY:
+		if (holder > 0)
+			fprintf(stderr, "faxgwd: %s %s is in use by faxgwd pid %ld (lock file %s)\n",
+				what, target, (long)holder, path);
+		else
+			fprintf(stderr, "faxgwd: %s %s is in use by another faxgwd (lock file %s)\n",
+				what, target, path);
+		return -1;
+	default:
+		fprintf(stderr, "faxgwd: cannot lock %s %s: %s\n", what, target, err);
+		return -1;
+	}
+}
+
+/* One faxgwd per spool and per state database (faxgwd(8), FILES): taken
+ * before anything in them is read, recovered or removed, and held until
+ * daemon_stop().  Another faxgwd's start-up recovery would take the tmp
+ * file of a call in progress for a leftover. */
+static int daemon_lock(struct daemon *d)
+{
+	char path[FGW_MAX_PATH + 16], spool_path[FGW_MAX_PATH + 16];
+
+	snprintf(spool_path, sizeof(spool_path), "%s/faxgwd.lock", d->cfg->spool);
+	if (daemon_lock_one("spool", d->cfg->spool, spool_path, &d->lock_spool) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s.lock", d->cfg->state);
+	if (strcmp(path, spool_path) == 0)
+		return 0;          /* state = SPOOL/faxgwd: one file, already ours */
+	return daemon_lock_one("state database", d->cfg->state, path, &d->lock_state);
+}
+
+/* After daemon(3): the locks are the child's now; name its pid. */
+static int daemon_lock_detached(struct daemon *d)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (lockfile_set_pid(d->lock_spool, getpid(), err, sizeof(err)) != 0 ||
+	    (d->lock_state != NULL &&
+	     lockfile_set_pid(d->lock_state, getpid(), err, sizeof(err)) != 0)) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int daemon_start(struct daemon *d)
 {
 	char err[FGW_MAX_ERROR_TEXT];
 
-	if (daemon_prepare_dirs(d->cfg) != 0)
-		return -1;
 	d->base = event_base_new();
 	if (d->base == NULL) {
 		log_err("cannot create the event loop");
@@ -291,6 +347,9 @@ static void daemon_stop(struct daemon *d)
 	core_free(d->core);
 	if (d->base) event_base_free(d->base);
 	config_free(d->cfg);
+	/* Last: the router is reaped and the database closed by now. */
+	lockfile_free(d->lock_state);
+	lockfile_free(d->lock_spool);
 }
 
 int daemon_main(int argc, char **argv)
@@ -316,16 +375,20 @@ int daemon_main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (daemon_prepare_dirs(d.cfg) != 0 || daemon_lock(&d) != 0) {
+		daemon_stop(&d);
+		return 1;
+	}
 	if (!d.opts.foreground && daemon(1, 0) != 0) {
 		fprintf(stderr, "faxgwd: cannot detach: %s\n", strerror(errno));
-		config_free(d.cfg);
+		daemon_stop(&d);
 		return 1;
 	}
 	log_open("faxgwd", d.opts.foreground, d.opts.debug);
 	daemon_tune_malloc();
 	daemon_check_groups(d.cfg, false);
 	rc = 1;
-	if (daemon_start(&d) == 0) {
+	if ((d.opts.foreground || daemon_lock_detached(&d) == 0) && daemon_start(&d) == 0) {
 		log_notice("faxgwd %s started: %s, %zu ports, control socket %s", FAXGW_VERSION,
 			   d.cfg->file, d.cfg->nports, d.cfg->control);
 		event_base_dispatch(d.base);

@@ -125,19 +125,32 @@ static uint64_t jobs_backoff_ms(const struct config *cfg, uint32_t attempts)
 	return b > FGW_MAX_BACKOFF_MS ? FGW_MAX_BACKOFF_MS : b;
 }
 
+/* Every method has succeeded.  The state first, durably, then the file:
+ * a crash between the two leaves a done job whose file is still in the
+ * spool (start-up recovery removes it), never a job whose file is gone
+ * that recovery would take for a lost fax and dead-letter. */
 static void jobs_done(struct jobs *j, struct state_job *job)
 {
-	if (spool_locate(j->env.cfg->spool, job) == 0) {
-		/* Retention: nothing is kept once every method has succeeded. */
+	char err[FGW_MAX_ERROR_TEXT];
+	int located = spool_locate(j->env.cfg->spool, job) == 0;
+
+	job->state = FGW_JOB_DONE;
+	job->next_attempt_ms = 0;
+	job->last_error[0] = '\0';
+	if (state_job_update(j->env.st, job, err, sizeof(err)) != 0) {
+		/* The file stays: after a restart jobs_begin() finds every method
+		 * done and finishes the job. */
+		log_err("job %" PRIu64 ": routed, but not recorded as done (file %s kept): %s",
+			job->id, job->path, err);
+		return;
+	}
+	/* Retention: nothing is kept once every method has succeeded. */
+	if (located) {
 		if (unlink(job->path) != 0)
 			log_warn("job %" PRIu64 ": cannot remove %s: %s", job->id, job->path,
 				 strerror(errno));
 		spool_fsync_dir_of(job->path);
 	}
-	job->state = FGW_JOB_DONE;
-	job->next_attempt_ms = 0;
-	job->last_error[0] = '\0';
-	jobs_update(j, job);
 	log_info("job %" PRIu64 " routed (attempt %u)", job->id, (unsigned)job->attempts);
 }
 
@@ -341,6 +354,14 @@ static int jobs_begin(struct jobs *j, uint64_t id)
 		free(f->guids);
 		if (jobs_load_methods(j, f, &total) != 0)
 			goto fail;
+	}
+	if (f->n == 0) {
+		/* Every method succeeded before a crash (or a failed save) kept
+		 * the job from being marked done; its file may be gone already. */
+		log_notice("job %" PRIu64 ": every method had succeeded; finishing it", id);
+		jobs_done(j, &f->job);
+		jobs_flight_free(f);
+		return 0;
 	}
 	if (spool_locate(j->env.cfg->spool, &f->job) != 0) {
 		jobs_dead_letter(j, &f->job, f->n > 0 ? f->guids[0] : "",

@@ -42,13 +42,17 @@ static uint64_t router_now_ms(void)
 
 /* --- one attempt in a worker process ------------------------------------------------ */
 
-static void router_worker(int wfd, const fgw_route_host *host, fgw_routing_fn fn,
-			  const fgw_fax *fax, const void *data, size_t len)
+static void router_worker(int wfd, pid_t parent, const fgw_route_host *host,
+			  fgw_routing_fn fn, const fgw_fax *fax, const void *data, size_t len)
 {
 	static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct router_result res;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent died before the prctl: faxgwd, which holds the spool's
+	 * lock (lockfile.h), may be gone too; touch no fax. */
+	if (getppid() != parent)
+		_exit(3);
 	prctl(PR_SET_NAME, "faxgwd-route");
 	/* A crash must end the worker with its signal, whatever handlers the
 	 * process had (a sanitizer's, for one). */
@@ -82,6 +86,7 @@ static int router_worker_start(struct router_worker *w, const fgw_route_host *ho
 			       fgw_routing_fn fn, const fgw_fax *fax, const void *data,
 			       size_t len, unsigned timeout_ms, char *msg, size_t msglen)
 {
+	pid_t parent = getpid();
 	int pfd[2];
 
 	memset(&w->res, 0, sizeof(w->res));
@@ -100,7 +105,7 @@ static int router_worker_start(struct router_worker *w, const fgw_route_host *ho
 	}
 	if (w->pid == 0) {
 		close(pfd[0]);
-		router_worker(pfd[1], host, fn, fax, data, len);
+		router_worker(pfd[1], parent, host, fn, fax, data, len);
 	}
 	close(pfd[1]);
 	w->fd = pfd[0];

@@ -576,6 +576,29 @@ static int spool_recover_tmp(struct state *st, const char *spool, spool_methods_
 	return 0;
 }
 
+/* The file of a job recorded done: faxgwd stopped between the state
+ * change and the unlink (jobs_done writes the state first). */
+static void spool_recover_done_file(struct state *st, const char *path, uint64_t id,
+				    struct spool_recovery *rec)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	char err[FGW_MAX_ERROR_TEXT] = "";
+	int found = 0;
+
+	if (j != NULL && state_job_get(st, id, j, &found, err, sizeof(err)) == 0 && found &&
+	    j->state == FGW_JOB_DONE) {
+		if (unlink(path) == 0) {
+			spool_fsync_dir_of(path);
+			rec->done_removed++;
+			log_notice("recovery: job %" PRIu64 " was routed: %s removed", id, path);
+		} else {
+			log_warn("recovery: job %" PRIu64 " was routed: cannot remove %s: %s", id,
+				 path, strerror(errno));
+		}
+	}
+	free(j);
+}
+
 static void spool_recover_orphan(struct state *st, const char *path,
 				 const char *name, const char *sub, struct spool_recovery *rec)
 {
@@ -586,8 +609,12 @@ static void spool_recover_orphan(struct state *st, const char *path,
 	int found = 0;
 	char tail[8] = "";
 
-	if (state_job_by_path(st, path, &id, &found, err, sizeof(err)) != 0 || found)
+	if (state_job_by_path(st, path, &id, &found, err, sizeof(err)) != 0)
 		return;
+	if (found) {
+		spool_recover_done_file(st, path, id, rec);
+		return;
+	}
 	/* <id>.tif of a job whose path still names its tmp file (a crash between
 	 * the move and the path update): fix the path. */
 	if (sscanf(name, "%" SCNu64 "%7s", &named, tail) == 2 && strcmp(tail, ".tif") == 0 &&

@@ -113,7 +113,8 @@ int spool_fsync_dir_of(const char *path);
  *   tmp/ files named by a job are moved into place; other tmp/ files with
  *   readable pages become partial-fax jobs (methods from methods_fn), the
  *   rest are removed;
- *   spool files (<id>.tif) with no job get one (port unknown: UNROUTED).
+ *   spool files (<id>.tif) with no job get one (port unknown: UNROUTED);
+ *   spool files of jobs already DONE are removed.
  * methods_fn gives the enabled methods of a port now. */
 typedef int (*spool_methods_fn)(void *arg, uint32_t port_id, char (*guids)[FGW_GUID_LEN + 1],
                                 size_t max, size_t *n);
@@ -123,6 +124,7 @@ struct spool_recovery {
 	unsigned tmp_moved;       /* committed jobs whose move was finished */
 	unsigned tmp_removed;     /* tmp/ files without a page */
 	unsigned orphans;         /* spool files given a job */
+	unsigned done_removed;    /* files of jobs already done (a stop before the unlink) */
 };
 int spool_recover(struct state *st, const char *spool, spool_methods_fn methods_fn,
                   void *arg, struct spool_recovery *rec, char *err, size_t errlen);

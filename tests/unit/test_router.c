@@ -3,7 +3,9 @@
  * hang, results), and the job queue with a real router process: retry
  * with doubling back-off, dead letter after the last attempt, a
  * segfaulting extension isolated and dead-lettered, `retry` of a dead
- * letter, and resuming an interrupted job after a restart.
+ * letter, resuming an interrupted job after a restart, and the end of a
+ * job: recorded done before its file is removed, and a job whose methods
+ * all succeeded finished (not dead-lettered) when its file is gone.
  */
 #include <check.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 #include "config.h"
@@ -543,6 +546,160 @@ START_TEST(test_lost_attempt_not_counted)
 }
 END_TEST
 
+/* --- the end of a job: state first, then the file ------------------------------------ */
+
+/* Runs SQL on the state database through a connection of its own. */
+static void rt_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open(rt_cfg->state, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql,
+		      msg != NULL ? msg : "?");
+	sqlite3_close(db);
+}
+
+/* Runs the loop until job id is neither PENDING nor ROUTING, or the time
+ * is up; its state then. */
+static int rt_settle(uint64_t id, double secs)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	double end = rt_now() + secs;
+	int state;
+
+	for (;;) {
+		struct timeval tv = { 0, 50000 };
+
+		rt_get(id, j);
+		if ((j->state != FGW_JOB_PENDING && j->state != FGW_JOB_ROUTING) || rt_now() > end)
+			break;
+		event_base_loopexit(rt_base, &tv);
+		event_base_loop(rt_base, EVLOOP_ONCE);
+	}
+	state = j->state;
+	free(j);
+	return state;
+}
+
+/* Runs the loop until no attempt is running and the first method of job
+ * id has a result. */
+static void rt_run_idle(uint64_t id, double secs)
+{
+	struct state_job_method m[1];
+	double end = rt_now() + secs;
+	size_t n = 0;
+
+	for (;;) {
+		struct timeval tv = { 0, 50000 };
+
+		ck_assert_int_eq(state_job_methods(rt_st, id, m, 1, &n, rt_err, sizeof(rt_err)), 0);
+		ck_assert_uint_eq(n, 1);
+		if ((m[0].state != FGW_JOB_PENDING && jobs_inflight(rt_jobs) == 0) || rt_now() > end)
+			break;
+		event_base_loopexit(rt_base, &tv);
+		event_base_loop(rt_base, EVLOOP_ONCE);
+	}
+	ck_assert_int_eq(m[0].state, FGW_JOB_DONE);
+	ck_assert_uint_eq(jobs_inflight(rt_jobs), 0);
+}
+
+/* faxgwd killed after a job's only method succeeded and its file was
+ * removed, before the job was recorded done: the crash window of the old
+ * order of jobs_done. */
+static void rt_crash_after_unlink(uint64_t id, int state)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+
+	rt_get(id, j);
+	ck_assert_int_eq(state_job_method_update(rt_st, id, OK_GUID, FGW_JOB_DONE, 1, "", rt_err,
+						 sizeof(rt_err)), 0);
+	j->state = state;
+	j->attempts = 1;
+	if (state == FGW_JOB_FAILED)
+		snprintf(j->last_error, sizeof(j->last_error),
+			 "the fax file is missing from the spool");
+	ck_assert_int_eq(state_job_update(rt_st, j, rt_err, sizeof(rt_err)), 0);
+	ck_assert_int_eq(unlink(j->path), 0);
+	free(j);
+}
+
+START_TEST(test_done_methods_file_gone)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	struct spool_recovery rec;
+	char failed[1024];
+	uint64_t id = rt_job(OK_GUID, NULL), dead = rt_job(OK_GUID, NULL);
+
+	rt_crash_after_unlink(id, FGW_JOB_ROUTING);
+	/* And one that an older faxgwd's recovery dead-lettered for it. */
+	rt_crash_after_unlink(dead, FGW_JOB_FAILED);
+	ck_assert_int_eq(spool_recover(rt_st, rt_cfg->spool, NULL, NULL, &rec, rt_err,
+				       sizeof(rt_err)), 0);
+	rt_start_jobs();
+	ck_assert_int_eq(rt_settle(id, 5), FGW_JOB_DONE);
+	rt_get(id, j);
+	ck_assert_uint_eq(j->attempts, 1);
+	ck_assert_str_eq(j->last_error, "");
+	ck_assert_int_eq(spool_failed_path(rt_cfg->spool, id, failed, sizeof(failed)), 0);
+	ck_assert(!rt_exists(failed));
+	ck_assert_uint_eq(rt_count(FGW_EVENT_ROUTING_DEAD_LETTERED), 0);
+
+	/* faxgwctl retry of the false dead letter: done, not dead again. */
+	ck_assert_int_eq(state_job_retry(rt_st, dead, 0, rt_err, sizeof(rt_err)), 0);
+	jobs_retried(rt_jobs, dead);
+	ck_assert_int_eq(rt_settle(dead, 5), FGW_JOB_DONE);
+	ck_assert_uint_eq(rt_count(FGW_EVENT_ROUTING_DEAD_LETTERED), 0);
+	free(j);
+}
+END_TEST
+
+/* jobs_done records the job done before it removes the file: when the
+ * state cannot be written, the file stays and a restart finishes the job. */
+START_TEST(test_done_state_first)
+{
+	struct state_job *j = calloc(1, sizeof(*j));
+	struct spool_recovery rec;
+	char sql[256], path[1024];
+	uint64_t id = rt_job(OK_GUID, NULL);
+
+	rt_get(id, j);
+	snprintf(path, sizeof(path), "%s", j->path);
+	snprintf(sql, sizeof(sql),
+		 "CREATE TRIGGER rt_fail_done BEFORE UPDATE OF state ON jobs "
+		 "WHEN NEW.state = %d BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END",
+		 FGW_JOB_DONE);
+	rt_sql(sql);
+	rt_start_jobs();
+	rt_run_idle(id, 5);
+	rt_get(id, j);
+	ck_assert_int_ne(j->state, FGW_JOB_DONE);
+	ck_assert_msg(rt_exists(path), "%s removed before the job was recorded done", path);
+
+	/* The database works again; faxgwd restarts. */
+	rt_sql("DROP TRIGGER rt_fail_done");
+	jobs_free(rt_jobs);
+	rt_jobs = NULL;
+	ck_assert_int_eq(spool_recover(rt_st, rt_cfg->spool, NULL, NULL, &rec, rt_err,
+				       sizeof(rt_err)), 0);
+	rt_start_jobs();
+	ck_assert_int_eq(rt_settle(id, 5), FGW_JOB_DONE);
+	/* The method ran once, and is not run again: its success was kept
+	 * (the job's own count went with the write that failed). */
+	struct state_job_method m;
+	size_t nm = 0;
+	ck_assert_int_eq(state_job_methods(rt_st, id, &m, 1, &nm, rt_err, sizeof(rt_err)), 0);
+	ck_assert_uint_eq(nm, 1);
+	ck_assert_int_eq(m.state, FGW_JOB_DONE);
+	ck_assert_uint_eq(m.attempts, 1);
+	ck_assert(!rt_exists(path));
+	ck_assert_uint_eq(rt_count(FGW_EVENT_ROUTING_DEAD_LETTERED), 0);
+	ck_assert_uint_eq(rt_count(FGW_EVENT_ROUTING_SUCCEEDED), 1);
+	free(j);
+}
+END_TEST
+
 Suite *router_suite(void)
 {
 	Suite *s = suite_create("router");
@@ -559,6 +716,8 @@ Suite *router_suite(void)
 	tcase_add_test(tc, test_resume_after_restart);
 	tcase_add_test(tc, test_slow_target_does_not_block);
 	tcase_add_test(tc, test_router_restarted);
+	tcase_add_test(tc, test_done_methods_file_gone);
+	tcase_add_test(tc, test_done_state_first);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -327,6 +327,47 @@ START_TEST(test_recover_orphans_and_routing)
 }
 END_TEST
 
+/* faxgwd stopped in jobs_done after the job was recorded done, before its
+ * file was removed: recovery removes the file, and only that one. */
+START_TEST(test_recover_done_file)
+{
+	static const char guids[1][FGW_GUID_LEN + 1] = { G1 };
+	struct state_job *j = calloc(1, sizeof(*j));
+	struct spool_recovery rec;
+	struct spool_fax f;
+	char tmp[1024], done_path[1024], pending_path[1024];
+	uint64_t done_id = 0, pending_id = 0;
+
+	sp_fax(&f, 1, 1);
+	ck_assert_int_eq(spool_tmp_path(sp_spool, 1, tmp, sizeof(tmp)), 0);
+	ck_assert_int_eq(testdoc_make(tmp, 1, TESTDOC_STANDARD, 2), 0);
+	ck_assert_int_eq(spool_commit(sp_st, sp_spool, tmp, &f, guids, 1, &done_id, sp_err,
+				      sizeof(sp_err)), 0);
+	ck_assert_int_eq(spool_tmp_path(sp_spool, 1, tmp, sizeof(tmp)), 0);
+	ck_assert_int_eq(testdoc_make(tmp, 1, TESTDOC_STANDARD, 3), 0);
+	ck_assert_int_eq(spool_commit(sp_st, sp_spool, tmp, &f, guids, 1, &pending_id, sp_err,
+				      sizeof(sp_err)), 0);
+	sp_get(pending_id, j);
+	snprintf(pending_path, sizeof(pending_path), "%s", j->path);
+	sp_get(done_id, j);
+	snprintf(done_path, sizeof(done_path), "%s", j->path);
+	j->state = FGW_JOB_DONE;
+	ck_assert_int_eq(state_job_update(sp_st, j, sp_err, sizeof(sp_err)), 0);
+
+	ck_assert_msg(spool_recover(sp_st, sp_spool, sp_methods, NULL, &rec, sp_err,
+				    sizeof(sp_err)) == 0, "%s", sp_err);
+	ck_assert_uint_eq(rec.done_removed, 1);
+	ck_assert_uint_eq(rec.orphans, 0);
+	ck_assert(!sp_exists(done_path));
+	ck_assert(sp_exists(pending_path));
+	sp_get(done_id, j);
+	ck_assert_int_eq(j->state, FGW_JOB_DONE);
+	sp_get(pending_id, j);
+	ck_assert_int_eq(j->state, FGW_JOB_PENDING);
+	free(j);
+}
+END_TEST
+
 START_TEST(test_meta_text)
 {
 	struct spool_fax f, back;
@@ -366,6 +407,7 @@ Suite *spool_suite(void)
 	tcase_add_test(tc, test_commit_group);
 	tcase_add_test(tc, test_recover_tmp);
 	tcase_add_test(tc, test_recover_orphans_and_routing);
+	tcase_add_test(tc, test_recover_done_file);
 	tcase_add_test(tc, test_meta_text);
 	suite_add_tcase(s, tc);
 	return s;
