@@ -153,6 +153,30 @@ static int sf_place(int dirfd, const char *tmp, const char *name)
 	return 0;
 }
 
+/* 1 when the files a and b in dirfd hold the same bytes. */
+static int sf_same_content(int dirfd, const char *a, const char *b)
+{
+	int fa = openat(dirfd, a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fb = openat(dirfd, b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sa, sb;
+	char ba[8192], bb[8192];
+	int same = fa >= 0 && fb >= 0 && fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 &&
+		   S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode) && sa.st_size == sb.st_size;
+
+	while (same) {
+		ssize_t na = read(fa, ba, sizeof(ba)), nb = read(fb, bb, sizeof(bb));
+		if (na <= 0 || na != nb || memcmp(ba, bb, (size_t)na) != 0) {
+			same = na == 0 && nb == 0;
+			break;
+		}
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
 /* Writes the temporary copy; returns its fd or -1 (msg set). */
 static int sf_write_temp(int dirfd, const fgw_fax *fax, char *tmp, size_t tmplen, char *msg,
 			 size_t msglen)
@@ -217,6 +241,14 @@ fgw_route_status RouteStoreInFolder(const fgw_route_host *host, const fgw_fax *f
 		placed = sf_place(dirfd, tmp, name);
 		if (placed != 0 && errno != EEXIST)
 			break;
+		/* A run of this job before a crash may have stored it already
+		 * (routing is at least once): then it is not stored twice. */
+		if (placed != 0 && sf_same_content(dirfd, tmp, name)) {
+			unlinkat(dirfd, tmp, 0);
+			close(dirfd);
+			snprintf(msg, msglen, "%s/%s (stored before)", real, name);
+			return FGW_ROUTE_OK;
+		}
 	}
 	if (placed != 0) {
 		snprintf(msg, msglen, "cannot name the fax in %s: %s", real, strerror(errno));

@@ -14,6 +14,7 @@
  * "SKIP:" with the reason and passes.
  */
 #include <check.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1034,6 +1035,37 @@ START_TEST(post_redact)
 }
 END_TEST
 
+/* Store in folder run twice for one job (a crash between storing and
+ * recording the result): one file, not two; another fax still gets its
+ * own name. */
+START_TEST(store_twice_one_file)
+{
+	struct trm_method m;
+	fgw_route_host host = trm_host;
+	char msg[512], inbox[512];
+	const char *data;
+	int files = 0;
+
+	host.store_root = trm_root;
+	snprintf(inbox, sizeof(inbox), "%s/inbox", trm_root);
+	ck_assert_int_eq(mkdir(inbox, 0755), 0);
+	data = inbox;
+	trm_load("store_folder.so", TRM_STORE_GUID, &m);
+	ck_assert_int_eq(m.fn(&host, &trm_fax, data, strlen(data), msg, sizeof(msg)), FGW_ROUTE_OK);
+	ck_assert_int_eq(m.fn(&host, &trm_fax, data, strlen(data), msg, sizeof(msg)), FGW_ROUTE_OK);
+	ck_assert_ptr_nonnull(strstr(msg, "(stored before)"));
+	fgw_fax other = trm_fax;
+	other.job_id = 43;
+	ck_assert_int_eq(m.fn(&host, &other, data, strlen(data), msg, sizeof(msg)), FGW_ROUTE_OK);
+	DIR *d = opendir(inbox);
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		files += e->d_name[0] != '.';
+	closedir(d);
+	ck_assert_int_eq(files, 2);
+}
+END_TEST
+
 /* Store in folder: the folder must be UTF-8 text (RFC 3629), strictly. */
 START_TEST(store_validate_utf8)
 {
@@ -1068,6 +1100,7 @@ Suite *routing_methods_suite(void)
 	tcase_set_timeout(mail, 60);
 	tcase_add_test(mail, mail_validate);
 	tcase_add_test(mail, store_validate_utf8);
+	tcase_add_test(mail, store_twice_one_file);
 	tcase_add_test(mail, mail_can_enable_needs_config);
 	tcase_add_test(mail, mail_delivers_pdf_and_tiff);
 	tcase_add_test(mail, mail_partial_pdf_only);
