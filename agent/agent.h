@@ -246,8 +246,20 @@ struct cache_ext *cache_find_ext_image(const char *image, uint32_t *index);
 struct cache_port *cache_put_port(uint32_t port_id);
 struct cache_method *cache_put_method(uint32_t port_id, uint32_t method_index);
 
-/* A SET is between RESERVE1 and COMMIT/FREE/UNDO: no row is removed. */
+/* Holds counted per SET request state (set.c): while any is held, no row
+ * is removed.  on: take one; 0: release one.  cache_held(): how many are
+ * held (a hold older than 30 s is dropped: a SET that never finished). */
 void cache_set_hold(int on);
+int cache_held(void);
+/* Bounds the calls to faxgwd that follow (cache_refresh_port(), and a
+ * caller's own after cache_budget()) to `ms` from now in all; 0 lifts the
+ * bound.  Every call is bounded anyway (500 ms, then the connection is
+ * dropped and retried). */
+void cache_set_deadline(int ms);
+/* Before a call to faxgwd: sets the server's timeout to what is left of
+ * the deadline.  0, FGW_E_TIMEOUT when nothing is left, FGW_E_CLOSED when
+ * not connected. */
+int cache_budget(void);
 
 /* --- mib_*.c ------------------------------------------------------------------ */
 

@@ -30,6 +30,12 @@
 #define CACHE_REFRESH_SECS 5   /* full re-read of the model */
 #define CACHE_SWEEP_PORTS 32   /* ports re-read per turn of the main loop */
 #define CACHE_HOLD_MAX 30       /* a SET that never finished releases its hold */
+/* Every call to faxgwd waits at most this long (fgw_set_timeout): the main
+ * loop, and so snmpd (agentxTimeout is 1 s by default), never waits for a
+ * stopped or hung faxgwd longer than one such call; the timeout drops the
+ * connection, which the connector thread then retries. */
+#define CACHE_CALL_TIMEOUT_MS 500
+#define CACHE_STEP_MS 100       /* a step of the sweep stops after this long */
 
 struct cache_conn_job {
 	char path[FGW_MAX_PATH];       /* "" : fgw_default_socket() */
@@ -53,8 +59,9 @@ static struct {
 	size_t sweep_n, sweep_next;
 	int sweep_active, sweep_data;
 	int64_t sweep_t0;
-	int hold;
+	int hold;                        /* SET states alive (cache_set_hold) */
 	time_t hold_since;
+	int64_t deadline_ms;             /* cache_set_deadline(), or 0 */
 	struct cache_gateway gw;
 	netsnmp_container *ports, *methods, *exts;
 	pthread_t conn_thread;          /* cache_connector(), while conn_running */
@@ -179,8 +186,42 @@ int cache_event_fd(void) { return cache.sub != NULL ? fgw_event_fd(cache.sub) : 
 
 void cache_set_hold(int on)
 {
-	cache.hold = on;
-	cache.hold_since = cache_now();
+	if (on) {
+		cache.hold++;
+		cache.hold_since = cache_now();
+	} else if (cache.hold > 0) {
+		cache.hold--;
+	}
+}
+
+int cache_held(void)
+{
+	return cache.hold;
+}
+
+void cache_set_deadline(int ms)
+{
+	cache.deadline_ms = ms > 0 ? cache_now_ms() + ms : 0;
+	if (ms <= 0 && cache.server != NULL)
+		fgw_set_timeout(cache.server, CACHE_CALL_TIMEOUT_MS);
+}
+
+int cache_budget(void)
+{
+	int64_t left;
+
+	if (cache.server == NULL)
+		return FGW_E_CLOSED;
+	if (cache.deadline_ms == 0)
+		return 0;
+	left = cache.deadline_ms - cache_now_ms();
+	if (left <= 0) {
+		fgw_set_timeout(cache.server, 1); /* for a port handle's close */
+		return FGW_E_TIMEOUT;
+	}
+	fgw_set_timeout(cache.server, left < CACHE_CALL_TIMEOUT_MS ? (int)left
+							       : CACHE_CALL_TIMEOUT_MS);
+	return 0;
 }
 
 static int cache_is_lost_code(int rc)
@@ -446,7 +487,10 @@ static int cache_read_data(fgw_handle *port, struct cache_method *m)
 {
 	void *data = NULL;
 	size_t len = 0;
-	int rc = fgw_get_routing_info(port, m->guid, &data, &len);
+	int rc = cache_budget();
+
+	if (rc == 0)
+		rc = fgw_get_routing_info(port, m->guid, &data, &len);
 
 	if (rc != 0)
 		return rc;
@@ -465,13 +509,15 @@ static int cache_read_methods(uint32_t port_id, int with_data, fgw_port_info **i
 	fgw_handle *port = NULL;
 	fgw_routing_method *ms = NULL;
 	size_t n = 0;
-	int rc = fgw_open_port(cache.server, port_id, FGW_PORT_OPEN_QUERY, &port);
+	int rc = cache_budget();
 
+	if (rc == 0)
+		rc = fgw_open_port(cache.server, port_id, FGW_PORT_OPEN_QUERY, &port);
 	if (rc != 0)
 		return rc;
-	if (info != NULL)
+	if (info != NULL && (rc = cache_budget()) == 0)
 		rc = fgw_get_port(port, info);
-	if (rc == 0)
+	if (rc == 0 && (rc = cache_budget()) == 0)
 		rc = fgw_enum_routing_methods(port, &ms, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct cache_method *m = cache_method_update(port_id, &ms[i]);
@@ -479,6 +525,7 @@ static int cache_read_methods(uint32_t port_id, int with_data, fgw_port_info **i
 			rc = cache_read_data(port, m);
 	}
 	fgw_free_buffer(ms);
+	cache_budget();
 	fgw_close(port);
 	return rc;
 }
@@ -607,6 +654,7 @@ int cache_busy(void)
 
 void cache_step(void)
 {
+	int64_t t0 = cache_now_ms();
 	size_t end;
 
 	if (!cache.sweep_active)
@@ -614,7 +662,8 @@ void cache_step(void)
 	end = cache.sweep_next + CACHE_SWEEP_PORTS;
 	if (end > cache.sweep_n)
 		end = cache.sweep_n;
-	for (; cache.sweep_next < end && cache.server != NULL; cache.sweep_next++) {
+	for (; cache.sweep_next < end && cache.server != NULL &&
+	       cache_now_ms() - t0 < CACHE_STEP_MS; cache.sweep_next++) {
 		uint32_t id = cache.sweep_ids[cache.sweep_next];
 		struct cache_port *p = cache_find_port(id);
 		int with_data = cache.sweep_data || (p != NULL && p->data_dirty);
@@ -745,6 +794,7 @@ void cache_connect_done(void)
 	cache.server = job->server;
 	cache.sub = job->sub;
 	job->server = job->sub = NULL;
+	fgw_set_timeout(cache.server, CACHE_CALL_TIMEOUT_MS);
 	cache.connected = 1;
 	cache.backoff = CACHE_BACKOFF_MIN;
 	cache.lost_logged = 0;

@@ -7,33 +7,58 @@
  * RESERVE2, CommitSet = ACTION, CleanupSet = COMMIT or FREE, UndoSet =
  * UNDO):
  *   RESERVE1  column writable? row exists? type, length, value range
- *   RESERVE2  re-read the rows from faxgwd and save the old values
- *   ACTION    one batch with every varbind; faxgwd validates and persists
+ *   RESERVE2  re-read the rows from faxgwd (bounded: SET_RESERVE_MS) and
+ *             save the old values in a state per varbind
+ *   ACTION    one batch with every varbind (bounded: SET_COMMIT_MS);
+ *             faxgwd validates and persists
  *   COMMIT    nothing left to do (the batch is already persisted)
  *   UNDO      a batch restoring what this request's ACTION changed, and
  *             only that: nothing when ACTION did not apply
- *   FREE      nothing (per-varbind state is freed with the request)
+ *   COMMIT, FREE and UNDO end the request: its states are released.
+ *
+ * snmpd waits agentxTimeout (1 s by default) for each AgentX answer and
+ * then sends the PDU again with the same transaction id; the subagent
+ * library then runs phases again on the requests it keeps per
+ * transaction, so a phase may see requests it has already handled.  Hence
+ * no phase waits for faxgwd longer than the bounds below, and each phase
+ * is idempotent: a state is added only where there is none, ACTION sends
+ * only what is not applied yet, UNDO restores only what is applied, and
+ * the end of a request releases exactly the states it holds.  No phase
+ * after RESERVE1 uses the row pointers the table helper looked up then
+ * (the rows are found again by their index).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "agent.h"
 
 #define SET_STATE "faxgw:set"
+#define SET_RESERVE_MS 250      /* RESERVE2's re-read of the rows, in all */
+#define SET_COMMIT_MS 500       /* ACTION's or UNDO's batch */
 
-/* Per-varbind state, attached to the request from RESERVE2 on. */
+/* Per-varbind state, attached to the request from RESERVE2 on.  It holds
+ * the row's key, not the row: a row may go between phases. */
 struct set_vb {
-	struct cache_method *row;
+	uint32_t port_id, method_index;
+	char guid[FGW_GUID_LEN + 1];
 	unsigned col;
 	int new_enabled;
-	const u_char *new_data;
+	u_char new_data[FGW_MAX_ROUTING_DATA];
 	size_t new_len;
 	int old_enabled;
 	u_char old_data[FGW_MAX_ROUTING_DATA];
 	size_t old_len;
 	int applied;                 /* ACTION changed it (undo restores it) */
 };
+
+/* Each state holds the cache's rows in place while it lives. */
+static void set_vb_free(void *p)
+{
+	free(p);
+	cache_set_hold(0);
+}
 
 int set_map_error(int fgw_rc)
 {
@@ -97,57 +122,123 @@ static int set_reserve1(netsnmp_agent_request_info *reqinfo, netsnmp_request_inf
 		}
 		n++;
 	}
-	if (n > FGW_MAX_BATCH) {
+	if (n > FGW_MAX_BATCH)
 		netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_RESOURCEUNAVAILABLE);
-		return SNMP_ERR_NOERROR;
-	}
-	cache_set_hold(1);
 	return SNMP_ERR_NOERROR;
 }
 
-/* RESERVE2: fresh rows from faxgwd (when reachable), then the old values. */
-static int set_reserve2(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+/* A request without a state yet (RESERVE2 adds one), or not for us. */
+static int set_new(netsnmp_request_info *r, netsnmp_table_request_info **ti)
 {
-	uint32_t done[FGW_MAX_BATCH];
-	size_t ndone = 0;
+	*ti = netsnmp_extract_table_info(r);
+	return !r->processed && *ti != NULL && (*ti)->index_oid_len == 2 &&
+	       netsnmp_request_get_list_data(r, SET_STATE) == NULL;
+}
 
+/* The ports of the requests that need a state (none yet), at most
+ * FGW_MAX_BATCH; returns how many requests need one. */
+static size_t set_needing(netsnmp_request_info *requests, uint32_t *ports, size_t *nports)
+{
+	size_t need = 0;
+
+	*nports = 0;
 	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		struct cache_method *m = netsnmp_container_table_row_extract(r);
+		netsnmp_table_request_info *ti;
 		size_t i;
 
-		if (r->processed || m == NULL || !cache_connected())
+		if (!set_new(r, &ti))
 			continue;
-		for (i = 0; i < ndone && done[i] != m->port_id; i++)
+		need++;
+		for (i = 0; i < *nports && ports[i] != ti->index_oid[0]; i++)
 			;
-		if (i == ndone && ndone < FGW_MAX_BATCH) {
-			done[ndone++] = m->port_id;
-			cache_refresh_port(m->port_id);
-		}
+		if (i == *nports && *nports < FGW_MAX_BATCH)
+			ports[(*nports)++] = (uint32_t)ti->index_oid[0];
 	}
-	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
-		struct cache_method *m = netsnmp_container_table_row_extract(r);
-		struct set_vb *sv;
+	return need;
+}
 
-		if (r->processed || m == NULL || ti == NULL)
+/* Fresh rows of those ports, within SET_RESERVE_MS in all.  -1 when the
+ * connection was lost meanwhile (faxgwd stopped, hung, too slow or gone:
+ * a call that runs out of time drops it). */
+static int set_refresh(const uint32_t *ports, size_t nports)
+{
+	if (!cache_connected())
+		return 0;                /* ACTION answers commitFailed */
+	cache_set_deadline(SET_RESERVE_MS);
+	for (size_t i = 0; i < nports && cache_connected(); i++)
+		cache_refresh_port(ports[i]);
+	cache_set_deadline(0);
+	if (!cache_connected()) {
+		agent_log(LOG_WARNING, "SET refused: faxgwd did not answer the re-read of the "
+			  "rows within %d ms (resourceUnavailable)", SET_RESERVE_MS);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new state for request r (the row's current values as the old ones). */
+static int set_add_state(netsnmp_request_info *r, const netsnmp_table_request_info *ti)
+{
+	struct cache_method *m = cache_find_method((uint32_t)ti->index_oid[0],
+						   (uint32_t)ti->index_oid[1]);
+	netsnmp_data_list *node;
+	struct set_vb *sv;
+
+	if (m == NULL)
+		return SNMP_ERR_NOCREATION;  /* gone from faxgwd since RESERVE1 */
+	sv = calloc(1, sizeof(*sv));
+	if (sv == NULL)
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	cache_set_hold(1);
+	sv->port_id = m->port_id;
+	sv->method_index = m->method_index;
+	memcpy(sv->guid, m->guid, sizeof(sv->guid));
+	sv->col = ti->colnum;
+	if (sv->col == AGENT_MC_ENABLED) {
+		sv->new_enabled = *r->requestvb->val.integer == AGENT_TRUE;
+	} else {
+		sv->new_len = r->requestvb->val_len;
+		if (sv->new_len > 0)
+			memcpy(sv->new_data, r->requestvb->val.string, sv->new_len);
+	}
+	sv->old_enabled = m->enabled;
+	sv->old_len = m->data_len;
+	memcpy(sv->old_data, m->data, m->data_len);
+	node = netsnmp_create_data_list(SET_STATE, sv, set_vb_free);
+	if (node == NULL) {
+		set_vb_free(sv);
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	}
+	netsnmp_request_add_list_data(r, node);
+	return SNMP_ERR_NOERROR;
+}
+
+/* RESERVE2: fresh rows from faxgwd (when reachable), then the old values.
+ * Requests that already have a state (a phase run again) keep it. */
+static int set_reserve2(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	uint32_t ports[FGW_MAX_BATCH];
+	size_t nports;
+	int refreshed = 0;
+
+	if (set_needing(requests, ports, &nports) == 0)
+		return SNMP_ERR_NOERROR;
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		netsnmp_table_request_info *ti;
+		int rc;
+
+		if (!set_new(r, &ti))
 			continue;
-		sv = calloc(1, sizeof(*sv));
-		if (sv == NULL) {
+		if (!refreshed && set_refresh(ports, nports) != 0) {
 			netsnmp_set_request_error(reqinfo, r, SNMP_ERR_RESOURCEUNAVAILABLE);
 			return SNMP_ERR_NOERROR;
 		}
-		sv->row = m;
-		sv->col = ti->colnum;
-		if (sv->col == AGENT_MC_ENABLED) {
-			sv->new_enabled = *r->requestvb->val.integer == AGENT_TRUE;
-		} else {
-			sv->new_data = r->requestvb->val.string;
-			sv->new_len = r->requestvb->val_len;
+		refreshed = 1;
+		rc = set_add_state(r, ti);
+		if (rc != SNMP_ERR_NOERROR) {
+			netsnmp_set_request_error(reqinfo, r, rc);
+			return SNMP_ERR_NOERROR;
 		}
-		sv->old_enabled = m->enabled;
-		sv->old_len = m->data_len;
-		memcpy(sv->old_data, m->data, m->data_len);
-		netsnmp_request_add_list_data(r, netsnmp_create_data_list(SET_STATE, sv, free));
 	}
 	return SNMP_ERR_NOERROR;
 }
@@ -156,37 +247,33 @@ static int set_reserve2(netsnmp_agent_request_info *reqinfo, netsnmp_request_inf
 static void set_change(const struct set_vb *sv, int undo, fgw_routing_change *ch)
 {
 	memset(ch, 0, sizeof(*ch));
-	ch->port_id = sv->row->port_id;
-	ch->guid = sv->row->guid;
+	ch->port_id = sv->port_id;
+	ch->guid = sv->guid;
 	if (sv->col == AGENT_MC_ENABLED) {
 		ch->set_enabled = 1;
 		ch->enabled = undo ? sv->old_enabled : sv->new_enabled;
 	} else {
 		ch->set_data = 1;
-		ch->data = undo ? (const void *)sv->old_data
-				: (sv->new_data != NULL ? (const void *)sv->new_data : "");
+		ch->data = undo ? sv->old_data : sv->new_data;
 		ch->data_len = undo ? sv->old_len : sv->new_len;
-		if (ch->data == NULL)
-			ch->data = "";
 	}
 }
 
 /* The cache follows a change at once, so that a GET right after the SET
- * sees the new value. */
-static void set_cache_update(struct set_vb *sv, int undo)
+ * sees the new value (when the row is still there). */
+static void set_cache_update(const struct set_vb *sv, int undo)
 {
-	struct cache_method *m = sv->row;
+	struct cache_method *m = cache_find_method(sv->port_id, sv->method_index);
 
+	if (m == NULL || strcasecmp(m->guid, sv->guid) != 0)
+		return;
 	if (sv->col == AGENT_MC_ENABLED) {
 		m->enabled = undo ? sv->old_enabled : sv->new_enabled;
-		return;
-	}
-	if (undo) {
+	} else if (undo) {
 		memcpy(m->data, sv->old_data, sv->old_len);
 		m->data_len = sv->old_len;
 	} else {
-		if (sv->new_len > 0)
-			memcpy(m->data, sv->new_data, sv->new_len);
+		memcpy(m->data, sv->new_data, sv->new_len);
 		m->data_len = sv->new_len;
 	}
 }
@@ -210,32 +297,83 @@ static size_t set_collect(netsnmp_request_info *requests, int want, struct set_v
 	return n;
 }
 
+/* A request that reached ACTION without a state (its RESERVE2 did not
+ * run, or ran on other requests of the same transaction), or NULL. */
+static netsnmp_request_info *set_stateless(netsnmp_request_info *requests)
+{
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next)
+		if (!r->processed && netsnmp_request_get_list_data(r, SET_STATE) == NULL)
+			return r;
+	return NULL;
+}
+
+/* One batch within SET_COMMIT_MS; *sent: it went out to faxgwd. */
+static int set_batch(const fgw_routing_change *changes, size_t n, size_t *failed, int *sent)
+{
+	fgw_handle *server = cache_server();
+	int rc;
+
+	*sent = 0;
+	if (server == NULL)
+		return FGW_E_CLOSED;
+	cache_set_deadline(SET_COMMIT_MS);
+	rc = cache_budget();
+	if (rc == 0) {
+		*sent = 1;
+		rc = fgw_set_routing_batch(server, changes, n, failed);
+	}
+	cache_set_deadline(0);
+	return rc;
+}
+
+/* ACTION's batch got no answer in time: faxgwd may still apply it when it
+ * reads it (a stopped faxgwd that is continued), so nothing can be
+ * promised: undoFailed (RFC 3416 4.2.5).  The connection is dropped; the
+ * rows are read again on the next connection. */
+static int set_action_failed(int rc, int sent, const fgw_routing_change *ch)
+{
+	if (rc == FGW_E_TIMEOUT && sent) {
+		agent_log(LOG_ERR, "SET on port %u method %s: faxgwd did not answer within %d ms; "
+			  "it may still apply the change (undoFailed)", (unsigned)ch->port_id,
+			  ch->guid, SET_COMMIT_MS);
+		cache_check_lost(rc);
+		return SNMP_ERR_UNDOFAILED;
+	}
+	if (cache_server() == NULL)
+		agent_log(LOG_WARNING, "SET refused: not connected to faxgwd (commitFailed)");
+	else
+		agent_log(LOG_WARNING, "SET refused on port %u method %s: %s: %s",
+			  (unsigned)ch->port_id, ch->guid, fgw_strerror(rc),
+			  fgw_last_error_message(cache_server()));
+	cache_check_lost(rc);
+	return rc == FGW_E_TIMEOUT ? SNMP_ERR_COMMITFAILED : set_map_error(rc);
+}
+
 static int set_action(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
 	struct set_vb *svs[FGW_MAX_BATCH];
 	netsnmp_request_info *reqs[FGW_MAX_BATCH];
 	fgw_routing_change changes[FGW_MAX_BATCH];
-	size_t n = set_collect(requests, -1, svs, reqs), failed = 0;
-	fgw_handle *server = cache_server();
-	int rc;
+	netsnmp_request_info *lost = set_stateless(requests);
+	size_t n, failed = 0;
+	int rc, sent;
 
-	if (n == 0)
-		return SNMP_ERR_NOERROR;
-	if (server == NULL) {
-		agent_log(LOG_WARNING, "SET refused: not connected to faxgwd (commitFailed)");
-		netsnmp_set_request_error(reqinfo, reqs[0], SNMP_ERR_COMMITFAILED);
+	if (lost != NULL) {
+		agent_log(LOG_WARNING, "SET phases out of order (ACTION without RESERVE2): "
+			  "commitFailed");
+		netsnmp_set_request_error(reqinfo, lost, SNMP_ERR_COMMITFAILED);
 		return SNMP_ERR_NOERROR;
 	}
+	n = set_collect(requests, 0, svs, reqs);
+	if (n == 0)
+		return SNMP_ERR_NOERROR;  /* none, or applied by an earlier ACTION */
 	for (size_t i = 0; i < n; i++)
 		set_change(svs[i], 0, &changes[i]);
-	rc = fgw_set_routing_batch(server, changes, n, &failed);
+	rc = set_batch(changes, n, &failed, &sent);
 	if (rc != 0) {
 		size_t at = failed < n ? failed : 0;
-		agent_log(LOG_WARNING, "SET refused on port %u method %s: %s: %s",
-			  (unsigned)changes[at].port_id, changes[at].guid, fgw_strerror(rc),
-			  fgw_last_error_message(server));
-		cache_check_lost(rc);
-		netsnmp_set_request_error(reqinfo, reqs[at], set_map_error(rc));
+		netsnmp_set_request_error(reqinfo, reqs[at],
+					  set_action_failed(rc, sent, &changes[at]));
 		return SNMP_ERR_NOERROR;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -253,17 +391,16 @@ static int set_undo(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *r
 	netsnmp_request_info *reqs[FGW_MAX_BATCH];
 	fgw_routing_change changes[FGW_MAX_BATCH];
 	size_t n = set_collect(requests, 1, svs, reqs), failed = 0;
-	fgw_handle *server = cache_server();
-	int rc;
+	int rc, sent;
 
 	if (n == 0)
 		return SNMP_ERR_NOERROR;
 	for (size_t i = 0; i < n; i++)
 		set_change(svs[n - 1 - i], 1, &changes[i]);
-	rc = server != NULL ? fgw_set_routing_batch(server, changes, n, &failed) : FGW_E_CLOSED;
+	rc = set_batch(changes, n, &failed, &sent);
 	if (rc != 0) {
 		agent_log(LOG_ERR, "UNDO of a SET failed: %s: %s", fgw_strerror(rc),
-			  server != NULL ? fgw_last_error_message(server) : "");
+			  cache_server() != NULL ? fgw_last_error_message(cache_server()) : "");
 		cache_check_lost(rc);
 		netsnmp_set_request_error(reqinfo, reqs[0], SNMP_ERR_UNDOFAILED);
 		return SNMP_ERR_NOERROR;
@@ -274,6 +411,14 @@ static int set_undo(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *r
 	}
 	agent_log(LOG_INFO, "SET undone: %zu change%s restored", n, n == 1 ? "" : "s");
 	return SNMP_ERR_NOERROR;
+}
+
+/* COMMIT, FREE, UNDO: the request is over; its states (and their holds)
+ * go, and only its own.  Run again, it finds none. */
+static void set_release(netsnmp_request_info *requests)
+{
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next)
+		netsnmp_request_remove_list_data(r, SET_STATE);
 }
 
 int set_handle(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
@@ -289,11 +434,11 @@ int set_handle(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *reques
 		return set_action(reqinfo, requests);
 	case MODE_SET_UNDO:
 		rc = set_undo(reqinfo, requests);
-		cache_set_hold(0);
+		set_release(requests);
 		return rc;
 	case MODE_SET_COMMIT:
 	case MODE_SET_FREE:
-		cache_set_hold(0);
+		set_release(requests);
 		return SNMP_ERR_NOERROR;
 	default:
 		return SNMP_ERR_NOERROR;

@@ -5,8 +5,10 @@
  * A server handle owns one connection; port handles use their server's
  * connection; a subscription owns a second connection to the same socket.
  * Every call is one request and one reply, waited for with poll() for at
- * most FGW_CLIENT_TIMEOUT_MS.  After a timeout or a malformed reply the
- * connection is out of step and is closed: later calls give FGW_E_CLOSED.
+ * most the connection's timeout (FGW_CLIENT_TIMEOUT_MS unless
+ * fgw_set_timeout() chose another).  After a timeout or a malformed reply
+ * the connection is out of step and is closed: later calls give
+ * FGW_E_CLOSED.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,6 +40,7 @@ struct fgw_handle {
 	uint32_t remote;               /* PORT: faxgwd's handle number */
 	uint32_t port_id;              /* PORT */
 	uint32_t next_id;              /* last request id used */
+	int timeout_ms;                /* SERVER, SUB: per call (fgw_set_timeout) */
 	int may_modify;                /* SERVER: faxgwd's answer to HELLO */
 	char path[FGW_MAX_PATH];       /* SERVER: the socket, for fgw_subscribe */
 	uint8_t *rbuf;                 /* received bytes not yet consumed */
@@ -228,7 +231,7 @@ static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
 		return client_fail(h, rc, "cannot encode the %s request: %s",
 				   wire_type_name(rq->type), fgw_strerror(rc));
 	}
-	int64_t deadline = client_now_ms() + FGW_CLIENT_TIMEOUT_MS;
+	int64_t deadline = client_now_ms() + c->timeout_ms;
 	int src = client_send(c, h, w.buf, w.len, deadline);
 	wire_writer_free(&w);
 	if (src == FGW_E_TIMEOUT) {
@@ -324,6 +327,7 @@ static fgw_handle *client_handle_new(enum client_kind kind)
 	if (h != NULL) {
 		h->kind = kind;
 		h->fd = -1;
+		h->timeout_ms = FGW_CLIENT_TIMEOUT_MS;
 	}
 	return h;
 }
@@ -356,7 +360,7 @@ static void client_unlink(fgw_handle *child)
 	child->server = NULL;
 }
 
-static int client_socket(const char *path, int *fdp)
+static int client_socket(const char *path, int timeout_ms, int *fdp)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -368,7 +372,7 @@ static int client_socket(const char *path, int *fdp)
 		return client_fail(NULL, FGW_E_CONNECT, "socket: %s", strerror(errno));
 	/* A Unix-domain connect does not wait: EAGAIN means faxgwd's backlog
 	 * is full, so try again for a while rather than block. */
-	int64_t deadline = client_now_ms() + FGW_CLIENT_TIMEOUT_MS;
+	int64_t deadline = client_now_ms() + timeout_ms;
 	int rc;
 	for (;;) {
 		rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -391,8 +395,10 @@ static int client_socket(const char *path, int *fdp)
 	return 0;
 }
 
-/* Connects and greets; the handle keeps the reason of a failure. */
-static int client_open_conn(const char *path, enum client_kind kind, fgw_handle **out)
+/* Connects and greets, each step within timeout_ms; the handle keeps the
+ * reason of a failure. */
+static int client_open_conn(const char *path, enum client_kind kind, int timeout_ms,
+			    fgw_handle **out)
 {
 	fgw_handle *h = client_handle_new(kind);
 	struct wire_request rq = { .type = WIRE_HELLO };
@@ -403,7 +409,8 @@ static int client_open_conn(const char *path, enum client_kind kind, fgw_handle 
 	*out = NULL;
 	if (h == NULL)
 		return client_fail(NULL, FGW_E_NOMEM, "out of memory");
-	rc = client_socket(path, &h->fd);
+	h->timeout_ms = timeout_ms;
+	rc = client_socket(path, timeout_ms, &h->fd);
 	if (rc == 0) {
 		snprintf(h->path, sizeof(h->path), "%s", path);
 		snprintf(rq.text, sizeof(rq.text), "libfaxgw %s", FAXGW_VERSION);
@@ -428,7 +435,7 @@ FGW_API int fgw_connect(const char *socket_path, fgw_handle **server)
 		return client_fail(NULL, FGW_E_INVAL, "no place for the handle");
 	if (socket_path == NULL || socket_path[0] == '\0')
 		socket_path = fgw_default_socket();
-	return client_open_conn(socket_path, CLIENT_SERVER, server);
+	return client_open_conn(socket_path, CLIENT_SERVER, FGW_CLIENT_TIMEOUT_MS, server);
 }
 
 FGW_API int fgw_close(fgw_handle *h)
@@ -471,6 +478,19 @@ static int client_check_guid(fgw_handle *h, const char *guid, char *out)
 		return client_fail(h, FGW_E_NO_METHOD, "no routing method %.60s%s", guid,
 				   n > 60 ? "..." : "");
 	memcpy(out, guid, n + 1);
+	return 0;
+}
+
+FGW_API int fgw_set_timeout(fgw_handle *server, int timeout_ms)
+{
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0)
+		return rc;
+	if (timeout_ms < 0 || timeout_ms > FGW_CLIENT_TIMEOUT_MS)
+		return client_fail(server, FGW_E_INVAL, "timeout %d ms is not within 0..%d",
+				   timeout_ms, FGW_CLIENT_TIMEOUT_MS);
+	server->timeout_ms = timeout_ms > 0 ? timeout_ms : FGW_CLIENT_TIMEOUT_MS;
 	return 0;
 }
 
@@ -745,7 +765,7 @@ FGW_API int fgw_subscribe(fgw_handle *server, uint32_t mask, fgw_handle **sub)
 	*sub = NULL;
 	if (server->fd < 0)
 		return client_fail(server, FGW_E_CLOSED, "the connection to faxgwd is closed");
-	rc = client_open_conn(server->path, CLIENT_SUB, &h);
+	rc = client_open_conn(server->path, CLIENT_SUB, server->timeout_ms, &h);
 	if (rc != 0)
 		return client_fail(server, rc, "%s", client_connect_error);
 	rc = client_simple(h, &rq);

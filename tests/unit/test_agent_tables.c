@@ -175,7 +175,8 @@ static void at_set_expect(const struct at_vb *vbs, size_t n, long status, long i
 
 /* A test object: GET 0; its ACTION fails (commitFailed) and, in mode 2,
  * first changes port 2's Store in folder data through its own libfaxgw
- * connection, as another administrator could at that moment. */
+ * connection, as another administrator could at that moment.  In mode 3
+ * its ACTION stops faxgwd (SIGSTOP) and succeeds. */
 static int at_fail_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 			   netsnmp_agent_request_info *ri, netsnmp_request_info *rq)
 {
@@ -186,6 +187,8 @@ static int at_fail_handler(netsnmp_mib_handler *h, netsnmp_handler_registration 
 	for (; rq != NULL; rq = rq->next) {
 		if (ri->mode == MODE_GET) {
 			snmp_set_var_typed_value(rq->requestvb, ASN_INTEGER, &zero, sizeof(zero));
+		} else if (ri->mode == MODE_SET_ACTION && at.fail_mode == 3) {
+			kill(at.gwd, SIGSTOP);   /* faxgwd stops; this object succeeds */
 		} else if (ri->mode == MODE_SET_ACTION) {
 			at.fail_actions++;
 			if (at.fail_mode == 2) {
@@ -325,6 +328,7 @@ static void at_teardown(void)
 	if (at.gwd > 0) {
 		int st;
 		kill(at.gwd, SIGTERM);
+		kill(at.gwd, SIGCONT);       /* a test may have left it stopped */
 		waitpid(at.gwd, &st, 0);
 		at.gwd = -1;
 	}
@@ -497,6 +501,130 @@ START_TEST(test_set_not_connected)
 
 	at_set_expect(q, 1, SNMP_ERR_COMMITFAILED, 1);
 	ck_assert(memcmp(m->data, "/srv/fax/a", m->data_len) == 0);
+}
+END_TEST
+
+/* --- the SET phases called directly, as a retransmitted AgentX PDU can ---------------
+ * snmpd sends a PDU again when the subagent has not answered within
+ * agentxTimeout, and the subagent library then runs phases on requests
+ * that have seen them already.  Requests are built as the table helpers
+ * leave them: table info and the row looked up in RESERVE1. */
+
+struct at_req {
+	netsnmp_request_info r;
+	netsnmp_table_request_info ti;
+	netsnmp_variable_list *vb;
+};
+
+static void at_req_init(struct at_req *q, uint32_t port, uint32_t method, const char *data)
+{
+	memset(q, 0, sizeof(*q));
+	q->vb = snmp_varlist_add_variable(&q->vb, NULL, 0, ASN_OCTET_STR, data, strlen(data));
+	ck_assert_ptr_nonnull(q->vb);
+	q->r.requestvb = q->vb;
+	q->ti.colnum = AGENT_MC_DATA;
+	q->ti.index_oid[0] = port;
+	q->ti.index_oid[1] = method;
+	q->ti.index_oid_len = 2;
+	netsnmp_request_add_list_data(&q->r, netsnmp_create_data_list(TABLE_HANDLER_NAME, &q->ti,
+								      NULL));
+	if (cache_find_method(port, method) != NULL)
+		netsnmp_request_add_list_data(&q->r, netsnmp_create_data_list(
+			TABLE_CONTAINER_ROW, cache_find_method(port, method), NULL));
+}
+
+static void at_req_free(struct at_req *q)
+{
+	netsnmp_free_all_list_data(q->r.parent_data);
+	snmp_free_varbind(q->vb);
+}
+
+/* How many SET states the request carries. */
+static int at_states(const struct at_req *q)
+{
+	int n = 0;
+
+	for (const netsnmp_data_list *d = q->r.parent_data; d != NULL; d = d->next)
+		n += strcmp(d->name, "faxgw:set") == 0;
+	return n;
+}
+
+static void at_phase(netsnmp_agent_request_info *ri, int mode, netsnmp_request_info *r)
+{
+	ri->mode = mode;
+	ck_assert_int_eq(set_handle(ri, r), SNMP_ERR_NOERROR);
+}
+
+/* RESERVE1 and RESERVE2 twice on the same request: one state, one hold;
+ * FREE releases it; FREE again finds nothing. */
+START_TEST(test_set_phases_reentered)
+{
+	netsnmp_agent_request_info ri;
+	struct at_req q;
+
+	memset(&ri, 0, sizeof(ri));
+	at_req_init(&q, 1, 1, "/srv/fax/c");
+	for (int round = 0; round < 2; round++) {
+		at_phase(&ri, MODE_SET_RESERVE1, &q.r);
+		at_phase(&ri, MODE_SET_RESERVE2, &q.r);
+		ck_assert_int_eq(q.r.processed, 0);
+		ck_assert_int_eq(at_states(&q), 1);
+		ck_assert_int_eq(cache_held(), 1);
+	}
+	at_phase(&ri, MODE_SET_FREE, &q.r);
+	ck_assert_int_eq(at_states(&q), 0);
+	ck_assert_int_eq(cache_held(), 0);
+	at_phase(&ri, MODE_SET_FREE, &q.r);
+	ck_assert_int_eq(cache_held(), 0);
+	ck_assert_int_eq(q.r.status, SNMP_ERR_NOERROR);
+	at_req_free(&q);
+}
+END_TEST
+
+/* RESERVE2 fails on the second varbind (its row went): FREE releases the
+ * first one's state and nothing else; the cache is untouched. */
+START_TEST(test_set_free_after_failed_reserve2)
+{
+	netsnmp_agent_request_info ri;
+	struct at_req q1, q2;
+	const struct cache_method *m = cache_find_method(1, 1);
+
+	memset(&ri, 0, sizeof(ri));
+	at_req_init(&q1, 1, 1, "/srv/fax/c");
+	at_req_init(&q2, 1, 9, "/srv/fax/d");
+	q1.r.next = &q2.r;
+	q2.r.prev = &q1.r;
+	at_phase(&ri, MODE_SET_RESERVE2, &q1.r);
+	ck_assert_int_eq(at_states(&q1), 1);
+	ck_assert_int_eq(at_states(&q2), 0);
+	ck_assert_int_eq(q2.r.status, SNMP_ERR_NOCREATION);
+	ck_assert_int_eq(cache_held(), 1);
+	at_phase(&ri, MODE_SET_FREE, &q1.r);
+	ck_assert_int_eq(at_states(&q1), 0);
+	ck_assert_int_eq(cache_held(), 0);
+	ck_assert_int_eq(q1.r.status, SNMP_ERR_NOERROR);
+	ck_assert(memcmp(m->data, "/srv/fax/a", m->data_len) == 0);
+	q1.r.next = NULL;
+	at_req_free(&q1);
+	at_req_free(&q2);
+}
+END_TEST
+
+/* ACTION for a request whose RESERVE2 never ran: commitFailed on it,
+ * nothing sent; UNDO then has nothing to restore. */
+START_TEST(test_set_action_without_reserve2)
+{
+	netsnmp_agent_request_info ri;
+	struct at_req q;
+
+	memset(&ri, 0, sizeof(ri));
+	at_req_init(&q, 1, 1, "/srv/fax/c");
+	at_phase(&ri, MODE_SET_ACTION, &q.r);
+	ck_assert_int_eq(q.r.status, SNMP_ERR_COMMITFAILED);
+	at_phase(&ri, MODE_SET_UNDO, &q.r);
+	ck_assert_int_eq(q.r.status, SNMP_ERR_COMMITFAILED);
+	ck_assert_int_eq(cache_held(), 0);
+	at_req_free(&q);
 }
 END_TEST
 
@@ -809,6 +937,82 @@ START_TEST(test_reserve1_failure_changes_nothing)
 }
 END_TEST
 
+static int64_t at_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* faxgwd stopped (SIGSTOP): the first SET finds it silent in RESERVE2
+ * (resourceUnavailable), the next ones find the agent disconnected
+ * (commitFailed); each answers well within snmpd's 1 s AgentX timeout and
+ * nothing changes.  Continued, faxgwd is reconnected and a SET works. */
+START_TEST(test_set_faxgwd_stopped)
+{
+	char before[FGW_MAX_ROUTING_DATA + 1], got[FGW_MAX_ROUTING_DATA + 1], dir[128];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[1];
+	int64_t t0;
+	int e0, e;
+
+	at_faxgwd_method(1, SIF, before, sizeof(before), &e0);
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	q[0] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	ck_assert_int_eq(kill(at.gwd, SIGSTOP), 0);
+	t0 = at_now_ms();
+	at_set_expect(q, 1, SNMP_ERR_RESOURCEUNAVAILABLE, 1);
+	ck_assert_int_lt(at_now_ms() - t0, 900);
+	ck_assert_int_eq(cache_connected(), 0);
+	for (int i = 0; i < 3; i++) {
+		t0 = at_now_ms();
+		at_set_expect(q, 1, SNMP_ERR_COMMITFAILED, 1);
+		ck_assert_int_lt(at_now_ms() - t0, 900);
+	}
+	ck_assert_int_eq(cache_held(), 0);
+	ck_assert_int_eq(kill(at.gwd, SIGCONT), 0);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, before);
+	ck_assert_int_eq(e, e0);
+	at_cache_connect();
+	at_set_expect(q, 1, SNMP_ERR_NOERROR, 0);
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, dir);
+}
+END_TEST
+
+/* faxgwd stops between RESERVE2 and ACTION (the test object before ours
+ * stops it in its ACTION): the batch gets no answer within the bound, so
+ * the outcome is unknown and the SET answers undoFailed quickly; the agent
+ * stays up, and once faxgwd is continued the rows are read again. */
+START_TEST(test_set_faxgwd_stopped_in_action)
+{
+	static const long one = 1;
+	char dir[128], got[FGW_MAX_ROUTING_DATA + 1];
+	uint32_t si = at_index(1, SIF);
+	struct at_vb q[2];
+	int64_t t0;
+	int e;
+
+	snprintf(dir, sizeof(dir), "%s/fax/b", at.dir);
+	at.fail_mode = 3;
+	q[0] = at_set_int((struct at_vb){ .len = OID_LENGTH(at_fail_before) }, &one);
+	memcpy(q[0].name, at_fail_before, sizeof(at_fail_before));
+	q[1] = at_set_str(at_method(AGENT_MC_DATA, 1, si), dir, strlen(dir));
+	t0 = at_now_ms();
+	at_set_expect(q, 2, SNMP_ERR_UNDOFAILED, 2);
+	ck_assert_int_lt(at_now_ms() - t0, 900);
+	ck_assert_int_eq(cache_held(), 0);
+	ck_assert_int_eq(kill(at.gwd, SIGCONT), 0);
+	at_cache_connect();
+	/* faxgwd carried the batch out when it read it: the cache shows it */
+	at_faxgwd_method(1, SIF, got, sizeof(got), &e);
+	ck_assert_str_eq(got, dir);
+	ck_assert_uint_eq(cache_find_method(1, si)->data_len, strlen(dir));
+}
+END_TEST
+
 /* --- fixture "events": an extension that does not load --------------------------- */
 
 static char at_ext_dir[128];
@@ -880,6 +1084,9 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(rd, test_getnext_empty_table);
 	tcase_add_test(rd, test_set_reserve1_errors);
 	tcase_add_test(rd, test_set_not_connected);
+	tcase_add_test(rd, test_set_phases_reentered);
+	tcase_add_test(rd, test_set_free_after_failed_reserve2);
+	tcase_add_test(rd, test_set_action_without_reserve2);
 	suite_add_tcase(s, rd);
 
 	tcase_add_checked_fixture(st, set_setup, at_teardown);
@@ -890,6 +1097,8 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_undo_after_partial_failure);
 	tcase_add_test(st, test_undo_failure_first);
 	tcase_add_test(st, test_reserve1_failure_changes_nothing);
+	tcase_add_test(st, test_set_faxgwd_stopped);
+	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
 	suite_add_tcase(s, st);
 
 	tcase_add_checked_fixture(ev, events_setup, at_teardown);

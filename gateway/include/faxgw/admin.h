@@ -228,6 +228,14 @@ FGW_API const char *fgw_default_socket(void);
 /* Marks this connection's changes in the audit log with an origin such as
  * "snmp" (faxgw-agent); faxgwd still records the peer's uid. */
 FGW_API int fgw_set_origin(fgw_handle *server, const char *origin);
+/* How long each call through this server's connection (and its port
+ * handles, and subscriptions opened afterwards) waits for faxgwd:
+ * 1..FGW_CLIENT_TIMEOUT_MS ms; 0 restores FGW_CLIENT_TIMEOUT_MS.  A call
+ * that runs out of time returns FGW_E_TIMEOUT and closes the connection
+ * (later calls give FGW_E_CLOSED); a request it had sent may still be
+ * carried out by faxgwd.  For a caller that must answer its own peers
+ * quickly (faxgw-agent answers snmpd within a second). */
+FGW_API int fgw_set_timeout(fgw_handle *server, int timeout_ms);
 /* FaxClose: a server, port or subscription handle. NULL is fine. */
 FGW_API int fgw_close(fgw_handle *h);
 /* FaxFreeBuffer. NULL is fine. */
