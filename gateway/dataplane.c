@@ -157,9 +157,10 @@ static int dataplane_start_jobs(struct dataplane *dp, char *err, size_t errlen)
 		return -1;
 	}
 	if (rec.tmp_jobs + rec.tmp_moved + rec.tmp_removed + rec.orphans > 0)
-		log_notice("spool recovery: %u partial fax(es) kept, %u move(s) finished, "
-			   "%u empty file(s) removed, %u orphan(s) given a job", rec.tmp_jobs,
-			   rec.tmp_moved, rec.tmp_removed, rec.orphans);
+		log_notice("spool recovery: %u interrupted fax(es) kept (%u complete, %u with "
+			   "their metadata), %u move(s) finished, %u empty file(s) removed, %u "
+			   "orphan(s) given a job", rec.tmp_jobs, rec.tmp_complete,
+			   rec.tmp_with_meta, rec.tmp_moved, rec.tmp_removed, rec.orphans);
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;
 	env.st = core_state(dp->core);

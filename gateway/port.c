@@ -24,6 +24,7 @@
 #include "log.h"
 #include "rtable.h"
 #include "spool.h"
+#include "spool_sidecar.h"
 #include "state.h"
 
 /* The call of a busy port.  After its end (fc == NULL) it travels to the
@@ -189,6 +190,37 @@ static void port_fill_fax(const struct port *p, const struct port_call *c,
 	fax->partial = r->partial || !r->success;
 }
 
+/* A PAGE report: the record of the call after a confirmed page. */
+struct port_page {
+	struct port_report report;    /* first: the report is the allocation */
+	struct spool_sidecar sc;
+};
+
+/* Media thread, from inside the call (fax_session_set_page_hook): a page
+ * is confirmed; the main thread makes the record durable.  Without memory
+ * the record is skipped: the next one (or the commit) covers it. */
+static void port_page(void *arg, int pages, bool end_of_document)
+{
+	struct port_call *c = arg;
+	struct port_page *pg = malloc(sizeof(*pg));
+	struct fax_session_result r;
+	struct spool_fax fax;
+
+	if (pg == NULL) {
+		log_warn("port %u: page %d not recorded: out of memory", (unsigned)c->port->cfg->id,
+			 pages);
+		return;
+	}
+	fax_call_result(c->fc, &r);
+	port_fill_fax(c->port, c, &r, &fax);
+	fax.pages = pages > 0 ? (uint32_t)pages : 0;
+	spool_sidecar_from_fax(&fax, end_of_document, false, &pg->sc);
+	pg->report.next = NULL;
+	pg->report.kind = PORT_REPORT_PAGE;
+	pg->report.call = c;
+	c->port->env.post(c->port->env.arg, &pg->report);
+}
+
 /* The port's enabled methods now, as GUIDs into guids[FGW_MAX_METHODS];
  * routes is scratch space of FGW_MAX_METHODS entries. */
 static size_t port_methods(struct port *p, struct core_route *routes,
@@ -244,6 +276,7 @@ static void port_fail(struct port_call *c)
 	char err[FGW_MAX_ERROR_TEXT];
 
 	unlink(c->tmp);
+	spool_sidecar_remove(c->tmp);
 	if (state_count_receive_failed(core_state(p->env.core), p->cfg->id, err,
 				       sizeof(err)) != 0)
 		log_err("port %u: %s", (unsigned)p->cfg->id, err);
@@ -284,10 +317,22 @@ static int port_commit_buf_new(struct port_commit_buf *b, size_t n)
 static void port_announce(struct port_call *c, const struct spool_commit *sc)
 {
 	struct port *p = c->port;
+	struct spool_sidecar *rec;
+	char err[FGW_MAX_ERROR_TEXT];
 
 	if (sc->job_id == 0) {
 		log_err("port %u: fax from %s not committed (kept in %s): %s",
 			(unsigned)p->cfg->id, c->peer_text, c->tmp, sc->err);
+		/* Recovery commits it at the next start: with the final result. */
+		rec = malloc(sizeof(*rec));
+		if (rec == NULL)
+			return;
+		spool_sidecar_from_fax(sc->fax, false, true, rec);
+		if (spool_sidecar_write(c->tmp, rec, err, sizeof(err)) != 0 ||
+		    spool_fsync_dir_of(c->tmp) != 0)
+			log_err("port %u: metadata of %s not kept: %s", (unsigned)p->cfg->id, c->tmp,
+				err);
+		free(rec);
 		return;
 	}
 	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
@@ -333,14 +378,50 @@ static void port_group_flush(struct port_group *g)
 	g->n = 0;
 }
 
+/* True when a later report of the list (looked at up to
+ * PORT_PAGE_LOOKAHEAD) supersedes page report r: a later page of the same
+ * call, or its end, whose commit follows at once. */
+#define PORT_PAGE_LOOKAHEAD 256
+static bool port_page_superseded(const struct port_report *r)
+{
+	const struct port_report *x = r->next;
+
+	for (unsigned i = 0; x != NULL && i < PORT_PAGE_LOOKAHEAD; x = x->next, i++)
+		if (x->call == r->call && x->kind != PORT_REPORT_STARTED)
+			return true;
+	return false;
+}
+
+/* A PAGE report: its record written as the call's sidecar (the directory
+ * is fsynced once per list, into sync_dir's path), then freed.  The call's
+ * tmp path is read only: set before the call's STARTED report. */
+static void port_page_apply(struct port_report *r, char *sync_dir, size_t sync_len)
+{
+	struct port_page *pg = (struct port_page *)(void *)r;
+	const struct port_call *c = r->call;
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (!port_page_superseded(r)) {
+		if (spool_sidecar_write(c->tmp, &pg->sc, err, sizeof(err)) == 0)
+			snprintf(sync_dir, sync_len, "%s", c->tmp);
+		else
+			log_warn("port %u: page %u of the call from %s not recorded: %s",
+				 (unsigned)pg->sc.port_id, (unsigned)pg->sc.pages, c->peer_text, err);
+	}
+	free(pg);
+}
+
 void port_reports_apply(struct port_report *r)
 {
 	struct port_group g = { .n = 0 };
+	char sync_dir[FGW_MAX_PATH] = "";
 
 	while (r != NULL) {
 		struct port_report *next = r->next;      /* r goes with its call */
 		struct port_call *c = r->call;
-		if (r->kind == PORT_REPORT_STARTED) {
+		if (r->kind == PORT_REPORT_PAGE) {
+			port_page_apply(r, sync_dir, sizeof(sync_dir));
+		} else if (r->kind == PORT_REPORT_STARTED) {
 			/* a port's events stay in order: its last call's first */
 			port_group_flush(&g);
 			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
@@ -354,6 +435,8 @@ void port_reports_apply(struct port_report *r)
 		r = next;
 	}
 	port_group_flush(&g);
+	if (sync_dir[0] != '\0')        /* the renames of the sidecars written */
+		spool_fsync_dir_of(sync_dir);
 }
 
 void port_report_apply(struct port_report *r)
@@ -462,6 +545,7 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 		log_err("port %u: cannot start a call: %s", (unsigned)p->cfg->id, err);
 		goto fail;
 	}
+	fax_session_set_page_hook(fax_call_session(c->fc), port_page, c);
 	if (fax_call_datagram_in(c->fc, buf, len) != 0) {
 		p->refused++;
 		fax_call_free(c->fc);

@@ -46,10 +46,15 @@ struct port;
 /* What a port's media thread hands to the main thread: a call started or
  * ended.  Both live inside the call (no allocation); the ENDED report
  * owns it and port_report_apply() frees it, so a STARTED report must be
- * applied before the ENDED one of the same call (one FIFO per thread). */
+ * applied before the ENDED one of the same call (one FIFO per thread).
+ * PAGE: the call confirmed a page; the report is allocated by the media
+ * thread with a copy of the call's metadata (plain values) and freed once
+ * applied: the main thread writes it as the reception's sidecar
+ * (spool_sidecar.h), before the ENDED report of the call commits it. */
 enum port_report_kind {
 	PORT_REPORT_STARTED,
 	PORT_REPORT_ENDED,
+	PORT_REPORT_PAGE,
 };
 
 struct port_call;

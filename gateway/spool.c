@@ -19,6 +19,7 @@
 #include <tiffio.h>
 
 #include "log.h"
+#include "spool_sidecar.h"
 #include "state.h"
 
 static void spool_reason(char *err, size_t errlen, const char *fmt, ...)
@@ -471,8 +472,11 @@ size_t spool_commit_group(struct state *st, const char *spool, struct spool_comm
 	/* The jobs are durable from here on; a failure below is finished by
 	 * recovery or by spool_locate(). */
 	spool_group_place(st, spool, c, n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		done += c[i].job_id != 0;
+		if (c[i].job_id != 0)      /* the job holds the metadata now */
+			spool_sidecar_remove(c[i].tmp_path);
+	}
 	return done;
 }
 
@@ -508,6 +512,44 @@ static int spool_is_tif(const char *name)
 	return n > 4 && strcmp(name + n - 4, ".tif") == 0;
 }
 
+/* The metadata of a tmp file with no job: from its sidecar when there is
+ * a valid one for the port its name says (*count: counted as received,
+ * like a live commit), else what the name tells (partial, not counted). */
+static void spool_recover_fax(const char *path, const char *name, int pages,
+			      struct spool_fax *fax, bool *count)
+{
+	char err[FGW_MAX_ERROR_TEXT] = "";
+	struct spool_sidecar *sc = calloc(1, sizeof(*sc));
+	uint32_t port_id = 0;
+	int64_t t = 0;
+	int found = 0;
+
+	if (sscanf(name, "P%" SCNu32 "-%" SCNd64, &port_id, &t) != 2)
+		port_id = 0;
+	*count = false;
+	if (sc == NULL)
+		log_err("recovery: %s: out of memory for its sidecar", path);
+	else if (spool_sidecar_read(path, sc, &found, err, sizeof(err)) != 0)
+		log_warn("recovery: %s: sidecar ignored: %s", path, err);
+	else if (found && sc->port_id != port_id)
+		log_warn("recovery: %s: sidecar ignored: port %" PRIu32 " is not the file's",
+			 path, sc->port_id);
+	else if (found)
+		*count = true;
+	if (*count) {
+		spool_sidecar_to_fax(sc, pages, fax);
+		free(sc);
+		return;
+	}
+	free(sc);
+	memset(fax, 0, sizeof(*fax));
+	fax->port_id = port_id;
+	fax->start_time = fax->end_time = t;
+	fax->pages = (uint32_t)pages;
+	fax->partial = 1;
+	snprintf(fax->t30_text, sizeof(fax->t30_text), "reception interrupted (faxgwd restarted)");
+}
+
 static void spool_recover_tmp_file(struct state *st, const char *spool, const char *path,
 				   const char *name, spool_methods_fn methods_fn, void *arg,
 				   struct spool_recovery *rec)
@@ -518,6 +560,7 @@ static void spool_recover_tmp_file(struct state *st, const char *spool, const ch
 	uint64_t id = 0;
 	size_t n = 0;
 	int found = 0, pages;
+	bool count;
 
 	if (state_job_by_path(st, path, &id, &found, err, sizeof(err)) != 0) {
 		log_err("recovery: %s", err);
@@ -528,31 +571,48 @@ static void spool_recover_tmp_file(struct state *st, const char *spool, const ch
 			rec->tmp_moved++;
 		else
 			log_err("recovery: job %" PRIu64 ": %s", id, err);
+		spool_sidecar_remove(path);
 		return;
 	}
 	pages = spool_tiff_pages(path);
 	if (pages <= 0) {
 		unlink(path);
+		spool_sidecar_remove(path);
 		rec->tmp_removed++;
 		return;
 	}
-	memset(&fax, 0, sizeof(fax));
-	if (sscanf(name, "P%" SCNu32 "-%" SCNd64, &fax.port_id, &fax.end_time) != 2)
-		fax.port_id = 0;
-	fax.start_time = fax.end_time;
-	fax.pages = (uint32_t)pages;
-	fax.partial = 1;
-	snprintf(fax.t30_text, sizeof(fax.t30_text), "reception interrupted (faxgwd restarted)");
+	spool_recover_fax(path, name, pages, &fax, &count);
 	if (fax.port_id != 0 && methods_fn != NULL &&
 	    methods_fn(arg, fax.port_id, guids, FGW_MAX_METHODS, &n) != 0)
 		n = 0;
-	if (spool_insert(st, path, &fax, guids, n, NULL, false, &id, err, sizeof(err)) != 0 ||
+	if (spool_insert(st, path, &fax, guids, n, NULL, count, &id, err, sizeof(err)) != 0 ||
 	    spool_place(st, spool, id, err, sizeof(err)) != 0) {
 		log_err("recovery: %s: %s", path, err);
 		return;
 	}
+	spool_sidecar_remove(path);
 	rec->tmp_jobs++;
-	log_notice("recovery: %s: %d page(s) kept as partial fax, job %" PRIu64, path, pages, id);
+	rec->tmp_with_meta += count;
+	rec->tmp_complete += !fax.partial;
+	log_notice("recovery: %s: %d page(s) kept as %s fax%s, job %" PRIu64, path, pages,
+		   fax.partial ? "partial" : "complete", count ? " (metadata from its sidecar)" : "",
+		   id);
+}
+
+/* A sidecar (NAME.meta, NAME.meta.new) whose NAME.tif is gone: removed. */
+static void spool_recover_sidecar(const char *dir, const char *name, struct spool_recovery *rec)
+{
+	char path[FGW_MAX_PATH], tif[FGW_MAX_PATH];
+	const char *ext = strstr(name, ".meta");
+	size_t base = ext != NULL ? (size_t)(ext - name) : 0;
+
+	if (ext == NULL || base == 0 || (strcmp(ext, ".meta") != 0 && strcmp(ext, ".meta.new") != 0) ||
+	    spool_fmt(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+	    spool_fmt(tif, sizeof(tif), "%s/%.*s.tif", dir, (int)base, name) != 0 ||
+	    spool_exists(tif))
+		return;
+	if (unlink(path) == 0)
+		rec->sidecars_removed++;
 }
 
 static int spool_recover_tmp(struct state *st, const char *spool, spool_methods_fn methods_fn,
@@ -567,8 +627,11 @@ static int spool_recover_tmp(struct state *st, const char *spool, spool_methods_
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!spool_is_tif(de->d_name) ||
-		    spool_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) != 0)
+		if (!spool_is_tif(de->d_name)) {
+			spool_recover_sidecar(dir, de->d_name, rec);
+			continue;
+		}
+		if (spool_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) != 0)
 			continue;
 		spool_recover_tmp_file(st, spool, path, de->d_name, methods_fn, arg, rec);
 	}

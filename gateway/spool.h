@@ -4,6 +4,8 @@
  * Layout under the configured spool directory:
  *
  *   tmp/P<port>-<time>-<pid>-<n>.tif  a reception in progress (spandsp writes it)
+ *   tmp/P<port>-<time>-<pid>-<n>.meta its metadata after each confirmed page
+ *                                     (spool_sidecar.h)
  *   <job id>.tif                      a committed fax waiting for routing
  *   failed/<job id>.tif               a dead-lettered fax
  *
@@ -111,8 +113,11 @@ int spool_fsync_dir_of(const char *path);
 /* Start-up recovery (before any call and before routing):
  *   jobs left ROUTING go back to PENDING;
  *   tmp/ files named by a job are moved into place; other tmp/ files with
- *   readable pages become partial-fax jobs (methods from methods_fn), the
- *   rest are removed;
+ *   readable pages become jobs (methods from methods_fn): with the
+ *   metadata of a valid sidecar (complete or partial as it says, counted
+ *   as received on its port), else partial with what the file name tells
+ *   (not counted); the rest are removed; sidecars go with their tmp
+ *   files, and sidecars without one are removed;
  *   spool files (<id>.tif) with no job get one (port unknown: UNROUTED);
  *   spool files of jobs already DONE are removed.
  * methods_fn gives the enabled methods of a port now. */
@@ -120,7 +125,10 @@ typedef int (*spool_methods_fn)(void *arg, uint32_t port_id, char (*guids)[FGW_G
                                 size_t max, size_t *n);
 struct spool_recovery {
 	unsigned routing_reset;   /* not counted precisely: 1 when the reset ran */
-	unsigned tmp_jobs;        /* partial faxes made from tmp/ files */
+	unsigned tmp_jobs;        /* faxes made from tmp/ files */
+	unsigned tmp_with_meta;   /* of them, with the metadata of a sidecar */
+	unsigned tmp_complete;    /* of them, complete (every page confirmed) */
+	unsigned sidecars_removed; /* sidecars without a tmp/ file */
 	unsigned tmp_moved;       /* committed jobs whose move was finished */
 	unsigned tmp_removed;     /* tmp/ files without a page */
 	unsigned orphans;         /* spool files given a job */

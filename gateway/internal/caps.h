@@ -44,6 +44,8 @@
 #define FGW_MAX_DATAGRAMS_PER_EVENT 64  /* datagrams read per socket event */
 #define FGW_MAX_MEDIA_THREADS    64     /* faxgwd's media threads (one per core) */
 #define FGW_MAX_COMMIT_GROUP     64     /* received faxes committed to the spool together */
+#define FGW_MAX_SIDECAR          4096   /* bytes of a reception's tmp/NAME.meta (spool_sidecar.h) */
+#define FGW_MAX_RX_PAGES         100000 /* pages of one received fax a sidecar may claim */
 #define FGW_MMAP_THRESHOLD       (64 * 1024) /* faxgwd's allocations this big get their own
 					   mapping (a page buffer: faxgwd(8), ENVIRONMENT) */
 #define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */

@@ -27,6 +27,8 @@ struct fax_session {
 	void *tx_arg;
 	fax_session_frame_fn frame_fn;
 	void *frame_arg;
+	fax_session_page_fn page_fn;
+	void *page_arg;
 
 	t38_terminal_state_t *t38;
 	fax_state_t *fax;
@@ -37,6 +39,7 @@ struct fax_session {
 	bool terminal_done;
 	int status;
 	int pages;
+	int pages_told;              /* pages the page hook was called for */
 	int pages_in_file;
 	int bit_rate;
 	bool ecm;
@@ -133,8 +136,13 @@ static int fax_session_phase_d(t30_state_t *t30, void *arg, int result)
 	struct fax_session *s = arg;
 
 	(void)t30;
-	(void)result;
 	fax_session_take_stats(s, true);
+	/* A receiver's page is in the file once the count grows (a page
+	 * refused with RTN, or an ECM partial page, does not count). */
+	if (s->dir == FAX_SESSION_RECEIVE && s->page_fn != NULL && s->pages > s->pages_told) {
+		s->pages_told = s->pages;
+		s->page_fn(s->page_arg, s->pages, result == T30_EOP || result == T30_PRI_EOP);
+	}
 	return T30_ERR_OK;
 }
 
@@ -474,6 +482,12 @@ void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, 
 {
 	s->frame_fn = fn;
 	s->frame_arg = arg;
+}
+
+void fax_session_set_page_hook(struct fax_session *s, fax_session_page_fn fn, void *arg)
+{
+	s->page_fn = fn;
+	s->page_arg = arg;
 }
 
 void *fax_session_terminal(struct fax_session *s)

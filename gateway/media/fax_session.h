@@ -52,6 +52,12 @@ typedef void (*fax_session_tx_ifp_fn)(void *arg, const uint8_t *ifp, size_t len,
  * frame, false for a sent one.  `msg` is only valid during the call. */
 typedef void (*fax_session_frame_fn)(void *arg, int direction, const uint8_t *msg, int len);
 
+/* A receiver confirmed a page (T.30 phase D, the page is in the TIFF file
+ * and MCF is about to go out): `pages` confirmed so far, and whether the
+ * peer's post-message command ended the document (EOP or PRI-EOP; MPS
+ * and EOM mean more pages follow). */
+typedef void (*fax_session_page_fn)(void *arg, int pages, bool end_of_document);
+
 /* spandsp's log lines (already formatted and tagged), with spandsp's
  * severity (SPAN_LOG_ERROR=1 ... SPAN_LOG_DEBUG_3=10). */
 typedef void (*fax_session_log_fn)(int level, const char *text);
@@ -135,6 +141,12 @@ void fax_session_result(const struct fax_session *s, struct fax_session_result *
 /* Calls fn for every T.30 frame (t30_set_real_time_frame_handler); NULL
  * removes the hook. */
 void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, void *arg);
+
+/* Calls fn after each page a receiving session confirms (see
+ * fax_session_page_fn), on the session's thread, from inside
+ * fax_session_rx_ifp() / rx_g711() / tick(); NULL removes the hook.
+ * fax_session_result() called from fn already counts the page. */
+void fax_session_set_page_hook(struct fax_session *s, fax_session_page_fn fn, void *arg);
 
 /* Where spandsp's log lines of every session go (process-wide, since
  * spandsp 0.0.6's handler has no user data); NULL: stderr.  Only sessions

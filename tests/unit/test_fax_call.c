@@ -148,6 +148,34 @@ struct fc_case {
 
 static struct fc_link fc_t2r, fc_r2t;
 
+/* What the receiver's page hook saw: pages and end of document as told,
+ * and the pages readable in its TIFF file at that moment. */
+#define FC_MAX_PAGE_CALLS 16
+static struct fc_pages {
+	int n;
+	int pages[FC_MAX_PAGE_CALLS], in_file[FC_MAX_PAGE_CALLS];
+	bool eod[FC_MAX_PAGE_CALLS], result_pages_match;
+	const char *file;
+	struct fax_call *rx;
+} fc_pg;
+
+static void fc_page(void *arg, int pages, bool end_of_document)
+{
+	struct fc_pages *pg = arg;
+	struct fax_session_result r;
+
+	fax_call_result(pg->rx, &r);
+	if (pg->n == 0)
+		pg->result_pages_match = true;
+	pg->result_pages_match = pg->result_pages_match && r.pages == pages;
+	if (pg->n >= FC_MAX_PAGE_CALLS)
+		return;
+	pg->pages[pg->n] = pages;
+	pg->eod[pg->n] = end_of_document;
+	pg->in_file[pg->n] = testdoc_pages(pg->file);
+	pg->n++;
+}
+
 static void fc_init(struct fc_case *c, enum fax_session_mode mode, bool alaw, int pages,
                     int res, bool ecm, unsigned seed)
 {
@@ -248,6 +276,10 @@ static void fc_run(struct fc_case *c)
 
 	fc_t2r.to = rx;
 	fc_r2t.to = tx;
+	memset(&fc_pg, 0, sizeof(fc_pg));
+	fc_pg.file = c->recv;
+	fc_pg.rx = rx;
+	fax_session_set_page_hook(fax_call_session(rx), fc_page, &fc_pg);
 	for (c->ticks = 0; c->ticks < FC_MAX_TICKS; c->ticks++) {
 		fc_t2r.now = fc_r2t.now = c->ticks;
 		bool dtx = fax_call_tick(tx);
@@ -416,6 +448,61 @@ START_TEST(t38_hangup_gives_partial)
 	ck_assert_int_eq(testdoc_make(one, 1, TESTDOC_STANDARD, c.seed), 0);
 	ck_assert_msg(testdoc_compare(one, c.recv, why, sizeof(why)) == 0, "%s", why);
 	unlink(one);
+	fc_cleanup(&c);
+}
+END_TEST
+
+/* The page hook: once per confirmed page, the page already in the file,
+ * end of document on the last one only (ECM and not, T.38 and audio). */
+static void fc_expect_page_hook(int pages)
+{
+	ck_assert_int_eq(fc_pg.n, pages);
+	ck_assert(fc_pg.result_pages_match);
+	for (int i = 0; i < pages; i++) {
+		ck_assert_int_eq(fc_pg.pages[i], i + 1);
+		ck_assert_int_eq(fc_pg.in_file[i], i + 1);
+		ck_assert_int_eq(fc_pg.eod[i], i == pages - 1);
+	}
+}
+
+START_TEST(page_hook_t38)
+{
+	struct fc_case c;
+
+	fc_init(&c, FAX_SESSION_T38, false, 3, TESTDOC_STANDARD, _i == 0, 111);
+	fc_run(&c);
+	fc_expect_success(&c);
+	fc_expect_page_hook(3);
+	fc_cleanup(&c);
+}
+END_TEST
+
+START_TEST(page_hook_audio)
+{
+	struct fc_case c;
+
+	fc_init(&c, FAX_SESSION_AUDIO, false, 2, TESTDOC_FINE, _i == 0, 112);
+	fc_run(&c);
+	fc_expect_success(&c);
+	fc_expect_page_hook(2);
+	fc_cleanup(&c);
+}
+END_TEST
+
+START_TEST(page_hook_hangup_no_end)
+{
+	struct fc_case c;
+
+	fc_init(&c, FAX_SESSION_T38, false, 3, TESTDOC_STANDARD, true, 113);
+	c.hangup_after_pages = 2;
+	fc_run(&c);
+	ck_assert(c.rx.partial);
+	ck_assert_int_eq(fc_pg.n, c.rx.pages);
+	for (int i = 0; i < fc_pg.n; i++) {
+		ck_assert_int_eq(fc_pg.pages[i], i + 1);
+		ck_assert_int_eq(fc_pg.in_file[i], i + 1);
+		ck_assert(!fc_pg.eod[i]);
+	}
 	fc_cleanup(&c);
 }
 END_TEST
@@ -635,6 +722,9 @@ Suite *fax_call_suite(void)
 	tcase_add_test(t38, t38_lossy_fec_ecm_v3);
 	tcase_add_test(t38, t38_garbage_counted_and_harmless);
 	tcase_add_test(t38, t38_hangup_gives_partial);
+	tcase_add_loop_test(t38, page_hook_t38, 0, 2);
+	tcase_add_loop_test(audio, page_hook_audio, 0, 2);
+	tcase_add_test(t38, page_hook_hangup_no_end);
 	tcase_add_test(audio, audio_pcmu_1page_noecm);
 	tcase_add_test(audio, audio_pcma_2page_fine_ecm);
 	tcase_add_test(audio, audio_pcmu_reorder_dup_ecm);
