@@ -80,6 +80,9 @@ int extension_can_enable(const struct extension_set *s, const char *guid, uint32
 void extension_device_change(const struct extension_set *s, const char *guid, uint32_t port_id,
                              int enabled, const void *data, size_t len);
 
+/* 1 when the owning extension of guid has a device_change callback. */
+int extension_has_device_change(const struct extension_set *s, const char *guid);
+
 /* The routing function of a method, or NULL (the router calls it with
  * extension_host()). */
 fgw_routing_fn extension_routing_fn(const struct extension_set *s, const char *guid);
