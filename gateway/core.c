@@ -980,6 +980,8 @@ static int core_commit(struct core *c, const fgw_routing_change *changes, size_t
 {
 	char err[FGW_MAX_ERROR_TEXT];
 
+	if (n == 0)
+		return 0;
 	for (size_t k = 0; k < pl->npend; k++)
 		if (rtable_copy_data(pl->pend[k].data, pl->pend[k].len, &pl->pend[k].newbuf) != 0)
 			return FGW_E_NOMEM;

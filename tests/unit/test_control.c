@@ -1258,6 +1258,8 @@ START_TEST(test_hanging_validation_does_not_block)
 	ck_assert_int_eq(fgw_set_routing_info(p, SLOW, "good-2", 6), 0);
 	ck_assert_int_eq(fgw_enable_routing_method(p, SLOW, 1), 0);
 	expect_data(q, "good-2");
+	fgw_close(p);
+	fgw_close(q);
 	fgw_close(s);
 	srv_stop();
 }
@@ -1289,6 +1291,7 @@ START_TEST(test_hanging_batch_changes_nothing)
 	ch[1].data = "good-1";
 	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 2, &failed), 0);
 	expect_data(q, "good-2");
+	fgw_close(q);
 	fgw_close(s);
 	srv_stop();
 }
