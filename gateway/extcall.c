@@ -52,12 +52,14 @@ void extcall_timeout_text(enum extcall_kind kind, unsigned timeout_ms, char *out
 
 /* --- the worker ------------------------------------------------------------------------ */
 
-static void extcall_worker_setup(int wfd)
+static void extcall_worker_setup(int wfd, pid_t parent)
 {
 	static const int dfl[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGINT,
 				   SIGHUP, SIGPIPE, SIGCHLD };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);             /* faxgwd died before the line above */
 	prctl(PR_SET_NAME, "faxgwd-check");
 	/* A crash must end the worker with its signal, whatever handlers
 	 * faxgwd had (a sanitizer's, for one). */
@@ -71,11 +73,12 @@ static void extcall_worker_setup(int wfd)
 	close_range((unsigned)wfd + 1, ~0u, 0);
 }
 
-static void extcall_worker(int wfd, const struct extension_set *ext, const struct extcall_args *a)
+static void extcall_worker(int wfd, pid_t parent, const struct extension_set *ext,
+			   const struct extcall_args *a)
 {
 	struct extcall_result res;
 
-	extcall_worker_setup(wfd);
+	extcall_worker_setup(wfd, parent);
 	memset(&res, 0, sizeof(res));
 	switch (a->kind) {
 	case EXTCALL_VALIDATE:
@@ -189,6 +192,7 @@ static void extcall_on_timer(evutil_socket_t fd, short what, void *arg)
 static int extcall_fork(struct extcall *k, const struct extension_set *ext,
 			const struct extcall_args *a)
 {
+	pid_t parent = getpid();
 	int pfd[2];
 
 	if (pipe2(pfd, O_CLOEXEC) != 0)
@@ -204,7 +208,7 @@ static int extcall_fork(struct extcall *k, const struct extension_set *ext,
 	}
 	if (k->pid == 0) {
 		close(pfd[0]);
-		extcall_worker(pfd[1], ext, a);
+		extcall_worker(pfd[1], parent, ext, a);
 	}
 	close(pfd[1]);
 	k->fd = pfd[0];
