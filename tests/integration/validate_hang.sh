@@ -27,7 +27,7 @@ while True:
     c, _ = s.accept()
     held.append(c)          # never read, never answer, never close
 PYEOF
-wait_until 10 grep -q ready silent.log || fail "silent server did not start: $(cat silent.log)"
+wait_until 10 grep -qs ready silent.log || fail "silent server did not start: $(cat silent.log)"
 
 # --- faxgwd -----------------------------------------------------------------------------------
 G=$WORK/gw
