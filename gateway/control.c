@@ -35,6 +35,7 @@
 #define CONTROL_BACKLOG 64
 #define CONTROL_PW_BUF 16384
 #define CONTROL_MAX_GROUPS 1024
+#define CONTROL_PENDING 1              /* a request answered later (control_on_applied) */
 
 struct control_handle {
 	uint32_t id;
@@ -58,6 +59,9 @@ struct control_conn {
 	bool privileged;                      /* root, faxgwd's uid or admin-group */
 	bool closing;                         /* close once the output is sent */
 	bool dead;                            /* freed by the reaper */
+	struct core_op *op;                   /* a routing change being validated: the
+						 connection's later requests wait */
+	uint32_t op_id;                       /* its request id */
 	struct control_conn *prev, *next;
 };
 
@@ -183,6 +187,8 @@ static void control_conn_kill(struct control_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	core_apply_cancel(c->op);      /* nobody to tell: the change is not made */
+	c->op = NULL;
 	c->nhandles = 0;               /* MODIFY holds end with the connection */
 	c->subscribed = false;
 	if (c->bev != NULL)
@@ -201,6 +207,7 @@ static void control_conn_free(struct control_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	ctl->nconns--;
+	core_apply_cancel(c->op);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	free(c->handles);
@@ -592,18 +599,47 @@ static int control_do_get_routing(struct control_req *r)
 	return 0;
 }
 
+static void control_on_read(struct bufferevent *bev, void *arg);
+
+/* The answer to a routing change, once the core has it (from the loop). */
+static void control_on_applied(void *arg, int rc, size_t failed, const char *reason)
+{
+	struct control_conn *c = arg;
+	struct control *ctl = c->ctl;
+
+	c->op = NULL;
+	if (rc != 0) {
+		control_send_error(c, c->op_id, rc, (uint32_t)failed, reason);
+	} else {
+		wire_writer_reset(&ctl->out);
+		wire_enc_ok(&ctl->out, c->op_id);
+		if (wire_finish(&ctl->out) == 0)
+			control_flush_reply(c);
+		wire_writer_reset(&ctl->out);
+	}
+	if (c->dead)
+		return;
+	/* The requests that came meanwhile, in order. */
+	bufferevent_enable(c->bev, EV_READ);
+	control_on_read(c->bev, c);
+}
+
+/* Routing changes are validated off the loop: the reply follows when the
+ * core has the answer; meanwhile this connection reads nothing more (its
+ * later requests wait in order), the others are served. */
 static int control_apply(struct control_req *r, const fgw_routing_change *ch, size_t n)
 {
 	struct core_who who = control_who(r->c);
-	size_t failed = n;
-	int rc = core_apply(r->c->ctl->core, ch, n, &who, &failed, r->reason, sizeof(r->reason));
+	int rc = core_apply_start(r->c->ctl->core, ch, n, &who, control_on_applied, r->c,
+				  &r->c->op, r->reason, sizeof(r->reason));
 
 	if (rc != 0) {
-		r->failed = (uint32_t)failed;
+		r->failed = (uint32_t)n;
 		return rc;
 	}
-	wire_enc_ok(r->w, r->rq->id);
-	return 0;
+	r->c->op_id = r->rq->id;
+	bufferevent_disable(r->c->bev, EV_READ);
+	return CONTROL_PENDING;
 }
 
 static int control_do_set_routing(struct control_req *r, bool enable)
@@ -823,6 +859,11 @@ static void control_request(struct control_conn *c, const struct wire_header *h,
 	r.failed = (uint32_t)rq->nchanges;
 	wire_writer_reset(&ctl->out);
 	rc = control_dispatch(&r);
+	if (rc == CONTROL_PENDING) {
+		wire_request_free(rq);
+		free(rq);
+		return;
+	}
 	if (rc == 0) {
 		rc = wire_finish(&ctl->out);
 		if (rc != 0)
@@ -847,7 +888,7 @@ static void control_on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char reason[FGW_MAX_ERROR_TEXT];
 
-	while (!c->dead && !c->closing) {
+	while (!c->dead && !c->closing && c->op == NULL) {
 		uint8_t hb[WIRE_HEADER_LEN];
 		struct wire_header h;
 		size_t avail = evbuffer_get_length(in);
@@ -1235,6 +1276,7 @@ struct control *control_new(struct event_base *base, const struct config *cfg,
 		return NULL;
 	}
 	core_set_event_sink(core, control_on_event, ctl);
+	core_set_loop(core, base);
 	return ctl;
 }
 

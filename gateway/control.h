@@ -13,7 +13,11 @@
  * core's events to subscribed connections.
  *
  * Everything runs on the event loop of `base`; no client can block it
- * (non-blocking I/O, bounded input and output per connection).
+ * (non-blocking I/O, bounded input and output per connection), nor can an
+ * extension: routing changes (set, enable, batch) are validated off the
+ * loop (core_apply_start) and answered when the core has the answer; the
+ * connection reads nothing more until then (its later requests wait in
+ * order) while every other connection is served.
  */
 #ifndef FAXGW_CONTROL_H
 #define FAXGW_CONTROL_H
@@ -29,7 +33,8 @@ struct control;
  * socket file is removed only when nothing listens on it; another daemon
  * listening there is an error) and starts accepting.  Installs itself as
  * the core's event sink.  base, cfg and core are borrowed and must outlive
- * the control server.  Returns NULL with a reason in err on failure. */
+ * the control server; lends base to the core for its off-loop extension
+ * calls (core_set_loop).  Returns NULL with a reason in err on failure. */
 struct control *control_new(struct event_base *base, const struct config *cfg,
 			    struct core *core, char *err, size_t errlen);
 /* Closes every connection, removes the socket file (when it is still the

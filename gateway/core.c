@@ -3,6 +3,7 @@
  * from the configuration, methods from the loaded extensions merged with
  * the state database, per-port routing, priorities, jobs and audit log.
  */
+#include "caps.h"
 #include "core.h"
 
 #include <errno.h>
@@ -15,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "config.h"
+#include "extcall.h"
 #include "extension.h"
 #include "fgwx_text.h"
 #include "fgwx_dir.h"
@@ -56,6 +60,9 @@ struct core {
 	int load_failures_sent;
 	uint64_t start_time;
 	struct core_dataplane dp;
+	struct event_base *base;      /* core_set_loop: extension calls off the loop */
+	struct core_op *ops;          /* routing changes, the first one being validated */
+	struct extcall *notices[FGW_MAX_NOTICE_WORKERS]; /* device_change calls running */
 };
 
 /* One (port, method) entry touched by a batch, with its state as it goes. */
@@ -70,6 +77,27 @@ struct core_pending {
 	int check_enable;             /* a change enabled it or set its data */
 	size_t blame;                 /* change to blame if it cannot be enabled */
 	unsigned char *newbuf;        /* copy of the final data for the table */
+};
+
+/* One extension call a batch needs before it can be applied. */
+struct core_call {
+	enum extcall_kind kind;       /* EXTCALL_VALIDATE or EXTCALL_CAN_ENABLE */
+	const char *guid;             /* canonical (the extension's) */
+	uint32_t port_id;
+	const void *data;             /* the change's or the table's: stable until applied */
+	size_t len;
+	size_t blame;                 /* the change refused when this call refuses */
+};
+
+/* What a batch needs: its entries' end states and the calls, in order. */
+struct core_plan {
+	struct core_pending *pend;    /* n entries at most */
+	size_t npend;
+	struct core_call *calls;      /* 2n at most */
+	size_t ncalls;
+	int rc;                       /* a change refused without a call: told after them */
+	size_t failed;
+	char reason[FGW_MAX_ERROR_TEXT];
 };
 
 static void core_reason(char *reason, size_t reasonlen, const char *fmt, ...)
@@ -425,6 +453,10 @@ void core_free(struct core *c)
 {
 	if (c == NULL)
 		return;
+	while (c->ops != NULL)
+		core_apply_cancel(c->ops);
+	for (size_t i = 0; i < FGW_MAX_NOTICE_WORKERS; i++)
+		extcall_cancel(c->notices[i]);
 	rtable_free(c->rt);
 	extension_set_free(c->ext);
 	state_close(c->st);
@@ -668,12 +700,11 @@ int core_port_routes(struct core *c, uint32_t port_id, struct core_route *out, s
 
 /* --- changes ---------------------------------------------------------------------- */
 
-/* Checks one change alone; 0 or an FGW_E_* code with reason. */
+/* Checks one change alone, without asking its extension; 0 or an FGW_E_*
+ * code with reason. */
 static int core_check_change(struct core *c, const fgw_routing_change *ch, size_t *port,
 			     size_t *slot, char *reason, size_t reasonlen)
 {
-	int rc;
-
 	if (ch->guid == NULL) {
 		core_reason(reason, reasonlen, "no method GUID given");
 		return FGW_E_INVAL;
@@ -694,12 +725,6 @@ static int core_check_change(struct core *c, const fgw_routing_change *ch, size_
 	if (core_method_slot(c, ch->guid, slot) != 0) {
 		core_reason(reason, reasonlen, "no routing method %.40s", ch->guid);
 		return FGW_E_NO_METHOD;
-	}
-	if (ch->set_data && ch->data_len > 0) {
-		rc = extension_validate(c->ext, ch->guid, ch->port_id, ch->data, ch->data_len, reason,
-					reasonlen);
-		if (rc != 0)
-			return rc;
 	}
 	return 0;
 }
@@ -743,37 +768,88 @@ static void core_pending_apply(struct core_pending *pd, const fgw_routing_change
 	}
 }
 
-/* Phase 1: every change alone, then the end state of each entry. */
-static int core_validate_batch(struct core *c, const fgw_routing_change *changes, size_t n,
-			       struct core_pending *pend, size_t *npend, size_t *failed,
-			       char *reason, size_t reasonlen)
+static void core_plan_call(struct core *c, struct core_plan *pl, enum extcall_kind kind,
+			   size_t port, size_t slot, const void *data, size_t len, size_t blame)
 {
-	int rc;
+	struct core_call *k = &pl->calls[pl->ncalls++];
 
+	k->kind = kind;
+	k->guid = c->methods[slot].m->guid;
+	k->port_id = c->ports[port].cfg->id;
+	k->data = len > 0 ? data : "";
+	k->len = len;
+	k->blame = blame;
+}
+
+/* Phase 1: every change alone, then the end state of each entry, giving
+ * the extension calls to make in order (validate each change's data, then
+ * can_enable each entry that ends up enabled).  A change refused here ends
+ * the plan: the calls about the changes before it still come first, so
+ * the refusal reported is the first in order, as if asked one by one.
+ * 0, or FGW_E_NOMEM. */
+static int core_plan_batch(struct core *c, const fgw_routing_change *changes, size_t n,
+			   struct core_plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->failed = n;
+	pl->pend = calloc(n + 1, sizeof(*pl->pend));
+	pl->calls = calloc(2 * n + 1, sizeof(*pl->calls));
+	if (pl->pend == NULL || pl->calls == NULL)
+		return FGW_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
+		const fgw_routing_change *ch = &changes[i];
 		size_t port = 0, slot = 0;
 
-		rc = core_check_change(c, &changes[i], &port, &slot, reason, reasonlen);
-		if (rc != 0) {
-			*failed = i;
-			return rc;
+		pl->rc = core_check_change(c, ch, &port, &slot, pl->reason, sizeof(pl->reason));
+		if (pl->rc != 0) {
+			pl->failed = i;
+			return 0;
 		}
-		core_pending_apply(core_pending_get(c, pend, npend, port, slot), &changes[i], i);
+		if (ch->set_data && ch->data_len > 0)
+			core_plan_call(c, pl, EXTCALL_VALIDATE, port, slot, ch->data, ch->data_len, i);
+		core_pending_apply(core_pending_get(c, pl->pend, &pl->npend, port, slot), ch, i);
 	}
-	for (size_t k = 0; k < *npend; k++) {
-		struct core_pending *pd = &pend[k];
-		const struct core_method *cm = &c->methods[pd->slot];
+	for (size_t k = 0; k < pl->npend; k++) {
+		const struct core_pending *pd = &pl->pend[k];
 
-		if (!pd->enabled || !pd->check_enable)
-			continue;
-		rc = extension_can_enable(c->ext, cm->m->guid, c->ports[pd->port].cfg->id, pd->data,
-					  pd->len, reason, reasonlen);
-		if (rc != 0) {
-			*failed = pd->blame;
-			return rc;
-		}
+		if (pd->enabled && pd->check_enable)
+			core_plan_call(c, pl, EXTCALL_CAN_ENABLE, pd->port, pd->slot, pd->data,
+				       pd->len, pd->blame);
 	}
 	return 0;
+}
+
+static void core_plan_free(struct core_plan *pl)
+{
+	if (pl->pend != NULL)
+		for (size_t k = 0; k < pl->npend; k++)
+			free(pl->pend[k].newbuf);
+	free(pl->pend);
+	free(pl->calls);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* The plan's extension calls made here, in this thread (core_apply). */
+static int core_plan_run_here(struct core *c, const struct core_plan *pl, size_t *failed,
+			      char *reason, size_t reasonlen)
+{
+	for (size_t i = 0; i < pl->ncalls; i++) {
+		const struct core_call *k = &pl->calls[i];
+		int rc = k->kind == EXTCALL_VALIDATE ?
+			 extension_validate(c->ext, k->guid, k->port_id, k->data, k->len, reason,
+					    reasonlen) :
+			 extension_can_enable(c->ext, k->guid, k->port_id, k->data, k->len, reason,
+					      reasonlen);
+		if (rc != 0) {
+			*failed = k->blame;
+			return rc;
+		}
+	}
+	if (pl->rc != 0) {
+		*failed = pl->failed;
+		core_reason(reason, reasonlen, "%s", pl->reason);
+	}
+	return pl->rc;
 }
 
 /* As core_printable, of the data as anyone may see it (secrets masked). */
@@ -806,7 +882,8 @@ static bool core_writes_back_shown(struct core *c, const fgw_routing_change *ch,
 /* A change that writes back the redacted form of the current data (an
  * NMS's read-modify-write over SNMP, say) keeps the current data: its
  * secret was never shown.  *use is changes, or a copy in *copy (the
- * caller frees it) with such data replaced.  0, or FGW_E_NOMEM. */
+ * caller frees it) with such data replaced by the current data (borrowed
+ * from the routing table).  0, or FGW_E_NOMEM. */
 static int core_unredact(struct core *c, const fgw_routing_change *changes, size_t n,
 			 const fgw_routing_change **use, fgw_routing_change **copy)
 {
@@ -897,6 +974,43 @@ fail:
 	return -1;
 }
 
+static void core_notice_done(void *arg, int rc, const char *reason)
+{
+	struct extcall **slot = arg;
+
+	*slot = NULL;
+	if (rc != 0)
+		log_warn("routing extension: %s", reason);
+}
+
+/* Tells the extension of a change: in a worker (extcall.h) once the core
+ * has a loop, else here. */
+static void core_notify(struct core *c, const char *guid, uint32_t port_id,
+			const struct rtable_entry *e)
+{
+	struct extcall_args a = { EXTCALL_DEVICE_CHANGE, guid, port_id, e->enabled,
+				  e->len > 0 ? (const void *)e->data : "", e->len };
+	char reason[FGW_MAX_ERROR_TEXT];
+	size_t i = 0;
+
+	if (c->base == NULL) {
+		extension_device_change(c->ext, guid, port_id, a.enabled, a.data, a.len);
+		return;
+	}
+	if (!extension_has_device_change(c->ext, guid))
+		return;
+	while (i < FGW_MAX_NOTICE_WORKERS && c->notices[i] != NULL)
+		i++;
+	if (i == FGW_MAX_NOTICE_WORKERS) {
+		log_warn("device change of %s on port %u not told to its extension: "
+			 "%d notices running", guid, (unsigned)port_id, FGW_MAX_NOTICE_WORKERS);
+		return;
+	}
+	if (extcall_start(c->base, c->ext, &a, FGW_DEVICE_CHANGE_SECS * 1000u, core_notice_done,
+			  &c->notices[i], &c->notices[i], reason, sizeof(reason)) != 0)
+		log_warn("device change of %s on port %u: %s", guid, (unsigned)port_id, reason);
+}
+
 /* Phase 3: the table, the extensions and the subscribers learn of it. */
 static void core_publish_batch(struct core *c, const fgw_routing_change *changes, size_t n,
 			       struct core_pending *pend, size_t npend)
@@ -911,9 +1025,7 @@ static void core_publish_batch(struct core *c, const fgw_routing_change *changes
 		rtable_take_data(e, pd->newbuf, pd->len);
 		pd->newbuf = NULL;
 		if (changed)
-			extension_device_change(c->ext, c->methods[pd->slot].m->guid,
-						c->ports[pd->port].cfg->id, e->enabled,
-						e->len > 0 ? (const void *)e->data : "", e->len);
+			core_notify(c, c->methods[pd->slot].m->guid, c->ports[pd->port].cfg->id, e);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const fgw_routing_change *ch = &changes[i];
@@ -928,13 +1040,49 @@ static void core_publish_batch(struct core *c, const fgw_routing_change *changes
 	}
 }
 
+/* Phases 2 and 3 of a plan whose calls all accepted it. */
+static int core_commit(struct core *c, const fgw_routing_change *changes, size_t n,
+		       struct core_plan *pl, const struct core_who *who, char *reason,
+		       size_t reasonlen)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (n == 0)
+		return 0;
+	for (size_t k = 0; k < pl->npend; k++)
+		if (rtable_copy_data(pl->pend[k].data, pl->pend[k].len, &pl->pend[k].newbuf) != 0)
+			return FGW_E_NOMEM;
+	if (core_persist_batch(c, changes, n, pl->pend, pl->npend, who, err, sizeof(err)) != 0) {
+		log_err("routing change not saved: %s", err);
+		core_reason(reason, reasonlen, "%s", err);
+		return FGW_E_STORAGE;
+	}
+	core_publish_batch(c, changes, n, pl->pend, pl->npend);
+	return 0;
+}
+
+/* What every batch must be before anything is looked at. */
+static int core_batch_ok(const fgw_routing_change *changes, size_t n, char *reason,
+			 size_t reasonlen)
+{
+	if (n > 0 && changes == NULL) {
+		core_reason(reason, reasonlen, "no changes given");
+		return FGW_E_INVAL;
+	}
+	if (n > FGW_MAX_BATCH) {
+		core_reason(reason, reasonlen, "%zu changes in one batch, over the limit of %d",
+			    n, FGW_MAX_BATCH);
+		return FGW_E_TOO_BIG;
+	}
+	return 0;
+}
+
 int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
 	       const struct core_who *who, size_t *failed, char *reason, size_t reasonlen)
 {
-	struct core_pending *pend = NULL;
+	struct core_plan pl;
 	fgw_routing_change *copy = NULL;
-	char err[FGW_MAX_ERROR_TEXT];
-	size_t npend = 0, dummy;
+	size_t dummy;
 	int rc;
 
 	if (failed == NULL)
@@ -944,43 +1092,316 @@ int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
 		reason[0] = '\0';
 	if (n == 0)
 		return 0;
-	if (changes == NULL) {
-		core_reason(reason, reasonlen, "no changes given");
-		return FGW_E_INVAL;
-	}
-	if (n > FGW_MAX_BATCH) {
-		core_reason(reason, reasonlen, "%zu changes in one batch, over the limit of %d",
-			    n, FGW_MAX_BATCH);
-		return FGW_E_TOO_BIG;
-	}
-	pend = calloc(n, sizeof(*pend));
-	if (pend == NULL)
-		return FGW_E_NOMEM;
-	rc = core_unredact(c, changes, n, &changes, &copy);
-	if (rc == 0)
-		rc = core_validate_batch(c, changes, n, pend, &npend, failed, reason, reasonlen);
+	rc = core_batch_ok(changes, n, reason, reasonlen);
 	if (rc != 0)
-		goto out;
-	for (size_t k = 0; k < npend; k++) {
-		if (rtable_copy_data(pend[k].data, pend[k].len, &pend[k].newbuf) != 0) {
-			rc = FGW_E_NOMEM;
-			goto out;
-		}
+		return rc;
+	if (c->ops != NULL) {
+		core_reason(reason, reasonlen, "another routing change is being validated");
+		return FGW_E_BUSY;
 	}
-	if (core_persist_batch(c, changes, n, pend, npend, who, err, sizeof(err)) != 0) {
-		log_err("routing change not saved: %s", err);
-		core_reason(reason, reasonlen, "%s", err);
-		rc = FGW_E_STORAGE;
-		goto out;
+	rc = core_unredact(c, changes, n, &changes, &copy);
+	if (rc != 0)
+		return rc;
+	rc = core_plan_batch(c, changes, n, &pl);
+	if (rc == 0)
+		rc = core_plan_run_here(c, &pl, failed, reason, reasonlen);
+	if (rc == 0) {
+		rc = core_commit(c, changes, n, &pl, who, reason, reasonlen);
+		*failed = n;
 	}
-	core_publish_batch(c, changes, n, pend, npend);
-	*failed = n;
-out:
-	for (size_t k = 0; k < npend; k++)
-		free(pend[k].newbuf);
-	free(pend);
+	core_plan_free(&pl);
 	free(copy);
 	return rc;
+}
+
+/* --- changes validated off the loop (core_apply_start) ---------------------------------- */
+
+struct core_op {
+	struct core *c;
+	struct core_op *next;                 /* c->ops: one at a time, in arrival order */
+	fgw_routing_change *changes;          /* copies (guid and data owned) */
+	size_t n;
+	struct core_who who;
+	char origin[FGW_MAX_ORIGIN + 1];
+	core_apply_done_fn done;
+	void *arg;
+	struct event *ev_deadline;            /* FGW_VALIDATE_SECS after arrival */
+	struct event *ev_kick;                /* its turn came: step (from the loop) */
+	struct core_plan plan;
+	int planned;
+	size_t next_call;                     /* plan.calls[next_call] runs in call */
+	struct extcall *call;
+};
+
+static void core_op_free(struct core_op *op)
+{
+	if (op == NULL)
+		return;
+	extcall_cancel(op->call);
+	if (op->ev_deadline != NULL)
+		event_free(op->ev_deadline);
+	if (op->ev_kick != NULL)
+		event_free(op->ev_kick);
+	for (size_t i = 0; op->changes != NULL && i < op->n; i++) {
+		free((char *)op->changes[i].guid);
+		free((void *)op->changes[i].data);
+	}
+	free(op->changes);
+	core_plan_free(&op->plan);
+	free(op);
+}
+
+static void core_op_kick(struct core_op *op)
+{
+	struct timeval now = { 0, 0 };
+
+	evtimer_add(op->ev_kick, &now);
+}
+
+/* Takes op out of the queue; the next one's turn comes. */
+static void core_op_unlink(struct core_op *op)
+{
+	struct core_op **pp = &op->c->ops;
+
+	while (*pp != NULL && *pp != op)
+		pp = &(*pp)->next;
+	if (*pp == op)
+		*pp = op->next;
+	op->next = NULL;
+	if (op->c->ops != NULL)
+		core_op_kick(op->c->ops);
+}
+
+/* Ends op with its answer: out of the queue and freed, then told. */
+static void core_op_finish(struct core_op *op, int rc, size_t failed, const char *reason)
+{
+	char text[FGW_MAX_ERROR_TEXT];
+	core_apply_done_fn done = op->done;
+	void *arg = op->arg;
+
+	snprintf(text, sizeof(text), "%s", reason != NULL ? reason : "");
+	if (rc == 0)
+		failed = op->n;
+	core_op_unlink(op);
+	core_op_free(op);
+	done(arg, rc, failed, text);
+}
+
+static void core_op_step(struct core_op *op);
+
+/* An extension call that hung or crashed refuses the change as the call
+ * would have: the client hears a refusal with the reason, not a timeout. */
+static int core_call_refusal(const struct core_call *k)
+{
+	return k->kind == EXTCALL_VALIDATE ? FGW_E_BAD_DATA : FGW_E_NOT_ENABLEABLE;
+}
+
+static void core_op_call_done(void *arg, int rc, const char *reason)
+{
+	struct core_op *op = arg;
+
+	op->call = NULL;
+	if (rc == FGW_E_TIMEOUT || rc == FGW_E_INTERNAL)
+		rc = core_call_refusal(&op->plan.calls[op->next_call]);
+	if (rc != 0) {
+		core_op_finish(op, rc, op->plan.calls[op->next_call].blame, reason);
+		return;
+	}
+	op->next_call++;
+	core_op_step(op);
+}
+
+/* Starts the next extension call of the plan; 0, or -1 when op ended. */
+static int core_op_call(struct core_op *op)
+{
+	const struct core_call *k = &op->plan.calls[op->next_call];
+	struct extcall_args a = { k->kind, k->guid, k->port_id, 0, k->data, k->len };
+	char reason[FGW_MAX_ERROR_TEXT];
+	int rc;
+
+	/* The op's deadline decides; the call's own limit is a backstop. */
+	rc = extcall_start(op->c->base, op->c->ext, &a, FGW_VALIDATE_SECS * 1000u + 1000u,
+			   core_op_call_done, op, &op->call, reason, sizeof(reason));
+	if (rc != 0) {
+		core_op_finish(op, rc, k->blame, reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* core_unredact on op's own copies, when its turn comes (the current
+ * data is what it is then).  0, or FGW_E_NOMEM. */
+static int core_op_unredact(struct core_op *op)
+{
+	const fgw_routing_change *use;
+	fgw_routing_change *copy;
+	int rc = core_unredact(op->c, op->changes, op->n, &use, &copy);
+
+	for (size_t i = 0; rc == 0 && copy != NULL && i < op->n; i++) {
+		void *dup;
+		if (copy[i].data == op->changes[i].data)
+			continue;
+		if ((dup = malloc(copy[i].data_len)) == NULL) {
+			rc = FGW_E_NOMEM;
+			break;
+		}
+		memcpy(dup, copy[i].data, copy[i].data_len);
+		free((void *)op->changes[i].data);
+		op->changes[i].data = dup;
+		op->changes[i].data_len = copy[i].data_len;
+	}
+	free(copy);
+	return rc;
+}
+
+/* Plans op when its turn comes, runs its calls one after the other, and
+ * applies it once every call accepted it. */
+static void core_op_step(struct core_op *op)
+{
+	char reason[FGW_MAX_ERROR_TEXT] = "";
+	int rc;
+
+	if (!op->planned) {
+		op->planned = 1;
+		rc = core_op_unredact(op);
+		if (rc == 0)
+			rc = core_plan_batch(op->c, op->changes, op->n, &op->plan);
+		if (rc != 0) {
+			core_op_finish(op, rc, op->n, "faxgwd is out of memory");
+			return;
+		}
+	}
+	if (op->next_call < op->plan.ncalls) {
+		core_op_call(op);
+		return;
+	}
+	if (op->plan.rc != 0) {
+		core_op_finish(op, op->plan.rc, op->plan.failed, op->plan.reason);
+		return;
+	}
+	rc = core_commit(op->c, op->changes, op->n, &op->plan, &op->who, reason, sizeof(reason));
+	core_op_finish(op, rc, op->n, reason);
+}
+
+static void core_op_on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct core_op *op = arg;
+
+	(void)fd;
+	(void)what;
+	if (op->c->ops == op && !op->planned)
+		core_op_step(op);
+}
+
+static void core_op_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct core_op *op = arg;
+	const struct core_call *k = op->call != NULL ? &op->plan.calls[op->next_call] : NULL;
+	char reason[FGW_MAX_ERROR_TEXT];
+
+	(void)fd;
+	(void)what;
+	extcall_timeout_text(EXTCALL_VALIDATE, FGW_VALIDATE_SECS * 1000u, reason, sizeof(reason));
+	if (k == NULL)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+			 " (it waited for another routing change)");
+	core_op_finish(op, k != NULL ? core_call_refusal(k) : FGW_E_STATE,
+		       k != NULL ? k->blame : op->n, reason);
+}
+
+/* A copy of the changes that does not borrow from the request. */
+static int core_op_copy(struct core_op *op, const fgw_routing_change *changes, size_t n)
+{
+	op->n = n;
+	op->changes = calloc(n + 1, sizeof(*op->changes));
+	if (op->changes == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		fgw_routing_change *d = &op->changes[i];
+
+		*d = changes[i];
+		d->guid = NULL;
+		d->data = NULL;
+		if (changes[i].guid != NULL && (d->guid = strdup(changes[i].guid)) == NULL)
+			return -1;
+		if (!changes[i].set_data || changes[i].data == NULL || changes[i].data_len == 0 ||
+		    changes[i].data_len > FGW_MAX_ROUTING_DATA)
+			continue;
+		if ((d->data = malloc(changes[i].data_len)) == NULL)
+			return -1;
+		memcpy((void *)d->data, changes[i].data, changes[i].data_len);
+	}
+	return 0;
+}
+
+static struct core_op *core_op_new(struct core *c, const fgw_routing_change *changes, size_t n,
+				   const struct core_who *who)
+{
+	struct core_op *op = calloc(1, sizeof(*op));
+	struct timeval limit = { FGW_VALIDATE_SECS, 0 };
+
+	if (op == NULL)
+		return NULL;
+	op->c = c;
+	if (who != NULL) {
+		op->who = *who;
+		snprintf(op->origin, sizeof(op->origin), "%s", who->origin ? who->origin : "");
+		op->who.origin = who->origin != NULL ? op->origin : NULL;
+	} else {
+		op->who.uid = getuid();
+		op->who.pid = getpid();
+	}
+	op->ev_deadline = evtimer_new(c->base, core_op_on_deadline, op);
+	op->ev_kick = evtimer_new(c->base, core_op_on_kick, op);
+	if (core_op_copy(op, changes, n) != 0 || op->ev_deadline == NULL || op->ev_kick == NULL ||
+	    evtimer_add(op->ev_deadline, &limit) != 0) {
+		core_op_free(op);
+		return NULL;
+	}
+	return op;
+}
+
+int core_apply_start(struct core *c, const fgw_routing_change *changes, size_t n,
+		     const struct core_who *who, core_apply_done_fn done, void *arg,
+		     struct core_op **out, char *reason, size_t reasonlen)
+{
+	struct core_op *op, **pp = &c->ops;
+	int rc = core_batch_ok(changes, n, reason, reasonlen);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	if (c->base == NULL) {
+		core_reason(reason, reasonlen, "faxgwd cannot validate routing changes now");
+		return FGW_E_INTERNAL;
+	}
+	op = core_op_new(c, changes, n, who);
+	if (op == NULL) {
+		core_reason(reason, reasonlen, "faxgwd is out of memory");
+		return FGW_E_NOMEM;
+	}
+	op->done = done;
+	op->arg = arg;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = op;
+	if (c->ops == op)
+		core_op_kick(op);
+	*out = op;
+	return 0;
+}
+
+void core_apply_cancel(struct core_op *op)
+{
+	if (op == NULL)
+		return;
+	core_op_unlink(op);
+	core_op_free(op);
+}
+
+void core_set_loop(struct core *c, struct event_base *base)
+{
+	c->base = base;
 }
 
 int core_set_priority(struct core *c, const char *guid, uint32_t priority,

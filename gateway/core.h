@@ -4,7 +4,8 @@
  * The control server (control.c) decodes requests, checks the client's
  * rights and handle rules (QUERY/MODIFY, one MODIFY handle per port), and
  * calls these functions; they know nothing of sockets or handles.  All run
- * on the daemon's main event loop thread.
+ * on the daemon's main event loop thread, and none waits for an extension
+ * (core_apply_start; core_apply is the blocking form for tests).
  *
  * Strings in structs filled by core_* are borrowed from the core: valid
  * until the caller returns to the event loop.  Every function returns 0 or
@@ -71,9 +72,42 @@ int core_get_routing_info_shown(struct core *c, uint32_t port_id, const char *gu
  * state-database transaction and writes the audit log.  Nothing changes
  * unless everything is accepted and persisted.  On failure *failed is the
  * index of the refused change (n when not about one change).  Emits
- * FGW_EVENT_ROUTING_CHANGED for each change applied. */
+ * FGW_EVENT_ROUTING_CHANGED for each change applied.
+ *
+ * core_apply() makes the extension calls in the calling thread and waits
+ * for them: for tests and tools, never on the control loop (FGW_E_BUSY
+ * while a core_apply_start() change is pending). */
 int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
                const struct core_who *who, size_t *failed, char *reason, size_t reasonlen);
+
+/* The same without blocking the loop (needs core_set_loop): the extension
+ * calls run one after the other in worker processes (extcall.h) while the
+ * loop serves others; the state change (persist, audit, events) happens on
+ * the loop once every call accepted.  Changes are applied one request at a
+ * time in arrival order, each planned when its turn comes.  A request that
+ * is not answered within FGW_VALIDATE_SECS of its arrival (waiting included)
+ * is refused, "validation did not finish within N s", and changes nothing:
+ * FGW_E_BAD_DATA or FGW_E_NOT_ENABLEABLE blaming the change whose call hung
+ * (its worker is killed; a crashed call is refused the same way), or
+ * FGW_E_STATE when it was still waiting for an earlier request.
+ *
+ * Returns 0 when the request is taken: done is called exactly once, later,
+ * from the loop (never from inside this call), with what core_apply would
+ * have returned, unless core_apply_cancel(*op) comes first.  Returns an
+ * FGW_E_* code with reason when refused at once (then no done).  Nothing
+ * of changes is borrowed after the return. */
+struct core_op;
+typedef void (*core_apply_done_fn)(void *arg, int rc, size_t failed, const char *reason);
+int core_apply_start(struct core *c, const fgw_routing_change *changes, size_t n,
+                     const struct core_who *who, core_apply_done_fn done, void *arg,
+                     struct core_op **op, char *reason, size_t reasonlen);
+/* Forgets a pending request (its worker is killed; done is not called);
+ * NULL is fine. */
+void core_apply_cancel(struct core_op *op);
+/* The loop (borrowed) that runs the extension calls of core_apply_start
+ * and device_change notices; before it is set, both run in the caller. */
+struct event_base;
+void core_set_loop(struct core *c, struct event_base *base);
 
 /* Moves method `guid` to `priority` (1..count), shifting the others;
  * persisted and audited. */

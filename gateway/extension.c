@@ -614,6 +614,13 @@ int extension_redact(const struct extension_set *s, const char *guid, const void
 	return 1;
 }
 
+int extension_has_device_change(const struct extension_set *s, const char *guid)
+{
+	const struct extension_method *m = extension_method_find(s, guid, NULL);
+
+	return m != NULL && s->images[m->image].cb.device_change != NULL;
+}
+
 fgw_routing_fn extension_routing_fn(const struct extension_set *s, const char *guid)
 {
 	const struct extension_method *m = extension_method_find(s, guid, NULL);

@@ -86,6 +86,8 @@ void extension_device_change(const struct extension_set *s, const char *guid, ui
  * unknown or has no redact callback. */
 int extension_redact(const struct extension_set *s, const char *guid, const void *data,
                      size_t len, void *out, size_t outcap, size_t *outlen);
+/* 1 when the owning extension of guid has a device_change callback. */
+int extension_has_device_change(const struct extension_set *s, const char *guid);
 
 /* The routing function of a method, or NULL (the router calls it with
  * extension_host()). */

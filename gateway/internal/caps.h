@@ -33,6 +33,17 @@
 					   and no subscription is closed after this */
 #define FGW_CONTROL_LOG_EVERY_S  10     /* refused connections are logged at most this often */
 
+/* --- extension calls off the loop (extcall.h, core_apply_start) ---------- */
+#define FGW_VALIDATE_SECS        3      /* a routing change request: its validate and
+					   can_enable calls, waiting included; then it is
+					   refused, so the client hears why before its own
+					   FGW_CLIENT_TIMEOUT_MS */
+#define FGW_DEVICE_CHANGE_SECS   10     /* one device_change notice (worker process) */
+#define FGW_MAX_NOTICE_WORKERS   8      /* device_change notices running at once; more
+					   are logged and dropped */
+_Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
+	       "a refused validation must reach the client before it gives up");
+
 /* --- routing jobs ---------------------------------------------------------- */
 #define FGW_MAX_RETRY_ATTEMPTS   100
 #define FGW_MAX_RUN_PROGRAM_SECS 60     /* Run program: time limit per attempt */

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "control.h"
 #include "core.h"
+#include "testutil.h"
 #include "wire.h"
 
 Suite *control_suite(void);
@@ -42,6 +43,7 @@ static struct {
 	pid_t pid;
 	int stop_fd;
 	const char *admin_group;              /* NULL: empty */
+	const char *extensions;               /* NULL: the shipped ones */
 	unsigned idle_ms;                     /* 0: faxgwd's default */
 	int reload[2];                        /* a new admin-group name, as by SIGHUP */
 	int reloaded[2];                      /* the server's answer: "r" */
@@ -138,7 +140,7 @@ static void srv_config(const char *query_group)
 		 "spool = %s/spool\n"
 		 "state = %s/state.db\n"
 		 "control = %s\n"
-		 "extensions = " FAXGW_BUILD_DIR "/routing\n"
+		 "extensions = %s\n"
 		 "store-root = %s/fax\n"
 		 "exec-dir = %s/exec\n"
 		 "admin-group = %s\n"
@@ -149,7 +151,8 @@ static void srv_config(const char *query_group)
 		 "[port 2]\n"
 		 "transport = audio\n"
 		 "listen = 127.0.0.1:14002\n",
-		 srv.dir, srv.dir, srv.sock, srv.dir, srv.dir,
+		 srv.dir, srv.dir, srv.sock,
+		 srv.extensions != NULL ? srv.extensions : FAXGW_BUILD_DIR "/routing", srv.dir, srv.dir,
 		 srv.admin_group != NULL ? srv.admin_group : "", query_group);
 	snprintf(path, sizeof(path), "%s/spool", srv.dir);
 	mkdir(path, 0755);
@@ -210,6 +213,7 @@ static void setup(void)
 	chmod(srv.dir, 0755);
 	signal(SIGPIPE, SIG_IGN);
 	srv.admin_group = NULL;
+	srv.extensions = NULL;
 	srv.idle_ms = 0;
 	ck_assert_int_eq(pipe(srv.reload), 0);
 	ck_assert_int_eq(pipe(srv.reloaded), 0);
@@ -1191,6 +1195,180 @@ START_TEST(test_client_basics)
 }
 END_TEST
 
+/* --- extensions that hang do not block the loop ------------------------------ */
+
+#define SLOW "{00000000-0000-4000-8000-0000000000a1}"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The server with only the slow_validate test extension loaded. */
+static void srv_start_slow(void)
+{
+	static char dir[FGW_MAX_PATH];
+	char dst[FGW_MAX_PATH + 32];
+
+	snprintf(dir, sizeof(dir), "%s/ext", srv.dir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(dst, sizeof(dst), "%s/slow_validate.so", dir);
+	testutil_install_built("test-ext/slow_validate.so", dst);
+	srv.extensions = dir;
+	srv_start("");
+}
+
+struct hang_result {
+	int rc;
+	int64_t ms;
+	char msg[FGW_MAX_ERROR_TEXT];
+};
+
+/* A client in a child sets data on port 1 that hangs the extension; it
+ * writes "s" to fd just before asking, then its result. */
+static pid_t hang_client(const char *data, int fd)
+{
+	pid_t kid = fork();
+
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct hang_result r = { .rc = 1 };
+		fgw_handle *s = NULL, *p = NULL;
+
+		if (fgw_connect(srv.sock, &s) != 0 ||
+		    fgw_open_port(s, 1, FGW_PORT_OPEN_MODIFY, &p) != 0 || write(fd, "s", 1) != 1)
+			_exit(2);
+		int64_t t0 = now_ms();
+		r.rc = fgw_set_routing_info(p, SLOW, data, strlen(data));
+		r.ms = now_ms() - t0;
+		snprintf(r.msg, sizeof(r.msg), "%s", fgw_last_error_message(p));
+		if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(3);
+		fgw_close(s);
+		_exit(0);
+	}
+	return kid;
+}
+
+static const char *time_limit_text(void)
+{
+	static char text[64];
+
+	snprintf(text, sizeof(text), "validation did not finish within %d s", FGW_VALIDATE_SECS);
+	return text;
+}
+
+static void expect_data(fgw_handle *p, const char *want)
+{
+	void *data = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(fgw_get_routing_info(p, SLOW, &data, &len), 0);
+	ck_assert_uint_eq(len, strlen(want));
+	ck_assert(memcmp(data, want, len) == 0);
+	fgw_free_buffer(data);
+}
+
+/* Other clients are served at once while one validation hangs. */
+static void others_served_meanwhile(fgw_handle *s, fgw_handle *q)
+{
+	fgw_port_info *ports;
+	size_t n;
+	int64_t t0 = now_ms();
+
+	ck_assert_int_eq(fgw_enum_ports(s, &ports, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	fgw_free_buffer(ports);
+	expect_data(q, "good-1");
+	fgw_global_routing_info gi = { .priority = 1, .guid = SLOW };
+	ck_assert_int_eq(fgw_set_global_routing_info(s, &gi), 0);
+	ck_assert_int_lt(now_ms() - t0, 1000);
+}
+
+START_TEST(test_hanging_validation_does_not_block)
+{
+	srv_start_slow();
+	fgw_handle *s = connect_ok();
+	fgw_handle *p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	fgw_handle *q = open_ok(s, 1, FGW_PORT_OPEN_QUERY);
+	struct hang_result r;
+	int fds[2], status;
+	char ch;
+
+	ck_assert_int_eq(fgw_set_routing_info(p, SLOW, "good-1", 6), 0);
+	fgw_close(p);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t kid = hang_client("hang", fds[1]);
+	ck_assert_int_eq(read(fds[0], &ch, 1), 1);
+	usleep(300000);
+	others_served_meanwhile(s, q);
+	/* A change that arrives meanwhile waits its turn, then is made. */
+	fgw_routing_change two = { .port_id = 2, .guid = SLOW, .set_data = 1, .data = "good-q",
+				   .data_len = 6 };
+	size_t failed = 99;
+	ck_assert_int_eq(fgw_set_routing_batch(s, &two, 1, &failed), 0);
+	ck_assert_int_eq(read(fds[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(r.rc, FGW_E_BAD_DATA);
+	ck_assert_str_eq(r.msg, time_limit_text());
+	ck_assert_int_ge(r.ms, FGW_VALIDATE_SECS * 1000 - 500);
+	ck_assert_int_lt(r.ms, FGW_CLIENT_TIMEOUT_MS);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* Nothing changed, and the server still validates and applies. */
+	expect_data(q, "good-1");
+	p = open_ok(s, 1, FGW_PORT_OPEN_MODIFY);
+	ck_assert_int_eq(fgw_set_routing_info(p, SLOW, "bad", 3), FGW_E_BAD_DATA);
+	ck_assert_str_eq(fgw_last_error_message(p), "slow test data must start with 'good'");
+	ck_assert_int_eq(fgw_set_routing_info(p, SLOW, "crash", 5), FGW_E_BAD_DATA);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(p), "crashed in validation (SIGABRT)"));
+	ck_assert_int_eq(fgw_set_routing_info(p, SLOW, "good-2", 6), 0);
+	ck_assert_int_eq(fgw_enable_routing_method(p, SLOW, 1), 0);
+	expect_data(q, "good-2");
+	fgw_close(p);
+	fgw_close(q);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+/* A batch whose second change hangs: refused as a whole, blaming it. */
+START_TEST(test_hanging_batch_changes_nothing)
+{
+	srv_start_slow();
+	fgw_handle *s = connect_ok();
+	fgw_handle *q = open_ok(s, 2, FGW_PORT_OPEN_QUERY);
+	fgw_routing_change ch[2] = {
+		{ .port_id = 2, .guid = SLOW, .set_data = 1, .data = "good-2", .data_len = 6 },
+		{ .port_id = 1, .guid = SLOW, .set_data = 1, .data = "hang", .data_len = 4 },
+	};
+	size_t failed = 99;
+	void *data;
+	size_t len;
+	int64_t t0 = now_ms();
+
+	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 2, &failed), FGW_E_BAD_DATA);
+	ck_assert_int_lt(now_ms() - t0, FGW_CLIENT_TIMEOUT_MS);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_str_eq(fgw_last_error_message(s), time_limit_text());
+	ck_assert_int_eq(fgw_get_routing_info(q, SLOW, &data, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	fgw_free_buffer(data);
+	/* The connection is still in step: its next request is answered. */
+	ch[1].data = "good-1";
+	ck_assert_int_eq(fgw_set_routing_batch(s, ch, 2, &failed), 0);
+	expect_data(q, "good-2");
+	fgw_close(q);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
 Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -1217,6 +1395,8 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_socket_path_rules);
 	tcase_add_test(tc, test_client_basics);
 	tcase_add_test(tc, test_client_version_and_timeout);
+	tcase_add_test(tc, test_hanging_validation_does_not_block);
+	tcase_add_test(tc, test_hanging_batch_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -437,7 +437,15 @@ START_TEST(test_store_folder_route)
 	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 21);
 	ck_assert_int_eq(memcmp(buf, content, 21), 0);
 	close(fd);
-	/* The same job again never overwrites: a second name. */
+	/* The same fax again (its routing ran twice): stored once. */
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, folder, strlen(folder), msg2, sizeof(msg2)),
+			 FGW_ROUTE_OK);
+	ck_assert_ptr_nonnull(strstr(msg2, "(stored before)"));
+	ck_assert_int_eq(tx_count_entries(folder, "fax-42-p1-"), 1);
+	/* Other bytes under the same name never overwrite: a second name. */
+	fd = open(spooled, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(fd, "another fax", 11), 11);
+	close(fd);
 	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, folder, strlen(folder), msg2, sizeof(msg2)),
 			 FGW_ROUTE_OK);
 	ck_assert_str_ne(msg, msg2);

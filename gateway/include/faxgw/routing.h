@@ -21,6 +21,13 @@
  * router process, never in the process that handles calls; a routing
  * function that crashes or hangs costs only that attempt.
  *
+ * validate, can_enable and device_change may do I/O: each call runs in a
+ * worker process forked for it, never on faxgwd's control loop, and ends
+ * with it (keep no state from these calls).  A change request whose calls
+ * have not finished within 3 s (FGW_VALIDATE_SECS) is refused with
+ * "validation did not finish within 3 s"; a device_change notice gets
+ * 10 s.  A crash or a hang refuses the change, nothing more.
+ *
  * Ownership: everything the host passes (fax, data, strings) is owned by
  * the host and valid only during the call; the extension copies what it
  * keeps.  Strings the extension registers must stay valid while it is
