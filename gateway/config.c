@@ -488,6 +488,64 @@ static int cfg_p_peer(const struct cfg_parser *p, const struct cfg_key *k, void 
 	return 0;
 }
 
+/* One prefix of an allow list: text[0..len), spaces around it removed. */
+static int cfg_allow_one(const char *text, size_t len, struct fgwx_cidr *out, char *why,
+			 size_t whylen)
+{
+	char tok[FGWX_CIDR_TEXT];
+	const char *reason = "empty entry";
+
+	while (len > 0 && cfg_is_space(*text)) {
+		text++;
+		len--;
+	}
+	while (len > 0 && cfg_is_space(text[len - 1]))
+		len--;
+	if (len >= sizeof(tok))
+		reason = "too long for an address";
+	if (len > 0 && len < sizeof(tok)) {
+		memcpy(tok, text, len);
+		tok[len] = '\0';
+		if (fgwx_cidr_parse(tok, out, &reason) == 0)
+			return 0;
+	}
+	snprintf(why, whylen, "'%.*s': %s (a list of a.b.c.d[/N] or IPv6[/N], comma separated)",
+		 (int)(len < 80 ? len : 80), text, reason);
+	return -1;
+}
+
+/* allow = CIDR, CIDR...: the sources that may use a static port; empty:
+ * any. */
+static int cfg_p_allow(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+		       const char *val, char *why, size_t whylen)
+{
+	struct config_port *port = dst;
+	const char *s = val;
+
+	(void)p;
+	(void)k;
+	port->nallow = 0;
+	if (val[0] == '\0')
+		return 0;
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (port->nallow == FGW_MAX_ALLOW) {
+			snprintf(why, whylen, "more than %d entries", FGW_MAX_ALLOW);
+			port->nallow = 0;
+			return -1;
+		}
+		if (cfg_allow_one(s, len, &port->allow[port->nallow], why, whylen) != 0) {
+			port->nallow = 0;
+			return -1;
+		}
+		port->nallow++;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
 /* smtp://host[:port][/path] or smtps://...; credentials go in username and
  * password, not in the URL. */
 static int cfg_p_smtp_url(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
@@ -645,6 +703,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "transport", SEC_PORT, 0, cfg_p_word, PT(transport), cfg_transports, 0, 0 },
 	{ "listen", SEC_PORT, 0, cfg_p_listen, 0, 0, NULL, 0, 0 },
 	{ "peer", SEC_PORT, 0, cfg_p_peer, 0, 0, NULL, 0, 0 },
+	{ "allow", SEC_PORT, KEY_EMPTY_OK, cfg_p_allow, 0, 0, NULL, 0, 0 },
 	{ "local-ident", SEC_PORT, KEY_EMPTY_OK, cfg_p_ident, PT(local_ident), NULL, 0, 0 },
 	{ "ecm", SEC_PORT, 0, cfg_p_bool, PT(ecm), NULL, 0, 0 },
 	{ "max-rate", SEC_PORT, 0, cfg_p_word, PT(max_rate), cfg_rates, 0, 0 },

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "caps.h"
+#include "fgwx_cidr.h"
 
 /* The values match fgw_transport (faxgw/admin.h) and faxPortTransport. */
 enum config_transport { CONFIG_T38 = 1, CONFIG_AUDIO = 2 };
@@ -47,6 +48,8 @@ struct config_port {
 	int t38_version;                      /* t38 only, 0..3, default 0 */
 	enum config_udptl_ec udptl_ec;        /* t38 only, default redundancy */
 	enum config_codec codec;              /* audio only, default pcmu */
+	struct fgwx_cidr allow[FGW_MAX_ALLOW]; /* sources that may use the port */
+	size_t nallow;                        /* 0 (default): any source */
 	int line;                             /* line of the [port N] header */
 };
 

@@ -17,12 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "claim.h"
 #include "config.h"
 #include "core.h"
 #include "extension.h"
 #include "fax_call.h"
+#include "fgwx_cidr.h"
 #include "log.h"
 #include "rtable.h"
+#include "rtp.h"
 #include "spool.h"
 #include "spool_sidecar.h"
 #include "state.h"
@@ -39,7 +42,11 @@ struct port_call {
 	char peer_text[FGW_MAX_ADDRESS];
 	char tmp[FGW_MAX_PATH];
 	int64_t start_time;
+	uint64_t start_ms;
 	uint64_t last_rx_ms;
+	struct claim_watch watch;     /* the peer's proof of life, the send cap */
+	bool signalled;               /* T.30 from the peer seen (fax_call_peer_signalled) */
+	bool no_fax;                  /* ended: no T.30 from the peer in FGW_CLAIM_T30_MS */
 };
 
 struct port {
@@ -52,6 +59,7 @@ struct port {
 	uint64_t oversized;           /* datagrams over FGW_MAX_DATAGRAM */
 	uint64_t send_errors;
 	uint64_t refused;             /* first datagrams that did not start a call */
+	uint64_t no_fax;              /* calls ended without T.30 (FGW_CLAIM_T30_MS) */
 	/* The tail of the last call: its peer's datagrams do not start a new
 	 * call until it has been quiet for PORT_LINGER_MS. */
 	struct sockaddr_storage last_peer;
@@ -160,7 +168,7 @@ static void port_send(void *arg, const uint8_t *buf, size_t len)
 	struct port *p = arg;
 	struct port_call *c = p->call;
 
-	if (c == NULL)
+	if (c == NULL || !claim_watch_tx(&c->watch))
 		return;
 	if (sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
 		   c->peer_len) < 0)
@@ -242,14 +250,16 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 
 	fax_call_stats(c->fc, &st);
 	log_info("port %u: call from %s: datagrams in %llu out %llu, malformed %llu, recovered "
-		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu; port: foreign %llu, "
-		 "oversized %llu, send errors %llu", (unsigned)p->cfg->id, c->peer_text,
+		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu, held back %llu; port: "
+		 "foreign %llu, oversized %llu, refused %llu, no fax %llu, send errors %llu",
+		 (unsigned)p->cfg->id, c->peer_text,
 		 (unsigned long long)st.datagrams_in, (unsigned long long)st.datagrams_out,
 		 (unsigned long long)st.malformed, (unsigned long long)st.recovered,
 		 (unsigned long long)st.lost, (unsigned long long)st.duplicates,
 		 (unsigned long long)st.late, (unsigned long long)st.ignored,
-		 (unsigned long long)p->foreign_dropped, (unsigned long long)p->oversized,
-		 (unsigned long long)p->send_errors);
+		 (unsigned long long)c->watch.capped, (unsigned long long)p->foreign_dropped,
+		 (unsigned long long)p->oversized, (unsigned long long)p->refused,
+		 (unsigned long long)p->no_fax, (unsigned long long)p->send_errors);
 }
 
 /* --- the end of a call on the main thread -------------------------------------------- */
@@ -283,6 +293,17 @@ static void port_fail(struct port_call *c)
 	log_warn("port %u: reception from %s failed: %s", (unsigned)p->cfg->id, c->peer_text,
 		 c->result.t30_text);
 	port_emit(p, FGW_EVENT_RECEIVE_FAILED, 0, 0, c->result.t30_text);
+	port_release(c);
+}
+
+/* A claim that brought no T.30 (port_tick): not a fax, not a failed
+ * reception either (junk or a probe must not raise alarms); the port's
+ * no_fax counter and the log keep it. */
+static void port_no_fax(struct port_call *c)
+{
+	unlink(c->tmp);
+	log_info("port %u: no fax from %s: no T.30 within %u ms, port released",
+		 (unsigned)c->port->cfg->id, c->peer_text, (unsigned)FGW_CLAIM_T30_MS);
 	port_release(c);
 }
 
@@ -425,6 +446,8 @@ void port_reports_apply(struct port_report *r)
 			/* a port's events stay in order: its last call's first */
 			port_group_flush(&g);
 			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
+		} else if (c->no_fax) {
+			port_no_fax(c);
 		} else if (c->result.pages > 0) {
 			g.call[g.n++] = c;
 			if (g.n == FGW_MAX_COMMIT_GROUP)
@@ -474,6 +497,26 @@ void port_hangup(struct port *p)
 	port_finish(p);
 }
 
+/* A claimed port waits FGW_CLAIM_T30_MS for T.30 from its peer; without
+ * it the call ends as "no fax" (true: hung up). */
+static bool port_claim_expired(struct port *p, struct port_call *c, uint64_t now_ms)
+{
+	uint64_t age = now_ms > c->start_ms ? now_ms - c->start_ms : 0;
+
+	if (fax_call_peer_signalled(c->fc)) {
+		c->signalled = true;
+		log_debug("port %u: T.30 from %s after %llu ms", (unsigned)p->cfg->id,
+			  c->peer_text, (unsigned long long)age);
+		return false;
+	}
+	if (age <= FGW_CLAIM_T30_MS)
+		return false;
+	c->no_fax = true;
+	p->no_fax++;
+	port_hangup(p);
+	return true;
+}
+
 void port_tick(struct port *p, uint64_t now_ms)
 {
 	struct port_call *c = p->call;
@@ -488,6 +531,8 @@ void port_tick(struct port *p, uint64_t now_ms)
 		port_hangup(p);
 		return;
 	}
+	if (!c->signalled && port_claim_expired(p, c, now_ms))
+		return;
 	if (fax_call_tick(c->fc))
 		port_finish(p);
 }
@@ -516,23 +561,41 @@ static void port_call_params(struct port *p, struct port_call *c, struct fax_cal
 	fp->send_arg = p;
 }
 
+static void port_claim_rules(const struct port *p, struct claim_rules *r)
+{
+	r->t38 = p->cfg->transport != CONFIG_AUDIO;
+	r->t38_version = p->cfg->t38_version;
+	r->rtp_pt = p->cfg->codec == CONFIG_PCMA ? RTP_PT_PCMA : RTP_PT_PCMU;
+}
+
 /* Starts a call with the datagram buf from `from`; false when it did not
- * start one (the datagram was not valid). */
+ * start one: only a well-formed datagram of the port's transport claims
+ * it (claim.h), anything else is counted as refused. */
 static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 			    socklen_t fromlen, const uint8_t *buf, size_t len)
 {
-	struct port_call *c = calloc(1, sizeof(*c));
+	struct port_call *c;
 	struct fax_call_params fp;
+	struct claim_rules rules;
 	char err[FGW_MAX_ERROR_TEXT];
+	uint16_t seq;
 
+	port_claim_rules(p, &rules);
+	if (claim_check(&rules, buf, len, &seq) != 0) {
+		p->refused++;
+		return false;
+	}
+	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return false;
 	c->port = p;
+	claim_watch_start(&c->watch, &rules, seq);
 	memcpy(&c->peer, from, fromlen);
 	c->peer_len = fromlen;
 	port_addr_text(from, c->peer_text, sizeof(c->peer_text));
 	c->start_time = (int64_t)time(NULL);
 	c->last_rx_ms = port_now_ms();
+	c->start_ms = c->last_rx_ms;
 	if (spool_tmp_path(core_config(p->env.core)->spool, p->cfg->id, c->tmp,
 			   sizeof(c->tmp)) != 0) {
 		free(c);
@@ -571,6 +634,10 @@ fail:
 static void port_datagram(struct port *p, uint64_t now, const struct sockaddr_storage *from,
 			  socklen_t fromlen, const uint8_t *buf, size_t len)
 {
+	if (!fgwx_cidr_allowed(p->cfg->allow, p->cfg->nallow, (const struct sockaddr *)from)) {
+		p->foreign_dropped++;
+		return;
+	}
 	if (p->call == NULL) {
 		if (p->cfg->has_peer && !port_same_addr(from, &p->cfg->peer)) {
 			p->foreign_dropped++;
@@ -589,6 +656,7 @@ static void port_datagram(struct port *p, uint64_t now, const struct sockaddr_st
 		return;
 	}
 	p->call->last_rx_ms = now;
+	claim_watch_rx(&p->call->watch, buf, len);
 	fax_call_datagram_in(p->call->fc, buf, len);
 }
 

@@ -4,13 +4,20 @@
  *
  * port.c: one configured port.  An idle port holds its non-blocking UDP
  * socket (bound to `listen`; its media thread watches it) and a small
- * struct, no spandsp state.  The first valid datagram starts a call: a
- * fax_call (T.38 over UDPTL or G.711 over RTP, answering, receiving into
- * spool/tmp/); the peer is the configured `peer`, else the sender of that
- * datagram, and datagrams from any other address are counted and dropped.
+ * struct, no spandsp state.  Datagrams from sources outside the port's
+ * `allow` list are counted as foreign and dropped.  The first well-formed
+ * datagram of the port's transport (claim.h: UDPTL with a T.38 IFP, or
+ * RTP of the configured G.711 payload type) claims the port and starts a
+ * call: a fax_call (answering, receiving into spool/tmp/); anything else
+ * is counted as refused.  The peer is the configured `peer`, else the
+ * sender of that datagram, and datagrams from any other address are
+ * counted and dropped.  Until the peer sends a second well-formed datagram
+ * (another sequence number) at most FGW_CLAIM_TX_CAP datagrams go to it.
  * The call is clocked by its media thread's 20 ms ticker and ends on T.30
- * completion or failure, or when the peer falls silent for
- * FGW_CALL_SILENCE_MS (hang-up).  What must happen on the main thread
+ * completion or failure, when the peer falls silent for
+ * FGW_CALL_SILENCE_MS (hang-up), or as "no fax" (not a failed reception,
+ * counted on the port) when no T.30 came from the peer within
+ * FGW_CLAIM_T30_MS.  What must happen on the main thread
  * reaches it as port reports (below): a call with at least one page is
  * committed to the spool (spool.h) as a job and counted
  * (state_count_received, FGW_EVENT_FAX_RECEIVED); one with no page is

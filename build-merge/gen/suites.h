@@ -1,5 +1,6 @@
 SUITE(agent_tables)
 SUITE(capture)
+SUITE(claim)
 SUITE(config)
 SUITE(control)
 SUITE(core)

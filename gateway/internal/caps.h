@@ -21,6 +21,7 @@
 #define FGW_MAX_MAIL_FROM        512    /* [mail] from: display name and address */
 #define FGW_MAX_CREDENTIAL       256    /* [mail] username, password */
 #define FGW_MAX_DURATION_MS      86400000u /* a duration in the config: 24 h */
+#define FGW_MAX_ALLOW            32     /* prefixes in one `allow` list (a port's) */
 
 /* --- control socket: the server side ------------------------------------ */
 #define FGW_MAX_CLIENTS          256    /* control connections at once */
@@ -52,6 +53,17 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_ROUTING_INFLIGHT 16     /* jobs being routed at once */
 #define FGW_MAX_BACKOFF_MS       86400000u /* retry back-off cap: 24 h */
 #define FGW_CALL_SILENCE_MS      20000  /* a call ends after this long without a datagram */
+/* A static port without signalling is claimed by the first well-formed
+ * datagram (claim.h); until its sender proves to be a live fax endpoint: */
+#define FGW_CLAIM_T30_MS         5000   /* no T.30 signal from the peer by then (T.38: an
+					   indicator other than no-signal, or data; audio:
+					   CNG, V.21 flags or a T.30 frame): the call ends
+					   as "no fax" and the port is free.  A calling fax
+					   sends CNG at once (T.30 5.2: 0.5 s every 3.5 s) */
+#define FGW_CLAIM_TX_CAP         8      /* datagrams sent to a peer before its second
+					   well-formed datagram with another sequence
+					   number: our first T.38 indicators (no-signal x3
+					   and CED x3) fit, a reflector gets no more */
 #define FGW_MAX_DATAGRAMS_PER_EVENT 64  /* datagrams read per socket event */
 #define FGW_MAX_MEDIA_THREADS    64     /* faxgwd's media threads (one per core) */
 #define FGW_MAX_COMMIT_GROUP     64     /* received faxes committed to the spool together */

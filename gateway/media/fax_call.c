@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "claim.h"
 #include "rtp.h"
 
 #define FAX_CALL_ULAW_SILENCE 0xFFu     /* G.711 u-law code of 0 (ITU-T G.711 table 2) */
@@ -26,6 +27,8 @@ struct fax_call {
 	void *send_arg;
 	bool over;
 	bool silent;                    /* hung up: send nothing, take nothing */
+	bool peer_signal;               /* T.38: the peer sent a T.30 indicator or data */
+	int t38_version;
 	uint8_t silence;                /* G.711 code of silence for this law */
 	struct fax_call_stats st;       /* our own counters; the rest come from rx */
 	/* the transport's state, of the call's mode only (a UDPTL stream
@@ -127,6 +130,8 @@ static void fax_call_t38_rx(void *arg, const uint8_t *ifp, size_t len, uint16_t 
 {
 	struct fax_call *c = arg;
 
+	if (!c->peer_signal && claim_ifp_kind(ifp, len, c->t38_version) >= CLAIM_IFP_SIGNAL)
+		c->peer_signal = true;
 	fax_session_rx_ifp(c->s, ifp, len, seq);
 }
 
@@ -256,6 +261,7 @@ struct fax_call *fax_call_new(const struct fax_call_params *p, char *err, size_t
 		return NULL;
 	}
 	c->mode = p->session.mode;
+	c->t38_version = p->session.t38_version;
 	c->send = p->send;
 	c->send_arg = p->send_arg;
 	if (c->mode == FAX_SESSION_T38)
@@ -318,6 +324,11 @@ bool fax_call_tick(struct fax_call *c)
 	if (fax_session_tick(c->s))
 		c->over = true;
 	return c->over;
+}
+
+bool fax_call_peer_signalled(const struct fax_call *c)
+{
+	return c->peer_signal || fax_session_peer_signalled(c->s);
 }
 
 bool fax_call_done(const struct fax_call *c)

@@ -118,6 +118,12 @@ int fax_call_datagram_in(struct fax_call *c, const uint8_t *buf, size_t len);
 bool fax_call_tick(struct fax_call *c);
 bool fax_call_done(const struct fax_call *c);
 
+/* Whether the peer has sent T.30 yet: T.38, an IFP that is a t30-indicator
+ * other than no-signal, or t30-data with fields (claim_ifp_kind()); audio,
+ * see fax_session_peer_signalled().  What a claimed static port waits for
+ * (FGW_CLAIM_T30_MS). */
+bool fax_call_peer_signalled(const struct fax_call *c);
+
 /* Ends the call now and falls silent (see above).  Idempotent. */
 void fax_call_hangup(struct fax_call *c);
 

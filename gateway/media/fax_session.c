@@ -33,6 +33,9 @@ struct fax_session {
 	t38_terminal_state_t *t38;
 	fax_state_t *fax;
 	t30_state_t *t30;
+	/* audio answering: CNG and V.21 flags from the caller, until heard */
+	modem_connect_tones_rx_state_t *cng_rx, *flags_rx;
+	bool peer_signal;
 
 	bool done;
 	bool phase_e;
@@ -164,6 +167,8 @@ static void fax_session_frame(t30_state_t *t30, void *arg, int direction,
 	struct fax_session *s = arg;
 
 	(void)t30;
+	if (direction)
+		s->peer_signal = true;
 	if (s->frame_fn != NULL)
 		s->frame_fn(s->frame_arg, direction, msg, len);
 }
@@ -276,11 +281,30 @@ static int fax_session_new_t38(struct fax_session *s, const struct fax_session_p
 	return 0;
 }
 
+/* A connect tone heard (the detectors report with code > 0). */
+static void fax_session_tone(void *arg, int code, int level, int delay)
+{
+	struct fax_session *s = arg;
+
+	(void)level;
+	(void)delay;
+	if (code > 0)
+		s->peer_signal = true;
+}
+
 static int fax_session_new_audio(struct fax_session *s, const struct fax_session_params *p)
 {
 	s->fax = fax_init(NULL, p->calling_party);
 	if (s->fax == NULL)
 		return -1;
+	if (!p->calling_party) {
+		s->cng_rx = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG,
+							fax_session_tone, s);
+		s->flags_rx = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_PREAMBLE,
+							  fax_session_tone, s);
+		if (s->cng_rx == NULL || s->flags_rx == NULL)
+			return -1;
+	}
 	fax_set_transmit_on_idle(s->fax, 1);
 	fax_set_tep_mode(s->fax, 0);
 	s->t30 = fax_get_t30_state(s->fax);
@@ -361,6 +385,10 @@ void fax_session_free(struct fax_session *s)
 		t38_terminal_free(s->t38);
 	if (s->fax != NULL)
 		fax_free(s->fax);
+	if (s->cng_rx != NULL)
+		modem_connect_tones_rx_free(s->cng_rx);
+	if (s->flags_rx != NULL)
+		modem_connect_tones_rx_free(s->flags_rx);
 	free(s);
 }
 
@@ -373,6 +401,20 @@ void fax_session_rx_ifp(struct fax_session *s, const uint8_t *ifp, size_t len, u
 	t38_core_rx_ifp_packet(t38_terminal_get_t38_core_state(s->t38), ifp, (int)len, seq);
 }
 
+/* The connect tone detectors, until the peer has signalled. */
+static void fax_session_listen(struct fax_session *s, const int16_t *pcm, size_t n)
+{
+	if (s->peer_signal || s->cng_rx == NULL)
+		return;
+	modem_connect_tones_rx(s->cng_rx, pcm, (int)n);
+	modem_connect_tones_rx(s->flags_rx, pcm, (int)n);
+}
+
+bool fax_session_peer_signalled(const struct fax_session *s)
+{
+	return s->peer_signal;
+}
+
 void fax_session_rx_g711(struct fax_session *s, const uint8_t *g711, size_t n)
 {
 	int16_t pcm[FGW_SAMPLES_PER_TICK];
@@ -383,6 +425,7 @@ void fax_session_rx_g711(struct fax_session *s, const uint8_t *g711, size_t n)
 		size_t k = n < FGW_SAMPLES_PER_TICK ? n : FGW_SAMPLES_PER_TICK;
 		for (size_t i = 0; i < k; i++)
 			pcm[i] = s->use_alaw ? alaw_to_linear(g711[i]) : ulaw_to_linear(g711[i]);
+		fax_session_listen(s, pcm, k);
 		fax_rx(s->fax, pcm, (int)k);
 		g711 += k;
 		n -= k;

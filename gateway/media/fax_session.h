@@ -135,6 +135,13 @@ bool fax_session_done(const struct fax_session *s);
  * (pages already confirmed are kept: partial).  Idempotent. */
 void fax_session_hangup(struct fax_session *s);
 
+/* Whether the peer has sent T.30 yet: a T.30 frame received (both modes)
+ * or, audio answering sessions, CNG (1100 Hz, T.30 5.2) or V.21 HDLC
+ * flags heard in the received samples (spandsp's modem connect tones
+ * detectors, run only until one of them fires).  T.38 indicators are the
+ * transport's business (fax_call_peer_signalled()). */
+bool fax_session_peer_signalled(const struct fax_session *s);
+
 /* The outcome so far (final once done). */
 void fax_session_result(const struct fax_session *s, struct fax_session_result *r);
 

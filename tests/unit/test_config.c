@@ -10,8 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "caps.h"
 #include "config.h"
+#include "fgwx_cidr.h"
 
 Suite *config_suite(void);
 
@@ -157,6 +161,24 @@ static const struct kv kvs[] = {
 	{ "t38", "peer", "[::1]:5000", 1 },
 	{ "t38", "peer", "example.org:5000", 0 },
 	{ "t38", "peer", "127.0.0.1:0", 0 },
+	{ "t38", "allow", "", 1 },
+	{ "t38", "allow", "127.0.0.1", 1 },
+	{ "t38", "allow", "10.0.0.0/8, 192.168.1.0/24,::1, 2001:db8::/32", 1 },
+	{ "t38", "allow", "0.0.0.0/0", 1 },
+	{ "t38", "allow", "::/0", 1 },
+	{ "audio", "allow", "192.0.2.7/32", 1 },
+	{ "t38", "allow", "10.0.0.1/8", 0 },
+	{ "t38", "allow", "10.0.0.0/33", 0 },
+	{ "t38", "allow", "2001:db8::/129", 0 },
+	{ "t38", "allow", "10.0.0.0/", 0 },
+	{ "t38", "allow", "10.0.0.0/-1", 0 },
+	{ "t38", "allow", "example.org", 0 },
+	{ "t38", "allow", "[::1]", 0 },
+	{ "t38", "allow", "10.0.0.0/8,", 0 },
+	{ "t38", "allow", ",10.0.0.0/8", 0 },
+	{ "t38", "allow", "10.0.0.0/8,,::1", 0 },
+	{ "t38", "allow", "10.0.0.0 /8", 0 },
+	{ "t38", "allow", "10.1", 0 },
 	{ "t38", "local-ident", "+1 555 0100", 1 },
 	{ "t38", "local-ident", "", 1 },
 	{ "t38", "local-ident", "12345678901234567890", 1 },
@@ -811,6 +833,56 @@ START_TEST(test_null_errors)
 }
 END_TEST
 
+/* allow: each prefix parsed, in order; matching v4, v6 and v4-mapped
+ * sources; the cap; an error names the entry and the line. */
+START_TEST(test_port_allow)
+{
+	struct sockaddr_in in4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	char text[4096];
+	int n;
+
+	load_ok(PORT1 "allow = 10.1.0.0/16 , 2001:db8::/32,192.0.2.1\n");
+	const struct config_port *pt = &cfg->ports[0];
+	ck_assert_uint_eq(pt->nallow, 3);
+	ck_assert_int_eq(pt->allow[0].family, AF_INET);
+	ck_assert_uint_eq(pt->allow[0].prefix, 16);
+	ck_assert_int_eq(pt->allow[1].family, AF_INET6);
+	ck_assert_uint_eq(pt->allow[1].prefix, 32);
+	ck_assert_uint_eq(pt->allow[2].prefix, 32);
+	inet_pton(AF_INET, "10.1.200.3", &in4.sin_addr);
+	ck_assert(fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in4));
+	inet_pton(AF_INET, "10.2.0.1", &in4.sin_addr);
+	ck_assert(!fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in4));
+	inet_pton(AF_INET6, "2001:db8:1::5", &in6.sin6_addr);
+	ck_assert(fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "2001:db9::5", &in6.sin6_addr);
+	ck_assert(!fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "::ffff:192.0.2.1", &in6.sin6_addr);
+	ck_assert(fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "::ffff:192.0.2.2", &in6.sin6_addr);
+	ck_assert(!fgwx_cidr_allowed(pt->allow, pt->nallow, (struct sockaddr *)&in6));
+
+	load_ok(PORT1 "allow =\n");
+	ck_assert_uint_eq(cfg->ports[0].nallow, 0);
+	ck_assert(fgwx_cidr_allowed(cfg->ports[0].allow, 0, (struct sockaddr *)&in4));
+
+	n = snprintf(text, sizeof(text), PORT1 "allow = ");
+	for (int i = 0; i < FGW_MAX_ALLOW; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s10.%d.0.0/16", i ? "," : "", i);
+	snprintf(text + n, sizeof(text) - (size_t)n, "\n");
+	load_ok(text);
+	ck_assert_uint_eq(cfg->ports[0].nallow, FGW_MAX_ALLOW);
+	snprintf(text + n, sizeof(text) - (size_t)n, ",11.0.0.0/8\n");
+	load_error(text, 4, "allow: more than");
+
+	load_error(PORT1 "allow = 10.0.0.0/8, 10.0.0.1/8\n", 4,
+		   "allow: '10.0.0.1/8': address has bits set after the prefix length");
+	load_error(PORT1 "allow = 10.0.0.0/8, bad\n", 4, "allow: 'bad': not an IPv4 or IPv6");
+	load_error(PORT1 "allow = ::1/200\n", 4, "prefix length is not 0..128");
+}
+END_TEST
+
 START_TEST(test_example_file)
 {
 	const char *top = getenv("FAXGW_TOP");
@@ -910,6 +982,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_ports_sorted_and_found);
 	tcase_add_test(tc, test_crlf_tabs_and_no_final_newline);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_port_allow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
