@@ -222,7 +222,7 @@ static void port_page(void *arg, int pages, bool end_of_document)
 	fax_call_result(c->fc, &r);
 	port_fill_fax(c->port, c, &r, &fax);
 	fax.pages = pages > 0 ? (uint32_t)pages : 0;
-	spool_sidecar_from_fax(&fax, end_of_document, false, &pg->sc);
+	spool_fax_to_sidecar(&fax, end_of_document, false, &pg->sc);
 	pg->report.next = NULL;
 	pg->report.kind = PORT_REPORT_PAGE;
 	pg->report.call = c;
@@ -348,7 +348,7 @@ static void port_announce(struct port_call *c, const struct spool_commit *sc)
 		rec = malloc(sizeof(*rec));
 		if (rec == NULL)
 			return;
-		spool_sidecar_from_fax(sc->fax, false, true, rec);
+		spool_fax_to_sidecar(sc->fax, false, true, rec);
 		if (spool_sidecar_write(c->tmp, rec, err, sizeof(err)) != 0 ||
 		    spool_fsync_dir_of(c->tmp) != 0)
 			log_err("port %u: metadata of %s not kept: %s", (unsigned)p->cfg->id, c->tmp,

@@ -537,7 +537,7 @@ static void spool_recover_fax(const char *path, const char *name, int pages,
 	else if (found)
 		*count = true;
 	if (*count) {
-		spool_sidecar_to_fax(sc, pages, fax);
+		spool_fax_from_sidecar(sc, pages, fax);
 		free(sc);
 		return;
 	}
@@ -738,4 +738,63 @@ int spool_recover(struct state *st, const char *spool, spool_methods_fn methods_
 	    spool_recover_orphans(st, spool, "failed/", rec, err, errlen) != 0)
 		return -1;
 	return 0;
+}
+
+/* --- call metadata and its sidecar record ----------------------------------------------------------------------------- */
+
+void spool_fax_to_sidecar(const struct spool_fax *fax, bool end_of_document, bool t30_done,
+			  struct spool_sidecar *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->port_id = fax->port_id;
+	snprintf(sc->port_name, sizeof(sc->port_name), "%s", fax->port_name);
+	snprintf(sc->local_ident, sizeof(sc->local_ident), "%s", fax->local_ident);
+	snprintf(sc->remote_ident, sizeof(sc->remote_ident), "%s", fax->remote_ident);
+	snprintf(sc->caller, sizeof(sc->caller), "%s", fax->caller);
+	sc->start_time = fax->start_time;
+	sc->update_time = fax->end_time;
+	sc->pages = fax->pages;
+	sc->x_res = fax->x_res;
+	sc->y_res = fax->y_res;
+	sc->bit_rate = fax->bit_rate;
+	sc->ecm = fax->ecm != 0;
+	sc->end_of_document = end_of_document;
+	sc->t30_done = t30_done;
+	if (t30_done) {
+		sc->t30_status = fax->t30_status;
+		snprintf(sc->t30_text, sizeof(sc->t30_text), "%s", fax->t30_text);
+	}
+}
+
+void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages, struct spool_fax *fax)
+{
+	uint32_t in_file = tiff_pages > 0 ? (uint32_t)tiff_pages : 0;
+	bool ended = sc->t30_done ? sc->t30_status == 0 : sc->end_of_document;
+	bool complete = ended && sc->pages > 0 && in_file == sc->pages;
+
+	memset(fax, 0, sizeof(*fax));
+	fax->port_id = sc->port_id;
+	snprintf(fax->port_name, sizeof(fax->port_name), "%s", sc->port_name);
+	snprintf(fax->remote_ident, sizeof(fax->remote_ident), "%s", sc->remote_ident);
+	snprintf(fax->local_ident, sizeof(fax->local_ident), "%s", sc->local_ident);
+	snprintf(fax->caller, sizeof(fax->caller), "%s", sc->caller);
+	fax->start_time = sc->start_time;
+	fax->end_time = sc->update_time;
+	fax->pages = in_file;
+	fax->x_res = sc->x_res;
+	fax->y_res = sc->y_res;
+	fax->bit_rate = sc->bit_rate;
+	fax->ecm = sc->ecm;
+	fax->partial = !complete;
+	if (sc->t30_done && (sc->t30_status != 0 || complete)) {
+		fax->t30_status = sc->t30_status;
+		snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", sc->t30_text);
+	} else if (complete) {
+		snprintf(fax->t30_text, sizeof(fax->t30_text), "every page confirmed, end of "
+			 "document (recovered: faxgwd stopped before the commit)");
+	} else {
+		snprintf(fax->t30_text, sizeof(fax->t30_text), "reception interrupted (faxgwd "
+			 "restarted): %" PRIu32 " page(s) confirmed, %" PRIu32 " in the file%s",
+			 sc->pages, in_file, ended ? " (end of document)" : "");
+	}
 }

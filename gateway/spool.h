@@ -29,6 +29,7 @@
 #ifndef FAXGW_SPOOL_H
 #define FAXGW_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,5 +137,27 @@ struct spool_recovery {
 };
 int spool_recover(struct state *st, const char *spool, spool_methods_fn methods_fn,
                   void *arg, struct spool_recovery *rec, char *err, size_t errlen);
+
+/* --- a call's metadata in its sidecar (spool_sidecar.h) --- */
+
+struct spool_sidecar;
+
+/* The record of a call so far from its metadata (fax: as a commit would
+ * take it, end_time the time of the record; partial is not kept).  With
+ * t30_done false the T.30 result is left 0 and "". */
+void spool_fax_to_sidecar(const struct spool_fax *fax, bool end_of_document, bool t30_done,
+                          struct spool_sidecar *sc);
+
+/* Recovery's decision: the metadata of a fax made from a tmp file that
+ * holds tiff_pages readable pages and this sidecar.  The fax is complete
+ * when the file holds exactly the pages confirmed (at least one) and T.30
+ * had reached the end of the document: while the call ran, the last page
+ * confirmed came with EOP (end_of_document); once T.30 had finished
+ * (t30_done), its status is 0, as a live commit decides.  Otherwise it is
+ * partial.  pages is what the file holds; the T.30 result is the
+ * sidecar's when t30_done, else 0 with a text that says what happened.
+ * end_time is the sidecar's update_time. */
+void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages,
+                            struct spool_fax *fax);
 
 #endif

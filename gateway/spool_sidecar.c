@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool.h"
 
 #define SPOOL_SIDECAR_MAX_TIME  253402300799LL   /* 9999-12-31T23:59:59Z */
 #define SPOOL_SIDECAR_MAX_RES   1000000          /* pixels per metre (T.30 max: 15748) */
@@ -407,63 +406,4 @@ void spool_sidecar_remove(const char *tif_path)
 	unlink(path);
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) < (int)sizeof(tmp))
 		unlink(tmp);
-}
-
-/* --- recovery ----------------------------------------------------------------------------- */
-
-void spool_sidecar_from_fax(const struct spool_fax *fax, bool end_of_document, bool t30_done,
-			    struct spool_sidecar *sc)
-{
-	memset(sc, 0, sizeof(*sc));
-	sc->port_id = fax->port_id;
-	snprintf(sc->port_name, sizeof(sc->port_name), "%s", fax->port_name);
-	snprintf(sc->local_ident, sizeof(sc->local_ident), "%s", fax->local_ident);
-	snprintf(sc->remote_ident, sizeof(sc->remote_ident), "%s", fax->remote_ident);
-	snprintf(sc->caller, sizeof(sc->caller), "%s", fax->caller);
-	sc->start_time = fax->start_time;
-	sc->update_time = fax->end_time;
-	sc->pages = fax->pages;
-	sc->x_res = fax->x_res;
-	sc->y_res = fax->y_res;
-	sc->bit_rate = fax->bit_rate;
-	sc->ecm = fax->ecm != 0;
-	sc->end_of_document = end_of_document;
-	sc->t30_done = t30_done;
-	if (t30_done) {
-		sc->t30_status = fax->t30_status;
-		snprintf(sc->t30_text, sizeof(sc->t30_text), "%s", fax->t30_text);
-	}
-}
-
-void spool_sidecar_to_fax(const struct spool_sidecar *sc, int tiff_pages, struct spool_fax *fax)
-{
-	uint32_t in_file = tiff_pages > 0 ? (uint32_t)tiff_pages : 0;
-	bool ended = sc->t30_done ? sc->t30_status == 0 : sc->end_of_document;
-	bool complete = ended && sc->pages > 0 && in_file == sc->pages;
-
-	memset(fax, 0, sizeof(*fax));
-	fax->port_id = sc->port_id;
-	snprintf(fax->port_name, sizeof(fax->port_name), "%s", sc->port_name);
-	snprintf(fax->remote_ident, sizeof(fax->remote_ident), "%s", sc->remote_ident);
-	snprintf(fax->local_ident, sizeof(fax->local_ident), "%s", sc->local_ident);
-	snprintf(fax->caller, sizeof(fax->caller), "%s", sc->caller);
-	fax->start_time = sc->start_time;
-	fax->end_time = sc->update_time;
-	fax->pages = in_file;
-	fax->x_res = sc->x_res;
-	fax->y_res = sc->y_res;
-	fax->bit_rate = sc->bit_rate;
-	fax->ecm = sc->ecm;
-	fax->partial = !complete;
-	if (sc->t30_done && (sc->t30_status != 0 || complete)) {
-		fax->t30_status = sc->t30_status;
-		snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", sc->t30_text);
-	} else if (complete) {
-		snprintf(fax->t30_text, sizeof(fax->t30_text), "every page confirmed, end of "
-			 "document (recovered: faxgwd stopped before the commit)");
-	} else {
-		snprintf(fax->t30_text, sizeof(fax->t30_text), "reception interrupted (faxgwd "
-			 "restarted): %" PRIu32 " page(s) confirmed, %" PRIu32 " in the file%s",
-			 sc->pages, in_file, ended ? " (end of document)" : "");
-	}
 }

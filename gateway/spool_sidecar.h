@@ -8,7 +8,7 @@
  * the call then.  A crash between the end of a call and its spool commit
  * leaves both files; start-up recovery (spool_recover) reads the sidecar
  * and commits the fax with its metadata, complete when T.30 had confirmed
- * the end of the document (spool_sidecar_to_fax), instead of a partial fax
+ * the end of the document (spool_fax_from_sidecar, spool.h), instead of a partial fax
  * with none.  The sidecar goes when the fax is committed or discarded.
  *
  * The format is text, one "key=value\n" line per field in a fixed order
@@ -31,7 +31,6 @@
 
 #include "caps.h"
 
-struct spool_fax;
 
 #define SPOOL_SIDECAR_MAGIC "faxgw-sidecar 1"
 
@@ -87,22 +86,5 @@ int spool_sidecar_read(const char *tif_path, struct spool_sidecar *sc, int *foun
  * fine). */
 void spool_sidecar_remove(const char *tif_path);
 
-/* The record of a call so far from its metadata (fax: as a commit would
- * take it, end_time the time of the record; partial is not kept).  With
- * t30_done false the T.30 result is left 0 and "". */
-void spool_sidecar_from_fax(const struct spool_fax *fax, bool end_of_document, bool t30_done,
-			    struct spool_sidecar *sc);
-
-/* Recovery's decision: the metadata of a fax made from a tmp file that
- * holds tiff_pages readable pages and this sidecar.  The fax is complete
- * when the file holds exactly the pages confirmed (at least one) and T.30
- * had reached the end of the document: while the call ran, the last page
- * confirmed came with EOP (end_of_document); once T.30 had finished
- * (t30_done), its status is 0, as a live commit decides.  Otherwise it is
- * partial.  pages is what the file holds; the T.30 result is the
- * sidecar's when t30_done, else 0 with a text that says what happened.
- * end_time is the sidecar's update_time. */
-void spool_sidecar_to_fax(const struct spool_sidecar *sc, int tiff_pages,
-			  struct spool_fax *fax);
 
 #endif

@@ -45,7 +45,7 @@ static void fz_check_decision(const struct spool_sidecar *sc)
 	struct spool_fax fax;
 
 	for (size_t i = 0; i < sizeof(in_file) / sizeof(in_file[0]); i++) {
-		spool_sidecar_to_fax(sc, in_file[i], &fax);
+		spool_fax_from_sidecar(sc, in_file[i], &fax);
 		if (fax.port_id != sc->port_id || fax.pages != (uint32_t)in_file[i])
 			abort();
 		if (!fax.partial && (sc->pages == 0 || fax.pages != sc->pages))

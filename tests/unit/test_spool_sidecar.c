@@ -414,20 +414,20 @@ START_TEST(decision_complete_or_partial)
 
 	/* End of document confirmed, the file holds every page: complete. */
 	sc_record(&sc, 4, 3, true);
-	spool_sidecar_to_fax(&sc, 3, &f);
+	spool_fax_from_sidecar(&sc, 3, &f);
 	sc_fax_of(&want, 4, 3, 0, f.t30_text);
 	sc_expect_fax(&f, &want);
 	ck_assert_ptr_nonnull(strstr(f.t30_text, "every page confirmed"));
 	/* ... but the file holds fewer or more pages than confirmed: partial */
-	spool_sidecar_to_fax(&sc, 2, &f);
+	spool_fax_from_sidecar(&sc, 2, &f);
 	ck_assert(f.partial);
 	ck_assert_uint_eq(f.pages, 2);
-	spool_sidecar_to_fax(&sc, 4, &f);
+	spool_fax_from_sidecar(&sc, 4, &f);
 	ck_assert(f.partial);
 	ck_assert_uint_eq(f.pages, 4);
 	/* No end of document: partial, with the metadata. */
 	sc_record(&sc, 4, 2, false);
-	spool_sidecar_to_fax(&sc, 2, &f);
+	spool_fax_from_sidecar(&sc, 2, &f);
 	sc_fax_of(&want, 4, 2, 1, "reception interrupted (faxgwd restarted): 2 page(s) "
 		  "confirmed, 2 in the file");
 	sc_expect_fax(&f, &want);
@@ -436,18 +436,18 @@ START_TEST(decision_complete_or_partial)
 	sc.t30_done = true;
 	sc.t30_status = 0;
 	snprintf(sc.t30_text, sizeof(sc.t30_text), "OK");
-	spool_sidecar_to_fax(&sc, 2, &f);
+	spool_fax_from_sidecar(&sc, 2, &f);
 	sc_fax_of(&want, 4, 2, 0, "OK");
 	sc_expect_fax(&f, &want);
 	sc.t30_status = 41;
 	snprintf(sc.t30_text, sizeof(sc.t30_text), "Timer T2 expired");
-	spool_sidecar_to_fax(&sc, 2, &f);
+	spool_fax_from_sidecar(&sc, 2, &f);
 	sc_fax_of(&want, 4, 2, 1, "Timer T2 expired");
 	want.t30_status = 41;
 	sc_expect_fax(&f, &want);
 	/* A zero-page record is never complete. */
 	sc_record(&sc, 4, 0, true);
-	spool_sidecar_to_fax(&sc, 0, &f);
+	spool_fax_from_sidecar(&sc, 0, &f);
 	ck_assert(f.partial);
 }
 END_TEST
@@ -674,7 +674,7 @@ START_TEST(commit_removes_sidecar)
 	ck_assert_int_eq(spool_sidecar_write(tif, &sc, sc_err, sizeof(sc_err)), 0);
 	ck_assert_int_eq(spool_sidecar_path(tif, meta, sizeof(meta)), 0);
 	ck_assert(sc_exists(meta));
-	spool_sidecar_to_fax(&sc, 1, &f);
+	spool_fax_from_sidecar(&sc, 1, &f);
 	ck_assert_msg(spool_commit(sc_st, sc_spool, tif, &f, guids, 1, &id, sc_err,
 				   sizeof(sc_err)) == 0, "%s", sc_err);
 	ck_assert(!sc_exists(meta) && !sc_exists(tif));
