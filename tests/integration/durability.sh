@@ -84,8 +84,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	pids=()
 	for i in $(seq 1 $NPORTS); do
 		n=$((n + 1))
-		"$DOC" make "$D/docs/$n.tif" $(( 1 + n % 2 )) standard "$n" >/dev/null || fail "faxtestdoc make"
-		"$PEER" send --t38 -q --ident "+1 555 $n" --timeout 60 \
+		"$DOC" make "$D/docs/$n.tif" 1 standard "$n" >/dev/null || fail "faxtestdoc make"
+		# A sender whose gateway was killed gives up after 40 s.
+		"$PEER" send --t38 -q --ident "+1 555 $n" --timeout 40 \
 			"127.0.0.1:${UDP[$((i - 1))]}" "$D/docs/$n.tif" > "$D/docs/$n.out" 2>&1 &
 		pids+=("$!:$n")
 	done
@@ -129,7 +130,7 @@ done
 runs=$(wc -l < "$D/runs.log" 2>/dev/null || echo 0)
 jobs=$(cut -d' ' -f1 "$D/runs.log" 2>/dev/null | sort -u | wc -l)
 twice=$(cut -d' ' -f1 "$D/runs.log" 2>/dev/null | sort | uniq -d | wc -l)
-echo "# $n faxes sent, $confirmed confirmed by their senders, ${#stored[@]} stored; kills: $(cut -d' ' -f4 "$D/kills.log" | sort | uniq -c | tr -s ' ' | paste -sd, -)"
+echo "# $n faxes sent, $confirmed confirmed by their senders, ${#stored[@]} stored; kills: $(cut -d' ' -f5 "$D/kills.log" | sort | uniq -c | awk '{print $2 " " $1}' | paste -sd, -)"
 echo "# Run program: $runs runs for $jobs faxes, $twice of them run more than once (at least once)"
 [ "$confirmed" -gt 0 ] || fail "no fax was confirmed in $ROUNDS rounds: $(tail -n 20 "$D/faxgwd.log")"
 [ "$lost" -eq 0 ] || fail "$lost confirmed fax(es) not stored"
