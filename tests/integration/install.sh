@@ -32,7 +32,7 @@ make --no-print-directory B="$MB" install DESTDIR="$ROOT" PREFIX=/usr >"$WORK/in
 	echo etc/faxgw/faxgw.conf
 	echo usr/sbin/faxgwd
 	ls agent/*.c >/dev/null 2>&1 && echo usr/sbin/faxgw-agent
-	for t in faxgwctl faxpeer faxpcap faxbench; do
+	for t in faxgwctl faxpeer faxpcap faxbench faxtestdoc; do
 		[ -d "tools/$t" ] && echo "usr/bin/$t"
 	done
 	for e in gateway/ext/*.c; do
@@ -219,11 +219,11 @@ else
 fi
 
 # --- a fax through the installed faxgwd -------------------------------------------
-if [ -f gateway/port.c ] && [ -x "$ROOT/usr/bin/faxpeer" ] && [ -x "$B/faxtestdoc" ]; then
+if [ -f gateway/port.c ] && [ -x "$ROOT/usr/bin/faxpeer" ] && [ -x "$ROOT/usr/bin/faxtestdoc" ]; then
 	SIF='{92041a90-9af2-11d0-abf7-00c04fd91a4e}'
 	expect_rc 0 "${AS_FAXGW[@]}" "$CTL" -s "$SOCK" set 1 "$SIF" "$WORK/gw/fax/inbox"
 	expect_rc 0 "${AS_FAXGW[@]}" "$CTL" -s "$SOCK" enable 1 "$SIF"
-	"$B/faxtestdoc" make "$WORK/one.tif" 1 standard 21 || fail "faxtestdoc make"
+	"$ROOT/usr/bin/faxtestdoc" make "$WORK/one.tif" 1 standard 21 || fail "faxtestdoc make"
 	expect_rc 0 "$ROOT/usr/bin/faxpeer" send --t38 --timeout 120 "127.0.0.1:$P1" "$WORK/one.tif"
 	got=
 	for _ in $(seq 150); do
@@ -233,7 +233,7 @@ if [ -f gateway/port.c ] && [ -x "$ROOT/usr/bin/faxpeer" ] && [ -x "$B/faxtestdo
 	done
 	[ -n "$got" ] || fail "no fax in $WORK/gw/fax/inbox; faxgwd log: $(tail -n 20 "$WORK/faxgwd.log")"
 	[ "$(stat -c %U "$got")" = faxgw ] || fail "stored fax is not owned by faxgw"
-	"$B/faxtestdoc" compare "$WORK/one.tif" "$got" 2>"$WORK/cmp.err" || fail "stored fax differs: $(cat "$WORK/cmp.err")"
+	"$ROOT/usr/bin/faxtestdoc" compare "$WORK/one.tif" "$got" 2>"$WORK/cmp.err" || fail "stored fax differs: $(cat "$WORK/cmp.err")"
 	alive "$GWPID" "installed faxgwd"
 	ok "installed faxgwd (as faxgw) received a T.38 fax from faxpeer and stored it in the folder"
 else
