@@ -50,8 +50,9 @@ static BOOL wfx_connect(const char *name, LPHANDLE out)
 				    "faxgw reaches no remote machine: give NULL for the local "
 				    "gateway or the path of a control socket");
 	rc = fgw_connect(name, &h);
+	/* Busy at connect time is faxgwd's connection limit, not a port. */
 	if (rc != 0)
-		return wfx_fail(rc, NULL, ERROR_SUCCESS);
+		return wfx_fail(rc, NULL, rc == FGW_E_BUSY ? RPC_S_SERVER_TOO_BUSY : ERROR_SUCCESS);
 	*out = h;
 	return TRUE;
 }
@@ -66,6 +67,8 @@ WINFAXAPI BOOL WINAPI FaxConnectFaxServerW(LPCWSTR MachineName, LPHANDLE FaxHand
 	char *name;
 	BOOL ok;
 
+	if (FaxHandle != NULL)
+		*FaxHandle = NULL;
 	if (!wfx_wide_in(MachineName, "MachineName is not UTF-16 (an unpaired surrogate)",
 			 &name))
 		return FALSE;
@@ -88,11 +91,11 @@ WINFAXAPI BOOL WINAPI FaxOpenPort(HANDLE FaxHandle, DWORD DeviceId, DWORD Flags,
 	fgw_handle *port = NULL;
 	int flags, rc;
 
-	if (FaxHandle == NULL)
-		return wfx_no_handle();
 	if (FaxPortHandle == NULL)
 		return wfx_no_out("FaxPortHandle is NULL");
 	*FaxPortHandle = NULL;
+	if (FaxHandle == NULL)
+		return wfx_no_handle();
 	if ((Flags & ~(DWORD)(PORT_OPEN_QUERY | PORT_OPEN_MODIFY)) != 0 || Flags == 0)
 		return wfx_fail_win(ERROR_INVALID_PARAMETER,
 				    "Flags must be PORT_OPEN_QUERY and/or PORT_OPEN_MODIFY");
@@ -202,11 +205,11 @@ static BOOL wfx_enum_ports(HANDLE h, void **out, LPDWORD count, bool wide)
 	fgw_port_info *ports = NULL;
 	size_t n = 0;
 
-	if (h == NULL)
-		return wfx_no_handle();
 	if (count == NULL)
 		return wfx_no_out("PortsReturned is NULL");
 	*count = 0;
+	if (h == NULL)
+		return wfx_no_handle();
 	int rc = fgw_enum_ports(wfx_h(h), &ports, &n);
 	return wfx_give(rc, wfx_h(h), ports, n,
 			wide ? sizeof(FAX_PORT_INFOW) : sizeof(FAX_PORT_INFOA), wide,
@@ -282,11 +285,11 @@ static BOOL wfx_enum_methods(HANDLE h, void **out, LPDWORD count, bool wide)
 	fgw_routing_method *methods = NULL;
 	size_t n = 0;
 
-	if (h == NULL)
-		return wfx_no_handle();
 	if (count == NULL)
 		return wfx_no_out("MethodsReturned is NULL");
 	*count = 0;
+	if (h == NULL)
+		return wfx_no_handle();
 	int rc = fgw_enum_routing_methods(wfx_h(h), &methods, &n);
 	return wfx_give(rc, wfx_h(h), methods, n,
 			wide ? sizeof(FAX_ROUTING_METHODW) : sizeof(FAX_ROUTING_METHODA), wide,
@@ -333,17 +336,22 @@ static BOOL wfx_port_guid_ok(HANDLE h, const void *guid)
 
 /* A form: the data as libfaxgw gives it (NUL-terminated UTF-8, one
  * block), the size counting the NUL; W form: converted to UTF-16. */
+static BOOL wfx_get_out_ok(LPBYTE *out, LPDWORD size)
+{
+	if (out == NULL || size == NULL)
+		return wfx_no_out("RoutingInfoBuffer or RoutingInfoBufferSize is NULL");
+	*out = NULL;
+	*size = 0;
+	return TRUE;
+}
+
 static BOOL wfx_get_routing(HANDLE h, const char *guid, LPBYTE *out, LPDWORD size, bool wide)
 {
 	void *data = NULL;
 	size_t len = 0;
 	BOOL ok = TRUE;
-
-	if (out == NULL || size == NULL)
-		return wfx_no_out("RoutingInfoBuffer or RoutingInfoBufferSize is NULL");
-	*out = NULL;
-	*size = 0;
 	int rc = fgw_get_routing_info(wfx_h(h), guid, &data, &len);
+
 	if (rc != 0)
 		return wfx_fail(rc, wfx_h(h), ERROR_SUCCESS);
 	if (wide) {
@@ -360,7 +368,8 @@ WINFAXAPI BOOL WINAPI FaxGetRoutingInfoA(HANDLE FaxPortHandle, LPCSTR RoutingGui
                                          LPBYTE *RoutingInfoBuffer,
                                          LPDWORD RoutingInfoBufferSize)
 {
-	if (!wfx_port_guid_ok(FaxPortHandle, RoutingGuid))
+	if (!wfx_get_out_ok(RoutingInfoBuffer, RoutingInfoBufferSize) ||
+	    !wfx_port_guid_ok(FaxPortHandle, RoutingGuid))
 		return FALSE;
 	return wfx_get_routing(FaxPortHandle, RoutingGuid, RoutingInfoBuffer,
 			       RoutingInfoBufferSize, false);
@@ -373,7 +382,8 @@ WINFAXAPI BOOL WINAPI FaxGetRoutingInfoW(HANDLE FaxPortHandle, LPCWSTR RoutingGu
 	char *guid;
 	BOOL ok;
 
-	if (!wfx_port_guid_ok(FaxPortHandle, RoutingGuid) ||
+	if (!wfx_get_out_ok(RoutingInfoBuffer, RoutingInfoBufferSize) ||
+	    !wfx_port_guid_ok(FaxPortHandle, RoutingGuid) ||
 	    !wfx_wide_in(RoutingGuid, WFX_BAD_GUID, &guid))
 		return FALSE;
 	ok = wfx_get_routing(FaxPortHandle, guid, RoutingInfoBuffer, RoutingInfoBufferSize, true);
@@ -454,11 +464,11 @@ static BOOL wfx_enum_global(HANDLE h, void **out, LPDWORD count, bool wide)
 	fgw_global_routing_info *info = NULL;
 	size_t n = 0;
 
-	if (h == NULL)
-		return wfx_no_handle();
 	if (count == NULL)
 		return wfx_no_out("MethodsReturned is NULL");
 	*count = 0;
+	if (h == NULL)
+		return wfx_no_handle();
 	int rc = fgw_enum_global_routing_info(wfx_h(h), &info, &n);
 	return wfx_give(rc, wfx_h(h), info, n,
 			wide ? sizeof(FAX_GLOBAL_ROUTING_INFOW) : sizeof(FAX_GLOBAL_ROUTING_INFOA),

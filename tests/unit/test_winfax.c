@@ -587,7 +587,14 @@ START_TEST(test_bad_guid_and_arguments)
 	expect_error(FaxOpenPort(s, 1, 0, &x), ERROR_INVALID_PARAMETER);
 	expect_error(FaxOpenPort(s, 1, 4, &x), ERROR_INVALID_PARAMETER);
 	expect_error(FaxOpenPort(s, 1, PORT_OPEN_QUERY, NULL), ERROR_INVALID_PARAMETER);
+	x = (HANDLE)&x;
 	expect_error(FaxOpenPort(NULL, 1, PORT_OPEN_QUERY, &x), ERROR_INVALID_HANDLE);
+	ck_assert_ptr_null(x);
+	buf = (LPBYTE)&buf;
+	size = 7;
+	expect_error(FaxGetRoutingInfoA(NULL, SIF, &buf, &size), ERROR_INVALID_HANDLE);
+	ck_assert_ptr_null(buf);
+	ck_assert_uint_eq(size, 0);
 	expect_error(FaxClose(NULL), ERROR_INVALID_HANDLE);
 	PFAX_ROUTING_METHODA m = (PFAX_ROUTING_METHODA)&m;
 	DWORD n = 9;
@@ -596,6 +603,10 @@ START_TEST(test_bad_guid_and_arguments)
 	ck_assert_uint_eq(n, 0);
 	PFAX_PORT_INFOA pi = NULL;
 	expect_error(FaxEnumPortsA(p, &pi, &n), ERROR_INVALID_HANDLE);
+	n = 9;
+	expect_error(FaxEnumPortsW(NULL, (PFAX_PORT_INFOW *)&pi, &n), ERROR_INVALID_HANDLE);
+	ck_assert_ptr_null(pi);
+	ck_assert_uint_eq(n, 0);
 	expect_error(FaxEnumPortsA(s, NULL, &n), ERROR_INVALID_PARAMETER);
 	expect_error(FaxEnumPortsA(s, &pi, NULL), ERROR_INVALID_PARAMETER);
 
@@ -644,6 +655,9 @@ START_TEST(test_connect_names)
 	/* Closing the server handle closes its ports; each is still closed. */
 	HANDLE p = fax_open(h, 1, PORT_OPEN_MODIFY);
 	ck_assert(FaxClose(h));
+	PFAX_ROUTING_METHODA m = NULL;
+	DWORD n = 0;
+	expect_error(FaxEnumRoutingMethodsA(p, &m, &n), RPC_S_CALL_FAILED);
 	ck_assert(FaxClose(p));
 	h = fax_connect();
 	p = fax_open(h, 1, PORT_OPEN_MODIFY);
