@@ -4,7 +4,8 @@
 # live faxgwd, and the compile test: tests/data/winfax_msdn.c, written
 # only against Microsoft's documented declarations, compiled with -Wall
 # -Wextra -Werror in C99 and C11, with and without UNICODE, linked with
-# -lfaxgw (the shared library) and run.
+# -lfaxgw (the shared library) and run.  run-all runs it in the sanitizer
+# pass too, where LeakSanitizer checks that the walk-through frees all.
 . "$(dirname "$0")/lib.sh"
 EX="$B/examples/routing-admin"
 CTL="$B/faxgwctl"
@@ -53,10 +54,12 @@ expect_rc 0 "$CTL" -s "$WORK/var/faxgw.sock" get 1 "$SIF"
 ok "refusals: ERROR_INVALID_DATA with the reason, RPC_S_SERVER_UNAVAILABLE"
 
 CC=${CC:-cc}
+# In the sanitizer pass libfaxgw.so is instrumented: so is the program.
+SANFLAGS=${FAXGW_SANITIZED:+-fsanitize=address,undefined -fno-omit-frame-pointer}
 for std in c99 c11; do
 	for uni in "" -DUNICODE; do
 		exe="$WORK/msdn-$std${uni:+-unicode}"
-		"$CC" -std=$std -Wall -Wextra -Werror -pedantic $uni \
+		"$CC" -std=$std -Wall -Wextra -Werror -pedantic $uni $SANFLAGS \
 			-I"$TOP/gateway/include/faxgw" -o "$exe" "$TOP/tests/data/winfax_msdn.c" \
 			-L"$B" -lfaxgw 2>"$WORK/cc.err" ||
 			fail "compile test ($std $uni): $(cat "$WORK/cc.err")"
