@@ -73,5 +73,18 @@ ok "Microsoft's declarations compile against winfax.h (C99, C11, ±UNICODE) and 
 
 expect_rc 0 "$CTL" -s "$WORK/var/faxgw.sock" get 1 "$SIF"
 [ "$OUT" = "$folder" ] || fail "the compile test's write-back changed the data: '$OUT'"
+
+# The EXAMPLE of faxgw-winfax(3) as printed there.
+sed -n '/^\.SH EXAMPLE/,/^\.SH/p' "$TOP/docs/man/faxgw-winfax.3" | sed -n '/^\.EX/,/^\.EE/p' |
+	sed '1d;$d' | sed 's/\\-/-/g; s/\\e/\\/g' > "$WORK/manexample.c"
+"$CC" -std=c11 -Wall -Wextra -Werror $SANFLAGS -I"$TOP/gateway/include" -o "$WORK/manexample" \
+	"$WORK/manexample.c" -L"$B" -lfaxgw 2>"$WORK/cc.err" ||
+	fail "the man page's example does not compile: $(cat "$WORK/cc.err")"
+expect_rc 0 env LD_LIBRARY_PATH="$B" "$WORK/manexample" "$WORK/var/fax/inbox"
+echo "$OUT" | grep -qxF "$SIF Store in folder enabled" || fail "man page example: $OUT"
+echo "$OUT" | grep -qxF "folder: $folder" || fail "man page example: $OUT"
+expect_rc 0 "$CTL" -s "$WORK/var/faxgw.sock" get 1 "$SIF"
+[ "$OUT" = "$WORK/var/fax/inbox" ] || fail "man page example did not set the folder: '$OUT'"
+ok "the EXAMPLE of faxgw-winfax(3) compiles and runs"
 alive "$FAXGWD_PID" faxgwd
 echo "$NCHECK passed, 0 failed"
