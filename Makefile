@@ -86,7 +86,7 @@ UNIT_BIN  := $(if $(UNIT_SRC),$(B)/unit-tests)
 # get/put) is the bottom layer: it includes only the public headers.
 $(call obj,$(UTIL_SRC)): CPPFLAGS += -Igateway/util
 $(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto -Igateway/util
-$(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto
+$(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto -Igateway/util
 $(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media -Igateway/util
 $(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media -Igateway/util
 $(call obj,$(SIP_SRC)): CPPFLAGS += -Igateway/sip -Igateway/util
@@ -175,6 +175,14 @@ $(B)/faxsnmpbench: LDLIBS += $(SNMP_LIBS)
 # The agent but main.c, for the unit tests.
 AGENT_A := $(if $(AGENT_SRC),$(B)/libfaxagent.a)
 $(eval $(call archive_rule,$(B)/libfaxagent.a,$(filter-out agent/main.c,$(AGENT_SRC))))
+
+# The winfax.h walk-through (faxgw-winfax(3)), linked as faxgwctl is; run
+# against a live faxgwd by tests/integration/winfax_example.sh.
+EXAMPLE_BINS := $(B)/examples/routing-admin
+all: $(EXAMPLE_BINS)
+$(B)/examples/%: $(B)/obj/docs/examples/%.o $(LIB_A) $(PROTO_A) $(UTIL_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: every tests/unit/test_NAME.c defines Suite *NAME_suite(void).
 $(B)/gen/suites.h: $(UNIT_SRC) Makefile

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make install` as a packager and an administrator use it: DESTDIR=$WORK/root
 # PREFIX=/usr installs exactly the expected files (FHS layout, modes, the
-# versioned libfaxgw with only the FGW_API symbols exported, the config with
+# versioned libfaxgw with only the API's symbols exported, the config with
 # the installed extensions directory); the installed faxgwd runs as the
 # system user faxgw from a config pointing at temporary directories, and
 # faxgwctl works as that user; a program built with `pkg-config --cflags
@@ -65,14 +65,17 @@ done
 [ "$(readlink "$ROOT/usr/lib/libfaxgw.so.1")" = libfaxgw.so.1.0.0 ] || fail "libfaxgw.so.1 link"
 readelf -d "$ROOT/usr/lib/libfaxgw.so.1.0.0" | grep -q 'SONAME.*\[libfaxgw\.so\.1\]' ||
 	fail "libfaxgw SONAME is not libfaxgw.so.1"
-bad=$(nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.1.0.0" | awk '$2 ~ /[TDBRW]/ {print $3}' | grep -v '^fgw_')
+# The API: fgw_* (admin.h) and the Windows names that winfax.h declares.
+winapi=$(grep -o 'WINAPI [A-Za-z]*(' "$TOP/gateway/include/faxgw/winfax.h" | sed 's/WINAPI //; s/($//')
+bad=$(nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.1.0.0" | awk '$2 ~ /[TDBRW]/ {print $3}' |
+	grep -v '^fgw_' | grep -vxF "$winapi")
 [ -z "$bad" ] || fail "libfaxgw exports symbols outside the API: $bad"
 nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.1.0.0" | grep -q ' T fgw_enum_ports$' ||
 	fail "libfaxgw does not export fgw_enum_ports"
 grep -q '^extensions *= */usr/lib/faxgw/routing\( \|$\)' "$ROOT/etc/faxgw/faxgw.conf" ||
 	fail "installed faxgw.conf: extensions is not /usr/lib/faxgw/routing"
 expect_rc 0 "$ROOT/usr/sbin/faxgwd" -n -c "$ROOT/etc/faxgw/faxgw.conf"
-ok "modes, library links and SONAME, only fgw_* exported, installed config valid"
+ok "modes, library links and SONAME, only fgw_* and winfax.h names exported, installed config valid"
 
 # --- the user faxgw -----------------------------------------------------------
 CREATED_USER=
