@@ -28,6 +28,7 @@
 #include "config.h"
 #include "control.h"
 #include "core.h"
+#include "testsrv.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -36,27 +37,16 @@ Suite *control_suite(void);
 #define SIF "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
 #define NOBODY 65534
 
+static struct testsrv srv;
 static struct {
-	char dir[64];
-	char sock[100];
-	char text[4096];
-	pid_t pid;
-	int stop_fd;
 	const char *admin_group;              /* NULL: empty */
 	const char *extensions;               /* NULL: the shipped ones */
 	unsigned idle_ms;                     /* 0: faxgwd's default */
 	int reload[2];                        /* a new admin-group name, as by SIGHUP */
 	int reloaded[2];                      /* the server's answer: "r" */
-} srv = { .pid = -1, .stop_fd = -1 };
+} opt;
 
 /* --- the server in a child ---------------------------------------------------- */
-
-static void srv_on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
-}
 
 /* A reload as faxgwd does it on SIGHUP: the new groups, then every open
  * connection's rights checked again. */
@@ -77,164 +67,61 @@ static void srv_on_reload(evutil_socket_t fd, short what, void *arg)
 	name[n] = '\0';
 	snprintf(r->cfg->admin_group, sizeof(r->cfg->admin_group), "%s", name);
 	control_recheck_rights(r->ctl);
-	if (write(srv.reloaded[1], "r", 1) != 1)
+	if (write(opt.reloaded[1], "r", 1) != 1)
 		_exit(4);
 }
 
-static void srv_child_fail(int ready, const char *msg)
+/* In the child: the idle timeout the test wants, and reloads on demand. */
+static void srv_hook(struct event_base *base, struct config *cfg, struct control *ctl,
+		     void *arg)
 {
-	if (write(ready, msg, strlen(msg)) < 0)
-		_exit(3);
-	_exit(1);
-}
+	static struct srv_reload reload;
 
-static void srv_child(int ready, int stop)
-{
-	struct config_errors *errs = calloc(1, sizeof(*errs));
-	struct config *cfg = NULL;
-	struct core *core = NULL;
-	char err[FGW_MAX_ERROR_TEXT];
-
-	signal(SIGPIPE, SIG_IGN);
-	if (config_load_string("test.conf", srv.text, strlen(srv.text), &cfg, errs) != 0)
-		srv_child_fail(ready, errs->n ? errs->msg[0] : "config");
-	free(errs);
-	if (core_new(cfg, &core, err, sizeof(err)) != 0)
-		srv_child_fail(ready, err);
-	struct event_base *base = event_base_new();
-	struct control *ctl = control_new(base, cfg, core, err, sizeof(err));
-	if (ctl == NULL)
-		srv_child_fail(ready, err);
-	if (srv.idle_ms != 0)
-		control_set_idle_timeout(ctl, srv.idle_ms);
-	struct event *ev = event_new(base, stop, EV_READ, srv_on_stop, base);
-	event_add(ev, NULL);
-	struct srv_reload reload = { cfg, ctl };
-	struct event *ev_reload = event_new(base, srv.reload[0], EV_READ | EV_PERSIST,
-					    srv_on_reload, &reload);
-	event_add(ev_reload, NULL);
-	if (write(ready, "ok", 2) != 2)
-		_exit(3);
-	close(ready);
-	event_base_dispatch(base);
-	event_free(ev);
-	event_free(ev_reload);
-	control_free(ctl);
-	core_free(core);
-	event_base_free(base);
-	config_free(cfg);
-	fflush(NULL);
-	/* _exit: LeakSanitizer's tracer crashes now and then in a child forked
-	 * from the Check runner; faxgwd's own leak check runs in the
-	 * sanitizer pass of the integration tests. */
-	_exit(0);
+	(void)arg;
+	if (opt.idle_ms != 0)
+		control_set_idle_timeout(ctl, opt.idle_ms);
+	reload = (struct srv_reload){ cfg, ctl };
+	event_add(event_new(base, opt.reload[0], EV_READ | EV_PERSIST, srv_on_reload, &reload),
+		  NULL);
 }
 
 static void srv_config(const char *query_group)
 {
-	char path[FGW_MAX_PATH];
+	const struct testsrv_opts o = {
+		.sock = "run/sub/faxgw.sock", .extensions = opt.extensions,
+		.admin_group = opt.admin_group, .query_group = query_group, .udp_base = 14000,
+	};
 
-	snprintf(srv.sock, sizeof(srv.sock), "%s/run/sub/faxgw.sock", srv.dir);
-	snprintf(srv.text, sizeof(srv.text),
-		 "[gateway]\n"
-		 "spool = %s/spool\n"
-		 "state = %s/state.db\n"
-		 "control = %s\n"
-		 "extensions = %s\n"
-		 "store-root = %s/fax\n"
-		 "exec-dir = %s/exec\n"
-		 "admin-group = %s\n"
-		 "query-group = %s\n"
-		 "[port 1]\n"
-		 "transport = t38\n"
-		 "listen = 127.0.0.1:14000\n"
-		 "[port 2]\n"
-		 "transport = audio\n"
-		 "listen = 127.0.0.1:14002\n",
-		 srv.dir, srv.dir, srv.sock,
-		 srv.extensions != NULL ? srv.extensions : FAXGW_BUILD_DIR "/routing", srv.dir, srv.dir,
-		 srv.admin_group != NULL ? srv.admin_group : "", query_group);
-	snprintf(path, sizeof(path), "%s/spool", srv.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/spool/failed", srv.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/fax", srv.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/fax/inbox", srv.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/exec", srv.dir);
-	mkdir(path, 0755);
+	testsrv_config(&srv, &o);
+	srv.hook = srv_hook;
 }
 
 static void srv_start(const char *query_group)
 {
-	int ready[2], stop[2];
-	char msg[FGW_MAX_ERROR_TEXT] = "";
-
 	srv_config(query_group);
-	ck_assert_int_eq(pipe(ready), 0);
-	ck_assert_int_eq(pipe(stop), 0);
-	srv.pid = fork();
-	ck_assert_int_ge(srv.pid, 0);
-	if (srv.pid == 0) {
-		close(ready[0]);
-		close(stop[1]);
-		srv_child(ready[1], stop[0]);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	srv.stop_fd = stop[1];
-	ssize_t n = read(ready[0], msg, sizeof(msg) - 1);
-	close(ready[0]);
-	msg[n > 0 ? n : 0] = '\0';
-	ck_assert_msg(strcmp(msg, "ok") == 0, "server did not start: %s", msg);
+	testsrv_start(&srv);
 }
 
-/* Stops the server; it must exit cleanly (it survived the test). */
 static void srv_stop(void)
 {
-	int status;
-
-	if (srv.pid <= 0)
-		return;
-	close(srv.stop_fd);
-	srv.stop_fd = -1;
-	ck_assert_int_eq(waitpid(srv.pid, &status, 0), srv.pid);
-	srv.pid = -1;
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "server ended badly: status 0x%x", (unsigned)status);
+	testsrv_stop(&srv);
 }
 
 static void setup(void)
 {
-	snprintf(srv.dir, sizeof(srv.dir), "/tmp/faxgw-control.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
-	/* nobody must reach the socket for the access tests. */
-	chmod(srv.dir, 0755);
-	signal(SIGPIPE, SIG_IGN);
-	srv.admin_group = NULL;
-	srv.extensions = NULL;
-	srv.idle_ms = 0;
-	ck_assert_int_eq(pipe(srv.reload), 0);
-	ck_assert_int_eq(pipe(srv.reloaded), 0);
+	testsrv_init(&srv, "faxgw-control");
+	memset(&opt, 0, sizeof(opt));
+	ck_assert_int_eq(pipe(opt.reload), 0);
+	ck_assert_int_eq(pipe(opt.reloaded), 0);
 }
 
 static void teardown(void)
 {
 	for (size_t i = 0; i < 2; i++) {
-		close(srv.reload[i]);
-		close(srv.reloaded[i]);
+		close(opt.reload[i]);
+		close(opt.reloaded[i]);
 	}
-	char cmd[128];
-
-	if (srv.pid > 0) {
-		kill(srv.pid, SIGKILL);
-		waitpid(srv.pid, NULL, 0);
-		srv.pid = -1;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", srv.dir);
+	testsrv_cleanup(&srv);
 }
 
 static fgw_handle *connect_ok(void)
@@ -664,7 +551,7 @@ static int nobody_loses_modify(void)
 		return 2;
 	if (fgw_set_routing_info(p, SIF, "/x", 2) == FGW_E_ACCESS)
 		return 3;
-	if (write(srv.reload[1], "root", 4) != 4 || read(srv.reloaded[0], &r, 1) != 1)
+	if (write(opt.reload[1], "root", 4) != 4 || read(opt.reloaded[0], &r, 1) != 1)
 		return 4;
 	if (fgw_enable_routing_method(p, SIF, 0) != FGW_E_ACCESS)
 		return 5;
@@ -685,7 +572,7 @@ START_TEST(test_reload_rechecks_rights)
 {
 	if (geteuid() != 0)
 		return;
-	srv.admin_group = "nogroup";
+	opt.admin_group = "nogroup";
 	srv_start("");
 	ck_assert_int_eq(as_nobody(nobody_loses_modify), 0);
 	srv_stop();
@@ -1049,7 +936,7 @@ START_TEST(test_idle_connection_closed)
 {
 	if (geteuid() != 0)
 		return;
-	srv.idle_ms = 300;
+	opt.idle_ms = 300;
 	srv_start("");
 	ck_assert_int_eq(as_nobody(nobody_idle_closed), 0);
 	ck_assert_int_eq(raw_closed_within(1000), 0);
@@ -1217,7 +1104,7 @@ static void srv_start_slow(void)
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(dst, sizeof(dst), "%s/slow_validate.so", dir);
 	testutil_install_built("test-ext/slow_validate.so", dst);
-	srv.extensions = dir;
+	opt.extensions = dir;
 	srv_start("");
 }
 

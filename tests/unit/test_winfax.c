@@ -1,7 +1,6 @@
 /*
  * test_winfax.c - the Windows fax routing API of faxgw/winfax.h against a
- * live control server (config, core, control, event loop in a forked
- * child, as in test_control.c), compared with what libfaxgw returns for
+ * live control server (testsrv.h), compared with what libfaxgw returns for
  * the same calls: whole records, A and W forms, the Win32 errors, and
  * buffers that are one block each (ASan/LeakSanitizer check the frees).
  */
@@ -24,66 +23,27 @@
 #include "control.h"
 #include "core.h"
 #include "fgwx_utf16.h"
+#include "testsrv.h"
 
 Suite *winfax_suite(void);
 
 #define SIF "{92041a90-9af2-11d0-abf7-00c04fd91a4e}"
 #define NOPE "{00000000-0000-0000-0000-000000000000}"
 
-static struct {
-	char dir[64];
-	char sock[100];
-	char text[4096];
-	pid_t pid;
-	int stop_fd;
-} srv = { .pid = -1, .stop_fd = -1 };
+static struct testsrv srv;
 
-/* --- the server in a child ---------------------------------------------------- */
-
-static void srv_on_stop(evutil_socket_t fd, short what, void *arg)
+static void setup(void)
 {
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
+	static const struct testsrv_opts o = { .udp_base = 14100, .local_ident = "+49 30 1234" };
+
+	testsrv_init(&srv, "faxgw-winfax");
+	testsrv_config(&srv, &o);
+	testsrv_start(&srv);
 }
 
-static void srv_child_fail(int ready, const char *msg)
+static void teardown(void)
 {
-	if (write(ready, msg, strlen(msg)) < 0)
-		_exit(3);
-	_exit(1);
-}
-
-static void srv_child(int ready, int stop)
-{
-	struct config_errors *errs = calloc(1, sizeof(*errs));
-	struct config *cfg = NULL;
-	struct core *core = NULL;
-	char err[FGW_MAX_ERROR_TEXT];
-
-	signal(SIGPIPE, SIG_IGN);
-	if (config_load_string("test.conf", srv.text, strlen(srv.text), &cfg, errs) != 0)
-		srv_child_fail(ready, errs->n ? errs->msg[0] : "config");
-	free(errs);
-	if (core_new(cfg, &core, err, sizeof(err)) != 0)
-		srv_child_fail(ready, err);
-	struct event_base *base = event_base_new();
-	struct control *ctl = control_new(base, cfg, core, err, sizeof(err));
-	if (ctl == NULL)
-		srv_child_fail(ready, err);
-	struct event *ev = event_new(base, stop, EV_READ, srv_on_stop, base);
-	event_add(ev, NULL);
-	if (write(ready, "ok", 2) != 2)
-		_exit(3);
-	close(ready);
-	event_base_dispatch(base);
-	event_free(ev);
-	control_free(ctl);
-	core_free(core);
-	event_base_free(base);
-	config_free(cfg);
-	fflush(NULL);
-	_exit(0);   /* as test_control.c: no LeakSanitizer in the server child */
+	testsrv_cleanup(&srv);
 }
 
 static void srv_mkdir(const char *sub)
@@ -92,93 +52,6 @@ static void srv_mkdir(const char *sub)
 
 	snprintf(path, sizeof(path), "%s/%s", srv.dir, sub);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-}
-
-static void srv_config(void)
-{
-	snprintf(srv.sock, sizeof(srv.sock), "%s/faxgw.sock", srv.dir);
-	snprintf(srv.text, sizeof(srv.text),
-		 "[gateway]\n"
-		 "spool = %s/spool\n"
-		 "state = %s/state.db\n"
-		 "control = %s\n"
-		 "extensions = " FAXGW_BUILD_DIR "/routing\n"
-		 "store-root = %s/fax\n"
-		 "exec-dir = %s/exec\n"
-		 "admin-group =\n"
-		 "query-group =\n"
-		 "[port 1]\n"
-		 "transport = t38\n"
-		 "listen = 127.0.0.1:14100\n"
-		 "local-ident = +49 30 1234\n"
-		 "[port 2]\n"
-		 "transport = audio\n"
-		 "listen = 127.0.0.1:14102\n",
-		 srv.dir, srv.dir, srv.sock, srv.dir, srv.dir);
-	srv_mkdir("spool");
-	srv_mkdir("spool/failed");
-	srv_mkdir("fax");
-	srv_mkdir("fax/inbox");
-	srv_mkdir("exec");
-}
-
-static void srv_start(void)
-{
-	int ready[2], stop[2];
-	char msg[FGW_MAX_ERROR_TEXT] = "";
-
-	srv_config();
-	ck_assert_int_eq(pipe(ready), 0);
-	ck_assert_int_eq(pipe(stop), 0);
-	srv.pid = fork();
-	ck_assert_int_ge(srv.pid, 0);
-	if (srv.pid == 0) {
-		close(ready[0]);
-		close(stop[1]);
-		srv_child(ready[1], stop[0]);
-	}
-	close(ready[1]);
-	close(stop[0]);
-	srv.stop_fd = stop[1];
-	ssize_t n = read(ready[0], msg, sizeof(msg) - 1);
-	close(ready[0]);
-	msg[n > 0 ? n : 0] = '\0';
-	ck_assert_msg(strcmp(msg, "ok") == 0, "server did not start: %s", msg);
-}
-
-/* Stops the server; it must exit cleanly (it survived the test). */
-static void srv_stop(void)
-{
-	int status;
-
-	close(srv.stop_fd);
-	srv.stop_fd = -1;
-	ck_assert_int_eq(waitpid(srv.pid, &status, 0), srv.pid);
-	srv.pid = -1;
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "server ended badly: status 0x%x", (unsigned)status);
-}
-
-static void setup(void)
-{
-	snprintf(srv.dir, sizeof(srv.dir), "/tmp/faxgw-winfax.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
-	signal(SIGPIPE, SIG_IGN);
-	srv_start();
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	if (srv.pid > 0) {
-		kill(srv.pid, SIGKILL);
-		waitpid(srv.pid, NULL, 0);
-		srv.pid = -1;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", srv.dir);
 }
 
 /* --- helpers -------------------------------------------------------------------- */
@@ -300,7 +173,7 @@ START_TEST(test_routing_methods_match)
 	fgw_close(fs);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -353,7 +226,7 @@ START_TEST(test_ports_match)
 	fgw_close(fs);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -416,7 +289,7 @@ START_TEST(test_global_routing_info)
 	FaxFreeBuffer(w);
 	fgw_close(fs);
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -480,7 +353,7 @@ START_TEST(test_routing_info_wide_roundtrip)
 	fgw_close(fs);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -507,7 +380,7 @@ START_TEST(test_enable_matches)
 	fgw_close(fs);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -532,7 +405,7 @@ START_TEST(test_query_handle_cannot_set)
 	FaxFreeBuffer(buf);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -554,7 +427,7 @@ START_TEST(test_second_modify_handle)
 	ck_assert(FaxClose(q));
 	ck_assert(FaxClose(a));
 	ck_assert(FaxClose(b));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -626,7 +499,7 @@ START_TEST(test_bad_guid_and_arguments)
 	expect_error(FaxSetRoutingInfoA(p, SIF, big, sizeof(big)), ERROR_INVALID_PARAMETER);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -663,7 +536,7 @@ START_TEST(test_connect_names)
 	p = fax_open(h, 1, PORT_OPEN_MODIFY);
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(h));
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -681,7 +554,7 @@ START_TEST(test_buffer_outlives_close)
 	ck_assert(FaxEnumRoutingMethodsW(p, &w, &nw));
 	ck_assert(FaxClose(p));
 	ck_assert(FaxClose(s));
-	srv_stop();
+	testsrv_stop(&srv);
 	/* Under ASan a read of freed memory would stop here. */
 	for (DWORD i = 0; i < na; i++) {
 		ck_assert_str_eq(narrow(w[i].Guid), a[i].Guid);
@@ -719,7 +592,7 @@ START_TEST(test_last_error_per_thread)
 	ck_assert_uint_eq(seen[0], ERROR_SUCCESS);
 	ck_assert_uint_eq(seen[1], ERROR_INVALID_HANDLE);
 	ck_assert_uint_eq(GetLastError(), ERROR_ACCESS_DENIED);
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
@@ -749,7 +622,7 @@ START_TEST(test_utf16_conversions)
 	ck_assert_uint_eq(fgwx_utf16_to_utf8(hi, 2, NULL), FGWX_UTF_BAD);
 	ck_assert_uint_eq(fgwx_utf16_to_utf8(lo, 2, NULL), FGWX_UTF_BAD);
 	ck_assert_uint_eq(fgwx_utf16_to_utf8(rev, 2, NULL), FGWX_UTF_BAD);
-	srv_stop();
+	testsrv_stop(&srv);
 }
 END_TEST
 
