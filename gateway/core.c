@@ -21,8 +21,9 @@
 #include "config.h"
 #include "extcall.h"
 #include "extension.h"
-#include "fgwx_text.h"
+#include "fgwx_buf.h"
 #include "fgwx_dir.h"
+#include "fgwx_text.h"
 #include "log.h"
 #include "rtable.h"
 #include "state.h"
@@ -99,19 +100,6 @@ struct core_plan {
 	size_t failed;
 	char reason[FGW_MAX_ERROR_TEXT];
 };
-
-static void core_reason(char *reason, size_t reasonlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void core_reason(char *reason, size_t reasonlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reasonlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reasonlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t core_now(void)
 {
@@ -706,24 +694,24 @@ static int core_check_change(struct core *c, const fgw_routing_change *ch, size_
 			     size_t *slot, char *reason, size_t reasonlen)
 {
 	if (ch->guid == NULL) {
-		core_reason(reason, reasonlen, "no method GUID given");
+		fgwx_reason(reason, reasonlen, "no method GUID given");
 		return FGW_E_INVAL;
 	}
 	if (ch->set_data && ch->data_len > FGW_MAX_ROUTING_DATA) {
-		core_reason(reason, reasonlen, "routing data of %zu bytes is over the limit of %d",
+		fgwx_reason(reason, reasonlen, "routing data of %zu bytes is over the limit of %d",
 			    ch->data_len, FGW_MAX_ROUTING_DATA);
 		return FGW_E_TOO_BIG;
 	}
 	if (ch->set_data && ch->data_len > 0 && ch->data == NULL) {
-		core_reason(reason, reasonlen, "routing data missing");
+		fgwx_reason(reason, reasonlen, "routing data missing");
 		return FGW_E_INVAL;
 	}
 	if (core_port_index(c, ch->port_id, port) != 0) {
-		core_reason(reason, reasonlen, "no port %u", (unsigned)ch->port_id);
+		fgwx_reason(reason, reasonlen, "no port %u", (unsigned)ch->port_id);
 		return FGW_E_NO_PORT;
 	}
 	if (core_method_slot(c, ch->guid, slot) != 0) {
-		core_reason(reason, reasonlen, "no routing method %.40s", ch->guid);
+		fgwx_reason(reason, reasonlen, "no routing method %.40s", ch->guid);
 		return FGW_E_NO_METHOD;
 	}
 	return 0;
@@ -847,7 +835,7 @@ static int core_plan_run_here(struct core *c, const struct core_plan *pl, size_t
 	}
 	if (pl->rc != 0) {
 		*failed = pl->failed;
-		core_reason(reason, reasonlen, "%s", pl->reason);
+		fgwx_reason(reason, reasonlen, "%s", pl->reason);
 	}
 	return pl->rc;
 }
@@ -1054,7 +1042,7 @@ static int core_commit(struct core *c, const fgw_routing_change *changes, size_t
 			return FGW_E_NOMEM;
 	if (core_persist_batch(c, changes, n, pl->pend, pl->npend, who, err, sizeof(err)) != 0) {
 		log_err("routing change not saved: %s", err);
-		core_reason(reason, reasonlen, "%s", err);
+		fgwx_reason(reason, reasonlen, "%s", err);
 		return FGW_E_STORAGE;
 	}
 	core_publish_batch(c, changes, n, pl->pend, pl->npend);
@@ -1066,11 +1054,11 @@ static int core_batch_ok(const fgw_routing_change *changes, size_t n, char *reas
 			 size_t reasonlen)
 {
 	if (n > 0 && changes == NULL) {
-		core_reason(reason, reasonlen, "no changes given");
+		fgwx_reason(reason, reasonlen, "no changes given");
 		return FGW_E_INVAL;
 	}
 	if (n > FGW_MAX_BATCH) {
-		core_reason(reason, reasonlen, "%zu changes in one batch, over the limit of %d",
+		fgwx_reason(reason, reasonlen, "%zu changes in one batch, over the limit of %d",
 			    n, FGW_MAX_BATCH);
 		return FGW_E_TOO_BIG;
 	}
@@ -1096,7 +1084,7 @@ int core_apply(struct core *c, const fgw_routing_change *changes, size_t n,
 	if (rc != 0)
 		return rc;
 	if (c->ops != NULL) {
-		core_reason(reason, reasonlen, "another routing change is being validated");
+		fgwx_reason(reason, reasonlen, "another routing change is being validated");
 		return FGW_E_BUSY;
 	}
 	rc = core_unredact(c, changes, n, &changes, &copy);
@@ -1372,12 +1360,12 @@ int core_apply_start(struct core *c, const fgw_routing_change *changes, size_t n
 	if (rc != 0)
 		return rc;
 	if (c->base == NULL) {
-		core_reason(reason, reasonlen, "faxgwd cannot validate routing changes now");
+		fgwx_reason(reason, reasonlen, "faxgwd cannot validate routing changes now");
 		return FGW_E_INTERNAL;
 	}
 	op = core_op_new(c, changes, n, who);
 	if (op == NULL) {
-		core_reason(reason, reasonlen, "faxgwd is out of memory");
+		fgwx_reason(reason, reasonlen, "faxgwd is out of memory");
 		return FGW_E_NOMEM;
 	}
 	op->done = done;
@@ -1413,11 +1401,11 @@ int core_set_priority(struct core *c, const char *guid, uint32_t priority,
 	uint32_t old;
 
 	if (core_method_slot(c, guid, &slot) != 0) {
-		core_reason(reason, reasonlen, "no routing method %.40s", guid ? guid : "(null)");
+		fgwx_reason(reason, reasonlen, "no routing method %.40s", guid ? guid : "(null)");
 		return FGW_E_NO_METHOD;
 	}
 	if (priority < 1 || priority > c->nmethods) {
-		core_reason(reason, reasonlen, "priority %u is not in 1..%zu", (unsigned)priority,
+		fgwx_reason(reason, reasonlen, "priority %u is not in 1..%zu", (unsigned)priority,
 			    c->nmethods);
 		return FGW_E_INVAL;
 	}
@@ -1463,7 +1451,7 @@ rollback:
 storage:
 	free(order);
 	log_err("priority change not saved: %s", err);
-	core_reason(reason, reasonlen, "%s", err);
+	fgwx_reason(reason, reasonlen, "%s", err);
 	return FGW_E_STORAGE;
 }
 
@@ -1487,7 +1475,7 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	int rc;
 
 	if (state_begin(c->st, err, sizeof(err)) != 0) {
-		core_reason(reason, reasonlen, "%s", err);
+		fgwx_reason(reason, reasonlen, "%s", err);
 		return FGW_E_STORAGE;
 	}
 	rc = state_job_retry(c->st, job_id, core_now(), err, sizeof(err));
@@ -1501,7 +1489,7 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	}
 	if (rc != 0) {
 		state_rollback(c->st);
-		core_reason(reason, reasonlen, "%s", err);
+		fgwx_reason(reason, reasonlen, "%s", err);
 		if (rc == FGW_E_STORAGE)
 			log_err("job retry not saved: %s", err);
 	} else if (c->dp.job_retried != NULL) {

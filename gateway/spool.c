@@ -18,22 +18,10 @@
 
 #include <tiffio.h>
 
+#include "fgwx_buf.h"
 #include "log.h"
 #include "spool_sidecar.h"
 #include "state.h"
-
-static void spool_reason(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void spool_reason(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int spool_fmt(char *out, size_t outlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -57,11 +45,11 @@ int spool_init(const char *spool, char *err, size_t errlen)
 
 	for (size_t i = 0; i < 3; i++) {
 		if (spool_fmt(p, sizeof(p), "%s%s", spool, sub[i]) != 0) {
-			spool_reason(err, errlen, "spool path %s is too long", spool);
+			fgwx_reason(err, errlen, "spool path %s is too long", spool);
 			return -1;
 		}
 		if (mkdir(p, 0750) != 0 && errno != EEXIST) {
-			spool_reason(err, errlen, "cannot create %s: %s", p, strerror(errno));
+			fgwx_reason(err, errlen, "cannot create %s: %s", p, strerror(errno));
 			return -1;
 		}
 	}
@@ -131,7 +119,7 @@ int spool_move(struct state_job *j, const char *to, char *err, size_t errlen)
 	if (strcmp(j->path, to) == 0)
 		return 0;
 	if (rename(j->path, to) != 0) {
-		spool_reason(err, errlen, "cannot move %s to %s: %s", j->path, to,
+		fgwx_reason(err, errlen, "cannot move %s to %s: %s", j->path, to,
 			     strerror(errno));
 		return -1;
 	}
@@ -306,7 +294,7 @@ static int spool_insert_rows(struct state *st, const char *path, const struct sp
 	int rc = -1;
 
 	if (j == NULL) {
-		spool_reason(err, errlen, "out of memory");
+		fgwx_reason(err, errlen, "out of memory");
 		return -1;
 	}
 	j->port_id = fax->port_id;
@@ -342,17 +330,17 @@ static int spool_place(struct state *st, const char *spool, uint64_t job_id, cha
 	int found = 0, rc = -1;
 
 	if (j == NULL) {
-		spool_reason(err, errlen, "out of memory");
+		fgwx_reason(err, errlen, "out of memory");
 		return -1;
 	}
 	if (state_job_get(st, job_id, j, &found, err, errlen) != 0 || !found)
 		goto out;
 	if (spool_job_path(spool, job_id, to, sizeof(to)) != 0) {
-		spool_reason(err, errlen, "spool path too long");
+		fgwx_reason(err, errlen, "spool path too long");
 		goto out;
 	}
 	if (spool_locate(spool, j) != 0) {
-		spool_reason(err, errlen, "job %" PRIu64 ": file %s is missing", job_id, j->path);
+		fgwx_reason(err, errlen, "job %" PRIu64 ": file %s is missing", job_id, j->path);
 		goto out;
 	}
 	if (strstr(j->path, "/failed/") == NULL && spool_move(j, to, err, errlen) != 0)
@@ -452,11 +440,11 @@ size_t spool_commit_group(struct state *st, const char *spool, struct spool_comm
 
 	for (size_t i = 0; i < n; i++) {
 		c[i].job_id = 0;
-		spool_reason(c[i].err, sizeof(c[i].err), "%s", synced ? "" : "out of memory");
+		fgwx_reason(c[i].err, sizeof(c[i].err), "%s", synced ? "" : "out of memory");
 		if (synced == NULL)
 			continue;
 		if (spool_fsync_path(c[i].tmp_path) != 0)
-			spool_reason(c[i].err, sizeof(c[i].err), "cannot fsync %s: %s",
+			fgwx_reason(c[i].err, sizeof(c[i].err), "cannot fsync %s: %s",
 				     c[i].tmp_path, strerror(errno));
 		else
 			synced[i] = true;
@@ -488,7 +476,7 @@ int spool_commit(struct state *st, const char *spool, const char *tmp_path,
 
 	*job_id = 0;
 	if (c == NULL) {
-		spool_reason(err, errlen, "out of memory");
+		fgwx_reason(err, errlen, "out of memory");
 		return -1;
 	}
 	c->tmp_path = tmp_path;
@@ -498,7 +486,7 @@ int spool_commit(struct state *st, const char *spool, const char *tmp_path,
 	spool_commit_group(st, spool, c, 1);
 	*job_id = c->job_id;
 	if (c->job_id == 0)
-		spool_reason(err, errlen, "%s", c->err);
+		fgwx_reason(err, errlen, "%s", c->err);
 	free(c);
 	return *job_id != 0 ? 0 : -1;
 }
@@ -623,7 +611,7 @@ static int spool_recover_tmp(struct state *st, const char *spool, spool_methods_
 	DIR *d;
 
 	if (spool_fmt(dir, sizeof(dir), "%s/tmp", spool) != 0 || (d = opendir(dir)) == NULL) {
-		spool_reason(err, errlen, "cannot read %s/tmp: %s", spool, strerror(errno));
+		fgwx_reason(err, errlen, "cannot read %s/tmp: %s", spool, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -712,7 +700,7 @@ static int spool_recover_orphans(struct state *st, const char *spool, const char
 	DIR *d;
 
 	if (spool_fmt(dir, sizeof(dir), "%s/%s", spool, sub) != 0 || (d = opendir(dir)) == NULL) {
-		spool_reason(err, errlen, "cannot read %s/%s: %s", spool, sub, strerror(errno));
+		fgwx_reason(err, errlen, "cannot read %s/%s: %s", spool, sub, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fgwx_buf.h"
+
 
 #define SPOOL_SIDECAR_MAX_TIME  253402300799LL   /* 9999-12-31T23:59:59Z */
 #define SPOOL_SIDECAR_MAX_RES   1000000          /* pixels per metre (T.30 max: 15748) */
@@ -54,19 +56,6 @@ static const struct spool_sidecar_field spool_sidecar_fields[] = {
 	SSC_F("t30_text", SSC_STR, t30_text, 0, 0),
 };
 #define SPOOL_SIDECAR_NFIELDS (sizeof(spool_sidecar_fields) / sizeof(spool_sidecar_fields[0]))
-
-static void spool_sidecar_reason(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void spool_sidecar_reason(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int spool_sidecar_path(const char *tif_path, char *out, size_t outlen)
 {
@@ -123,7 +112,7 @@ static int spool_sidecar_put(const struct spool_sidecar *sc, const struct spool_
 	if (f->type != SSC_STR) {
 		int64_t v = spool_sidecar_get(sc, f);
 		if (v < f->min || v > f->max) {
-			spool_sidecar_reason(err, errlen, "sidecar field %s: %" PRId64
+			fgwx_reason(err, errlen, "sidecar field %s: %" PRId64
 					     " is not %" PRId64 "..%" PRId64, f->key, v, f->min, f->max);
 			return -1;
 		}
@@ -135,7 +124,7 @@ static int spool_sidecar_put(const struct spool_sidecar *sc, const struct spool_
 	}
 	n = strnlen(s, f->size);
 	if (n == f->size) {
-		spool_sidecar_reason(err, errlen, "sidecar field %s is not terminated", f->key);
+		fgwx_reason(err, errlen, "sidecar field %s is not terminated", f->key);
 		return -1;
 	}
 	if (strlen(f->key) + n + 2 >= outlen - *o)
@@ -147,7 +136,7 @@ static int spool_sidecar_put(const struct spool_sidecar *sc, const struct spool_
 	out[*o] = '\0';
 	return 0;
 small:
-	spool_sidecar_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
+	fgwx_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
 	return -1;
 }
 
@@ -159,13 +148,13 @@ int spool_sidecar_format(const struct spool_sidecar *sc, char *out, size_t outle
 
 	*len = 0;
 	if (outlen == 0) {
-		spool_sidecar_reason(err, errlen, "sidecar buffer of 0 bytes");
+		fgwx_reason(err, errlen, "sidecar buffer of 0 bytes");
 		return -1;
 	}
 	out[0] = '\0';
 	k = snprintf(out, outlen, "%s\n", SPOOL_SIDECAR_MAGIC);
 	if (k < 0 || (size_t)k >= outlen) {
-		spool_sidecar_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
+		fgwx_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
 		return -1;
 	}
 	o = (size_t)k;
@@ -262,13 +251,13 @@ int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, c
 
 	memset(sc, 0, sizeof(*sc));
 	if (len > FGW_MAX_SIDECAR) {
-		spool_sidecar_reason(err, errlen, "sidecar of %zu bytes: more than %u", len,
+		fgwx_reason(err, errlen, "sidecar of %zu bytes: more than %u", len,
 				     (unsigned)FGW_MAX_SIDECAR);
 		return -1;
 	}
 	if (spool_sidecar_next(buf, len, &pos, &line, &n) != 0 ||
 	    n != strlen(SPOOL_SIDECAR_MAGIC) || memcmp(line, SPOOL_SIDECAR_MAGIC, n) != 0) {
-		spool_sidecar_reason(err, errlen, "sidecar line 1: not \"%s\"", SPOOL_SIDECAR_MAGIC);
+		fgwx_reason(err, errlen, "sidecar line 1: not \"%s\"", SPOOL_SIDECAR_MAGIC);
 		return -1;
 	}
 	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS; i++) {
@@ -287,7 +276,7 @@ int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, c
 	snprintf(why, sizeof(why), "data after the last field");
 fail:
 	memset(sc, 0, sizeof(*sc));
-	spool_sidecar_reason(err, errlen, "sidecar line %zu: %s", lineno, why);
+	fgwx_reason(err, errlen, "sidecar line %zu: %s", lineno, why);
 	return -1;
 }
 
@@ -316,26 +305,26 @@ int spool_sidecar_write(const char *tif_path, const struct spool_sidecar *sc, ch
 
 	if (spool_sidecar_path(tif_path, path, sizeof(path)) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
-		spool_sidecar_reason(err, errlen, "sidecar path of %s is too long", tif_path);
+		fgwx_reason(err, errlen, "sidecar path of %s is too long", tif_path);
 		return -1;
 	}
 	if (spool_sidecar_format(sc, text, sizeof(text), &len, err, errlen) != 0)
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
-		spool_sidecar_reason(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		fgwx_reason(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	if (spool_sidecar_write_all(fd, text, len) != 0 || fsync(fd) != 0)
-		spool_sidecar_reason(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		fgwx_reason(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 	else
 		rc = 0;
 	if (close(fd) != 0 && rc == 0) {
-		spool_sidecar_reason(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		fgwx_reason(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && rename(tmp, path) != 0) {
-		spool_sidecar_reason(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		fgwx_reason(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
 		rc = -1;
 	}
 	if (rc != 0)
@@ -372,7 +361,7 @@ int spool_sidecar_read(const char *tif_path, struct spool_sidecar *sc, int *foun
 	*found = 0;
 	memset(sc, 0, sizeof(*sc));
 	if (spool_sidecar_path(tif_path, path, sizeof(path)) != 0) {
-		spool_sidecar_reason(err, errlen, "sidecar path of %s is too long", tif_path);
+		fgwx_reason(err, errlen, "sidecar path of %s is too long", tif_path);
 		return -1;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -380,18 +369,18 @@ int spool_sidecar_read(const char *tif_path, struct spool_sidecar *sc, int *foun
 		return 0;
 	*found = 1;
 	if (fd < 0) {
-		spool_sidecar_reason(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		fgwx_reason(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		spool_sidecar_reason(err, errlen, "%s is not a regular file", path);
+		fgwx_reason(err, errlen, "%s is not a regular file", path);
 		close(fd);
 		return -1;
 	}
 	len = spool_sidecar_read_all(fd, text, FGW_MAX_SIDECAR);
 	close(fd);
 	if (len < 0) {
-		spool_sidecar_reason(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		fgwx_reason(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return spool_sidecar_parse(text, (size_t)len, sc, err, errlen);

@@ -59,3 +59,14 @@ bool fgwx_buf_failed(const struct fgwx_buf *buf)
 {
 	return buf->failed;
 }
+
+void fgwx_reason(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

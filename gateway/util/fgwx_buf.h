@@ -42,4 +42,10 @@ size_t fgwx_buf_len(const struct fgwx_buf *buf);
 /* True once an append has not fit. */
 bool fgwx_buf_failed(const struct fgwx_buf *buf);
 
+/* A reason in a caller's err buffer of errlen bytes (truncated to fit);
+ * does nothing when err is NULL or errlen 0, so callers may pass
+ * "no reason wanted". */
+void fgwx_reason(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

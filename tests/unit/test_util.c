@@ -320,6 +320,18 @@ START_TEST(test_be_roundtrip)
 }
 END_TEST
 
+START_TEST(test_reason)
+{
+	char err[8] = "x";
+
+	fgwx_reason(err, sizeof(err), "port %d refused", 12);
+	ck_assert_str_eq(err, "port 12");
+	fgwx_reason(NULL, 0, "nothing %s", "wanted");
+	fgwx_reason(err, 0, "untouched");
+	ck_assert_str_eq(err, "port 12");
+}
+END_TEST
+
 /* --- UTF-8 and display-safe text ------------------------------------------ */
 
 struct utf8_case {
@@ -401,6 +413,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, test_buf_full_is_sticky);
 	tcase_add_test(tc, test_buf_tiny);
 	tcase_add_test(tc, test_be_roundtrip);
+	tcase_add_test(tc, test_reason);
 	tcase_add_loop_test(tc, test_utf8_table, 0,
 			    (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
 	tcase_add_test(tc, test_sanitize_bounds);
