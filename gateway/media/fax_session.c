@@ -511,6 +511,39 @@ void fax_session_result(const struct fax_session *s, struct fax_session_result *
 	fax_session_copy(r->remote_ident, sizeof(r->remote_ident), s->remote_ident);
 }
 
+/* Appends entry (with a separator after the first) when it fits whole. */
+static void fax_session_append(char *out, size_t outlen, size_t *o, char sep, const char *entry)
+{
+	size_t n = strlen(entry) + (*o > 0);
+
+	if (outlen == 0 || *o + n >= outlen)
+		return;
+	if (*o > 0)
+		out[(*o)++] = sep;
+	memcpy(out + *o, entry, strlen(entry) + 1);
+	*o += strlen(entry);
+}
+
+void fax_session_degraded_text(const struct fax_session_result *r, char *list, size_t listlen,
+                               char *detail, size_t detaillen)
+{
+	size_t lo = 0, dn = 0;
+	char e[64];
+
+	if (listlen > 0)
+		list[0] = '\0';
+	if (detaillen > 0)
+		detail[0] = '\0';
+	for (int i = 0; i < r->n_degraded && i < FGW_MAX_DEGRADED_LIST; i++) {
+		const struct fax_page_quality *q = &r->degraded[i];
+		snprintf(e, sizeof(e), "%d", q->page);
+		fax_session_append(list, listlen, &lo, ',', e);
+		snprintf(e, sizeof(e), "%d:%d/%d/%d", q->page, q->rows, q->bad_rows,
+		         q->longest_bad_run);
+		fax_session_append(detail, detaillen, &dn, ' ', e);
+	}
+}
+
 void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, void *arg)
 {
 	s->frame_fn = fn;

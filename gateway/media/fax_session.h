@@ -155,6 +155,12 @@ void fax_session_hangup(struct fax_session *s);
 /* The outcome so far (final once done). */
 void fax_session_result(const struct fax_session *s, struct fax_session_result *r);
 
+/* r's degraded pages as text: list "2,5" (their numbers) and detail
+ * "2:280/110/60 5:..." (page:rows/bad rows/longest bad run), each cut
+ * at a whole entry to fit its buffer; "" when no page is degraded. */
+void fax_session_degraded_text(const struct fax_session_result *r, char *list, size_t listlen,
+                               char *detail, size_t detaillen);
+
 /* Calls fn for every T.30 frame (t30_set_real_time_frame_handler); NULL
  * removes the hook. */
 void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, void *arg);
