@@ -30,10 +30,12 @@ struct spool_sidecar_field {
 	size_t off;
 	size_t size;              /* SSC_STR: the buffer (value < size bytes) */
 	int64_t min, max;         /* numbers */
+	uint32_t since;           /* the format version that added it */
 };
 
-#define SSC_F(k, t, m, lo, hi) \
-	{ k, t, offsetof(struct spool_sidecar, m), sizeof(((struct spool_sidecar *)0)->m), lo, hi }
+#define SSC_FV(k, t, m, lo, hi, v) \
+	{ k, t, offsetof(struct spool_sidecar, m), sizeof(((struct spool_sidecar *)0)->m), lo, hi, v }
+#define SSC_F(k, t, m, lo, hi) SSC_FV(k, t, m, lo, hi, 1)
 
 /* The fields, in the order of the file. */
 static const struct spool_sidecar_field spool_sidecar_fields[] = {
@@ -53,6 +55,11 @@ static const struct spool_sidecar_field spool_sidecar_fields[] = {
 	SSC_F("t30_done", SSC_BOOL, t30_done, 0, 1),
 	SSC_F("t30_status", SSC_INT, t30_status, 0, SPOOL_SIDECAR_MAX_T30),
 	SSC_F("t30_text", SSC_STR, t30_text, 0, 0),
+	SSC_FV("degraded_pages", SSC_U32, degraded_pages, 0, FGW_MAX_RX_PAGES, 2),
+	SSC_FV("bad_rows", SSC_U32, bad_rows, 0, UINT32_MAX, 2),
+	SSC_FV("longest_bad_run", SSC_U32, longest_bad_run, 0, UINT32_MAX, 2),
+	SSC_FV("degraded_list", SSC_STR, degraded_list, 0, 0, 2),
+	SSC_FV("degraded_detail", SSC_STR, degraded_detail, 0, 0, 2),
 };
 #define SPOOL_SIDECAR_NFIELDS (sizeof(spool_sidecar_fields) / sizeof(spool_sidecar_fields[0]))
 
@@ -155,6 +162,7 @@ small:
 int spool_sidecar_format(const struct spool_sidecar *sc, char *out, size_t outlen, size_t *len,
 			 char *err, size_t errlen)
 {
+	uint32_t version = sc->version != 0 ? sc->version : SPOOL_SIDECAR_VERSION;
 	size_t o = 0;
 	int k;
 
@@ -164,13 +172,18 @@ int spool_sidecar_format(const struct spool_sidecar *sc, char *out, size_t outle
 		return -1;
 	}
 	out[0] = '\0';
-	k = snprintf(out, outlen, "%s\n", SPOOL_SIDECAR_MAGIC);
+	if (version > SPOOL_SIDECAR_VERSION) {
+		spool_sidecar_reason(err, errlen, "sidecar version %" PRIu32 " is not 1..%d", version,
+				     SPOOL_SIDECAR_VERSION);
+		return -1;
+	}
+	k = snprintf(out, outlen, "%s%" PRIu32 "\n", SPOOL_SIDECAR_MAGIC, version);
 	if (k < 0 || (size_t)k >= outlen) {
 		spool_sidecar_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
 		return -1;
 	}
 	o = (size_t)k;
-	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS; i++)
+	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS && spool_sidecar_fields[i].since <= version; i++)
 		if (spool_sidecar_put(sc, &spool_sidecar_fields[i], out, outlen, &o, err, errlen) != 0)
 			return -1;
 	*len = o;
@@ -254,6 +267,18 @@ static int spool_sidecar_next(const char *buf, size_t len, size_t *pos, const ch
 	return 0;
 }
 
+/* The first line: the magic and a version this code reads (one digit). */
+static int spool_sidecar_version(const char *line, size_t n, uint32_t *version)
+{
+	size_t m = strlen(SPOOL_SIDECAR_MAGIC);
+
+	if (n != m + 1 || memcmp(line, SPOOL_SIDECAR_MAGIC, m) != 0 || line[m] < '1' ||
+	    line[m] > '0' + SPOOL_SIDECAR_VERSION)
+		return -1;
+	*version = (uint32_t)(line[m] - '0');
+	return 0;
+}
+
 int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, char *err,
 			size_t errlen)
 {
@@ -268,11 +293,14 @@ int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, c
 		return -1;
 	}
 	if (spool_sidecar_next(buf, len, &pos, &line, &n) != 0 ||
-	    n != strlen(SPOOL_SIDECAR_MAGIC) || memcmp(line, SPOOL_SIDECAR_MAGIC, n) != 0) {
-		spool_sidecar_reason(err, errlen, "sidecar line 1: not \"%s\"", SPOOL_SIDECAR_MAGIC);
+	    spool_sidecar_version(line, n, &sc->version) != 0) {
+		spool_sidecar_reason(err, errlen, "sidecar line 1: not \"%s1\" .. \"%s%d\"",
+				     SPOOL_SIDECAR_MAGIC, SPOOL_SIDECAR_MAGIC, SPOOL_SIDECAR_VERSION);
+		memset(sc, 0, sizeof(*sc));
 		return -1;
 	}
-	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS; i++) {
+	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS && spool_sidecar_fields[i].since <= sc->version;
+	     i++) {
 		lineno++;
 		if (spool_sidecar_next(buf, len, &pos, &line, &n) != 0) {
 			snprintf(why, sizeof(why), "truncated (expected %s=)",
@@ -433,6 +461,12 @@ void spool_sidecar_from_fax(const struct spool_fax *fax, bool end_of_document, b
 		sc->t30_status = fax->t30_status;
 		snprintf(sc->t30_text, sizeof(sc->t30_text), "%s", fax->t30_text);
 	}
+	sc->version = SPOOL_SIDECAR_VERSION;
+	sc->degraded_pages = fax->degraded_pages;
+	sc->bad_rows = fax->bad_rows;
+	sc->longest_bad_run = fax->longest_bad_run;
+	snprintf(sc->degraded_list, sizeof(sc->degraded_list), "%s", fax->degraded_list);
+	snprintf(sc->degraded_detail, sizeof(sc->degraded_detail), "%s", fax->degraded_detail);
 }
 
 void spool_sidecar_to_fax(const struct spool_sidecar *sc, int tiff_pages, struct spool_fax *fax)
@@ -455,6 +489,11 @@ void spool_sidecar_to_fax(const struct spool_sidecar *sc, int tiff_pages, struct
 	fax->bit_rate = sc->bit_rate;
 	fax->ecm = sc->ecm;
 	fax->partial = !complete;
+	fax->degraded_pages = sc->degraded_pages;
+	fax->bad_rows = sc->bad_rows;
+	fax->longest_bad_run = sc->longest_bad_run;
+	snprintf(fax->degraded_list, sizeof(fax->degraded_list), "%s", sc->degraded_list);
+	snprintf(fax->degraded_detail, sizeof(fax->degraded_detail), "%s", sc->degraded_detail);
 	if (sc->t30_done && (sc->t30_status != 0 || complete)) {
 		fax->t30_status = sc->t30_status;
 		snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", sc->t30_text);
