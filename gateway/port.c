@@ -319,7 +319,8 @@ static int port_commit_buf_new(struct port_commit_buf *b, size_t n)
 	return -1;
 }
 
-/* ", 1 degraded (pages 2; 110 bad rows)" for the log line, "" when intact. */
+/* ", 1 degraded (pages 2; 110 bad rows, longest run 60)" for the log line,
+ * "" when intact. */
 static const char *port_degraded_text(const struct spool_fax *f, char *out, size_t outlen)
 {
 	if (f->degraded_pages == 0)

@@ -765,6 +765,35 @@ START_TEST(audio_burst_loss_ecm_repaired)
 }
 END_TEST
 
+/* The degraded pages as text: whole entries only, in the order received. */
+START_TEST(degraded_text_cut_whole)
+{
+	struct fax_session_result r;
+	char list[FGW_MAX_DEGRADED_TEXT], detail[FGW_MAX_DEGRADED_DETAIL], small[4], tiny[4];
+
+	memset(&r, 0, sizeof(r));
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_str_eq(list, "");
+	ck_assert_str_eq(detail, "");
+	r.n_degraded = 2;
+	r.degraded[0] = (struct fax_page_quality){ 2, 275, 17, 9 };
+	r.degraded[1] = (struct fax_page_quality){ 11, 560, 3, 1 };
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_str_eq(list, "2,11");
+	ck_assert_str_eq(detail, "2:275/17/9 11:560/3/1");
+	fax_session_degraded_text(&r, small, sizeof(small), tiny, sizeof(tiny));
+	ck_assert_str_eq(small, "2");                            /* "2,11" does not fit */
+	ck_assert_str_eq(tiny, "");
+	r.n_degraded = FGW_MAX_DEGRADED_LIST;
+	for (int i = 0; i < FGW_MAX_DEGRADED_LIST; i++)
+		r.degraded[i] = (struct fax_page_quality){ 99990 + i, 65535, 65535, 65535 };
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_uint_lt(strlen(list), sizeof(list));
+	ck_assert_ptr_nonnull(strstr(list, "100005"));          /* all 16 fit */
+	ck_assert_ptr_nonnull(strstr(detail, "100005:65535/65535/65535"));
+}
+END_TEST
+
 static int b2b_log_lines;
 
 static void b2b_log(int level, const char *text)
@@ -944,6 +973,7 @@ Suite *fax_session_suite(void)
 	tcase_add_test(t38, frame_hook_sees_t30_frames);
 	tcase_add_test(t38, new_rejects_bad_params);
 	tcase_add_test(t38, t38_garbage_ifps_ignored);
+	tcase_add_test(t38, degraded_text_cut_whole);
 	tcase_add_test(audio, audio_burst_loss_degrades_page);
 	tcase_add_test(audio, audio_burst_loss_ecm_repaired);
 	suite_add_tcase(s, b2b);
