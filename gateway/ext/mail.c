@@ -390,8 +390,8 @@ static unsigned ml_dpi(uint32_t ppm)
 	return (unsigned)(((uint64_t)ppm * 254u + 5000u) / 10000u);
 }
 
-/* "intact", or "2 of 3 pages degraded (pages 2,3): 110 rows lost, longest
- * run 60 rows" (bad rows: the receiver repeated the row before in their
+/* "intact", or "2 of 3 pages degraded (pages 2,3): 110 bad rows, longest
+ * run 60" (bad rows: the receiver repeated the row before in their
  * place). */
 static void ml_quality(char *dst, size_t dstlen, const fgw_fax *fax)
 {
@@ -402,7 +402,7 @@ static void ml_quality(char *dst, size_t dstlen, const fgw_fax *fax)
 		return;
 	}
 	ml_clean(list, sizeof(list), fax->degraded_list);
-	snprintf(dst, dstlen, "%u of %u page%s degraded%s%s%s: %u row%s lost, longest run %u",
+	snprintf(dst, dstlen, "%u of %u page%s degraded%s%s%s: %u bad row%s, longest run %u",
 		 (unsigned)fax->degraded_pages, (unsigned)fax->pages, fax->pages == 1 ? "" : "s",
 		 list[0] ? " (pages " : "", list, list[0] ? ")" : "", (unsigned)fax->bad_rows,
 		 fax->bad_rows == 1 ? "" : "s", (unsigned)fax->longest_bad_run);

@@ -657,6 +657,7 @@ END_TEST
 struct b2b_burst {
 	int page, after, ticks;
 	int answers;               /* CFR and MCF the receiver sent so far */
+	long answer_tick[8];       /* the ticks of the first ones (for FAXGW_TEST_VERBOSE) */
 	long start;                /* tick of the burst (-1: not yet known) */
 	long now;
 	int lost;                  /* packets lost */
@@ -669,6 +670,8 @@ static void b2b_burst_frame(void *arg, int direction, const uint8_t *msg, int le
 
 	if (direction || (fcf != T30_CFR && fcf != T30_MCF))
 		return;
+	if (b->answers < 8)
+		b->answer_tick[b->answers] = b->now;
 	if (++b->answers == b->page && b->start < 0)
 		b->start = b->now + b->after;
 }
@@ -705,8 +708,13 @@ static void b2b_run_burst(struct b2b_call *c, struct b2b_burst *b)
 			break;
 	fax_session_result(tx, &c->tx);
 	fax_session_result(rx, &c->rx);
-	if (getenv("FAXGW_TEST_VERBOSE") != NULL)
+	if (getenv("FAXGW_TEST_VERBOSE") != NULL) {
 		b2b_report(c);
+		for (int i = 0; i < b->answers && i < 8; i++)
+			fprintf(stderr, "%s: answer %d (CFR/MCF) at tick %ld\n", c->k.name, i + 1,
+				b->answer_tick[i]);
+		fprintf(stderr, "%s: %d packets lost from tick %ld\n", c->k.name, b->lost, b->start);
+	}
 	fax_session_free(tx);
 	fax_session_free(rx);
 }

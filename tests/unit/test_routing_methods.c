@@ -636,7 +636,7 @@ START_TEST(mail_degraded_says_so)
 	trm_contains(trm_p("smtp/msg-1/headers"),
 		     "Subject: [degraded] Fax from +1 555 0199 (3 pages, port 1 t38-trunk-a)");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"),
-		     "Page quality:        2 of 3 pages degraded (pages 2,3): 110 rows lost, "
+		     "Page quality:        2 of 3 pages degraded (pages 2,3): 110 bad rows, "
 		     "longest run 60\r\n");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Status:              complete\r\n");
 }
