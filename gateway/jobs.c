@@ -209,6 +209,10 @@ static void jobs_fill_request(struct jobs *j, struct jobs_flight *f, const char 
 	rq->ecm = f->fax.ecm;
 	rq->t30_status = f->fax.t30_status;
 	rq->partial = f->job.partial;
+	rq->degraded_pages = f->job.degraded_pages;
+	rq->bad_rows = f->job.bad_rows;
+	rq->longest_bad_run = f->job.longest_bad_run;
+	snprintf(rq->degraded_list, sizeof(rq->degraded_list), "%s", f->job.degraded_list);
 }
 
 static void jobs_record(struct jobs *j, struct jobs_flight *f, const char *guid, int status,

@@ -196,6 +196,11 @@ static void port_fill_fax(const struct port *p, const struct port_call *c,
 	fax->t30_status = r->t30_status;
 	snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", r->t30_text);
 	fax->partial = r->partial || !r->success;
+	fax->degraded_pages = r->degraded_pages > 0 ? (uint32_t)r->degraded_pages : 0;
+	fax->bad_rows = r->bad_rows > 0 ? (uint32_t)r->bad_rows : 0;
+	fax->longest_bad_run = r->longest_bad_run > 0 ? (uint32_t)r->longest_bad_run : 0;
+	fax_session_degraded_text(r, fax->degraded_list, sizeof(fax->degraded_list),
+				  fax->degraded_detail, sizeof(fax->degraded_detail));
 }
 
 /* A PAGE report: the record of the call after a confirmed page. */
@@ -335,11 +340,24 @@ static int port_commit_buf_new(struct port_commit_buf *b, size_t n)
 	return -1;
 }
 
+/* ", 1 degraded (pages 2; 110 bad rows, longest run 60)" for the log line,
+ * "" when intact. */
+static const char *port_degraded_text(const struct spool_fax *f, char *out, size_t outlen)
+{
+	if (f->degraded_pages == 0)
+		return "";
+	snprintf(out, outlen, ", %u degraded (pages %s; %u bad rows, longest run %u)",
+		 (unsigned)f->degraded_pages, f->degraded_list, (unsigned)f->bad_rows,
+		 (unsigned)f->longest_bad_run);
+	return out;
+}
+
 static void port_announce(struct port_call *c, const struct spool_commit *sc)
 {
 	struct port *p = c->port;
 	struct spool_sidecar *rec;
 	char err[FGW_MAX_ERROR_TEXT];
+	char degraded[FGW_MAX_DEGRADED_TEXT + 96];
 
 	if (sc->job_id == 0) {
 		log_err("port %u: fax from %s not committed (kept in %s): %s",
@@ -356,9 +374,10 @@ static void port_announce(struct port_call *c, const struct spool_commit *sc)
 		free(rec);
 		return;
 	}
-	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s, job %" PRIu64 "%s",
+	log_notice("port %u: fax received from %s ('%s'): %u page(s)%s%s, job %" PRIu64 "%s",
 		   (unsigned)p->cfg->id, c->peer_text, sc->fax->remote_ident,
-		   (unsigned)sc->fax->pages, sc->fax->partial ? " (partial)" : "", sc->job_id,
+		   (unsigned)sc->fax->pages, sc->fax->partial ? " (partial)" : "",
+		   port_degraded_text(sc->fax, degraded, sizeof(degraded)), sc->job_id,
 		   sc->n == 0 ? " (unrouted)" : "");
 	port_emit(p, FGW_EVENT_FAX_RECEIVED, sc->job_id, 0, sc->fax->remote_ident);
 	if (p->env.committed != NULL)

@@ -213,6 +213,10 @@ void router_request_fax(const struct router_request *rq, fgw_fax *fax)
 	fax->t30_status = rq->t30_status;
 	fax->t30_text = rq->t30_text;
 	fax->partial = rq->partial;
+	fax->degraded_pages = rq->degraded_pages;
+	fax->bad_rows = rq->bad_rows;
+	fax->longest_bad_run = rq->longest_bad_run;
+	fax->degraded_list = rq->degraded_list;
 }
 
 /* Terminates every string of a request read from the socket. */
@@ -225,6 +229,7 @@ static void router_request_sanitize(struct router_request *rq)
 	rq->local_ident[sizeof(rq->local_ident) - 1] = '\0';
 	rq->caller[sizeof(rq->caller) - 1] = '\0';
 	rq->t30_text[sizeof(rq->t30_text) - 1] = '\0';
+	rq->degraded_list[sizeof(rq->degraded_list) - 1] = '\0';
 	if (rq->data_len > FGW_MAX_ROUTING_DATA)
 		rq->data_len = FGW_MAX_ROUTING_DATA;
 }

@@ -52,6 +52,8 @@ struct router_request {
 	int64_t start_time, end_time;
 	uint32_t pages, x_res, y_res, bit_rate;
 	int32_t ecm, t30_status, partial;
+	uint32_t degraded_pages, bad_rows, longest_bad_run;
+	char degraded_list[FGW_MAX_DEGRADED_TEXT];
 };
 
 struct router_reply {

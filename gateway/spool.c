@@ -193,6 +193,11 @@ void spool_meta_format(const struct spool_fax *f, char *out, size_t outlen)
 	spool_meta_num(out, outlen, &o, "t30_status", f->t30_status);
 	spool_meta_put(out, outlen, &o, "t30_text", f->t30_text);
 	spool_meta_num(out, outlen, &o, "partial", f->partial);
+	spool_meta_num(out, outlen, &o, "degraded_pages", f->degraded_pages);
+	spool_meta_num(out, outlen, &o, "bad_rows", f->bad_rows);
+	spool_meta_num(out, outlen, &o, "longest_bad_run", f->longest_bad_run);
+	spool_meta_put(out, outlen, &o, "degraded_list", f->degraded_list);
+	spool_meta_put(out, outlen, &o, "degraded_detail", f->degraded_detail);
 }
 
 static void spool_meta_field(struct spool_fax *f, const char *key, size_t keylen,
@@ -204,6 +209,8 @@ static void spool_meta_field(struct spool_fax *f, const char *key, size_t keylen
 		{ "local_ident", f->local_ident, sizeof(f->local_ident) },
 		{ "caller", f->caller, sizeof(f->caller) },
 		{ "t30_text", f->t30_text, sizeof(f->t30_text) },
+		{ "degraded_list", f->degraded_list, sizeof(f->degraded_list) },
+		{ "degraded_detail", f->degraded_detail, sizeof(f->degraded_detail) },
 	};
 	char num[24];
 	long long v;
@@ -233,6 +240,9 @@ static void spool_meta_field(struct spool_fax *f, const char *key, size_t keylen
 	SPOOL_NUM("ecm", ecm, int)
 	SPOOL_NUM("t30_status", t30_status, int)
 	SPOOL_NUM("partial", partial, int)
+	SPOOL_NUM("degraded_pages", degraded_pages, uint32_t)
+	SPOOL_NUM("bad_rows", bad_rows, uint32_t)
+	SPOOL_NUM("longest_bad_run", longest_bad_run, uint32_t)
 #undef SPOOL_NUM
 }
 
@@ -302,6 +312,10 @@ static int spool_insert_rows(struct state *st, const char *path, const struct sp
 	j->received_time = fax->end_time > 0 ? (uint64_t)fax->end_time : (uint64_t)time(NULL);
 	j->pages = fax->pages;
 	j->partial = fax->partial;
+	j->degraded_pages = fax->degraded_pages;
+	j->bad_rows = fax->bad_rows;
+	j->longest_bad_run = fax->longest_bad_run;
+	snprintf(j->degraded_list, sizeof(j->degraded_list), "%s", fax->degraded_list);
 	snprintf(j->remote_ident, sizeof(j->remote_ident), "%s", fax->remote_ident);
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	snprintf(j->last_error, sizeof(j->last_error), "%s",
@@ -752,6 +766,12 @@ void spool_fax_to_sidecar(const struct spool_fax *fax, bool end_of_document, boo
 		sc->t30_status = fax->t30_status;
 		snprintf(sc->t30_text, sizeof(sc->t30_text), "%s", fax->t30_text);
 	}
+	sc->version = SPOOL_SIDECAR_VERSION;
+	sc->degraded_pages = fax->degraded_pages;
+	sc->bad_rows = fax->bad_rows;
+	sc->longest_bad_run = fax->longest_bad_run;
+	snprintf(sc->degraded_list, sizeof(sc->degraded_list), "%s", fax->degraded_list);
+	snprintf(sc->degraded_detail, sizeof(sc->degraded_detail), "%s", fax->degraded_detail);
 }
 
 void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages, struct spool_fax *fax)
@@ -774,6 +794,11 @@ void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages, stru
 	fax->bit_rate = sc->bit_rate;
 	fax->ecm = sc->ecm;
 	fax->partial = !complete;
+	fax->degraded_pages = sc->degraded_pages;
+	fax->bad_rows = sc->bad_rows;
+	fax->longest_bad_run = sc->longest_bad_run;
+	snprintf(fax->degraded_list, sizeof(fax->degraded_list), "%s", sc->degraded_list);
+	snprintf(fax->degraded_detail, sizeof(fax->degraded_detail), "%s", sc->degraded_detail);
 	if (sc->t30_done && (sc->t30_status != 0 || complete)) {
 		fax->t30_status = sc->t30_status;
 		snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", sc->t30_text);

@@ -35,6 +35,8 @@
 
 #include <faxgw/limits.h>
 
+#include "caps.h"
+
 struct state;
 struct state_job;
 
@@ -53,6 +55,14 @@ struct spool_fax {
 	int t30_status;
 	char t30_text[FGW_MAX_ERROR_TEXT];
 	int partial;
+	/* Page quality (spandsp's T.4 receiver): pages with bad rows are
+	 * degraded.  Metadata written before these existed reads as 0 / "". */
+	uint32_t degraded_pages;
+	uint32_t bad_rows;                  /* over the pages */
+	uint32_t longest_bad_run;           /* the longest run of bad rows of any page */
+	char degraded_list[FGW_MAX_DEGRADED_TEXT];     /* "2,5": the first degraded pages */
+	char degraded_detail[FGW_MAX_DEGRADED_DETAIL]; /* "2:280/110/60 5:...": of each,
+						      * rows/bad rows/longest bad run */
 };
 
 /* Creates spool/, spool/tmp/ and spool/failed/ when missing. */

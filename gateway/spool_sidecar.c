@@ -16,7 +16,6 @@
 
 #include "fgwx_buf.h"
 
-
 #define SPOOL_SIDECAR_MAX_TIME  253402300799LL   /* 9999-12-31T23:59:59Z */
 #define SPOOL_SIDECAR_MAX_RES   1000000          /* pixels per metre (T.30 max: 15748) */
 #define SPOOL_SIDECAR_MAX_RATE  1000000          /* bit/s (V.34 max: 33600) */
@@ -31,10 +30,12 @@ struct spool_sidecar_field {
 	size_t off;
 	size_t size;              /* SSC_STR: the buffer (value < size bytes) */
 	int64_t min, max;         /* numbers */
+	uint32_t since;           /* the format version that added it */
 };
 
-#define SSC_F(k, t, m, lo, hi) \
-	{ k, t, offsetof(struct spool_sidecar, m), sizeof(((struct spool_sidecar *)0)->m), lo, hi }
+#define SSC_FV(k, t, m, lo, hi, v) \
+	{ k, t, offsetof(struct spool_sidecar, m), sizeof(((struct spool_sidecar *)0)->m), lo, hi, v }
+#define SSC_F(k, t, m, lo, hi) SSC_FV(k, t, m, lo, hi, 1)
 
 /* The fields, in the order of the file. */
 static const struct spool_sidecar_field spool_sidecar_fields[] = {
@@ -54,6 +55,11 @@ static const struct spool_sidecar_field spool_sidecar_fields[] = {
 	SSC_F("t30_done", SSC_BOOL, t30_done, 0, 1),
 	SSC_F("t30_status", SSC_INT, t30_status, 0, SPOOL_SIDECAR_MAX_T30),
 	SSC_F("t30_text", SSC_STR, t30_text, 0, 0),
+	SSC_FV("degraded_pages", SSC_U32, degraded_pages, 0, FGW_MAX_RX_PAGES, 2),
+	SSC_FV("bad_rows", SSC_U32, bad_rows, 0, UINT32_MAX, 2),
+	SSC_FV("longest_bad_run", SSC_U32, longest_bad_run, 0, UINT32_MAX, 2),
+	SSC_FV("degraded_list", SSC_STR, degraded_list, 0, 0, 2),
+	SSC_FV("degraded_detail", SSC_STR, degraded_detail, 0, 0, 2),
 };
 #define SPOOL_SIDECAR_NFIELDS (sizeof(spool_sidecar_fields) / sizeof(spool_sidecar_fields[0]))
 
@@ -143,6 +149,7 @@ small:
 int spool_sidecar_format(const struct spool_sidecar *sc, char *out, size_t outlen, size_t *len,
 			 char *err, size_t errlen)
 {
+	uint32_t version = sc->version != 0 ? sc->version : SPOOL_SIDECAR_VERSION;
 	size_t o = 0;
 	int k;
 
@@ -152,13 +159,18 @@ int spool_sidecar_format(const struct spool_sidecar *sc, char *out, size_t outle
 		return -1;
 	}
 	out[0] = '\0';
-	k = snprintf(out, outlen, "%s\n", SPOOL_SIDECAR_MAGIC);
+	if (version > SPOOL_SIDECAR_VERSION) {
+		fgwx_reason(err, errlen, "sidecar version %" PRIu32 " is not 1..%d", version,
+				     SPOOL_SIDECAR_VERSION);
+		return -1;
+	}
+	k = snprintf(out, outlen, "%s%" PRIu32 "\n", SPOOL_SIDECAR_MAGIC, version);
 	if (k < 0 || (size_t)k >= outlen) {
 		fgwx_reason(err, errlen, "sidecar buffer of %zu bytes is too small", outlen);
 		return -1;
 	}
 	o = (size_t)k;
-	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS; i++)
+	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS && spool_sidecar_fields[i].since <= version; i++)
 		if (spool_sidecar_put(sc, &spool_sidecar_fields[i], out, outlen, &o, err, errlen) != 0)
 			return -1;
 	*len = o;
@@ -242,6 +254,18 @@ static int spool_sidecar_next(const char *buf, size_t len, size_t *pos, const ch
 	return 0;
 }
 
+/* The first line: the magic and a version this code reads (one digit). */
+static int spool_sidecar_version(const char *line, size_t n, uint32_t *version)
+{
+	size_t m = strlen(SPOOL_SIDECAR_MAGIC);
+
+	if (n != m + 1 || memcmp(line, SPOOL_SIDECAR_MAGIC, m) != 0 || line[m] < '1' ||
+	    line[m] > '0' + SPOOL_SIDECAR_VERSION)
+		return -1;
+	*version = (uint32_t)(line[m] - '0');
+	return 0;
+}
+
 int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, char *err,
 			size_t errlen)
 {
@@ -256,11 +280,14 @@ int spool_sidecar_parse(const char *buf, size_t len, struct spool_sidecar *sc, c
 		return -1;
 	}
 	if (spool_sidecar_next(buf, len, &pos, &line, &n) != 0 ||
-	    n != strlen(SPOOL_SIDECAR_MAGIC) || memcmp(line, SPOOL_SIDECAR_MAGIC, n) != 0) {
-		fgwx_reason(err, errlen, "sidecar line 1: not \"%s\"", SPOOL_SIDECAR_MAGIC);
+	    spool_sidecar_version(line, n, &sc->version) != 0) {
+		fgwx_reason(err, errlen, "sidecar line 1: not \"%s1\" .. \"%s%d\"",
+				     SPOOL_SIDECAR_MAGIC, SPOOL_SIDECAR_MAGIC, SPOOL_SIDECAR_VERSION);
+		memset(sc, 0, sizeof(*sc));
 		return -1;
 	}
-	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS; i++) {
+	for (size_t i = 0; i < SPOOL_SIDECAR_NFIELDS && spool_sidecar_fields[i].since <= sc->version;
+	     i++) {
 		lineno++;
 		if (spool_sidecar_next(buf, len, &pos, &line, &n) != 0) {
 			snprintf(why, sizeof(why), "truncated (expected %s=)",

@@ -12,12 +12,15 @@
  * with none.  The sidecar goes when the fax is committed or discarded.
  *
  * The format is text, one "key=value\n" line per field in a fixed order
- * after a "faxgw-sidecar 1\n" line, numbers in canonical decimal, strings
+ * after a "faxgw-sidecar V\n" line, numbers in canonical decimal, strings
  * of printable bytes (no control characters).  The file is outside input
  * at recovery: the parser takes a pointer and a length, accepts at most
  * FGW_MAX_SIDECAR bytes, every field exactly once in its order, values in
  * range, nothing after the last line, and fails with a reason otherwise;
  * what it accepts, spool_sidecar_format() writes back byte for byte.
+ * Version 1 has the fields up to t30_text; version 2 (written now) adds
+ * the page quality.  A version 1 file (left by an older faxgwd) still
+ * reads, as a fax with intact pages.
  *
  * Every function returns 0 or -1 with a reason in err (when err is not
  * NULL); none allocates.  Thread-safe: no shared state.
@@ -32,7 +35,8 @@
 #include "caps.h"
 
 
-#define SPOOL_SIDECAR_MAGIC "faxgw-sidecar 1"
+#define SPOOL_SIDECAR_MAGIC "faxgw-sidecar "   /* then the version */
+#define SPOOL_SIDECAR_VERSION 2
 
 struct spool_sidecar {
 	uint32_t port_id;                        /* 1..FGW_MAX_PORT_ID */
@@ -52,6 +56,12 @@ struct spool_sidecar {
 						  * fields below are its result */
 	int t30_status;                          /* T30_ERR_*; 0 while !t30_done */
 	char t30_text[FGW_MAX_ERROR_TEXT];
+	uint32_t version;                        /* of the file read, or to write:
+						  * 1 or 2 (0: SPOOL_SIDECAR_VERSION) */
+	/* version 2: page quality of the confirmed pages (spool.h) */
+	uint32_t degraded_pages, bad_rows, longest_bad_run;
+	char degraded_list[FGW_MAX_DEGRADED_TEXT];
+	char degraded_detail[FGW_MAX_DEGRADED_DETAIL];
 };
 
 /* tmp/NAME.tif -> tmp/NAME.meta ("NAME.meta" appended when the path does

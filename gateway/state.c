@@ -89,6 +89,12 @@ static const char *const state_migrations[] = {
 	/* 3: a method that never failed has no last error (the first count
 	 * used to keep a success message there). */
 	"UPDATE method_counters SET last_error = '' WHERE failures = 0;",
+	/* 4: page quality (issue 16 item 4a): pages received with bad rows
+	 * are degraded; older jobs read as intact (0, ''). */
+	"ALTER TABLE jobs ADD COLUMN degraded_pages INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN bad_rows INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN longest_bad_run INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN degraded_list TEXT NOT NULL DEFAULT '';",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -172,10 +178,11 @@ static const char *const state_sql[ST_COUNT_] = {
 		"INSERT INTO port_counters(port_id, routing_failures) VALUES(?1, 1)"
 		" ON CONFLICT(port_id) DO UPDATE SET routing_failures = routing_failures + 1",
 	[ST_JOBS_ALL] = "SELECT id, port_id, state, attempts, received_time, next_attempt_time,"
-			" pages, partial, remote_ident, path, last_error FROM jobs ORDER BY id"
-			" LIMIT ?1",
+			" pages, partial, remote_ident, path, last_error, degraded_pages, bad_rows,"
+			" longest_bad_run, degraded_list FROM jobs ORDER BY id LIMIT ?1",
 	[ST_JOBS_FAILED] = "SELECT id, port_id, state, attempts, received_time,"
-			   " next_attempt_time, pages, partial, remote_ident, path, last_error"
+			   " next_attempt_time, pages, partial, remote_ident, path, last_error,"
+			   " degraded_pages, bad_rows, longest_bad_run, degraded_list"
 			   " FROM jobs WHERE state = ?2 ORDER BY id LIMIT ?1",
 	[ST_JOBS_COUNT] = "SELECT state, count(*) FROM jobs GROUP BY state",
 	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
@@ -185,11 +192,13 @@ static const char *const state_sql[ST_COUNT_] = {
 				 " AND state = ?3",
 	[ST_JOB_INSERT] =
 		"INSERT INTO jobs(port_id, state, attempts, received_time, next_attempt_time,"
-		" pages, partial, remote_ident, path, meta, last_error, next_attempt_ms)"
-		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" pages, partial, remote_ident, path, meta, last_error, next_attempt_ms,"
+		" degraded_pages, bad_rows, longest_bad_run, degraded_list)"
+		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_JOB_METHOD_ADD] = "INSERT OR IGNORE INTO job_methods(job_id, guid, state) VALUES(?1, ?2, ?3)",
 	[ST_JOB_GET] = "SELECT id, port_id, state, attempts, received_time, next_attempt_ms,"
-		       " pages, partial, remote_ident, path, meta, last_error FROM jobs WHERE id = ?1",
+		       " pages, partial, remote_ident, path, meta, last_error, degraded_pages,"
+		       " bad_rows, longest_bad_run, degraded_list FROM jobs WHERE id = ?1",
 	[ST_JOB_METHODS_GET] =
 		"SELECT j.guid, j.state, j.attempts, j.last_error, ifnull(m.priority, 0)"
 		" FROM job_methods j LEFT JOIN methods m ON m.guid = j.guid WHERE j.job_id = ?1"
@@ -848,7 +857,7 @@ int state_count_routing(struct state *st, uint32_t port_id, const char *guid, in
 int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n, char *err,
 		    size_t errlen)
 {
-	static const int cols[] = { 8, 9, 10 };
+	static const int cols[] = { 8, 9, 10, 14 };
 	struct state_pack pk;
 	sqlite3_stmt *s;
 	fgw_job *v;
@@ -863,7 +872,7 @@ int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
 	sqlite3_bind_int64(s, 1, FGW_MAX_LIST);
 	if (failed_only)
 		sqlite3_bind_int(s, 2, FGW_JOB_FAILED);
-	if (state_pack_measure(st, s, cols, 3, STATE_MAX_TEXT, &pk, err, errlen) != 0)
+	if (state_pack_measure(st, s, cols, 4, STATE_MAX_TEXT, &pk, err, errlen) != 0)
 		return -1;
 	v = calloc(1, pk.rows * sizeof(*v) + pk.strbytes + 1);
 	if (v == NULL)
@@ -881,6 +890,10 @@ int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
 		v[i].remote_ident = state_put_text(s, 8, STATE_MAX_TEXT, &area);
 		v[i].path = state_put_text(s, 9, STATE_MAX_TEXT, &area);
 		v[i].last_error = state_put_text(s, 10, STATE_MAX_TEXT, &area);
+		v[i].degraded_pages = (uint32_t)sqlite3_column_int64(s, 11);
+		v[i].bad_rows = (uint32_t)sqlite3_column_int64(s, 12);
+		v[i].longest_bad_run = (uint32_t)sqlite3_column_int64(s, 13);
+		v[i].degraded_list = state_put_text(s, 14, STATE_MAX_TEXT, &area);
 		i++;
 	}
 	sqlite3_reset(s);
@@ -1011,6 +1024,10 @@ int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, 
 	sqlite3_bind_text(s, 9, j->meta, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, j->last_error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, (int64_t)j->next_attempt_ms);
+	sqlite3_bind_int64(s, 12, j->degraded_pages);
+	sqlite3_bind_int64(s, 13, j->bad_rows);
+	sqlite3_bind_int64(s, 14, j->longest_bad_run);
+	sqlite3_bind_text(s, 15, j->degraded_list, -1, SQLITE_STATIC);
 	if (state_run(st, s, err, errlen, "insert a job") != 0)
 		return -1;
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
@@ -1059,6 +1076,10 @@ int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int 
 		state_copy_text(s, 9, out->path, sizeof(out->path));
 		state_copy_text(s, 10, out->meta, sizeof(out->meta));
 		state_copy_text(s, 11, out->last_error, sizeof(out->last_error));
+		out->degraded_pages = (uint32_t)sqlite3_column_int64(s, 12);
+		out->bad_rows = (uint32_t)sqlite3_column_int64(s, 13);
+		out->longest_bad_run = (uint32_t)sqlite3_column_int64(s, 14);
+		state_copy_text(s, 15, out->degraded_list, sizeof(out->degraded_list));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -24,6 +24,8 @@
 #include <faxgw/admin.h>
 #include <faxgw/limits.h>
 
+#include "caps.h"
+
 struct state;
 
 /* Opens (creating when missing) the database at path and brings its
@@ -149,6 +151,10 @@ struct state_job {
 	char path[FGW_MAX_PATH];
 	char meta[STATE_MAX_META];
 	char last_error[FGW_MAX_ERROR_TEXT];
+	uint32_t degraded_pages;          /* pages with bad rows (spool.h) */
+	uint32_t bad_rows;
+	uint32_t longest_bad_run;
+	char degraded_list[FGW_MAX_DEGRADED_TEXT];  /* "2,5": the first degraded pages */
 };
 
 /* One method of a job: state FGW_JOB_PENDING (not yet succeeded),

@@ -343,8 +343,9 @@ static void ml_subject(char *dst, size_t dstlen, const fgw_fax *fax)
 
 	ml_clean(ident, sizeof(ident), fax->remote_ident);
 	ml_clean(port, sizeof(port), fax->port_name);
-	snprintf(dst, dstlen, "%sFax from %s (%u page%s, port %u%s%s)",
-		 fax->partial ? "[partial] " : "", ident[0] ? ident : "unknown sender",
+	snprintf(dst, dstlen, "%s%sFax from %s (%u page%s, port %u%s%s)",
+		 fax->partial ? "[partial] " : "", fax->degraded_pages > 0 ? "[degraded] " : "",
+		 ident[0] ? ident : "unknown sender",
 		 (unsigned)fax->pages, fax->pages == 1 ? "" : "s", (unsigned)fax->port_id,
 		 port[0] ? " " : "", port);
 }
@@ -389,11 +390,30 @@ static unsigned ml_dpi(uint32_t ppm)
 	return (unsigned)(((uint64_t)ppm * 254u + 5000u) / 10000u);
 }
 
+/* "intact", or "2 of 3 pages degraded (pages 2,3): 110 bad rows, longest
+ * run 60" (bad rows: the receiver repeated the row before in their
+ * place). */
+static void ml_quality(char *dst, size_t dstlen, const fgw_fax *fax)
+{
+	char list[FGW_MAX_DEGRADED_LIST * 12];
+
+	if (fax->degraded_pages == 0) {
+		snprintf(dst, dstlen, "intact");
+		return;
+	}
+	ml_clean(list, sizeof(list), fax->degraded_list);
+	snprintf(dst, dstlen, "%u of %u page%s degraded%s%s%s: %u bad row%s, longest run %u",
+		 (unsigned)fax->degraded_pages, (unsigned)fax->pages, fax->pages == 1 ? "" : "s",
+		 list[0] ? " (pages " : "", list, list[0] ? ")" : "", (unsigned)fax->bad_rows,
+		 fax->bad_rows == 1 ? "" : "s", (unsigned)fax->longest_bad_run);
+}
+
 /* The text part: the fax's metadata. */
 static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *attached)
 {
 	char ident[FGW_MAX_IDENT * 2 + 1], local[FGW_MAX_IDENT * 2 + 1], port[FGW_MAX_NAME];
 	char caller[FGW_MAX_ADDRESS * 2], t30[FGW_MAX_ERROR_TEXT / 2], start[64], end[64];
+	char quality[FGW_MAX_DEGRADED_LIST * 12 + 128];
 
 	ml_clean(ident, sizeof(ident), fax->remote_ident);
 	ml_clean(local, sizeof(local), fax->local_ident);
@@ -402,12 +422,14 @@ static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *at
 	ml_clean(t30, sizeof(t30), fax->t30_text);
 	ml_time(start, sizeof(start), fax->start_time, "%Y-%m-%d %H:%M:%S UTC");
 	ml_time(end, sizeof(end), fax->end_time, "%Y-%m-%d %H:%M:%S UTC");
+	ml_quality(quality, sizeof(quality), fax);
 	snprintf(dst, dstlen,
 		 "A fax was received by faxgw.\r\n\r\n"
 		 "Remote ident (TSID): %s\r\n"
 		 "Local ident (CSID):  %s\r\n"
 		 "Pages:               %u\r\n"
 		 "Status:              %s\r\n"
+		 "Page quality:        %s\r\n"
 		 "Port:                %u%s%s\r\n"
 		 "Caller:              %s\r\n"
 		 "Started:             %s\r\n"
@@ -419,7 +441,7 @@ static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *at
 		 "Attached:            %s\r\n",
 		 ident[0] ? ident : "(none)", local[0] ? local : "(none)", (unsigned)fax->pages,
 		 fax->partial ? "PARTIAL: the call was lost; the pages received are attached" :
-				"complete",
+				"complete", quality,
 		 (unsigned)fax->port_id, port[0] ? " " : "", port, caller[0] ? caller : "(unknown)",
 		 start, end, ml_dpi(fax->x_resolution), ml_dpi(fax->y_resolution), (unsigned)fax->bit_rate,
 		 fax->ecm ? "on" : "off", fax->t30_status, t30[0] ? " " : "", t30,

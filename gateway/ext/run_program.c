@@ -37,7 +37,7 @@
 
 #define RP_GUID "{57b68a34-09e7-416d-82b1-7e98d07dbdaf}"
 #define RP_FUNCTION "RouteRunProgram"
-#define RP_NENV 18
+#define RP_NENV 21
 #define RP_MAX_ENV_VALUE FGW_MAX_PATH
 
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
@@ -184,6 +184,10 @@ static void rp_env_build(struct rp_env *e, const fgw_fax *fax)
 	rp_env_add(e, "FAXGW_START_TIME", "%lld", (long long)fax->start_time);
 	rp_env_add(e, "FAXGW_END_TIME", "%lld", (long long)fax->end_time);
 	rp_env_add(e, "FAXGW_FAX_FILE", "%s", rp_str(fax->path));
+	rp_env_add(e, "FAXGW_DEGRADED_PAGES", "%u", (unsigned)fax->degraded_pages);
+	rp_env_add(e, "FAXGW_BAD_ROWS", "%u", (unsigned)fax->bad_rows);
+	rp_env_add(e, "FAXGW_LONGEST_BAD_RUN", "%u", (unsigned)fax->longest_bad_run);
+	rp_env_add(e, "FAXGW_DEGRADED_LIST", "%s", rp_str(fax->degraded_list));
 }
 
 /* --- running it ----------------------------------------------------------------- */

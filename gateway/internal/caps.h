@@ -69,6 +69,10 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_COMMIT_GROUP     64     /* received faxes committed to the spool together */
 #define FGW_MAX_SIDECAR          4096   /* bytes of a reception's tmp/NAME.meta (spool_sidecar.h) */
 #define FGW_MAX_RX_PAGES         100000 /* pages of one received fax a sidecar may claim */
+#define FGW_MAX_DEGRADED_TEXT    (FGW_MAX_DEGRADED_LIST * 12) /* "2,5,7": the page numbers
+					   of a fax's first degraded pages (spool.h) */
+#define FGW_MAX_DEGRADED_DETAIL  (FGW_MAX_DEGRADED_LIST * 40) /* "2:280/110/60 5:...": those
+					   pages' rows/bad rows/longest bad run */
 #define FGW_MMAP_THRESHOLD       (64 * 1024) /* faxgwd's allocations this big get their own
 					   mapping (a page buffer: faxgwd(8), ENVIRONMENT) */
 #define FGW_MAX_MAIL_RCPT        32     /* Route through e-mail: recipients per port */

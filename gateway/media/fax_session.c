@@ -48,6 +48,11 @@ struct fax_session {
 	bool ecm;
 	int x_res, y_res, width, length, encoding;
 	int bad_rows;
+	int degraded_pages;
+	int longest_bad_run;
+	struct fax_page_quality last_page;
+	int n_degraded;
+	struct fax_page_quality degraded[FGW_MAX_DEGRADED_LIST];
 	char remote_ident[FGW_MAX_IDENT + 1];
 
 	char file[FGW_MAX_PATH];
@@ -108,8 +113,29 @@ static void fax_session_take_stats(struct fax_session *s, bool page_done)
 		if (st.length > 0)
 			s->length = st.length;
 		s->encoding = st.encoding;
-		s->bad_rows += st.bad_rows;
 	}
+}
+
+/* T.30 phase D of a receiver, once its page count grew: the page just
+ * put in the file.  spandsp's T.4 statistics still describe it here. */
+static void fax_session_take_quality(struct fax_session *s)
+{
+	t30_stats_t st;
+	struct fax_page_quality *q = &s->last_page;
+
+	t30_get_transfer_statistics(s->t30, &st);
+	q->page = s->pages;
+	q->rows = st.length > 0 ? st.length : 0;
+	q->bad_rows = st.bad_rows > 0 ? st.bad_rows : 0;
+	q->longest_bad_run = st.longest_bad_row_run > 0 ? st.longest_bad_row_run : 0;
+	if (q->bad_rows == 0)
+		return;
+	s->bad_rows += q->bad_rows;
+	s->degraded_pages++;
+	if (q->longest_bad_run > s->longest_bad_run)
+		s->longest_bad_run = q->longest_bad_run;
+	if (s->n_degraded < FGW_MAX_DEGRADED_LIST)
+		s->degraded[s->n_degraded++] = *q;
 }
 
 static void fax_session_take_ident(struct fax_session *s)
@@ -142,9 +168,11 @@ static int fax_session_phase_d(t30_state_t *t30, void *arg, int result)
 	fax_session_take_stats(s, true);
 	/* A receiver's page is in the file once the count grows (a page
 	 * refused with RTN, or an ECM partial page, does not count). */
-	if (s->dir == FAX_SESSION_RECEIVE && s->page_fn != NULL && s->pages > s->pages_told) {
+	if (s->dir == FAX_SESSION_RECEIVE && s->pages > s->pages_told) {
 		s->pages_told = s->pages;
-		s->page_fn(s->page_arg, s->pages, result == T30_EOP || result == T30_PRI_EOP);
+		fax_session_take_quality(s);
+		if (s->page_fn != NULL)
+			s->page_fn(s->page_arg, s->pages, result == T30_EOP || result == T30_PRI_EOP);
 	}
 	return T30_ERR_OK;
 }
@@ -518,7 +546,45 @@ void fax_session_result(const struct fax_session *s, struct fax_session_result *
 	r->length = s->length;
 	r->encoding = s->encoding;
 	r->bad_rows = s->bad_rows;
+	r->degraded_pages = s->degraded_pages;
+	r->longest_bad_run = s->longest_bad_run;
+	r->last_page = s->last_page;
+	r->n_degraded = s->n_degraded;
+	memcpy(r->degraded, s->degraded, sizeof(r->degraded));
 	fax_session_copy(r->remote_ident, sizeof(r->remote_ident), s->remote_ident);
+}
+
+/* Appends entry (with a separator after the first) when it fits whole. */
+static void fax_session_append(char *out, size_t outlen, size_t *o, char sep, const char *entry)
+{
+	size_t n = strlen(entry) + (*o > 0);
+
+	if (outlen == 0 || *o + n >= outlen)
+		return;
+	if (*o > 0)
+		out[(*o)++] = sep;
+	memcpy(out + *o, entry, strlen(entry) + 1);
+	*o += strlen(entry);
+}
+
+void fax_session_degraded_text(const struct fax_session_result *r, char *list, size_t listlen,
+                               char *detail, size_t detaillen)
+{
+	size_t lo = 0, dn = 0;
+	char e[64];
+
+	if (listlen > 0)
+		list[0] = '\0';
+	if (detaillen > 0)
+		detail[0] = '\0';
+	for (int i = 0; i < r->n_degraded && i < FGW_MAX_DEGRADED_LIST; i++) {
+		const struct fax_page_quality *q = &r->degraded[i];
+		snprintf(e, sizeof(e), "%d", q->page);
+		fax_session_append(list, listlen, &lo, ',', e);
+		snprintf(e, sizeof(e), "%d:%d/%d/%d", q->page, q->rows, q->bad_rows,
+		         q->longest_bad_run);
+		fax_session_append(detail, detaillen, &dn, ' ', e);
+	}
 }
 
 void fax_session_set_frame_hook(struct fax_session *s, fax_session_frame_fn fn, void *arg)

@@ -90,6 +90,17 @@ struct fax_session_params {
 	int log_level;
 };
 
+/* One received page's quality, from spandsp's T.4 receiver at T.30 phase D
+ * (t30_stats_t): rows received (the page's length), rows T.4 decoding
+ * found bad (spandsp fills them with the last good row) and the longest
+ * run of consecutive bad rows.  A page with bad_rows > 0 is degraded. */
+struct fax_page_quality {
+	int page;                    /* 1-based page number in the received file */
+	int rows;
+	int bad_rows;
+	int longest_bad_run;
+};
+
 struct fax_session_result {
 	bool done;                   /* the call is over */
 	bool success;                /* T.30 completed with every page confirmed */
@@ -103,8 +114,14 @@ struct fax_session_result {
 	int width, length;           /* of the last page, pixels and rows */
 	int encoding;                /* T4_COMPRESSION_* used on the line */
 	char remote_ident[FGW_MAX_IDENT + 1]; /* peer's TSI/CSI, "" if none */
-	int bad_rows;                /* total over the pages */
+	int bad_rows;                /* receiver: total over the confirmed pages */
 	bool partial;                /* some pages but not the whole document */
+	/* receiver: page quality (sender: all 0) */
+	int degraded_pages;          /* confirmed pages with bad rows */
+	int longest_bad_run;         /* the longest run of bad rows over the pages */
+	struct fax_page_quality last_page;  /* the last confirmed page (page 0: none) */
+	int n_degraded;              /* entries of degraded[]: the first degraded pages */
+	struct fax_page_quality degraded[FGW_MAX_DEGRADED_LIST];
 };
 
 /* Creates a session and starts T.30.  Returns NULL with a reason in err
@@ -144,6 +161,12 @@ bool fax_session_peer_signalled(const struct fax_session *s);
 
 /* The outcome so far (final once done). */
 void fax_session_result(const struct fax_session *s, struct fax_session_result *r);
+
+/* r's degraded pages as text: list "2,5" (their numbers) and detail
+ * "2:280/110/60 5:..." (page:rows/bad rows/longest bad run), each cut
+ * at a whole entry to fit its buffer; "" when no page is degraded. */
+void fax_session_degraded_text(const struct fax_session_result *r, char *list, size_t listlen,
+                               char *detail, size_t detaillen);
 
 /* Calls fn for every T.30 frame (t30_set_real_time_frame_handler); NULL
  * removes the hook. */

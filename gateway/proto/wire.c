@@ -509,6 +509,10 @@ void wire_put_job(struct wire_writer *w, const fgw_job *j)
 	wire_put_str(w, j->remote_ident);
 	wire_put_str(w, j->path);
 	wire_put_str(w, j->last_error);
+	wire_put_u32(w, j->degraded_pages);
+	wire_put_u32(w, j->bad_rows);
+	wire_put_u32(w, j->longest_bad_run);
+	wire_put_str(w, j->degraded_list);
 }
 
 static void wire_get_job(struct wire_reader *r, struct wire_arena *a, void *rec)
@@ -526,6 +530,10 @@ static void wire_get_job(struct wire_reader *r, struct wire_arena *a, void *rec)
 	j->remote_ident = wire_get_str_arena(r, a);
 	j->path = wire_get_str_arena(r, a);
 	j->last_error = wire_get_str_arena(r, a);
+	j->degraded_pages = wire_get_u32(r);
+	j->bad_rows = wire_get_u32(r);
+	j->longest_bad_run = wire_get_u32(r);
+	j->degraded_list = wire_get_str_arena(r, a);
 }
 
 void wire_put_audit(struct wire_writer *w, const fgw_audit_entry *e)

@@ -35,7 +35,13 @@ static void fz_check_record(const struct spool_sidecar *sc)
 	    strnlen(sc->remote_ident, sizeof(sc->remote_ident)) == sizeof(sc->remote_ident) ||
 	    strnlen(sc->local_ident, sizeof(sc->local_ident)) == sizeof(sc->local_ident) ||
 	    strnlen(sc->caller, sizeof(sc->caller)) == sizeof(sc->caller) ||
-	    strnlen(sc->t30_text, sizeof(sc->t30_text)) == sizeof(sc->t30_text))
+	    strnlen(sc->t30_text, sizeof(sc->t30_text)) == sizeof(sc->t30_text) ||
+	    strnlen(sc->degraded_list, sizeof(sc->degraded_list)) == sizeof(sc->degraded_list) ||
+	    strnlen(sc->degraded_detail, sizeof(sc->degraded_detail)) ==
+	    sizeof(sc->degraded_detail))
+		abort();
+	if (sc->version < 1 || sc->version > SPOOL_SIDECAR_VERSION ||
+	    sc->degraded_pages > FGW_MAX_RX_PAGES)
 		abort();
 }
 

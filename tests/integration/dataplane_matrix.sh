@@ -184,6 +184,12 @@ kill -TERM "$RELAY_PID" 2>/dev/null
 wait "$RELAY_PID" 2>/dev/null
 
 # --- the matrix: pages identical, summary right ----------------------------------------
+# What faxgwd says of the quality of port $1's fax (for a failure message).
+job_quality() {
+	"$CTL" -s var/faxgw.sock --json jobs 2>/dev/null | "$PY" -c "import json,sys
+j=[x for x in json.load(sys.stdin)['jobs'] if x['port'] == $1]
+print('; '.join('job %d: %s' % (x['id'], 'degraded pages %s, %d bad rows' % (x['degraded_list'], x['bad_rows']) if x['degraded'] else 'reported intact') for x in j) or 'no job')" 2>/dev/null
+}
 inbox_has() { compgen -G "var/fax/inbox$1/*.tif" >/dev/null; }
 for c in "${CALLS[@]}"; do
 	fields "$c"
@@ -204,9 +210,18 @@ for c in "${CALLS[@]}"; do
 	files=(var/fax/inbox"$no"/*.tif)
 	[ "${#files[@]}" -eq 1 ] || fail "port $no: ${#files[@]} files in inbox$no"
 	"$DOC" compare "doc-$pages-$res.tif" "${files[0]}" >"compare$no.out" 2>&1 ||
-		fail "port $no ($c): stored pages differ from the sent ones: $(cat "compare$no.out")"
+		fail "port $no ($c): stored pages differ from the sent ones ($(job_quality "$no")): $(cat "compare$no.out")"
 done
 ok "matrix: T.38/PCMU/PCMA x ECM/non-ECM x 1/3 pages x standard/fine/mixed: stored pages identical"
+
+# Page quality as faxgwd reports it: every fax stored intact is reported
+# intact (a fax with bad rows would be reported degraded, never good).
+expect_rc 0 "$CTL" -s var/faxgw.sock --json jobs
+for c in "${CALLS[@]}"; do
+	fields "$c"
+	json_true "[(x['degraded'], x['degraded_pages'], x['bad_rows'], x['longest_bad_run'], x['degraded_list']) for x in j['jobs'] if x['port'] == $no] == [(False, 0, 0, 0, [])]"
+done
+ok "faxgwctl --json jobs: every fax stored intact is reported intact"
 
 expect_rc 0 "$CTL" -s var/faxgw.sock --json ports
 for c in "${CALLS[@]}"; do

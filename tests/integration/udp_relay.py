@@ -3,6 +3,7 @@
 
 usage: udp_relay.py --upstream HOST:PORT --port-file FILE [--loss P]
                     [--seed N] [--stats FILE] [--idle S]
+                    [--burst-after N --burst-count K]
 
 Binds one UDP socket on 127.0.0.1 (a free port, written to --port-file once
 bound).  The first datagram from anywhere but the upstream address names
@@ -11,9 +12,11 @@ address and datagrams from the upstream address go back to the client,
 each dropped with probability P.  Each direction draws from its own
 random generator seeded from --seed, so one direction's traffic does not
 change the other's drop pattern.  Datagrams from any other address are
-counted as foreign and dropped.  Runs until SIGTERM/SIGINT or --idle
-seconds without traffic (after the first datagram), then writes its
-counters as JSON to --stats.
+counted as foreign and dropped.  With --burst-after N, the K datagrams
+from the client that follow its N-th are dropped as well (a burst of
+loss at a point of the call fixed by the caller's packet count).  Runs
+until SIGTERM/SIGINT or --idle seconds without traffic (after the first
+datagram), then writes its counters as JSON to --stats.
 """
 import argparse
 import json
@@ -39,6 +42,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stats")
     ap.add_argument("--idle", type=float, default=60.0)
+    ap.add_argument("--burst-after", type=int, default=-1)
+    ap.add_argument("--burst-count", type=int, default=0)
     args = ap.parse_args()
 
     upstream = parse_addr(args.upstream)
@@ -55,7 +60,8 @@ def main():
 
     rng = {"up": random.Random(args.seed), "down": random.Random(args.seed + 1)}
     stats = {"up_forwarded": 0, "up_dropped": 0,
-             "down_forwarded": 0, "down_dropped": 0, "foreign": 0}
+             "down_forwarded": 0, "down_dropped": 0, "foreign": 0, "burst_dropped": 0}
+    up_seen = 0
     client = None
     last = None
     while not stop:
@@ -83,6 +89,12 @@ def main():
         if dst is None:
             stats["foreign"] += 1
             continue
+        if way == "up":
+            up_seen += 1
+            if args.burst_after >= 0 and \
+                    args.burst_after < up_seen <= args.burst_after + args.burst_count:
+                stats["burst_dropped"] += 1
+                continue
         if rng[way].random() < args.loss:
             stats[way + "_dropped"] += 1
             continue

@@ -528,6 +528,9 @@ START_TEST(test_run_program_route)
 		 "\"$FAXGW_RESOLUTION\" \"$FAXGW_ECM\" \"$PATH\" \"$FAXGW_FAX_FILE\"\n"
 		 "read x && echo stdin was not empty\n"
 		 "exit 0\n", 0755);
+	tx_write("exec/quality.sh",
+		 "#!/bin/sh\nprintf '%s|%s|%s|%s\\n' \"$FAXGW_DEGRADED_PAGES\" \"$FAXGW_BAD_ROWS\" "
+		 "\"$FAXGW_LONGEST_BAD_RUN\" \"$FAXGW_DEGRADED_LIST\"\n", 0755);
 	tx_write("exec/fail.sh", "#!/bin/sh\necho cannot deliver\nexit 3\n", 0755);
 	tx_write("exec/slow.sh", "#!/bin/sh\necho started\nsleep 30\n", 0755);
 	tx_write("exec/noise.sh",
@@ -540,6 +543,19 @@ START_TEST(test_run_program_route)
 			 FGW_ROUTE_OK);
 	ck_assert_str_eq(msg, "/spool/fax 42.tif|42|t38-1|+1 555 0199|3|8031x3850|1|"
 			 "/usr/bin:/bin|/spool/fax 42.tif");
+
+	/* Page quality: an intact fax (and an fgw_fax zeroed past what an
+	 * older host filled in) says 0; a degraded one says so. */
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "quality.sh", 10, msg, sizeof(msg)),
+			 FGW_ROUTE_OK);
+	ck_assert_str_eq(msg, "0|0|0|");
+	fax.degraded_pages = 2;
+	fax.bad_rows = 110;
+	fax.longest_bad_run = 60;
+	fax.degraded_list = "2,3";
+	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "quality.sh", 10, msg, sizeof(msg)),
+			 FGW_ROUTE_OK);
+	ck_assert_str_eq(msg, "2|110|60|2,3");
 
 	ck_assert_int_eq(fn(extension_host(tx_ext), &fax, "fail.sh", 7, msg, sizeof(msg)),
 			 FGW_ROUTE_RETRY);

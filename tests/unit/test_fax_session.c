@@ -465,6 +465,11 @@ static void b2b_expect_success(const struct b2b_call *c)
 	ck_assert_int_eq(c->rx.y_res, b2b_last_page_fine(c) ? 7700 : 3850);
 	ck_assert_int_eq(c->rx.width, TESTDOC_WIDTH);
 	ck_assert_int_eq(c->rx.bad_rows, 0);
+	ck_assert_int_eq(c->rx.degraded_pages, 0);
+	ck_assert_int_eq(c->rx.longest_bad_run, 0);
+	ck_assert_int_eq(c->rx.last_page.page, c->k.pages);
+	ck_assert_int_eq(c->rx.last_page.rows, b2b_last_page_fine(c) ? TESTDOC_ROWS_FINE
+			 : TESTDOC_ROWS_STANDARD);
 	ck_assert_str_eq(c->rx.remote_ident, "+1 555 0001");
 	ck_assert_str_eq(c->tx.remote_ident, "+1 555 0100");
 	ck_assert_int_eq(testdoc_pages(c->recv), c->k.pages);
@@ -494,6 +499,36 @@ static void b2b_expect_partial(const struct b2b_call *c)
 	ck_assert_msg(testdoc_compare(head, c->recv, why, sizeof(why)) == 0, "%s: %s",
 		      c->k.name, why);
 	unlink(head);
+}
+
+/* Intact, or failed/degraded and reported: never a silently short page.
+ * A received document that differs from the one sent comes with a T.30
+ * failure or with degraded pages; the totals agree with the pages. */
+static void b2b_expect_honest(const struct b2b_call *c)
+{
+	char why[256];
+	int bad = 0, longest = 0;
+
+	ck_assert(c->rx.done);
+	if (c->rx.pages > 0 && testdoc_compare(c->sent, c->recv, why, sizeof(why)) != 0)
+		ck_assert_msg(!c->rx.success || c->rx.degraded_pages > 0,
+			      "%s: a page differs (%s) but the fax is reported good", c->k.name, why);
+	ck_assert_int_eq(c->rx.n_degraded, c->rx.degraded_pages < FGW_MAX_DEGRADED_LIST
+			 ? c->rx.degraded_pages : FGW_MAX_DEGRADED_LIST);
+	for (int i = 0; i < c->rx.n_degraded; i++) {
+		const struct fax_page_quality *q = &c->rx.degraded[i];
+		ck_assert_int_ge(q->page, 1);
+		ck_assert_int_le(q->page, c->rx.pages);
+		ck_assert_int_gt(q->bad_rows, 0);
+		ck_assert_int_ge(q->longest_bad_run, 1);
+		ck_assert_int_le(q->longest_bad_run, q->bad_rows);
+		ck_assert_int_le(q->bad_rows, q->rows);
+		bad += q->bad_rows;
+		longest = q->longest_bad_run > longest ? q->longest_bad_run : longest;
+	}
+	ck_assert_int_eq(c->rx.bad_rows, bad);
+	ck_assert_int_eq(c->rx.longest_bad_run, longest);
+	ck_assert_int_eq(c->rx.degraded_pages > 0, c->rx.bad_rows > 0);
 }
 
 /* Loss happened as configured, and UDPTL recovered some of it. */
@@ -567,6 +602,7 @@ START_TEST(b2b_case)
 	b2b_prepare(&c);
 	b2b_run(&c, NULL);
 	b2b_expect_loss(&c);
+	b2b_expect_honest(&c);
 	switch (c.k.outcome) {
 	case B2B_OK: b2b_expect_success(&c); break;
 	case B2B_PARTIAL: b2b_expect_partial(&c); break;
@@ -608,6 +644,161 @@ START_TEST(t38_hangup_after_page)
 	fax_session_free(tx);
 	ck_assert_int_eq(testdoc_pages(c.recv), 1);
 	b2b_cleanup(&c);
+}
+END_TEST
+
+/* --- an audio link that loses a burst mid-page ----------------------------- */
+
+/* Sender-to-receiver audio: `ticks` packets in a row are lost (spandsp's
+ * fill-in, as faxgwd plays a missing RTP packet) once `after` ticks have
+ * passed since the receiver's answer (CFR, then MCF) that let page `page`
+ * begin.  In non-ECM the T.4 decoder loses sync for some rows and reports
+ * them bad; with ECM T.30 asks for the lost frames again (PPR). */
+struct b2b_burst {
+	int page, after, ticks;
+	int answers;               /* CFR and MCF the receiver sent so far */
+	long answer_tick[8];       /* the ticks of the first ones (for FAXGW_TEST_VERBOSE) */
+	long start;                /* tick of the burst (-1: not yet known) */
+	long now;
+	int lost;                  /* packets lost */
+};
+
+static void b2b_burst_frame(void *arg, int direction, const uint8_t *msg, int len)
+{
+	struct b2b_burst *b = arg;
+	int fcf = len >= 3 ? msg[2] & 0xfe : 0;
+
+	if (direction || (fcf != T30_CFR && fcf != T30_MCF))
+		return;
+	if (b->answers < 8)
+		b->answer_tick[b->answers] = b->now;
+	if (++b->answers == b->page && b->start < 0)
+		b->start = b->now + b->after;
+}
+
+static bool b2b_step_audio_burst(struct fax_session *tx, struct fax_session *rx,
+				 struct b2b_burst *b)
+{
+	uint8_t a[FGW_SAMPLES_PER_TICK], r[FGW_SAMPLES_PER_TICK];
+
+	fax_session_tx_g711(tx, a, sizeof(a));
+	fax_session_tx_g711(rx, r, sizeof(r));
+	fax_session_rx_g711(tx, r, sizeof(r));
+	if (b->start >= 0 && b->now >= b->start && b->now < b->start + b->ticks) {
+		b->lost++;
+		fax_session_rx_lost(rx, sizeof(a));
+	} else {
+		fax_session_rx_g711(rx, a, sizeof(a));
+	}
+	b->now++;
+	bool dtx = fax_session_tick(tx);
+	bool drx = fax_session_tick(rx);
+	return dtx && drx;
+}
+
+static void b2b_run_burst(struct b2b_call *c, struct b2b_burst *b)
+{
+	struct fax_session *tx = b2b_session(c, FAX_SESSION_SEND);
+	struct fax_session *rx = b2b_session(c, FAX_SESSION_RECEIVE);
+
+	b->start = -1;
+	fax_session_set_frame_hook(rx, b2b_burst_frame, b);
+	for (c->ticks = 0; c->ticks < B2B_MAX_TICKS; c->ticks++)
+		if (b2b_step_audio_burst(tx, rx, b))
+			break;
+	fax_session_result(tx, &c->tx);
+	fax_session_result(rx, &c->rx);
+	if (getenv("FAXGW_TEST_VERBOSE") != NULL) {
+		b2b_report(c);
+		for (int i = 0; i < b->answers && i < 8; i++)
+			fprintf(stderr, "%s: answer %d (CFR/MCF) at tick %ld\n", c->k.name, i + 1,
+				b->answer_tick[i]);
+		fprintf(stderr, "%s: %d packets lost from tick %ld\n", c->k.name, b->lost, b->start);
+	}
+	fax_session_free(tx);
+	fax_session_free(rx);
+}
+
+/* PCMA, non-ECM, standard, 3 pages (the dataplane_matrix call that once
+ * stored a short page 2): 200 ms of packets lost in the middle of page 2.
+ * The page is kept and T.30 ends OK, but it is reported degraded with its
+ * bad rows; pages 1 and 3 are intact. */
+START_TEST(audio_burst_loss_degrades_page)
+{
+	static const struct b2b_case spec = {
+		"audio_burst_loss_noecm", B2B_AUDIO, true, false, 14400, 14400, 3,
+		TESTDOC_STANDARD, .seed = 51 };
+	struct b2b_burst b = { .page = 2, .after = 100, .ticks = 10 };
+	struct b2b_call c;
+
+	b2b_init(&c, &spec);
+	b2b_prepare(&c);
+	b2b_run_burst(&c, &b);
+	ck_assert_int_eq(b.lost, 10);
+	b2b_expect_honest(&c);
+	ck_assert_msg(c.rx.success, "%s: %s", spec.name, c.rx.t30_text);
+	ck_assert_int_eq(c.rx.pages, 3);
+	ck_assert_int_eq(c.rx.degraded_pages, 1);
+	ck_assert_int_eq(c.rx.n_degraded, 1);
+	ck_assert_int_eq(c.rx.degraded[0].page, 2);
+	ck_assert_int_gt(c.rx.degraded[0].rows, 0);
+	ck_assert_int_le(c.rx.degraded[0].rows, TESTDOC_ROWS_STANDARD);
+	ck_assert_int_gt(c.rx.bad_rows, 0);
+	ck_assert_int_ge(c.rx.longest_bad_run, 1);
+	/* The last page came intact. */
+	ck_assert_int_eq(c.rx.last_page.page, 3);
+	ck_assert_int_eq(c.rx.last_page.rows, TESTDOC_ROWS_STANDARD);
+	ck_assert_int_eq(c.rx.last_page.bad_rows, 0);
+	b2b_cleanup(&c);
+}
+END_TEST
+
+/* The same loss with ECM: T.30 Annex A repairs it (PPR), the page is intact. */
+START_TEST(audio_burst_loss_ecm_repaired)
+{
+	static const struct b2b_case spec = {
+		"audio_burst_loss_ecm", B2B_AUDIO, true, true, 14400, 14400, 3,
+		TESTDOC_STANDARD, .seed = 52 };
+	struct b2b_burst b = { .page = 2, .after = 100, .ticks = 10 };
+	struct b2b_call c;
+
+	b2b_init(&c, &spec);
+	b2b_prepare(&c);
+	b2b_run_burst(&c, &b);
+	ck_assert_int_eq(b.lost, 10);
+	b2b_expect_honest(&c);
+	b2b_expect_success(&c);
+	ck_assert_int_eq(c.rx.degraded_pages, 0);
+	b2b_cleanup(&c);
+}
+END_TEST
+
+/* The degraded pages as text: whole entries only, in the order received. */
+START_TEST(degraded_text_cut_whole)
+{
+	struct fax_session_result r;
+	char list[FGW_MAX_DEGRADED_TEXT], detail[FGW_MAX_DEGRADED_DETAIL], small[4], tiny[4];
+
+	memset(&r, 0, sizeof(r));
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_str_eq(list, "");
+	ck_assert_str_eq(detail, "");
+	r.n_degraded = 2;
+	r.degraded[0] = (struct fax_page_quality){ 2, 275, 17, 9 };
+	r.degraded[1] = (struct fax_page_quality){ 11, 560, 3, 1 };
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_str_eq(list, "2,11");
+	ck_assert_str_eq(detail, "2:275/17/9 11:560/3/1");
+	fax_session_degraded_text(&r, small, sizeof(small), tiny, sizeof(tiny));
+	ck_assert_str_eq(small, "2");                            /* "2,11" does not fit */
+	ck_assert_str_eq(tiny, "");
+	r.n_degraded = FGW_MAX_DEGRADED_LIST;
+	for (int i = 0; i < FGW_MAX_DEGRADED_LIST; i++)
+		r.degraded[i] = (struct fax_page_quality){ 99990 + i, 65535, 65535, 65535 };
+	fax_session_degraded_text(&r, list, sizeof(list), detail, sizeof(detail));
+	ck_assert_uint_lt(strlen(list), sizeof(list));
+	ck_assert_ptr_nonnull(strstr(list, "100005"));          /* all 16 fit */
+	ck_assert_ptr_nonnull(strstr(detail, "100005:65535/65535/65535"));
 }
 END_TEST
 
@@ -778,9 +969,11 @@ Suite *fax_session_suite(void)
 	Suite *s = suite_create("fax_session");
 	TCase *b2b = tcase_create("b2b");
 	TCase *t38 = tcase_create("t38");
+	TCase *audio = tcase_create("audio");
 
 	tcase_set_timeout(b2b, 120);
 	tcase_set_timeout(t38, 120);
+	tcase_set_timeout(audio, 120);
 	tcase_add_loop_test(b2b, b2b_case, 0, B2B_NCASES);
 	tcase_add_test(t38, t38_hangup_mid_page);
 	tcase_add_test(t38, t38_hangup_after_page);
@@ -788,7 +981,11 @@ Suite *fax_session_suite(void)
 	tcase_add_test(t38, frame_hook_sees_t30_frames);
 	tcase_add_test(t38, new_rejects_bad_params);
 	tcase_add_test(t38, t38_garbage_ifps_ignored);
+	tcase_add_test(t38, degraded_text_cut_whole);
+	tcase_add_test(audio, audio_burst_loss_degrades_page);
+	tcase_add_test(audio, audio_burst_loss_ecm_repaired);
 	suite_add_tcase(s, b2b);
 	suite_add_tcase(s, t38);
+	suite_add_tcase(s, audio);
 	return s;
 }

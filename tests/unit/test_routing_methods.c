@@ -576,6 +576,7 @@ START_TEST(mail_delivers_pdf_and_tiff)
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Remote ident (TSID): +1 555 0199\r\n");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Pages:               3\r\n");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Status:              complete\r\n");
+	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Page quality:        intact\r\n");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Port:                1 t38-trunk-a\r\n");
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Resolution:          204 x 98 dpi\r\n");
 	trm_contains(trm_p("smtp/msg-1/parts"), "fax-42.pdf application/pdf base64\n");
@@ -613,6 +614,31 @@ START_TEST(mail_partial_pdf_only)
 	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "PARTIAL");
 	ck_assert(!trm_exists(trm_p("smtp/msg-1/fax-42.tif")));
 	trm_pdf_is_fax(trm_p("smtp/msg-1/fax-42.pdf"));
+}
+END_TEST
+
+/* A fax with degraded pages says so in the subject and the body; an
+ * intact one says "intact" (mail_delivers_pdf_and_tiff). */
+START_TEST(mail_degraded_says_so)
+{
+	struct trm_method m;
+	char msg[FGW_MAX_ERROR_TEXT], url[64];
+
+	TRM_SKIP_IF(trm_start_smtp());
+	trm_load("mail.so", TRM_MAIL_GUID, &m);
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", trm_port);
+	trm_mail_config(url);
+	trm_fax.degraded_pages = 2;
+	trm_fax.bad_rows = 110;
+	trm_fax.longest_bad_run = 60;
+	trm_fax.degraded_list = "2,3";
+	ck_assert_int_eq(trm_route(&m, "a@example.org", msg, sizeof(msg)), FGW_ROUTE_OK);
+	trm_contains(trm_p("smtp/msg-1/headers"),
+		     "Subject: [degraded] Fax from +1 555 0199 (3 pages, port 1 t38-trunk-a)");
+	trm_contains(trm_p("smtp/msg-1/body-1.txt"),
+		     "Page quality:        2 of 3 pages degraded (pages 2,3): 110 bad rows, "
+		     "longest run 60\r\n");
+	trm_contains(trm_p("smtp/msg-1/body-1.txt"), "Status:              complete\r\n");
 }
 END_TEST
 
@@ -1104,6 +1130,7 @@ Suite *routing_methods_suite(void)
 	tcase_add_test(mail, mail_can_enable_needs_config);
 	tcase_add_test(mail, mail_delivers_pdf_and_tiff);
 	tcase_add_test(mail, mail_partial_pdf_only);
+	tcase_add_test(mail, mail_degraded_says_so);
 	tcase_add_test(mail, mail_many_recipients);
 	tcase_add_test(mail, mail_auth);
 	tcase_add_test(mail, mail_451_then_250);

@@ -104,6 +104,11 @@ START_TEST(test_commit)
 	ck_assert_int_eq(testdoc_make(tmp, 2, TESTDOC_STANDARD, 1), 0);
 	ck_assert_int_eq(spool_tiff_pages(tmp), 2);
 	sp_fax(&f, 3, 2);
+	f.degraded_pages = 1;
+	f.bad_rows = 7;
+	f.longest_bad_run = 3;
+	snprintf(f.degraded_list, sizeof(f.degraded_list), "2");
+	snprintf(f.degraded_detail, sizeof(f.degraded_detail), "2:275/7/3");
 	ck_assert_msg(spool_commit(sp_st, sp_spool, tmp, &f, guids, 2, &id, sp_err,
 				   sizeof(sp_err)) == 0, "%s", sp_err);
 	ck_assert_uint_gt(id, 0);
@@ -116,7 +121,12 @@ START_TEST(test_commit)
 	ck_assert_uint_eq(j->port_id, 3);
 	ck_assert_uint_eq(j->pages, 2);
 	ck_assert_str_eq(j->remote_ident, "+49 30 1234");
+	ck_assert_uint_eq(j->degraded_pages, 1);
+	ck_assert_uint_eq(j->bad_rows, 7);
+	ck_assert_uint_eq(j->longest_bad_run, 3);
+	ck_assert_str_eq(j->degraded_list, "2");
 	spool_meta_parse(j->meta, &back);
+	ck_assert_str_eq(back.degraded_detail, "2:275/7/3");
 	ck_assert_str_eq(back.caller, "127.0.0.1:5000");
 	ck_assert_str_eq(back.local_ident, "+1 555 0100");
 	ck_assert_int_eq(back.end_time, 1060);
@@ -390,6 +400,28 @@ START_TEST(test_meta_text)
 	ck_assert_uint_eq(strlen(back.caller), sizeof(back.caller) - 1);
 	spool_meta_parse("=\n\n==x\nport_id=\npages=12345678901234567890123\n", &back);
 	ck_assert_uint_eq(back.port_id, 0);
+	/* Page quality goes round; metadata without it reads as intact. */
+	f.degraded_pages = 2;
+	f.bad_rows = 110;
+	f.longest_bad_run = 60;
+	snprintf(f.degraded_list, sizeof(f.degraded_list), "2,3");
+	snprintf(f.degraded_detail, sizeof(f.degraded_detail), "2:170/100/60 3:280/10/4");
+	spool_meta_format(&f, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\ndegraded_pages=2\n"));
+	spool_meta_parse(text, &back);
+	ck_assert_uint_eq(back.degraded_pages, 2);
+	ck_assert_uint_eq(back.bad_rows, 110);
+	ck_assert_uint_eq(back.longest_bad_run, 60);
+	ck_assert_str_eq(back.degraded_list, "2,3");
+	ck_assert_str_eq(back.degraded_detail, "2:170/100/60 3:280/10/4");
+	ck_assert_uint_eq(back.pages, 4);
+	spool_meta_parse("port_id=12\npages=4\nbit_rate=14400\npartial=0\n", &back);
+	ck_assert_uint_eq(back.pages, 4);
+	ck_assert_uint_eq(back.degraded_pages, 0);
+	ck_assert_uint_eq(back.bad_rows, 0);
+	ck_assert_uint_eq(back.longest_bad_run, 0);
+	ck_assert_str_eq(back.degraded_list, "");
+	ck_assert_str_eq(back.degraded_detail, "");
 	/* A tiny buffer holds a cut, terminated text. */
 	spool_meta_format(&f, text, 10);
 	ck_assert_uint_lt(strlen(text), 10);

@@ -83,6 +83,12 @@ static void sc_record(struct spool_sidecar *sc, uint32_t port, uint32_t pages, b
 	sc->t30_done = false;
 	sc->t30_status = 0;
 	sc->t30_text[0] = '\0';
+	sc->version = SPOOL_SIDECAR_VERSION;
+	sc->degraded_pages = 1;
+	sc->bad_rows = 17;
+	sc->longest_bad_run = 9;
+	snprintf(sc->degraded_list, sizeof(sc->degraded_list), "2");
+	snprintf(sc->degraded_detail, sizeof(sc->degraded_detail), "2:275/17/9");
 }
 
 /* Every field of two records (a swapped field fails). */
@@ -104,6 +110,12 @@ static void sc_expect_same(const struct spool_sidecar *a, const struct spool_sid
 	ck_assert_int_eq(a->t30_done, b->t30_done);
 	ck_assert_int_eq(a->t30_status, b->t30_status);
 	ck_assert_str_eq(a->t30_text, b->t30_text);
+	ck_assert_uint_eq(a->version, b->version);
+	ck_assert_uint_eq(a->degraded_pages, b->degraded_pages);
+	ck_assert_uint_eq(a->bad_rows, b->bad_rows);
+	ck_assert_uint_eq(a->longest_bad_run, b->longest_bad_run);
+	ck_assert_str_eq(a->degraded_list, b->degraded_list);
+	ck_assert_str_eq(a->degraded_detail, b->degraded_detail);
 }
 
 /* Every field of two spool_fax records. */
@@ -124,6 +136,11 @@ static void sc_expect_fax(const struct spool_fax *a, const struct spool_fax *b)
 	ck_assert_int_eq(a->t30_status, b->t30_status);
 	ck_assert_str_eq(a->t30_text, b->t30_text);
 	ck_assert_int_eq(a->partial, b->partial);
+	ck_assert_uint_eq(a->degraded_pages, b->degraded_pages);
+	ck_assert_uint_eq(a->bad_rows, b->bad_rows);
+	ck_assert_uint_eq(a->longest_bad_run, b->longest_bad_run);
+	ck_assert_str_eq(a->degraded_list, b->degraded_list);
+	ck_assert_str_eq(a->degraded_detail, b->degraded_detail);
 }
 
 /* The spool_fax recovery should make of sc_record(port, pages, ...). */
@@ -146,10 +163,41 @@ static void sc_fax_of(struct spool_fax *f, uint32_t port, uint32_t pages, int pa
 	f->t30_status = 0;
 	snprintf(f->t30_text, sizeof(f->t30_text), "%s", text);
 	f->partial = partial;
+	f->degraded_pages = 1;
+	f->bad_rows = 17;
+	f->longest_bad_run = 9;
+	snprintf(f->degraded_list, sizeof(f->degraded_list), "2");
+	snprintf(f->degraded_detail, sizeof(f->degraded_detail), "2:275/17/9");
 }
 
 /* --- text ------------------------------------------------------------------------ */
 
+/* sc_record(12, 3, true) as written now (version 2). */
+static const char sc_text_v2[] =
+	"faxgw-sidecar 2\n"
+	"port_id=12\n"
+	"port_name=t38-in-12\n"
+	"local_ident=+1 555 0100\n"
+	"remote_ident=+49 30 123456\n"
+	"caller=[2001:db8::7]:40002\n"
+	"start_time=1700000000\n"
+	"update_time=1700000071\n"
+	"pages=3\n"
+	"x_res=8031\n"
+	"y_res=7700\n"
+	"bit_rate=9600\n"
+	"ecm=1\n"
+	"end_of_document=1\n"
+	"t30_done=0\n"
+	"t30_status=0\n"
+	"t30_text=\n"
+	"degraded_pages=1\n"
+	"bad_rows=17\n"
+	"longest_bad_run=9\n"
+	"degraded_list=2\n"
+	"degraded_detail=2:275/17/9\n";
+
+/* The same call as an older faxgwd wrote it (version 1: no page quality). */
 static const char sc_text_ok[] =
 	"faxgw-sidecar 1\n"
 	"port_id=12\n"
@@ -179,7 +227,7 @@ START_TEST(text_round_trip)
 	ck_assert_int_eq(spool_sidecar_format(&a, text, sizeof(text), &len, sc_err,
 					      sizeof(sc_err)), 0);
 	ck_assert_uint_eq(len, strlen(text));
-	ck_assert_str_eq(text, sc_text_ok);
+	ck_assert_str_eq(text, sc_text_v2);
 	ck_assert_msg(spool_sidecar_parse(text, len, &b, sc_err, sizeof(sc_err)) == 0, "%s",
 		      sc_err);
 	sc_expect_same(&a, &b);
@@ -282,7 +330,7 @@ static void sc_expect_bad(const char *text, size_t len, const char *why)
 START_TEST(parse_refuses_malformed)
 {
 	static const struct { int line; const char *with; const char *expect; } edits[] = {
-		{ 1, "faxgw-sidecar 2\n", "line 1" },
+		{ 1, "faxgw-sidecar 3\n", "line 1" },
 		{ 1, "\n", "line 1" },
 		{ 2, "port_id=0\n", "line 2: port_id" },
 		{ 2, "port_id=2147483648\n", "line 2" },
@@ -334,6 +382,45 @@ START_TEST(parse_refuses_malformed)
 	memcpy(text, sc_text_ok, n);
 	sc_expect_bad(text, FGW_MAX_SIDECAR + 1, "too big");
 	ck_assert_ptr_nonnull(strstr(sc_err, "more than"));
+}
+END_TEST
+
+/* A version 1 file (no page quality) still reads, as intact pages, and
+ * is written back as it was; version 0 in a record means the current one. */
+START_TEST(text_version_1_reads)
+{
+	struct spool_sidecar a, b;
+	struct spool_fax f;
+	char text[FGW_MAX_SIDECAR + 1];
+	size_t len = 0;
+
+	ck_assert_msg(spool_sidecar_parse(sc_text_ok, strlen(sc_text_ok), &a, sc_err,
+					  sizeof(sc_err)) == 0, "%s", sc_err);
+	ck_assert_uint_eq(a.version, 1);
+	ck_assert_uint_eq(a.pages, 3);
+	ck_assert_uint_eq(a.degraded_pages, 0);
+	ck_assert_uint_eq(a.bad_rows, 0);
+	ck_assert_str_eq(a.degraded_list, "");
+	ck_assert_int_eq(spool_sidecar_format(&a, text, sizeof(text), &len, NULL, 0), 0);
+	ck_assert_str_eq(text, sc_text_ok);
+	spool_fax_from_sidecar(&a, 3, &f);
+	ck_assert_uint_eq(f.degraded_pages, 0);
+	ck_assert_str_eq(f.degraded_detail, "");
+	sc_record(&b, 12, 3, true);
+	b.version = 0;
+	ck_assert_int_eq(spool_sidecar_format(&b, text, sizeof(text), &len, NULL, 0), 0);
+	ck_assert_str_eq(text, sc_text_v2);
+	b.version = 3;
+	ck_assert_int_eq(spool_sidecar_format(&b, text, sizeof(text), &len, NULL, 0), -1);
+	/* Version 2 requires its fields, in range. */
+	memcpy(text, sc_text_v2, strlen(sc_text_v2) + 1);
+	*strstr(text, "degraded_detail=") = '\0';
+	sc_expect_bad(text, strlen(text), "v2 without degraded_detail");
+	ck_assert_ptr_nonnull(strstr(sc_err, "truncated (expected degraded_detail=)"));
+	memcpy(text, sc_text_v2, strlen(sc_text_v2) + 1);
+	memcpy(strstr(text, "degraded_pages=1"), "degraded_pages=x", 16);
+	sc_expect_bad(text, strlen(text), "degraded_pages=x");
+	ck_assert_ptr_nonnull(strstr(sc_err, "line 18: degraded_pages"));
 }
 END_TEST
 
@@ -691,6 +778,7 @@ Suite *spool_sidecar_suite(void)
 	tcase_add_test(text, text_control_characters_become_spaces);
 	tcase_add_test(text, format_refuses_bad_records);
 	tcase_add_test(text, parse_refuses_malformed);
+	tcase_add_test(text, text_version_1_reads);
 	tcase_add_test(text, decision_complete_or_partial);
 	tcase_add_checked_fixture(files, sc_setup, sc_teardown);
 	tcase_add_test(files, file_write_read_remove);

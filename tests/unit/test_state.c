@@ -288,6 +288,44 @@ START_TEST(test_counters)
 }
 END_TEST
 
+/* A job's page quality goes in and comes back, in the job and the list. */
+START_TEST(test_job_quality)
+{
+	struct state_job *j = calloc(1, sizeof(*j)), *back = calloc(1, sizeof(*back));
+	fgw_job *v = NULL;
+	uint64_t id = 0;
+	size_t n = 0;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_nonnull(back);
+	j->port_id = 6;
+	j->state = FGW_JOB_PENDING;
+	j->pages = 3;
+	j->degraded_pages = 2;
+	j->bad_rows = 110;
+	j->longest_bad_run = 60;
+	snprintf(j->degraded_list, sizeof(j->degraded_list), "2,3");
+	ck_assert_int_eq(state_job_insert(ts_st, j, &id, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_job_get(ts_st, id, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_uint_eq(back->degraded_pages, 2);
+	ck_assert_uint_eq(back->bad_rows, 110);
+	ck_assert_uint_eq(back->longest_bad_run, 60);
+	ck_assert_str_eq(back->degraded_list, "2,3");
+	ck_assert_int_eq(state_jobs_list(ts_st, 0, &v, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(v[0].degraded_pages, 2);
+	ck_assert_uint_eq(v[0].bad_rows, 110);
+	ck_assert_uint_eq(v[0].longest_bad_run, 60);
+	ck_assert_str_eq(v[0].degraded_list, "2,3");
+	ck_assert_uint_eq(v[0].pages, 3);
+	free(v);
+	free(back);
+	free(j);
+}
+END_TEST
+
 START_TEST(test_jobs)
 {
 	fgw_job *v = NULL;
@@ -311,6 +349,11 @@ START_TEST(test_jobs)
 	ck_assert_str_eq(v[1].remote_ident, "B");
 	ck_assert_str_eq(v[1].path, "/spool/failed/2.tif");
 	ck_assert_str_eq(v[1].last_error, "smtp down");
+	/* Rows from before migration 4 read as intact. */
+	ck_assert_uint_eq(v[1].degraded_pages, 0);
+	ck_assert_uint_eq(v[1].bad_rows, 0);
+	ck_assert_uint_eq(v[1].longest_bad_run, 0);
+	ck_assert_str_eq(v[1].degraded_list, "");
 	free(v);
 	ck_assert_int_eq(state_jobs_list(ts_st, 1, &v, &n, ts_err, sizeof(ts_err)), 0);
 	ck_assert_uint_eq(n, 1);
@@ -353,6 +396,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_audit);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_jobs);
+	tcase_add_test(tc, test_job_quality);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -261,9 +261,9 @@ static const fgw_global_routing_info wire_test_globals[] = {
 static const fgw_job wire_test_jobs[] = {
 	{ 0x0b00000000000001ull, 0x0b000002, FGW_JOB_UNROUTED, 0x0b000003,
 	  0x0b00000000000004ull, 0x0b00000000000005ull, 0x0b000006, 1, "job.remote_ident",
-	  "job.path", "job.last_error" },
+	  "job.path", "job.last_error", 0x0b000007, 0x0b000008, 0x0b000009, "job.degraded_list" },
 	{ 123456789012ull, 1, FGW_JOB_FAILED, 5, 1700000000, 0, 3, 0, "TSID",
-	  "/var/spool/faxgw/failed/1.tif", "smtp: 550" },
+	  "/var/spool/faxgw/failed/1.tif", "smtp: 550", 2, 110, 60, "2,3" },
 };
 
 static const fgw_audit_entry wire_test_audits[] = {

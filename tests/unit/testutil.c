@@ -169,6 +169,10 @@ void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b)
 	TU_STR(remote_ident);
 	TU_STR(path);
 	TU_STR(last_error);
+	TU_UINT(degraded_pages);
+	TU_UINT(bad_rows);
+	TU_UINT(longest_bad_run);
+	TU_STR(degraded_list);
 }
 
 void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b)

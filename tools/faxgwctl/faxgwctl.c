@@ -517,6 +517,35 @@ static int ctl_cmd_priority(struct ctl *c)
 	return CTL_OK;
 }
 
+/* "2,5" as a JSON array of page numbers (anything else is skipped). */
+static void ctl_json_page_list(struct ctl *c, const char *list)
+{
+	json_begin_array(&c->j);
+	for (const char *p = list != NULL ? list : ""; *p != '\0';) {
+		uint64_t v = 0;
+		int digits = 0;
+		for (; *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
+			v = v * 10 + (uint64_t)(*p - '0');
+		if (digits > 0)
+			json_u64(&c->j, v);
+		while (*p != '\0' && (*p < '0' || *p > '9'))
+			p++;
+	}
+	json_end_array(&c->j);
+}
+
+/* The QUALITY cell: "intact", or "2 degraded (2,5): 110 bad rows, run 60". */
+static void ctl_job_quality(const fgw_job *jb, char *out, size_t outlen)
+{
+	if (jb->degraded_pages == 0) {
+		snprintf(out, outlen, "intact");
+		return;
+	}
+	snprintf(out, outlen, "%u degraded (%s): %u bad rows, run %u",
+		 (unsigned)jb->degraded_pages, jb->degraded_list != NULL ? jb->degraded_list : "",
+		 (unsigned)jb->bad_rows, (unsigned)jb->longest_bad_run);
+}
+
 static void ctl_json_job(struct ctl *c, const fgw_job *jb)
 {
 	json_begin_object(&c->j);
@@ -531,17 +560,24 @@ static void ctl_json_job(struct ctl *c, const fgw_job *jb)
 	json_kv_str(&c->j, "remote_ident", jb->remote_ident);
 	json_kv_str(&c->j, "path", jb->path);
 	json_kv_str(&c->j, "last_error", jb->last_error);
+	json_kv_bool(&c->j, "degraded", jb->degraded_pages > 0);
+	json_kv_u64(&c->j, "degraded_pages", jb->degraded_pages);
+	json_kv_u64(&c->j, "bad_rows", jb->bad_rows);
+	json_kv_u64(&c->j, "longest_bad_run", jb->longest_bad_run);
+	json_key(&c->j, "degraded_list");
+	ctl_json_page_list(c, jb->degraded_list);
 	json_end_object(&c->j);
 }
 
 static int ctl_cmd_jobs(struct ctl *c)
 {
 	static const char *const hdr[] = { "ID", "PORT", "STATE", "ATTEMPTS", "RECEIVED",
-					   "PAGES", "REMOTE", "NEXT-ATTEMPT", "LAST-ERROR", NULL };
+					   "PAGES", "QUALITY", "REMOTE", "NEXT-ATTEMPT", "LAST-ERROR",
+					   NULL };
 	bool failed = false;
 	fgw_job *jb = NULL;
 	size_t n = 0;
-	char t1[32], t2[32];
+	char t1[32], t2[32], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
 
 	for (int i = 0; i < c->argc; i++) {
 		if (strcmp(c->argv[i], "--failed") == 0)
@@ -570,6 +606,8 @@ static int ctl_cmd_jobs(struct ctl *c)
 			table_cell(&t, "%u", (unsigned)jb[i].attempts);
 			table_cell(&t, "%s", ctl_event_time(jb[i].received_time, t1, sizeof(t1)));
 			table_cell(&t, "%u%s", (unsigned)jb[i].pages, jb[i].partial ? " (partial)" : "");
+			ctl_job_quality(&jb[i], q, sizeof(q));
+			table_cell(&t, "%s", q);
 			table_cell(&t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
 			table_cell(&t, "%s", ctl_event_time(jb[i].next_attempt_time, t2, sizeof(t2)));
 			table_cell(&t, "%s", jb[i].last_error[0] ? jb[i].last_error : "-");

@@ -356,12 +356,17 @@ static void faxpeer_reason(const struct faxpeer_opts *o, const struct faxpeer_ou
 static void faxpeer_summary(const struct faxpeer_opts *o, const struct faxpeer_outcome *out, bool ok)
 {
 	const struct fax_session_result *r = &out->r;
-	char pages[64], res[32], reason[FGW_MAX_ERROR_TEXT + 160];
+	char pages[FGW_MAX_DEGRADED_TEXT + 128], res[32], reason[FGW_MAX_ERROR_TEXT + 160];
+	char list[FGW_MAX_DEGRADED_TEXT], detail[FGW_MAX_DEGRADED_DETAIL];
 	bool send = o->cmd == FAXPEER_SEND;
 
 	if (send && r->pages != out->pages_in_file)
 		snprintf(pages, sizeof(pages), "%d of %d pages", r->pages, out->pages_in_file);
-	else
+	else if (r->degraded_pages > 0) {
+		fax_session_degraded_text(r, list, sizeof(list), detail, sizeof(detail));
+		snprintf(pages, sizeof(pages), "%d page%s (%d degraded: %s; %d bad rows)", r->pages,
+			 r->pages == 1 ? "" : "s", r->degraded_pages, list, r->bad_rows);
+	} else
 		snprintf(pages, sizeof(pages), "%d page%s", r->pages, r->pages == 1 ? "" : "s");
 	faxpeer_reason(o, out, ok, reason, sizeof(reason));
 	printf("faxpeer: %s %s %s %s (%s), %d bit/s, %s, %s, result: %s\n",

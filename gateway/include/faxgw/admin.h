@@ -179,6 +179,15 @@ typedef struct fgw_job {
 	const char *remote_ident;
 	const char *path;             /* the fax file in the spool */
 	const char *last_error;
+	/* Page quality, as the receiver's T.4 decoder found it: a page with
+	 * bad rows (rows that could not be decoded and were filled in with
+	 * the row before) is degraded.  All 0 / "" when every page is intact
+	 * (and for faxes received before faxgw recorded it). */
+	uint32_t degraded_pages;      /* how many pages are degraded */
+	uint32_t bad_rows;            /* bad rows over all pages */
+	uint32_t longest_bad_run;     /* the longest run of consecutive bad rows */
+	const char *degraded_list;    /* "2,5": the numbers of the first
+	                               * FGW_MAX_DEGRADED_LIST degraded pages */
 } fgw_job;
 
 typedef struct fgw_audit_entry {

@@ -25,6 +25,8 @@
 #define FGW_MAX_PORTS            8192   /* ports in one configuration */
 #define FGW_MAX_PORT_ID          2147483647u  /* port ids are 1..2^31-1 */
 #define FGW_MAX_AUDIT_TEXT       2048   /* an audit old/new value as printable text */
+#define FGW_MAX_DEGRADED_LIST    16     /* page numbers of a fax's degraded pages listed
+					   (fgw_job.degraded_list; the count goes on) */
 
 /* --- control socket and wire protocol ------------------------------------ */
 #define FGW_MAX_FRAME            (1u << 20) /* one control message, header included */

@@ -73,6 +73,16 @@ typedef struct fgw_fax {
 	int t30_status;              /* spandsp T.30 result code */
 	const char *t30_text;
 	int partial;                 /* call lost mid-document */
+	/* Page quality (added in faxgw 0.1 within ABI version 1: faxgwd
+	 * always passes the whole struct; an extension built before never
+	 * reads past `partial`).  A page with bad rows (rows the T.4 decoder
+	 * could not decode; the row before was repeated in their place) is
+	 * degraded.  All 0 / "" when every page arrived intact. */
+	uint32_t degraded_pages;     /* pages with bad rows */
+	uint32_t bad_rows;           /* bad rows over all pages */
+	uint32_t longest_bad_run;    /* the longest run of consecutive bad rows */
+	const char *degraded_list;   /* "2,5": the first FGW_MAX_DEGRADED_LIST
+	                              * degraded pages' numbers, "" if none */
 } fgw_fax;
 
 /* Log levels for host->log. */
