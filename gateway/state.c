@@ -89,7 +89,7 @@ static const char *const state_migrations[] = {
 	/* 3: a method that never failed has no last error (the first count
 	 * used to keep a success message there). */
 	"UPDATE method_counters SET last_error = '' WHERE failures = 0;",
-	/* 4: page quality (issue 16 item 4a): pages received with bad rows
+	/* 4: page quality: pages received with bad rows
 	 * are degraded; older jobs read as intact (0, ''). */
 	"ALTER TABLE jobs ADD COLUMN degraded_pages INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN bad_rows INTEGER NOT NULL DEFAULT 0;"

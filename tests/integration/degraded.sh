@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # degraded.sh - a G.711 fax that loses audio mid-page is reported degraded,
-# never silently good (issue 16 item 4a).
+# never silently good.
 #
 # One faxgwd with one PCMA port without ECM; the caller (faxpeer, 3
 # standard pages) goes through udp_relay.py, which drops 10 of its RTP
@@ -12,7 +12,7 @@
 # (`faxgwctl --json jobs` and the QUALITY column), the log line of the
 # received fax and the job's spool metadata (with the page's own rows,
 # bad rows and longest run).  Should the call fail instead (a G.711 call
-# on a machine too busy: issue 16 item 4b), the failure must be reported
+# on a machine too busy), the failure must be reported
 # (a partial job, or none) and the script skips: it did not see what it
 # is about.
 . "$(dirname "$0")/lib.sh"
