@@ -45,7 +45,7 @@ CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
 LDLIBS   := $(PKG_LIBS) -ldl -lpthread
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 
 # --- sources (one directory per role; new files are picked up) ----------
 UTIL_SRC  := $(wildcard gateway/util/*.c)
@@ -267,8 +267,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INSTALL    ?= install
 
-# libfaxgw.so: SONAME libfaxgw.so.1; bump the major on any ABI break.
-SHLIB_MAJOR := 1
+# libfaxgw.so: SONAME libfaxgw.so.2; bump the major on any ABI break (2: fgw_job grew).
+SHLIB_MAJOR := 2
 SHLIB_VERSION := $(SHLIB_MAJOR).0.0
 SHLIB_SONAME := libfaxgw.so.$(SHLIB_MAJOR)
 SHLIB_REAL := $(B)/libfaxgw.so.$(SHLIB_VERSION)

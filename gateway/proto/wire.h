@@ -36,7 +36,7 @@
 
 #define WIRE_MAGIC0 'F'
 #define WIRE_MAGIC1 'G'
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define WIRE_HEADER_LEN 14
 
 enum wire_type {

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -477,8 +478,11 @@ START_TEST(test_bad_headers)
 	g[2] = WIRE_VERSION + 1;
 	ck_assert_int_eq(wire_parse_header(g, sizeof(g), &h, reason, sizeof(reason)),
 			 FGW_E_PROTOCOL);
-	ck_assert_ptr_nonnull(strstr(reason, "version 2"));
-	ck_assert_ptr_nonnull(strstr(reason, "version 1"));
+	char peer[32], ours[32];
+	snprintf(peer, sizeof(peer), "version %d", WIRE_VERSION + 1);
+	snprintf(ours, sizeof(ours), "version %d", WIRE_VERSION);
+	ck_assert_ptr_nonnull(strstr(reason, peer));
+	ck_assert_ptr_nonnull(strstr(reason, ours));
 	memcpy(g, f, sizeof(g));
 	g[3] = 1;
 	ck_assert_int_eq(wire_parse_header(g, sizeof(g), &h, reason, sizeof(reason)),
