@@ -30,7 +30,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*"; exit 1; }
+# A failure says why, and shows the end of every faxgwd log the script
+# wrote (a daemon that died tells how there).
+fail() {
+	local f
+	echo "FAIL: $*"
+	for f in "$WORK"/faxgwd.log "$WORK"/*/faxgwd.log "$WORK"/*/*/faxgwd.log; do
+		[ -s "$f" ] || continue
+		echo "--- last lines of ${f#"$WORK"/}:"
+		tail -n 15 "$f"
+	done
+	exit 1
+}
 ok() { NCHECK=$((NCHECK + 1)); echo "ok $NCHECK - $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
 
