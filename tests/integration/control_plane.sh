@@ -91,6 +91,7 @@ ok "settings survive a restart"
 
 expect_rc 0 "$CTL" log
 echo "$OUT" | grep -q "sales" || fail "audit log lacks the change: $OUT"
+echo "$OUT" | grep -q "data (Store in folder)" || fail "audit log does not name the method: $OUT"
 expect_rc 0 "$CTL" --json log
 json_true "len(j['entries']) >= 4"
 for c in "ports" "methods 2" "priority" "jobs" "jobs --failed" "log" "info"; do

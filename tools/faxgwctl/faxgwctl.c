@@ -637,6 +637,20 @@ static int ctl_cmd_retry(struct ctl *c)
 	return CTL_OK;
 }
 
+/* An audit entry's "what" with the friendly name of the method whose GUID
+ * it names: "port 1 {92041a90-...} data (Store in folder)". */
+static void ctl_log_what(const char *what, const fgw_global_routing_info *g, size_t ng,
+			 char *out, size_t outlen)
+{
+	for (size_t i = 0; i < ng; i++) {
+		if (strstr(what, g[i].guid) != NULL) {
+			snprintf(out, outlen, "%s (%s)", what, g[i].friendly_name);
+			return;
+		}
+	}
+	snprintf(out, outlen, "%s", what);
+}
+
 static int ctl_cmd_log(struct ctl *c)
 {
 	static const char *const hdr[] = { "TIME", "WHO", "WHAT", "OLD", "NEW", NULL };
@@ -674,16 +688,23 @@ static int ctl_cmd_log(struct ctl *c)
 		json_end_array(&c->j);
 		json_end_object(&c->j);
 	} else {
+		fgw_global_routing_info *g = NULL;
+		size_t ng = 0;
+		char what[FGW_MAX_AUDIT_TEXT + FGW_MAX_NAME + 4];
 		struct table t;
+		if (fgw_enum_global_routing_info(c->server, &g, &ng) != 0)
+			ng = 0;            /* the GUIDs alone are still right */
 		table_init(&t, hdr);
 		for (size_t i = 0; i < n; i++) {
 			table_cell(&t, "%s", ctl_event_time(e[i].time, tb, sizeof(tb)));
 			table_cell(&t, "%s", e[i].who);
-			table_cell(&t, "%s", e[i].what);
+			ctl_log_what(e[i].what, g, ng, what, sizeof(what));
+			table_cell(&t, "%s", what);
 			table_cell(&t, "%s", e[i].old_value[0] ? e[i].old_value : "-");
 			table_cell(&t, "%s", e[i].new_value[0] ? e[i].new_value : "-");
 		}
 		ctl_print_table(&t);
+		fgw_free_buffer(g);
 	}
 	fgw_free_buffer(e);
 	return CTL_OK;
