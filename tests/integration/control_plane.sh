@@ -76,7 +76,19 @@ expect_rc 2 "$CTL" frobnicate
 expect_rc 2 "$CTL" set 1
 expect_rc 1 "$CTL" get 99 "$SIF"
 expect_rc 1 "$CTL" get 1 '{00000000-0000-0000-0000-000000000000}'
-ok "usage errors exit 2, unknown port/method exit 1"
+# A usage error is short and points at help; help names each command.
+expect_rc 2 "$CTL" frobnicate
+[ "$(echo "$ERR" | wc -l)" -le 2 ] && echo "$ERR" | grep -q "faxgwctl help" ||
+	fail "usage error is not short: $ERR"
+expect_rc 0 "$CTL" help
+echo "$OUT" | grep -q '^  enable PORT METHOD' || fail "help: $OUT"
+expect_rc 0 "$CTL" help priority
+[ "$(echo "$OUT" | grep -c priority)" -eq 2 ] || fail "help priority: $OUT"
+expect_rc 2 "$CTL" help frobnicate
+# With --json an error is a JSON document on stdout too.
+expect_rc 1 "$CTL" --json get 99 "$SIF"
+json_true "j['error']['command'] == 'get' and j['error']['code'] < 0 and j['error']['text'] != ''"
+ok "usage errors exit 2 (one line and a hint; help [COMMAND]), unknown port/method exit 1 (also as JSON)"
 
 # Persistence across a restart.
 stop_faxgwd

@@ -44,37 +44,90 @@ struct ctl {
 	struct json j;
 };
 
+/* One line of the usage per command form; `help CMD` prints those of CMD. */
+static const struct ctl_help {
+	const char *name, *synopsis, *what;
+} ctl_help[] = {
+	{ "ports", "ports", "list the fax ports" },
+	{ "methods", "methods PORT", "routing methods of a port, with their data" },
+	{ "get", "get PORT METHOD", "routing data of a method (raw, to stdout)" },
+	{ "set", "set PORT METHOD DATA", "set the routing data" },
+	{ "enable", "enable PORT METHOD", "enable a routing method on a port" },
+	{ "disable", "disable PORT METHOD", "disable a routing method on a port" },
+	{ "priority", "priority", "global routing order" },
+	{ "priority", "priority METHOD N", "move a method to priority N (1 runs first)" },
+	{ "jobs", "jobs [--failed]", "routing jobs (only dead-lettered ones)" },
+	{ "retry", "retry JOB", "retry a routing job now" },
+	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
+	{ "info", "info", "gateway status and routing extensions" },
+	{ "help", "help [COMMAND]", "this text, or what COMMAND takes" },
+};
+#define CTL_NHELP (sizeof(ctl_help) / sizeof(ctl_help[0]))
+
 static void ctl_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: faxgwctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
 		"       faxgwctl -h | --help | --version\n"
-		"commands:\n"
-		"  ports                     list the fax ports\n"
-		"  methods PORT              routing methods of a port, with their data\n"
-		"  get PORT METHOD           routing data of a method (raw, to stdout)\n"
-		"  set PORT METHOD DATA      set the routing data\n"
-		"  enable PORT METHOD        enable a routing method on a port\n"
-		"  disable PORT METHOD       disable a routing method on a port\n"
-		"  priority                  global routing order\n"
-		"  priority METHOD N         move a method to priority N (1 runs first)\n"
-		"  jobs [--failed]           routing jobs (only dead-lettered ones)\n"
-		"  retry JOB                 retry a routing job now\n"
-		"  log [-n N]                the newest N audit log entries (default %d)\n"
-		"  info                      gateway status and routing extensions\n"
+		"commands:\n");
+	for (size_t i = 0; i < CTL_NHELP; i++)
+		fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
+	fprintf(out,
 		"METHOD is a GUID or a unique prefix of a method's friendly or function\n"
 		"name (case-insensitive).  The socket is -s, else $FAXGW_SOCKET, else\n"
-		"./var/faxgw.sock when it exists, else /run/faxgw/faxgw.sock.\n",
-		CTL_LOG_DEFAULT);
+		"./var/faxgw.sock when it exists, else /run/faxgw/faxgw.sock.\n");
 }
 
+/* `help [COMMAND]`: 0, or 2 for a command that does not exist. */
+static int ctl_cmd_help(const char *name)
+{
+	int found = 0;
+
+	if (name == NULL) {
+		ctl_usage(stdout);
+		return CTL_OK;
+	}
+	for (size_t i = 0; i < CTL_NHELP; i++) {
+		if (strcmp(ctl_help[i].name, name) == 0) {
+			printf("usage: faxgwctl [-s SOCKET] [--json] %-20s  %s\n", ctl_help[i].synopsis,
+			       ctl_help[i].what);
+			found = 1;
+		}
+	}
+	if (found)
+		return CTL_OK;
+	fprintf(stderr, "faxgwctl: help: no command '%s'; try 'faxgwctl help'\n", name);
+	return CTL_USAGE;
+}
+
+/* A usage error is one line and a hint, not the whole page. */
 static int ctl_usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "faxgwctl: ");
 	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	ctl_usage(stderr);
+	fputs("\nTry 'faxgwctl help' for the commands.\n", stderr);
 	return CTL_USAGE;
+}
+
+/* With --json, an error is also a JSON document on stdout:
+ * {"error": {"command", "code", "text", "reason"}}. */
+static void ctl_json_error(const struct ctl *c, int rc, const char *text, const char *reason)
+{
+	struct json j;
+
+	if (!c->json)
+		return;
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_key(&j, "error");
+	json_begin_object(&j);
+	json_kv_str(&j, "command", c->command != NULL ? c->command : "");
+	json_kv_i64(&j, "code", rc);
+	json_kv_str(&j, "text", text);
+	json_kv_str(&j, "reason", reason != NULL ? reason : "");
+	json_end_object(&j);
+	json_end_object(&j);
+	json_finish(&j);
 }
 
 /* Prints "faxgwctl: CMD refused: <strerror>: <reason>" and returns 1. */
@@ -89,12 +142,14 @@ static int ctl_fail(const struct ctl *c, const fgw_handle *h, int rc)
 	if (msg != NULL && msg[0] != '\0' && strcmp(msg, fgw_strerror(rc)) != 0)
 		fprintf(stderr, ": %s", msg);
 	fputc('\n', stderr);
+	ctl_json_error(c, rc, fgw_strerror(rc), msg);
 	return CTL_FAILED;
 }
 
 static int ctl_fail_msg(const struct ctl *c, const char *msg)
 {
 	fprintf(stderr, "faxgwctl: %s failed: %s\n", c->command, msg);
+	ctl_json_error(c, FGW_E_INVAL, "failed", msg);
 	return CTL_FAILED;
 }
 
@@ -856,6 +911,9 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (strcmp(c.command, "help") == 0)
+		return c.argc <= 1 ? ctl_cmd_help(c.argc == 1 ? c.argv[0] : NULL)
+				   : ctl_usage_error("help: one command at most, not '%s' too", c.argv[1]);
 	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
 		if (strcmp(ctl_commands[i].name, c.command) == 0)
 			cmd = &ctl_commands[i];
@@ -867,6 +925,7 @@ int main(int argc, char **argv)
 	int e = fgw_connect(c.socket, &c.server);
 	if (e != 0) {
 		fprintf(stderr, "faxgwctl: %s: %s\n", fgw_strerror(e), fgw_last_error_message(NULL));
+		ctl_json_error(&c, e, fgw_strerror(e), fgw_last_error_message(NULL));
 		return CTL_FAILED;
 	}
 	rc = cmd->run(&c);
