@@ -85,6 +85,13 @@ echo "$OUT" | grep -q '^  enable PORT METHOD' || fail "help: $OUT"
 expect_rc 0 "$CTL" help priority
 [ "$(echo "$OUT" | grep -c priority)" -eq 2 ] || fail "help priority: $OUT"
 expect_rc 2 "$CTL" help frobnicate
+# METHOD: a prefix of the function name or of a word of the friendly name,
+# '-' ignored; a miss lists the methods.
+expect_rc 0 "$CTL" get 1 email
+expect_rc 0 "$CTL" get 1 folder
+expect_rc 1 "$CTL" get 1 fnord
+echo "$ERR" | grep -q 'the methods are: .*Store in folder (RouteStoreInFolder)' ||
+	fail "a missed METHOD does not list the methods: $ERR"
 # With --json an error is a JSON document on stdout too.
 expect_rc 1 "$CTL" --json get 99 "$SIF"
 json_true "j['error']['command'] == 'get' and j['error']['code'] < 0 and j['error']['text'] != ''"

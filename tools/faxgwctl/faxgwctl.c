@@ -73,8 +73,8 @@ static void ctl_usage(FILE *out)
 	for (size_t i = 0; i < CTL_NHELP; i++)
 		fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
 	fprintf(out,
-		"METHOD is a GUID or a unique prefix of a method's friendly or function\n"
-		"name (case-insensitive).  The socket is -s, else $FAXGW_SOCKET, else\n"
+		"METHOD is a GUID or a unique prefix of a method's function name, friendly\n"
+		"name or a word of it (case, '-' and '_' ignored: \"email\", \"folder\").  The socket is -s, else $FAXGW_SOCKET, else\n"
 		"./var/faxgw.sock when it exists, else /run/faxgw/faxgw.sock.\n");
 }
 
@@ -171,9 +171,40 @@ static int ctl_port_arg(const char *s, uint32_t *port)
 	return CTL_OK;
 }
 
+/* Whether prefix starts name, case, '-' and '_' ignored ("email" starts
+ * "e-mail"). */
 static bool ctl_prefix(const char *name, const char *prefix)
 {
-	return name != NULL && strncasecmp(name, prefix, strlen(prefix)) == 0;
+	while (name != NULL && *prefix != '\0') {
+		if (*prefix == '-' || *prefix == '_') {
+			prefix++;
+		} else if (*name == '-' || *name == '_') {
+			name++;
+		} else if (*name == '\0' || tolower((unsigned char)*name) !=
+					      tolower((unsigned char)*prefix)) {
+			return false;
+		} else {
+			name++;
+			prefix++;
+		}
+	}
+	return name != NULL;
+}
+
+/* METHOD matches a method: a prefix of its function name, or of its
+ * friendly name or any word in it ("email" finds "Route through e-mail",
+ * "folder" finds "Store in folder"). */
+static bool ctl_method_matches(const fgw_global_routing_info *g, const char *arg)
+{
+	if (ctl_prefix(g->function_name, arg))
+		return true;
+	for (const char *w = g->friendly_name; w != NULL && *w != '\0'; w = strchr(w, ' ')) {
+		while (*w == ' ')
+			w++;
+		if (ctl_prefix(w, arg))
+			return true;
+	}
+	return false;
 }
 
 /* Resolves METHOD to a GUID (copied into guid). */
@@ -197,7 +228,7 @@ static int ctl_method_arg(struct ctl *c, const char *arg, char *guid)
 		return ctl_fail(c, c->server, rc);
 	fgwx_buf_init(&nb, names, sizeof(names));
 	for (size_t i = 0; i < n; i++) {
-		if (!ctl_prefix(g[i].friendly_name, arg) && !ctl_prefix(g[i].function_name, arg))
+		if (arg[0] == '\0' || !ctl_method_matches(&g[i], arg))
 			continue;
 		/* a list too long for names is cut short; the count stays right */
 		fgwx_buf_addf(&nb, "%s%s", hits ? ", " : "", g[i].friendly_name);
@@ -206,12 +237,15 @@ static int ctl_method_arg(struct ctl *c, const char *arg, char *guid)
 	}
 	if (hits == 1)
 		snprintf(guid, FGW_GUID_LEN + 1, "%s", g[hit].guid);
+	for (size_t i = 0; hits == 0 && i < n; i++)    /* a miss lists what there is */
+		fgwx_buf_addf(&nb, "%s%s (%s)", i ? ", " : "", g[i].friendly_name,
+			      g[i].function_name);
 	fgw_free_buffer(g);
 	if (hits == 1)
 		return CTL_OK;
 	if (hits == 0)
-		fprintf(stderr, "faxgwctl: %s failed: no routing method matches '%s'\n",
-			c->command, arg);
+		fprintf(stderr, "faxgwctl: %s failed: no routing method matches '%s'; the methods "
+			"are: %s\n", c->command, arg, names);
 	else
 		fprintf(stderr, "faxgwctl: %s failed: ambiguous method %s: matches %s\n",
 			c->command, arg, names);
