@@ -74,8 +74,9 @@ static void ctl_usage(FILE *out)
 		fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
 	fprintf(out,
 		"METHOD is a GUID or a unique prefix of a method's function name, friendly\n"
-		"name or a word of it (case, '-' and '_' ignored: \"email\", \"folder\").  The socket is -s, else $FAXGW_SOCKET, else\n"
-		"./var/faxgw.sock when it exists, else /run/faxgw/faxgw.sock.\n");
+		"name or a word of it (case, '-' and '_' ignored: \"email\", \"folder\").\n"
+		"The socket is -s, else $FAXGW_SOCKET, else ./var/faxgw.sock when it\n"
+		"exists, else /run/faxgw/faxgw.sock.\n");
 }
 
 /* `help [COMMAND]`: 0, or 2 for a command that does not exist. */
