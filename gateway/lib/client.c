@@ -23,6 +23,7 @@
 
 #include <faxgw/admin.h>
 
+#include "socketpath.h"
 #include "wire.h"
 
 #ifndef FAXGW_VERSION
@@ -388,8 +389,9 @@ static int client_socket(const char *path, int timeout_ms, int *fdp)
 		int e = errno;
 		close(fd);
 		return client_fail(NULL, e == EAGAIN ? FGW_E_TIMEOUT : FGW_E_CONNECT,
-				   "cannot connect to %s: %s%s", path, strerror(e),
-				   e == ENOENT || e == ECONNREFUSED ? " (is faxgwd running?)" : "");
+				   "cannot connect to %s: %s%s%s", path, strerror(e),
+				   e == ENOENT || e == ECONNREFUSED ? " (is faxgwd running?)" : "",
+				   socketpath_hint(path));
 	}
 	*fdp = fd;
 	return 0;

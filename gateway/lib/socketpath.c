@@ -5,12 +5,16 @@
  * checkout), else /run/faxgw/faxgw.sock.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <faxgw/admin.h>
 
+#include "socketpath.h"
+
 #define SOCKETPATH_CHECKOUT "./var/faxgw.sock"
 #define SOCKETPATH_SYSTEM "/run/faxgw/faxgw.sock"
+#define SOCKETPATH_CHECKOUT_STATE "./var/faxgw.db"
 
 FGW_API const char *fgw_default_socket(void)
 {
@@ -22,4 +26,14 @@ FGW_API const char *fgw_default_socket(void)
 	if (stat(SOCKETPATH_CHECKOUT, &st) == 0)
 		return SOCKETPATH_CHECKOUT;
 	return SOCKETPATH_SYSTEM;
+}
+
+const char *socketpath_hint(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, SOCKETPATH_SYSTEM) != 0 ||
+	    stat(SOCKETPATH_CHECKOUT_STATE, &st) != 0 || stat(SOCKETPATH_CHECKOUT, &st) == 0)
+		return "";
+	return "; nor is the faxgwd of this checkout running (no " SOCKETPATH_CHECKOUT ")";
 }
