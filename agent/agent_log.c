@@ -1,21 +1,53 @@
 /*
  * agent_log.c - faxgw-agent's log: everything, Net-SNMP's own messages
  * included, goes through Net-SNMP's log handlers, to syslog (LOG_DAEMON,
- * ident "faxgw-agent") or, with -f, to stderr.
+ * ident "faxgw-agent") or, with -f, to stderr; when stderr is systemd's
+ * journal, each message starts with its "<priority>" (sd-daemon(3)).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "agent.h"
 
 static int log_debug_on;
 
+/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it made
+ * stderr (systemd.exec(5)). */
+static int agent_log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+static int agent_log_journal(int major, int minor, void *server_arg, void *client_arg)
+{
+	const struct snmp_log_message *m = server_arg;
+
+	(void)major;
+	(void)minor;
+	(void)client_arg;
+	fprintf(stderr, "<%d>%s", m->priority, m->msg);
+	return 0;
+}
+
 void agent_log_init(int foreground, int debug)
 {
 	log_debug_on = debug;
 	snmp_disable_log();
-	if (foreground)
+	if (foreground && agent_log_stderr_is_journal() &&
+	    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG) != NULL)
+		snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+				       agent_log_journal, NULL);
+	else if (foreground)
 		snmp_enable_stderrlog();
 	else
 		snmp_enable_syslog_ident("faxgw-agent", LOG_DAEMON);
