@@ -609,6 +609,11 @@ static void control_on_applied(void *arg, int rc, size_t failed, const char *rea
 
 	c->op = NULL;
 	if (rc != 0) {
+		/* A refused change is logged with the extension's reason, also
+		 * for relays such as faxgw-agent (FAXGW-MIB says so). */
+		log_notice("control: pid %d uid %u%s%s: routing change refused: %s", (int)c->pid,
+			   (unsigned)c->uid, c->origin[0] ? " via " : "", c->origin,
+			   reason != NULL && reason[0] ? reason : fgw_strerror(rc));
 		control_send_error(c, c->op_id, rc, (uint32_t)failed, reason);
 	} else {
 		wire_writer_reset(&ctl->out);

@@ -1001,8 +1001,11 @@ static void core_notify(struct core *c, const char *guid, uint32_t port_id,
 
 /* Phase 3: the table, the extensions and the subscribers learn of it. */
 static void core_publish_batch(struct core *c, const fgw_routing_change *changes, size_t n,
-			       struct core_pending *pend, size_t npend)
+			       struct core_pending *pend, size_t npend, const struct core_who *who)
 {
+	char whotext[FGW_MAX_NAME + 64];
+
+	core_who_text(who, whotext, sizeof(whotext));
 	for (size_t k = 0; k < npend; k++) {
 		struct core_pending *pd = &pend[k];
 		struct rtable_entry *e = rtable_entry(c->rt, pd->port, pd->slot);
@@ -1018,12 +1021,12 @@ static void core_publish_batch(struct core *c, const fgw_routing_change *changes
 	for (size_t i = 0; i < n; i++) {
 		const fgw_routing_change *ch = &changes[i];
 		const struct extension_method *m = extension_method_find(c->ext, ch->guid, NULL);
-		char text[64];
+		char text[FGW_MAX_NAME + 128];
 
-		snprintf(text, sizeof(text), "%s%s%s",
+		snprintf(text, sizeof(text), "%s%s%s by %s",
 			 ch->set_enabled ? (ch->enabled ? "enabled" : "disabled") : "",
 			 ch->set_enabled && ch->set_data ? ", " : "",
-			 ch->set_data ? "data changed" : "");
+			 ch->set_data ? "data changed" : "", whotext);
 		core_emit_change(c, ch->port_id, m->guid, text);
 	}
 }
@@ -1045,7 +1048,7 @@ static int core_commit(struct core *c, const fgw_routing_change *changes, size_t
 		fgwx_reason(reason, reasonlen, "%s", err);
 		return FGW_E_STORAGE;
 	}
-	core_publish_batch(c, changes, n, pl->pend, pl->npend);
+	core_publish_batch(c, changes, n, pl->pend, pl->npend, who);
 	return 0;
 }
 
@@ -1443,8 +1446,9 @@ int core_set_priority(struct core *c, const char *guid, uint32_t priority,
 	for (size_t i = 0; i < c->nmethods; i++)
 		c->methods[c->order[i]].priority = (uint32_t)(i + 1);
 	free(order);
-	snprintf(what, sizeof(what), "priority %u", (unsigned)priority);
-	core_emit_change(c, 0, c->methods[slot].m->guid, what);
+	char text[FGW_MAX_NAME + 96];
+	snprintf(text, sizeof(text), "priority %u by %s", (unsigned)priority, whotext);
+	core_emit_change(c, 0, c->methods[slot].m->guid, text);
 	return 0;
 rollback:
 	state_rollback(c->st);

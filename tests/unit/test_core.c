@@ -558,7 +558,9 @@ START_TEST(test_events)
 	ck_assert_uint_eq(tc_nevents, 3);
 	ck_assert_int_eq(tc_events[1].type, FGW_EVENT_ROUTING_CHANGED);
 	ck_assert_uint_eq(tc_events[1].port_id, 7);
-	ck_assert_str_eq(tc_events[2].text, "enabled");
+	/* What changed and who changed it (FAXGW-MIB faxRoutingChanged). */
+	ck_assert_msg(strncmp(tc_events[2].text, "enabled by uid ", 15) == 0, "%s",
+		      tc_events[2].text);
 	/* A refused change emits nothing. */
 	ck_assert_int_eq(tc_apply1(tc_set(7, OK_GUID1, "bad")), FGW_E_BAD_DATA);
 	ck_assert_uint_eq(tc_nevents, 3);
@@ -567,6 +569,8 @@ START_TEST(test_events)
 	ck_assert_uint_eq(tc_nevents, 4);
 	ck_assert_int_eq(tc_events[3].type, FGW_EVENT_ROUTING_CHANGED);
 	ck_assert_uint_eq(tc_events[3].port_id, 0);
+	ck_assert_msg(strncmp(tc_events[3].text, "priority 1 by uid ", 18) == 0, "%s",
+		      tc_events[3].text);
 }
 END_TEST
 
