@@ -92,6 +92,15 @@ expect_rc 0 "$CTL" get 1 folder
 expect_rc 1 "$CTL" get 1 fnord
 echo "$ERR" | grep -q 'the methods are: .*Store in folder (RouteStoreInFolder)' ||
 	fail "a missed METHOD does not list the methods: $ERR"
+# events: the stream (ends after a quiet second without -f); a change
+# made meanwhile shows, with who made it.
+("$CTL" --json events > events.json 2>&1 &)
+sleep 0.3
+expect_rc 0 "$CTL" disable 1 "$SIF"
+sleep 1.5
+grep -q '"type":"routing-changed".*"text":"disabled by uid' events.json ||
+	fail "events: no routing-changed line: $(cat events.json)"
+expect_rc 0 "$CTL" enable 1 "$SIF"
 # With --json an error is a JSON document on stdout too.
 expect_rc 1 "$CTL" --json get 99 "$SIF"
 json_true "j['error']['command'] == 'get' and j['error']['code'] < 0 and j['error']['text'] != ''"

@@ -60,6 +60,7 @@ static const struct ctl_help {
 	{ "retry", "retry JOB", "retry a routing job now" },
 	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
 	{ "info", "info", "gateway status and routing extensions" },
+	{ "events", "events [-f]", "the event stream (-f: follow it)" },
 	{ "help", "help [COMMAND]", "this text, or what COMMAND takes" },
 };
 #define CTL_NHELP (sizeof(ctl_help) / sizeof(ctl_help[0]))
@@ -884,6 +885,89 @@ struct ctl_command {
 	int (*run)(struct ctl *c);
 };
 
+/* --- events ---------------------------------------------------------------------- */
+
+#define CTL_EVENTS_QUIET_MS 1000      /* without -f: stop after this long without one */
+
+static const char *ctl_event_name(fgw_event_type t)
+{
+	static const char *const names[] = {
+		[FGW_EVENT_FAX_RECEIVED] = "fax-received",
+		[FGW_EVENT_RECEIVE_FAILED] = "receive-failed",
+		[FGW_EVENT_ROUTING_SUCCEEDED] = "routing-succeeded",
+		[FGW_EVENT_ROUTING_FAILED] = "routing-failed",
+		[FGW_EVENT_ROUTING_DEAD_LETTERED] = "routing-dead-lettered",
+		[FGW_EVENT_ROUTING_CHANGED] = "routing-changed",
+		[FGW_EVENT_PORT_STATE_CHANGED] = "port-state-changed",
+		[FGW_EVENT_EXTENSION_LOAD_FAILED] = "extension-load-failed",
+	};
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) && names[t] != NULL ? names[t]
+										   : "unknown";
+}
+
+/* One event a line: text, or one JSON object a line (JSON Lines). */
+static void ctl_print_event(struct ctl *c, const fgw_event *ev)
+{
+	char tb[32];
+
+	if (c->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_kv_str(&j, "type", ctl_event_name(ev->type));
+		json_kv_u64(&j, "time", ev->time);
+		json_kv_u64(&j, "port", ev->port_id);
+		json_kv_str(&j, "guid", ev->guid != NULL ? ev->guid : "");
+		json_kv_u64(&j, "job", ev->job_id);
+		if (ev->type == FGW_EVENT_PORT_STATE_CHANGED)
+			json_kv_str(&j, "port_state", ctl_state_name((fgw_port_state)ev->port_state));
+		json_kv_str(&j, "text", ev->text != NULL ? ev->text : "");
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%s %s port %u%s%s", ctl_event_time(ev->time, tb, sizeof(tb)),
+		       ctl_event_name(ev->type), (unsigned)ev->port_id,
+		       ev->guid != NULL && ev->guid[0] ? " " : "", ev->guid != NULL ? ev->guid : "");
+		if (ev->job_id != 0)
+			printf(" job %llu", (unsigned long long)ev->job_id);
+		if (ev->type == FGW_EVENT_PORT_STATE_CHANGED)
+			printf(" %s", ctl_state_name((fgw_port_state)ev->port_state));
+		printf("%s%s\n", ev->text != NULL && ev->text[0] ? ": " : "",
+		       ev->text != NULL ? ev->text : "");
+	}
+	fflush(stdout);
+}
+
+/* events [-f]: the event stream; -f follows it until faxgwd goes away
+ * or the command is interrupted, else it ends after a quiet second. */
+static int ctl_cmd_events(struct ctl *c)
+{
+	fgw_handle *sub = NULL;
+	bool follow = false;
+
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "-f") != 0)
+			return ctl_usage_error("events: unknown argument '%s'", c->argv[i]);
+		follow = true;
+	}
+	int rc = fgw_subscribe(c->server, FGW_EVENT_ALL, &sub);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	for (;;) {
+		fgw_event *ev = NULL;
+		rc = fgw_read_event(sub, &ev, follow ? -1 : CTL_EVENTS_QUIET_MS);
+		if (rc != 0)
+			break;
+		ctl_print_event(c, ev);
+		fgw_free_buffer(ev);
+	}
+	fgw_close(sub);
+	c->json = false;              /* the lines were the output: no closing newline */
+	if (rc == FGW_E_TIMEOUT && !follow)
+		return CTL_OK;
+	return rc == FGW_E_CLOSED && follow ? CTL_OK : ctl_fail(c, c->server, rc);
+}
+
 static const struct ctl_command ctl_commands[] = {
 	{ "ports", 0, 0, ctl_cmd_ports },
 	{ "methods", 1, 1, ctl_cmd_methods },
@@ -896,6 +980,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "retry", 1, 1, ctl_cmd_retry },
 	{ "log", 0, 2, ctl_cmd_log },
 	{ "info", 0, 0, ctl_cmd_info },
+	{ "events", 0, 1, ctl_cmd_events },
 };
 
 /* Global options; returns -1 to go on, else an exit status. */
