@@ -126,6 +126,7 @@ for c in "ports" "methods 2" "priority" "jobs" "jobs --failed" "log" "info"; do
 	# shellcheck disable=SC2086
 	expect_rc 0 "$CTL" --json $c
 	printf '%s' "$OUT" | "$PY" -m json.tool >/dev/null || fail "--json $c is not JSON: $OUT"
+	json_true "j['version'] != ''"
 done
 ok "audit log; --json on every command is valid JSON"
 

@@ -120,6 +120,7 @@ static void ctl_json_error(const struct ctl *c, int rc, const char *text, const 
 	if (!c->json)
 		return;
 	json_init(&j, stdout);
+	json_set_version(&j, FAXGW_VERSION);
 	json_begin_object(&j);
 	json_key(&j, "error");
 	json_begin_object(&j);
@@ -913,6 +914,7 @@ static void ctl_print_event(struct ctl *c, const fgw_event *ev)
 	if (c->json) {
 		struct json j;
 		json_init(&j, stdout);
+		json_set_version(&j, FAXGW_VERSION);
 		json_begin_object(&j);
 		json_kv_str(&j, "type", ctl_event_name(ev->type));
 		json_kv_u64(&j, "time", ev->time);
@@ -1042,6 +1044,7 @@ int main(int argc, char **argv)
 	if (c.argc < cmd->min_args || c.argc > cmd->max_args)
 		return ctl_usage_error("wrong number of arguments for '%s'", c.command);
 	json_init(&c.j, stdout);
+	json_set_version(&c.j, FAXGW_VERSION);
 	int e = fgw_connect(c.socket, &c.server);
 	if (e != 0) {
 		fprintf(stderr, "faxgwctl: %s: %s\n", fgw_strerror(e), fgw_last_error_message(NULL));

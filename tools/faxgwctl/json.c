@@ -43,7 +43,19 @@ static void json_close(struct json *j, char ch)
 	fputc(ch, j->out);
 }
 
-void json_begin_object(struct json *j) { json_open(j, '{'); }
+void json_set_version(struct json *j, const char *v)
+{
+	j->version = v;
+}
+
+void json_begin_object(struct json *j)
+{
+	bool document = j->depth == 0;
+
+	json_open(j, '{');
+	if (document && j->version != NULL)
+		json_kv_str(j, "version", j->version);
+}
 void json_end_object(struct json *j) { json_close(j, '}'); }
 void json_begin_array(struct json *j) { json_open(j, '['); }
 void json_end_array(struct json *j) { json_close(j, ']'); }

@@ -21,9 +21,14 @@ struct json {
 	int depth;
 	bool first[JSON_MAX_DEPTH];  /* nothing written yet at this level */
 	bool after_key;
+	const char *version;         /* json_set_version(), or NULL */
 };
 
 void json_init(struct json *j, FILE *out);
+/* Every document that is an object then starts with "version": v (the
+ * writer's version, so that scripts can tell the shape they read); v is
+ * borrowed. */
+void json_set_version(struct json *j, const char *v);
 void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
 void json_begin_array(struct json *j);
