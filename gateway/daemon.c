@@ -30,6 +30,7 @@
 #include "dataplane.h"
 #include "fgwx_dir.h"
 #include "lockfile.h"
+#include "sipconf.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -44,6 +45,7 @@ struct daemon {
 	struct core *core;
 	struct control *control;
 	struct dataplane *dataplane;
+	struct sip_thread *sip;          /* NULL without [sip] */
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct lockfile *lock_spool, *lock_state;
@@ -225,6 +227,7 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sip_thread_drain(d->sip);
 	event_base_loopbreak(d->base);
 }
 
@@ -325,6 +328,11 @@ static int daemon_start(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	/* After the router's fork: it must not inherit the SIP sockets. */
+	if (sipconf_start(d->cfg, &d->sip, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_on_signal, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_on_signal, d);
@@ -342,6 +350,9 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
+	/* SIP first: it may not hand anything to a data plane being freed. */
+	sipconf_log_answers(d->sip);
+	sip_thread_stop(d->sip);
 	dataplane_free(d->dataplane);
 	control_free(d->control);
 	core_free(d->core);
