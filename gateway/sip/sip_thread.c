@@ -49,6 +49,10 @@
 #define SIP_WARN_AGENT "faxgw"
 #define SIP_WARN_MAX   (FGW_SDP_MAX_WARNING + 32)
 #define SIP_NO_MEDIA   "fax media over SIP is not available in this version of faxgw"
+/* The methods served; nua answers 405 to the others.  Its default list
+ * also takes MESSAGE (200) and REFER (202, then a NOTIFY): not for a fax
+ * gateway. */
+#define SIP_ALLOW      "INVITE, ACK, BYE, CANCEL, OPTIONS"
 
 /* One INVITE we are answering (bound to its nua handle). */
 struct sip_call {
@@ -385,7 +389,7 @@ static int sip_open(struct sip_thread *t)
 		return -1;
 	nua_set_params(t->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(0),
 		       NUTAG_MEDIA_ENABLE(0), NUTAG_APPL_METHOD("OPTIONS"),
-		       NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+		       SIPTAG_ALLOW_STR(SIP_ALLOW), SIPTAG_SUPPORTED_STR("timer"),
 		       SIPTAG_USER_AGENT_STR("faxgw"), TAG_END());
 	return 0;
 }

@@ -139,6 +139,41 @@ n=$(grep -c "SIP INVITE for '5550200': 503" "$WORK/faxgwd.log")
 [ "$n" -eq 1 ] || fail "expected one 503 for the third call (max-calls 2), got $n"
 ok "third call at max-calls 2: 503"
 
+# --- methods a fax gateway does not serve, and requests outside a dialog -----------
+"$PY" - "$P" > "$WORK/methods.out" 2>&1 <<'EOF' || fail "methods: $(cat "$WORK/methods.out")"
+import socket, sys
+port = int(sys.argv[1])
+want = {"REGISTER": 405, "MESSAGE": 405, "SUBSCRIBE": 405, "NOTIFY": 405, "REFER": 405,
+        "INFO": 405, "PUBLISH": 405, "UPDATE": 405, "BYE": 481, "CANCEL": 481}
+bad = []
+for n, (method, status) in enumerate(want.items()):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(3)
+    to_tag = ";tag=none" if method == "BYE" else ""
+    msg = ("%s sip:5550100@127.0.0.1:%d SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK-m%d\r\n"
+           "From: <sip:probe@127.0.0.1>;tag=p%d\r\nTo: <sip:5550100@127.0.0.1>%s\r\n"
+           "Call-ID: methods-%d@127.0.0.1\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n"
+           "Contact: <sip:probe@127.0.0.1>\r\nEvent: presence\r\n"
+           "Refer-To: <sip:x@127.0.0.1>\r\nContent-Length: 0\r\n\r\n"
+           % (method, port, s.getsockname()[1], n, n, to_tag, n, method))
+    s.sendto(msg.encode(), ("127.0.0.1", port))
+    got = None
+    try:
+        while got is None or got < 200:
+            got = int(s.recv(65535).split(b" ", 2)[1])
+    except (socket.timeout, ValueError, IndexError):
+        pass
+    print("# %s: %s" % (method, got))
+    if got != status:
+        bad.append("%s got %s, expected %s" % (method, got, status))
+sys.exit("; ".join(bad) if bad else 0)
+EOF
+cat "$WORK/methods.out"
+alive "$FAXGWD_PID" faxgwd
+ok "REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, PUBLISH, UPDATE: 405; BYE and CANCEL outside a dialog: 481"
+
 # --- RFC 4475 torture messages over UDP --------------------------------------------
 if [ -d "$TORTURE" ]; then
 	ntort=0
