@@ -178,6 +178,14 @@ static bool daemon_same_port(const struct config_port *a, const struct config_po
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
+static bool daemon_same_sip(const struct config_sip *a, const struct config_sip *b)
+{
+	struct config_sip x = *a, y = *b;
+
+	x.line = y.line = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 /* SIGHUP: re-read the configuration and take over what can change while
  * ports and sockets stay as they are; the rest needs a restart. */
 static void daemon_reload(struct daemon *d)
@@ -198,6 +206,8 @@ static void daemon_reload(struct daemon *d)
 	    strcmp(cur->extensions, next->extensions) != 0)
 		log_warn("reload: changes to ports, spool, state, control or extensions "
 			 "take effect after a restart");
+	if (!daemon_same_sip(&cur->sip, &next->sip))
+		log_warn("reload: changes to [sip] take effect after a restart");
 	for (size_t i = 0; i < cur->nports && i < next->nports; i++)
 		if (!daemon_same_port(&cur->ports[i], &next->ports[i]))
 			log_warn("reload: port %u changed: takes effect after a restart",

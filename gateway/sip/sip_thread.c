@@ -39,6 +39,7 @@
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_string.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/nta_tag.h>
@@ -68,6 +69,8 @@ struct sip_thread {
 	atomic_bool draining, stop;
 	_Atomic uint64_t answers[600]; /* by status - 100 */
 	struct sip_hooks hooks;
+	char sulog[512];              /* sofia-sip's log line being assembled */
+	size_t sulog_len;
 	/* start-up handshake */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -82,6 +85,7 @@ struct sip_thread {
 	bool shutting_down;
 	unsigned calls;
 	unsigned *port_calls;         /* per settings->ports[i] */
+	uint64_t invites, handles_freed; /* INVITE handles received and destroyed */
 	struct sip_settings *s;       /* copy */
 };
 
@@ -97,6 +101,30 @@ static void sip_log(struct sip_thread *t, int level, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	t->hooks.log(t->hooks.arg, level, text);
+}
+
+/* sofia-sip's own messages (su_log), a line at a time, into our log as
+ * warnings: at its default level it reports only problems. */
+static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	struct sip_thread *t = stream;
+	size_t room = sizeof(t->sulog) - t->sulog_len;
+	int n = vsnprintf(t->sulog + t->sulog_len, room, fmt, ap);
+	char *nl;
+
+	if (n < 0)
+		return;
+	t->sulog_len += (size_t)n < room ? (size_t)n : room - 1;
+	while ((nl = memchr(t->sulog, '\n', t->sulog_len)) != NULL ||
+	       t->sulog_len == sizeof(t->sulog) - 1) {
+		size_t line = nl != NULL ? (size_t)(nl - t->sulog) : t->sulog_len;
+		t->sulog[line] = '\0';
+		if (line > 0)
+			sip_log(t, LOG_WARNING, "sofia-sip: %s", t->sulog);
+		line += nl != NULL;
+		memmove(t->sulog, t->sulog + line, t->sulog_len - line);
+		t->sulog_len -= line;
+	}
 }
 
 static void sip_count(struct sip_thread *t, int status)
@@ -262,6 +290,7 @@ static void sip_on_invite(struct sip_thread *t, nua_handle_t *nh, const sip_t *s
 	const char *user = sip_user(sip);
 	int port, status;
 
+	t->invites++;
 	status = sip_policy_invite(t->s, sip_source(t), user, &load, &port);
 	if (status != 0) {
 		sip_log(t, LOG_INFO, "SIP INVITE for '%.64s': %d", user, status);
@@ -283,7 +312,7 @@ static void sip_on_state(struct sip_thread *t, nua_handle_t *nh, struct sip_call
 		return;
 	if (c != NULL)
 		sip_call_free(c);
-	(void)t;
+	t->handles_freed++;
 	nua_handle_destroy(nh);
 }
 
@@ -399,6 +428,8 @@ static void *sip_main(void *arg)
 	struct sip_thread *t = arg;
 
 	su_init();
+	if (t->hooks.log != NULL)
+		su_log_redirect(NULL, sip_sofia_log, t);
 	if (sip_open(t) != 0) {
 		sip_started(t, -1, "cannot create the SIP agent (is a listen address in use "
 			    "or not local?)");
@@ -406,6 +437,9 @@ static void *sip_main(void *arg)
 		sip_started(t, 1, NULL);
 		su_root_run(t->root);
 	}
+	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles, %llu left at shutdown",
+		(unsigned long long)t->invites,
+		(unsigned long long)(t->invites - t->handles_freed));
 	if (t->nua != NULL)
 		nua_destroy(t->nua);
 	if (t->shutdown_timer != NULL)
@@ -415,6 +449,8 @@ static void *sip_main(void *arg)
 	if (t->root != NULL)
 		su_root_destroy(t->root);
 	su_deinit();
+	if (t->hooks.log != NULL)
+		su_log_redirect(NULL, NULL, NULL);   /* back to stderr before t goes */
 	return NULL;
 }
 
