@@ -1422,9 +1422,6 @@ static void cfg_check_sip(struct cfg_parser *p)
 	if ((sip->username[0] == '\0') != (sip->password[0] == '\0'))
 		cfg_error(p, line, "[sip]: username and password go together (both set: digest "
 			  "authentication; both empty: none)");
-	else if (sip->username[0] != '\0')
-		cfg_error(p, line, "[sip]: digest authentication (username, password) is not "
-			  "available in this version of faxgwd; restrict callers with allow");
 }
 
 static void cfg_check_http(struct cfg_parser *p)

@@ -69,6 +69,8 @@ struct sip_settings *sipconf_settings(const struct config *c)
 	memcpy(s->allow, c->sip.allow, sizeof(s->allow));
 	s->nallow = c->sip.nallow;
 	s->max_calls = (unsigned)c->sip.max_calls;
+	memcpy(s->username, c->sip.username, sizeof(s->username));
+	memcpy(s->password, c->sip.password, sizeof(s->password));
 	for (size_t i = 0; i < c->nports; i++)
 		if (c->ports[i].transport == CONFIG_SIP)
 			sipconf_port(&c->ports[i], &s->ports[s->nports++]);

@@ -31,7 +31,7 @@ int sip_policy_port(const struct sip_settings *s, const char *user)
 	return any;
 }
 
-static bool sip_policy_allowed(const struct sip_settings *s, const struct sockaddr *src)
+bool sip_policy_allowed(const struct sip_settings *s, const struct sockaddr *src)
 {
 	return src != NULL && fgwx_cidr_allowed(s->allow, s->nallow, src);
 }

@@ -40,12 +40,20 @@ struct sip_settings {
 	struct fgwx_cidr allow[FGW_MAX_ALLOW];    /* sources served; n == 0: every one */
 	size_t nallow;
 	unsigned max_calls;                       /* calls at once, all ports (>= 1) */
+	char username[FGW_MAX_CREDENTIAL];        /* digest authentication of INVITEs, */
+	char password[FGW_MAX_CREDENTIAL];        /*   realm SIP_AUTH_REALM; "": none */
 	size_t nports;
 	struct sip_port_settings ports[];         /* flexible: sip_settings_size(nports) */
 };
 
 /* Bytes of a struct sip_settings with n ports. */
 size_t sip_settings_size(size_t nports);
+
+/* The realm of faxgwd's digest challenges (RFC 3261 22.1). */
+#define SIP_AUTH_REALM "faxgw"
+
+/* Whether src (NULL: unknown, never) may use faxgwd's SIP at all. */
+bool sip_policy_allowed(const struct sip_settings *s, const struct sockaddr *src);
 
 /* The port answering user (exact match first, then the `*` port), or -1. */
 int sip_policy_port(const struct sip_settings *s, const char *user);

@@ -46,6 +46,8 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/auth_module.h>
+#include <sofia-sip/auth_plugin.h>
 
 #define SIP_WARN_AGENT "faxgw"
 #define SIP_WARN_MAX   (FGW_SDP_MAX_WARNING + 32)
@@ -82,6 +84,7 @@ struct sip_thread {
 	bool registered;
 	nua_t *nua;
 	su_timer_t *shutdown_timer;
+	auth_mod_t *auth;             /* digest authentication; NULL: none */
 	bool shutting_down;
 	unsigned calls;
 	unsigned *port_calls;         /* per settings->ports[i] */
@@ -284,14 +287,45 @@ static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t
 	sip_call_ring(t, nh, port);
 }
 
+/* Digest authentication of an INVITE (RFC 3261 22.2) by sofia-sip's auth
+ * module: true when it may go on; otherwise the challenge (401 with
+ * WWW-Authenticate) or the refusal (403, wrong credentials) is sent. */
+static bool sip_authorized(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip)
+{
+	auth_status_t buf, *as;
+	msg_t *m = nua_current_request(t->nua);
+	int status;
+
+	if (t->auth == NULL)
+		return true;
+	as = auth_status_init(&buf, sizeof(buf));
+	as->as_source = m != NULL ? msg_addrinfo(m) : NULL;
+	as->as_realm = SIP_AUTH_REALM;
+	as->as_user_uri = sip->sip_from != NULL ? sip->sip_from->a_url : NULL;
+	auth_mod_check(t->auth, as, sip, auth_server);
+	status = as->as_status;
+	if (status != 0) {
+		sip_log(t, LOG_INFO, "SIP INVITE: %d %s", status, as->as_phrase);
+		nua_respond(nh, status, as->as_phrase, NUTAG_WITH_THIS(t->nua),
+			    SIPTAG_HEADER((sip_header_t *)as->as_response), NUTAG_AUTOANSWER(0),
+			    TAG_END());
+		sip_count(t, status);
+	}
+	AUTH_STATUS_DEINIT(as);
+	return status == 0;
+}
+
 static void sip_on_invite(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip)
 {
 	struct sip_load load = { t->calls, t->port_calls, atomic_load(&t->draining) };
 	const char *user = sip_user(sip);
+	const struct sockaddr *src = sip_source(t);
 	int port, status;
 
 	t->invites++;
-	status = sip_policy_invite(t->s, sip_source(t), user, &load, &port);
+	if (sip_policy_allowed(t->s, src) && !sip_authorized(t, nh, sip))
+		return;
+	status = sip_policy_invite(t->s, src, user, &load, &port);
 	if (status != 0) {
 		sip_log(t, LOG_INFO, "SIP INVITE for '%.64s': %d", user, status);
 		sip_respond(t, nh, status, NULL, status == 503, true);
@@ -401,6 +435,27 @@ static void sip_create_tags(const struct sip_thread *t, tagi_t *tags, size_t n)
 	tags[i].t_value = 0;
 }
 
+/* The auth module, with our one user; nonces expire after 5 minutes,
+ * wrong credentials get 403 (AUTHTAG_FORBIDDEN). */
+static int sip_open_auth(struct sip_thread *t)
+{
+	auth_passwd_t *apw;
+
+	if (t->s->username[0] == '\0')
+		return 0;
+	t->auth = auth_mod_create(t->root, AUTHTAG_METHOD("Digest"),
+				  AUTHTAG_REALM(SIP_AUTH_REALM), AUTHTAG_QOP("auth"),
+				  AUTHTAG_ALGORITHM("MD5"), AUTHTAG_EXPIRES(300),
+				  AUTHTAG_FORBIDDEN(1), TAG_END());
+	if (t->auth == NULL)
+		return -1;
+	apw = auth_mod_addpass(t->auth, t->s->username, SIP_AUTH_REALM);
+	if (apw == NULL)
+		return -1;
+	apw->apw_pass = t->s->password;     /* t->s outlives the module */
+	return 0;
+}
+
 static int sip_open(struct sip_thread *t)
 {
 	tagi_t tags[FGW_MAX_SIP_LISTEN + 4];
@@ -412,6 +467,8 @@ static int sip_open(struct sip_thread *t)
 	    su_root_register(t->root, t->wait, sip_on_command, t, 0) < 0)
 		return -1;
 	t->registered = true;
+	if (sip_open_auth(t) != 0)
+		return -1;
 	sip_create_tags(t, tags, sizeof(tags) / sizeof(tags[0]));
 	t->nua = nua_create(t->root, sip_on_event, t, TAG_NEXT(tags));
 	if (t->nua == NULL)
@@ -444,6 +501,8 @@ static void *sip_main(void *arg)
 		nua_destroy(t->nua);
 	if (t->shutdown_timer != NULL)
 		su_timer_destroy(t->shutdown_timer);
+	if (t->auth != NULL)
+		auth_mod_destroy(t->auth);
 	if (t->registered)
 		su_root_unregister(t->root, t->wait, sip_on_command, t);
 	if (t->root != NULL)

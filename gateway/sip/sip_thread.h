@@ -5,8 +5,10 @@
  * values (an eventfd wakes it; flags and counters are atomics).
  *
  * This increment answers without media (faxgwd(8), SIP): OPTIONS 200
- * (503 while draining); INVITE 403 / 503 / 404 / 486 / 488 as
- * sip_policy.h decides, and an acceptable offer 180 Ringing, then after
+ * (503 while draining); INVITE 403 for a stranger, then with username and
+ * password a digest challenge (401, sofia-sip's auth module; 403 for wrong
+ * credentials), then 503 / 404 / 486 / 488 as sip_policy.h decides, and
+ * an acceptable offer 180 Ringing, then after
  * FGW_SIP_RING_MS 503 with a Warning that media over SIP is not
  * available yet; a CANCEL while it rings gets 487 (nua sends it).
  *

@@ -8,7 +8,8 @@
 # 127.0.0.2), channels full 486, max-calls 503; then the RFC 4475 torture
 # messages over UDP, faxgwd alive after each and OPTIONS still 200; a
 # config check of bad [sip] values; a clean SIGTERM with the answer
-# counters in the log.  Loopback only, about 15 s.
+# counters in the log; then digest authentication (401 challenge, right
+# and wrong credentials) on a second faxgwd.  Loopback only, about 20 s.
 . "$(dirname "$0")/lib.sh"
 
 command -v sipp >/dev/null 2>&1 || skip "sipp not installed (Debian sip-tester; tools/install-deps)"
@@ -236,4 +237,23 @@ count() { printf '%s\n' "$line" | sed -n "s/.*[( ]$1 \\([0-9]*\\).*/\\1/p"; }
 	[ "$(count 487)" -ge 1 ] && [ "$(count 488)" -ge 2 ] && [ "$(count 503)" -ge 3 ] ||
 	fail "answer counters do not match the calls made: $line"
 ok "SIGTERM: faxgwd stopped cleanly (exit 0) and logged its SIP answer counters"
+
+# --- digest authentication: a second faxgwd with username and password -------------
+write_conf "$WORK/auth.conf" "username    = faxuser
+password    = s3cret pass"
+: > "$WORK/faxgwd.log"
+start_faxgwd -c "$WORK/auth.conf"
+wait_for_socket "$WORK/var/faxgw.sock"
+wait_until 10 sh -c "ss -uln | grep -q ':$P '" || fail "the second faxgwd does not listen on $P"
+sipp_run auth_good invite_auth 5550200 -au faxuser -ap "s3cret pass"
+ok "digest: 401 with a challenge, then the right credentials go on (180, 503 without media)"
+sipp_run auth_bad invite_auth_bad 5550200 -au faxuser -ap wrong
+ok "digest: wrong credentials get 403"
+sipp_run auth_user invite_auth_bad 5550200 -au someone -ap "s3cret pass"
+ok "digest: an unknown username gets 403"
+sipp_run auth_options options fax
+ok "digest: OPTIONS is not challenged (200)"
+kill -TERM "$FAXGWD_PID"
+wait "$FAXGWD_PID" || fail "the second faxgwd exited $? after SIGTERM"
+grep "SIP answers:" "$WORK/faxgwd.log" | sed 's/^/# /'
 echo "$NCHECK passed, 0 failed"

@@ -207,7 +207,7 @@ START_TEST(test_sipconf_settings)
 {
 	static const char text[] =
 		"[sip]\nlisten = udp:127.0.0.1:5090, tcp:[::1]:5091\nallow = 10.0.0.0/8\n"
-		"max-calls = 9\n"
+		"max-calls = 9\nusername = fax\npassword = pw\n"
 		"[port 1]\ntransport = t38\nlisten = 127.0.0.1:4000\n"
 		"[port 7]\ntransport = sip\nsip-user = 1, 2, *\nchannels = 3\nt38 = accept\n"
 		"codecs = pcmu, pcma\nt38-max-datagram = 300\nt38-version = 2\nudptl-ec = none\n"
@@ -223,6 +223,11 @@ START_TEST(test_sipconf_settings)
 	ck_assert_str_eq(s->listen_url[1], "sip:[::1]:5091;transport=tcp");
 	ck_assert_uint_eq(s->nallow, 1);
 	ck_assert_uint_eq(s->max_calls, 9);
+	ck_assert_str_eq(s->username, "fax");
+	ck_assert_str_eq(s->password, "pw");
+	ck_assert_uint_eq(s->listen_len[0], sizeof(struct sockaddr_in));
+	ck_assert(!s->listen_tcp[0]);
+	ck_assert(s->listen_tcp[1]);
 	ck_assert_uint_eq(s->nports, 1);
 	const struct sip_port_settings *p = &s->ports[0];
 	ck_assert_uint_eq(p->id, 7);
