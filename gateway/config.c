@@ -10,6 +10,7 @@
  */
 #include "caps.h"
 #include "config.h"
+#include "config_addr.h"
 #include "fgwx_text.h"
 #include "fgwx_buf.h"
 #include "fgwx_number.h"
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -393,71 +393,6 @@ static int cfg_p_ident(const struct cfg_parser *p, const struct cfg_key *k, void
 	return cfg_copy(dst, k->size, val, why, whylen);
 }
 
-/* "a.b.c.d:port" or "[v6addr]:port", numeric only, port 1..65535. */
-static int cfg_address(const char *val, struct sockaddr_storage *ss, socklen_t *sslen,
-		       char *text, size_t textlen, char *why, size_t whylen)
-{
-	char host[INET6_ADDRSTRLEN + 64];
-	const char *colon, *hs = val;
-	size_t hl;
-	unsigned long port;
-	struct addrinfo hints = { 0 }, *res = NULL;
-
-	if (val[0] == '[') {
-		const char *close = strchr(val, ']');
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		hs = val + 1;
-		hl = (size_t)(close - hs);
-		colon = close + 1;
-		hints.ai_family = AF_INET6;
-	} else {
-		colon = strchr(val, ':');
-		if (colon == NULL || strchr(colon + 1, ':') != NULL)
-			goto bad;
-		hl = (size_t)(colon - val);
-		hints.ai_family = AF_INET;
-	}
-	if (hl == 0 || hl >= sizeof(host) ||
-	    cfg_uint(colon + 1, strlen(colon + 1), 65535, &port) != 0 || port == 0)
-		goto bad;
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	if (hints.ai_family == AF_INET) {
-		struct in_addr a;
-		if (inet_pton(AF_INET, host, &a) != 1)   /* four dotted decimals only */
-			goto bad;
-	}
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(*ss))
-		goto bad;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = (socklen_t)res->ai_addrlen;
-	freeaddrinfo(res);
-	char h[NI_MAXHOST];
-	if (getnameinfo((struct sockaddr *)ss, *sslen, h, sizeof(h), NULL, 0, NI_NUMERICHOST) != 0)
-		goto bad;
-	int n = snprintf(text, textlen, ss->ss_family == AF_INET6 ? "[%s]:%lu" : "%s:%lu", h, port);
-	if (n < 0 || (size_t)n >= textlen)
-		goto bad;
-	return 0;
-bad:
-	if (res != NULL)
-		freeaddrinfo(res);
-	snprintf(why, whylen, "'%.80s' is not a numeric address a.b.c.d:PORT or [IPv6]:PORT "
-		 "with PORT 1..65535", val);
-	return -1;
-}
-
-static bool cfg_is_multicast(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
-	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
 static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			const char *val, char *why, size_t whylen)
 {
@@ -465,10 +400,10 @@ static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, voi
 
 	(void)p;
 	(void)k;
-	if (cfg_address(val, &port->listen, &port->listen_len, port->listen_text,
+	if (config_addr_parse(val, &port->listen, &port->listen_len, port->listen_text,
 			sizeof(port->listen_text), why, whylen) != 0)
 		return -1;
-	if (cfg_is_multicast(&port->listen)) {
+	if (config_addr_is_multicast(&port->listen)) {
 		snprintf(why, whylen, "'%.80s' is a multicast address: a port listens on a "
 			 "unicast or wildcard address", val);
 		port->listen_len = 0;
@@ -484,7 +419,7 @@ static int cfg_p_peer(const struct cfg_parser *p, const struct cfg_key *k, void 
 
 	(void)p;
 	(void)k;
-	if (cfg_address(val, &port->peer, &port->peer_len, port->peer_text,
+	if (config_addr_parse(val, &port->peer, &port->peer_len, port->peer_text,
 			sizeof(port->peer_text), why, whylen) != 0)
 		return -1;
 	port->has_peer = true;
@@ -568,237 +503,71 @@ static int cfg_p_sip_allow(const struct cfg_parser *p, const struct cfg_key *k, 
 	return cfg_allow_list(val, sip->allow, &sip->nallow, why, whylen);
 }
 
-/* One "udp:ADDR:PORT" or "tcp:ADDR:PORT" (RFC 3261 18), spaces trimmed. */
-static int cfg_sip_listen_one(const char *text, size_t len, struct config_sip_listen *out,
-			      char *why, size_t whylen)
-{
-	char tok[FGW_MAX_ADDRESS + 8];
+/* --- [sip] and sip-port values (parsed in config_sip.c) ------------------- */
 
-	while (len > 0 && cfg_is_space(*text)) {
-		text++;
-		len--;
-	}
-	while (len > 0 && cfg_is_space(text[len - 1]))
-		len--;
-	if (len < 5 || len >= sizeof(tok) ||
-	    (strncasecmp(text, "udp:", 4) != 0 && strncasecmp(text, "tcp:", 4) != 0)) {
-		snprintf(why, whylen, "'%.*s' is not udp:ADDRESS:PORT or tcp:ADDRESS:PORT",
-			 (int)(len < 80 ? len : 80), text);
-		return -1;
-	}
-	memcpy(tok, text + 4, len - 4);
-	tok[len - 4] = '\0';
-	out->proto = strncasecmp(text, "udp:", 4) == 0 ? CONFIG_SIP_UDP : CONFIG_SIP_TCP;
-	if (cfg_address(tok, &out->addr, &out->addr_len, out->text, sizeof(out->text), why,
-			whylen) != 0)
-		return -1;
-	if (cfg_is_multicast(&out->addr)) {
-		snprintf(why, whylen, "'%.80s' is a multicast address", tok);
-		return -1;
-	}
-	return 0;
-}
-
-static bool cfg_sip_listen_dup(const struct config_sip *sip, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (sip->listen[i].proto == sip->listen[n].proto &&
-		    strcmp(sip->listen[i].text, sip->listen[n].text) == 0)
-			return true;
-	return false;
-}
-
-/* listen = udp:127.0.0.1:5060, tcp:[::1]:5060 */
 static int cfg_p_sip_listen(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			    const char *val, char *why, size_t whylen)
 {
 	struct config_sip *sip = dst;
-	const char *s = val;
 
 	(void)p;
 	(void)k;
-	sip->nlisten = 0;
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
-		if (sip->nlisten == FGW_MAX_SIP_LISTEN) {
-			snprintf(why, whylen, "more than %d entries", FGW_MAX_SIP_LISTEN);
-			goto fail;
-		}
-		if (cfg_sip_listen_one(s, len, &sip->listen[sip->nlisten], why, whylen) != 0)
-			goto fail;
-		if (cfg_sip_listen_dup(sip, sip->nlisten)) {
-			snprintf(why, whylen, "%s:%s is listed twice",
-				 config_sip_proto_name(sip->listen[sip->nlisten].proto),
-				 sip->listen[sip->nlisten].text);
-			goto fail;
-		}
-		sip->nlisten++;
-		if (comma == NULL)
-			return 0;
-		s = comma + 1;
-	}
-fail:
-	sip->nlisten = 0;
-	return -1;
+	return config_sip_listen(val, sip->listen, &sip->nlisten, why, whylen);
 }
 
-/* public-address: a numeric IPv4 or IPv6 address (no port) or empty. */
 static int cfg_p_public_address(const struct cfg_parser *p, const struct cfg_key *k,
 				void *dst, const char *val, char *why, size_t whylen)
 {
-	unsigned char a[16];
-
-	if (val[0] != '\0' && inet_pton(AF_INET, val, a) != 1 && inet_pton(AF_INET6, val, a) != 1) {
-		snprintf(why, whylen, "'%.80s' is not a numeric IPv4 or IPv6 address", val);
+	if (config_sip_public_address(val, why, whylen) != 0)
 		return -1;
-	}
 	return cfg_p_text(p, k, dst, val, why, whylen);
 }
 
-/* media-ports = LOW-HIGH, 1024..65535, LOW <= HIGH. */
 static int cfg_p_media_ports(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			     const char *val, char *why, size_t whylen)
 {
 	struct config_sip *sip = dst;
-	const char *dash = strchr(val, '-');
-	unsigned long lo, hi;
 
 	(void)p;
 	(void)k;
-	if (dash == NULL || cfg_uint(val, (size_t)(dash - val), 65535, &lo) != 0 ||
-	    cfg_uint(dash + 1, strlen(dash + 1), 65535, &hi) != 0 || lo < 1024 || hi < lo) {
-		snprintf(why, whylen, "'%.80s' is not a range LOW-HIGH of UDP ports from 1024 "
-			 "to 65535", val);
-		return -1;
-	}
-	sip->media_port_min = (unsigned)lo;
-	sip->media_port_max = (unsigned)hi;
-	return 0;
+	return config_sip_media_ports(val, &sip->media_port_min, &sip->media_port_max, why,
+				      whylen);
 }
 
-/* outbound-proxy, from: a sip: or sips: URI without spaces, quotes or
- * angle brackets (RFC 3261 19.1); empty allowed. */
 static int cfg_p_sip_uri(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			 const char *val, char *why, size_t whylen)
 {
-	bool ok = val[0] == '\0' || strncasecmp(val, "sip:", 4) == 0 ||
-		  strncasecmp(val, "sips:", 5) == 0;
-	const char *rest = strchr(val, ':');
-
-	(void)p;
-	if (ok && val[0] != '\0')
-		ok = rest[1] != '\0' && strpbrk(val, " \t\"<>\\") == NULL;
-	if (!ok) {
-		snprintf(why, whylen, "'%.80s' is not a sip: or sips: URI", val);
+	if (config_sip_uri(val, why, whylen) != 0)
 		return -1;
-	}
-	return cfg_copy(dst, k->size, val, why, whylen);
+	return cfg_p_text(p, k, dst, val, why, whylen);
 }
 
-/* A user part of a request-URI: unreserved, escaped and user-unreserved
- * characters of RFC 3261 25.1 (digits, letters, "-_.!~*'()&=+$,;?/%"). */
-static bool cfg_sip_user_ok(const char *u, size_t len)
-{
-	static const char extra[] = "-_.!~*'()&=+$,;?/%";
-
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = u[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || cfg_is_digit(c) ||
-		      (c != '\0' && strchr(extra, c) != NULL)))
-			return false;
-	}
-	return true;
-}
-
-/* sip-user = 5550100, 5550101 or `*` (every user no port claims). */
 static int cfg_p_sip_users(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			   const char *val, char *why, size_t whylen)
 {
 	struct config_port *port = dst;
-	const char *s = val;
 
 	(void)p;
 	(void)k;
-	port->nsip_users = 0;
-	port->sip_any = false;
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
-		while (len > 0 && cfg_is_space(*s)) {
-			s++;
-			len--;
-		}
-		while (len > 0 && cfg_is_space(s[len - 1]))
-			len--;
-		if (len == 1 && s[0] == '*') {
-			port->sip_any = true;
-		} else if (!cfg_sip_user_ok(s, len) || len >= FGW_MAX_SIP_USER) {
-			snprintf(why, whylen, "'%.*s' is not a SIP user part (RFC 3261 25.1, at "
-				 "most %d characters) nor *", (int)(len < 80 ? len : 80), s,
-				 FGW_MAX_SIP_USER - 1);
-			goto fail;
-		} else if (port->nsip_users == FGW_MAX_SIP_USERS) {
-			snprintf(why, whylen, "more than %d users", FGW_MAX_SIP_USERS);
-			goto fail;
-		} else {
-			memcpy(port->sip_users[port->nsip_users], s, len);
-			port->sip_users[port->nsip_users++][len] = '\0';
-		}
-		if (comma == NULL)
-			return 0;
-		s = comma + 1;
-	}
-fail:
-	port->nsip_users = 0;
-	port->sip_any = false;
-	return -1;
+	return config_sip_users(val, port->sip_users, &port->nsip_users, &port->sip_any, why,
+				whylen);
 }
 
-/* codecs = pcma, pcmu: G.711 laws in our order of preference, no repeats. */
+_Static_assert(CONFIG_PCMU == 0 && CONFIG_PCMA == 1, "config_sip_laws() numbers the laws");
+
 static int cfg_p_codecs(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			const char *val, char *why, size_t whylen)
 {
 	struct config_port *port = dst;
-	const char *s = val;
+	int laws[FGW_SDP_MAX_CODECS];
 
 	(void)p;
 	(void)k;
-	port->ncodecs = 0;
-	for (;;) {
-		size_t len = strcspn(s, ",");
-		const char *comma = s[len] == ',' ? s + len : NULL;
-		char tok[16];
-		while (len > 0 && cfg_is_space(*s)) {
-			s++;
-			len--;
-		}
-		while (len > 0 && cfg_is_space(s[len - 1]))
-			len--;
-		snprintf(tok, sizeof(tok), "%.*s", (int)(len < 15 ? len : 15), s);
-		enum config_codec c = CONFIG_PCMU;
-		bool known = strcasecmp(tok, "pcmu") == 0 ||
-			     (strcasecmp(tok, "pcma") == 0 && (c = CONFIG_PCMA, true));
-		if (!known || len > 4) {
-			snprintf(why, whylen, "'%.*s' is not one of: pcma pcmu",
-				 (int)(len < 80 ? len : 80), s);
-			goto fail;
-		}
-		for (size_t i = 0; i < port->ncodecs; i++)
-			if (port->codecs[i] == c) {
-				snprintf(why, whylen, "%s is listed twice", config_codec_name(c));
-				goto fail;
-			}
-		port->codecs[port->ncodecs++] = c;   /* two laws: never beyond the cap */
-		if (comma == NULL)
-			return 0;
-		s = comma + 1;
-	}
-fail:
-	port->ncodecs = 0;
-	return -1;
+	if (config_sip_laws(val, laws, FGW_SDP_MAX_CODECS, &port->ncodecs, why, whylen) != 0)
+		return -1;
+	for (size_t i = 0; i < port->ncodecs; i++)
+		port->codecs[i] = (enum config_codec)laws[i];
+	return 0;
 }
 
 /* smtp://host[:port][/path] or smtps://...; credentials go in username and
@@ -1605,11 +1374,6 @@ const char *config_transport_name(enum config_transport t)
 const char *config_t38_mode_name(enum config_t38_mode m)
 {
 	return m == CONFIG_T38_OFFER ? "offer" : m == CONFIG_T38_ACCEPT ? "accept" : "no";
-}
-
-const char *config_sip_proto_name(enum config_sip_proto p)
-{
-	return p == CONFIG_SIP_TCP ? "tcp" : "udp";
 }
 
 const char *config_udptl_ec_name(enum config_udptl_ec ec)

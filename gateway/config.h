@@ -21,14 +21,14 @@
 #include <sys/socket.h>
 
 #include "caps.h"
+#include "config_sip.h"
 #include "fgwx_cidr.h"
 
 /* The values match fgw_transport (faxgw/admin.h) and faxPortTransport. */
 enum config_transport { CONFIG_T38 = 1, CONFIG_AUDIO = 2, CONFIG_SIP = 3 };
 /* A sip port's t38: re-INVITE to T.38 once answered | only the peer's | never. */
 enum config_t38_mode { CONFIG_T38_OFFER, CONFIG_T38_ACCEPT, CONFIG_T38_NO };
-/* A [sip] listen entry's transport (RFC 3261 18). */
-enum config_sip_proto { CONFIG_SIP_UDP, CONFIG_SIP_TCP };
+
 /* UDPTL error recovery, ITU-T T.38 Annex A (A.2: redundancy, FEC). */
 enum config_udptl_ec { CONFIG_EC_REDUNDANCY, CONFIG_EC_FEC, CONFIG_EC_NONE };
 /* G.711 law on an audio port: mu-law (RTP PT 0) or A-law (PT 8), RFC 3551. */
@@ -64,13 +64,6 @@ struct config_port {
 	size_t ncodecs;                       /* default pcma, pcmu */
 	int t38_max_datagram;                 /* announced, default 400 */
 	int line;                             /* line of the [port N] header */
-};
-
-struct config_sip_listen {
-	enum config_sip_proto proto;
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
-	char text[FGW_MAX_ADDRESS];           /* canonical "a.b.c.d:p" or "[v6]:p" */
 };
 
 struct config_sip {
@@ -158,7 +151,6 @@ const char *config_udptl_ec_name(enum config_udptl_ec ec);
 const char *config_codec_name(enum config_codec codec);
 const char *config_starttls_name(enum config_starttls s);
 const char *config_t38_mode_name(enum config_t38_mode m);
-const char *config_sip_proto_name(enum config_sip_proto p);
 
 /* The embedded default's text, before @TOP@ is substituted (for tests and
  * the fuzz corpus). */
