@@ -361,8 +361,9 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
 	/* SIP first: it may not hand anything to a data plane being freed. */
-	sipconf_log_answers(d->sip);
 	sip_thread_stop(d->sip);
+	sipconf_log_answers(d->sip);
+	sip_thread_free(d->sip);
 	dataplane_free(d->dataplane);
 	control_free(d->control);
 	core_free(d->core);

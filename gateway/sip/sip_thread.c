@@ -63,10 +63,12 @@ struct sip_call {
 	nua_handle_t *nh;
 	int port;                     /* index in settings->ports */
 	su_timer_t *ring;             /* final answer after FGW_SIP_RING_MS */
+	struct sip_call *prev, *next; /* the thread's calls */
 };
 
 struct sip_thread {
 	pthread_t tid;
+	bool joined;                  /* sip_thread_stop() is done */
 	int efd;                      /* eventfd: a command is waiting */
 	atomic_bool draining, stop;
 	_Atomic uint64_t answers[600]; /* by status - 100 */
@@ -87,6 +89,7 @@ struct sip_thread {
 	auth_mod_t *auth;             /* digest authentication; NULL: none */
 	bool shutting_down;
 	unsigned calls;
+	struct sip_call *call_list;   /* every call, ringing or ending */
 	unsigned *port_calls;         /* per settings->ports[i] */
 	uint64_t invites, handles_freed; /* INVITE handles received and destroyed */
 	struct sip_settings *s;       /* copy */
@@ -106,8 +109,10 @@ static void sip_log(struct sip_thread *t, int level, const char *fmt, ...)
 	t->hooks.log(t->hooks.arg, level, text);
 }
 
-/* sofia-sip's own messages (su_log), a line at a time, into our log as
- * warnings: at its default level it reports only problems. */
+/* sofia-sip's own messages (su_log), a line at a time, into our log at
+ * info level: at its default level it reports only problems, but some
+ * come from peers (an ICMP error for each retransmission to a closed
+ * port), and the ones that stop faxgwd are reported by us as errors. */
 static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
 {
 	struct sip_thread *t = stream;
@@ -123,7 +128,7 @@ static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
 		size_t line = nl != NULL ? (size_t)(nl - t->sulog) : t->sulog_len;
 		t->sulog[line] = '\0';
 		if (line > 0)
-			sip_log(t, LOG_WARNING, "sofia-sip: %s", t->sulog);
+			sip_log(t, LOG_INFO, "sofia-sip: %s", t->sulog);
 		line += nl != NULL;
 		memmove(t->sulog, t->sulog + line, t->sulog_len - line);
 		t->sulog_len -= line;
@@ -209,6 +214,12 @@ static void sip_call_free(struct sip_call *c)
 		su_timer_destroy(c->ring);
 	t->calls--;
 	t->port_calls[c->port]--;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		t->call_list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	nua_handle_bind(c->nh, NULL);
 	free(c);
 }
@@ -237,6 +248,10 @@ static void sip_call_ring(struct sip_thread *t, nua_handle_t *nh, int port)
 	c->t = t;
 	c->nh = nh;
 	c->port = port;
+	c->next = t->call_list;
+	if (c->next != NULL)
+		c->next->prev = c;
+	t->call_list = c;
 	t->calls++;
 	t->port_calls[port]++;
 	nua_handle_bind(nh, c);
@@ -389,6 +404,30 @@ static void sip_on_shutdown_timeout(struct sip_thread *t, su_timer_t *timer, str
 	su_root_break(t->root);
 }
 
+/* Stopping: the calls still ringing get 503 with Retry-After now, before
+ * nua_shutdown() would answer them with 410 Gone. */
+static void sip_answer_ringing(struct sip_thread *t)
+{
+	for (struct sip_call *c = t->call_list; c != NULL; c = c->next) {
+		if (c->ring == NULL)
+			continue;
+		su_timer_destroy(c->ring);
+		c->ring = NULL;
+		sip_respond(t, c->nh, 503, NULL, true, false);
+	}
+}
+
+/* After the root stopped: what nua_shutdown() did not end is freed here,
+ * before nua_destroy() takes the handles. */
+static void sip_free_calls(struct sip_thread *t)
+{
+	while (t->call_list != NULL) {
+		nua_handle_t *nh = t->call_list->nh;
+		sip_call_free(t->call_list);
+		nua_handle_destroy(nh);
+	}
+}
+
 static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread *arg)
 {
 	uint64_t v;
@@ -399,6 +438,7 @@ static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread 
 		;
 	if (atomic_load(&t->stop) && !t->shutting_down) {
 		t->shutting_down = true;
+		sip_answer_ringing(t);
 		t->shutdown_timer = su_timer_create(su_root_task(t->root), FGW_SIP_SHUTDOWN_MS);
 		if (t->shutdown_timer != NULL)
 			su_timer_set(t->shutdown_timer, sip_on_shutdown_timeout, NULL);
@@ -497,6 +537,7 @@ static void *sip_main(void *arg)
 	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles, %llu left at shutdown",
 		(unsigned long long)t->invites,
 		(unsigned long long)(t->invites - t->handles_freed));
+	sip_free_calls(t);
 	if (t->nua != NULL)
 		nua_destroy(t->nua);
 	if (t->shutdown_timer != NULL)
@@ -647,11 +688,19 @@ void sip_thread_drain(struct sip_thread *t)
 
 void sip_thread_stop(struct sip_thread *t)
 {
-	if (t == NULL)
+	if (t == NULL || t->joined)
 		return;
 	atomic_store(&t->draining, true);
 	atomic_store(&t->stop, true);
 	sip_wake(t);
 	pthread_join(t->tid, NULL);
+	t->joined = true;
+}
+
+void sip_thread_free(struct sip_thread *t)
+{
+	if (t == NULL)
+		return;
+	sip_thread_stop(t);
 	sip_free(t);
 }

@@ -13,10 +13,11 @@
  * available yet; a CANCEL while it rings gets 487 (nua sends it).
  *
  * Ownership: sip_thread_start() copies the settings; sip_thread_stop()
- * stops the thread (nua_shutdown, nua_destroy, su_root_destroy,
- * su_deinit), joins it and frees everything; NULL is fine.  Call
- * sip_thread_drain()/stop() from one thread (the main thread); the
- * counters may be read from any thread.
+ * stops the thread (calls still ringing get 503, then nua_shutdown,
+ * nua_destroy, su_root_destroy, su_deinit) and joins it, the counters stay
+ * readable; sip_thread_free() stops if needed and frees everything.  NULL
+ * is fine for both.  Call sip_thread_drain()/stop()/free() from one
+ * thread (the main thread); the counters may be read from any thread.
  */
 #ifndef FAXGW_SIP_THREAD_H
 #define FAXGW_SIP_THREAD_H
@@ -43,8 +44,9 @@ int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks
 /* From now on OPTIONS and new INVITEs get 503 with Retry-After. */
 void sip_thread_drain(struct sip_thread *t);
 
-/* Stops, joins and frees (see above). */
+/* Stops and joins; then frees (see above). */
 void sip_thread_stop(struct sip_thread *t);
+void sip_thread_free(struct sip_thread *t);
 
 /* How many responses with this status (100..699) faxgwd's SIP thread sent,
  * including the ones nua sent for it (487 after CANCEL); 0 otherwise. */

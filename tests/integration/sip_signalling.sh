@@ -224,8 +224,17 @@ else
 	echo "# no RFC 4475 messages at $TORTURE: torture part skipped"
 fi
 
-# --- SIGTERM: a clean stop, counters logged -----------------------------------------
+# --- SIGTERM: a call ringing gets 503 with Retry-After, a clean stop, counters logged
+n0=$(grep -c "SIP INVITE for '5550200': port 11" "$WORK/faxgwd.log")
+(cd "$WORK" && timeout 30 sipp -sf "$SC/invite_stopping.xml" -s 5550200 -m 1 -timeout 15s \
+	-timeout_error -p 0 -i 127.0.0.1 -nostdin "127.0.0.1:$P" > "$WORK/stopping.log" 2>&1) &
+SIPP_PID=$!
+arrived() { [ "$(grep -c "SIP INVITE for '5550200': port 11" "$WORK/faxgwd.log")" -gt "$n0" ]; }
+wait_until 10 arrived ||
+	fail "the INVITE placed before SIGTERM did not arrive"
 kill -TERM "$FAXGWD_PID"
+wait "$SIPP_PID" || fail "sipp invite_stopping: no 180 then 503 with Retry-After ($(tail -n 5 "$WORK/stopping.log"))"
+ok "SIGTERM while a call rings: it gets 503 with Retry-After"
 wait "$FAXGWD_PID"; rc=$?
 [ "$rc" -eq 0 ] || fail "faxgwd exited $rc after SIGTERM"
 grep -q "faxgwd stopped" "$WORK/faxgwd.log" || fail "no 'faxgwd stopped' in the log"
@@ -234,7 +243,7 @@ line=$(grep "SIP answers:" "$WORK/faxgwd.log" | tail -n 1)
 echo "# $line"
 count() { printf '%s\n' "$line" | sed -n "s/.*[( ]$1 \\([0-9]*\\).*/\\1/p"; }
 [ "$(count 403)" -ge 1 ] && [ "$(count 404)" -ge 1 ] && [ "$(count 486)" -ge 1 ] &&
-	[ "$(count 487)" -ge 1 ] && [ "$(count 488)" -ge 2 ] && [ "$(count 503)" -ge 3 ] ||
+	[ "$(count 487)" -ge 1 ] && [ "$(count 488)" -ge 2 ] && [ "$(count 503)" -ge 4 ] ||
 	fail "answer counters do not match the calls made: $line"
 ok "SIGTERM: faxgwd stopped cleanly (exit 0) and logged its SIP answer counters"
 

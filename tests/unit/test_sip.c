@@ -317,7 +317,11 @@ START_TEST(test_thread_options_drain_stop)
 	ck_assert_uint_eq(sip_thread_answers(t, 99), 0);
 	ck_assert_uint_eq(sip_thread_answers_class(t, 7), 0);
 	sip_thread_stop(t);
+	ck_assert_uint_eq(sip_thread_answers(t, 503), 1);   /* readable until freed */
+	sip_thread_stop(t);
+	sip_thread_free(t);
 	sip_thread_stop(NULL);
+	sip_thread_free(NULL);
 	free(s);
 }
 END_TEST
@@ -342,7 +346,7 @@ START_TEST(test_thread_listen_in_use)
 	ck_assert_ptr_null(t2);
 	ck_assert_msg(strstr(err, "Address already in use") != NULL, "%s", err);
 	ck_assert_msg(strstr(err, "cannot listen on sip:127.0.0.1:") != NULL, "%s", err);
-	sip_thread_stop(t);
+	sip_thread_free(t);
 	free(s);
 }
 END_TEST
