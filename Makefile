@@ -25,6 +25,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 SNMP_LIBS  := $(shell net-snmp-config --agent-libs 2>/dev/null)
 PCAP_LIBS  := -lpcap
+# sofia-sip: only the SIP layer's objects see its headers, only faxgwd and
+# the unit tests link it.
+SOFIA_CFLAGS := $(shell pkg-config --cflags sofia-sip-ua 2>/dev/null)
+SOFIA_LIBS   := $(shell pkg-config --libs sofia-sip-ua 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -89,9 +93,9 @@ $(call obj,$(PROTO_SRC)): CPPFLAGS += -Igateway/proto -Igateway/util
 $(call obj,$(LIB_SRC)): CPPFLAGS += -Igateway/lib -Igateway/proto -Igateway/util
 $(call obj,$(MEDIA_SRC)): CPPFLAGS += -Igateway/media -Igateway/util
 $(call obj,$(SCAN_SRC)): CPPFLAGS += -Igateway/scan -Igateway/media -Igateway/util
-$(call obj,$(SIP_SRC)): CPPFLAGS += -Igateway/sip -Igateway/util
+$(call obj,$(SIP_SRC)): CPPFLAGS += -Igateway/sip -Igateway/util $(SOFIA_CFLAGS)
 $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Igateway/proto \
-	-Igateway/util
+	-Igateway/sip -Igateway/util
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
 $(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent
@@ -139,8 +143,8 @@ $(eval $(call archive_rule,$(EXTLIB_A),$(EXTLIB_SRC)))
 $(eval $(call archive_rule,$(TOOLCOMMON_A),$(TOOLCOMMON_SRC)))
 
 # The daemon is a library; main.c is one line.
-$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(MEDIA_A) $(PROTO_A) $(UTIL_A)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
+$(B)/faxgwd: $(call obj,gateway/main.c) $(GWD_A) $(SIP_A) $(MEDIA_A) $(PROTO_A) $(UTIL_A)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(SOFIA_LIBS) $(LDLIBS)
 
 # Routing extensions: one shared object per source file; only Print
 # needs CUPS.
@@ -192,7 +196,8 @@ $(B)/gen/suites.h: $(UNIT_SRC) Makefile
 $(B)/obj/tests/unit/runner.o: $(B)/gen/suites.h
 $(B)/unit-tests: $(call obj,$(UNIT_SRC)) $(AGENT_A) $(GWD_A) $(SCAN_A) $(SIP_A) $(MEDIA_A) $(LIB_A) \
 		$(PROTO_A) $(EXTLIB_A) $(TOOLCOMMON_A) $(UTIL_A)
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(LDLIBS) $(PCAP_LIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CHECK_LIBS) $(SNMP_LIBS) $(SOFIA_LIBS) $(LDLIBS) \
+	  $(PCAP_LIBS)
 
 tests-build: all $(UNIT_BIN) $(TESTEXTS)
 
@@ -219,13 +224,14 @@ FUZZ_CC := clang
 FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
               -Igateway/include -Igateway/internal -Igateway -Igateway/media -Igateway/scan \
               -Igateway/proto -Igateway/lib -Igateway/ext -Igateway/sip -Igateway/util $(PKG_CFLAGS) \
+              $(SOFIA_CFLAGS) \
               -DFAXGW_VERSION='"$(VERSION)"' -DFAXGW_BUILD_DIR='"$(abspath build-fuzz)"'
 FUZZ_LIBSRC := $(MEDIA_SRC) $(SCAN_SRC) $(SIP_SRC) $(PROTO_SRC) $(LIB_SRC) $(GWD_SRC) $(UTIL_SRC)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p build-fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) -ldl -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) $(SOFIA_LIBS) $(PCAP_LIBS) -ldl -lpthread
 # The routing data harness links every extension, each entry symbol renamed
 # to faxgw_routing_init_NAME.
 FUZZ_EXT_OBJS := $(patsubst gateway/ext/%.c,build-fuzz/ext/%.o,$(EXT_SRC))

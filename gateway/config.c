@@ -10,6 +10,7 @@
  */
 #include "caps.h"
 #include "config.h"
+#include "config_addr.h"
 #include "fgwx_text.h"
 #include "fgwx_buf.h"
 #include "fgwx_number.h"
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,12 +35,15 @@ _Static_assert(sizeof(enum config_transport) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_udptl_ec) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_codec) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_starttls) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_t38_mode) == sizeof(int), "enum size");
 
-enum cfg_section { SEC_NONE, SEC_GATEWAY, SEC_PORT, SEC_MAIL, SEC_HTTP, SEC_SKIP };
+enum cfg_section { SEC_NONE, SEC_GATEWAY, SEC_PORT, SEC_MAIL, SEC_HTTP, SEC_SIP, SEC_SKIP };
 
 #define KEY_EMPTY_OK  1u   /* an empty value is allowed */
 #define KEY_T38_ONLY  2u
 #define KEY_AUDIO_ONLY 4u
+#define KEY_SIP_ONLY  8u   /* transport = sip ports only */
+#define KEY_STATIC_ONLY 16u /* t38 and audio ports only (a sip port has no socket) */
 
 struct cfg_word {
 	const char *word;
@@ -78,7 +81,7 @@ struct cfg_parser {
 	struct config_port *port;       /* the [port N] being read */
 	struct config_port scratch;     /* a port section that is in error */
 	size_t ports_cap;
-	int seen[32];                   /* line of each key (port keys: this section) */
+	int seen[64];                   /* line of each key (port keys: this section) */
 };
 
 /* --- errors ---------------------------------------------------------------- */
@@ -390,71 +393,6 @@ static int cfg_p_ident(const struct cfg_parser *p, const struct cfg_key *k, void
 	return cfg_copy(dst, k->size, val, why, whylen);
 }
 
-/* "a.b.c.d:port" or "[v6addr]:port", numeric only, port 1..65535. */
-static int cfg_address(const char *val, struct sockaddr_storage *ss, socklen_t *sslen,
-		       char *text, size_t textlen, char *why, size_t whylen)
-{
-	char host[INET6_ADDRSTRLEN + 64];
-	const char *colon, *hs = val;
-	size_t hl;
-	unsigned long port;
-	struct addrinfo hints = { 0 }, *res = NULL;
-
-	if (val[0] == '[') {
-		const char *close = strchr(val, ']');
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		hs = val + 1;
-		hl = (size_t)(close - hs);
-		colon = close + 1;
-		hints.ai_family = AF_INET6;
-	} else {
-		colon = strchr(val, ':');
-		if (colon == NULL || strchr(colon + 1, ':') != NULL)
-			goto bad;
-		hl = (size_t)(colon - val);
-		hints.ai_family = AF_INET;
-	}
-	if (hl == 0 || hl >= sizeof(host) ||
-	    cfg_uint(colon + 1, strlen(colon + 1), 65535, &port) != 0 || port == 0)
-		goto bad;
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	if (hints.ai_family == AF_INET) {
-		struct in_addr a;
-		if (inet_pton(AF_INET, host, &a) != 1)   /* four dotted decimals only */
-			goto bad;
-	}
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(*ss))
-		goto bad;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = (socklen_t)res->ai_addrlen;
-	freeaddrinfo(res);
-	char h[NI_MAXHOST];
-	if (getnameinfo((struct sockaddr *)ss, *sslen, h, sizeof(h), NULL, 0, NI_NUMERICHOST) != 0)
-		goto bad;
-	int n = snprintf(text, textlen, ss->ss_family == AF_INET6 ? "[%s]:%lu" : "%s:%lu", h, port);
-	if (n < 0 || (size_t)n >= textlen)
-		goto bad;
-	return 0;
-bad:
-	if (res != NULL)
-		freeaddrinfo(res);
-	snprintf(why, whylen, "'%.80s' is not a numeric address a.b.c.d:PORT or [IPv6]:PORT "
-		 "with PORT 1..65535", val);
-	return -1;
-}
-
-static bool cfg_is_multicast(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
-	return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
 static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 			const char *val, char *why, size_t whylen)
 {
@@ -462,10 +400,10 @@ static int cfg_p_listen(const struct cfg_parser *p, const struct cfg_key *k, voi
 
 	(void)p;
 	(void)k;
-	if (cfg_address(val, &port->listen, &port->listen_len, port->listen_text,
+	if (config_addr_parse(val, &port->listen, &port->listen_len, port->listen_text,
 			sizeof(port->listen_text), why, whylen) != 0)
 		return -1;
-	if (cfg_is_multicast(&port->listen)) {
+	if (config_addr_is_multicast(&port->listen)) {
 		snprintf(why, whylen, "'%.80s' is a multicast address: a port listens on a "
 			 "unicast or wildcard address", val);
 		port->listen_len = 0;
@@ -481,7 +419,7 @@ static int cfg_p_peer(const struct cfg_parser *p, const struct cfg_key *k, void 
 
 	(void)p;
 	(void)k;
-	if (cfg_address(val, &port->peer, &port->peer_len, port->peer_text,
+	if (config_addr_parse(val, &port->peer, &port->peer_len, port->peer_text,
 			sizeof(port->peer_text), why, whylen) != 0)
 		return -1;
 	port->has_peer = true;
@@ -514,36 +452,122 @@ static int cfg_allow_one(const char *text, size_t len, struct fgwx_cidr *out, ch
 	return -1;
 }
 
+/* CIDR, CIDR...: into list[FGW_MAX_ALLOW] and *n; empty: none (any source). */
+static int cfg_allow_list(const char *val, struct fgwx_cidr *list, size_t *n, char *why,
+			  size_t whylen)
+{
+	const char *s = val;
+
+	*n = 0;
+	if (val[0] == '\0')
+		return 0;
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (*n == FGW_MAX_ALLOW) {
+			snprintf(why, whylen, "more than %d entries", FGW_MAX_ALLOW);
+			*n = 0;
+			return -1;
+		}
+		if (cfg_allow_one(s, len, &list[*n], why, whylen) != 0) {
+			*n = 0;
+			return -1;
+		}
+		(*n)++;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
 /* allow = CIDR, CIDR...: the sources that may use a static port; empty:
  * any. */
 static int cfg_p_allow(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
 		       const char *val, char *why, size_t whylen)
 {
 	struct config_port *port = dst;
-	const char *s = val;
 
 	(void)p;
 	(void)k;
-	port->nallow = 0;
-	if (val[0] == '\0')
-		return 0;
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
-		if (port->nallow == FGW_MAX_ALLOW) {
-			snprintf(why, whylen, "more than %d entries", FGW_MAX_ALLOW);
-			port->nallow = 0;
-			return -1;
-		}
-		if (cfg_allow_one(s, len, &port->allow[port->nallow], why, whylen) != 0) {
-			port->nallow = 0;
-			return -1;
-		}
-		port->nallow++;
-		if (comma == NULL)
-			return 0;
-		s = comma + 1;
-	}
+	return cfg_allow_list(val, port->allow, &port->nallow, why, whylen);
+}
+
+/* [sip] allow: the sources whose SIP requests are served; empty: any. */
+static int cfg_p_sip_allow(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			   const char *val, char *why, size_t whylen)
+{
+	struct config_sip *sip = dst;
+
+	(void)p;
+	(void)k;
+	return cfg_allow_list(val, sip->allow, &sip->nallow, why, whylen);
+}
+
+/* --- [sip] and sip-port values (parsed in config_sip.c) ------------------- */
+
+static int cfg_p_sip_listen(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			    const char *val, char *why, size_t whylen)
+{
+	struct config_sip *sip = dst;
+
+	(void)p;
+	(void)k;
+	return config_sip_listen(val, sip->listen, &sip->nlisten, why, whylen);
+}
+
+static int cfg_p_public_address(const struct cfg_parser *p, const struct cfg_key *k,
+				void *dst, const char *val, char *why, size_t whylen)
+{
+	if (config_sip_public_address(val, why, whylen) != 0)
+		return -1;
+	return cfg_p_text(p, k, dst, val, why, whylen);
+}
+
+static int cfg_p_media_ports(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			     const char *val, char *why, size_t whylen)
+{
+	struct config_sip *sip = dst;
+
+	(void)p;
+	(void)k;
+	return config_sip_media_ports(val, &sip->media_port_min, &sip->media_port_max, why,
+				      whylen);
+}
+
+static int cfg_p_sip_uri(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			 const char *val, char *why, size_t whylen)
+{
+	if (config_sip_uri(val, why, whylen) != 0)
+		return -1;
+	return cfg_p_text(p, k, dst, val, why, whylen);
+}
+
+static int cfg_p_sip_users(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			   const char *val, char *why, size_t whylen)
+{
+	struct config_port *port = dst;
+
+	(void)p;
+	(void)k;
+	return config_sip_users(val, port->sip_users, &port->nsip_users, &port->sip_any, why,
+				whylen);
+}
+
+_Static_assert(CONFIG_PCMU == 0 && CONFIG_PCMA == 1, "config_sip_laws() numbers the laws");
+
+static int cfg_p_codecs(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			const char *val, char *why, size_t whylen)
+{
+	struct config_port *port = dst;
+	int laws[FGW_SDP_MAX_CODECS];
+
+	(void)p;
+	(void)k;
+	if (config_sip_laws(val, laws, FGW_SDP_MAX_CODECS, &port->ncodecs, why, whylen) != 0)
+		return -1;
+	for (size_t i = 0; i < port->ncodecs; i++)
+		port->codecs[i] = (enum config_codec)laws[i];
+	return 0;
 }
 
 /* smtp://host[:port][/path] or smtps://...; credentials go in username and
@@ -670,7 +694,10 @@ static int cfg_p_http_attach(const struct cfg_parser *p, const struct cfg_key *k
 /* --- the key table --------------------------------------------------------- */
 
 static const struct cfg_word cfg_transports[] = {
-	{ "t38", CONFIG_T38 }, { "audio", CONFIG_AUDIO }, { NULL, 0 } };
+	{ "t38", CONFIG_T38 }, { "audio", CONFIG_AUDIO }, { "sip", CONFIG_SIP }, { NULL, 0 } };
+static const struct cfg_word cfg_t38_modes[] = {
+	{ "offer", CONFIG_T38_OFFER }, { "accept", CONFIG_T38_ACCEPT }, { "no", CONFIG_T38_NO },
+	{ NULL, 0 } };
 static const struct cfg_word cfg_ecs[] = {
 	{ "redundancy", CONFIG_EC_REDUNDANCY }, { "fec", CONFIG_EC_FEC },
 	{ "none", CONFIG_EC_NONE }, { NULL, 0 } };
@@ -688,6 +715,7 @@ static const struct cfg_word cfg_rates[] = {
 #define PT(f) offsetof(struct config_port, f), sizeof(((struct config_port *)0)->f)
 #define ML(f) offsetof(struct config_mail, f), sizeof(((struct config_mail *)0)->f)
 #define HT(f) offsetof(struct config_http, f), sizeof(((struct config_http *)0)->f)
+#define SP(f) offsetof(struct config_sip, f), sizeof(((struct config_sip *)0)->f)
 
 static const struct cfg_key cfg_keys[] = {
 	{ "spool", SEC_GATEWAY, 0, cfg_p_path, GW(spool), NULL, 0, 0 },
@@ -701,15 +729,32 @@ static const struct cfg_key cfg_keys[] = {
 	{ "retry", SEC_GATEWAY, 0, cfg_p_retry, 0, 0, NULL, 0, 0 },
 	{ "name", SEC_PORT, 0, cfg_p_name, PT(name), NULL, 0, 0 },
 	{ "transport", SEC_PORT, 0, cfg_p_word, PT(transport), cfg_transports, 0, 0 },
-	{ "listen", SEC_PORT, 0, cfg_p_listen, 0, 0, NULL, 0, 0 },
-	{ "peer", SEC_PORT, 0, cfg_p_peer, 0, 0, NULL, 0, 0 },
-	{ "allow", SEC_PORT, KEY_EMPTY_OK, cfg_p_allow, 0, 0, NULL, 0, 0 },
+	{ "listen", SEC_PORT, KEY_STATIC_ONLY, cfg_p_listen, 0, 0, NULL, 0, 0 },
+	{ "peer", SEC_PORT, KEY_STATIC_ONLY, cfg_p_peer, 0, 0, NULL, 0, 0 },
+	{ "allow", SEC_PORT, KEY_EMPTY_OK | KEY_STATIC_ONLY, cfg_p_allow, 0, 0, NULL, 0, 0 },
 	{ "local-ident", SEC_PORT, KEY_EMPTY_OK, cfg_p_ident, PT(local_ident), NULL, 0, 0 },
 	{ "ecm", SEC_PORT, 0, cfg_p_bool, PT(ecm), NULL, 0, 0 },
 	{ "max-rate", SEC_PORT, 0, cfg_p_word, PT(max_rate), cfg_rates, 0, 0 },
 	{ "t38-version", SEC_PORT, KEY_T38_ONLY, cfg_p_int, PT(t38_version), NULL, 0, 3 },
 	{ "udptl-ec", SEC_PORT, KEY_T38_ONLY, cfg_p_word, PT(udptl_ec), cfg_ecs, 0, 0 },
 	{ "codec", SEC_PORT, KEY_AUDIO_ONLY, cfg_p_word, PT(codec), cfg_codecs, 0, 0 },
+	{ "sip-user", SEC_PORT, KEY_SIP_ONLY, cfg_p_sip_users, 0, 0, NULL, 0, 0 },
+	{ "channels", SEC_PORT, KEY_SIP_ONLY, cfg_p_int, PT(channels), NULL, 1,
+	  FGW_MAX_SIP_CHANNELS },
+	{ "t38", SEC_PORT, KEY_SIP_ONLY, cfg_p_word, PT(t38), cfg_t38_modes, 0, 0 },
+	{ "codecs", SEC_PORT, KEY_SIP_ONLY, cfg_p_codecs, 0, 0, NULL, 0, 0 },
+	{ "t38-max-datagram", SEC_PORT, KEY_SIP_ONLY, cfg_p_int, PT(t38_max_datagram), NULL,
+	  FGW_T38_OUR_DATAGRAM_MIN, FGW_T38_FAR_DATAGRAM_MAX },
+	{ "listen", SEC_SIP, 0, cfg_p_sip_listen, 0, 0, NULL, 0, 0 },
+	{ "public-address", SEC_SIP, KEY_EMPTY_OK, cfg_p_public_address, SP(public_address),
+	  NULL, 0, 0 },
+	{ "media-ports", SEC_SIP, 0, cfg_p_media_ports, 0, 0, NULL, 0, 0 },
+	{ "allow", SEC_SIP, KEY_EMPTY_OK, cfg_p_sip_allow, 0, 0, NULL, 0, 0 },
+	{ "username", SEC_SIP, KEY_EMPTY_OK, cfg_p_text, SP(username), NULL, 0, 0 },
+	{ "password", SEC_SIP, KEY_EMPTY_OK, cfg_p_text, SP(password), NULL, 0, 0 },
+	{ "max-calls", SEC_SIP, 0, cfg_p_int, SP(max_calls), NULL, 1, FGW_MAX_SIP_CALLS },
+	{ "outbound-proxy", SEC_SIP, KEY_EMPTY_OK, cfg_p_sip_uri, SP(outbound_proxy), NULL, 0, 0 },
+	{ "from", SEC_SIP, KEY_EMPTY_OK, cfg_p_sip_uri, SP(from), NULL, 0, 0 },
 	{ "smtp-url", SEC_MAIL, 0, cfg_p_smtp_url, ML(smtp_url), NULL, 0, 0 },
 	{ "starttls", SEC_MAIL, 0, cfg_p_word, ML(starttls), cfg_tls, 0, 0 },
 	{ "from", SEC_MAIL, 0, cfg_p_from, 0, 0, NULL, 0, 0 },
@@ -720,11 +765,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ "attach", SEC_HTTP, 0, cfg_p_http_attach, 0, 0, NULL, 0, 0 },
 };
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
-_Static_assert(CFG_NKEYS <= 32, "cfg_parser.seen is too small");
+_Static_assert(CFG_NKEYS <= 64, "cfg_parser.seen is too small");
 
 static const char *cfg_section_name(enum cfg_section s)
 {
-	static const char *names[] = { "", "[gateway]", "[port N]", "[mail]", "[http]", "" };
+	static const char *names[] = { "", "[gateway]", "[port N]", "[mail]", "[http]", "[sip]",
+				       "" };
 	return names[s];
 }
 
@@ -755,7 +801,33 @@ static void cfg_port_defaults(struct config_port *port, uint32_t id, int line)
 	port->t38_version = 0;
 	port->udptl_ec = CONFIG_EC_REDUNDANCY;
 	port->codec = CONFIG_PCMU;
+	port->channels = 1;
+	port->t38 = CONFIG_T38_OFFER;
+	port->codecs[0] = CONFIG_PCMA;
+	port->codecs[1] = CONFIG_PCMU;
+	port->ncodecs = 2;
+	port->t38_max_datagram = FGW_T38_OUR_DATAGRAM_DEFAULT;
 	port->line = line;
+}
+
+/* Whether key k, written at line, applies to the port's transport. */
+static void cfg_port_key_applies(struct cfg_parser *p, const struct config_port *port,
+				 const struct cfg_key *k, int line)
+{
+	const char *t = config_transport_name(port->transport);
+	unsigned id = (unsigned)port->id;
+
+	if ((k->flags & KEY_T38_ONLY) && port->transport == CONFIG_AUDIO)
+		cfg_error(p, line, "%s: applies only to t38 and sip ports (port %u is audio)",
+			  k->name, id);
+	if ((k->flags & KEY_AUDIO_ONLY) && port->transport != CONFIG_AUDIO)
+		cfg_error(p, line, "%s: applies only to audio ports (port %u is %s)%s", k->name,
+			  id, t, port->transport == CONFIG_SIP ? "; a sip port has codecs" : "");
+	if ((k->flags & KEY_SIP_ONLY) && port->transport != CONFIG_SIP)
+		cfg_error(p, line, "%s: applies only to sip ports (port %u is %s)", k->name, id, t);
+	if ((k->flags & KEY_STATIC_ONLY) && port->transport == CONFIG_SIP)
+		cfg_error(p, line, "%s: a sip port has no %s of its own (SIP calls come through "
+			  "[sip]; its allow and media-ports apply)", k->name, k->name);
 }
 
 /* Checks a finished [port N] section: what depends on the transport. */
@@ -769,21 +841,20 @@ static void cfg_end_port(struct cfg_parser *p)
 		snprintf(port->name, sizeof(port->name), "port %u", (unsigned)port->id);
 	/* After a bad [port N] header, what is missing is beside the point. */
 	if (port->id != 0 && cfg_key_line(p, SEC_PORT, "transport") == 0)
-		cfg_error(p, p->sec_line, "[port %u]: transport is required (t38 or audio)",
+		cfg_error(p, p->sec_line, "[port %u]: transport is required (t38, audio or sip)",
 			  (unsigned)port->id);
-	if (port->id != 0 && cfg_key_line(p, SEC_PORT, "listen") == 0)
+	if (port->id != 0 && port->transport != CONFIG_SIP &&
+	    cfg_key_line(p, SEC_PORT, "listen") == 0)
 		cfg_error(p, p->sec_line, "[port %u]: listen is required (a.b.c.d:PORT or "
 			  "[IPv6]:PORT)", (unsigned)port->id);
+	if (port->id != 0 && port->transport == CONFIG_SIP &&
+	    cfg_key_line(p, SEC_PORT, "sip-user") == 0)
+		cfg_error(p, p->sec_line, "[port %u]: sip-user is required on a sip port (the "
+			  "request-URI users it answers, or *)", (unsigned)port->id);
 	for (size_t i = 0; i < CFG_NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		if (k->sec != SEC_PORT || p->seen[i] == 0 || port->transport == 0)
-			continue;
-		if ((k->flags & KEY_T38_ONLY) && port->transport != CONFIG_T38)
-			cfg_error(p, p->seen[i], "%s: applies only to t38 ports (port %u is audio)",
-				  k->name, (unsigned)port->id);
-		if ((k->flags & KEY_AUDIO_ONLY) && port->transport != CONFIG_AUDIO)
-			cfg_error(p, p->seen[i], "%s: applies only to audio ports (port %u is t38)",
-				  k->name, (unsigned)port->id);
+		if (k->sec == SEC_PORT && p->seen[i] != 0 && port->transport != 0)
+			cfg_port_key_applies(p, port, k, p->seen[i]);
 	}
 	p->port = NULL;
 }
@@ -849,6 +920,7 @@ static void cfg_section_header(struct cfg_parser *p, char *line, size_t len)
 {
 	static const struct { const char *name; enum cfg_section sec; } named[] = {
 		{ "gateway", SEC_GATEWAY }, { "mail", SEC_MAIL }, { "http", SEC_HTTP },
+		{ "sip", SEC_SIP },
 	};
 
 	cfg_end_section(p);
@@ -879,7 +951,7 @@ static void cfg_section_header(struct cfg_parser *p, char *line, size_t len)
 		return;
 	}
 	cfg_error(p, p->line, "unknown section [%.80s] (expected [gateway], [port N], "
-		  "[mail] or [http])", name);
+		  "[sip], [mail] or [http])", name);
 }
 
 static void *cfg_section_base(struct cfg_parser *p)
@@ -889,6 +961,7 @@ static void *cfg_section_base(struct cfg_parser *p)
 	case SEC_PORT: return p->port;
 	case SEC_MAIL: return &p->cfg->mail;
 	case SEC_HTTP: return &p->cfg->http;
+	case SEC_SIP: return &p->cfg->sip;
 	default: return NULL;
 	}
 }
@@ -1060,6 +1133,66 @@ static void cfg_check_mail(struct cfg_parser *p)
 	m->valid = true;
 }
 
+/* Two sip ports may not answer the same user; one only may have `*`. */
+static void cfg_check_sip_users(struct cfg_parser *p)
+{
+	const struct config *c = p->cfg;
+	const struct config_port *any = NULL;
+
+	for (size_t j = 0; j < c->nports; j++) {
+		const struct config_port *b = &c->ports[j];
+		if (b->sip_any && any != NULL)
+			cfg_error(p, b->line, "[port %u]: sip-user * is already port %u's (line %d)",
+				  (unsigned)b->id, (unsigned)any->id, any->line);
+		else if (b->sip_any)
+			any = b;
+		for (size_t u = 0; u < b->nsip_users; u++)
+			for (size_t i = 0; i <= j; i++) {
+				const struct config_port *a = &c->ports[i];
+				for (size_t v = 0; v < a->nsip_users && (i < j || v < u); v++)
+					if (strcmp(a->sip_users[v], b->sip_users[u]) == 0)
+						cfg_error(p, b->line, "[port %u]: sip-user %s is "
+							  "already port %u's (line %d)",
+							  (unsigned)b->id, b->sip_users[u],
+							  (unsigned)a->id, a->line);
+			}
+	}
+}
+
+static void cfg_sip_defaults(struct cfg_parser *p)
+{
+	struct config_sip *sip = &p->cfg->sip;
+	char why[CFG_WHY];
+
+	if (cfg_key_line(p, SEC_SIP, "listen") == 0)
+		(void)cfg_p_sip_listen(p, NULL, sip, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060",
+				       why, sizeof(why));
+	if (cfg_key_line(p, SEC_SIP, "allow") == 0)
+		(void)cfg_allow_list("127.0.0.0/8, ::1", sip->allow, &sip->nallow, why,
+				     sizeof(why));
+}
+
+/* [sip] and the sip ports together. */
+static void cfg_check_sip(struct cfg_parser *p)
+{
+	struct config_sip *sip = &p->cfg->sip;
+	int line = p->first_line[SEC_SIP];
+
+	for (size_t i = 0; i < p->cfg->nports && line == 0; i++)
+		if (p->cfg->ports[i].transport == CONFIG_SIP)
+			cfg_error(p, p->cfg->ports[i].line, "[port %u]: transport = sip needs a "
+				  "[sip] section", (unsigned)p->cfg->ports[i].id);
+	cfg_check_sip_users(p);
+	if (line == 0)
+		return;
+	sip->present = true;
+	sip->line = line;
+	cfg_sip_defaults(p);
+	if ((sip->username[0] == '\0') != (sip->password[0] == '\0'))
+		cfg_error(p, line, "[sip]: username and password go together (both set: digest "
+			  "authentication; both empty: none)");
+}
+
 static void cfg_check_http(struct cfg_parser *p)
 {
 	struct config_http *h = &p->cfg->http;
@@ -1091,6 +1224,9 @@ static void cfg_defaults(struct config *c, const char *name)
 	c->mail.attach_pdf = true;
 	c->http.timeout_ms = 30000;
 	c->http.attach_pdf = true;
+	c->sip.media_port_min = 20000;
+	c->sip.media_port_max = 29999;
+	c->sip.max_calls = FGW_SIP_DEFAULT_CALLS;
 }
 
 static int cfg_port_cmp(const void *a, const void *b)
@@ -1138,6 +1274,7 @@ int config_parse(const char *name, const char *text, size_t len, bool allow_rela
 	if (!p->any_port_header)
 		cfg_error(p, 0, "no [port N] section: at least one port is required");
 	cfg_check_listen(p);
+	cfg_check_sip(p);
 	cfg_check_mail(p);
 	cfg_check_http(p);
 	if (p->nerrors == 0) {
@@ -1231,7 +1368,12 @@ const struct config_port *config_find_port(const struct config *c, uint32_t id)
 
 const char *config_transport_name(enum config_transport t)
 {
-	return t == CONFIG_T38 ? "t38" : t == CONFIG_AUDIO ? "audio" : "?";
+	return t == CONFIG_T38 ? "t38" : t == CONFIG_AUDIO ? "audio" : t == CONFIG_SIP ? "sip" : "?";
+}
+
+const char *config_t38_mode_name(enum config_t38_mode m)
+{
+	return m == CONFIG_T38_OFFER ? "offer" : m == CONFIG_T38_ACCEPT ? "accept" : "no";
 }
 
 const char *config_udptl_ec_name(enum config_udptl_ec ec)

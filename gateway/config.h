@@ -1,7 +1,7 @@
 /*
  * config.h - faxgwd's configuration file (faxgwd.conf(5)).
  *
- * INI style: [gateway], [port N] (N = 1..2^31-1), [mail], [http].  Every
+ * INI style: [gateway], [port N] (N = 1..2^31-1), [sip], [mail], [http].  Every
  * problem (unknown section or key, bad value, duplicate key, duplicate port
  * id or listen address, missing transport, line too long, ...) is an error
  * reported as "FILE:LINE: message"; all of them are collected (up to
@@ -21,10 +21,14 @@
 #include <sys/socket.h>
 
 #include "caps.h"
+#include "config_sip.h"
 #include "fgwx_cidr.h"
 
 /* The values match fgw_transport (faxgw/admin.h) and faxPortTransport. */
-enum config_transport { CONFIG_T38 = 1, CONFIG_AUDIO = 2 };
+enum config_transport { CONFIG_T38 = 1, CONFIG_AUDIO = 2, CONFIG_SIP = 3 };
+/* A sip port's t38: re-INVITE to T.38 once answered | only the peer's | never. */
+enum config_t38_mode { CONFIG_T38_OFFER, CONFIG_T38_ACCEPT, CONFIG_T38_NO };
+
 /* UDPTL error recovery, ITU-T T.38 Annex A (A.2: redundancy, FEC). */
 enum config_udptl_ec { CONFIG_EC_REDUNDANCY, CONFIG_EC_FEC, CONFIG_EC_NONE };
 /* G.711 law on an audio port: mu-law (RTP PT 0) or A-law (PT 8), RFC 3551. */
@@ -50,7 +54,32 @@ struct config_port {
 	enum config_codec codec;              /* audio only, default pcmu */
 	struct fgwx_cidr allow[FGW_MAX_ALLOW]; /* sources that may use the port */
 	size_t nallow;                        /* 0 (default): any source */
+	/* transport = sip only (no listen, peer, allow, codec): */
+	char sip_users[FGW_MAX_SIP_USERS][FGW_MAX_SIP_USER]; /* request-URI users */
+	size_t nsip_users;
+	bool sip_any;                         /* `*`: every user no port claims */
+	int channels;                         /* calls at once, default 1 */
+	enum config_t38_mode t38;             /* default offer */
+	enum config_codec codecs[FGW_SDP_MAX_CODECS]; /* our preference first */
+	size_t ncodecs;                       /* default pcma, pcmu */
+	int t38_max_datagram;                 /* announced, default 400 */
 	int line;                             /* line of the [port N] header */
+};
+
+struct config_sip {
+	bool present;                         /* a [sip] section exists */
+	int line;                             /* its header */
+	struct config_sip_listen listen[FGW_MAX_SIP_LISTEN];
+	size_t nlisten;                       /* default udp and tcp 127.0.0.1:5060 */
+	char public_address[FGW_SDP_MAX_ADDR_TEXT]; /* numeric; "" unset */
+	unsigned media_port_min, media_port_max;    /* default 20000-29999 */
+	struct fgwx_cidr allow[FGW_MAX_ALLOW];
+	size_t nallow;                        /* default 127.0.0.0/8 and ::1 */
+	char username[FGW_MAX_CREDENTIAL];    /* "": no digest authentication */
+	char password[FGW_MAX_CREDENTIAL];
+	int max_calls;                        /* default FGW_SIP_DEFAULT_CALLS */
+	char outbound_proxy[FGW_MAX_SIP_URI]; /* "": none */
+	char from[FGW_MAX_SIP_URI];           /* "": sip:faxgw@<first listen address> */
 };
 
 struct config_mail {
@@ -86,6 +115,7 @@ struct config {
 	unsigned retry_backoff_ms;            /* first back-off; doubles each time */
 	struct config_port *ports;            /* sorted by id, owned */
 	size_t nports;                        /* >= 1 */
+	struct config_sip sip;
 	struct config_mail mail;
 	struct config_http http;
 	/* The embedded default's initial routing: Store in folder enabled into
@@ -120,6 +150,7 @@ const char *config_transport_name(enum config_transport t);
 const char *config_udptl_ec_name(enum config_udptl_ec ec);
 const char *config_codec_name(enum config_codec codec);
 const char *config_starttls_name(enum config_starttls s);
+const char *config_t38_mode_name(enum config_t38_mode m);
 
 /* The embedded default's text, before @TOP@ is substituted (for tests and
  * the fuzz corpus). */

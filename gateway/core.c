@@ -512,7 +512,7 @@ static int core_fill_port(struct core *c, size_t p, fgw_port_info *out)
 	out->id = cp->cfg->id;
 	out->name = cp->cfg->name;
 	out->transport = cp->cfg->transport == CONFIG_AUDIO ? FGW_TRANSPORT_AUDIO
-							    : FGW_TRANSPORT_T38;
+			 : cp->cfg->transport == CONFIG_SIP ? FGW_TRANSPORT_SIP : FGW_TRANSPORT_T38;
 	out->local_address = cp->cfg->listen_text;
 	out->local_ident = cp->cfg->local_ident;
 	out->state = FGW_PORT_IDLE;

@@ -30,6 +30,7 @@
 #include "dataplane.h"
 #include "fgwx_dir.h"
 #include "lockfile.h"
+#include "sipconf.h"
 
 struct daemon_opts {
 	const char *config_file;   /* NULL: the embedded default */
@@ -44,6 +45,7 @@ struct daemon {
 	struct core *core;
 	struct control *control;
 	struct dataplane *dataplane;
+	struct sip_thread *sip;          /* NULL without [sip] */
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct lockfile *lock_spool, *lock_state;
@@ -176,6 +178,14 @@ static bool daemon_same_port(const struct config_port *a, const struct config_po
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
+static bool daemon_same_sip(const struct config_sip *a, const struct config_sip *b)
+{
+	struct config_sip x = *a, y = *b;
+
+	x.line = y.line = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 /* SIGHUP: re-read the configuration and take over what can change while
  * ports and sockets stay as they are; the rest needs a restart. */
 static void daemon_reload(struct daemon *d)
@@ -196,6 +206,8 @@ static void daemon_reload(struct daemon *d)
 	    strcmp(cur->extensions, next->extensions) != 0)
 		log_warn("reload: changes to ports, spool, state, control or extensions "
 			 "take effect after a restart");
+	if (!daemon_same_sip(&cur->sip, &next->sip))
+		log_warn("reload: changes to [sip] take effect after a restart");
 	for (size_t i = 0; i < cur->nports && i < next->nports; i++)
 		if (!daemon_same_port(&cur->ports[i], &next->ports[i]))
 			log_warn("reload: port %u changed: takes effect after a restart",
@@ -225,6 +237,7 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sip_thread_drain(d->sip);
 	event_base_loopbreak(d->base);
 }
 
@@ -325,6 +338,11 @@ static int daemon_start(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	/* After the router's fork: it must not inherit the SIP sockets. */
+	if (sipconf_start(d->cfg, &d->sip, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_on_signal, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_on_signal, d);
@@ -342,6 +360,10 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
+	/* SIP first: it may not hand anything to a data plane being freed. */
+	sip_thread_stop(d->sip);
+	sipconf_log_answers(d->sip);
+	sip_thread_free(d->sip);
 	dataplane_free(d->dataplane);
 	control_free(d->control);
 	core_free(d->core);

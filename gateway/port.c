@@ -781,6 +781,12 @@ struct port *port_new(const struct port_env *env, const struct config_port *cfg)
 	p->cfg = cfg;
 	p->fd = -1;
 	p->state = FGW_PORT_IDLE;
+	if (cfg->transport == CONFIG_SIP) {
+		/* Its calls come through the SIP thread, media ports per call
+		 * (not wired yet): no socket of its own. */
+		log_info("port %u (%s, sip) answers SIP calls", (unsigned)cfg->id, cfg->name);
+		return p;
+	}
 	if (port_open_socket(p) != 0)
 		p->state = FGW_PORT_FAILED;
 	else

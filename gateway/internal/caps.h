@@ -115,6 +115,26 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_T38_FAR_DATAGRAM_DEFAULT 400 /* the peer's T38FaxMaxDatagram when missing,
 					   0 or above the next cap (as Asterisk does) */
 #define FGW_T38_FAR_DATAGRAM_MAX 1400   /* larger values are not believed */
+#define FGW_T38_OUR_DATAGRAM_MIN 72     /* t38-max-datagram: Cisco's smallest */
+#define FGW_T38_OUR_DATAGRAM_DEFAULT 400 /* t38-max-datagram when not set */
+
+/* --- SIP signalling (gateway/sip/sip_thread.c, [sip] of faxgwd.conf(5)) --- */
+#define FGW_MAX_SIP_LISTEN       2      /* transports/addresses in [sip] listen: nua of
+					   sofia-sip 1.12.11 binds two (NUTAG_URL and
+					   NUTAG_SIPS_URL) */
+#define FGW_MAX_SIP_USERS        32     /* request-URI users in one port's sip-user */
+#define FGW_MAX_SIP_USER         64     /* bytes of one sip-user, with its NUL */
+#define FGW_MAX_SIP_URI          256    /* outbound-proxy, from, a listen URL */
+#define FGW_MAX_SIP_CALLS        10000  /* [sip] max-calls: calls at once, all ports */
+#define FGW_SIP_DEFAULT_CALLS    1024   /* [sip] max-calls when not set */
+#define FGW_MAX_SIP_CHANNELS     1024   /* a sip port's channels */
+#define FGW_SIP_RING_MS          500    /* 180 Ringing before the final answer (a CANCEL
+					   in that window gets 487) */
+#define FGW_SIP_RETRY_AFTER_S    5      /* Retry-After of a 503 (max-calls, draining) */
+#define FGW_SIP_MAX_MESSAGE      65536  /* bytes of one SIP message (NTATAG_MAXSIZE) */
+#define FGW_SIP_MAX_PROCEEDING   1024   /* server transactions being answered at once */
+#define FGW_SIP_SHUTDOWN_MS      5000   /* nua_shutdown: wait for nua_r_shutdown */
+#define FGW_SIP_START_MS         5000   /* the SIP thread: wait for its listeners */
 
 /* --- faxpcap: packet captures (capture.h, pcapstream.h, t30scan.h) -------- */
 #define FGW_CAPTURE_MAX_VLAN     4      /* stacked 802.1Q / QinQ tags */

@@ -131,7 +131,7 @@ faxPortTable                    1.2        na -
 faxPortEntry                    1.2.1      na INDEX		{ faxPortIndex }
 faxPortIndex                    1.2.1.1    na Unsigned32 (1..2147483647)
 faxPortName                     1.2.1.2    ro DisplayString
-faxPortTransport                1.2.1.3    ro INTEGER {t38(1), audio(2)}
+faxPortTransport                1.2.1.3    ro INTEGER {t38(1), audio(2), sip(3)}
 faxPortLocalAddress             1.2.1.4    ro DisplayString
 faxPortState                    1.2.1.5    ro INTEGER {idle(1), receiving(2), sending(3), disabled(4), failed(5)}
 faxPortFaxesReceived            1.2.1.6    ro Counter32

@@ -274,6 +274,89 @@ static const struct kv kvs[] = {
 	{ "http", "attach", "pdf", 1 },
 	{ "http", "attach", "tiff", 1 },
 	{ "http", "attach", "pdf+tiff", 0 },
+	/* [sip] (faxgwd.conf(5)) */
+	{ "sip", "listen", "udp:127.0.0.1:5060", 1 },
+	{ "sip", "listen", "udp:127.0.0.1:5060, tcp:127.0.0.1:5060", 1 },
+	{ "sip", "listen", "UDP:[::1]:5060,tcp:0.0.0.0:5070", 1 },
+	{ "sip", "listen", "udp:127.0.0.1:5060, udp:127.0.0.1:5060", 0 },
+	{ "sip", "listen", "udp:127.0.0.1:5060, tcp:127.0.0.1:5060, udp:[::1]:5060", 0 },
+	{ "sip", "listen", "tls:127.0.0.1:5061", 0 },
+	{ "sip", "listen", "127.0.0.1:5060", 0 },
+	{ "sip", "listen", "udp:::1:5060", 0 },
+	{ "sip", "listen", "udp:127.0.0.1", 0 },
+	{ "sip", "listen", "udp:224.0.0.1:5060", 0 },
+	{ "sip", "listen", "", 0 },
+	{ "sip", "public-address", "192.0.2.10", 1 },
+	{ "sip", "public-address", "2001:db8::1", 1 },
+	{ "sip", "public-address", "", 1 },
+	{ "sip", "public-address", "gw.example.org", 0 },
+	{ "sip", "public-address", "192.0.2.10:5060", 0 },
+	{ "sip", "media-ports", "20000-29999", 1 },
+	{ "sip", "media-ports", "40000-40000", 1 },
+	{ "sip", "media-ports", "30000-20000", 0 },
+	{ "sip", "media-ports", "80-90", 0 },
+	{ "sip", "media-ports", "20000-70000", 0 },
+	{ "sip", "media-ports", "20000", 0 },
+	{ "sip", "allow", "127.0.0.0/8, ::1", 1 },
+	{ "sip", "allow", "", 1 },
+	{ "sip", "allow", "10.1.2.3/8", 0 },
+	{ "sip", "max-calls", "1", 1 },
+	{ "sip", "max-calls", "10000", 1 },
+	{ "sip", "max-calls", "0", 0 },
+	{ "sip", "max-calls", "10001", 0 },
+	{ "sip", "outbound-proxy", "sip:trunk.example.org", 1 },
+	{ "sip", "outbound-proxy", "sips:trunk.example.org:5061;transport=tls", 1 },
+	{ "sip", "outbound-proxy", "", 1 },
+	{ "sip", "outbound-proxy", "trunk.example.org", 0 },
+	{ "sip", "outbound-proxy", "sip:", 0 },
+	{ "sip", "outbound-proxy", "sip:a b", 0 },
+	{ "sip", "from", "sip:fax@gw.example.org", 1 },
+	{ "sip", "from", "<sip:fax@gw.example.org>", 0 },
+	{ "sip", "username", "", 1 },
+	{ "sip", "password", "", 1 },
+	{ "sip", "codecs", "pcma", 0 },
+	/* a port with transport = sip */
+	{ "sipport", "sip-user", "5550100", 1 },
+	{ "sipport", "sip-user", "5550100, 5550101", 1 },
+	{ "sipport", "sip-user", "*", 1 },
+	{ "sipport", "sip-user", "fax, *", 1 },
+	{ "sipport", "sip-user", "+15550100", 1 },
+	{ "sipport", "sip-user", "a b", 0 },
+	{ "sipport", "sip-user", "5550100,", 0 },
+	{ "sipport", "sip-user", "fax@example.org", 0 },
+	{ "sipport", "sip-user", "", 0 },
+	{ "sipport", "channels", "1", 1 },
+	{ "sipport", "channels", "1024", 1 },
+	{ "sipport", "channels", "0", 0 },
+	{ "sipport", "channels", "1025", 0 },
+	{ "sipport", "t38", "offer", 1 },
+	{ "sipport", "t38", "accept", 1 },
+	{ "sipport", "t38", "no", 1 },
+	{ "sipport", "t38", "yes", 0 },
+	{ "sipport", "codecs", "pcma, pcmu", 1 },
+	{ "sipport", "codecs", "PCMU", 1 },
+	{ "sipport", "codecs", "pcmu, pcmu", 0 },
+	{ "sipport", "codecs", "pcmu, g729", 0 },
+	{ "sipport", "codecs", "pcmux", 0 },
+	{ "sipport", "codecs", "", 0 },
+	{ "sipport", "t38-max-datagram", "72", 1 },
+	{ "sipport", "t38-max-datagram", "1400", 1 },
+	{ "sipport", "t38-max-datagram", "71", 0 },
+	{ "sipport", "t38-max-datagram", "1401", 0 },
+	{ "sipport", "t38-version", "3", 1 },
+	{ "sipport", "udptl-ec", "fec", 1 },
+	{ "sipport", "local-ident", "+1 555 0100", 1 },
+	{ "sipport", "ecm", "no", 1 },
+	{ "sipport", "max-rate", "9600", 1 },
+	{ "sipport", "listen", "127.0.0.1:4000", 0 },
+	{ "sipport", "peer", "127.0.0.1:5000", 0 },
+	{ "sipport", "allow", "127.0.0.1", 0 },
+	{ "sipport", "codec", "pcmu", 0 },
+	{ "t38", "sip-user", "5550100", 0 },
+	{ "audio", "channels", "2", 0 },
+	{ "t38", "t38", "offer", 0 },
+	{ "audio", "codecs", "pcmu", 0 },
+	{ "t38", "t38-max-datagram", "400", 0 },
 };
 
 /* The key is always on line 2, right after its section header. */
@@ -282,6 +365,11 @@ static void kv_text(const struct kv *t, char *buf, size_t len)
 	bool port = strcmp(t->sec, "t38") == 0 || strcmp(t->sec, "audio") == 0;
 	char rest[256] = "";
 
+	if (strcmp(t->sec, "sipport") == 0) {
+		snprintf(buf, len, "[port 1]\n%s = %s\ntransport = sip\n%s[sip]\n", t->key, t->val,
+			 strcmp(t->key, "sip-user") != 0 ? "sip-user = 5550100\n" : "");
+		return;
+	}
 	if (port) {
 		if (strcmp(t->key, "transport") != 0)
 			snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest),
@@ -548,7 +636,104 @@ START_TEST(test_wrong_transport_keys)
 	load_error("[port 1]\ncodec = pcma\ntransport = t38\nlisten = 127.0.0.1:4000\n", 2,
 		   "codec: applies only to audio ports (port 1 is t38)");
 	load_error("[port 1]\ntransport = audio\nlisten = 127.0.0.1:4000\nudptl-ec = fec\n", 4,
-		   "udptl-ec: applies only to t38 ports (port 1 is audio)");
+		   "udptl-ec: applies only to t38 and sip ports (port 1 is audio)");
+}
+END_TEST
+
+#define SIPPORT(n, users) "[port " #n "]\ntransport = sip\nsip-user = " users "\n"
+
+START_TEST(test_sip_defaults)
+{
+	load_ok("[sip]\n" SIPPORT(10, "5550100"));
+	ck_assert(cfg->sip.present);
+	ck_assert_int_eq(cfg->sip.line, 1);
+	ck_assert_uint_eq(cfg->sip.nlisten, 2);
+	ck_assert_int_eq(cfg->sip.listen[0].proto, CONFIG_SIP_UDP);
+	ck_assert_str_eq(cfg->sip.listen[0].text, "127.0.0.1:5060");
+	ck_assert_int_eq(cfg->sip.listen[1].proto, CONFIG_SIP_TCP);
+	ck_assert_str_eq(cfg->sip.listen[1].text, "127.0.0.1:5060");
+	ck_assert_uint_eq(cfg->sip.media_port_min, 20000);
+	ck_assert_uint_eq(cfg->sip.media_port_max, 29999);
+	ck_assert_uint_eq(cfg->sip.nallow, 2);
+	ck_assert_int_eq(cfg->sip.max_calls, FGW_SIP_DEFAULT_CALLS);
+	ck_assert_str_eq(cfg->sip.public_address, "");
+	ck_assert_str_eq(cfg->sip.outbound_proxy, "");
+	const struct config_port *p = &cfg->ports[0];
+	ck_assert_int_eq(p->transport, CONFIG_SIP);
+	ck_assert_uint_eq(p->listen_len, 0);
+	ck_assert_uint_eq(p->nsip_users, 1);
+	ck_assert_str_eq(p->sip_users[0], "5550100");
+	ck_assert(!p->sip_any);
+	ck_assert_int_eq(p->channels, 1);
+	ck_assert_int_eq(p->t38, CONFIG_T38_OFFER);
+	ck_assert_uint_eq(p->ncodecs, 2);
+	ck_assert_int_eq(p->codecs[0], CONFIG_PCMA);
+	ck_assert_int_eq(p->codecs[1], CONFIG_PCMU);
+	ck_assert_int_eq(p->t38_max_datagram, 400);
+	ck_assert_str_eq(config_transport_name(p->transport), "sip");
+	/* No [sip]: nothing of it is present. */
+	load_ok(PORT1);
+	ck_assert(!cfg->sip.present);
+}
+END_TEST
+
+START_TEST(test_sip_values)
+{
+	load_ok("[sip]\nlisten = tcp:[::1]:5070, udp:0.0.0.0:5080\npublic-address = 192.0.2.7\n"
+		"media-ports = 30000-30100\nallow = 10.0.0.0/8\nmax-calls = 7\n"
+		"outbound-proxy = sip:trunk.example.org\nfrom = sip:fax@gw.example.org\n"
+		"[port 11]\ntransport = sip\nsip-user = 11, 12 , *\nchannels = 4\nt38 = no\n"
+		"codecs = pcmu\nt38-max-datagram = 72\nt38-version = 3\nudptl-ec = fec\n"
+		PORT1);
+	ck_assert_uint_eq(cfg->sip.nlisten, 2);
+	ck_assert_int_eq(cfg->sip.listen[0].proto, CONFIG_SIP_TCP);
+	ck_assert_str_eq(cfg->sip.listen[0].text, "[::1]:5070");
+	ck_assert_int_eq(cfg->sip.listen[1].proto, CONFIG_SIP_UDP);
+	ck_assert_str_eq(cfg->sip.listen[1].text, "0.0.0.0:5080");
+	ck_assert_str_eq(cfg->sip.public_address, "192.0.2.7");
+	ck_assert_uint_eq(cfg->sip.media_port_min, 30000);
+	ck_assert_uint_eq(cfg->sip.media_port_max, 30100);
+	ck_assert_uint_eq(cfg->sip.nallow, 1);
+	ck_assert_int_eq(cfg->sip.max_calls, 7);
+	ck_assert_str_eq(cfg->sip.outbound_proxy, "sip:trunk.example.org");
+	ck_assert_str_eq(cfg->sip.from, "sip:fax@gw.example.org");
+	const struct config_port *p = config_find_port(cfg, 11);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->nsip_users, 2);
+	ck_assert_str_eq(p->sip_users[0], "11");
+	ck_assert_str_eq(p->sip_users[1], "12");
+	ck_assert(p->sip_any);
+	ck_assert_int_eq(p->channels, 4);
+	ck_assert_int_eq(p->t38, CONFIG_T38_NO);
+	ck_assert_uint_eq(p->ncodecs, 1);
+	ck_assert_int_eq(p->codecs[0], CONFIG_PCMU);
+	ck_assert_int_eq(p->t38_max_datagram, 72);
+	ck_assert_int_eq(p->t38_version, 3);
+	ck_assert_int_eq(p->udptl_ec, CONFIG_EC_FEC);
+	ck_assert_str_eq(config_t38_mode_name(p->t38), "no");
+	ck_assert_str_eq(config_sip_proto_name(cfg->sip.listen[0].proto), "tcp");
+}
+END_TEST
+
+START_TEST(test_sip_structure_errors)
+{
+	load_error(SIPPORT(10, "1"), 1, "[port 10]: transport = sip needs a [sip] section");
+	load_error("[sip]\n[port 10]\ntransport = sip\n", 2, "[port 10]: sip-user is required");
+	load_error("[sip]\n" SIPPORT(10, "1, 2") SIPPORT(11, "3, 2"), 5,
+		   "[port 11]: sip-user 2 is already port 10's (line 2)");
+	load_error("[sip]\n" SIPPORT(10, "1, 1"), 2, "[port 10]: sip-user 1 is already port 10's");
+	load_error("[sip]\n" SIPPORT(10, "*") SIPPORT(11, "*"), 5,
+		   "[port 11]: sip-user * is already port 10's (line 2)");
+	load_error("[sip]\nusername = fax\n" SIPPORT(10, "1"), 1,
+		   "[sip]: username and password go together");
+	load_error("[sip]\npassword = x\n" SIPPORT(10, "1"), 1,
+		   "[sip]: username and password go together");
+	load_ok("[sip]\nusername = fax\npassword = x y\n" SIPPORT(10, "1"));
+	ck_assert_str_eq(cfg->sip.username, "fax");
+	ck_assert_str_eq(cfg->sip.password, "x y");
+	load_error("[sip]\n[sip]\n" SIPPORT(10, "1"), 2, "duplicate section [sip]");
+	/* A [sip] without sip ports is fine (it answers OPTIONS, and 404). */
+	load_ok("[sip]\n" PORT1);
 }
 END_TEST
 
@@ -732,7 +917,7 @@ START_TEST(test_nul_and_control_bytes)
 
 	ck_assert_int_eq(config_load_string("t.conf", nul, sizeof(nul) - 1, &cfg, errs), -1);
 	ck_assert_uint_eq(errs->n, 2);
-	ck_assert_str_eq(errs->msg[0], "t.conf:1: [port 1]: transport is required (t38 or audio)");
+	ck_assert_str_eq(errs->msg[0], "t.conf:1: [port 1]: transport is required (t38, audio or sip)");
 	ck_assert_str_eq(errs->msg[1], "t.conf:2: NUL byte in line");
 	load_error(PORT1 "name = a\x1b[31m\n", 4, "control character 0x1b");
 	load_error(PORT1 "name = a\rb\n", 4, "control character 0x0d");
@@ -974,6 +1159,9 @@ Suite *config_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_key_values, 0, (int)(sizeof(kvs) / sizeof(kvs[0])));
+	tcase_add_test(tc, test_sip_defaults);
+	tcase_add_test(tc, test_sip_values);
+	tcase_add_test(tc, test_sip_structure_errors);
 	tcase_add_test(tc, test_gateway_defaults);
 	tcase_add_test(tc, test_port_defaults);
 	tcase_add_test(tc, test_values_parsed);

@@ -271,7 +271,8 @@ static int ctl_port_method(struct ctl *c, int flags, uint32_t *port_id, char *gu
 
 static const char *ctl_transport_name(fgw_transport t)
 {
-	return t == FGW_TRANSPORT_T38 ? "t38" : t == FGW_TRANSPORT_AUDIO ? "audio" : "unknown";
+	return t == FGW_TRANSPORT_T38 ? "t38" : t == FGW_TRANSPORT_AUDIO ? "audio"
+	       : t == FGW_TRANSPORT_SIP ? "sip" : "unknown";
 }
 
 static const char *ctl_state_name(fgw_port_state s)

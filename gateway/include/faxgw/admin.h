@@ -69,6 +69,7 @@ typedef struct fgw_handle fgw_handle;
 typedef enum fgw_transport {
 	FGW_TRANSPORT_T38 = 1,
 	FGW_TRANSPORT_AUDIO = 2,
+	FGW_TRANSPORT_SIP = 3,        /* calls come by SIP ([sip] of faxgwd.conf(5)) */
 } fgw_transport;
 
 /* Same values as FAXGW-MIB faxPortState. */

@@ -1,0 +1,132 @@
+/*
+ * sipconf.c - the configuration's [sip] and sip ports as the SIP layer's
+ * settings, and the SIP thread's start for faxgwd (sipconf.h).
+ */
+#include "sipconf.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum sdp_codec sipconf_codec(enum config_codec c)
+{
+	return c == CONFIG_PCMA ? SDP_CODEC_PCMA : SDP_CODEC_PCMU;
+}
+
+static enum sdp_t38_ec sipconf_ec(enum config_udptl_ec ec)
+{
+	return ec == CONFIG_EC_FEC ? SDP_T38_EC_FEC
+	       : ec == CONFIG_EC_REDUNDANCY ? SDP_T38_EC_REDUNDANCY : SDP_T38_EC_NONE;
+}
+
+static enum sdp_t38_mode sipconf_t38(enum config_t38_mode m)
+{
+	return m == CONFIG_T38_OFFER ? SDP_T38_OFFER
+	       : m == CONFIG_T38_ACCEPT ? SDP_T38_ACCEPT : SDP_T38_NO;
+}
+
+/* What the port answers in SDP: its codecs and T.38 settings; no optional
+ * T.38 flags (fill bit removal, MMR, JBIG) are announced. */
+static void sipconf_port(const struct config_port *cp, struct sip_port_settings *p)
+{
+	p->id = cp->id;
+	memcpy(p->users, cp->sip_users, sizeof(p->users));
+	p->nusers = cp->nsip_users;
+	p->any = cp->sip_any;
+	p->channels = (unsigned)cp->channels;
+	p->sdp.t38 = sipconf_t38(cp->t38);
+	p->sdp.n_codecs = cp->ncodecs;
+	for (size_t i = 0; i < cp->ncodecs; i++)
+		p->sdp.codecs[i] = sipconf_codec(cp->codecs[i]);
+	p->sdp.t38_version = (unsigned)cp->t38_version;
+	p->sdp.max_rate = (uint32_t)cp->max_rate;
+	p->sdp.udptl_ec = sipconf_ec(cp->udptl_ec);
+	p->sdp.t38_flags = 0;
+	p->sdp.t38_max_datagram = (uint32_t)cp->t38_max_datagram;
+	p->sdp.ptime = FGW_SDP_PTIME_DEFAULT_MS;
+}
+
+struct sip_settings *sipconf_settings(const struct config *c)
+{
+	size_t n = 0;
+	struct sip_settings *s;
+
+	for (size_t i = 0; i < c->nports; i++)
+		n += c->ports[i].transport == CONFIG_SIP;
+	s = calloc(1, sip_settings_size(n));
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->sip.nlisten; i++) {
+		const struct config_sip_listen *l = &c->sip.listen[i];
+		snprintf(s->listen_url[i], sizeof(s->listen_url[i]), "sip:%s;transport=%s",
+			 l->text, config_sip_proto_name(l->proto));
+		memcpy(&s->listen_addr[i], &l->addr, sizeof(l->addr));
+		s->listen_len[i] = l->addr_len;
+		s->listen_tcp[i] = l->proto == CONFIG_SIP_TCP;
+	}
+	s->nlisten = c->sip.nlisten;
+	memcpy(s->allow, c->sip.allow, sizeof(s->allow));
+	s->nallow = c->sip.nallow;
+	s->max_calls = (unsigned)c->sip.max_calls;
+	memcpy(s->username, c->sip.username, sizeof(s->username));
+	memcpy(s->password, c->sip.password, sizeof(s->password));
+	for (size_t i = 0; i < c->nports; i++)
+		if (c->ports[i].transport == CONFIG_SIP)
+			sipconf_port(&c->ports[i], &s->ports[s->nports++]);
+	return s;
+}
+
+static void sipconf_log(void *arg, int level, const char *text)
+{
+	(void)arg;
+	log_msg(level, "%s", text);
+}
+
+struct sip_hooks sipconf_hooks(void)
+{
+	struct sip_hooks h = { sipconf_log, NULL };
+	return h;
+}
+
+int sipconf_start(const struct config *c, struct sip_thread **out, char *err, size_t errlen)
+{
+	struct sip_hooks hooks = sipconf_hooks();
+	struct sip_settings *s;
+	int rc;
+
+	*out = NULL;
+	if (!c->sip.present)
+		return 0;
+	s = sipconf_settings(c);
+	if (s == NULL) {
+		snprintf(err, errlen, "SIP: out of memory");
+		return -1;
+	}
+	rc = sip_thread_start(s, &hooks, out, err, errlen);
+	if (rc == 0)
+		for (size_t i = 0; i < s->nlisten; i++)
+			log_info("SIP listening on %s", s->listen_url[i]);
+	free(s);
+	return rc;
+}
+
+void sipconf_log_answers(const struct sip_thread *t)
+{
+	if (t == NULL)
+		return;
+	log_notice("SIP answers: 1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu, 6xx %llu "
+		   "(403 %llu, 404 %llu, 486 %llu, 487 %llu, 488 %llu, 503 %llu)",
+		   (unsigned long long)sip_thread_answers_class(t, 1),
+		   (unsigned long long)sip_thread_answers_class(t, 2),
+		   (unsigned long long)sip_thread_answers_class(t, 3),
+		   (unsigned long long)sip_thread_answers_class(t, 4),
+		   (unsigned long long)sip_thread_answers_class(t, 5),
+		   (unsigned long long)sip_thread_answers_class(t, 6),
+		   (unsigned long long)sip_thread_answers(t, 403),
+		   (unsigned long long)sip_thread_answers(t, 404),
+		   (unsigned long long)sip_thread_answers(t, 486),
+		   (unsigned long long)sip_thread_answers(t, 487),
+		   (unsigned long long)sip_thread_answers(t, 488),
+		   (unsigned long long)sip_thread_answers(t, 503));
+}

@@ -1,0 +1,372 @@
+/*
+ * test_sip.c - gateway/sip/sip_policy.c (what faxgwd answers, from plain
+ * values: a table of requests with the status expected) and
+ * gateway/sip/sip_thread.c (the SIP thread started on a free loopback
+ * port, asked OPTIONS over UDP, drained, stopped), and gateway/sipconf.c
+ * (the configuration turned into the SIP layer's settings).
+ *
+ * The rules under test: RFC 3261 21 (the status codes), DESIGN 2b.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "config.h"
+#include "sip_policy.h"
+#include "sip_thread.h"
+#include "sipconf.h"
+
+Suite *sip_suite(void);
+
+#define G711_OFFER "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" \
+		   "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+#define G729_OFFER "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" \
+		   "m=audio 4000 RTP/AVP 18\r\n"
+#define T38_OFFER  "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" \
+		   "m=image 4000 udptl t38\r\n"
+
+/* Two ports: 10 answers 5550100 and 5550101 with 2 channels, t38 = no;
+ * 11 answers every other user with 1 channel, T.38 accepted.  Sources:
+ * 127.0.0.0/8 and 2001:db8::/32; at most 3 calls. */
+static struct sip_settings *policy_settings(void)
+{
+	struct sip_settings *s = calloc(1, sip_settings_size(2));
+	const char *why = NULL;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(fgwx_cidr_parse("127.0.0.0/8", &s->allow[0], &why), 0);
+	ck_assert_int_eq(fgwx_cidr_parse("2001:db8::/32", &s->allow[1], &why), 0);
+	s->nallow = 2;
+	s->max_calls = 3;
+	s->nports = 2;
+	struct sip_port_settings *p = &s->ports[0];
+	p->id = 10;
+	snprintf(p->users[0], sizeof(p->users[0]), "5550100");
+	snprintf(p->users[1], sizeof(p->users[1]), "5550101");
+	p->nusers = 2;
+	p->channels = 2;
+	p->sdp = (struct sdp_settings){ .t38 = SDP_T38_NO, .n_codecs = 1,
+		.codecs = { SDP_CODEC_PCMA }, .max_rate = 14400,
+		.udptl_ec = SDP_T38_EC_REDUNDANCY, .t38_max_datagram = 400, .ptime = 20 };
+	p = &s->ports[1];
+	p->id = 11;
+	p->any = true;
+	p->channels = 1;
+	p->sdp = (struct sdp_settings){ .t38 = SDP_T38_ACCEPT, .n_codecs = 2,
+		.codecs = { SDP_CODEC_PCMU, SDP_CODEC_PCMA }, .max_rate = 14400,
+		.udptl_ec = SDP_T38_EC_REDUNDANCY, .t38_max_datagram = 400, .ptime = 20 };
+	return s;
+}
+
+static struct sockaddr_storage addr(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':') != NULL) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		ck_assert_int_eq(inet_pton(AF_INET6, text, &a->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, text, &a->sin_addr), 1);
+	}
+	return ss;
+}
+
+struct invite_case {
+	const char *src;
+	const char *user;
+	unsigned calls, calls10, calls11;
+	bool draining;
+	int status;                /* 0: goes on to the offer */
+	int port;                  /* its index when status is 0 */
+};
+
+static const struct invite_case invites[] = {
+	{ "127.0.0.1", "5550100", 0, 0, 0, false, 0, 0 },
+	{ "127.0.0.2", "5550101", 0, 0, 0, false, 0, 0 },
+	{ "2001:db8::5", "5550101", 0, 0, 0, false, 0, 0 },
+	{ "127.0.0.1", "5550102", 0, 0, 0, false, 0, 1 },      /* the `*` port */
+	{ "127.0.0.1", "", 0, 0, 0, false, 0, 1 },             /* no user: `*` too */
+	{ "192.0.2.1", "5550100", 0, 0, 0, false, 403, -1 },   /* outside allow */
+	{ "2001:db9::1", "5550100", 0, 0, 0, false, 403, -1 },
+	{ "192.0.2.1", "5550100", 0, 0, 0, true, 403, -1 },    /* a stranger first */
+	{ "127.0.0.1", "5550100", 0, 0, 0, true, 503, -1 },    /* draining */
+	{ "127.0.0.1", "5550100", 3, 1, 2, false, 503, -1 },   /* max-calls */
+	{ "127.0.0.1", "5550100", 2, 2, 0, false, 486, -1 },   /* port 10 full */
+	{ "127.0.0.1", "5550100", 2, 1, 1, false, 0, 0 },
+	{ "127.0.0.1", "x", 1, 0, 1, false, 486, -1 },         /* port 11 full */
+};
+
+START_TEST(test_invite_table)
+{
+	const struct invite_case *c = &invites[_i];
+	struct sip_settings *s = policy_settings();
+	struct sockaddr_storage src = addr(c->src);
+	unsigned per_port[2] = { c->calls10, c->calls11 };
+	struct sip_load load = { c->calls, per_port, c->draining };
+	int port = 99;
+
+	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, c->user, &load, &port),
+			 c->status);
+	ck_assert_int_eq(port, c->port);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_invite_no_source)
+{
+	struct sip_settings *s = policy_settings();
+	struct sip_load load = { 0, NULL, false };
+	int port;
+
+	ck_assert_int_eq(sip_policy_invite(s, NULL, "5550100", &load, &port), 403);
+	ck_assert_int_eq(sip_policy_options(s, NULL, false), 403);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_no_wildcard_port)
+{
+	struct sip_settings *s = policy_settings();
+	struct sockaddr_storage src = addr("127.0.0.1");
+	struct sip_load load = { 0, NULL, false };
+	int port;
+
+	s->ports[1].any = false;
+	ck_assert_int_eq(sip_policy_port(s, "5550101"), 0);
+	ck_assert_int_eq(sip_policy_port(s, "5550102"), -1);
+	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, "5550102", &load, &port),
+			 404);
+	ck_assert_int_eq(port, -1);
+	/* An empty allow list serves every source. */
+	s->nallow = 0;
+	src = addr("198.51.100.1");
+	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, "5550101", &load, &port), 0);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_options)
+{
+	struct sip_settings *s = policy_settings();
+	struct sockaddr_storage in = addr("127.0.0.1"), out = addr("192.0.2.1");
+
+	ck_assert_int_eq(sip_policy_options(s, (struct sockaddr *)&in, false), 200);
+	ck_assert_int_eq(sip_policy_options(s, (struct sockaddr *)&in, true), 503);
+	ck_assert_int_eq(sip_policy_options(s, (struct sockaddr *)&out, false), 403);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_offers)
+{
+	struct sip_settings *s = policy_settings();
+	struct sdp_answer ans;
+	char warn[FGW_SDP_MAX_WARNING];
+
+	/* Port 10 speaks PCMA only: a PCMU offer is refused, with a reason. */
+	ck_assert_int_eq(sip_policy_offer(&s->ports[0], G711_OFFER, strlen(G711_OFFER), &ans, warn,
+					  sizeof(warn)), 488);
+	ck_assert_msg(strstr(warn, "Incompatible media format") != NULL, "%s", warn);
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G711_OFFER, strlen(G711_OFFER), &ans, warn,
+					  sizeof(warn)), 200);
+	ck_assert_int_eq(ans.plan.transport, SDP_TRANSPORT_AUDIO);
+	ck_assert_int_eq(ans.plan.law, SDP_CODEC_PCMU);
+	ck_assert_str_eq(warn, "");
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G729_OFFER, strlen(G729_OFFER), &ans, warn,
+					  sizeof(warn)), 488);
+	ck_assert_int_eq(sip_policy_offer(&s->ports[0], T38_OFFER, strlen(T38_OFFER), &ans, warn,
+					  sizeof(warn)), 488);
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], T38_OFFER, strlen(T38_OFFER), &ans, warn,
+					  sizeof(warn)), 200);
+	ck_assert_int_eq(ans.plan.transport, SDP_TRANSPORT_T38);
+	/* Not SDP at all: 488 with the parser's reason. */
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "hello", 5, &ans, warn, sizeof(warn)), 488);
+	ck_assert_msg(strncmp(warn, "Bad SDP: line 1", 15) == 0, "%s", warn);
+	/* No offer: acceptable (we would make one). */
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "", 0, &ans, warn, sizeof(warn)), 200);
+	ck_assert_int_eq(ans.status, 0);
+	free(s);
+}
+END_TEST
+
+/* --- sipconf: the configuration as settings ------------------------------------ */
+
+START_TEST(test_sipconf_settings)
+{
+	static const char text[] =
+		"[sip]\nlisten = udp:127.0.0.1:5090, tcp:[::1]:5091\nallow = 10.0.0.0/8\n"
+		"max-calls = 9\nusername = fax\npassword = pw\n"
+		"[port 1]\ntransport = t38\nlisten = 127.0.0.1:4000\n"
+		"[port 7]\ntransport = sip\nsip-user = 1, 2, *\nchannels = 3\nt38 = accept\n"
+		"codecs = pcmu, pcma\nt38-max-datagram = 300\nt38-version = 2\nudptl-ec = none\n"
+		"max-rate = 9600\n";
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	struct config *c = NULL;
+
+	ck_assert_int_eq(config_load_string("t.conf", text, strlen(text), &c, errs), 0);
+	struct sip_settings *s = sipconf_settings(c);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->nlisten, 2);
+	ck_assert_str_eq(s->listen_url[0], "sip:127.0.0.1:5090;transport=udp");
+	ck_assert_str_eq(s->listen_url[1], "sip:[::1]:5091;transport=tcp");
+	ck_assert_uint_eq(s->nallow, 1);
+	ck_assert_uint_eq(s->max_calls, 9);
+	ck_assert_str_eq(s->username, "fax");
+	ck_assert_str_eq(s->password, "pw");
+	ck_assert_uint_eq(s->listen_len[0], sizeof(struct sockaddr_in));
+	ck_assert(!s->listen_tcp[0]);
+	ck_assert(s->listen_tcp[1]);
+	ck_assert_uint_eq(s->nports, 1);
+	const struct sip_port_settings *p = &s->ports[0];
+	ck_assert_uint_eq(p->id, 7);
+	ck_assert_uint_eq(p->nusers, 2);
+	ck_assert_str_eq(p->users[1], "2");
+	ck_assert(p->any);
+	ck_assert_uint_eq(p->channels, 3);
+	ck_assert_int_eq(p->sdp.t38, SDP_T38_ACCEPT);
+	ck_assert_uint_eq(p->sdp.n_codecs, 2);
+	ck_assert_int_eq(p->sdp.codecs[0], SDP_CODEC_PCMU);
+	ck_assert_int_eq(p->sdp.codecs[1], SDP_CODEC_PCMA);
+	ck_assert_uint_eq(p->sdp.t38_max_datagram, 300);
+	ck_assert_uint_eq(p->sdp.t38_version, 2);
+	ck_assert_int_eq(p->sdp.udptl_ec, SDP_T38_EC_NONE);
+	ck_assert_uint_eq(p->sdp.max_rate, 9600);
+	ck_assert_uint_eq(p->sdp.ptime, 20);
+	free(s);
+	config_free(c);
+	free(errs);
+}
+END_TEST
+
+/* --- the thread, on loopback --------------------------------------------------- */
+
+/* A UDP port nothing listens on now. */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* Sends an OPTIONS to 127.0.0.1:port over UDP; the status of the answer,
+ * or 0 after 3 s without one. */
+static int options(int port, int cseq)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char msg[512], buf[2048];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), status = 0;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(msg, sizeof(msg),
+		 "OPTIONS sip:fax@127.0.0.1:%d SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-unit-%d\r\n"
+		 "From: <sip:unit@127.0.0.1>;tag=u%d\r\nTo: <sip:fax@127.0.0.1>\r\n"
+		 "Call-ID: unit-%d@127.0.0.1\r\nCSeq: %d OPTIONS\r\nMax-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n", port, cseq, cseq, cseq, cseq);
+	ck_assert_int_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	while (poll(&pfd, 1, 3000) == 1) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		if (sscanf(buf, "SIP/2.0 %d", &status) == 1 && status >= 200)
+			break;
+	}
+	close(fd);
+	return status;
+}
+
+START_TEST(test_thread_options_drain_stop)
+{
+	struct sip_settings *s = policy_settings();
+	struct sip_thread *t = NULL;
+	char err[FGW_MAX_ERROR_TEXT];
+	int port = free_port();
+
+	snprintf(s->listen_url[0], sizeof(s->listen_url[0]), "sip:127.0.0.1:%d;transport=udp",
+		 port);
+	s->nlisten = 1;
+	ck_assert_msg(sip_thread_start(s, NULL, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(options(port, 1), 200);
+	ck_assert_uint_eq(sip_thread_answers(t, 200), 1);
+	ck_assert_uint_eq(sip_thread_answers_class(t, 2), 1);
+	sip_thread_drain(t);
+	ck_assert_int_eq(options(port, 2), 503);
+	ck_assert_uint_eq(sip_thread_answers(t, 503), 1);
+	ck_assert_uint_eq(sip_thread_answers_class(t, 5), 1);
+	ck_assert_uint_eq(sip_thread_answers(t, 99), 0);
+	ck_assert_uint_eq(sip_thread_answers_class(t, 7), 0);
+	sip_thread_stop(t);
+	ck_assert_uint_eq(sip_thread_answers(t, 503), 1);   /* readable until freed */
+	sip_thread_stop(t);
+	sip_thread_free(t);
+	sip_thread_stop(NULL);
+	sip_thread_free(NULL);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_thread_listen_in_use)
+{
+	struct sip_settings *s = policy_settings();
+	struct sip_thread *t = NULL, *t2 = NULL;
+	char err[FGW_MAX_ERROR_TEXT];
+	int port = free_port();
+
+	struct sockaddr_storage a = addr("127.0.0.1");
+
+	snprintf(s->listen_url[0], sizeof(s->listen_url[0]), "sip:127.0.0.1:%d;transport=udp",
+		 port);
+	((struct sockaddr_in *)&a)->sin_port = htons((uint16_t)port);
+	s->listen_addr[0] = a;
+	s->listen_len[0] = sizeof(struct sockaddr_in);
+	s->nlisten = 1;
+	ck_assert_msg(sip_thread_start(s, NULL, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(sip_thread_start(s, NULL, &t2, err, sizeof(err)), -1);
+	ck_assert_ptr_null(t2);
+	ck_assert_msg(strstr(err, "Address already in use") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "cannot listen on sip:127.0.0.1:") != NULL, "%s", err);
+	sip_thread_free(t);
+	free(s);
+}
+END_TEST
+
+Suite *sip_suite(void)
+{
+	Suite *s = suite_create("sip");
+	TCase *tc = tcase_create("policy");
+
+	tcase_add_loop_test(tc, test_invite_table, 0, (int)(sizeof(invites) / sizeof(invites[0])));
+	tcase_add_test(tc, test_invite_no_source);
+	tcase_add_test(tc, test_no_wildcard_port);
+	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_offers);
+	tcase_add_test(tc, test_sipconf_settings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("thread");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_thread_options_drain_stop);
+	tcase_add_test(tc, test_thread_listen_in_use);
+	suite_add_tcase(s, tc);
+	return s;
+}
