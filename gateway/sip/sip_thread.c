@@ -180,13 +180,13 @@ static void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, cons
 	char ra[16];
 
 	snprintf(ra, sizeof(ra), "%d", FGW_SIP_RETRY_AFTER_S);
+	sip_count(t, status);      /* first: whoever sees the answer finds it counted */
 	nua_respond(nh, status, sip_status_phrase(status),
 		    TAG_IF(with_this, NUTAG_WITH_THIS(t->nua)),
 		    TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
 		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
 		    NUTAG_AUTOANSWER(0),
 		    TAG_END());
-	sip_count(t, status);
 }
 
 /* The source address of the request being handled, or NULL. */
@@ -321,10 +321,10 @@ static bool sip_authorized(struct sip_thread *t, nua_handle_t *nh, const sip_t *
 	status = as->as_status;
 	if (status != 0) {
 		sip_log(t, LOG_INFO, "SIP INVITE: %d %s", status, as->as_phrase);
+		sip_count(t, status);
 		nua_respond(nh, status, as->as_phrase, NUTAG_WITH_THIS(t->nua),
 			    SIPTAG_HEADER((sip_header_t *)as->as_response), NUTAG_AUTOANSWER(0),
 			    TAG_END());
-		sip_count(t, status);
 	}
 	AUTH_STATUS_DEINIT(as);
 	return status == 0;
@@ -365,6 +365,8 @@ static void sip_on_state(struct sip_thread *t, nua_handle_t *nh, struct sip_call
 	nua_handle_destroy(nh);
 }
 
+static void sip_started(struct sip_thread *t, int state, const char *why);
+
 static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 			 struct sip_thread *t, nua_handle_t *nh, struct sip_call *c,
 			 sip_t const *sip, tagi_t tags[])
@@ -383,6 +385,14 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
 		break;
 	case nua_i_state:
 		sip_on_state(t, nh, c, tags);
+		break;
+	case nua_r_set_params:
+		/* nua_set_params() works asynchronously: until it has, nua
+		 * would answer OPTIONS itself.  Only now is the thread started. */
+		sip_started(t, status < 300 ? 1 : -1,
+			    status < 300 ? NULL : "the SIP agent refused its settings");
+		if (status >= 300)
+			su_root_break(t->root);
 		break;
 	case nua_r_shutdown:
 		if (status >= 200)
@@ -531,8 +541,7 @@ static void *sip_main(void *arg)
 		sip_started(t, -1, "cannot create the SIP agent (is a listen address in use "
 			    "or not local?)");
 	} else {
-		sip_started(t, 1, NULL);
-		su_root_run(t->root);
+		su_root_run(t->root);   /* started at nua_r_set_params */
 	}
 	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles, %llu left at shutdown",
 		(unsigned long long)t->invites,
