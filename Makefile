@@ -98,7 +98,7 @@ $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Ig
 	-Igateway/sip -Igateway/util
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
-$(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent
+$(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent -Igateway/util
 $(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
 $(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
 $(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/media

@@ -6,27 +6,12 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "agent.h"
+#include "fgwx_journal.h"
 
 static int log_debug_on;
-
-/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it made
- * stderr (systemd.exec(5)). */
-static int agent_log_stderr_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-	       fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
-	       (unsigned long long)st.st_ino == ino;
-}
 
 static int agent_log_journal(int major, int minor, void *server_arg, void *client_arg)
 {
@@ -43,7 +28,7 @@ void agent_log_init(int foreground, int debug)
 {
 	log_debug_on = debug;
 	snmp_disable_log();
-	if (foreground && agent_log_stderr_is_journal() &&
+	if (foreground && fgwx_stderr_is_journal() &&
 	    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG) != NULL)
 		snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
 				       agent_log_journal, NULL);

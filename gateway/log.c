@@ -3,13 +3,12 @@
  */
 #include "log.h"
 
+#include "fgwx_journal.h"
+
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 static struct {
 	bool opened;
@@ -52,26 +51,12 @@ static const char *log_level_name(int level)
 	}
 }
 
-/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
- * to stderr (systemd.exec(5)); lines written there may start with a
- * "<N>" priority prefix (sd-daemon(3)). */
-static bool log_stderr_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-	       fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
-	       (unsigned long long)st.st_ino == ino;
-}
-
 void log_open(const char *ident, bool to_stderr, bool debug)
 {
 	pthread_once(&log_once, log_register_fork);
 	snprintf(log_state.ident, sizeof(log_state.ident), "%s", ident);
 	log_state.to_stderr = to_stderr;
-	log_state.journal = to_stderr && log_stderr_is_journal();
+	log_state.journal = to_stderr && fgwx_stderr_is_journal();
 	log_state.debug = debug;
 	if (!to_stderr)
 		openlog(log_state.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);

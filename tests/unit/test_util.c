@@ -17,6 +17,7 @@
 #include "fgwx_be.h"
 #include "fgwx_buf.h"
 #include "fgwx_dir.h"
+#include "fgwx_journal.h"
 #include "fgwx_number.h"
 #include "fgwx_text.h"
 #include "testutil.h"
@@ -332,6 +333,28 @@ START_TEST(test_reason)
 }
 END_TEST
 
+START_TEST(test_journal)
+{
+	struct stat st;
+	char v[64];
+
+	ck_assert_int_eq(fstat(STDERR_FILENO, &st), 0);
+	unsetenv("JOURNAL_STREAM");
+	ck_assert(!fgwx_stderr_is_journal());
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", v, 1);
+	ck_assert(fgwx_stderr_is_journal());
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", v, 1);
+	ck_assert(!fgwx_stderr_is_journal());
+	setenv("JOURNAL_STREAM", "not numbers", 1);
+	ck_assert(!fgwx_stderr_is_journal());
+	unsetenv("JOURNAL_STREAM");
+}
+END_TEST
+
 /* --- UTF-8 and display-safe text ------------------------------------------ */
 
 struct utf8_case {
@@ -414,6 +437,7 @@ Suite *util_suite(void)
 	tcase_add_test(tc, test_buf_tiny);
 	tcase_add_test(tc, test_be_roundtrip);
 	tcase_add_test(tc, test_reason);
+	tcase_add_test(tc, test_journal);
 	tcase_add_loop_test(tc, test_utf8_table, 0,
 			    (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
 	tcase_add_test(tc, test_sanitize_bounds);
