@@ -98,6 +98,8 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_RTP_JITTER_SLOTS     16     /* 20 ms packets held for reordering */
 #define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
 #define FGW_TICK_MS              20
+#define FGW_RTP_MIN_PTIME        10     /* ms of G.711 per RTP packet (SDP a=ptime) */
+#define FGW_RTP_MAX_PTIME        60
 
 /* --- SIP and SDP (gateway/sip/): offers parsed by sdp.c (RFC 4566) ------- */
 #define FGW_SDP_MAX_BODY         8192   /* bytes of one SDP body (offers are ~300-900) */

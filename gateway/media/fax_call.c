@@ -93,6 +93,7 @@ void fax_call_params_default(struct fax_call_params *p)
 	p->ec_depth = FAX_CALL_DEFAULT_EC_DEPTH;
 	p->fec_entries = FAX_CALL_DEFAULT_FEC_ENTRIES;
 	p->jitter_ticks = FAX_CALL_DEFAULT_JITTER_TICKS;
+	p->payload_type = -1;
 }
 
 static void fax_call_emit(struct fax_call *c, const uint8_t *buf, size_t len)
@@ -205,6 +206,17 @@ static int fax_call_setup_audio(struct fax_call *c, const struct fax_call_params
 {
 	uint8_t pt = p->session.use_alaw ? RTP_PT_PCMA : RTP_PT_PCMU;
 	uint32_t v[3];
+
+	if (p->ptime != 0 && p->ptime != FGW_TICK_MS) {
+		snprintf(err, errlen, "ptime %u ms is not supported", p->ptime);
+		return -1;
+	}
+	if (p->payload_type > 127) {
+		snprintf(err, errlen, "RTP payload type %d is not 0..127", p->payload_type);
+		return -1;
+	}
+	if (p->payload_type >= 0)
+		pt = (uint8_t)p->payload_type;
 
 	if (rtp_rx_init(&c->audio->rx, pt, p->jitter_ticks) != RTP_OK) {
 		snprintf(err, errlen, "jitter buffer of %u ticks is not 0..%d", p->jitter_ticks,

@@ -77,6 +77,10 @@ struct fax_call_params {
 	uint32_t rtp_seed;           /* 0: SSRC, first sequence number and timestamp
 	                              * drawn from getrandom() (RFC 3550 5.1);
 	                              * otherwise derived from this seed (tests) */
+	unsigned ptime;              /* ms of audio per RTP packet sent, FGW_RTP_MIN_PTIME..
+	                              * FGW_RTP_MAX_PTIME (SDP a=ptime of the peer); 0: 20 */
+	int payload_type;            /* RTP payload type sent and expected for the law
+	                              * (the peer's SDP number); -1: the static one (0 / 8) */
 	/* where datagrams go (required) */
 	fax_call_send_fn send;
 	void *send_arg;
