@@ -339,7 +339,7 @@ static int daemon_start(struct daemon *d)
 		return -1;
 	}
 	/* After the router's fork: it must not inherit the SIP sockets. */
-	if (sipconf_start(d->cfg, &d->sip, err, sizeof(err)) != 0) {
+	if (sipconf_start(d->cfg, d->dataplane, &d->sip, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -360,11 +360,12 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
-	/* SIP first: it may not hand anything to a data plane being freed. */
+	/* SIP first: it may not hand anything to a data plane being freed;
+	 * and freed after it: the media threads report to it until they stop. */
 	sip_thread_stop(d->sip);
 	sipconf_log_answers(d->sip);
-	sip_thread_free(d->sip);
 	dataplane_free(d->dataplane);
+	sip_thread_free(d->sip);
 	control_free(d->control);
 	core_free(d->core);
 	if (d->base) event_base_free(d->base);

@@ -26,11 +26,20 @@
 #include "state.h"
 #include "worker.h"
 
+/* The channels of one sip port, each with its media thread. */
+struct dataplane_sip {
+	struct port **chan;
+	struct worker **w;
+	unsigned n;
+};
+
 struct dataplane {
 	struct event_base *base;
 	struct core *core;
-	struct port **v;
+	struct port **v;              /* the configured ports, then the sip channels */
 	size_t n;
+	struct dataplane_sip *sip;    /* per sip port, in configuration order */
+	size_t nsip;
 	struct worker **w;            /* the media threads; port i is on w[i % nw] */
 	size_t nw;
 	struct jobs *jobs;
@@ -61,14 +70,29 @@ static void dataplane_committed(void *arg, uint64_t job_id)
 
 /* --- hooks for the core and the job queue ------------------------------------------------ */
 
+/* A sip port receives while any of its channels does. */
 static int dataplane_port_state(void *arg, uint32_t id)
 {
 	struct dataplane *dp = arg;
+	int state = -1;
 
-	for (size_t i = 0; i < dp->n; i++)
-		if (port_id(dp->v[i]) == id)
-			return (int)port_state(dp->v[i]);
-	return FGW_PORT_IDLE;
+	for (size_t i = 0; i < dp->n; i++) {
+		if (port_id(dp->v[i]) != id)
+			continue;
+		if (state < 0 || port_state(dp->v[i]) == FGW_PORT_RECEIVING)
+			state = (int)port_state(dp->v[i]);
+	}
+	return state < 0 ? FGW_PORT_IDLE : state;
+}
+
+int dataplane_channel(const struct dataplane *dp, size_t sip_port, unsigned channel,
+		      struct port **p, struct worker **w)
+{
+	if (dp == NULL || sip_port >= dp->nsip || channel >= dp->sip[sip_port].n)
+		return -1;
+	*p = dp->sip[sip_port].chan[channel];
+	*w = dp->sip[sip_port].w[channel];
+	return 0;
 }
 
 static uint32_t dataplane_active_hook(void *arg)
@@ -193,23 +217,96 @@ static size_t dataplane_workers(size_t nports)
 	return n > 0 ? (size_t)n : 1;
 }
 
+/* Every port object: the configured ports and the channels of the sip
+ * ports. */
+static size_t dataplane_objects(const struct config *cfg, size_t *nsip)
+{
+	size_t n = cfg->nports;
+
+	*nsip = 0;
+	for (size_t i = 0; i < cfg->nports; i++) {
+		if (cfg->ports[i].transport != CONFIG_SIP)
+			continue;
+		n += (size_t)cfg->ports[i].channels;
+		(*nsip)++;
+	}
+	return n;
+}
+
+static void dataplane_env(struct dataplane *dp, struct worker *w, struct port_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->core = dp->core;
+	worker_port_env(w, env);
+	env->committed = dataplane_committed;
+	env->committed_arg = dp;
+}
+
+/* The channels of sip port cp, spread over the media threads from *next
+ * on (so that the channels of every port share all cores). */
+static int dataplane_open_channels(struct dataplane *dp, const struct config_port *cp,
+				   struct dataplane_sip *ds, size_t *next, char *err,
+				   size_t errlen)
+{
+	struct port_env env;
+
+	ds->chan = calloc((size_t)cp->channels, sizeof(*ds->chan));
+	ds->w = calloc((size_t)cp->channels, sizeof(*ds->w));
+	if (ds->chan == NULL || ds->w == NULL)
+		goto oom;
+	for (unsigned ch = 0; ch < (unsigned)cp->channels; ch++) {
+		struct worker *w = dp->w[(*next)++ % dp->nw];
+		dataplane_env(dp, w, &env);
+		ds->chan[ch] = dp->v[dp->n] = port_new_channel(&env, cp, ch);
+		if (ds->chan[ch] == NULL)
+			goto oom;
+		ds->w[ch] = w;
+		ds->n++;
+		dp->n++;
+		if (worker_add_port(w, ds->chan[ch], err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int dataplane_open_sip(struct dataplane *dp, char *err, size_t errlen)
+{
+	const struct config *cfg = core_config(dp->core);
+	size_t next = 0;
+
+	for (size_t i = 0; i < cfg->nports; i++) {
+		if (cfg->ports[i].transport != CONFIG_SIP)
+			continue;
+		if (dataplane_open_channels(dp, &cfg->ports[i], &dp->sip[dp->nsip++], &next, err,
+					    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int dataplane_open(struct dataplane *dp, char *err, size_t errlen)
 {
 	const struct config *cfg = core_config(dp->core);
 	struct port_env env;
+	size_t nsip, total = dataplane_objects(cfg, &nsip);
 
 	for (size_t i = 0; i < dp->nw; i++)
-		if (worker_new(dp->base, (unsigned)i, cfg->nports / dp->nw + 1, &dp->w[i], err,
+		if (worker_new(dp->base, (unsigned)i, total / dp->nw + 1, &dp->w[i], err,
 			       errlen) != 0)
 			return -1;
+	dp->v = calloc(total + 1, sizeof(*dp->v));
+	dp->sip = calloc(nsip + 1, sizeof(*dp->sip));
+	if (dp->v == NULL || dp->sip == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nports; i++) {
 		struct worker *w = dp->w[i % dp->nw];
 
-		memset(&env, 0, sizeof(env));
-		env.core = dp->core;
-		worker_port_env(w, &env);
-		env.committed = dataplane_committed;
-		env.committed_arg = dp;
+		dataplane_env(dp, w, &env);
 		dp->v[i] = port_new(&env, &cfg->ports[i]);
 		if (dp->v[i] == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -219,10 +316,12 @@ static int dataplane_open(struct dataplane *dp, char *err, size_t errlen)
 		if (worker_add_port(w, dp->v[i], err, errlen) != 0)
 			return -1;
 	}
+	if (dataplane_open_sip(dp, err, errlen) != 0)
+		return -1;
 	for (size_t i = 0; i < dp->nw; i++)
 		if (worker_start(dp->w[i], err, errlen) != 0)
 			return -1;
-	log_info("%zu port(s) on %zu media thread(s)", dp->n, dp->nw);
+	log_info("%zu port(s) on %zu media thread(s)", cfg->nports, dp->nw);
 	return 0;
 }
 
@@ -232,19 +331,17 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
 	const struct config *cfg = core_config(core);
 	struct dataplane *dp = calloc(1, sizeof(*dp));
 	struct core_dataplane hooks;
+	size_t nsip;
 
 	*out = NULL;
-	if (dp == NULL || (dp->v = calloc(cfg->nports + 1, sizeof(*dp->v))) == NULL ||
-	    (dp->w = calloc(FGW_MAX_MEDIA_THREADS, sizeof(*dp->w))) == NULL) {
+	if (dp == NULL || (dp->w = calloc(FGW_MAX_MEDIA_THREADS, sizeof(*dp->w))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		if (dp != NULL)
-			free(dp->v);
 		free(dp);
 		return -1;
 	}
 	dp->base = base;
 	dp->core = core;
-	dp->nw = dataplane_workers(cfg->nports);
+	dp->nw = dataplane_workers(dataplane_objects(cfg, &nsip));
 	/* First the router's fork: it must inherit no call and no thread. */
 	if (dataplane_start_jobs(dp, err, errlen) != 0 || dataplane_open(dp, err, errlen) != 0)
 		goto fail;
@@ -277,6 +374,11 @@ void dataplane_free(struct dataplane *dp)
 		port_free(dp->v[i]);
 	for (size_t i = 0; i < dp->nw; i++)
 		worker_free(dp->w[i]);
+	for (size_t i = 0; dp->sip != NULL && i < dp->nsip; i++) {
+		free(dp->sip[i].chan);
+		free(dp->sip[i].w);
+	}
+	free(dp->sip);
 	free(dp->v);
 	free(dp->w);
 	jobs_free(dp->jobs);

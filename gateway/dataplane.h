@@ -30,6 +30,12 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
                   char *err, size_t errlen);
 void dataplane_free(struct dataplane *dp);
 uint32_t dataplane_active_calls(const struct dataplane *dp);
+/* Channel `channel` of the sip_port-th port with transport = sip (in
+ * configuration order) and its media thread; -1 when there is none. */
+struct port;
+struct worker;
+int dataplane_channel(const struct dataplane *dp, size_t sip_port, unsigned channel,
+		      struct port **p, struct worker **w);
 /* After a configuration reload (SIGHUP): the router process is replaced so
  * that routing functions see the new store-root, exec-dir, [mail], [http]. */
 void dataplane_reload(struct dataplane *dp);

@@ -47,6 +47,15 @@ struct port_call {
 	struct claim_watch watch;     /* the peer's proof of life, the send cap */
 	bool signalled;               /* T.30 from the peer seen (fax_call_peer_signalled) */
 	bool no_fax;                  /* ended: no T.30 from the peer in FGW_CLAIM_T30_MS */
+	/* a SIP channel's call (port_media_start) */
+	bool sip;                     /* the peer comes from the SDP: no claim, no cap */
+	bool latched;                 /* its first datagram from the SDP's IP set the port */
+	bool t38;                     /* its media now: T.38, else G.711 */
+	bool keep_media;              /* ending for a new session on the same socket */
+	uint64_t serial;
+	void (*media_ended)(void *arg, uint64_t serial);
+	void *media_arg;
+	char call_id[FGW_MAX_SIP_IDENT];
 };
 
 struct port {
@@ -66,6 +75,8 @@ struct port {
 	uint64_t linger_until_ms;
 	uint64_t lingered;
 	size_t slot;                  /* the data plane's (port_set_slot) */
+	bool channel;                 /* a sip port's channel (port_new_channel) */
+	unsigned chan;
 };
 
 #define PORT_LINGER_MS 3000
@@ -168,7 +179,7 @@ static void port_send(void *arg, const uint8_t *buf, size_t len)
 	struct port *p = arg;
 	struct port_call *c = p->call;
 
-	if (c == NULL || !claim_watch_tx(&c->watch))
+	if (c == NULL || (!c->sip && !claim_watch_tx(&c->watch)))
 		return;
 	if (sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
 		   c->peer_len) < 0)
@@ -307,8 +318,12 @@ static void port_fail(struct port_call *c)
 static void port_no_fax(struct port_call *c)
 {
 	unlink(c->tmp);
-	log_info("port %u: no fax from %s: no T.30 within %u ms, port released",
-		 (unsigned)c->port->cfg->id, c->peer_text, (unsigned)FGW_CLAIM_T30_MS);
+	if (c->sip)
+		log_info("port %u: no fax in SIP call %s from %s: no T.30 from the caller",
+			 (unsigned)c->port->cfg->id, c->call_id, c->peer_text);
+	else
+		log_info("port %u: no fax from %s: no T.30 within %u ms, port released",
+			 (unsigned)c->port->cfg->id, c->peer_text, (unsigned)FGW_CLAIM_T30_MS);
 	port_release(c);
 }
 
@@ -487,25 +502,35 @@ void port_report_apply(struct port_report *r)
 	port_reports_apply(r);
 }
 
+static void port_media_close(struct port *p, struct port_call *c);
+
 /* The media thread's part of the end of a call: the call leaves the port
  * (which may take the next call at once) and goes to the main thread. */
 static void port_finish(struct port *p)
 {
 	struct port_call *c = p->call;
 
-	fax_call_result(c->fc, &c->result);
-	port_log_stats(p, c);
-	fax_call_free(c->fc);          /* closes the TIFF file */
-	c->fc = NULL;
+	if (c->fc != NULL) {           /* NULL: a media switch failed */
+		fax_call_result(c->fc, &c->result);
+		port_log_stats(p, c);
+		/* A SIP call that never brought T.30 was no fax (a wrong
+		 * number, a voice call): not a failed reception. */
+		if (c->sip && c->result.pages == 0 && !fax_call_peer_signalled(c->fc))
+			c->no_fax = true;
+		fax_call_free(c->fc);  /* closes the TIFF file */
+		c->fc = NULL;
+	}
 	p->call = NULL;
 	memcpy(&p->last_peer, &c->peer, sizeof(p->last_peer));
 	p->linger_until_ms = port_now_ms() + PORT_LINGER_MS;
 	p->state = FGW_PORT_IDLE;
 	if (p->env.call_ended != NULL)
 		p->env.call_ended(p->env.arg, p);
+	if (c->sip && !c->keep_media)
+		port_media_close(p, c);
 	c->ended.kind = PORT_REPORT_ENDED;
 	c->ended.call = c;
-	p->env.post(p->env.arg, &c->ended);
+	p->env.post(p->env.arg, &c->ended);  /* c is the main thread's now */
 }
 
 void port_hangup(struct port *p)
@@ -587,6 +612,55 @@ static void port_claim_rules(const struct port *p, struct claim_rules *r)
 	r->rtp_pt = p->cfg->codec == CONFIG_PCMA ? RTP_PT_PCMA : RTP_PT_PCMU;
 }
 
+/* A new call of p with its peer, its tmp file and its clocks; NULL when
+ * out of memory or without a tmp path. */
+static struct port_call *port_call_new(struct port *p, const struct sockaddr_storage *peer,
+				       socklen_t peer_len)
+{
+	struct port_call *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->port = p;
+	memcpy(&c->peer, peer, peer_len);
+	c->peer_len = peer_len;
+	port_addr_text(peer, c->peer_text, sizeof(c->peer_text));
+	c->start_time = (int64_t)time(NULL);
+	c->last_rx_ms = port_now_ms();
+	c->start_ms = c->last_rx_ms;
+	if (spool_tmp_path(core_config(p->env.core)->spool, p->cfg->id, c->tmp,
+			   sizeof(c->tmp)) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Creates c's fax call from fp (p->call must be c); -1 when it failed. */
+static int port_call_open(struct port *p, struct port_call *c, const struct fax_call_params *fp)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	c->fc = fax_call_new(fp, err, sizeof(err));
+	if (c->fc == NULL) {
+		log_err("port %u: cannot start a call: %s", (unsigned)p->cfg->id, err);
+		return -1;
+	}
+	fax_session_set_page_hook(fax_call_session(c->fc), port_page, c);
+	return 0;
+}
+
+/* The call runs: the ticker takes it, the main thread hears of it. */
+static void port_call_started(struct port *p, struct port_call *c)
+{
+	p->state = FGW_PORT_RECEIVING;
+	if (p->env.call_started != NULL)
+		p->env.call_started(p->env.arg, p);
+	c->started.kind = PORT_REPORT_STARTED;
+	c->started.call = c;
+	p->env.post(p->env.arg, &c->started);
+}
+
 /* Starts a call with the datagram buf from `from`; false when it did not
  * start one: only a well-formed datagram of the port's transport claims
  * it (claim.h), anything else is counted as refused. */
@@ -596,7 +670,6 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 	struct port_call *c;
 	struct fax_call_params fp;
 	struct claim_rules rules;
-	char err[FGW_MAX_ERROR_TEXT];
 	uint16_t seq;
 
 	port_claim_rules(p, &rules);
@@ -604,30 +677,14 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 		p->refused++;
 		return false;
 	}
-	c = calloc(1, sizeof(*c));
+	c = port_call_new(p, from, fromlen);
 	if (c == NULL)
 		return false;
-	c->port = p;
 	claim_watch_start(&c->watch, &rules, seq);
-	memcpy(&c->peer, from, fromlen);
-	c->peer_len = fromlen;
-	port_addr_text(from, c->peer_text, sizeof(c->peer_text));
-	c->start_time = (int64_t)time(NULL);
-	c->last_rx_ms = port_now_ms();
-	c->start_ms = c->last_rx_ms;
-	if (spool_tmp_path(core_config(p->env.core)->spool, p->cfg->id, c->tmp,
-			   sizeof(c->tmp)) != 0) {
-		free(c);
-		return false;
-	}
 	port_call_params(p, c, &fp);
 	p->call = c;
-	c->fc = fax_call_new(&fp, err, sizeof(err));
-	if (c->fc == NULL) {
-		log_err("port %u: cannot start a call: %s", (unsigned)p->cfg->id, err);
+	if (port_call_open(p, c, &fp) != 0)
 		goto fail;
-	}
-	fax_session_set_page_hook(fax_call_session(c->fc), port_page, c);
 	if (fax_call_datagram_in(c->fc, buf, len) != 0) {
 		p->refused++;
 		fax_call_free(c->fc);
@@ -635,12 +692,7 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 		goto fail;
 	}
 	log_info("port %u: call from %s", (unsigned)p->cfg->id, c->peer_text);
-	p->state = FGW_PORT_RECEIVING;
-	if (p->env.call_started != NULL)
-		p->env.call_started(p->env.arg, p);
-	c->started.kind = PORT_REPORT_STARTED;
-	c->started.call = c;
-	p->env.post(p->env.arg, &c->started);
+	port_call_started(p, c);
 	return true;
 fail:
 	p->call = NULL;
@@ -648,11 +700,163 @@ fail:
 	return false;
 }
 
+/* --- SIP channels --------------------------------------------------------------------- */
+
+/* The fax parameters of a SIP call: the port's T.30 settings, the media
+ * of the plan. */
+static void port_media_params(struct port *p, struct port_call *c, const struct port_media *m,
+			      struct fax_call_params *fp)
+{
+	port_call_params(p, c, fp);
+	fp->session.mode = m->t38 ? FAX_SESSION_T38 : FAX_SESSION_AUDIO;
+	fp->session.use_alaw = m->alaw;
+	fp->session.t38_version = (int)m->t38_version;
+	fp->session.max_datagram = (int)m->max_datagram;
+	fp->payload_type = m->payload_type;
+	fp->ptime = m->ptime;
+	fp->ec = m->ec_fec ? UDPTL_EC_FEC : m->ec_none ? UDPTL_EC_NONE : UDPTL_EC_REDUNDANCY;
+}
+
+/* The end of a SIP call's media: its socket goes, the SIP thread hears. */
+static void port_media_close(struct port *p, struct port_call *c)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (c->media_ended != NULL)
+		c->media_ended(c->media_arg, c->serial);
+}
+
+void port_media_start(struct port *p, const struct port_media *m)
+{
+	struct port_call *c = p->call != NULL ? NULL : port_call_new(p, &m->remote, m->remote_len);
+	struct fax_call_params fp;
+
+	if (c == NULL) {
+		log_err("port %u channel %u: SIP call %s not started (%s)", (unsigned)p->cfg->id,
+			p->chan, m->call_id, p->call != NULL ? "channel busy" : "out of memory");
+		close(m->fd);
+		m->ended(m->ended_arg, m->serial);
+		return;
+	}
+	c->sip = true;
+	c->t38 = m->t38;
+	c->signalled = true;            /* no claim: T.30 has its own timers */
+	c->serial = m->serial;
+	c->media_ended = m->ended;
+	c->media_arg = m->ended_arg;
+	snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_id);
+	p->fd = m->fd;
+	p->call = c;
+	port_media_params(p, c, m, &fp);
+	if (port_call_open(p, c, &fp) != 0) {
+		p->call = NULL;
+		unlink(c->tmp);
+		port_media_close(p, c);
+		free(c);
+		return;
+	}
+	log_info("port %u channel %u: SIP call %s from %s (%s), media from %s", (unsigned)p->cfg->id,
+		 p->chan, c->call_id, m->from, m->t38 ? "T.38" : m->alaw ? "PCMA" : "PCMU",
+		 c->peer_text);
+	port_call_started(p, c);
+}
+
+/* G.711 to T.38 (or back): the fax session starts afresh into the same
+ * file, as T.30 restarts on the new media on both sides.  A call that
+ * already has pages keeps them: they are committed as a fax of their own
+ * (partial) and the new session runs as a new call on the same socket. */
+static void port_media_switch(struct port *p, struct port_call *c, const struct port_media *m)
+{
+	struct fax_session_result r;
+	struct fax_call_params fp;
+	struct port_media again;
+
+	fax_call_result(c->fc, &r);
+	if (r.pages > 0) {
+		again = *m;
+		again.fd = p->fd;
+		c->keep_media = true;
+		port_hangup(p);
+		port_media_start(p, &again);
+		return;
+	}
+	fax_call_free(c->fc);            /* first: the new session rewrites the file */
+	c->fc = NULL;
+	c->t38 = m->t38;
+	port_media_params(p, c, m, &fp);
+	if (port_call_open(p, c, &fp) != 0) {
+		snprintf(c->result.t30_text, sizeof(c->result.t30_text), "cannot switch to %s",
+			 m->t38 ? "T.38" : "G.711");
+		port_finish(p);
+	}
+}
+
+void port_media_update(struct port *p, const struct port_media *m)
+{
+	struct port_call *c = p->call;
+
+	if (c == NULL || !c->sip || c->serial != m->serial)
+		return;
+	memcpy(&c->peer, &m->remote, m->remote_len);
+	c->peer_len = m->remote_len;
+	c->latched = false;
+	port_addr_text(&c->peer, c->peer_text, sizeof(c->peer_text));
+	if (c->t38 != m->t38) {
+		log_info("port %u channel %u: SIP call %s switches to %s, media from %s",
+			 (unsigned)p->cfg->id, p->chan, c->call_id, m->t38 ? "T.38" : "G.711",
+			 c->peer_text);
+		port_media_switch(p, c, m);
+	}
+}
+
+void port_media_hangup(struct port *p, uint64_t serial)
+{
+	if (p->call != NULL && p->call->sip && p->call->serial == serial)
+		port_hangup(p);
+}
+
 /* --- receiving ------------------------------------------------------------------------------ */
+
+static bool port_same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/* A SIP call takes media from the SDP's address only; the first datagram
+ * from that IP may set the port (a peer behind a NAT or an SBC that sends
+ * from another port than it named), once. */
+static bool port_sip_source(struct port_call *c, const struct sockaddr_storage *from)
+{
+	if (port_same_addr(from, &c->peer))
+		return true;
+	if (c->latched || !port_same_ip(from, &c->peer))
+		return false;
+	memcpy(&c->peer, from, c->peer_len);
+	c->latched = true;
+	port_addr_text(&c->peer, c->peer_text, sizeof(c->peer_text));
+	return true;
+}
 
 static void port_datagram(struct port *p, uint64_t now, const struct sockaddr_storage *from,
 			  socklen_t fromlen, const uint8_t *buf, size_t len)
 {
+	if (p->channel) {
+		if (p->call == NULL || !port_sip_source(p->call, from)) {
+			p->foreign_dropped++;
+			return;
+		}
+		p->call->last_rx_ms = now;
+		fax_call_datagram_in(p->call->fc, buf, len);
+		return;
+	}
 	if (!fgwx_cidr_allowed(p->cfg->allow, p->cfg->nallow, (const struct sockaddr *)from)) {
 		p->foreign_dropped++;
 		return;
@@ -782,9 +986,10 @@ struct port *port_new(const struct port_env *env, const struct config_port *cfg)
 	p->fd = -1;
 	p->state = FGW_PORT_IDLE;
 	if (cfg->transport == CONFIG_SIP) {
-		/* Its calls come through the SIP thread, media ports per call
-		 * (not wired yet): no socket of its own. */
-		log_info("port %u (%s, sip) answers SIP calls", (unsigned)cfg->id, cfg->name);
+		/* Its calls come through the SIP thread to its channels
+		 * (port_new_channel): no socket of its own. */
+		log_info("port %u (%s, sip) answers SIP calls on %d channel(s)", (unsigned)cfg->id,
+			 cfg->name, cfg->channels);
 		return p;
 	}
 	if (port_open_socket(p) != 0)
@@ -792,6 +997,22 @@ struct port *port_new(const struct port_env *env, const struct config_port *cfg)
 	else
 		log_info("port %u (%s, %s) listening on %s", (unsigned)cfg->id, cfg->name,
 			 config_transport_name(cfg->transport), cfg->listen_text);
+	return p;
+}
+
+struct port *port_new_channel(const struct port_env *env, const struct config_port *cfg,
+			      unsigned channel)
+{
+	struct port *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->env = *env;
+	p->cfg = cfg;
+	p->fd = -1;
+	p->state = FGW_PORT_IDLE;
+	p->channel = true;
+	p->chan = channel;
 	return p;
 }
 

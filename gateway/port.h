@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <faxgw/admin.h>
 
@@ -93,11 +94,52 @@ struct port_env {
 	void *committed_arg;
 };
 
+/*
+ * SIP channels.  A port with transport = sip is served by `channels` port
+ * objects (port_new_channel), each running one call at a time, with no
+ * socket while idle: the SIP thread binds the call's media socket and
+ * hands it over with the call's plan as plain values (port_media).  Such
+ * a call accepts datagrams only from the address the SDP named (the first
+ * datagram from that IP may set the port), needs no claim (the signalling
+ * vouched for the peer), and when its media ends, however it ends, the
+ * socket is closed and ended(ended_arg, serial) is called once, on the
+ * media thread.
+ */
+struct port_media {
+	uint64_t serial;
+	int fd;                       /* start: the bound socket, the port's from now */
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	bool t38;                     /* else G.711 audio */
+	bool alaw;                    /* audio: PCMA, else PCMU */
+	int payload_type;             /* audio: the peer's number for the law */
+	unsigned ptime;               /* audio: ms per RTP packet we send */
+	unsigned t38_version;         /* T.38: negotiated */
+	uint32_t max_datagram;        /* T.38: our UDPTL datagrams stay within this */
+	bool ec_fec, ec_none;         /* T.38: UDPTL error correction (else redundancy) */
+	char call_id[FGW_MAX_SIP_IDENT];
+	char from[FGW_MAX_SIP_IDENT];
+	void (*ended)(void *arg, uint64_t serial);
+	void *ended_arg;
+};
+
+/* Media thread of the channel.  start: a new call (a channel already in a
+ * call closes m->fd and reports it ended at once); update: the call of
+ * that serial switches to m's media (G.711 to T.38: the fax session starts
+ * afresh, as T.30 does on both sides; a new address); hangup: ends the
+ * call of that serial as a hang-up (what it received is committed). */
+void port_media_start(struct port *p, const struct port_media *m);
+void port_media_update(struct port *p, const struct port_media *m);
+void port_media_hangup(struct port *p, uint64_t serial);
+
 /* Opens the port's socket; a port whose socket cannot be opened is kept
  * in state FGW_PORT_FAILED (logged).  NULL only when out of memory.
  * port_free() (main thread, media thread stopped, earlier reports
  * applied) hangs up an active call and settles it at once. */
 struct port *port_new(const struct port_env *env, const struct config_port *cfg);
+/* Channel `channel` of a sip port (see above).  NULL when out of memory. */
+struct port *port_new_channel(const struct port_env *env, const struct config_port *cfg,
+			      unsigned channel);
 void port_free(struct port *p);
 uint32_t port_id(const struct port *p);
 fgw_port_state port_state(const struct port *p);

@@ -4,7 +4,10 @@
  */
 #include "sipconf.h"
 #include "log.h"
+#include "sipmedia.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,30 @@ static void sipconf_port(const struct config_port *cp, struct sip_port_settings 
 	p->sdp.ptime = FGW_SDP_PTIME_DEFAULT_MS;
 }
 
+/* The media sockets bind to the first listen address (port 0 here); our
+ * SDP names public-address when set, else that address. */
+static void sipconf_media(const struct config *c, struct sip_settings *s)
+{
+	const struct config_sip_listen *l = &c->sip.listen[0];
+	const void *ip;
+
+	memcpy(&s->media_bind, &l->addr, sizeof(l->addr));
+	s->media_bind_len = l->addr_len;
+	if (l->addr.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&s->media_bind)->sin6_port = 0;
+		ip = &((const struct sockaddr_in6 *)&l->addr)->sin6_addr;
+	} else {
+		((struct sockaddr_in *)&s->media_bind)->sin_port = 0;
+		ip = &((const struct sockaddr_in *)&l->addr)->sin_addr;
+	}
+	if (c->sip.public_address[0] != '\0')
+		snprintf(s->media_addr, sizeof(s->media_addr), "%s", c->sip.public_address);
+	else if (inet_ntop(l->addr.ss_family, ip, s->media_addr, sizeof(s->media_addr)) == NULL)
+		s->media_addr[0] = '\0';
+	s->media_port_min = c->sip.media_port_min;
+	s->media_port_max = c->sip.media_port_max;
+}
+
 struct sip_settings *sipconf_settings(const struct config *c)
 {
 	size_t n = 0;
@@ -71,6 +98,8 @@ struct sip_settings *sipconf_settings(const struct config *c)
 	s->max_calls = (unsigned)c->sip.max_calls;
 	memcpy(s->username, c->sip.username, sizeof(s->username));
 	memcpy(s->password, c->sip.password, sizeof(s->password));
+	if (c->sip.nlisten > 0)
+		sipconf_media(c, s);
 	for (size_t i = 0; i < c->nports; i++)
 		if (c->ports[i].transport == CONFIG_SIP)
 			sipconf_port(&c->ports[i], &s->ports[s->nports++]);
@@ -89,9 +118,11 @@ struct sip_hooks sipconf_hooks(void)
 	return h;
 }
 
-int sipconf_start(const struct config *c, struct sip_thread **out, char *err, size_t errlen)
+int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_thread **out,
+		  char *err, size_t errlen)
 {
 	struct sip_hooks hooks = sipconf_hooks();
+	struct sip_media_ops ops;
 	struct sip_settings *s;
 	int rc;
 
@@ -103,7 +134,8 @@ int sipconf_start(const struct config *c, struct sip_thread **out, char *err, si
 		snprintf(err, errlen, "SIP: out of memory");
 		return -1;
 	}
-	rc = sip_thread_start(s, &hooks, out, err, errlen);
+	sipmedia_ops(dp, &ops);
+	rc = sip_thread_start(s, &hooks, dp != NULL ? &ops : NULL, out, err, errlen);
 	if (rc == 0)
 		for (size_t i = 0; i < s->nlisten; i++)
 			log_info("SIP listening on %s", s->listen_url[i]);

@@ -18,9 +18,12 @@ struct sip_settings *sipconf_settings(const struct config *c);
 /* Hooks that log through log.h (thread-safe). */
 struct sip_hooks sipconf_hooks(void);
 
-/* Starts the SIP thread when c has a [sip] section (*out NULL otherwise):
+/* Starts the SIP thread when c has a [sip] section (*out NULL otherwise),
+ * its calls' media on dp's sip channels (sipmedia.h; NULL: no media):
  * 0, or -1 with the reason in err. */
-int sipconf_start(const struct config *c, struct sip_thread **out, char *err, size_t errlen);
+struct dataplane;
+int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_thread **out,
+		  char *err, size_t errlen);
 
 /* Logs how many answers of each class the SIP thread sent. */
 void sipconf_log_answers(const struct sip_thread *t);

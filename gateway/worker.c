@@ -54,6 +54,12 @@ struct worker {
 	pthread_t thread;
 	bool running;
 
+	/* The inbox: media commands from the SIP thread, oldest first. */
+	pthread_mutex_t in_lock;
+	struct worker_cmd *in_head, *in_tail;
+	int in_fd;                    /* eventfd, watched by the worker's loop */
+	struct event *in_ev;
+
 	/* The outbox: reports for the main thread, oldest first. */
 	pthread_mutex_t lock;
 	struct port_report *head, *tail;
@@ -111,6 +117,103 @@ static void worker_on_outbox(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	worker_drain(arg);
+}
+
+/* --- the inbox ------------------------------------------------------------------------ */
+
+void worker_command(struct worker *w, struct worker_cmd *cmd)
+{
+	bool was_empty;
+	uint64_t one = 1;
+
+	cmd->next = NULL;
+	pthread_mutex_lock(&w->in_lock);
+	was_empty = w->in_head == NULL;
+	if (was_empty)
+		w->in_head = cmd;
+	else
+		w->in_tail->next = cmd;
+	w->in_tail = cmd;
+	pthread_mutex_unlock(&w->in_lock);
+	if (was_empty && write(w->in_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("media thread %u: cannot wake it: %s", w->index, strerror(errno));
+}
+
+static struct worker_cmd *worker_take_commands(struct worker *w)
+{
+	struct worker_cmd *list;
+	uint64_t count;
+
+	if (read(w->in_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_err("media thread %u: inbox: %s", w->index, strerror(errno));
+	pthread_mutex_lock(&w->in_lock);
+	list = w->in_head;
+	w->in_head = w->in_tail = NULL;
+	pthread_mutex_unlock(&w->in_lock);
+	return list;
+}
+
+/* A channel's new socket joins the epoll set (a closed one left it). */
+static void worker_watch(struct worker *w, struct port *p)
+{
+	struct epoll_event ev;
+
+	if (port_fd(p) < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = p;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, port_fd(p), &ev) != 0 && errno != EEXIST) {
+		log_err("media thread %u: cannot watch the media socket of port %u: %s", w->index,
+			(unsigned)port_id(p), strerror(errno));
+		port_hangup(p);
+	}
+}
+
+static void worker_apply(struct worker *w, struct worker_cmd *cmd)
+{
+	switch (cmd->kind) {
+	case WORKER_MEDIA_START:
+		port_media_start(cmd->port, &cmd->m);
+		worker_watch(w, cmd->port);
+		break;
+	case WORKER_MEDIA_UPDATE:
+		port_media_update(cmd->port, &cmd->m);
+		worker_watch(w, cmd->port);
+		break;
+	case WORKER_MEDIA_HANGUP:
+		port_media_hangup(cmd->port, cmd->m.serial);
+		break;
+	}
+}
+
+static void worker_on_inbox(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct worker_cmd *cmd = worker_take_commands(w);
+
+	(void)fd;
+	(void)what;
+	while (cmd != NULL) {
+		struct worker_cmd *next = cmd->next;
+		worker_apply(w, cmd);
+		free(cmd);
+		cmd = next;
+	}
+}
+
+/* Stopped: what was not applied goes, with its socket. */
+static void worker_drop_commands(struct worker *w)
+{
+	struct worker_cmd *cmd = worker_take_commands(w);
+
+	while (cmd != NULL) {
+		struct worker_cmd *next = cmd->next;
+		if (cmd->kind == WORKER_MEDIA_START && cmd->m.fd >= 0)
+			close(cmd->m.fd);
+		free(cmd);
+		cmd = next;
+	}
 }
 
 /* --- receiving ------------------------------------------------------------------------ */
@@ -290,7 +393,7 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 	int rc;
 
 	if (event_add(w->rx_ev, NULL) != 0 || event_add(w->stop_ev, NULL) != 0 ||
-	    event_add(w->out_ev, NULL) != 0) {
+	    event_add(w->out_ev, NULL) != 0 || event_add(w->in_ev, NULL) != 0) {
 		snprintf(err, errlen, "media thread %u: cannot watch its sockets", w->index);
 		return -1;
 	}
@@ -333,13 +436,15 @@ static int worker_open(struct worker *w, struct event_base *main_base)
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (w->base == NULL || w->epfd < 0 || w->stop_fd < 0 || w->out_fd < 0)
+	w->in_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->base == NULL || w->epfd < 0 || w->stop_fd < 0 || w->out_fd < 0 || w->in_fd < 0)
 		return -1;
 	w->ticker = event_new(w->base, -1, EV_PERSIST, worker_on_tick, w);
 	w->rx_ev = event_new(w->base, w->epfd, EV_READ | EV_PERSIST, worker_on_rx, w);
 	w->stop_ev = event_new(w->base, w->stop_fd, EV_READ | EV_PERSIST, worker_on_stop, w);
 	w->out_ev = event_new(main_base, w->out_fd, EV_READ | EV_PERSIST, worker_on_outbox, w);
-	return w->ticker && w->rx_ev && w->stop_ev && w->out_ev ? 0 : -1;
+	w->in_ev = event_new(w->base, w->in_fd, EV_READ | EV_PERSIST, worker_on_inbox, w);
+	return w->ticker && w->rx_ev && w->stop_ev && w->out_ev && w->in_ev ? 0 : -1;
 fail:
 	if (ec != NULL)
 		event_config_free(ec);
@@ -358,8 +463,9 @@ int worker_new(struct event_base *main_base, unsigned index, size_t max_ports,
 	}
 	w->index = index;
 	w->max = max_ports;
-	w->epfd = w->stop_fd = w->out_fd = -1;
+	w->epfd = w->stop_fd = w->out_fd = w->in_fd = -1;
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->in_lock, NULL);
 	w->act = calloc(max_ports + 1, sizeof(*w->act));
 	if (w->act == NULL || worker_open(w, main_base) != 0) {
 		snprintf(err, errlen, "media thread %u: cannot set up its event loop: %s", index,
@@ -382,6 +488,10 @@ void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	worker_stop(w);
+	if (w->in_fd >= 0)
+		worker_drop_commands(w);
+	if (w->in_ev != NULL)
+		event_free(w->in_ev);
 	if (w->out_ev != NULL)
 		event_free(w->out_ev);
 	if (w->stop_ev != NULL)
@@ -395,7 +505,9 @@ void worker_free(struct worker *w)
 	worker_close(w->epfd);
 	worker_close(w->stop_fd);
 	worker_close(w->out_fd);
+	worker_close(w->in_fd);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->in_lock);
 	free(w->act);
 	free(w);
 }

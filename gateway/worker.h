@@ -30,10 +30,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "port.h"
+
 struct event_base;
-struct port;
-struct port_env;
 struct worker;
+
+/* A SIP call's media command for one of the worker's channels (port.h). */
+enum worker_cmd_kind { WORKER_MEDIA_START, WORKER_MEDIA_UPDATE, WORKER_MEDIA_HANGUP };
+
+struct worker_cmd {
+	struct worker_cmd *next;      /* the inbox's link */
+	enum worker_cmd_kind kind;
+	struct port *port;            /* a channel of this worker */
+	struct port_media m;          /* HANGUP: only m.serial */
+};
 
 /* max_ports: how many ports may be added.  index: for log lines. */
 int worker_new(struct event_base *main_base, unsigned index, size_t max_ports,
@@ -54,6 +64,11 @@ int worker_start(struct worker *w, char *err, size_t errlen);
 void worker_stop(struct worker *w);
 /* Applies every report in the outbox now. */
 void worker_drain(struct worker *w);
+
+/* Any thread: queues cmd (malloc'd; the worker owns and frees it) and
+ * wakes the media thread, which applies it in its loop.  Commands still
+ * queued when the worker stops are dropped (a START's socket closed). */
+void worker_command(struct worker *w, struct worker_cmd *cmd);
 
 /* Calls in progress on w's ports (any thread). */
 uint32_t worker_active_calls(const struct worker *w);

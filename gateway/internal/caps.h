@@ -127,6 +127,11 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_SIP_USERS        32     /* request-URI users in one port's sip-user */
 #define FGW_MAX_SIP_USER         64     /* bytes of one sip-user, with its NUL */
 #define FGW_MAX_SIP_URI          256    /* outbound-proxy, from, a listen URL */
+#define FGW_MAX_SIP_IDENT        128    /* Call-ID, From, To, User-Agent kept of a call
+					   (longer ones are cut) */
+#define FGW_SIP_MAX_ANSWER       2048   /* bytes of one SDP body we write */
+#define FGW_SIP_GLARE_MAX_MS     2000   /* a 491 on our re-INVITE: retry after 0..this
+					   (RFC 3261 14.1, we do not own the Call-ID) */
 #define FGW_MAX_SIP_CALLS        10000  /* [sip] max-calls: calls at once, all ports */
 #define FGW_SIP_DEFAULT_CALLS    1024   /* [sip] max-calls when not set */
 #define FGW_MAX_SIP_CHANNELS     1024   /* a sip port's channels */

@@ -63,18 +63,16 @@ int sip_policy_invite(const struct sip_settings *s, const struct sockaddr *src,
 }
 
 int sip_policy_offer(const struct sip_port_settings *p, const char *body, size_t len,
-		     struct sdp_answer *ans, char *warning, size_t size)
+		     struct sdp_session *offer, struct sdp_answer *ans, char *warning,
+		     size_t size)
 {
-	struct sdp_session *offer;
 	char err[96];
 	enum sdp_err rc;
-	static _Thread_local struct sdp_session scratch; /* ~20 kB: off the stack */
 
 	memset(ans, 0, sizeof(*ans));
 	warning[0] = '\0';
 	if (len == 0)
 		return 200;
-	offer = &scratch;
 	rc = sdp_parse(body, len, offer, err, sizeof(err));
 	if (rc != SDP_OK) {
 		snprintf(warning, size, "Bad SDP: %s", err);

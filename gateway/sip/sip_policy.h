@@ -42,6 +42,12 @@ struct sip_settings {
 	unsigned max_calls;                       /* calls at once, all ports (>= 1) */
 	char username[FGW_MAX_CREDENTIAL];        /* digest authentication of INVITEs, */
 	char password[FGW_MAX_CREDENTIAL];        /*   realm SIP_AUTH_REALM; "": none */
+	/* The calls' media sockets: bound to media_bind's address with a port
+	 * of media_port_min..max; media_addr is the address our SDP names. */
+	struct sockaddr_storage media_bind;
+	socklen_t media_bind_len;
+	char media_addr[FGW_SDP_MAX_ADDR_TEXT];
+	unsigned media_port_min, media_port_max;
 	size_t nports;
 	struct sip_port_settings ports[];         /* flexible: sip_settings_size(nports) */
 };
@@ -80,13 +86,14 @@ int sip_policy_invite(const struct sip_settings *s, const struct sockaddr *src,
 int sip_policy_options(const struct sip_settings *s, const struct sockaddr *src, bool draining);
 
 /*
- * The SDP offer of an INVITE to port p: 200 when it is acceptable (the
- * decision in *ans), else 488 with a Warning text in warning[0..size)
- * (RFC 3261 20.43: "code agent text" is built by the caller from it).
- * A missing offer (len 0) is 200 with ans->status 0: we would make the
- * offer (RFC 3264 5).
+ * The SDP offer of an INVITE to port p, parsed into *offer (the caller's
+ * space: about 20 kB): 200 when it is acceptable (the decision in *ans),
+ * else 488 with a Warning text in warning[0..size) (RFC 3261 20.43:
+ * "code agent text" is built by the caller from it).  A missing offer
+ * (len 0) is 200 with ans->status 0: we would make the offer (RFC 3264 5).
  */
 int sip_policy_offer(const struct sip_port_settings *p, const char *body, size_t len,
-		     struct sdp_answer *ans, char *warning, size_t size);
+		     struct sdp_session *offer, struct sdp_answer *ans, char *warning,
+		     size_t size);
 
 #endif

@@ -12,20 +12,12 @@
  * Commands from the main thread: atomic flags plus an eventfd registered
  * with su_root_register().  Calls are counted here only (this thread).
  */
-#define SU_ROOT_MAGIC_T  struct sip_thread
-#define SU_WAKEUP_ARG_T  struct sip_thread
-#define SU_TIMER_ARG_T   struct sip_call
-#define NUA_MAGIC_T      struct sip_thread
-#define NUA_HMAGIC_T     struct sip_call
-
+#include "sip_internal.h"
 #include "sip_thread.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,79 +27,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sofia-sip/su.h>
-#include <sofia-sip/su_wait.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_string.h>
 #include <sofia-sip/su_log.h>
-#include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/msg_addr.h>
-#include <sofia-sip/auth_module.h>
 #include <sofia-sip/auth_plugin.h>
 
-#define SIP_WARN_AGENT "faxgw"
-#define SIP_WARN_MAX   (FGW_SDP_MAX_WARNING + 32)
-#define SIP_NO_MEDIA   "fax media over SIP is not available in this version of faxgw"
 /* The methods served; nua answers 405 to the others.  Its default list
  * also takes MESSAGE (200) and REFER (202, then a NOTIFY): not for a fax
  * gateway. */
-#define SIP_ALLOW      "INVITE, ACK, BYE, CANCEL, OPTIONS"
-
-/* One INVITE we are answering (bound to its nua handle). */
-struct sip_call {
-	struct sip_thread *t;
-	nua_handle_t *nh;
-	int port;                     /* index in settings->ports */
-	su_timer_t *ring;             /* final answer after FGW_SIP_RING_MS */
-	struct sip_call *prev, *next; /* the thread's calls */
-};
-
-struct sip_thread {
-	pthread_t tid;
-	bool joined;                  /* sip_thread_stop() is done */
-	int efd;                      /* eventfd: a command is waiting */
-	atomic_bool draining, stop;
-	_Atomic uint64_t answers[600]; /* by status - 100 */
-	struct sip_hooks hooks;
-	char sulog[512];              /* sofia-sip's log line being assembled */
-	size_t sulog_len;
-	/* start-up handshake */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int start_state;              /* 0 waiting, 1 running, -1 failed */
-	char start_err[FGW_MAX_ERROR_TEXT];
-	/* the SIP thread's own */
-	su_root_t *root;
-	su_wait_t wait[1];            /* the eventfd's */
-	bool registered;
-	nua_t *nua;
-	su_timer_t *shutdown_timer;
-	auth_mod_t *auth;             /* digest authentication; NULL: none */
-	bool shutting_down;
-	unsigned calls;
-	struct sip_call *call_list;   /* every call, ringing or ending */
-	unsigned *port_calls;         /* per settings->ports[i] */
-	uint64_t invites, handles_freed; /* INVITE handles received and destroyed */
-	struct sip_settings *s;       /* copy */
-};
-
-__attribute__((format(printf, 3, 4)))
-static void sip_log(struct sip_thread *t, int level, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	if (t->hooks.log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	t->hooks.log(t->hooks.arg, level, text);
-}
+#define SIP_ALLOW      "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
 
 /* sofia-sip's own messages (su_log), a line at a time, into our log at
  * info level: at its default level it reports only problems, but some
@@ -135,60 +68,6 @@ static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
 	}
 }
 
-static void sip_count(struct sip_thread *t, int status)
-{
-	if (status >= 100 && status <= 699)
-		atomic_fetch_add(&t->answers[status - 100], 1);
-}
-
-uint64_t sip_thread_answers(const struct sip_thread *t, int status)
-{
-	if (t == NULL || status < 100 || status > 699)
-		return 0;
-	return atomic_load(&((struct sip_thread *)t)->answers[status - 100]);
-}
-
-uint64_t sip_thread_answers_class(const struct sip_thread *t, int cls)
-{
-	uint64_t n = 0;
-
-	for (int s = cls * 100; cls >= 1 && cls <= 6 && s < cls * 100 + 100; s++)
-		n += sip_thread_answers(t, s);
-	return n;
-}
-
-/* A Warning header value (RFC 3261 20.43): code, agent, quoted text with
- * '"', '\' and control characters replaced. */
-static void sip_warning(char *out, size_t size, int code, const char *text)
-{
-	int n = snprintf(out, size, "%d %s \"", code, SIP_WARN_AGENT);
-	size_t i = n > 0 ? (size_t)n : 0;
-
-	for (; *text != '\0' && i + 2 < size; text++, i++) {
-		unsigned char c = (unsigned char)*text;
-		out[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '\'' : (char)c;
-	}
-	if (i + 1 < size)
-		out[i++] = '"';
-	out[i < size ? i : size - 1] = '\0';
-}
-
-/* Sends a response; with_this inside the callback of the request. */
-static void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,
-			bool retry_after, bool with_this)
-{
-	char ra[16];
-
-	snprintf(ra, sizeof(ra), "%d", FGW_SIP_RETRY_AFTER_S);
-	sip_count(t, status);      /* first: whoever sees the answer finds it counted */
-	nua_respond(nh, status, sip_status_phrase(status),
-		    TAG_IF(with_this, NUTAG_WITH_THIS(t->nua)),
-		    TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
-		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
-		    NUTAG_AUTOANSWER(0),
-		    TAG_END());
-}
-
 /* The source address of the request being handled, or NULL. */
 static const struct sockaddr *sip_source(struct sip_thread *t)
 {
@@ -204,63 +83,6 @@ static void sip_on_options(struct sip_thread *t, nua_handle_t *nh)
 
 	sip_respond(t, nh, status, NULL, status == 503, true);
 	nua_handle_destroy(nh);
-}
-
-static void sip_call_free(struct sip_call *c)
-{
-	struct sip_thread *t = c->t;
-
-	if (c->ring != NULL)
-		su_timer_destroy(c->ring);
-	t->calls--;
-	t->port_calls[c->port]--;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		t->call_list = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	nua_handle_bind(c->nh, NULL);
-	free(c);
-}
-
-/* The ring is over: this version has no media for the call (faxgwd(8)). */
-static void sip_on_ring_done(struct sip_thread *t, su_timer_t *timer, struct sip_call *c)
-{
-	char warn[SIP_WARN_MAX];
-
-	(void)timer;
-	sip_warning(warn, sizeof(warn), 399, SIP_NO_MEDIA);
-	sip_respond(t, c->nh, 503, warn, false, false);
-	su_timer_destroy(c->ring);
-	c->ring = NULL;
-}
-
-/* An acceptable offer: 180, then the final answer when the ring is over. */
-static void sip_call_ring(struct sip_thread *t, nua_handle_t *nh, int port)
-{
-	struct sip_call *c = calloc(1, sizeof(*c));
-
-	if (c == NULL) {
-		sip_respond(t, nh, 500, NULL, true, true);
-		return;
-	}
-	c->t = t;
-	c->nh = nh;
-	c->port = port;
-	c->next = t->call_list;
-	if (c->next != NULL)
-		c->next->prev = c;
-	t->call_list = c;
-	t->calls++;
-	t->port_calls[port]++;
-	nua_handle_bind(nh, c);
-	c->ring = su_timer_create(su_root_task(t->root), FGW_SIP_RING_MS);
-	if (c->ring == NULL || su_timer_set(c->ring, sip_on_ring_done, c) != 0) {
-		sip_respond(t, nh, 500, NULL, true, true);
-		return;                  /* freed when the handle terminates */
-	}
-	sip_respond(t, nh, 180, NULL, false, true);
 }
 
 /* The request-URI's user part, "" when none. */
@@ -281,7 +103,7 @@ static bool sip_is_sdp(const sip_t *sip)
 /* The offer of an INVITE that passed the policy checks. */
 static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, int port)
 {
-	static _Thread_local struct sdp_answer ans;
+	struct sdp_answer ans;
 	char why[FGW_SDP_MAX_WARNING], warn[SIP_WARN_MAX];
 	const sip_payload_t *pl = sip->sip_payload;
 	size_t len = pl != NULL ? pl->pl_len : 0;
@@ -292,14 +114,20 @@ static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t
 		sip_respond(t, nh, 415, warn, false, true);
 		return;
 	}
-	status = sip_policy_offer(&t->s->ports[port], len ? pl->pl_data : "", len, &ans, why,
-				  sizeof(why));
+	status = sip_policy_offer(&t->s->ports[port], len ? pl->pl_data : "", len, &t->offer, &ans,
+				  why, sizeof(why));
 	if (status == 488) {
 		sip_warning(warn, sizeof(warn), 305, why);
 		sip_respond(t, nh, 488, warn, false, true);
 		return;
 	}
-	sip_call_ring(t, nh, port);
+	if (ans.status != 200) {          /* no offer: we would have to make one */
+		sip_warning(warn, sizeof(warn), 399, "an INVITE without an SDP offer is not "
+			    "supported: send the offer in the INVITE");
+		sip_respond(t, nh, 488, warn, false, true);
+		return;
+	}
+	sip_dialog_new(t, nh, sip, (size_t)port, &ans);
 }
 
 /* Digest authentication of an INVITE (RFC 3261 22.2) by sofia-sip's auth
@@ -357,10 +185,10 @@ static void sip_on_state(struct sip_thread *t, nua_handle_t *nh, struct sip_call
 	int state = nua_callstate_init;
 
 	tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+	if (c != NULL)
+		sip_dialog_state(c, state);
 	if (state != nua_callstate_terminated)
 		return;
-	if (c != NULL)
-		sip_call_free(c);
 	t->handles_freed++;
 	nua_handle_destroy(nh);
 }
@@ -375,7 +203,18 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
 	(void)phrase;
 	switch (event) {
 	case nua_i_invite:
-		sip_on_invite(t, nh, sip);
+		if (c != NULL)
+			sip_dialog_reinvite(c, sip);
+		else
+			sip_on_invite(t, nh, sip);
+		break;
+	case nua_i_update:
+		if (c != NULL)
+			sip_dialog_update(c, sip);
+		break;
+	case nua_r_invite:
+		if (c != NULL)
+			sip_dialog_response(c, status, sip);
 		break;
 	case nua_i_options:
 		sip_on_options(t, nh);
@@ -414,30 +253,6 @@ static void sip_on_shutdown_timeout(struct sip_thread *t, su_timer_t *timer, str
 	su_root_break(t->root);
 }
 
-/* Stopping: the calls still ringing get 503 with Retry-After now, before
- * nua_shutdown() would answer them with 410 Gone. */
-static void sip_answer_ringing(struct sip_thread *t)
-{
-	for (struct sip_call *c = t->call_list; c != NULL; c = c->next) {
-		if (c->ring == NULL)
-			continue;
-		su_timer_destroy(c->ring);
-		c->ring = NULL;
-		sip_respond(t, c->nh, 503, NULL, true, false);
-	}
-}
-
-/* After the root stopped: what nua_shutdown() did not end is freed here,
- * before nua_destroy() takes the handles. */
-static void sip_free_calls(struct sip_thread *t)
-{
-	while (t->call_list != NULL) {
-		nua_handle_t *nh = t->call_list->nh;
-		sip_call_free(t->call_list);
-		nua_handle_destroy(nh);
-	}
-}
-
 static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread *arg)
 {
 	uint64_t v;
@@ -446,9 +261,10 @@ static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread 
 	(void)arg;
 	while (read(t->efd, &v, sizeof(v)) > 0)
 		;
+	sip_dialog_media_ended(t);
 	if (atomic_load(&t->stop) && !t->shutting_down) {
 		t->shutting_down = true;
-		sip_answer_ringing(t);
+		sip_dialog_answer_ringing(t);
 		t->shutdown_timer = su_timer_create(su_root_task(t->root), FGW_SIP_SHUTDOWN_MS);
 		if (t->shutdown_timer != NULL)
 			su_timer_set(t->shutdown_timer, sip_on_shutdown_timeout, NULL);
@@ -525,6 +341,8 @@ static int sip_open(struct sip_thread *t)
 		return -1;
 	nua_set_params(t->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(0),
 		       NUTAG_MEDIA_ENABLE(0), NUTAG_APPL_METHOD("OPTIONS"),
+		       NUTAG_APPL_METHOD("UPDATE"),
+		       NUTAG_SESSION_REFRESHER(nua_remote_refresher),
 		       SIPTAG_ALLOW_STR(SIP_ALLOW), SIPTAG_SUPPORTED_STR("timer"),
 		       SIPTAG_USER_AGENT_STR("faxgw"), TAG_END());
 	return 0;
@@ -546,7 +364,7 @@ static void *sip_main(void *arg)
 	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles, %llu left at shutdown",
 		(unsigned long long)t->invites,
 		(unsigned long long)(t->invites - t->handles_freed));
-	sip_free_calls(t);
+	sip_dialog_free_all(t);
 	if (t->nua != NULL)
 		nua_destroy(t->nua);
 	if (t->shutdown_timer != NULL)
@@ -571,12 +389,36 @@ static void sip_free(struct sip_thread *t)
 		close(t->efd);
 	pthread_mutex_destroy(&t->mu);
 	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->ended_mu);
+	for (size_t i = 0; t->chan_busy != NULL && i < t->s->nports; i++)
+		free(t->chan_busy[i]);
+	free(t->chan_busy);
+	free(t->ended);
 	free(t->port_calls);
 	free(t->s);
 	free(t);
 }
 
-static struct sip_thread *sip_new(const struct sip_settings *s, const struct sip_hooks *hooks)
+/* The per-port channel maps and the ring of media ends: one entry per call
+ * that may be in progress (a call reports its end once). */
+static int sip_new_tables(struct sip_thread *t)
+{
+	const struct sip_settings *s = t->s;
+
+	t->port_calls = calloc(s->nports ? s->nports : 1, sizeof(unsigned));
+	t->chan_busy = calloc(s->nports ? s->nports : 1, sizeof(*t->chan_busy));
+	t->ended_cap = (size_t)s->max_calls + 1;
+	t->ended = calloc(t->ended_cap, sizeof(*t->ended));
+	if (t->port_calls == NULL || t->chan_busy == NULL || t->ended == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nports; i++)
+		if ((t->chan_busy[i] = calloc(s->ports[i].channels + 1, 1)) == NULL)
+			return -1;
+	return 0;
+}
+
+static struct sip_thread *sip_new(const struct sip_settings *s, const struct sip_hooks *hooks,
+				  const struct sip_media_ops *ops)
 {
 	struct sip_thread *t = calloc(1, sizeof(*t));
 	size_t size = sip_settings_size(s->nports);
@@ -586,15 +428,20 @@ static struct sip_thread *sip_new(const struct sip_settings *s, const struct sip
 	t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
+	pthread_mutex_init(&t->ended_mu, NULL);
 	t->s = malloc(size);
-	t->port_calls = calloc(s->nports ? s->nports : 1, sizeof(unsigned));
 	if (hooks != NULL)
 		t->hooks = *hooks;
-	if (t->efd < 0 || t->s == NULL || t->port_calls == NULL) {
+	if (ops != NULL)
+		t->ops = *ops;
+	if (t->s != NULL)
+		memcpy(t->s, s, size);
+	if (t->efd < 0 || t->s == NULL || sip_new_tables(t) != 0) {
+		if (t->s == NULL)
+			t->s = calloc(1, sizeof(*t->s));   /* sip_free() reads nports */
 		sip_free(t);
 		return NULL;
 	}
-	memcpy(t->s, s, size);
 	return t;
 }
 
@@ -642,18 +489,11 @@ static int sip_wait_started(struct sip_thread *t)
 	return state;
 }
 
-static void sip_wake(struct sip_thread *t)
-{
-	uint64_t one = 1;
-
-	if (write(t->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return;
-}
-
 int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks,
-		     struct sip_thread **out, char *err, size_t errlen)
+		     const struct sip_media_ops *ops, struct sip_thread **out, char *err,
+		     size_t errlen)
 {
-	struct sip_thread *t = sip_new(s, hooks);
+	struct sip_thread *t = sip_new(s, hooks, ops);
 	sigset_t all, old;
 	int rc;
 
@@ -687,6 +527,28 @@ int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks
 	}
 	*out = t;
 	return 0;
+}
+
+void sip_thread_media_ended(struct sip_thread *t, uint64_t serial)
+{
+	if (t != NULL)
+		sip_ended_push(t, serial);
+}
+
+uint64_t sip_thread_answers(const struct sip_thread *t, int status)
+{
+	if (t == NULL || status < 100 || status > 699)
+		return 0;
+	return atomic_load(&((struct sip_thread *)t)->answers[status - 100]);
+}
+
+uint64_t sip_thread_answers_class(const struct sip_thread *t, int cls)
+{
+	uint64_t n = 0;
+
+	for (int s = cls * 100; cls >= 1 && cls <= 6 && s < cls * 100 + 100; s++)
+		n += sip_thread_answers(t, s);
+	return n;
 }
 
 void sip_thread_drain(struct sip_thread *t)

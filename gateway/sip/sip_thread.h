@@ -4,13 +4,17 @@
  * Other threads talk to it only through these functions, which pass plain
  * values (an eventfd wakes it; flags and counters are atomics).
  *
- * This increment answers without media (faxgwd(8), SIP): OPTIONS 200
- * (503 while draining); INVITE 403 for a stranger, then with username and
- * password a digest challenge (401, sofia-sip's auth module; 403 for wrong
- * credentials), then 503 / 404 / 486 / 488 as sip_policy.h decides, and
- * an acceptable offer 180 Ringing, then after
- * FGW_SIP_RING_MS 503 with a Warning that media over SIP is not
- * available yet; a CANCEL while it rings gets 487 (nua sends it).
+ * It answers (faxgwd(8), SIP): OPTIONS 200 (503 while draining); INVITE
+ * 403 for a stranger, then with username and password a digest challenge
+ * (401, sofia-sip's auth module; 403 for wrong credentials), then 503 /
+ * 404 / 486 / 488 as sip_policy.h decides; an acceptable offer gets 180
+ * Ringing, then after FGW_SIP_RING_MS 200 OK with our SDP answer, and the
+ * call's media starts on a media thread (struct sip_media_ops); a CANCEL
+ * while it rings gets 487 (nua sends it).  Once answered (sip_dialog.c):
+ * re-INVITEs and UPDATEs that keep the media are answered without
+ * touching it, a T.38 re-INVITE switches the media, a port with t38 =
+ * offer sends its own T.38 re-INVITE (491: retried after a random
+ * delay), a BYE hangs the media up, and the end of the fax sends BYE.
  *
  * Ownership: sip_thread_start() copies the settings; sip_thread_stop()
  * stops the thread (calls still ringing get 503, then nua_shutdown,
@@ -25,26 +29,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sip_policy.h"
+#include "sip_types.h"
 
 struct sip_thread;
 
-/* What the SIP thread calls back, on its own thread: keep it short and
- * thread-safe.  level is syslog's (LOG_ERR .. LOG_DEBUG). */
-struct sip_hooks {
-	void (*log)(void *arg, int level, const char *text);
-	void *arg;
-};
-
 /* Starts the thread and waits until its listeners are bound (at most
- * FGW_SIP_START_MS).  0, or -1 with the reason in err. */
+ * FGW_SIP_START_MS).  0, or -1 with the reason in err.  ops may be NULL:
+ * acceptable offers then get 503 with a Warning (no media). */
 int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks,
-		     struct sip_thread **out, char *err, size_t errlen);
+		     const struct sip_media_ops *ops, struct sip_thread **out, char *err,
+		     size_t errlen);
+
+/* Any thread (a media thread): the media of call `serial` ended (the fax
+ * is over, or it was hung up).  The SIP thread sends BYE if the dialog is
+ * still up and frees the channel.  Safe until sip_thread_free(). */
+void sip_thread_media_ended(struct sip_thread *t, uint64_t serial);
 
 /* From now on OPTIONS and new INVITEs get 503 with Retry-After. */
 void sip_thread_drain(struct sip_thread *t);
 
-/* Stops and joins; then frees (see above). */
+/* Stops and joins; then frees (see above).  Between stop and free the
+ * media threads may still call sip_thread_media_ended(): stop the media
+ * before sip_thread_free(). */
 void sip_thread_stop(struct sip_thread *t);
 void sip_thread_free(struct sip_thread *t);
 

@@ -172,30 +172,31 @@ END_TEST
 START_TEST(test_offers)
 {
 	struct sip_settings *s = policy_settings();
+	static struct sdp_session offer_scratch;
 	struct sdp_answer ans;
 	char warn[FGW_SDP_MAX_WARNING];
 
 	/* Port 10 speaks PCMA only: a PCMU offer is refused, with a reason. */
-	ck_assert_int_eq(sip_policy_offer(&s->ports[0], G711_OFFER, strlen(G711_OFFER), &ans, warn,
+	ck_assert_int_eq(sip_policy_offer(&s->ports[0], G711_OFFER, strlen(G711_OFFER), &offer_scratch, &ans, warn,
 					  sizeof(warn)), 488);
 	ck_assert_msg(strstr(warn, "Incompatible media format") != NULL, "%s", warn);
-	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G711_OFFER, strlen(G711_OFFER), &ans, warn,
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G711_OFFER, strlen(G711_OFFER), &offer_scratch, &ans, warn,
 					  sizeof(warn)), 200);
 	ck_assert_int_eq(ans.plan.transport, SDP_TRANSPORT_AUDIO);
 	ck_assert_int_eq(ans.plan.law, SDP_CODEC_PCMU);
 	ck_assert_str_eq(warn, "");
-	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G729_OFFER, strlen(G729_OFFER), &ans, warn,
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], G729_OFFER, strlen(G729_OFFER), &offer_scratch, &ans, warn,
 					  sizeof(warn)), 488);
-	ck_assert_int_eq(sip_policy_offer(&s->ports[0], T38_OFFER, strlen(T38_OFFER), &ans, warn,
+	ck_assert_int_eq(sip_policy_offer(&s->ports[0], T38_OFFER, strlen(T38_OFFER), &offer_scratch, &ans, warn,
 					  sizeof(warn)), 488);
-	ck_assert_int_eq(sip_policy_offer(&s->ports[1], T38_OFFER, strlen(T38_OFFER), &ans, warn,
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], T38_OFFER, strlen(T38_OFFER), &offer_scratch, &ans, warn,
 					  sizeof(warn)), 200);
 	ck_assert_int_eq(ans.plan.transport, SDP_TRANSPORT_T38);
 	/* Not SDP at all: 488 with the parser's reason. */
-	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "hello", 5, &ans, warn, sizeof(warn)), 488);
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "hello", 5, &offer_scratch, &ans, warn, sizeof(warn)), 488);
 	ck_assert_msg(strncmp(warn, "Bad SDP: line 1", 15) == 0, "%s", warn);
 	/* No offer: acceptable (we would make one). */
-	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "", 0, &ans, warn, sizeof(warn)), 200);
+	ck_assert_int_eq(sip_policy_offer(&s->ports[1], "", 0, &offer_scratch, &ans, warn, sizeof(warn)), 200);
 	ck_assert_int_eq(ans.status, 0);
 	free(s);
 }
@@ -306,7 +307,7 @@ START_TEST(test_thread_options_drain_stop)
 	snprintf(s->listen_url[0], sizeof(s->listen_url[0]), "sip:127.0.0.1:%d;transport=udp",
 		 port);
 	s->nlisten = 1;
-	ck_assert_msg(sip_thread_start(s, NULL, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(sip_thread_start(s, NULL, NULL, &t, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(options(port, 1), 200);
 	ck_assert_uint_eq(sip_thread_answers(t, 200), 1);
 	ck_assert_uint_eq(sip_thread_answers_class(t, 2), 1);
@@ -341,8 +342,8 @@ START_TEST(test_thread_listen_in_use)
 	s->listen_addr[0] = a;
 	s->listen_len[0] = sizeof(struct sockaddr_in);
 	s->nlisten = 1;
-	ck_assert_msg(sip_thread_start(s, NULL, &t, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(sip_thread_start(s, NULL, &t2, err, sizeof(err)), -1);
+	ck_assert_msg(sip_thread_start(s, NULL, NULL, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(sip_thread_start(s, NULL, NULL, &t2, err, sizeof(err)), -1);
 	ck_assert_ptr_null(t2);
 	ck_assert_msg(strstr(err, "Address already in use") != NULL, "%s", err);
 	ck_assert_msg(strstr(err, "cannot listen on sip:127.0.0.1:") != NULL, "%s", err);

@@ -1,0 +1,97 @@
+/*
+ * sip_base.c - what every part of the SIP thread uses (sip_internal.h):
+ * its log, its answer counters, responses with a Warning, and the
+ * wake-up through which other threads reach it.
+ */
+#include "sip_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_status.h>
+
+void sip_log(struct sip_thread *t, int level, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	if (t->hooks.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	t->hooks.log(t->hooks.arg, level, text);
+}
+
+void sip_count(struct sip_thread *t, int status)
+{
+	if (status >= 100 && status <= 699)
+		atomic_fetch_add(&t->answers[status - 100], 1);
+}
+
+/* A Warning header value (RFC 3261 20.43): code, agent, quoted text with
+ * '"', '\' and control characters replaced. */
+void sip_warning(char *out, size_t size, int code, const char *text)
+{
+	int n = snprintf(out, size, "%d %s \"", code, SIP_WARN_AGENT);
+	size_t i = n > 0 ? (size_t)n : 0;
+
+	for (; *text != '\0' && i + 2 < size; text++, i++) {
+		unsigned char c = (unsigned char)*text;
+		out[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '\'' : (char)c;
+	}
+	if (i + 1 < size)
+		out[i++] = '"';
+	out[i < size ? i : size - 1] = '\0';
+}
+
+void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,
+		 bool retry_after, bool with_this)
+{
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%d", FGW_SIP_RETRY_AFTER_S);
+	sip_count(t, status);      /* first: whoever sees the answer finds it counted */
+	nua_respond(nh, status, sip_status_phrase(status),
+		    TAG_IF(with_this, NUTAG_WITH_THIS(t->nua)),
+		    TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
+		    TAG_IF(retry_after, SIPTAG_RETRY_AFTER_STR(ra)),
+		    NUTAG_AUTOANSWER(0),
+		    TAG_END());
+}
+
+void sip_wake(struct sip_thread *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;
+}
+
+void sip_ended_push(struct sip_thread *t, uint64_t serial)
+{
+	bool queued = false;
+
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->ended_mu);
+	if (t->ended_n < t->ended_cap) {
+		t->ended[(t->ended_head + t->ended_n) % t->ended_cap] = serial;
+		t->ended_n++;
+		queued = true;
+	}
+	pthread_mutex_unlock(&t->ended_mu);
+	if (queued)
+		sip_wake(t);
+}
+
+void sip_thread_ended_cb(void *arg, uint64_t serial)
+{
+	sip_ended_push(arg, serial);
+}

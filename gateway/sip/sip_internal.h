@@ -1,0 +1,130 @@
+/*
+ * sip_internal.h - what sip_thread.c (the thread, requests outside a
+ * dialog) and sip_dialog.c (calls) share.  Internal to gateway/sip/.
+ *
+ * Everything here belongs to the SIP thread, except the members marked
+ * "any thread" (atomics, or under ended_mu).
+ */
+#ifndef FAXGW_SIP_INTERNAL_H
+#define FAXGW_SIP_INTERNAL_H
+
+#define SU_ROOT_MAGIC_T  struct sip_thread
+#define SU_WAKEUP_ARG_T  struct sip_thread
+#define SU_TIMER_ARG_T   struct sip_call
+#define NUA_MAGIC_T      struct sip_thread
+#define NUA_HMAGIC_T     struct sip_call
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/auth_module.h>
+
+#include "sip_types.h"
+
+#define SIP_WARN_AGENT "faxgw"
+#define SIP_WARN_MAX   (FGW_SDP_MAX_WARNING + 32)
+
+/* Our own T.38 re-INVITE (t38 = offer). */
+enum sip_reinvite { SIP_REINVITE_IDLE, SIP_REINVITE_PENDING, SIP_REINVITE_DONE };
+
+/* One INVITE dialog we answer, from the INVITE to the end of its media. */
+struct sip_call {
+	struct sip_thread *t;
+	nua_handle_t *nh;             /* NULL once the dialog is gone */
+	su_timer_t *ring;             /* the answer after FGW_SIP_RING_MS */
+	su_timer_t *retry;            /* our re-INVITE again after a 491 */
+	struct sip_media m;           /* port, channel, serial, fd, plan, identities */
+	uint16_t local_port;          /* of m.fd */
+	uint64_t sess_id, sess_version; /* our o= line */
+	char sdp[FGW_SIP_MAX_ANSWER]; /* our SDP now (answers to refreshes) */
+	bool answered;                /* 200 sent */
+	bool media;                   /* the media thread has it, no end reported yet */
+	bool bye_sent;
+	enum sip_reinvite reinvite;
+	struct sip_call *prev, *next; /* the thread's calls */
+};
+
+struct sip_thread {
+	pthread_t tid;
+	bool joined;                  /* sip_thread_stop() is done */
+	int efd;                      /* eventfd: a command is waiting (any thread) */
+	atomic_bool draining, stop;   /* any thread */
+	_Atomic uint64_t answers[600]; /* by status - 100 (any thread) */
+	struct sip_hooks hooks;
+	struct sip_media_ops ops;     /* ops.start NULL: no media */
+	char sulog[512];              /* sofia-sip's log line being assembled */
+	size_t sulog_len;
+	/* start-up handshake */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int start_state;              /* 0 waiting, 1 running, -1 failed */
+	char start_err[FGW_MAX_ERROR_TEXT];
+	/* media ends reported by the media threads (any thread, ended_mu) */
+	pthread_mutex_t ended_mu;
+	uint64_t *ended;              /* a ring of serials, ended_cap entries */
+	size_t ended_cap, ended_head, ended_n;
+	/* the SIP thread's own */
+	su_root_t *root;
+	su_wait_t wait[1];            /* the eventfd's */
+	bool registered;
+	nua_t *nua;
+	su_timer_t *shutdown_timer;
+	auth_mod_t *auth;             /* digest authentication; NULL: none */
+	bool shutting_down;
+	unsigned calls;
+	struct sip_call *call_list;   /* every call, ringing, up or ending */
+	unsigned *port_calls;         /* per settings->ports[i] */
+	uint8_t **chan_busy;          /* [port][channel]: a call has the channel */
+	uint64_t next_serial;
+	unsigned media_cursor;        /* where the next media port search starts */
+	uint64_t invites, handles_freed; /* INVITE handles received and destroyed */
+	struct sdp_session offer;     /* the offer being answered (~20 kB) */
+	struct sip_settings *s;       /* copy */
+};
+
+/* sip_base.c */
+__attribute__((format(printf, 3, 4)))
+void sip_log(struct sip_thread *t, int level, const char *fmt, ...);
+void sip_count(struct sip_thread *t, int status);
+void sip_warning(char *out, size_t size, int code, const char *text);
+/* Sends a response; with_this inside the callback of the request. */
+void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,
+		 bool retry_after, bool with_this);
+
+/* Queues the end of call serial's media for the SIP thread and wakes it
+ * (any thread); sip_thread_ended_cb() is the same for struct sip_media's
+ * ended (arg: the thread). */
+void sip_ended_push(struct sip_thread *t, uint64_t serial);
+void sip_thread_ended_cb(void *arg, uint64_t serial);
+/* Wakes the SIP thread (any thread): it looks at its flags and queues. */
+void sip_wake(struct sip_thread *t);
+
+/* sip_dialog.c */
+/* An INVITE that passed every check: its offer in t->offer, the decision
+ * in ans (status 200).  Rings, then answers; or refuses with a reason. */
+void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, size_t port,
+		    const struct sdp_answer *ans);
+/* Events of a dialog (c bound to nh). */
+void sip_dialog_reinvite(struct sip_call *c, const sip_t *sip);
+void sip_dialog_update(struct sip_call *c, const sip_t *sip);
+void sip_dialog_response(struct sip_call *c, int status, const sip_t *sip);
+void sip_dialog_state(struct sip_call *c, int callstate);
+/* The media threads' reports (on the SIP thread, after a wake-up). */
+void sip_dialog_media_ended(struct sip_thread *t);
+/* Stopping: calls not answered yet get 503; every call is ended. */
+void sip_dialog_answer_ringing(struct sip_thread *t);
+/* After the root stopped: frees every call (media sockets closed). */
+void sip_dialog_free_all(struct sip_thread *t);
+
+/* sip_media.c: a UDP socket for a call's media, bound to s->media_bind
+ * with the first free port of the range from *cursor on.  The fd, or -1
+ * (every port taken, or the address unusable: reason in err). */
+int sip_media_bind(const struct sip_settings *s, unsigned *cursor, uint16_t *port, char *err,
+		   size_t errlen);
+
+#endif
