@@ -340,8 +340,13 @@ static int daemon_start(struct daemon *d)
 	}
 	/* After the router's fork: it must not inherit the SIP sockets. */
 	if (sipconf_start(d->cfg, d->dataplane, &d->sip, err, sizeof(err)) != 0) {
-		log_err("%s", err);
-		return -1;
+		/* The embedded default is for trying faxgw out: another SIP
+		 * program on 5060 must not keep the static ports from working. */
+		if (d->opts.config_file != NULL) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_warn("%s: the embedded default runs without SIP", err);
 	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_on_signal, d);

@@ -33,9 +33,9 @@ wait_for_socket "$WORK/var/faxgw.sock"
 expect_rc 0 "$CTL" ports
 echo "$OUT" | grep -q 't38' || fail "ports: $OUT"
 expect_rc 0 "$CTL" --json ports
-json_true '[p["id"] for p in j["ports"]] == [1, 2]'
-json_true 'j["ports"][0]["transport"] == "t38" and j["ports"][1]["transport"] == "audio"'
-ok "faxgwctl ports lists ports 1 and 2"
+json_true '[p["id"] for p in j["ports"]] == [1, 2, 3]'
+json_true 'j["ports"][0]["transport"] == "t38" and j["ports"][1]["transport"] == "audio" and j["ports"][2]["transport"] == "sip"'
+ok "faxgwctl ports lists ports 1, 2 and 3 (t38, audio, sip)"
 
 expect_rc 0 "$CTL" --json methods 1
 json_true "any(m['guid'] == '$SIF' and m['enabled'] and m['data'] == '$WORK/var/fax/inbox' for m in j['methods'])"

@@ -143,12 +143,12 @@ ok "snmpd, snmptrapd, faxgwd and faxgw-agent running (SNMP port $SPORT)"
 
 # --- reads ---------------------------------------------------------------------
 expect_rc 0 snmpwalk "${RO[@]}" -Oq "$TARGET" faxgwGateway
-for want in "faxgwVersion.0 " "faxgwPortCount.0 2" "faxgwControlConnected.0 true" \
+for want in "faxgwVersion.0 " "faxgwPortCount.0 3" "faxgwControlConnected.0 true" \
 	"faxgwExtensionLoadFailures.0 0" "faxgwDeadLetters.0 0" "faxgwStartTime.0 "; do
 	echo "$OUT" | grep -q "^FAXGW-MIB::$want" || fail "scalars lack '$want': $OUT"
 done
 echo "$OUT" | grep -q '^FAXGW-MIB::faxgwVersion.0 [0-9]' || fail "faxgwVersion: $OUT"
-ok "scalars: version, 2 ports, connected, no failures"
+ok "scalars: version, 3 ports, connected, no failures"
 
 expect_rc 0 snmpwalk "${RO[@]}" -Oq "$TARGET" faxPortTable
 WALK=$OUT
@@ -160,13 +160,13 @@ for row in $(json "' '.join('%d|%s|%s|%s' % (p['id'], p['name'], p['transport'],
 	[ -z "$addr" ] || echo "$WALK" | grep -q "^FAXGW-MIB::faxPortLocalAddress.$id $addr\$" ||
 		fail "port $id address $addr: $WALK"
 done
-[ "$(echo "$WALK" | grep -c '^FAXGW-MIB::faxPortName\.')" -eq 2 ] || fail "not 2 port rows: $WALK"
+[ "$(echo "$WALK" | grep -c '^FAXGW-MIB::faxPortName\.')" -eq 3 ] || fail "not 3 port rows: $WALK"
 ok "faxPortTable matches faxgwctl ports"
 
 # Every faxRoutingMethodTable row against faxgwctl methods, row for row.
 check_methods() {
 	local port rows n=0 idx guid name fn enabled data got want
-	for port in 1 2; do
+	for port in 1 2 3; do
 		OUT=$("$CTL" -s "$WORK/var/faxgw.sock" --json methods $port) || fail "faxgwctl methods $port"
 		rows=$(json "'\n'.join('%d\t%s\t%s\t%s\t%s\t%s' % (m['method_index'], m['guid'], m['friendly_name'], m['function_name'], 'true' if m['enabled'] else 'false', m['data']) for m in j['methods'])")
 		while IFS=$'\t' read -r idx guid name fn enabled data; do
@@ -194,7 +194,7 @@ RI=$(json "[m['method_index'] for m in j['methods'] if m['guid'] == '$RUNP'][0]"
 ok "faxRoutingMethodTable matches faxgwctl methods row for row (GUID, names, enabled, data)"
 
 expect_rc 0 snmptable "${RO[@]}" -Cf '|' -CH "$TARGET" faxRoutingMethodTable
-[ "$(echo "$OUT" | grep -c "$SIF")" -eq 2 ] && [ "$(echo "$OUT" | grep -c "$RUNP")" -eq 2 ] ||
+[ "$(echo "$OUT" | grep -c "$SIF")" -eq 3 ] && [ "$(echo "$OUT" | grep -c "$RUNP")" -eq 3 ] ||
 	fail "snmptable: $OUT"
 expect_rc 0 snmpbulkwalk "${RO[@]}" -Cr25 "$TARGET" faxRoutingMethodTable
 [ "$(echo "$OUT" | grep -c '^FAXGW-MIB::faxRoutingMethod')" -eq $((NROWS * 11)) ] || fail "bulkwalk: $OUT"

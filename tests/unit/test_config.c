@@ -1104,10 +1104,20 @@ START_TEST(test_default)
 	ck_assert_str_eq(cfg->query_group, "");
 	ck_assert_str_eq(cfg->default_store_folder, "/tmp/top/var/fax/inbox");
 	ck_assert_uint_eq(cfg->retry_attempts, 5);
-	ck_assert_uint_eq(cfg->nports, 2);
+	ck_assert_uint_eq(cfg->nports, 3);
 	const struct config_port *t = config_find_port(cfg, 1), *a = config_find_port(cfg, 2);
+	const struct config_port *sp = config_find_port(cfg, 3);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(sp);
+	/* SIP on 127.0.0.1:5060, udp and tcp, port 3 answers every user */
+	ck_assert(cfg->sip.present);
+	ck_assert_uint_eq(cfg->sip.nlisten, 2);
+	ck_assert_str_eq(cfg->sip.listen[0].text, "127.0.0.1:5060");
+	ck_assert_int_eq(sp->transport, CONFIG_SIP);
+	ck_assert(sp->sip_any);
+	ck_assert_int_eq(sp->channels, 4);
+	ck_assert_int_eq(sp->t38, CONFIG_T38_OFFER);
 	ck_assert_str_eq(t->name, "t38-1");
 	ck_assert_int_eq(t->transport, CONFIG_T38);
 	ck_assert_str_eq(t->listen_text, "127.0.0.1:4000");
