@@ -795,17 +795,20 @@ static void port_media_switch(struct port *p, struct port_call *c, const struct 
 void port_media_update(struct port *p, const struct port_media *m)
 {
 	struct port_call *c = p->call;
+	char where[FGW_MAX_ADDRESS];
 
 	if (c == NULL || !c->sip || c->serial != m->serial)
 		return;
+	/* peer_text stays the caller's first address: the main thread may be
+	 * reading it (the STARTED report). */
 	memcpy(&c->peer, &m->remote, m->remote_len);
 	c->peer_len = m->remote_len;
 	c->latched = false;
-	port_addr_text(&c->peer, c->peer_text, sizeof(c->peer_text));
 	if (c->t38 != m->t38) {
+		port_addr_text(&c->peer, where, sizeof(where));
 		log_info("port %u channel %u: SIP call %s switches to %s, media from %s",
 			 (unsigned)p->cfg->id, p->chan, c->call_id, m->t38 ? "T.38" : "G.711",
-			 c->peer_text);
+			 where);
 		port_media_switch(p, c, m);
 	}
 }
@@ -840,8 +843,7 @@ static bool port_sip_source(struct port_call *c, const struct sockaddr_storage *
 	if (c->latched || !port_same_ip(from, &c->peer))
 		return false;
 	memcpy(&c->peer, from, c->peer_len);
-	c->latched = true;
-	port_addr_text(&c->peer, c->peer_text, sizeof(c->peer_text));
+	c->latched = true;             /* peer_text stays: the main thread reads it */
 	return true;
 }
 
