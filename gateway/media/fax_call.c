@@ -408,6 +408,7 @@ void fax_call_stats(const struct fax_call *c, struct fax_call_stats *st)
 		st->duplicates = r->duplicate;
 		st->late = r->late;
 		st->ignored = r->cn + r->other_pt + r->bad_size;
+		st->concealed = r->concealed;
 	}
 }
 

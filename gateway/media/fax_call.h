@@ -105,6 +105,9 @@ struct fax_call_stats {
 	uint64_t late;               /* arrived after their play-out / delivery point */
 	uint64_t ignored;            /* audio: parsed but unusable (other payload type,
 	                              * comfort noise, no samples or over 60 ms) */
+	uint64_t concealed;          /* audio: samples missing from frames that partly
+	                              * came (peer's packets straddle frames), played
+	                              * as silence */
 	uint64_t tx_errors;          /* IFPs the UDPTL encoder refused (not sent) */
 	uint64_t ticks;              /* fax_call_tick() calls that clocked the session */
 };

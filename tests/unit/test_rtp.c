@@ -677,6 +677,12 @@ START_TEST(test_rx_overrun_60ms)
 	pull_part(&rx, window + 2 * RTP_FRAME_BYTES, 0, 60);
 	ck_assert_uint_eq(rx.stats.received, 2);
 	ck_assert_uint_eq(rx.stats.resync, 0);
+	/* ending exactly one frame past the window drops exactly one */
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 0), RTP_OK);
+	put_ts(&rx, 1, 0, 1, 160);
+	put_ts(&rx, 2, window, 1, 160);
+	ck_assert_uint_eq(rx.stats.overrun, 1);
+	pull_part(&rx, RTP_FRAME_BYTES, 0, 0);
 }
 END_TEST
 
