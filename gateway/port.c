@@ -266,14 +266,16 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 
 	fax_call_stats(c->fc, &st);
 	log_info("port %u: call from %s: datagrams in %llu out %llu, malformed %llu, recovered "
-		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu, held back %llu; port: "
-		 "foreign %llu, oversized %llu, refused %llu, no fax %llu, send errors %llu",
+		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu, concealed %llu, "
+		 "held back %llu; port: foreign %llu, oversized %llu, refused %llu, no fax %llu, "
+		 "send errors %llu",
 		 (unsigned)p->cfg->id, c->peer_text,
 		 (unsigned long long)st.datagrams_in, (unsigned long long)st.datagrams_out,
 		 (unsigned long long)st.malformed, (unsigned long long)st.recovered,
 		 (unsigned long long)st.lost, (unsigned long long)st.duplicates,
 		 (unsigned long long)st.late, (unsigned long long)st.ignored,
-		 (unsigned long long)c->watch.capped, (unsigned long long)p->foreign_dropped,
+		 (unsigned long long)st.concealed, (unsigned long long)c->watch.capped,
+		 (unsigned long long)p->foreign_dropped,
 		 (unsigned long long)p->oversized, (unsigned long long)p->refused,
 		 (unsigned long long)p->no_fax, (unsigned long long)p->send_errors);
 }

@@ -95,11 +95,25 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 					   <= 128 bytes */
 #define FGW_UDPTL_CTRL_RING      1024   /* the same for a stream of T.30 control only (the
 					   send side of a reception): 64 IFPs of 16 bytes */
-#define FGW_RTP_JITTER_SLOTS     16     /* 20 ms packets held for reordering */
+#define FGW_RTP_JITTER_SLOTS     16     /* 20 ms frames held for reordering: the receive
+					   window ahead of play-out, whatever the ptime */
 #define FGW_SAMPLES_PER_TICK     160    /* 20 ms at 8 kHz */
 #define FGW_TICK_MS              20
 #define FGW_RTP_MIN_PTIME        10     /* ms of G.711 per RTP packet (SDP a=ptime) */
 #define FGW_RTP_MAX_PTIME        60
+#define FGW_RTP_SAMPLES_PER_MS   8      /* G.711 RTP clock: 8 kHz (RFC 3551 4.5.14) */
+#define FGW_RTP_MAX_SAMPLES      (FGW_RTP_MAX_PTIME * FGW_RTP_SAMPLES_PER_MS)
+					/* 480: most samples (bytes) one G.711 packet
+					   received or sent may carry */
+#define FGW_RTP_RING_SAMPLES     4096   /* G.711 samples a receiver keeps, indexed by RTP
+					   timestamp modulo this (a power of two, so the
+					   index survives the timestamp's wrap): the window
+					   of FGW_RTP_JITTER_SLOTS x 20 ms = 2560 samples
+					   plus the jitter delay it may step back (<= half
+					   the window) */
+#define FGW_RTP_TX_QUEUE         (FGW_RTP_MAX_SAMPLES + FGW_SAMPLES_PER_TICK)
+					/* samples a sender holds: less than one packet
+					   left over plus the 20 ms tick just queued */
 
 /* --- SIP and SDP (gateway/sip/): offers parsed by sdp.c (RFC 4566) ------- */
 #define FGW_SDP_MAX_BODY         8192   /* bytes of one SDP body (offers are ~300-900) */

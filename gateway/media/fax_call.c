@@ -16,8 +16,6 @@
 #include "claim.h"
 #include "rtp.h"
 
-#define FAX_CALL_ULAW_SILENCE 0xFFu     /* G.711 u-law code of 0 (ITU-T G.711 table 2) */
-#define FAX_CALL_ALAW_SILENCE 0xD5u     /* G.711 A-law code of +0 (table 1) */
 #define FAX_CALL_MIN_DATAGRAM 16        /* smallest max datagram the UDPTL sender takes */
 
 struct fax_call {
@@ -201,44 +199,79 @@ static void fax_call_rtp_start(uint32_t seed, uint32_t v[3])
 		v[i] = fax_call_mix(seed + 0x9e3779b9U * (uint32_t)(i + 1));
 }
 
+/* ptime 0 means 20 ms; payload_type -1 the law's static number. */
+static int fax_call_check_audio(const struct fax_call_params *p, char *err, size_t errlen)
+{
+	if (p->ptime != 0 && (p->ptime < FGW_RTP_MIN_PTIME || p->ptime > FGW_RTP_MAX_PTIME)) {
+		snprintf(err, errlen, "ptime %u ms is not %d..%d", p->ptime, FGW_RTP_MIN_PTIME,
+		         FGW_RTP_MAX_PTIME);
+		return -1;
+	}
+	if (p->payload_type < -1 || p->payload_type > 127) {
+		snprintf(err, errlen, "RTP payload type %d is not 0..127 (or -1)", p->payload_type);
+		return -1;
+	}
+	return 0;
+}
+
 static int fax_call_setup_audio(struct fax_call *c, const struct fax_call_params *p,
                                 char *err, size_t errlen)
 {
-	uint8_t pt = p->session.use_alaw ? RTP_PT_PCMA : RTP_PT_PCMU;
+	uint8_t law = p->session.use_alaw ? RTP_PT_PCMA : RTP_PT_PCMU;
+	struct fax_call_audio *a = c->audio;
 	uint32_t v[3];
 
-	if (p->ptime != 0 && p->ptime != FGW_TICK_MS) {
-		snprintf(err, errlen, "ptime %u ms is not supported", p->ptime);
+	if (fax_call_check_audio(p, err, errlen) < 0)
 		return -1;
-	}
-	if (p->payload_type > 127) {
-		snprintf(err, errlen, "RTP payload type %d is not 0..127", p->payload_type);
-		return -1;
-	}
-	if (p->payload_type >= 0)
-		pt = (uint8_t)p->payload_type;
-
-	if (rtp_rx_init(&c->audio->rx, pt, p->jitter_ticks) != RTP_OK) {
+	if (rtp_rx_init(&a->rx, law, p->jitter_ticks) != RTP_OK) {
 		snprintf(err, errlen, "jitter buffer of %u ticks is not 0..%d", p->jitter_ticks,
 		         FGW_RTP_JITTER_SLOTS / 2);
 		return -1;
 	}
 	fax_call_rtp_start(p->rtp_seed, v);
-	if (rtp_tx_init(&c->audio->tx, pt, v[0], (uint16_t)v[1], v[2]) != RTP_OK) {
-		snprintf(err, errlen, "RTP sender init failed");
+	/* Checked above: none of these fails. */
+	enum rtp_err e = rtp_tx_init(&a->tx, law, v[0], (uint16_t)v[1], v[2]);
+	if (e == RTP_OK)
+		e = rtp_tx_set_ptime(&a->tx, p->ptime != 0 ? p->ptime : FGW_TICK_MS);
+	if (e == RTP_OK && p->payload_type >= 0)
+		e = rtp_tx_set_pt(&a->tx, (unsigned)p->payload_type);
+	if (e == RTP_OK && p->payload_type >= 0)
+		e = rtp_rx_set_pt(&a->rx, (unsigned)p->payload_type);
+	if (e != RTP_OK) {
+		snprintf(err, errlen, "RTP set-up failed: %s", rtp_strerror(e));
 		return -1;
 	}
-	c->silence = p->session.use_alaw ? FAX_CALL_ALAW_SILENCE : FAX_CALL_ULAW_SILENCE;
+	c->silence = p->session.use_alaw ? RTP_ALAW_SILENCE : RTP_ULAW_SILENCE;
 	return 0;
 }
 
+/* Sends what the FIFO holds in packets of the ptime: none, one or two a
+ * tick (ptime 10 gives two, 30 one every other tick, 60 one in three). */
+static void fax_call_audio_send(struct fax_call *c, const uint8_t frame[RTP_FRAME_BYTES])
+{
+	size_t n = 0;
+
+	if (rtp_tx_queue(&c->audio->tx, frame) != RTP_OK) {
+		c->st.tx_errors++;
+		return;
+	}
+	for (;;) {
+		if (rtp_tx_next(&c->audio->tx, fax_call_out, sizeof(fax_call_out), &n) != RTP_OK) {
+			c->st.tx_errors++;
+			return;
+		}
+		if (n == 0)
+			return;
+		fax_call_emit(c, fax_call_out, n);
+	}
+}
+
 /* One 20 ms audio step: received frame (or concealment, or silence before
- * the peer's stream) in, our frame out as one RTP packet. */
+ * the peer's stream) in, our 160 samples out to the RTP sender's FIFO. */
 static void fax_call_audio_step(struct fax_call *c)
 {
 	uint8_t frame[RTP_FRAME_BYTES];
 	bool lost = false;
-	size_t n = 0;
 
 	if (!rtp_rx_pull(&c->audio->rx, frame, &lost)) {
 		memset(frame, c->silence, sizeof(frame));
@@ -249,10 +282,7 @@ static void fax_call_audio_step(struct fax_call *c)
 		fax_session_rx_g711(c->s, frame, sizeof(frame));
 	}
 	fax_session_tx_g711(c->s, frame, sizeof(frame));
-	if (rtp_tx_packet(&c->audio->tx, frame, fax_call_out, sizeof(fax_call_out), &n) == RTP_OK)
-		fax_call_emit(c, fax_call_out, n);
-	else
-		c->st.tx_errors++;
+	fax_call_audio_send(c, frame);
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
@@ -378,6 +408,7 @@ void fax_call_stats(const struct fax_call *c, struct fax_call_stats *st)
 		st->duplicates = r->duplicate;
 		st->late = r->late;
 		st->ignored = r->cn + r->other_pt + r->bad_size;
+		st->concealed = r->concealed;
 	}
 }
 

@@ -15,12 +15,16 @@
  * and that same datagram is passed to send() `count` times, as T.38 asks for
  * indicator and end-of-data repetition.  tick clocks the T.38 terminal.
  *
- * Audio: datagram_in puts RTP packets into the jitter buffer.  Each tick
- * pulls one 20 ms frame: a received frame goes to the session, a lost one
- * to spandsp's fill-in, and before the peer's stream has started (or during
- * the jitter delay) 20 ms of G.711 silence keeps T.30's timers running; then
- * the session's 160 bytes are sent as one RTP packet.  Received audio is the
- * T.30 clock, so the tick must be called at the real 20 ms rate.
+ * Audio: datagram_in puts RTP packets of any ptime (10..60 ms, even
+ * changing mid-stream) into the jitter buffer, placed by timestamp.  Each
+ * tick pulls one 20 ms frame of 160 samples: a received frame goes to the
+ * session (samples missing from it as G.711 silence), a wholly lost one to
+ * spandsp's fill-in, and before the peer's stream has started (or during
+ * the jitter delay) 20 ms of G.711 silence keeps T.30's timers running;
+ * then the session's 160 bytes join the RTP sender's FIFO, which sends
+ * packets of params.ptime: two a tick at 10 ms, one at 20, one every other
+ * tick at 30 (the rest kept over), one every third at 60.  Received audio
+ * is the T.30 clock, so the tick must be called at the real 20 ms rate.
  *
  * fax_call_tick() returns true once the call is over; fax_call_result()
  * tells how it went.  fax_call_hangup() ends a call at once and makes it
@@ -78,9 +82,11 @@ struct fax_call_params {
 	                              * drawn from getrandom() (RFC 3550 5.1);
 	                              * otherwise derived from this seed (tests) */
 	unsigned ptime;              /* ms of audio per RTP packet sent, FGW_RTP_MIN_PTIME..
-	                              * FGW_RTP_MAX_PTIME (SDP a=ptime of the peer); 0: 20 */
+	                              * FGW_RTP_MAX_PTIME (SDP a=ptime of the peer); 0: 20.
+	                              * Received packets may have any ptime. */
 	int payload_type;            /* RTP payload type sent and expected for the law
-	                              * (the peer's SDP number); -1: the static one (0 / 8) */
+	                              * (the peer's SDP number, 0..127); -1: the static
+	                              * one (0 / 8) */
 	/* where datagrams go (required) */
 	fax_call_send_fn send;
 	void *send_arg;
@@ -98,13 +104,17 @@ struct fax_call_stats {
 	uint64_t duplicates;         /* repeated datagrams (T.38 repetition included) */
 	uint64_t late;               /* arrived after their play-out / delivery point */
 	uint64_t ignored;            /* audio: parsed but unusable (other payload type,
-	                              * comfort noise, not 160 bytes) */
+	                              * comfort noise, no samples or over 60 ms) */
+	uint64_t concealed;          /* audio: samples missing from frames that partly
+	                              * came (peer's packets straddle frames), played
+	                              * as silence */
 	uint64_t tx_errors;          /* IFPs the UDPTL encoder refused (not sent) */
 	uint64_t ticks;              /* fax_call_tick() calls that clocked the session */
 };
 
 /* Fills p with the defaults: T.38 receiver, answering, ECM, 14400 bit/s,
- * T.38 version 0, redundancy depth 3 (FEC: span 3, 3 entries), PCMU,
+ * T.38 version 0, redundancy depth 3 (FEC: span 3, 3 entries), PCMU with its
+ * static payload type in 20 ms packets,
  * 40 ms jitter buffer, random RTP start values.  file and send stay NULL. */
 void fax_call_params_default(struct fax_call_params *p);
 

@@ -4,7 +4,8 @@
  * The whole input is one datagram for rtp_parse(); the parsed fields must
  * stay inside it.  The input is also read as a stream of datagrams, each
  * prefixed by a one-byte length whose top bit asks for a 20 ms pull first,
- * and fed to a receiving stream.
+ * and fed to a receiving stream; a short chunk is the header of a packet
+ * of 10 to 80 ms (by its length), so every ptime meets every other.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct rtp_rx rx;
 	static uint8_t frame[RTP_FRAME_BYTES];
-	static uint8_t dg[2 + 12 + RTP_FRAME_BYTES];
+	static uint8_t dg[12 + 8 * 80];
 	bool lost;
 
 	fz_parse(data, size);
@@ -49,17 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = size - pos;
 		if (pull)
 			rtp_rx_pull(&rx, frame, &lost);
-		/* a short chunk becomes the header of a full 20 ms packet */
-		if (n >= 4 && n < 12 + RTP_FRAME_BYTES && (data[pos] >> 6) == 2) {
+		/* a chunk of 4..11 bytes becomes the header of a packet of
+		 * 10..80 ms (over 60: refused as bad_size) */
+		if (n >= 4 && n < 12 && (data[pos] >> 6) == 2) {
 			memset(dg, 0, sizeof(dg));
 			memcpy(dg, data + pos, n);
-			rtp_rx_put(&rx, dg, 12 + RTP_FRAME_BYTES);
+			rtp_rx_put(&rx, dg, 12 + 80 * (n - 3));
 		} else {
 			rtp_rx_put(&rx, data + pos, n);
 		}
 		pos += n;
 	}
-	if (rx.stats.played > rx.stats.received)
+	/* A frame is played when at least one of its samples came; a packet
+	 * holds at most FGW_RTP_MAX_SAMPLES of them. */
+	if (rx.stats.concealed > rx.stats.played * (RTP_FRAME_BYTES - 1))
+		abort();
+	if (rx.stats.played * RTP_FRAME_BYTES - rx.stats.concealed >
+	    rx.stats.received * FGW_RTP_MAX_SAMPLES)
 		abort();
 	return 0;
 }

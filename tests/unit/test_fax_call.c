@@ -3,7 +3,8 @@
  * send callback puts datagrams into the other side's queue, through a
  * seeded network model that can drop, duplicate, delay (reorder) datagrams
  * and inject garbage.  T.38 over UDPTL (redundancy, FEC, none) and audio
- * over RTP (PCMU, PCMA).  The clock is the tick count; received documents
+ * over RTP (PCMU, PCMA; each side with its own ptime, static or dynamic
+ * payload type).  The clock is the tick count; received documents
  * are compared with the sent ones pixel by pixel.
  */
 #include <check.h>
@@ -139,6 +140,8 @@ struct fc_case {
 	int max_datagram;
 	int t38_version;
 	int hangup_after_pages;    /* >0: the sender hangs up once this many pages are confirmed */
+	unsigned tx_ptime, rx_ptime; /* audio: ms per RTP packet each side sends (0: 20) */
+	int payload_type;          /* audio: both sides' RTP payload type (-1: static) */
 	/* out */
 	struct fax_session_result tx, rx;
 	struct fax_call_stats stx, srx;
@@ -194,6 +197,7 @@ static void fc_init(struct fc_case *c, enum fax_session_mode mode, bool alaw, in
 	c->ec = UDPTL_EC_REDUNDANCY;
 	c->depth = 3;
 	c->fec_entries = 3;
+	c->payload_type = -1;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/faxgw-fc.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(c->dir));
 	snprintf(c->sent, sizeof(c->sent), "%s/sent.tif", c->dir);
@@ -229,6 +233,8 @@ static struct fax_call *fc_new(const struct fc_case *c, enum fax_session_dir dir
 	p.ec_depth = c->depth;
 	p.fec_entries = c->fec_entries;
 	p.rtp_seed = c->seed * 2u + (dir == FAX_SESSION_SEND ? 1u : 2u);
+	p.ptime = dir == FAX_SESSION_SEND ? c->tx_ptime : c->rx_ptime;
+	p.payload_type = c->payload_type;
 	p.send = fc_send;
 	p.send_arg = out;
 	struct fax_call *call = fax_call_new(&p, err, sizeof(err));
@@ -332,13 +338,17 @@ static void fc_expect_success(const struct fc_case *c)
 }
 
 /* Datagrams in = passed on by the model (+ duplicates and garbage), minus
- * what was still queued when the receiving side finished. */
+ * what was still queued when the receiving side finished, or sent after
+ * (64 packets of 20 ms; more when the sender's packets are shorter). */
 static void fc_expect_counts(const struct fc_case *c)
 {
 	uint64_t offered = (uint64_t)fc_t2r.sent - fc_t2r.dropped + fc_t2r.duplicated + fc_t2r.garbage;
+	uint64_t after = 64;
 
+	if (c->mode == FAX_SESSION_AUDIO && c->tx_ptime != 0 && c->tx_ptime < FGW_TICK_MS)
+		after = after * FGW_TICK_MS / c->tx_ptime;
 	ck_assert_uint_le(c->srx.datagrams_in, offered);
-	ck_assert_uint_ge(c->srx.datagrams_in + fc_t2r.n + 64, offered);
+	ck_assert_uint_ge(c->srx.datagrams_in + fc_t2r.n + after, offered);
 	ck_assert_uint_le(c->srx.malformed, fc_t2r.garbage);
 }
 
@@ -586,6 +596,58 @@ START_TEST(audio_hangup_gives_partial)
 }
 END_TEST
 
+/* SIP peers each send their own ptime: a sender of 30 ms to a receiver of
+ * 20 and one of 10 ms to one of 60, PCMA with its static number 8 given
+ * explicitly and PCMU under the dynamic number 96 on both sides.  Every
+ * page arrives intact, nothing is concealed, and each side's packets have
+ * the size and rate of its own ptime. */
+static const struct fc_ptime_case {
+	unsigned tx_ptime, rx_ptime;
+	bool alaw;
+	int payload_type;
+} fc_ptime_cases[] = {
+	{ 30, 20, true, 8 },
+	{ 10, 60, true, 8 },
+	{ 30, 20, false, 96 },
+	{ 10, 60, false, 96 },
+};
+
+/* A side that sent for `ticks` ticks in packets of ptime ms: one packet
+ * per ptime (the last few ticks may still wait in its FIFO), each of
+ * ptime x 8 samples. */
+static void fc_expect_ptime(const struct fax_call_stats *st, unsigned ptime)
+{
+	uint64_t want = st->ticks * FGW_TICK_MS / ptime;
+
+	ck_assert_uint_le(st->datagrams_out, want);
+	ck_assert_uint_ge(st->datagrams_out + 1, want);
+	ck_assert_uint_eq(st->bytes_out,
+			  st->datagrams_out * (RTP_HEADER_LEN + ptime * FGW_RTP_SAMPLES_PER_MS));
+}
+
+START_TEST(audio_ptime_mismatch)
+{
+	const struct fc_ptime_case *k = &fc_ptime_cases[_i];
+	struct fc_case c;
+
+	fc_init(&c, FAX_SESSION_AUDIO, k->alaw, 2, TESTDOC_STANDARD, _i % 2 == 0, 120 + (unsigned)_i);
+	c.tx_ptime = k->tx_ptime;
+	c.rx_ptime = k->rx_ptime;
+	c.payload_type = k->payload_type;
+	fc_run(&c);
+	fc_expect_success(&c);
+	fc_expect_counts(&c);
+	ck_assert_uint_eq(c.srx.malformed + c.srx.ignored + c.srx.lost + c.srx.late, 0);
+	ck_assert_uint_eq(c.srx.concealed + c.stx.concealed, 0);
+	/* (the sender plays the receiver's silence after it hung up as lost) */
+	ck_assert_uint_eq(c.stx.malformed + c.stx.ignored + c.stx.late, 0);
+	fc_expect_ptime(&c.stx, k->tx_ptime);
+	fc_expect_ptime(&c.srx, k->rx_ptime);
+	fc_cleanup(&c);
+}
+END_TEST
+
+
 /* --- parameters and edge cases --------------------------------------------------------- */
 
 static void fc_nop_send(void *arg, const uint8_t *buf, size_t len)
@@ -596,6 +658,41 @@ static void fc_nop_send(void *arg, const uint8_t *buf, size_t len)
 	(void)len;
 	(*n)++;
 }
+
+/* The payload type numbers must agree: a receiver expecting 96 ignores
+ * the static 0 (counted) and the fax fails rather than decoding noise. */
+START_TEST(audio_payload_type_mismatch_ignored)
+{
+	struct fax_call_stats st;
+	unsigned n = 0;
+	char err[256];
+	struct fax_call_params p;
+	uint8_t pkt[RTP_HEADER_LEN + 240];
+
+	fax_call_params_default(&p);
+	p.session.mode = FAX_SESSION_AUDIO;
+	p.session.file = "/tmp/faxgw-fc-never.tif";
+	p.payload_type = 96;
+	p.ptime = 30;
+	p.send = fc_nop_send;
+	p.send_arg = &n;
+	struct fax_call *call = fax_call_new(&p, err, sizeof(err));
+	ck_assert_msg(call != NULL, "%s", err);
+	memset(pkt, 0xFF, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[1] = RTP_PT_PCMU;
+	ck_assert_int_eq(fax_call_datagram_in(call, pkt, sizeof(pkt)), 0);
+	pkt[1] = 96;
+	ck_assert_int_eq(fax_call_datagram_in(call, pkt, sizeof(pkt)), 0);
+	for (int i = 0; i < 3; i++)
+		fax_call_tick(call);
+	fax_call_stats(call, &st);
+	ck_assert_uint_eq(st.ignored, 1);
+	ck_assert_uint_eq(n, 2);                  /* 60 ms of ours: two 30 ms packets */
+	ck_assert_uint_eq(st.bytes_out, 2u * (RTP_HEADER_LEN + 240));
+	fax_call_free(call);
+}
+END_TEST
 
 START_TEST(new_rejects_bad_params)
 {
@@ -630,6 +727,18 @@ START_TEST(new_rejects_bad_params)
 	p.jitter_ticks = FGW_RTP_JITTER_SLOTS;
 	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
 	p.jitter_ticks = 2;
+	p.ptime = FGW_RTP_MIN_PTIME - 1;
+	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "ptime"));
+	p.ptime = FGW_RTP_MAX_PTIME + 1;
+	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
+	p.ptime = 30;
+	p.payload_type = 128;
+	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "payload type"));
+	p.payload_type = -2;
+	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
+	p.payload_type = 96;
 	p.session.dir = FAX_SESSION_SEND;
 	p.session.file = "/nonexistent/doc.tif";
 	ck_assert_ptr_null(fax_call_new(&p, err, sizeof(err)));
@@ -730,6 +839,9 @@ Suite *fax_call_suite(void)
 	tcase_add_test(audio, audio_pcmu_reorder_dup_ecm);
 	tcase_add_test(audio, audio_pcma_garbage_counted_and_harmless);
 	tcase_add_test(audio, audio_hangup_gives_partial);
+	tcase_add_loop_test(audio, audio_ptime_mismatch, 0,
+			    (int)(sizeof(fc_ptime_cases) / sizeof(fc_ptime_cases[0])));
+	tcase_add_test(api, audio_payload_type_mismatch_ignored);
 	tcase_add_test(api, new_rejects_bad_params);
 	tcase_add_test(api, audio_alone_then_hangup);
 	tcase_add_test(api, ec_names);

@@ -1,8 +1,9 @@
 /*
  * test_rtp.c - RTP (RFC 3550) for G.711 fax: header parser limits, the
  * receiving reorder buffer (loss, reorder, duplicates, SSRC change, comfort
- * noise and other payload types, wrap, overrun), the sender, and a real
- * G.711 u-law fax capture.
+ * noise and other payload types, wrap, overrun), packets of any ptime
+ * placed by timestamp (mixed sizes, partial frames, timestamp wrap), the
+ * sender and its ptime FIFO, and a real G.711 u-law fax capture.
  */
 #include <check.h>
 #include <pcap/pcap.h>
@@ -44,11 +45,20 @@ static size_t pkt_make(uint8_t *out, uint8_t pt, uint16_t seq, uint32_t ssrc, si
 	return 12 + payload;
 }
 
+/* A 20 ms packet whose timestamp follows its sequence number, 160 samples
+ * apart as RFC 3551 has it.  The number is read as signed 16 bits, so a
+ * stream crossing sequence number 0 crosses timestamp 0 too (and stays
+ * continuous there). */
 static void put_seq(struct rtp_rx *rx, uint16_t seq, uint32_t ssrc)
 {
 	uint8_t p[200];
 	size_t n = pkt_make(p, RTP_PT_PCMU, seq, ssrc, RTP_FRAME_BYTES);
+	uint32_t ts = (uint32_t)seq * RTP_FRAME_BYTES - (seq >= 0x8000u ? 0x10000u * RTP_FRAME_BYTES : 0);
 
+	p[4] = (uint8_t)(ts >> 24);
+	p[5] = (uint8_t)(ts >> 16);
+	p[6] = (uint8_t)(ts >> 8);
+	p[7] = (uint8_t)ts;
 	ck_assert_int_eq(rtp_rx_put(rx, p, n), RTP_OK);
 }
 
@@ -327,7 +337,7 @@ START_TEST(test_rx_ignored)
 	n = pkt_make(p, 200 & 0x7F, 4, 1, 16);               /* RTCP SR multiplexed */
 	p[1] = 200;
 	ck_assert_int_eq(rtp_rx_put(&rx, p, n), RTP_OK);
-	n = pkt_make(p, RTP_PT_PCMU, 5, 1, 80);              /* 10 ms packet */
+	n = pkt_make(p, RTP_PT_PCMU, 5, 1, 0);               /* no samples */
 	ck_assert_int_eq(rtp_rx_put(&rx, p, n), RTP_OK);
 	ck_assert_int_eq(rtp_rx_put(&rx, (const uint8_t *)"garbage!garbage!", 16), RTP_E_VERSION);
 	ck_assert_int_eq(rtp_rx_put(&rx, p, 5), RTP_E_SHORT);
@@ -400,6 +410,307 @@ START_TEST(test_rx_overrun_and_resync)
 }
 END_TEST
 
+
+/* ----- streams of any ptime: samples known by their timestamp --------------- */
+
+/* The sample a test stream carries at timestamp ts (neighbours differ). */
+static uint8_t ts_sample(uint32_t ts)
+{
+	return (uint8_t)(ts * 7u + (ts >> 8) * 13u + 1u);
+}
+
+/* A packet of n samples (ts_sample()) starting at timestamp ts. */
+static size_t pkt_ts(uint8_t *out, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t n)
+{
+	out[0] = 0x80;
+	out[1] = pt;
+	out[2] = (uint8_t)(seq >> 8);
+	out[3] = (uint8_t)seq;
+	out[4] = (uint8_t)(ts >> 24);
+	out[5] = (uint8_t)(ts >> 16);
+	out[6] = (uint8_t)(ts >> 8);
+	out[7] = (uint8_t)ts;
+	out[8] = (uint8_t)(ssrc >> 24);
+	out[9] = (uint8_t)(ssrc >> 16);
+	out[10] = (uint8_t)(ssrc >> 8);
+	out[11] = (uint8_t)ssrc;
+	for (size_t k = 0; k < n; k++)
+		out[12 + k] = ts_sample(ts + (uint32_t)k);
+	return 12 + n;
+}
+
+static void put_ts(struct rtp_rx *rx, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t n)
+{
+	uint8_t p[12 + FGW_RTP_MAX_SAMPLES];
+
+	ck_assert_uint_le(n, FGW_RTP_MAX_SAMPLES);
+	ck_assert_int_eq(rtp_rx_put(rx, p, pkt_ts(p, RTP_PT_PCMU, seq, ts, ssrc, n)), RTP_OK);
+}
+
+/* Pulls the frame starting at ts: samples [lo, hi) of it came, the rest
+ * must be u-law silence.  lo == hi: the frame must be reported lost. */
+static void pull_part(struct rtp_rx *rx, uint32_t ts, unsigned lo, unsigned hi)
+{
+	uint8_t out[RTP_FRAME_BYTES];
+	bool lost = false;
+
+	ck_assert(rtp_rx_pull(rx, out, &lost));
+	ck_assert(lost == (lo == hi));
+	for (unsigned k = 0; k < RTP_FRAME_BYTES && lo < hi; k++) {
+		uint8_t want = k >= lo && k < hi ? ts_sample(ts + k) : RTP_ULAW_SILENCE;
+		ck_assert_msg(out[k] == want, "ts %u + %u: %02x, want %02x", ts, k, out[k], want);
+	}
+}
+
+static void pull_full(struct rtp_rx *rx, uint32_t ts)
+{
+	pull_part(rx, ts, 0, RTP_FRAME_BYTES);
+}
+
+/*
+ * A sender of packets of sizes[0], sizes[1], ... (cycling) samples from
+ * timestamp ts0, each put as soon as its last sample exists (tick t has
+ * made (t + 1) * 160), then one pull per tick; every frame up to `frames`
+ * must come out whole and in order.  Returns the packets put.
+ */
+static unsigned run_stream(struct rtp_rx *rx, uint32_t ts0, uint32_t ssrc, const unsigned *sizes,
+			   size_t nsizes, unsigned frames)
+{
+	uint32_t made = 0, sent = 0;
+	unsigned played = 0, tick;
+	uint16_t seq = 1000;
+	size_t i = 0;
+
+	for (tick = 0; played < frames; tick++) {
+		ck_assert_uint_lt(tick, frames + 2 * FGW_RTP_JITTER_SLOTS);
+		made += RTP_FRAME_BYTES;
+		while (sent + sizes[i % nsizes] <= made) {
+			put_ts(rx, seq++, ts0 + sent, ssrc, sizes[i % nsizes]);
+			sent += sizes[i++ % nsizes];
+		}
+		uint8_t out[RTP_FRAME_BYTES];
+		bool lost;
+		if (!rtp_rx_pull(rx, out, &lost))
+			continue;
+		ck_assert_msg(!lost, "frame %u lost", played);
+		for (unsigned k = 0; k < RTP_FRAME_BYTES; k++)
+			ck_assert_uint_eq(out[k], ts_sample(ts0 + played * RTP_FRAME_BYTES + k));
+		played++;
+	}
+	return (unsigned)i;
+}
+
+static const unsigned rx_ptimes[] = { 10, 30, 40, 60 };
+
+/* One ptime from start to end: every frame whole, nothing late or lost. */
+START_TEST(test_rx_ptime)
+{
+	struct rtp_rx rx;
+	unsigned size = rx_ptimes[_i] * FGW_RTP_SAMPLES_PER_MS;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+	unsigned put = run_stream(&rx, 123456789u, 42, &size, 1, 200);
+	ck_assert_uint_eq(rx.stats.played, 200);
+	ck_assert_uint_eq(rx.stats.received, put);
+	ck_assert_uint_ge(put * size, 200 * RTP_FRAME_BYTES);
+	ck_assert_uint_eq(rx.stats.lost + rx.stats.concealed + rx.stats.late, 0);
+	ck_assert_uint_eq(rx.stats.duplicate + rx.stats.overrun + rx.stats.resync, 0);
+	ck_assert_uint_eq(rx.stats.bad_size, 0);
+}
+END_TEST
+
+/* The peer changes ptime from packet to packet, odd sizes and 1 sample
+ * included; a delay of 60 ms covers the largest packet after a small
+ * first one. */
+START_TEST(test_rx_mixed_sizes)
+{
+	static const unsigned sizes[] = { 80, 240, 480, 160, 1, 399, 320, 104, 480, 80 };
+	struct rtp_rx rx;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 3), RTP_OK);
+	run_stream(&rx, 7, 1, sizes, sizeof(sizes) / sizeof(sizes[0]), 300);
+	ck_assert_uint_eq(rx.stats.lost + rx.stats.concealed + rx.stats.late, 0);
+	ck_assert_uint_eq(rx.stats.duplicate + rx.stats.overrun + rx.stats.resync, 0);
+}
+END_TEST
+
+/* Packets of different sizes out of order: before play-out begins (it
+ * steps back to the earliest), and during play-out within the delay. */
+START_TEST(test_rx_reorder_mixed_sizes)
+{
+	struct rtp_rx rx;
+	uint8_t out[RTP_FRAME_BYTES];
+	bool lost;
+	const uint32_t t = 0x1000;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+	put_ts(&rx, 3, t + 320, 5, 400);        /* [320, 720) starts the stream */
+	put_ts(&rx, 1, t, 5, 240);              /* [0, 240): play-out steps back */
+	put_ts(&rx, 4, t + 720, 5, 160);        /* [720, 880) */
+	put_ts(&rx, 2, t + 240, 5, 80);         /* [240, 320) */
+	put_ts(&rx, 2, t + 240, 5, 80);         /* duplicate */
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));
+	ck_assert(!rtp_rx_pull(&rx, out, &lost));
+	for (uint32_t f = 0; f < 5; f++)
+		pull_full(&rx, t + f * RTP_FRAME_BYTES);
+	/* [880, 960) is late to come; then 60 ms before 10 ms */
+	put_ts(&rx, 7, t + 960, 5, 480);
+	put_ts(&rx, 6, t + 880, 5, 80);
+	pull_full(&rx, t + 800);
+	for (uint32_t f = 6; f < 9; f++)
+		pull_full(&rx, t + f * RTP_FRAME_BYTES);
+	ck_assert_uint_eq(rx.stats.received, 6);
+	ck_assert_uint_eq(rx.stats.duplicate, 1);
+	ck_assert_uint_eq(rx.stats.late + rx.stats.lost + rx.stats.concealed, 0);
+}
+END_TEST
+
+/* One 30 ms packet of four is lost: the frame it ends in is partly there
+ * (silence for the rest, counted concealed), the one wholly inside it is
+ * lost; a late packet still gives the part not yet played. */
+START_TEST(test_rx_loss_30ms)
+{
+	struct rtp_rx rx;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 0), RTP_OK);
+	put_ts(&rx, 1, 0, 9, 240);               /* [0, 240) */
+	put_ts(&rx, 3, 480, 9, 240);             /* [480, 720); [240, 480) lost */
+	put_ts(&rx, 4, 720, 9, 240);             /* [720, 960) */
+	pull_full(&rx, 0);
+	pull_part(&rx, 160, 0, 80);
+	pull_part(&rx, 320, 0, 0);               /* lost */
+	pull_full(&rx, 480);
+	pull_full(&rx, 640);
+	pull_full(&rx, 800);
+	ck_assert_uint_eq(rx.stats.played, 5);
+	ck_assert_uint_eq(rx.stats.lost, 1);
+	ck_assert_uint_eq(rx.stats.concealed, 80);
+	/* late: [960, 1200) arrives after [960, 1120) was played as lost */
+	pull_part(&rx, 960, 0, 0);
+	put_ts(&rx, 6, 1200, 9, 240);            /* [1200, 1440) on time */
+	put_ts(&rx, 5, 960, 9, 240);             /* its [1120, 1200) still counts */
+	pull_part(&rx, 1120, 0, 160);
+	pull_part(&rx, 1280, 0, 160);
+	ck_assert_uint_eq(rx.stats.late, 0);
+	ck_assert_uint_eq(rx.stats.received, 5);
+	ck_assert_uint_eq(rx.stats.lost, 2);
+	/* wholly played: late */
+	put_ts(&rx, 4, 720, 9, 240);
+	ck_assert_uint_eq(rx.stats.late, 1);
+}
+END_TEST
+
+/* The RTP timestamp wraps from 2^32 - 1 to 0 in the middle of a packet
+ * and of a frame, with 10, 30 and 60 ms packets. */
+START_TEST(test_rx_ts_wrap)
+{
+	static const unsigned sizes[] = { 80, 240, 480 };
+	struct rtp_rx rx;
+
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+		run_stream(&rx, 0xFFFFFFFFu - 1000u, 3, &sizes[i], 1, 40);
+		ck_assert_uint_eq(rx.stats.played, 40);
+		ck_assert_uint_eq(rx.stats.lost + rx.stats.concealed + rx.stats.late, 0);
+		ck_assert_uint_eq(rx.stats.resync + rx.stats.overrun, 0);
+	}
+}
+END_TEST
+
+/* A new source with another ptime and unrelated timestamps restarts the
+ * stream; the old source's stray packets are ignored. */
+START_TEST(test_rx_ssrc_change_ptime)
+{
+	static const unsigned s30 = 240, s10 = 80;
+	struct rtp_rx rx;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+	run_stream(&rx, 5000, 1, &s30, 1, 20);
+	run_stream(&rx, 0x80000000u, 2, &s10, 1, 20);
+	ck_assert_uint_eq(rx.stats.ssrc_changes, 1);
+	put_ts(&rx, 1, 5000 + 20 * RTP_FRAME_BYTES, 1, s30);
+	ck_assert_uint_eq(rx.stats.stale_ssrc, 1);
+	ck_assert_uint_eq(rx.ssrc, 2);
+	ck_assert_uint_eq(rx.stats.resync + rx.stats.late, 0);
+}
+END_TEST
+
+/* 1 to FGW_RTP_MAX_SAMPLES samples are taken; none or more are not. */
+START_TEST(test_rx_sizes)
+{
+	struct rtp_rx rx;
+	uint8_t p[12 + FGW_RTP_MAX_SAMPLES + 1];
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 0), RTP_OK);
+	ck_assert_int_eq(rtp_rx_put(&rx, p, pkt_ts(p, RTP_PT_PCMU, 1, 0, 1, 0)), RTP_OK);
+	ck_assert_int_eq(rtp_rx_put(&rx, p, pkt_ts(p, RTP_PT_PCMU, 1, 0, 1, FGW_RTP_MAX_SAMPLES + 1)),
+			 RTP_OK);
+	ck_assert_uint_eq(rx.stats.bad_size, 2);
+	ck_assert(!rx.started);
+	put_ts(&rx, 1, 0, 1, 1);
+	pull_part(&rx, 0, 0, 1);
+	ck_assert_uint_eq(rx.stats.concealed, RTP_FRAME_BYTES - 1);
+	put_ts(&rx, 2, 160, 1, FGW_RTP_MAX_SAMPLES);
+	for (uint32_t f = 1; f < 4; f++)
+		pull_full(&rx, f * RTP_FRAME_BYTES);
+	ck_assert_uint_eq(rx.stats.received, 2);
+	ck_assert_uint_eq(rx.stats.bad_size, 2);
+}
+END_TEST
+
+/* A 60 ms packet reaching past the window pushes play-out forward by
+ * whole frames, so frames keep their boundaries. */
+START_TEST(test_rx_overrun_60ms)
+{
+	struct rtp_rx rx;
+	const uint32_t window = FGW_RTP_JITTER_SLOTS * RTP_FRAME_BYTES;
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 0), RTP_OK);
+	put_ts(&rx, 1, 0, 1, 480);
+	put_ts(&rx, 2, window - 100, 1, 480);      /* ends 380 past the window */
+	ck_assert_uint_eq(rx.stats.overrun, 3);
+	for (uint32_t f = 3; f < FGW_RTP_JITTER_SLOTS - 1; f++)
+		pull_part(&rx, f * RTP_FRAME_BYTES, 0, 0);
+	pull_part(&rx, window - RTP_FRAME_BYTES, 60, 160);
+	pull_full(&rx, window);
+	pull_full(&rx, window + RTP_FRAME_BYTES);
+	pull_part(&rx, window + 2 * RTP_FRAME_BYTES, 0, 60);
+	ck_assert_uint_eq(rx.stats.received, 2);
+	ck_assert_uint_eq(rx.stats.resync, 0);
+	/* ending exactly one frame past the window drops exactly one */
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 0), RTP_OK);
+	put_ts(&rx, 1, 0, 1, 160);
+	put_ts(&rx, 2, window, 1, 160);
+	ck_assert_uint_eq(rx.stats.overrun, 1);
+	pull_part(&rx, RTP_FRAME_BYTES, 0, 0);
+}
+END_TEST
+
+/* The payload type the SDP bound to the law: only it is taken. */
+START_TEST(test_rx_dynamic_pt)
+{
+	struct rtp_rx rx;
+	uint8_t p[12 + 240];
+
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMA, 0), RTP_OK);
+	ck_assert_int_eq(rtp_rx_set_pt(&rx, 128), RTP_E_INVAL);
+	ck_assert_int_eq(rtp_rx_set_pt(&rx, 96), RTP_OK);
+	ck_assert_int_eq(rtp_rx_put(&rx, p, pkt_ts(p, RTP_PT_PCMA, 1, 0, 1, 240)), RTP_OK);
+	ck_assert_uint_eq(rx.stats.other_pt, 1);
+	ck_assert(!rx.started);
+	ck_assert_int_eq(rtp_rx_put(&rx, p, pkt_ts(p, 96, 2, 0, 1, 240)), RTP_OK);
+	uint8_t out[RTP_FRAME_BYTES];
+	bool lost;
+	ck_assert(rtp_rx_pull(&rx, out, &lost) && !lost);
+	ck_assert(rtp_rx_pull(&rx, out, &lost) && !lost);
+	for (unsigned k = 80; k < RTP_FRAME_BYTES; k++)
+		ck_assert_uint_eq(out[k], RTP_ALAW_SILENCE);     /* the law's silence */
+	ck_assert_uint_eq(rx.stats.concealed, 80);
+	rtp_rx_reset(&rx);
+	ck_assert_uint_eq(rx.pt, 96);
+}
+END_TEST
+
 /* ----- sender ---------------------------------------------------------------------- */
 
 START_TEST(test_tx_roundtrip)
@@ -433,6 +744,124 @@ START_TEST(test_tx_roundtrip)
 		ck_assert_mem_eq(got, frame, RTP_FRAME_BYTES);
 	}
 	ck_assert_uint_eq(tx.sent, 5);
+}
+END_TEST
+
+
+static const unsigned tx_ptimes[] = { 10, 20, 30, 60 };
+
+/* Frames queued every tick leave as packets of ptime x 8 samples: ts by
+ * samples, seq by one, marker on the first only, bytes in order. */
+START_TEST(test_tx_ptime)
+{
+	unsigned ms = tx_ptimes[_i], size = ms * FGW_RTP_SAMPLES_PER_MS;
+	struct rtp_tx tx;
+	struct rtp_header h;
+	uint8_t frame[RTP_FRAME_BYTES], out[FGW_MAX_DATAGRAM];
+	unsigned packets = 0;
+	uint32_t bytes = 0;
+	size_t n;
+
+	ck_assert_int_eq(rtp_tx_init(&tx, RTP_PT_PCMU, 0xABCD, 65534, 0xFFFFFE00u), RTP_OK);
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, FGW_RTP_MIN_PTIME - 1), RTP_E_INVAL);
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, FGW_RTP_MAX_PTIME + 1), RTP_E_INVAL);
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, ms), RTP_OK);
+	ck_assert_int_eq(rtp_tx_set_pt(&tx, 128), RTP_E_INVAL);
+	ck_assert_int_eq(rtp_tx_set_pt(&tx, 97), RTP_OK);
+	for (unsigned tick = 0; tick < 30; tick++) {
+		unsigned this_tick = 0;
+		for (unsigned k = 0; k < RTP_FRAME_BYTES; k++)
+			frame[k] = ts_sample(tick * RTP_FRAME_BYTES + k);
+		ck_assert_int_eq(rtp_tx_queue(&tx, frame), RTP_OK);
+		for (;;) {
+			ck_assert_int_eq(rtp_tx_next(&tx, out, sizeof(out), &n), RTP_OK);
+			if (n == 0)
+				break;
+			ck_assert_uint_eq(n, RTP_HEADER_LEN + size);
+			ck_assert_int_eq(rtp_parse(out, n, &h), RTP_OK);
+			ck_assert_uint_eq(h.pt, 97);
+			ck_assert_uint_eq(h.ssrc, 0xABCD);
+			ck_assert_uint_eq(h.seq, (uint16_t)(65534u + packets));
+			ck_assert_uint_eq(h.ts, 0xFFFFFE00u + bytes);
+			ck_assert(h.marker == (packets == 0));
+			for (unsigned k = 0; k < size; k++)
+				ck_assert_uint_eq(h.payload[k], ts_sample(bytes + k));
+			packets++;
+			this_tick++;
+			bytes += size;
+		}
+		/* 10 ms: two a tick; 20: one; 30: one every other; 60: one in three */
+		ck_assert_uint_eq(packets, (tick + 1) * RTP_FRAME_BYTES / size);
+		ck_assert_uint_le(this_tick, RTP_FRAME_BYTES / size + 1);
+	}
+	ck_assert_uint_eq(tx.sent, packets);
+	ck_assert_uint_lt(tx.queued, size);
+}
+END_TEST
+
+/* Misuse of the queue is refused, not a corrupt stream. */
+START_TEST(test_tx_queue_limits)
+{
+	struct rtp_tx tx;
+	uint8_t frame[RTP_FRAME_BYTES], out[FGW_MAX_DATAGRAM];
+	size_t n;
+
+	memset(frame, 0x55, sizeof(frame));
+	ck_assert_int_eq(rtp_tx_init(&tx, RTP_PT_PCMA, 1, 0, 0), RTP_OK);
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, 10), RTP_OK);
+	ck_assert_int_eq(rtp_tx_queue(&tx, frame), RTP_OK);
+	ck_assert_int_eq(rtp_tx_queue(&tx, frame), RTP_E_NO_SPACE);   /* not taken yet */
+	ck_assert_int_eq(rtp_tx_packet(&tx, frame, out, sizeof(out), &n), RTP_E_INVAL);
+	ck_assert_int_eq(rtp_tx_next(&tx, out, RTP_HEADER_LEN + 79, &n), RTP_E_NO_SPACE);
+	ck_assert_uint_eq(tx.queued, RTP_FRAME_BYTES);
+	ck_assert_int_eq(rtp_tx_next(&tx, out, sizeof(out), &n), RTP_OK);
+	ck_assert_uint_eq(n, RTP_HEADER_LEN + 80);
+	ck_assert_int_eq(rtp_tx_next(&tx, out, sizeof(out), &n), RTP_OK);
+	ck_assert_uint_eq(n, RTP_HEADER_LEN + 80);
+	ck_assert_int_eq(rtp_tx_next(&tx, out, sizeof(out), &n), RTP_OK);
+	ck_assert_uint_eq(n, 0);
+	/* 60 ms: a packet leaves at the third frame */
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, 60), RTP_OK);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(rtp_tx_queue(&tx, frame), RTP_OK);
+		ck_assert_int_eq(rtp_tx_next(&tx, out, sizeof(out), &n), RTP_OK);
+		ck_assert_uint_eq(n, i == 2 ? RTP_HEADER_LEN + 480 : 0);
+	}
+}
+END_TEST
+
+/* Sender of each ptime to a receiver (dynamic payload type on both):
+ * what was queued comes out frame by frame. */
+START_TEST(test_tx_rx_any_ptime)
+{
+	static const unsigned ms[] = { 10, 20, 25, 30, 40, 50, 60 };
+	struct rtp_tx tx;
+	struct rtp_rx rx;
+	uint8_t frame[RTP_FRAME_BYTES], got[RTP_FRAME_BYTES], out[FGW_MAX_DATAGRAM];
+	unsigned played = 0;
+	size_t n;
+	bool lost;
+
+	ck_assert_int_eq(rtp_tx_init(&tx, RTP_PT_PCMU, 77, 1, 4000000000u), RTP_OK);
+	ck_assert_int_eq(rtp_tx_set_ptime(&tx, ms[_i]), RTP_OK);
+	ck_assert_int_eq(rtp_tx_set_pt(&tx, 96), RTP_OK);
+	ck_assert_int_eq(rtp_rx_init(&rx, RTP_PT_PCMU, 2), RTP_OK);
+	ck_assert_int_eq(rtp_rx_set_pt(&rx, 96), RTP_OK);
+	for (unsigned tick = 0; tick < 100; tick++) {
+		for (unsigned k = 0; k < RTP_FRAME_BYTES; k++)
+			frame[k] = ts_sample(tick * RTP_FRAME_BYTES + k);
+		ck_assert_int_eq(rtp_tx_queue(&tx, frame), RTP_OK);
+		while (rtp_tx_next(&tx, out, sizeof(out), &n) == RTP_OK && n > 0)
+			ck_assert_int_eq(rtp_rx_put(&rx, out, n), RTP_OK);
+		if (!rtp_rx_pull(&rx, got, &lost))
+			continue;
+		ck_assert(!lost);
+		for (unsigned k = 0; k < RTP_FRAME_BYTES; k++)
+			ck_assert_uint_eq(got[k], ts_sample(played * RTP_FRAME_BYTES + k));
+		played++;
+	}
+	ck_assert_uint_ge(played, 95);
+	ck_assert_uint_eq(rx.stats.concealed + rx.stats.lost + rx.stats.late, 0);
 }
 END_TEST
 
@@ -544,6 +973,21 @@ Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rx_overrun_and_resync);
 	tcase_add_test(tc, test_rx_realign_after_pause);
 	tcase_add_test(tc, test_tx_roundtrip);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ptime");
+	tcase_add_loop_test(tc, test_rx_ptime, 0, (int)(sizeof(rx_ptimes) / sizeof(rx_ptimes[0])));
+	tcase_add_test(tc, test_rx_mixed_sizes);
+	tcase_add_test(tc, test_rx_reorder_mixed_sizes);
+	tcase_add_test(tc, test_rx_loss_30ms);
+	tcase_add_test(tc, test_rx_ts_wrap);
+	tcase_add_test(tc, test_rx_ssrc_change_ptime);
+	tcase_add_test(tc, test_rx_sizes);
+	tcase_add_test(tc, test_rx_overrun_60ms);
+	tcase_add_test(tc, test_rx_dynamic_pt);
+	tcase_add_loop_test(tc, test_tx_ptime, 0, (int)(sizeof(tx_ptimes) / sizeof(tx_ptimes[0])));
+	tcase_add_test(tc, test_tx_queue_limits);
+	tcase_add_loop_test(tc, test_tx_rx_any_ptime, 0, 7);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("capture");
