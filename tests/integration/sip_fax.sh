@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# sip_fax.sh - faxes over SIP into faxgwd (faxgwd(8) SIP, DESIGN 2b):
+# faxpeer calls a private faxgwd the way an ATA or a PBX does, and each
+# fax lands in its port's folder page for page identical to what was sent.
+# Cases, run concurrently, one sip port each (its t38 and codecs as the
+# case needs): G.711 PCMU and PCMA at ptime 20 and 30 with t38 = no;
+# G.711 then faxgwd's T.38 re-INVITE; G.711 then faxpeer's T.38 re-INVITE;
+# a direct T.38 INVITE; faxpeer refusing faxgwd's re-INVITE with 488 (the
+# fax completes on G.711); a session refresh every 5 s during a 3-page
+# fax; BYE after page 1 of 3 (a partial fax of 1 page, routed and
+# flagged).  Loopback only, about 2 minutes.
+. "$(dirname "$0")/lib.sh"
+
+FP=${FAXPEER_SIP:-$B/faxpeer}
+TD="$B/faxtestdoc"
+CTL="$B/faxgwctl"
+for x in "$B/faxgwd" "$FP" "$TD" "$CTL" "$B/routing/store_folder.so"; do
+	[ -x "$x" ] || [ -f "$x" ] || skip "$x not built (make tests-build)"
+done
+"$FP" --help 2>&1 | grep -q -- '--sip' || skip "$FP has no --sip"
+cd "$WORK" || exit 1
+P=$(free_udp_port)
+[ -n "$P" ] || fail "no free port for SIP"
+mkdir -p var/spool var/fax
+SIF='{92041a90-9af2-11d0-abf7-00c04fd91a4e}'
+
+# port ID USER T38 CODECS: one sip port with two channels.
+port() {
+	printf '\n[port %s]\nname = p%s\ntransport = sip\nsip-user = %s\nchannels = 2\nt38 = %s\ncodecs = %s\n' \
+		"$1" "$1" "$2" "$3" "$4"
+}
+{
+	cat <<CONF
+[gateway]
+spool       = $WORK/var/spool
+state       = $WORK/var/faxgw.db
+control     = $WORK/var/faxgw.sock
+extensions  = $B/routing
+store-root  = $WORK/var/fax
+exec-dir    = $WORK/var
+admin-group =
+query-group =
+
+[sip]
+listen      = udp:127.0.0.1:$P
+allow       = 127.0.0.1/32
+CONF
+	port 11 1011 no "pcmu, pcma"     # PCMU, ptime 20 and 30
+	port 12 1012 no "pcma, pcmu"     # PCMA, ptime 20 and 30
+	port 13 1013 offer "pcmu, pcma"  # faxgwd's T.38 re-INVITE
+	port 14 1014 accept "pcmu, pcma" # faxpeer's T.38 re-INVITE
+	port 15 1015 accept "pcmu, pcma" # direct T.38
+	port 16 1016 offer "pcmu, pcma"  # faxpeer answers 488
+	port 17 1017 offer "pcmu, pcma"  # refresh every 5 s
+	port 18 1018 no "pcmu, pcma"     # BYE after page 1 of 3
+} > faxgwd.conf
+start_faxgwd -c "$WORK/faxgwd.conf"
+wait_for_socket "$WORK/var/faxgw.sock"
+for p in 11 12 13 14 15 16 17 18; do
+	mkdir -p "var/fax/in$p"
+	"$CTL" -s var/faxgw.sock set "$p" "$SIF" "$WORK/var/fax/in$p" >/dev/null &&
+		"$CTL" -s var/faxgw.sock enable "$p" "$SIF" >/dev/null ||
+		fail "cannot enable Store in folder on port $p"
+done
+
+"$TD" make one.tif 1 standard 31 || fail "faxtestdoc make"
+"$TD" make three.tif 3 standard 32 || fail "faxtestdoc make"
+"$TD" make first.tif 1 standard 32 || fail "faxtestdoc make"   # page 1 of three.tif
+
+declare -A TX
+# call NAME USER DOC FAXPEER-OPTIONS...: a faxpeer send --sip in the background.
+call() {
+	local name=$1 user=$2 doc=$3; shift 3
+	"$FP" send --sip "sip:$user@127.0.0.1:$P" --timeout 240 "$@" "$doc" \
+		> "$name.out" 2> "$name.err" &
+	TX[$name]=$!
+	PIDS+=("$!")
+}
+call pcmu20 1011 one.tif --codec pcmu --ptime 20 --t38 no
+call pcmu30 1011 one.tif --codec pcmu --ptime 30 --t38 no
+call pcma20 1012 one.tif --codec pcma --ptime 20 --t38 no
+call pcma30 1012 one.tif --codec pcma --ptime 30 --t38 no
+call ours 1013 one.tif --t38 accept
+call theirs 1014 one.tif --t38 offer
+call direct 1015 one.tif --t38 direct
+call refused 1016 one.tif --t38 no
+call refresh 1017 three.tif --t38 accept --refresh 5
+call bye 1018 three.tif --t38 no --bye-after-page 1
+
+# finish NAME RC REGEX: faxpeer's exit status and summary line.
+finish() {
+	local rc
+	wait "${TX[$1]}"; rc=$?
+	[ "$rc" -eq "$2" ] || fail "$1: faxpeer exited $rc, expected $2: $(cat "$1.out") $(tail -n 8 "$1.err")"
+	grep -Eq "$3" "$1.out" || fail "$1: summary '$(cat "$1.out")' does not match /$3/"
+	echo "# $1: $(cat "$1.out")"
+}
+# stored PORT N DOC: N faxes in port PORT's folder, each identical to DOC.
+stored() {
+	local f n=0
+	wait_until 10 sh -c "[ \$(ls '$WORK/var/fax/in$1' | grep -c '\\.tif\$') -ge $2 ]" ||
+		fail "port $1: not $2 fax(es) stored: $(ls "$WORK/var/fax/in$1")"
+	for f in "$WORK/var/fax/in$1"/*.tif; do
+		"$TD" compare "$3" "$f" 2> cmp.err || fail "port $1: $f differs: $(cat cmp.err)"
+		n=$((n + 1))
+	done
+	[ "$n" -eq "$2" ] || fail "port $1: $n faxes stored, expected $2"
+}
+
+finish pcmu20 0 'g711 pcmu ptime 20.*result: OK'
+finish pcmu30 0 'g711 pcmu ptime 30.*result: OK'
+stored 11 2 one.tif
+ok "G.711 PCMU, ptime 20 and 30, t38 = no: both faxes stored, pages identical"
+finish pcma20 0 'g711 pcma ptime 20.*result: OK'
+finish pcma30 0 'g711 pcma ptime 30.*result: OK'
+stored 12 2 one.tif
+ok "G.711 PCMA, ptime 20 and 30, t38 = no: both faxes stored, pages identical"
+finish ours 0 't38 .*re-INVITE.*result: OK'
+stored 13 1 one.tif
+grep -q "switched to T.38" faxgwd.log || fail "faxgwd did not log its T.38 switch"
+ok "G.711, then faxgwd's T.38 re-INVITE: the fax completes on T.38"
+finish theirs 0 't38 .*re-INVITE.*result: OK'
+stored 14 1 one.tif
+grep -q "the peer moved the media to T.38" faxgwd.log || fail "faxgwd did not log the peer's T.38 switch"
+ok "G.711, then faxpeer's T.38 re-INVITE: accepted mid-call, the fax completes on T.38"
+finish direct 0 't38.*result: OK'
+stored 15 1 one.tif
+ok "a direct T.38 INVITE: answered as T.38"
+finish refused 0 'g711.*result: OK'
+stored 16 1 one.tif
+grep -q "T.38 re-INVITE refused (488): the fax continues on G.711" faxgwd.log ||
+	fail "faxgwd did not log the refused re-INVITE"
+ok "faxgwd's T.38 re-INVITE refused with 488: the fax completes on G.711"
+finish refresh 0 'result: OK'
+stored 17 1 three.tif
+n=$(grep -c "session refresh answered 200" refresh.err)
+[ "$n" -ge 2 ] || fail "refresh: $n refreshes answered 200, expected at least 2"
+# Only faxpeer's own T.38 re-INVITE (port 14) moved media: no refresh did.
+[ "$(grep -c "the peer moved the media" faxgwd.log)" -eq 1 ] ||
+	fail "a refresh touched the media: $(grep "moved the media" faxgwd.log)"
+ok "session refresh every 5 s during a 3-page fax: $n refreshes answered, media untouched, every page arrives"
+finish bye 1 ''
+stored 18 1 first.tif
+OUT=$("$CTL" -s var/faxgw.sock --json jobs) || fail "faxgwctl jobs"
+json_true 'any(x["port"] == 18 and x["partial"] and x["pages"] == 1 for x in j["jobs"])'
+ok "BYE after page 1 of 3: a partial fax of 1 page, stored and flagged"
+
+alive "$FAXGWD_PID" faxgwd
+stop_faxgwd
+echo "$NCHECK passed, 0 failed"
