@@ -145,8 +145,20 @@ int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_threa
 
 void sipconf_log_answers(const struct sip_thread *t)
 {
+	struct sip_stats st;
+
 	if (t == NULL)
 		return;
+	sip_thread_stats(t, &st);
+	log_notice("SIP calls: %llu INVITEs, %llu answered, rejected 3xx %llu 4xx %llu 5xx %llu "
+		   "6xx %llu; our T.38 re-INVITEs %llu (accepted %llu, refused %llu), the "
+		   "peer's to T.38 %llu, refreshes %llu",
+		   (unsigned long long)st.invites, (unsigned long long)st.answered,
+		   (unsigned long long)st.rejected[3], (unsigned long long)st.rejected[4],
+		   (unsigned long long)st.rejected[5], (unsigned long long)st.rejected[6],
+		   (unsigned long long)st.t38_sent, (unsigned long long)st.t38_accepted,
+		   (unsigned long long)st.t38_refused, (unsigned long long)st.t38_peer,
+		   (unsigned long long)st.refreshes);
 	log_notice("SIP answers: 1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu, 6xx %llu "
 		   "(403 %llu, 404 %llu, 486 %llu, 487 %llu, 488 %llu, 503 %llu)",
 		   (unsigned long long)sip_thread_answers_class(t, 1),

@@ -37,6 +37,23 @@ void sip_count(struct sip_thread *t, int status)
 
 /* A Warning header value (RFC 3261 20.43): code, agent, quoted text with
  * '"', '\' and control characters replaced. */
+void sip_stat(struct sip_thread *t, int port, enum sip_stat which, int delta)
+{
+	uint64_t d = (uint64_t)(int64_t)delta;
+
+	atomic_fetch_add(&t->stats[which], d);
+	if (port >= 0 && (size_t)port < t->s->nports)
+		atomic_fetch_add(&t->port_stats[port][which], d);
+}
+
+void sip_stat_final(struct sip_thread *t, int port, int status)
+{
+	if (status >= 200 && status < 300)
+		sip_stat(t, port, SIP_ST_ANSWERED, 1);
+	else if (status >= 300 && status <= 699)
+		sip_stat(t, port, (enum sip_stat)(SIP_ST_REJ3 + status / 100 - 3), 1);
+}
+
 void sip_warning(char *out, size_t size, int code, const char *text)
 {
 	int n = snprintf(out, size, "%d %s \"", code, SIP_WARN_AGENT);

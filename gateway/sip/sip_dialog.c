@@ -44,6 +44,7 @@ static void sip_call_link(struct sip_thread *t, struct sip_call *c)
 	t->call_list = c;
 	t->calls++;
 	t->port_calls[c->m.port]++;
+	sip_stat(t, (int)c->m.port, SIP_ST_CALLS, 1);
 	t->chan_busy[c->m.port][c->m.channel] = 1;
 }
 
@@ -59,6 +60,7 @@ static void sip_call_free(struct sip_call *c)
 		close(c->m.fd);
 	t->calls--;
 	t->port_calls[c->m.port]--;
+	sip_stat(t, (int)c->m.port, SIP_ST_CALLS, -1);
 	t->chan_busy[c->m.port][c->m.channel] = 0;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -148,11 +150,13 @@ static void sip_call_answer(struct sip_call *c)
 
 	if (t->ops.start == NULL) {
 		sip_warning(warn, sizeof(warn), 399, SIP_NO_MEDIA);
+		sip_stat_final(t, (int)c->m.port, 503);
 		sip_respond(t, c->nh, 503, warn, false, false);
 		return;
 	}
 	if (t->ops.start(t->ops.arg, &c->m) != 0) {
 		sip_log(t, LOG_WARNING, "SIP call %s: no media thread took it", c->m.call_id);
+		sip_stat_final(t, (int)c->m.port, 503);
 		sip_respond(t, c->nh, 503, NULL, true, false);
 		return;
 	}
@@ -160,6 +164,7 @@ static void sip_call_answer(struct sip_call *c)
 	c->media = true;
 	c->answered = true;
 	sip_count(t, 200);
+	sip_stat_final(t, (int)c->m.port, 200);
 	nua_respond(c->nh, 200, sip_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(c->sdp), NUTAG_AUTOANSWER(0), TAG_END());
 	sip_log(t, LOG_INFO, "SIP call %s answered on port %u channel %u: %s from %s:%u, "
@@ -229,11 +234,13 @@ void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, si
 	if (sip_call_prepare(c, ans, &status, why, sizeof(why)) != 0) {
 		sip_log(t, LOG_WARNING, "SIP call %s refused (%d): %s", c->m.call_id, status, why);
 		sip_warning(warn, sizeof(warn), 399, why);
+		sip_stat_final(t, (int)port, status);
 		sip_respond(t, nh, status, warn, status == 503, true);
 		return;                  /* freed when the handle terminates */
 	}
 	c->ring = su_timer_create(su_root_task(t->root), FGW_SIP_RING_MS);
 	if (c->ring == NULL || su_timer_set(c->ring, sip_on_ring_done, c) != 0) {
+		sip_stat_final(t, (int)port, 500);
 		sip_respond(t, nh, 500, NULL, true, true);
 		return;
 	}
@@ -256,6 +263,7 @@ static void sip_reinvite_send(struct sip_call *c)
 		return;
 	}
 	c->reinvite = SIP_REINVITE_PENDING;
+	sip_stat(c->t, (int)c->m.port, SIP_ST_T38_SENT, 1);
 	sip_log(c->t, LOG_INFO, "SIP call %s: T.38 re-INVITE sent", c->m.call_id);
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer),
 		   NUTAG_AUTOANSWER(0), TAG_END());
@@ -312,8 +320,10 @@ static void sip_reinvite_accepted(struct sip_call *c, const sip_t *sip)
 	    sdp_plan_from_answer(&t->offer, sip_call_sdp(c), SDP_TRANSPORT_T38, &plan) != SDP_OK) {
 		sip_log(t, LOG_WARNING, "SIP call %s: the answer to our T.38 re-INVITE is not "
 			"usable: staying on G.711", c->m.call_id);
+		sip_stat(t, (int)c->m.port, SIP_ST_T38_REFUSED, 1);
 		return;
 	}
+	sip_stat(t, (int)c->m.port, SIP_ST_T38_ACCEPTED, 1);
 	sip_call_local(c, &l);
 	if (sdp_write_offer(sip_call_sdp(c), SDP_TRANSPORT_T38, &l, c->sdp, sizeof(c->sdp), &len) !=
 	    SDP_OK)
@@ -335,6 +345,7 @@ void sip_dialog_response(struct sip_call *c, int status, const sip_t *sip)
 	} else if (status == 491) {
 		sip_reinvite_glare(c);
 	} else {
+		sip_stat(c->t, (int)c->m.port, SIP_ST_T38_REFUSED, 1);
 		sip_log(c->t, LOG_INFO, "SIP call %s: T.38 re-INVITE refused (%d): the fax "
 			"continues on G.711", c->m.call_id, status);
 	}
@@ -355,6 +366,7 @@ static void sip_dialog_offer(struct sip_call *c, const sip_t *sip)
 	bool same;
 
 	if (len == 0) {                 /* no offer: ours stands (RFC 3264 5) */
+		sip_stat(t, (int)c->m.port, SIP_ST_REFRESHES, 1);
 		sip_respond_sdp(c, c->sdp);
 		return;
 	}
@@ -374,8 +386,12 @@ static void sip_dialog_offer(struct sip_call *c, const sip_t *sip)
 	}
 	memcpy(c->sdp, sdp, len + 1);
 	sip_respond_sdp(c, c->sdp);
-	if (same)
+	if (same) {
+		sip_stat(t, (int)c->m.port, SIP_ST_REFRESHES, 1);
 		return;
+	}
+	if (ans.plan.transport == SDP_TRANSPORT_T38 && c->m.plan.transport != SDP_TRANSPORT_T38)
+		sip_stat(t, (int)c->m.port, SIP_ST_T38_PEER, 1);
 	sip_log(t, LOG_INFO, "SIP call %s: the peer moved the media to %s at %s:%u", c->m.call_id,
 		sip_transport_name(&ans.plan), ans.plan.remote.text, (unsigned)ans.plan.remote_port);
 	c->m.plan = ans.plan;
@@ -468,6 +484,7 @@ void sip_dialog_answer_ringing(struct sip_thread *t)
 			continue;
 		su_timer_destroy(c->ring);
 		c->ring = NULL;
+		sip_stat_final(t, (int)c->m.port, 503);
 		sip_respond(t, c->nh, 503, NULL, true, false);
 	}
 }

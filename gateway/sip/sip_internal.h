@@ -29,6 +29,14 @@
 #define SIP_WARN_AGENT "faxgw"
 #define SIP_WARN_MAX   (FGW_SDP_MAX_WARNING + 32)
 
+/* The counters of struct sip_stats, kept as atomics (any thread reads). */
+enum sip_stat {
+	SIP_ST_INVITES, SIP_ST_ANSWERED, SIP_ST_REJ3, SIP_ST_REJ4, SIP_ST_REJ5, SIP_ST_REJ6,
+	SIP_ST_T38_SENT, SIP_ST_T38_ACCEPTED, SIP_ST_T38_REFUSED, SIP_ST_T38_PEER,
+	SIP_ST_REFRESHES, SIP_ST_CALLS, SIP_ST_N
+};
+typedef _Atomic uint64_t sip_counters[SIP_ST_N];
+
 /* Our own T.38 re-INVITE (t38 = offer). */
 enum sip_reinvite { SIP_REINVITE_IDLE, SIP_REINVITE_PENDING, SIP_REINVITE_DONE };
 
@@ -55,6 +63,8 @@ struct sip_thread {
 	int efd;                      /* eventfd: a command is waiting (any thread) */
 	atomic_bool draining, stop;   /* any thread */
 	_Atomic uint64_t answers[600]; /* by status - 100 (any thread) */
+	sip_counters stats;           /* all ports (any thread reads) */
+	sip_counters *port_stats;     /* per settings->ports[i] */
 	struct sip_hooks hooks;
 	struct sip_media_ops ops;     /* ops.start NULL: no media */
 	char sulog[512];              /* sofia-sip's log line being assembled */
@@ -91,6 +101,12 @@ struct sip_thread {
 __attribute__((format(printf, 3, 4)))
 void sip_log(struct sip_thread *t, int level, const char *fmt, ...);
 void sip_count(struct sip_thread *t, int status);
+/* Counts one event of port (-1: no port yet) and all ports; SIP_ST_CALLS
+ * goes up by delta (+1 / -1), the others by 1. */
+void sip_stat(struct sip_thread *t, int port, enum sip_stat which, int delta);
+/* The final answer to a new INVITE of port (-1: none yet), counted as
+ * answered or rejected by class. */
+void sip_stat_final(struct sip_thread *t, int port, int status);
 void sip_warning(char *out, size_t size, int code, const char *text);
 /* Sends a response; with_this inside the callback of the request. */
 void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,

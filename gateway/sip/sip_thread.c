@@ -111,6 +111,7 @@ static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t
 
 	if (len > 0 && !sip_is_sdp(sip)) {
 		sip_warning(warn, sizeof(warn), 399, "the offer must be application/sdp");
+		sip_stat_final(t, port, 415);
 		sip_respond(t, nh, 415, warn, false, true);
 		return;
 	}
@@ -118,12 +119,14 @@ static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t
 				  why, sizeof(why));
 	if (status == 488) {
 		sip_warning(warn, sizeof(warn), 305, why);
+		sip_stat_final(t, port, 488);
 		sip_respond(t, nh, 488, warn, false, true);
 		return;
 	}
 	if (ans.status != 200) {          /* no offer: we would have to make one */
 		sip_warning(warn, sizeof(warn), 399, "an INVITE without an SDP offer is not "
 			    "supported: send the offer in the INVITE");
+		sip_stat_final(t, port, 488);
 		sip_respond(t, nh, 488, warn, false, true);
 		return;
 	}
@@ -150,6 +153,7 @@ static bool sip_authorized(struct sip_thread *t, nua_handle_t *nh, const sip_t *
 	if (status != 0) {
 		sip_log(t, LOG_INFO, "SIP INVITE: %d %s", status, as->as_phrase);
 		sip_count(t, status);
+		sip_stat_final(t, -1, status);
 		nua_respond(nh, status, as->as_phrase, NUTAG_WITH_THIS(t->nua),
 			    SIPTAG_HEADER((sip_header_t *)as->as_response), NUTAG_AUTOANSWER(0),
 			    TAG_END());
@@ -166,14 +170,17 @@ static void sip_on_invite(struct sip_thread *t, nua_handle_t *nh, const sip_t *s
 	int port, status;
 
 	t->invites++;
+	sip_stat(t, -1, SIP_ST_INVITES, 1);
 	if (sip_policy_allowed(t->s, src) && !sip_authorized(t, nh, sip))
 		return;
 	status = sip_policy_invite(t->s, src, user, &load, &port);
 	if (status != 0) {
 		sip_log(t, LOG_INFO, "SIP INVITE for '%.64s': %d", user, status);
+		sip_stat_final(t, -1, status);
 		sip_respond(t, nh, status, NULL, status == 503, true);
 		return;
 	}
+	atomic_fetch_add(&t->port_stats[port][SIP_ST_INVITES], 1);
 	sip_log(t, LOG_INFO, "SIP INVITE for '%.64s': port %u", user,
 		(unsigned)t->s->ports[port].id);
 	sip_invite_offer(t, nh, sip, port);
@@ -221,6 +228,7 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
 		break;
 	case nua_i_cancel:
 		sip_count(t, 487);      /* nua answered the INVITE with 487 */
+		sip_stat_final(t, c != NULL ? (int)c->m.port : -1, 487);
 		break;
 	case nua_i_state:
 		sip_on_state(t, nh, c, tags);
@@ -393,6 +401,7 @@ static void sip_free(struct sip_thread *t)
 	for (size_t i = 0; t->chan_busy != NULL && i < t->s->nports; i++)
 		free(t->chan_busy[i]);
 	free(t->chan_busy);
+	free(t->port_stats);
 	free(t->ended);
 	free(t->port_calls);
 	free(t->s);
@@ -409,7 +418,9 @@ static int sip_new_tables(struct sip_thread *t)
 	t->chan_busy = calloc(s->nports ? s->nports : 1, sizeof(*t->chan_busy));
 	t->ended_cap = (size_t)s->max_calls + 1;
 	t->ended = calloc(t->ended_cap, sizeof(*t->ended));
-	if (t->port_calls == NULL || t->chan_busy == NULL || t->ended == NULL)
+	t->port_stats = calloc(s->nports ? s->nports : 1, sizeof(*t->port_stats));
+	if (t->port_calls == NULL || t->chan_busy == NULL || t->ended == NULL ||
+	    t->port_stats == NULL)
 		return -1;
 	for (size_t i = 0; i < s->nports; i++)
 		if ((t->chan_busy[i] = calloc(s->ports[i].channels + 1, 1)) == NULL)
@@ -549,6 +560,41 @@ uint64_t sip_thread_answers_class(const struct sip_thread *t, int cls)
 	for (int s = cls * 100; cls >= 1 && cls <= 6 && s < cls * 100 + 100; s++)
 		n += sip_thread_answers(t, s);
 	return n;
+}
+
+static void sip_stats_read(const sip_counters *c, struct sip_stats *out)
+{
+	sip_counters *v = (sip_counters *)c;
+
+	memset(out, 0, sizeof(*out));
+	out->invites = atomic_load(&(*v)[SIP_ST_INVITES]);
+	out->answered = atomic_load(&(*v)[SIP_ST_ANSWERED]);
+	for (int k = 3; k <= 6; k++)
+		out->rejected[k] = atomic_load(&(*v)[SIP_ST_REJ3 + k - 3]);
+	out->t38_sent = atomic_load(&(*v)[SIP_ST_T38_SENT]);
+	out->t38_accepted = atomic_load(&(*v)[SIP_ST_T38_ACCEPTED]);
+	out->t38_refused = atomic_load(&(*v)[SIP_ST_T38_REFUSED]);
+	out->t38_peer = atomic_load(&(*v)[SIP_ST_T38_PEER]);
+	out->refreshes = atomic_load(&(*v)[SIP_ST_REFRESHES]);
+	out->calls = atomic_load(&(*v)[SIP_ST_CALLS]);
+}
+
+void sip_thread_stats(const struct sip_thread *t, struct sip_stats *out)
+{
+	if (t == NULL) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	sip_stats_read(&t->stats, out);
+}
+
+int sip_thread_port_stats(const struct sip_thread *t, size_t i, struct sip_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (t == NULL || i >= t->s->nports)
+		return -1;
+	sip_stats_read(&t->port_stats[i], out);
+	return 0;
 }
 
 void sip_thread_drain(struct sip_thread *t)

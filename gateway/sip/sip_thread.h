@@ -54,6 +54,25 @@ void sip_thread_drain(struct sip_thread *t);
 void sip_thread_stop(struct sip_thread *t);
 void sip_thread_free(struct sip_thread *t);
 
+/* What the SIP thread did, for the API, faxgwctl and FAXGW-MIB faxgwSip.
+ * INVITEs are new ones (re-INVITEs and UPDATEs are counted apart). */
+struct sip_stats {
+	uint64_t invites;             /* new INVITEs received (from allowed sources) */
+	uint64_t answered;            /* of those, answered 200 OK */
+	uint64_t rejected[7];         /* of those, final answers by class: [3] .. [6] */
+	uint64_t t38_sent;            /* our T.38 re-INVITEs (t38 = offer) */
+	uint64_t t38_accepted;        /*   accepted by the peer: the media switched */
+	uint64_t t38_refused;         /*   refused (488 and other failures; not 491) */
+	uint64_t t38_peer;            /* the peer's re-INVITEs to T.38 we accepted */
+	uint64_t refreshes;           /* re-INVITEs and UPDATEs that kept the media */
+	uint64_t calls;               /* dialogs now: ringing, up or ending */
+};
+
+/* Any thread.  Everything zero for NULL. */
+void sip_thread_stats(const struct sip_thread *t, struct sip_stats *out);
+/* The same for settings->ports[i] only; -1 when there is no such port. */
+int sip_thread_port_stats(const struct sip_thread *t, size_t i, struct sip_stats *out);
+
 /* How many responses with this status (100..699) faxgwd's SIP thread sent,
  * including the ones nua sent for it (487 after CANCEL); 0 otherwise. */
 uint64_t sip_thread_answers(const struct sip_thread *t, int status);

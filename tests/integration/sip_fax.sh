@@ -147,4 +147,13 @@ ok "BYE after page 1 of 3: a partial fax of 1 page, stored and flagged"
 
 alive "$FAXGWD_PID" faxgwd
 stop_faxgwd
+line=$(grep "SIP calls:" faxgwd.log | tail -n 1)
+echo "# ${line#*: }"
+# 10 calls: ports 13, 16, 17 send T.38 re-INVITEs (16's refused); port 14
+# takes faxpeer's; the refreshes of port 17's call.
+case "$line" in
+*"10 INVITEs, 10 answered, rejected 3xx 0 4xx 0 5xx 0 6xx 0; our T.38 re-INVITEs 3 (accepted 2, refused 1), the peer's to T.38 1, refreshes "[1-9]*) ;;
+*) fail "SIP counters do not match the calls: $line" ;;
+esac
+ok "the SIP counters match the calls made"
 echo "$NCHECK passed, 0 failed"
