@@ -154,7 +154,7 @@ int claim_check(const struct claim_rules *r, const uint8_t *buf, size_t len, uin
 	}
 	struct rtp_header h;
 	if (rtp_parse(buf, len, &h) != RTP_OK || h.pt != r->rtp_pt ||
-	    h.payload_len != RTP_FRAME_BYTES)
+	    rtp_g711_ptime(h.payload_len) == 0)
 		return -1;
 	*seq = h.seq;
 	return 0;

@@ -10,8 +10,11 @@
  *     IFPPacket (ITU-T T.38 Annex A, BASIC-PER ALIGNED, with the field-type
  *     encoding of the configured T.38 version, as spandsp reads it);
  *   - audio: an RTP version 2 packet (RFC 3550 5.1) of the configured
- *     G.711 payload type (PCMU 0, PCMA 8) carrying one 20 ms frame
- *     (RTP_FRAME_BYTES, what the receiver plays; rtp.h).
+ *     G.711 payload type (PCMU 0, PCMA 8) carrying a whole number of
+ *     milliseconds of audio from FGW_RTP_MIN_PTIME to FGW_RTP_MAX_PTIME
+ *     (80..480 bytes in steps of 8: any SDP a=ptime; rtp_g711_ptime() in
+ *     rtp.h).  The datagram that proves the peer (below) meets the same
+ *     rule; the call's receiver takes packets of any size.
  * Until the peer has sent a second well-formed datagram with another
  * sequence number (repetitions of one T.38 packet do not count), at most
  * FGW_CLAIM_TX_CAP datagrams go to it: a spoofed source is not a

@@ -108,6 +108,15 @@ enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_header *h)
 	return RTP_OK;
 }
 
+unsigned rtp_g711_ptime(size_t bytes)
+{
+	if (bytes % FGW_RTP_SAMPLES_PER_MS != 0 ||
+	    bytes < (size_t)FGW_RTP_MIN_PTIME * FGW_RTP_SAMPLES_PER_MS ||
+	    bytes > (size_t)FGW_RTP_MAX_PTIME * FGW_RTP_SAMPLES_PER_MS)
+		return 0;
+	return (unsigned)(bytes / FGW_RTP_SAMPLES_PER_MS);
+}
+
 /* ----- receiving stream ------------------------------------------------------ */
 
 static bool rtp_law_ok(uint8_t law)

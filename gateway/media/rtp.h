@@ -70,6 +70,13 @@ struct rtp_header {
 /* Parses one datagram.  On RTP_OK *h is filled, pointers into buf. */
 enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_header *h);
 
+/* The packet time in ms of a G.711 payload of `bytes` samples when it is a
+ * whole number of milliseconds from FGW_RTP_MIN_PTIME to FGW_RTP_MAX_PTIME
+ * (80..480 bytes in steps of 8: what a sender of any SDP a=ptime makes,
+ * RFC 3551 4.5.14, RFC 4566 6); 0 for any other size.  The receiver takes
+ * other sizes too; this is for telling a G.711 stream from other UDP. */
+unsigned rtp_g711_ptime(size_t bytes);
+
 /* ----- receiving stream ------------------------------------------------------ */
 
 struct rtp_rx_stats {

@@ -16,7 +16,7 @@
 #include "rtp.h"
 
 #define PS_MIN_UDPTL      2        /* datagrams that make a flow T.38 */
-#define PS_MIN_RTP        10       /* G.711 frames that make a flow audio (200 ms) */
+#define PS_MIN_RTP_MS     200      /* ms of G.711 packets that make a flow audio */
 #define PS_RTP_DELAY      2        /* reorder depth, ticks */
 #define PS_HOSTILE_EMPTY  16       /* zero-length IFPs: a few at a stream start at most */
 
@@ -33,6 +33,7 @@ struct ps_sdp {
 struct ps_flow {
 	struct capture_endpoint src, dst;
 	uint64_t n, n_udptl, n_rtp, n_sip;
+	uint64_t rtp_samples;          /* G.711 samples in the n_rtp packets */
 	int rtp_pt;
 	uint64_t t38_err[2];           /* IFPs that parse badly as version 0 / as version 3 */
 	t38_core_state_t *trial[2];
@@ -58,6 +59,7 @@ struct ps_dir {
 	int last_field;
 	bool img;
 	struct rtp_rx rtp;
+	uint64_t owed;                 /* samples received and not yet played out */
 	struct faxdemod *demod;
 };
 
@@ -144,15 +146,18 @@ static struct ps_flow *ps_flow_get(struct ps_ctx *x, const struct capture_udp *u
 	return f;
 }
 
-/* RTP v2 with PT 0 / 8 and a 20 ms G.711 frame (RFC 3551 4.5.14). */
-static int ps_rtp_g711(const uint8_t *p, size_t len)
+/* RTP v2 with PT 0 / 8 carrying a whole number of milliseconds of G.711,
+ * 10..60 (RFC 3551 4.5.14: any SDP a=ptime), their count in *samples. */
+static int ps_rtp_g711(const uint8_t *p, size_t len, size_t *samples)
 {
 	struct rtp_header h;
 
 	if (rtp_parse(p, len, &h) != RTP_OK)
 		return -1;
-	if ((h.pt == RTP_PT_PCMU || h.pt == RTP_PT_PCMA) && h.payload_len == RTP_FRAME_BYTES)
+	if ((h.pt == RTP_PT_PCMU || h.pt == RTP_PT_PCMA) && rtp_g711_ptime(h.payload_len) != 0) {
+		*samples = h.payload_len;
 		return h.pt;
+	}
 	return -1;
 }
 
@@ -375,9 +380,11 @@ static void ps_discover(struct ps_ctx *x, const struct capture_udp *u)
 	if (f == NULL)
 		return;
 	f->n++;
-	int pt = ps_rtp_g711(u->payload, u->len);
+	size_t samples = 0;
+	int pt = ps_rtp_g711(u->payload, u->len, &samples);
 	if (pt >= 0) {
 		f->n_rtp++;
+		f->rtp_samples += samples;
 		f->rtp_pt = pt;
 	} else if (udptl_decode(u->payload, u->len, &pk) == UDPTL_OK) {
 		f->n_udptl++;
@@ -459,7 +466,7 @@ static int ps_classify(struct ps_ctx *x)
 					c->ec = ps_ec_name(f->ec);
 			}
 		}
-		if (f->n_rtp >= PS_MIN_RTP) {
+		if (f->rtp_samples >= (uint64_t)PS_MIN_RTP_MS * FGW_RTP_SAMPLES_PER_MS) {
 			int dir, ci = ps_call_for(x, f, PCAPSTREAM_AUDIO, &dir);
 			if (ci >= 0) {
 				f->call[PCAPSTREAM_AUDIO] = ci;
@@ -625,8 +632,9 @@ static void ps_audio_frame(struct ps_dir *d, const uint8_t *g711, bool lost)
 	faxdemod_rx(d->demod, amp, RTP_FRAME_BYTES, d->ts);
 }
 
-/* One 20 ms frame out of the reorder buffer; draining at the end of the
- * capture, a missing frame is the end of the stream, not a loss. */
+/* One 20 ms frame out of the receiver, which reframes packets of any
+ * ptime by their timestamps; draining at the end of the capture, a missing
+ * frame is the end of the stream, not a loss. */
 static void ps_audio_pull(struct ps_dir *d, bool draining)
 {
 	uint8_t frame[RTP_FRAME_BYTES];
@@ -638,6 +646,19 @@ static void ps_audio_pull(struct ps_dir *d, bool draining)
 		if (lost)
 			d->call->rtp_lost[d->dir]++;
 		ps_audio_frame(d, frame, lost);
+	}
+}
+
+/* The capture has no tick: the stream's own packets clock play-out.  Each
+ * packet of n samples owes n samples of play-out, taken in 20 ms frames (a
+ * 30 ms stream plays one frame, then two); what is left of a frame waits
+ * for the next packet or for the drain at the end. */
+static void ps_audio_play(struct ps_dir *d, size_t samples)
+{
+	d->owed += samples;
+	while (d->owed >= RTP_FRAME_BYTES) {
+		d->owed -= RTP_FRAME_BYTES;
+		ps_audio_pull(d, false);
 	}
 }
 
@@ -704,8 +725,9 @@ static void ps_decode(struct ps_ctx *x, const struct capture_udp *u)
 
 	if (f == NULL)
 		return;
-	bool rtp = ps_rtp_g711(u->payload, u->len) >= 0;
-	int kind = rtp ? PCAPSTREAM_AUDIO : PCAPSTREAM_T38;
+	size_t samples = 0;
+	int pt = ps_rtp_g711(u->payload, u->len, &samples);
+	int kind = pt >= 0 ? PCAPSTREAM_AUDIO : PCAPSTREAM_T38;
 	size_t ci = (size_t)f->call[kind];
 	if (f->call[kind] < 0 || ci < x->batch || ci >= ps_batch_end(x))
 		return;
@@ -717,7 +739,7 @@ static void ps_decode(struct ps_ctx *x, const struct capture_udp *u)
 		udptl_rx_datagram(&d->rx, u->payload, u->len);
 	} else {
 		rtp_rx_put(&d->rtp, u->payload, u->len);
-		ps_audio_pull(d, false);
+		ps_audio_play(d, pt == c->codec ? samples : 0);
 	}
 }
 

@@ -8,11 +8,16 @@
  *      attributes of ITU-T T.38 Annex D / RFC 3362 media type image/t38)
  *      name the T.38 and audio ports; every UDP flow is also classified by
  *      structure: datagrams that udptl_decode() accepts, or RTP version 2
- *      packets of payload type 0 / 8 carrying 160-byte frames;
+ *      packets of payload type 0 / 8 carrying a whole number of ms of
+ *      G.711, 10..60 (80..480 bytes in steps of 8: any SDP a=ptime; the
+ *      size may change within a flow);
  *   2. decoding: T.38 datagrams go through the UDPTL receiving stream
  *      (udptl.h, redundancy and FEC recovery) and spandsp's IFP parser
  *      (t38_core) into the call's observer; G.711 datagrams go through the
- *      RTP receiving stream (rtp.h) into a modem bank (faxdemod.h).
+ *      RTP receiving stream (rtp.h), which places the samples of packets of
+ *      any ptime by timestamp and hands out 20 ms frames, into a modem bank
+ *      (faxdemod.h).  With no clock but the packets, each packet's samples
+ *      are played out as they come, in whole frames.
  *
  * Stream pairs are decoded FGW_CAPTURE_BATCH at a time, one more pass over
  * the file per batch, so a trunk capture with thousands of voice calls

@@ -10,7 +10,8 @@
 #           plus a second, no job, not a failed reception; then a real fax
 #           to the same port arrives
 #   3 t38   allow = 10.0.0.0/8: a loopback source claims nothing
-#   4 audio one RTP packet (PCMU, 160 bytes): at most FGW_CLAIM_TX_CAP (8)
+#   4 audio one RTP packet (PCMU, 240 bytes: 30 ms, as carrier trunks send):
+#           it claims the port; at most FGW_CLAIM_TX_CAP (8)
 #           datagrams go back to its unproven source, then the port is free
 #   5 t38   one UDPTL packet sent three times (repetition, one sequence
 #           number): the same cap
@@ -64,7 +65,7 @@ done
 # udp MODE PORT SECONDS: a Python sender; prints the datagrams it got back.
 #   junk: 5 bytes once; udptl1: one UDPTL no-signal packet, three copies;
 #   udptl: a UDPTL no-signal packet with a new sequence number every 0.2 s;
-#   rtp1: one RTP PCMU packet of 160 bytes.
+#   rtp1: one RTP PCMU packet of 240 bytes (30 ms).
 udp() {
 	"$PY" - "$@" <<'EOF'
 import socket, struct, sys, time
@@ -80,7 +81,7 @@ elif mode == "udptl1":
     for _ in range(3):
         s.sendto(udptl(0), dst)
 elif mode == "rtp1":
-    s.sendto(struct.pack(">BBHII", 0x80, 0, 1, 160, 0x1234) + b"\xff" * 160, dst)
+    s.sendto(struct.pack(">BBHII", 0x80, 0, 1, 240, 0x1234) + b"\xff" * 240, dst)
 got, seq, end, nxt = 0, 0, time.time() + secs, 0.0
 while time.time() < end:
     if mode == "udptl" and time.time() >= nxt:

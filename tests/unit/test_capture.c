@@ -5,7 +5,9 @@
  * and the passive T.30 observer (t30scan.h): DCS fields, identities, frame
  * names and the verdicts of unfinished calls; and a whole T.38 call made in
  * process (two spandsp terminals over UDPTL, IPv6, announced by SIP/SDP with
- * T38FaxVersion 3) written to a pcap and rebuilt by pcapstream.
+ * T38FaxVersion 3) written to a pcap and rebuilt by pcapstream; the same
+ * for G.711 calls of 20, 30, 60 and 10 ms packets (two fax_calls), and
+ * which RTP packet sizes make an audio stream.
  */
 #include <check.h>
 #include <pcap/pcap.h>
@@ -18,6 +20,7 @@
 
 #include "caps.h"
 #include "capture.h"
+#include "fax_call.h"
 #include "fax_session.h"
 #include "pcapstream.h"
 #include "rtp.h"
@@ -848,9 +851,11 @@ END_TEST
  * the passive modem bank must rebuild a non-ECM V.17 page. */
 static void b2b_write_rtp(pcap_dumper_t *d, long tick, int from, const uint8_t *pl, size_t n)
 {
-	uint8_t udp[RTP_HEADER_LEN + RTP_FRAME_BYTES + 8], ip[256], f[300];
+	uint8_t udp[8 + RTP_HEADER_LEN + FGW_RTP_MAX_SAMPLES], ip[20 + sizeof(udp)];
+	uint8_t f[18 + sizeof(ip)];
 	struct pcap_pkthdr h;
 
+	ck_assert_uint_le(n, RTP_HEADER_LEN + FGW_RTP_MAX_SAMPLES);
 	size_t un = udp_make(udp, (uint16_t)(6000 + 2 * from), (uint16_t)(6002 - 2 * from), pl, n);
 	size_t in = ip4_make(ip, 17, udp, un, (uint16_t)tick, 0, 0);
 	ip[15] = (uint8_t)(1 + from);              /* 192.0.2.1 <-> 192.0.2.2 */
@@ -932,6 +937,217 @@ START_TEST(test_g711_call_roundtrip)
 }
 END_TEST
 
+/* ----- G.711 of other packet times ------------------------------------------------ */
+
+/* Two fax_calls, each sending RTP packets of its own ptime; every datagram
+ * is written to the capture when sent and handed to the peer after both
+ * calls ticked. */
+#define PT_QUEUE 4                 /* datagrams one call sends in a tick: 2 at 10 ms */
+
+struct pt_side {
+	pcap_dumper_t *dump;
+	const long *tick;
+	int from;
+	int n;
+	uint16_t len[PT_QUEUE];
+	uint8_t buf[PT_QUEUE][RTP_HEADER_LEN + FGW_RTP_MAX_SAMPLES];
+	unsigned sizes;            /* bit k: a payload of (k + 1) * 80 bytes was sent */
+};
+
+static void pt_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct pt_side *sd = arg;
+
+	ck_assert_int_lt(sd->n, PT_QUEUE);
+	ck_assert_uint_le(len, sizeof(sd->buf[0]));
+	b2b_write_rtp(sd->dump, *sd->tick, sd->from, buf, len);
+	memcpy(sd->buf[sd->n], buf, len);
+	sd->len[sd->n++] = (uint16_t)len;
+	if ((len - RTP_HEADER_LEN) % 80 == 0)
+		sd->sizes |= 1u << ((len - RTP_HEADER_LEN) / 80 - 1);
+}
+
+static const struct pt_case {
+	unsigned ptime[2];         /* sender, receiver */
+	bool alaw;
+} pt_cases[] = {
+	{ { 30, 30 }, true },      /* PCMA as carrier trunks send it */
+	{ { 60, 10 }, false },
+};
+
+/* A whole G.711 fax with packets of 30 (then 60 and 10) ms, captured and
+ * rebuilt: faxpcap finds the stream and decodes the page. */
+START_TEST(test_g711_ptime_roundtrip)
+{
+	const struct pt_case *pc = &pt_cases[_i];
+	char dir[] = "/tmp/test_capture_XXXXXX", sent[64], recv[64], cap[64], err[256], why[256];
+	struct fax_call *fc[2];
+	struct pt_side *sd = calloc(2, sizeof(*sd));
+	struct pcapstream_report *rep = NULL;
+	long tick = 0;
+
+	ck_assert_ptr_nonnull(sd);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sent, sizeof(sent), "%s/sent.tif", dir);
+	snprintf(recv, sizeof(recv), "%s/recv.tif", dir);
+	snprintf(cap, sizeof(cap), "%s/call.pcap", dir);
+	ck_assert_int_eq(testdoc_make(sent, 1, TESTDOC_STANDARD, 21 + _i), 0);
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d = pcap_dump_open(dead, cap);
+	ck_assert_ptr_nonnull(d);
+	for (int k = 0; k < 2; k++) {
+		struct fax_call_params p;
+		fax_call_params_default(&p);
+		p.session.mode = FAX_SESSION_AUDIO;
+		p.session.dir = k == 0 ? FAX_SESSION_SEND : FAX_SESSION_RECEIVE;
+		p.session.calling_party = k == 0;
+		p.session.file = k == 0 ? sent : recv;
+		p.session.local_ident = k == 0 ? "+1 555 0001" : "+1 555 0100";
+		p.session.ecm = false;
+		p.session.use_alaw = pc->alaw;
+		p.rtp_seed = 77u + (unsigned)k;
+		p.ptime = pc->ptime[k];
+		p.send = pt_send;
+		p.send_arg = &sd[k];
+		sd[k].dump = d;
+		sd[k].tick = &tick;
+		sd[k].from = k;
+		fc[k] = fax_call_new(&p, err, sizeof(err));
+		ck_assert_msg(fc[k] != NULL, "fax_call_new: %s", err);
+	}
+	for (tick = 0; tick < 50 * 240; tick++) {
+		bool d0 = fax_call_tick(fc[0]), d1 = fax_call_tick(fc[1]);
+		for (int k = 0; k < 2; k++) {
+			for (int i = 0; i < sd[k].n; i++)
+				fax_call_datagram_in(fc[!k], sd[k].buf[i], sd[k].len[i]);
+			sd[k].n = 0;
+		}
+		if (d0 && d1)
+			break;
+	}
+	struct fax_session_result fr;
+	fax_call_result(fc[0], &fr);
+	ck_assert_msg(fr.success, "the in-process call failed: %s", fr.t30_text);
+	for (int k = 0; k < 2; k++) {
+		fax_call_free(fc[k]);
+		/* only packets of the side's ptime went out */
+		ck_assert_uint_eq(sd[k].sizes, 1u << (pc->ptime[k] * 8 / 80 - 1));
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+
+	struct pcapstream_opts o = { .out_dir = dir, .name = "got" };
+	ck_assert_int_eq(pcapstream_run(cap, &o, &rep, err, sizeof(err)), 0);
+	ck_assert_int_eq(rep->n_calls, 1);
+	const struct pcapstream_call *c = &rep->calls[0];
+	ck_assert_int_eq(c->kind, PCAPSTREAM_AUDIO);
+	ck_assert_int_eq(c->codec, pc->alaw ? RTP_PT_PCMA : RTP_PT_PCMU);
+	ck_assert_ptr_nonnull(c->res);
+	ck_assert_uint_eq(c->rtp_lost[0], 0);
+	ck_assert_uint_eq(c->rtp_lost[1], 0);
+	ck_assert_int_eq(c->res->outcome, T30SCAN_COMPLETE);
+	ck_assert_int_eq(c->res->pages_decoded, 1);
+	ck_assert_int_eq(c->res->dcs.bit_rate, 14400);
+	ck_assert(!c->res->dcs.ecm);
+	/* direction 0 is the flow seen first: the sender's (192.0.2.1) or not */
+	int tx = c->ep[0].addr[3] == 1 ? 0 : 1;
+	ck_assert_uint_eq(c->ep[tx].addr[3], 1);
+	ck_assert_str_eq(c->res->ident[tx], "+1 555 0001");
+	ck_assert_str_eq(c->res->ident[!tx], "+1 555 0100");
+	ck_assert_msg(testdoc_compare(sent, c->tiff, why, sizeof(why)) == 0, "%s", why);
+	pcapstream_report_free(rep);
+	free(sd);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Flows of RTP PCMU packets by payload size: any whole ptime of 10..60 ms
+ * makes an audio stream, fixed or changing; other sizes do not. */
+static void pt_flow(pcap_dumper_t *d, int from, uint16_t port, const size_t *sizes, size_t n_sizes,
+		    int count)
+{
+	uint8_t pkt[RTP_HEADER_LEN + FGW_RTP_MAX_SAMPLES + 8];
+	uint8_t udp[8 + sizeof(pkt)], ip[20 + sizeof(udp)];
+	uint32_t ts = 1000;
+
+	for (int i = 0; i < count; i++) {
+		size_t n = sizes[(size_t)i % n_sizes];
+		memset(pkt, RTP_ULAW_SILENCE, sizeof(pkt));
+		pkt[0] = RTP_VERSION << 6;
+		pkt[1] = RTP_PT_PCMU;
+		put16(pkt + 2, (uint16_t)i);
+		put16(pkt + 4, (uint16_t)(ts >> 16));
+		put16(pkt + 6, (uint16_t)ts);
+		put16(pkt + 8, 0x5555);
+		put16(pkt + 10, port);
+		ts += (uint32_t)n;
+		size_t un = udp_make(udp, port, (uint16_t)(port + 1), pkt, RTP_HEADER_LEN + n);
+		size_t in = ip4_make(ip, 17, udp, un, (uint16_t)i, 0, 0);
+		ip[15] = (uint8_t)(1 + from);
+		ip[19] = (uint8_t)(2 - from);
+		struct pcap_pkthdr h = { .ts = { .tv_sec = 1000 + i / 10, .tv_usec = (i % 10) * 100000 },
+					 .caplen = (bpf_u_int32)in, .len = (bpf_u_int32)in };
+		pcap_dump((u_char *)d, &h, ip);
+	}
+}
+
+static const struct pcapstream_call *pt_find(const struct pcapstream_report *rep, uint16_t port)
+{
+	for (size_t i = 0; i < rep->n_calls; i++)
+		if (rep->calls[i].kind == PCAPSTREAM_AUDIO &&
+		    (rep->calls[i].ep[0].port == port || rep->calls[i].ep[1].port == port))
+			return &rep->calls[i];
+	return NULL;
+}
+
+START_TEST(test_pcapstream_ptimes)
+{
+	static const size_t s80[] = { 80 }, s240[] = { 240 }, s480[] = { 480 },
+		mixed[] = { 160, 240, 80, 480, 160 }, s100[] = { 100 }, s488[] = { 488 },
+		s79[] = { 79 };
+	char path[] = "/tmp/test_capture_XXXXXX", err[256];
+	int fd = mkstemp(path);
+	struct pcapstream_report *rep = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+	ck_assert_ptr_nonnull(d);
+	pt_flow(d, 0, 7000, s80, 1, 20);        /* 200 ms: just enough */
+	pt_flow(d, 0, 7010, s80, 1, 19);        /* 190 ms: too little to tell */
+	pt_flow(d, 0, 7020, s240, 1, 10);
+	pt_flow(d, 1, 7030, s480, 1, 10);
+	pt_flow(d, 0, 7040, mixed, 5, 20);      /* the size changes */
+	pt_flow(d, 0, 7050, s100, 1, 40);       /* not whole milliseconds */
+	pt_flow(d, 0, 7060, s488, 1, 40);       /* over 60 ms */
+	pt_flow(d, 0, 7070, s79, 1, 40);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	ck_assert_int_eq(pcapstream_run(path, NULL, &rep, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(pt_find(rep, 7000));
+	ck_assert_ptr_null(pt_find(rep, 7010));
+	ck_assert_ptr_nonnull(pt_find(rep, 7020));
+	ck_assert_ptr_nonnull(pt_find(rep, 7030));
+	ck_assert_ptr_nonnull(pt_find(rep, 7040));
+	ck_assert_ptr_null(pt_find(rep, 7050));
+	ck_assert_ptr_null(pt_find(rep, 7060));
+	ck_assert_ptr_null(pt_find(rep, 7070));
+	for (uint16_t port = 7000; port <= 7040; port += 10) {
+		const struct pcapstream_call *c = pt_find(rep, port);
+		if (c == NULL)
+			continue;
+		ck_assert_int_eq(c->codec, RTP_PT_PCMU);
+		ck_assert_uint_eq(c->rtp_lost[0] + c->rtp_lost[1], 0);
+		ck_assert_ptr_null(c->res);               /* silence: no fax, nothing kept */
+	}
+	pcapstream_report_free(rep);
+	unlink(path);
+}
+END_TEST
+
 Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -945,6 +1161,7 @@ Suite *capture_suite(void)
 	tcase_add_test(tc, test_ipv6_fragments);
 	tcase_add_test(tc, test_file_roundtrip);
 	tcase_add_test(tc, test_pcapstream_nofax);
+	tcase_add_test(tc, test_pcapstream_ptimes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("t30scan");
 	tcase_add_test(tc, test_dcs_decode);
@@ -955,6 +1172,8 @@ Suite *capture_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_t38_call_roundtrip);
 	tcase_add_test(tc, test_g711_call_roundtrip);
+	tcase_add_loop_test(tc, test_g711_ptime_roundtrip, 0,
+			    (int)(sizeof(pt_cases) / sizeof(pt_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 /*
  * test_claim.c - which datagrams claim a static port (claim.h): T.38 IFP
- * classification per version, UDPTL and RTP claims, junk refused, and the
- * send cap until the peer proves to be alive.
+ * classification per version, UDPTL and RTP claims (G.711 packets of any
+ * whole ptime of 10..60 ms), junk refused, and the send cap until the peer
+ * proves to be alive.
  */
 #include <check.h>
 #include <stdint.h>
@@ -133,14 +134,44 @@ START_TEST(test_claim_rtp)
 	ck_assert_int_eq(claim_check(&pcmu_rules, b, n, &seq), -1);         /* version 1 */
 	n = rtp_make(b, 2, RTP_PT_CN, 1, 1);
 	ck_assert_int_eq(claim_check(&pcmu_rules, b, n, &seq), -1);         /* comfort noise */
-	n = rtp_make(b, 2, RTP_PT_PCMU, 1, RTP_FRAME_BYTES / 2);
-	ck_assert_int_eq(claim_check(&pcmu_rules, b, n, &seq), -1);         /* 10 ms */
-	n = rtp_make(b, 2, RTP_PT_PCMU, 1, 2 * RTP_FRAME_BYTES);
-	ck_assert_int_eq(claim_check(&pcmu_rules, b, n, &seq), -1);
 	n = rtp_make(b, 2, RTP_PT_PCMU, 1, 0);
 	ck_assert_int_eq(claim_check(&pcmu_rules, b, n, &seq), -1);         /* header only */
 	ck_assert_int_eq(claim_check(&pcmu_rules, junk5, sizeof(junk5), &seq), -1);
 	ck_assert_int_eq(claim_check(&pcmu_rules, udptl_nosignal, sizeof(udptl_nosignal), &seq), -1);
+}
+END_TEST
+
+/* Any ptime of 10..60 ms claims (a whole number of ms: steps of 8 bytes);
+ * no other payload size does. */
+START_TEST(test_claim_rtp_ptime)
+{
+	static const struct { size_t bytes; int rc; } cases[] = {
+		{ 80, 0 }, { 88, 0 }, { 160, 0 }, { 240, 0 }, { 320, 0 }, { 472, 0 }, { 480, 0 },
+		{ 1, -1 }, { 72, -1 }, { 79, -1 }, { 81, -1 }, { 100, -1 }, { 161, -1 },
+		{ 236, -1 }, { 479, -1 }, { 481, -1 }, { 488, -1 }, { 960, -1 },
+	};
+	struct claim_rules pcma = { .t38 = false, .rtp_pt = RTP_PT_PCMA };
+	uint8_t b[RTP_HEADER_LEN + 960];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint16_t seq = 7;
+		size_t n = rtp_make(b, 2, RTP_PT_PCMA, (uint16_t)(300 + i), cases[i].bytes);
+		ck_assert_msg(claim_check(&pcma, b, n, &seq) == cases[i].rc,
+			      "%zu-byte payload: claim %d, want %d", cases[i].bytes,
+			      claim_check(&pcma, b, n, &seq), cases[i].rc);
+		ck_assert_uint_eq(seq, cases[i].rc == 0 ? 300 + i : 7);
+		ck_assert_uint_eq(rtp_g711_ptime(cases[i].bytes),
+				  cases[i].rc == 0 ? cases[i].bytes / 8 : 0);
+	}
+	/* padding does not count: 240 bytes of audio and 8 of padding claim */
+	size_t n = rtp_make(b, 2, RTP_PT_PCMA, 9, 248);
+	b[0] |= 0x20;
+	b[n - 1] = 8;
+	uint16_t seq = 0;
+	ck_assert_int_eq(claim_check(&pcma, b, n, &seq), 0);
+	ck_assert_uint_eq(seq, 9);
+	b[n - 1] = 4;                                                     /* 244 bytes */
+	ck_assert_int_eq(claim_check(&pcma, b, n, &seq), -1);
 }
 END_TEST
 
@@ -171,7 +202,7 @@ END_TEST
 
 START_TEST(test_watch_rtp)
 {
-	uint8_t b[RTP_HEADER_LEN + RTP_FRAME_BYTES];
+	uint8_t b[RTP_HEADER_LEN + FGW_RTP_MAX_SAMPLES];
 	struct claim_watch w;
 	size_t n = rtp_make(b, 2, RTP_PT_PCMU, 10, RTP_FRAME_BYTES);
 
@@ -181,8 +212,11 @@ START_TEST(test_watch_rtp)
 	n = rtp_make(b, 2, RTP_PT_PCMA, 11, RTP_FRAME_BYTES);
 	claim_watch_rx(&w, b, n);                                      /* wrong law */
 	ck_assert(!w.proven);
-	n = rtp_make(b, 2, RTP_PT_PCMU, 11, RTP_FRAME_BYTES);
-	claim_watch_rx(&w, b, n);
+	n = rtp_make(b, 2, RTP_PT_PCMU, 11, 100);
+	claim_watch_rx(&w, b, n);                                      /* not whole ms */
+	ck_assert(!w.proven);
+	n = rtp_make(b, 2, RTP_PT_PCMU, 11, 240);
+	claim_watch_rx(&w, b, n);                                      /* 30 ms proves */
 	ck_assert(w.proven);
 }
 END_TEST
@@ -196,6 +230,7 @@ Suite *claim_suite(void)
 	tcase_add_test(tc, test_ifp_data);
 	tcase_add_test(tc, test_claim_udptl);
 	tcase_add_test(tc, test_claim_rtp);
+	tcase_add_test(tc, test_claim_rtp_ptime);
 	tcase_add_test(tc, test_watch_cap);
 	tcase_add_test(tc, test_watch_rtp);
 	suite_add_tcase(s, tc);
