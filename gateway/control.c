@@ -738,6 +738,25 @@ static int control_do_jobs(struct control_req *r)
 	return 0;
 }
 
+static int control_do_jobs_page(struct control_req *r)
+{
+	fgw_job *jobs = NULL;
+	size_t n = 0;
+	uint64_t next = 0;
+	int rc = core_jobs_page(r->c->ctl->core, r->rq->flag != 0, r->rq->job_id, r->rq->num,
+				&jobs, &n, &next);
+
+	if (rc != 0)
+		return rc;
+	wire_begin(r->w, WIRE_R_JOBS_PAGE, r->rq->id);
+	wire_put_u64(r->w, next);
+	wire_put_u32(r->w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		wire_put_job(r->w, &jobs[i]);
+	free(jobs);
+	return 0;
+}
+
 static int control_do_retry(struct control_req *r)
 {
 	struct core_who who = control_who(r->c);
@@ -800,6 +819,7 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_SET_GLOBAL: return control_do_set_global(r);
 	case WIRE_BATCH: return control_do_batch(r);
 	case WIRE_ENUM_JOBS: return control_do_jobs(r);
+	case WIRE_ENUM_JOBS_PAGE: return control_do_jobs_page(r);
 	case WIRE_RETRY_JOB: return control_do_retry(r);
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);

@@ -41,9 +41,9 @@ static int spool_fmt(char *out, size_t outlen, const char *fmt, ...)
 int spool_init(const char *spool, char *err, size_t errlen)
 {
 	char p[FGW_MAX_PATH];
-	const char *sub[] = { "", "/tmp", "/failed" };
+	const char *sub[] = { "", "/tmp", "/failed", "/done" };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if (spool_fmt(p, sizeof(p), "%s%s", spool, sub[i]) != 0) {
 			fgwx_reason(err, errlen, "spool path %s is too long", spool);
 			return -1;
@@ -69,6 +69,11 @@ int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen
 int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
 {
 	return spool_fmt(out, outlen, "%s/%" PRIu64 ".tif", spool, job_id);
+}
+
+int spool_done_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
+{
+	return spool_fmt(out, outlen, "%s/done/%" PRIu64 ".tif", spool, job_id);
 }
 
 int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen)

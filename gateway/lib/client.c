@@ -725,14 +725,117 @@ FGW_API int fgw_set_routing_batch(fgw_handle *server, const fgw_routing_change *
 	return client_done(server, &rep, rep.hdr.len == 0 ? 0 : FGW_E_PROTOCOL);
 }
 
+FGW_API int fgw_enum_jobs_page(fgw_handle *server, int failed_only, uint64_t cursor,
+				uint32_t max, fgw_job **jobs, size_t *n, uint64_t *next_cursor)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_JOBS_PAGE, .flag = failed_only ? 1 : 0,
+				   .job_id = cursor, .num = max };
+	struct client_reply rep;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || jobs == NULL || n == NULL || next_cursor == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*jobs = NULL;
+	*n = 0;
+	*next_cursor = 0;
+	if (max == 0 || max > FGW_MAX_JOBS_PAGE)
+		rq.num = FGW_MAX_JOBS_PAGE;
+	rc = client_call(server, &rq, WIRE_R_JOBS_PAGE, &rep);
+	if (rc != 0)
+		return rc;
+	return client_done(server, &rep,
+			   wire_dec_jobs_page(rep.body, rep.hdr.len, jobs, n, next_cursor));
+}
+
+/* The text a job points to, as one string area needs it. */
+static size_t client_job_text(const fgw_job *j)
+{
+	return strlen(j->remote_ident) + strlen(j->path) + strlen(j->last_error) +
+	       strlen(j->degraded_list) + 4;
+}
+
+static const char *client_put(char **area, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *dst = *area;
+
+	memcpy(dst, s, len);
+	*area += len;
+	return dst;
+}
+
+/* Joins pages (each newest first) into one block in ascending id order. */
+static int client_jobs_join(fgw_job **pages, const size_t *counts, size_t npages,
+			    fgw_job **out, size_t *n)
+{
+	size_t total = 0, text = 0, k;
+
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			total++;
+			text += client_job_text(&pages[p][i]);
+		}
+	*out = NULL;
+	*n = total;
+	if (total == 0)
+		return 0;
+	fgw_job *v = malloc(total * sizeof(*v) + text);
+	if (v == NULL)
+		return FGW_E_NOMEM;
+	char *area = (char *)(v + total);
+	k = total;
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			fgw_job *d = &v[--k];
+
+			*d = pages[p][i];
+			d->remote_ident = client_put(&area, pages[p][i].remote_ident);
+			d->path = client_put(&area, pages[p][i].path);
+			d->last_error = client_put(&area, pages[p][i].last_error);
+			d->degraded_list = client_put(&area, pages[p][i].degraded_list);
+		}
+	*out = v;
+	return 0;
+}
+
+#define CLIENT_MAX_JOB_PAGES (FGW_MAX_LIST / FGW_MAX_JOBS_PAGE)
+
+/* Page after page, newest first, up to FGW_MAX_LIST jobs. */
+static int client_jobs_paged(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n)
+{
+	fgw_job *pages[CLIENT_MAX_JOB_PAGES] = { NULL };
+	size_t counts[CLIENT_MAX_JOB_PAGES] = { 0 }, np = 0;
+	uint64_t cursor = 0;
+	int rc = 0;
+
+	do {
+		if (np == CLIENT_MAX_JOB_PAGES) {
+			rc = client_fail(server, FGW_E_TOO_BIG, "more than %d jobs: list them "
+					 "with fgw_enum_jobs_page()",
+					 CLIENT_MAX_JOB_PAGES * FGW_MAX_JOBS_PAGE);
+			break;
+		}
+		rc = fgw_enum_jobs_page(server, failed_only, cursor, FGW_MAX_JOBS_PAGE,
+					&pages[np], &counts[np], &cursor);
+		if (rc == 0)
+			np++;
+	} while (rc == 0 && cursor != 0);
+	if (rc == 0 && (rc = client_jobs_join(pages, counts, np, jobs, n)) != 0)
+		client_fail(server, rc, "out of memory");
+	for (size_t p = 0; p < np; p++)
+		free(pages[p]);
+	return rc;
+}
+
 FGW_API int fgw_enum_jobs(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n)
 {
-	struct wire_request rq = { .type = WIRE_ENUM_JOBS, .flag = failed_only ? 1 : 0 };
 	int rc = client_check(server, CLIENT_SERVER);
 
 	if (rc != 0 || jobs == NULL || n == NULL)
 		return rc != 0 ? rc : FGW_E_INVAL;
-	return client_list(server, &rq, WIRE_REC_JOB, (void **)jobs, n);
+	*jobs = NULL;
+	*n = 0;
+	return client_jobs_paged(server, failed_only, jobs, n);
 }
 
 FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id)

@@ -294,13 +294,13 @@ static const char *const wire_request_names[] = {
 	[WIRE_ENUM_GLOBAL] = "ENUM_GLOBAL", [WIRE_SET_GLOBAL] = "SET_GLOBAL",
 	[WIRE_BATCH] = "BATCH", [WIRE_ENUM_JOBS] = "ENUM_JOBS",
 	[WIRE_RETRY_JOB] = "RETRY_JOB", [WIRE_ENUM_AUDIT] = "ENUM_AUDIT",
-	[WIRE_SUBSCRIBE] = "SUBSCRIBE",
+	[WIRE_SUBSCRIBE] = "SUBSCRIBE", [WIRE_ENUM_JOBS_PAGE] = "ENUM_JOBS_PAGE",
 };
 
 static const char *const wire_reply_names[] = {
 	"R_OK", "R_ERROR", "R_HELLO", "R_OPENED", "R_DATA", "R_GATEWAY", "R_PORT",
 	"R_PORTS", "R_EXTENSIONS", "R_METHODS", "R_GLOBALS", "R_JOBS", "R_AUDIT",
-	"R_EVENT",
+	"R_EVENT", "R_JOBS_PAGE",
 };
 
 const char *wire_type_name(uint16_t type)
@@ -673,6 +673,28 @@ int wire_dec_list(const void *body, size_t len, enum wire_record kind, void **ou
 	return wire_dec_records(body, len, 1, kind, out, n);
 }
 
+int wire_dec_jobs_page(const void *body, size_t len, fgw_job **jobs, size_t *n,
+		       uint64_t *next)
+{
+	struct wire_reader r;
+	void *out = NULL;
+	int rc;
+
+	*jobs = NULL;
+	*n = 0;
+	*next = 0;
+	wire_reader_init(&r, body, len);
+	uint64_t cursor = wire_get_u64(&r);
+	if (r.err != 0)
+		return r.err;
+	rc = wire_dec_records(r.p, r.left, 1, WIRE_REC_JOB, &out, n);
+	if (rc != 0)
+		return rc;
+	*jobs = out;
+	*next = cursor;
+	return 0;
+}
+
 int wire_dec_one(const void *body, size_t len, enum wire_record kind, void **out)
 {
 	size_t n;
@@ -784,7 +806,7 @@ static const char *const wire_layouts[] = {
 	[WIRE_GET_ROUTING] = "HG", [WIRE_SET_ROUTING] = "HGD", [WIRE_ENABLE] = "HGF",
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
-	[WIRE_SUBSCRIBE] = "N",
+	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN",
 };
 
 static void wire_put_batch(struct wire_writer *w, const fgw_routing_change *c, size_t n)

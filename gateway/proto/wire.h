@@ -36,6 +36,11 @@
 
 #define WIRE_MAGIC0 'F'
 #define WIRE_MAGIC1 'G'
+/* Adding a request or reply type keeps the version: an older faxgwd
+ * answers a request type it does not know with WIRE_R_ERROR
+ * (FGW_E_PROTOCOL, "unknown request type"), which a client can tell
+ * apart, and an older client never sends it.  Changing the layout of an
+ * existing type needs a new version. */
 #define WIRE_VERSION 2
 #define WIRE_HEADER_LEN 14
 
@@ -60,7 +65,8 @@ enum wire_type {
 	WIRE_RETRY_JOB = 17,       /* J job id                 -> WIRE_R_OK */
 	WIRE_ENUM_AUDIT = 18,      /* N max                    -> WIRE_R_AUDIT */
 	WIRE_SUBSCRIBE = 19,       /* N event mask             -> WIRE_R_OK, then events */
-	WIRE_REQUEST_LAST = WIRE_SUBSCRIBE,
+	WIRE_ENUM_JOBS_PAGE = 20,  /* F failed only, J cursor, N max -> WIRE_R_JOBS_PAGE */
+	WIRE_REQUEST_LAST = WIRE_ENUM_JOBS_PAGE,
 
 	/* replies and events: faxgwd -> client */
 	WIRE_R_OK = 0x8000,
@@ -77,7 +83,8 @@ enum wire_type {
 	WIRE_R_JOBS = 0x800b,
 	WIRE_R_AUDIT = 0x800c,
 	WIRE_R_EVENT = 0x800d,     /* one fgw_event, request id 0 */
-	WIRE_REPLY_LAST = WIRE_R_EVENT,
+	WIRE_R_JOBS_PAGE = 0x800e, /* u64 next cursor (0: last page), u32 count, fgw_job... */
+	WIRE_REPLY_LAST = WIRE_R_JOBS_PAGE,
 };
 
 struct wire_header {
@@ -224,6 +231,9 @@ enum wire_record {
  * (NULL when n is 0); 0, FGW_E_PROTOCOL, FGW_E_TOO_BIG or FGW_E_NOMEM. */
 int wire_dec_list(const void *body, size_t len, enum wire_record kind, void **out,
 		  size_t *n);
+/* A WIRE_R_JOBS_PAGE body: *next and the jobs as wire_dec_list() gives them. */
+int wire_dec_jobs_page(const void *body, size_t len, fgw_job **jobs, size_t *n,
+		       uint64_t *next);
 /* A body of exactly one record, into one block. */
 int wire_dec_one(const void *body, size_t len, enum wire_record kind, void **out);
 /* The reply type that carries a list or single record of that kind. */

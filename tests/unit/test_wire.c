@@ -63,7 +63,7 @@ static const char *const wire_test_layouts[] = {
 	[WIRE_GET_ROUTING] = "HG", [WIRE_SET_ROUTING] = "HGD", [WIRE_ENABLE] = "HGF",
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
-	[WIRE_SUBSCRIBE] = "N",
+	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN",
 };
 
 /* A batch whose changes differ from each other in every field, and in
