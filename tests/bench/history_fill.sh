@@ -15,7 +15,7 @@ command -v sqlite3 >/dev/null || { echo "history_fill: sqlite3 not found" >&2; e
 v=$(sqlite3 "$db" 'PRAGMA user_version;')
 [ "$v" -ge 5 ] || { echo "history_fill: $db has schema $v, needs 5 (run faxgwd once)" >&2; exit 1; }
 now=$(date +%s)
-sqlite3 "$db" <<SQL
+sqlite3 "$db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 BEGIN;
