@@ -24,6 +24,7 @@ struct history {
 	struct history_env env;
 	struct event *ev;
 	struct history_counts pass;    /* deleted so far in this pass */
+	uint64_t pass_steps, longest_us;  /* steps of this pass, the longest */
 	struct state_prune_row rows[HISTORY_BATCH];
 };
 
@@ -125,11 +126,19 @@ static void history_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct history *h = arg;
 	struct timeval next = { HISTORY_INTERVAL_S, 0 };
+	struct timespec t0, t1;
 	int rc;
 
 	(void)fd;
 	(void)what;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = history_step(h, (uint64_t)time(NULL), &h->pass);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
+		      (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
+	h->pass_steps++;
+	if (us > h->longest_us)
+		h->longest_us = us;
 	if (rc == 1) {
 		/* More to do: after the events that are waiting. */
 		struct timeval now = { 0, 0 };
@@ -138,9 +147,13 @@ static void history_on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (h->pass.audit + h->pass.jobs + h->pass.files > 0)
 		log_info("history: deleted %zu finished job(s) and %zu audit log row(s) older "
-			 "than %" PRIu64 "s, and %zu kept fax file(s)", h->pass.jobs,
-			 h->pass.audit, h->env.cfg->history_s, h->pass.files);
+			 "than %" PRIu64 "s, and %zu kept fax file(s), in %" PRIu64 " step(s) of "
+			 "at most %" PRIu64 " ms", h->pass.jobs, h->pass.audit,
+			 h->env.cfg->history_s, h->pass.files, h->pass_steps,
+			 (h->longest_us + 999) / 1000);
 	memset(&h->pass, 0, sizeof(h->pass));
+	h->pass_steps = 0;
+	h->longest_us = 0;
 	evtimer_add(h->ev, &next);
 }
 

@@ -250,9 +250,11 @@ static const char *const state_sql[ST_COUNT_] = {
 			 " ORDER BY id DESC LIMIT ?1",
 	[ST_JOBS_PAGE_FAILED] = "SELECT " STATE_JOB_COLS " FROM jobs WHERE state = ?3"
 				" AND id < ?2 ORDER BY id DESC LIMIT ?1",
+	/* "+state": the range of jobs_finished, not all DONE jobs of
+	 * jobs_by_state_id, whatever the planner would guess. */
 	[ST_JOBS_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
 			    " WHERE finished_time > 0 AND finished_time < ?1"
-			    " AND state IN (?3, ?4) LIMIT ?2",
+			    " AND +state IN (?3, ?4) LIMIT ?2",
 	/* Checked again: only a job still finished before the cutoff goes. */
 	[ST_JOB_PRUNE] = "DELETE FROM jobs WHERE id = ?1 AND finished_time > 0"
 			 " AND finished_time < ?2 AND state IN (?3, ?4)",
