@@ -154,6 +154,7 @@ enum state_stmt {
 	ST_FILES_EXPIRED,
 	ST_FILE_RELEASED,
 	ST_AUDIT_PRUNE,
+	ST_AUDIT_PAGE,
 	ST_COUNT_
 };
 
@@ -261,6 +262,8 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_FILES_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
 			     " WHERE retained_until > 0 AND retained_until <= ?1 LIMIT ?2",
 	[ST_FILE_RELEASED] = "UPDATE jobs SET retained_until = 0 WHERE id = ?1",
+	[ST_AUDIT_PAGE] = "SELECT id, time, uid, who, what, old_value, new_value FROM audit"
+			  " WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
 	[ST_AUDIT_PRUNE] = "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
 			   " WHERE time < ?1 ORDER BY time LIMIT ?2)",
 };
@@ -759,32 +762,30 @@ int state_audit_add(struct state *st, uint64_t time_, uint32_t uid, const char *
 
 #define STATE_MAX_TEXT 8192   /* longest text column copied out of a row */
 
-int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
-		     char *err, size_t errlen)
+/* Runs the bound audit listing s into one block of at most `max` rows
+ * (s may return one more: *more tells). */
+static int state_audit_fill(struct state *st, sqlite3_stmt *s, size_t max,
+			    fgw_audit_entry **out, size_t *n, int *more, char *err, size_t errlen)
 {
 	static const int cols[] = { 3, 4, 5, 6 };
 	struct state_pack pk;
-	sqlite3_stmt *s;
 	fgw_audit_entry *v;
 	char *area;
 	size_t i = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (max > FGW_MAX_AUDIT_QUERY)
-		max = FGW_MAX_AUDIT_QUERY;
-	s = state_stmt(st, ST_AUDIT_LIST, err, errlen);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, max);
 	if (state_pack_measure(st, s, cols, 4, STATE_MAX_TEXT, &pk, err, errlen) != 0)
 		return -1;
+	if (more != NULL)
+		*more = pk.rows > max;
+	if (pk.rows > max)
+		pk.rows = max;
 	v = calloc(1, pk.rows * sizeof(*v) + pk.strbytes + 1);
 	if (v == NULL)
 		return state_failf(err, errlen, "state database: out of memory");
 	area = (char *)(v + pk.rows);
-	while (i < pk.rows && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (i < pk.rows && sqlite3_step(s) == SQLITE_ROW) {
 		v[i].id = (uint64_t)sqlite3_column_int64(s, 0);
 		v[i].time = (uint64_t)sqlite3_column_int64(s, 1);
 		v[i].uid = (uint32_t)sqlite3_column_int64(s, 2);
@@ -797,6 +798,45 @@ int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size
 	sqlite3_reset(s);
 	*out = v;
 	*n = i;
+	return 0;
+}
+
+int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	*out = NULL;
+	*n = 0;
+	if (max > FGW_MAX_AUDIT_QUERY)
+		max = FGW_MAX_AUDIT_QUERY;
+	s = state_stmt(st, ST_AUDIT_LIST, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max);
+	return state_audit_fill(st, s, max, out, n, NULL, err, errlen);
+}
+
+int state_audit_page(struct state *st, uint64_t cursor, uint32_t max, fgw_audit_entry **out,
+		     size_t *n, uint64_t *next, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int more = 0;
+
+	*out = NULL;
+	*n = 0;
+	*next = 0;
+	if (max == 0 || max > FGW_MAX_AUDIT_PAGE)
+		max = FGW_MAX_AUDIT_PAGE;
+	s = state_stmt(st, ST_AUDIT_PAGE, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)max + 1);
+	sqlite3_bind_int64(s, 2, cursor == 0 || cursor > INT64_MAX ? INT64_MAX : (int64_t)cursor);
+	if (state_audit_fill(st, s, max, out, n, &more, err, errlen) != 0)
+		return -1;
+	if (more && *n > 0)
+		*next = (*out)[*n - 1].id;
 	return 0;
 }
 

@@ -84,6 +84,9 @@ int state_audit_add(struct state *st, uint64_t time, uint32_t uid, const char *w
 /* The newest `max` entries, oldest first (one block: free()). */
 int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
                      char *err, size_t errlen);
+/* One page, newest first, as state_jobs_page() (FGW_MAX_AUDIT_PAGE). */
+int state_audit_page(struct state *st, uint64_t cursor, uint32_t max, fgw_audit_entry **out,
+                     size_t *n, uint64_t *next, char *err, size_t errlen);
 
 /* --- counters (kept across restarts) -------------------------------------- */
 

@@ -526,6 +526,74 @@ START_TEST(test_jobs_paged)
 }
 END_TEST
 
+static void srv_sql(const char *sql)
+{
+	char path[200];
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	snprintf(path, sizeof(path), "%s/state.db", srv.dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(db);
+}
+
+/* Records too long for FGW_MAX_JOBS_PAGE / FGW_MAX_AUDIT_PAGE of them in
+ * one frame: faxgwd cuts each page where the frame is full and the walk
+ * still returns each once; fgw_enum_audit gives the newest 10,000 (which
+ * used to overflow one reply), oldest first. */
+START_TEST(test_pages_cut_at_the_frame)
+{
+	uint64_t cursor = 0, last = UINT64_MAX;
+	size_t n, total = 0, pages = 0;
+	fgw_job *j;
+	fgw_audit_entry *a;
+
+	srv_start("");
+	srv_stop();
+	srv_sql("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1500)"
+		" INSERT INTO jobs(id, port_id, state, path, finished_time)"
+		" SELECT i, 1, 3, '/x/' || printf('%.4000c', 'p') || i, 1 FROM c;"
+		"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 12000)"
+		" INSERT INTO audit(id, time, uid, who, what, old_value, new_value)"
+		" SELECT i, i, 1000, 'uid 1000 (alice)', 'port 1 {92041a90-9af2-11d0-abf7-"
+		"00c04fd91a4e} data', '/srv/fax/inbox/old-folder-' || i,"
+		" '/srv/fax/inbox/new-folder-' || i FROM c");
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	do {
+		ck_assert_int_eq(fgw_enum_jobs_page(s, 0, cursor, 0, &j, &n, &cursor), 0);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_uint_lt(n, FGW_MAX_JOBS_PAGE);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_uint_eq(j[i].id, last == UINT64_MAX ? 1500 : last - 1);
+			last = j[i].id;
+			ck_assert_uint_eq(strlen(j[i].path), 3 + 4000 + strlen(j[i].path + 4003));
+		}
+		total += n;
+		pages++;
+		fgw_free_buffer(j);
+	} while (cursor != 0);
+	ck_assert_uint_eq(total, 1500);
+	ck_assert_uint_gt(pages, 2);
+
+	ck_assert_int_eq(fgw_enum_audit(s, 10000, &a, &n), 0);
+	ck_assert_uint_eq(n, 10000);
+	ck_assert_uint_eq(a[0].id, 2001);
+	ck_assert_uint_eq(a[n - 1].id, 12000);
+	ck_assert_str_eq(a[n - 1].new_value, "/srv/fax/inbox/new-folder-12000");
+	ck_assert_str_eq(a[0].who, "uid 1000 (alice)");
+	fgw_free_buffer(a);
+	ck_assert_int_eq(fgw_enum_audit_page(s, 5, 0, &a, &n, &cursor), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(a[0].id, 4);
+	ck_assert_uint_eq(cursor, 0);
+	fgw_free_buffer(a);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
 /* Runs fn as nobody in a child; returns its exit status. */
 static int as_nobody(int (*fn)(void))
 {
@@ -1365,6 +1433,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_socket_path_rules);
 	tcase_add_test(tc, test_client_basics);
 	tcase_add_test(tc, test_jobs_paged);
+	tcase_add_test(tc, test_pages_cut_at_the_frame);
 	tcase_add_test(tc, test_client_version_and_timeout);
 	tcase_add_test(tc, test_hanging_validation_does_not_block);
 	tcase_add_test(tc, test_hanging_batch_changes_nothing);

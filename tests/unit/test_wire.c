@@ -63,7 +63,7 @@ static const char *const wire_test_layouts[] = {
 	[WIRE_GET_ROUTING] = "HG", [WIRE_SET_ROUTING] = "HGD", [WIRE_ENABLE] = "HGF",
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
-	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN",
+	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
 };
 
 /* A batch whose changes differ from each other in every field, and in
@@ -477,7 +477,7 @@ START_TEST(test_jobs_page_reply)
 	wire_put_job(&w, &wire_test_jobs[0]);
 	wire_put_job(&w, &wire_test_jobs[1]);
 	b = wire_reply_body(&w, WIRE_R_JOBS_PAGE, &len);
-	ck_assert_int_eq(wire_dec_jobs_page(b, len, &j, &n, &next), 0);
+	ck_assert_int_eq(wire_dec_page(b, len, WIRE_REC_JOB, (void **)&j, &n, &next), 0);
 	ck_assert_uint_eq(next, 0x0d0000000000000eull);
 	ck_assert_uint_eq(n, 2);
 	testutil_assert_job_eq(&j[0], &wire_test_jobs[0]);
@@ -485,7 +485,7 @@ START_TEST(test_jobs_page_reply)
 	free(j);
 	for (uint32_t cut = 0; cut < len; cut++) {
 		j = (void *)&w;
-		ck_assert_int_ne(wire_dec_jobs_page(b, cut, &j, &n, &next), 0);
+		ck_assert_int_ne(wire_dec_page(b, cut, WIRE_REC_JOB, (void **)&j, &n, &next), 0);
 		ck_assert_ptr_null(j);
 	}
 	ck_assert_str_eq(wire_type_name(WIRE_R_JOBS_PAGE), "R_JOBS_PAGE");
