@@ -690,7 +690,14 @@ static void spool_recover_orphan(struct state *st, const char *path,
 	if (sscanf(name, "%" SCNu64 "%7s", &named, tail) == 2 && strcmp(tail, ".tif") == 0 &&
 	    (j = calloc(1, sizeof(*j))) != NULL) {
 		if (state_job_get(st, named, j, &found, err, sizeof(err)) == 0 && found &&
-		    !spool_exists(j->path)) {
+		    j->state == FGW_JOB_DONE && !spool_exists(j->path)) {
+			/* Routed, recorded with its spool/done/ path, and the
+			 * move did not happen: no longer kept. */
+			free(j);
+			spool_recover_done_file(st, path, named, rec);
+			return;
+		}
+		if (found && !spool_exists(j->path)) {
 			snprintf(j->path, sizeof(j->path), "%s", path);
 			state_job_update(st, j, err, sizeof(err));
 			free(j);
