@@ -159,29 +159,41 @@ static int cfg_uint(const char *s, size_t len, unsigned long max, unsigned long 
 	return 0;
 }
 
-/* "30s", "500ms", "2m", "1h", or plain seconds; at most FGW_MAX_DURATION_MS. */
-static int cfg_duration(const char *s, size_t len, unsigned long *ms)
+/* "30s", "500ms", "2m", "1h", "90d", or plain seconds; at most max_ms. */
+static int cfg_duration_max(const char *s, size_t len, uint64_t max_ms, uint64_t *ms)
 {
-	static const struct { const char *unit; unsigned long ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "", 1000 },
 	};
 	size_t n = 0;
-	unsigned long v;
+	uint64_t v;
 
 	while (n < len && cfg_is_digit(s[n]))
 		n++;
-	if (cfg_uint(s, n, FGW_MAX_DURATION_MS, &v) != 0)
+	if (fgwx_number_len(s, n, &v, max_ms) != FGWX_NUM_OK)
 		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		size_t ul = strlen(units[i].unit);
 		if (len - n != ul || memcmp(s + n, units[i].unit, ul) != 0)
 			continue;
-		if (v > FGW_MAX_DURATION_MS / units[i].ms)
+		if (v > max_ms / units[i].ms)
 			return -1;
 		*ms = v * units[i].ms;
 		return 0;
 	}
 	return -1;
+}
+
+/* A duration of at most FGW_MAX_DURATION_MS. */
+static int cfg_duration(const char *s, size_t len, unsigned long *ms)
+{
+	uint64_t v;
+
+	if (cfg_duration_max(s, len, FGW_MAX_DURATION_MS, &v) != 0)
+		return -1;
+	*ms = (unsigned long)v;
+	return 0;
 }
 
 static int cfg_copy(char *dst, size_t size, const char *val, char *why, size_t whylen)
@@ -345,6 +357,25 @@ static int cfg_p_duration(const struct cfg_parser *p, const struct cfg_key *k, v
 		return -1;
 	}
 	*(unsigned *)dst = (unsigned)ms;
+	return 0;
+}
+
+/* A long duration ("90d", "12h", 0 where k->min allows it), kept in
+ * seconds (uint64_t); whole seconds only. */
+static int cfg_p_period(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+			const char *val, char *why, size_t whylen)
+{
+	uint64_t ms;
+
+	(void)p;
+	if (cfg_duration_max(val, strlen(val), FGW_MAX_PERIOD_S * 1000ull, &ms) != 0 ||
+	    ms % 1000 != 0 || ms / 1000 < (uint64_t)k->min) {
+		snprintf(why, whylen, "'%.80s' is not a period from %lds to %ud in whole "
+			 "seconds (e.g. 0, 12h, 30d, 90d)", val, k->min,
+			 (unsigned)(FGW_MAX_PERIOD_S / 86400));
+		return -1;
+	}
+	*(uint64_t *)dst = ms / 1000;
 	return 0;
 }
 
@@ -727,6 +758,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "admin-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(admin_group), NULL, 0, 0 },
 	{ "query-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(query_group), NULL, 0, 0 },
 	{ "retry", SEC_GATEWAY, 0, cfg_p_retry, 0, 0, NULL, 0, 0 },
+	{ "history", SEC_GATEWAY, 0, cfg_p_period, GW(history_s), NULL, 3600, 0 },
+	{ "retention", SEC_GATEWAY, 0, cfg_p_period, GW(retention_s), NULL, 0, 0 },
 	{ "name", SEC_PORT, 0, cfg_p_name, PT(name), NULL, 0, 0 },
 	{ "transport", SEC_PORT, 0, cfg_p_word, PT(transport), cfg_transports, 0, 0 },
 	{ "listen", SEC_PORT, KEY_STATIC_ONLY, cfg_p_listen, 0, 0, NULL, 0, 0 },
@@ -1219,6 +1252,8 @@ static void cfg_defaults(struct config *c, const char *name)
 	snprintf(c->query_group, sizeof(c->query_group), "faxops");
 	c->retry_attempts = 5;
 	c->retry_backoff_ms = 30000;
+	c->history_s = 90ull * 86400;
+	c->retention_s = 0;
 	snprintf(c->mail.smtp_url, sizeof(c->mail.smtp_url), "smtp://127.0.0.1:25");
 	c->mail.starttls = CONFIG_TLS_AUTO;
 	c->mail.attach_pdf = true;

@@ -113,6 +113,10 @@ struct config {
 	char query_group[FGW_MAX_NAME];       /* "": any local user may query */
 	unsigned retry_attempts;              /* 1..FGW_MAX_RETRY_ATTEMPTS */
 	unsigned retry_backoff_ms;            /* first back-off; doubles each time */
+	uint64_t history_s;                   /* finished jobs and audit rows kept (s),
+					       * 1 h..FGW_MAX_PERIOD_S, default 90 d */
+	uint64_t retention_s;                 /* routed files kept in spool/done/ (s);
+					       * 0: removed at once (default) */
 	struct config_port *ports;            /* sorted by id, owned */
 	size_t nports;                        /* >= 1 */
 	struct config_sip sip;

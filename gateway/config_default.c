@@ -32,6 +32,8 @@ static const char config_default[] =
 	"admin-group =                  # empty: the user running faxgwd may modify\n"
 	"query-group =                  # empty: any local user may query\n"
 	"retry       = 5 30s\n"
+	"history     = 90d              # finished jobs and audit log kept this long\n"
+	"retention   = 0                # routed faxes kept in spool/done/ (0: removed)\n"
 	"\n"
 	"[port 1]\n"
 	"name        = t38-1\n"

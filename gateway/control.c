@@ -738,6 +738,37 @@ static int control_do_jobs(struct control_req *r)
 	return 0;
 }
 
+/* Pages are cut where the frame is full (wire_enc_*_page): the client's
+ * next request continues after the last record it got. */
+static int control_do_jobs_page(struct control_req *r)
+{
+	fgw_job *jobs = NULL;
+	size_t n = 0;
+	uint64_t next = 0;
+	int rc = core_jobs_page(r->c->ctl->core, r->rq->flag != 0, r->rq->job_id, r->rq->num,
+				&jobs, &n, &next);
+
+	if (rc != 0)
+		return rc;
+	wire_enc_jobs_page(r->w, r->rq->id, jobs, n, next);
+	free(jobs);
+	return 0;
+}
+
+static int control_do_audit_page(struct control_req *r)
+{
+	fgw_audit_entry *e = NULL;
+	size_t n = 0;
+	uint64_t next = 0;
+	int rc = core_audit_page(r->c->ctl->core, r->rq->job_id, r->rq->num, &e, &n, &next);
+
+	if (rc != 0)
+		return rc;
+	wire_enc_audit_page(r->w, r->rq->id, e, n, next);
+	free(e);
+	return 0;
+}
+
 static int control_do_retry(struct control_req *r)
 {
 	struct core_who who = control_who(r->c);
@@ -800,6 +831,8 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_SET_GLOBAL: return control_do_set_global(r);
 	case WIRE_BATCH: return control_do_batch(r);
 	case WIRE_ENUM_JOBS: return control_do_jobs(r);
+	case WIRE_ENUM_JOBS_PAGE: return control_do_jobs_page(r);
+	case WIRE_ENUM_AUDIT_PAGE: return control_do_audit_page(r);
 	case WIRE_RETRY_JOB: return control_do_retry(r);
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);

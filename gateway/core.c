@@ -1472,6 +1472,31 @@ int core_jobs(struct core *c, int failed_only, fgw_job **jobs, size_t *n)
 	return 0;
 }
 
+int core_jobs_page(struct core *c, int failed_only, uint64_t cursor, uint32_t max,
+		   fgw_job **jobs, size_t *n, uint64_t *next)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (state_jobs_page(c->st, failed_only, cursor, max, jobs, n, next, err,
+			    sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	return 0;
+}
+
+int core_audit_page(struct core *c, uint64_t cursor, uint32_t max, fgw_audit_entry **e,
+		    size_t *n, uint64_t *next)
+{
+	char err[FGW_MAX_ERROR_TEXT];
+
+	if (state_audit_page(c->st, cursor, max, e, n, next, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return FGW_E_STORAGE;
+	}
+	return 0;
+}
+
 int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 		   char *reason, size_t reasonlen)
 {

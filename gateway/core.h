@@ -117,6 +117,12 @@ int core_set_priority(struct core *c, const char *guid, uint32_t priority,
 /* Routing jobs (malloc'd array, strings inside it are borrowed until the
  * next return to the loop; free the array with free()). */
 int core_jobs(struct core *c, int failed_only, fgw_job **jobs, size_t *n);
+/* One page, newest first (state_jobs_page); *jobs: free(). */
+int core_jobs_page(struct core *c, int failed_only, uint64_t cursor, uint32_t max,
+                   fgw_job **jobs, size_t *n, uint64_t *next);
+/* One page of the audit log, newest first (state_audit_page); *e: free(). */
+int core_audit_page(struct core *c, uint64_t cursor, uint32_t max, fgw_audit_entry **e,
+                    size_t *n, uint64_t *next);
 int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
                    char *reason, size_t reasonlen);
 

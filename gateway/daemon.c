@@ -218,13 +218,15 @@ static void daemon_reload(struct daemon *d)
 	memcpy(cur->exec_dir, next->exec_dir, sizeof(cur->exec_dir));
 	cur->retry_attempts = next->retry_attempts;
 	cur->retry_backoff_ms = next->retry_backoff_ms;
+	cur->history_s = next->history_s;
+	cur->retention_s = next->retention_s;
 	cur->mail = next->mail;
 	cur->http = next->http;
 	config_free(next);
 	dataplane_reload(d->dataplane);
 	control_recheck_rights(d->control);
-	log_notice("reload: access groups, store-root, exec-dir, retry, [mail] and [http] "
-		   "updated");
+	log_notice("reload: access groups, store-root, exec-dir, retry, history, retention, "
+		   "[mail] and [http] updated");
 }
 
 static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "core.h"
 #include "extension.h"
+#include "history.h"
 #include "jobs.h"
 #include "log.h"
 #include "port.h"
@@ -43,6 +44,7 @@ struct dataplane {
 	struct worker **w;            /* the media threads; port i is on w[i % nw] */
 	size_t nw;
 	struct jobs *jobs;
+	struct history *history;      /* expiry of finished jobs, audit rows, kept files */
 };
 
 uint32_t dataplane_active_calls(const struct dataplane *dp)
@@ -194,7 +196,10 @@ static int dataplane_start_jobs(struct dataplane *dp, char *err, size_t errlen)
 	env.routing_data = dataplane_routing_data;
 	env.router_restart = dataplane_router_restart;
 	env.arg = dp;
-	return jobs_new(&env, router, &dp->jobs, err, errlen);
+	if (jobs_new(&env, router, &dp->jobs, err, errlen) != 0)
+		return -1;
+	struct history_env henv = { .cfg = cfg, .st = env.st, .base = dp->base };
+	return history_new(&henv, &dp->history, err, errlen);
 }
 
 /* One media thread per core this process may run on (sched_setaffinity,
@@ -381,6 +386,7 @@ void dataplane_free(struct dataplane *dp)
 	free(dp->sip);
 	free(dp->v);
 	free(dp->w);
+	history_free(dp->history);
 	jobs_free(dp->jobs);
 	free(dp);
 }

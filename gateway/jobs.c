@@ -125,31 +125,58 @@ static uint64_t jobs_backoff_ms(const struct config *cfg, uint32_t attempts)
 	return b > FGW_MAX_BACKOFF_MS ? FGW_MAX_BACKOFF_MS : b;
 }
 
+/* Where a routed fax's file goes: spool/done/<id>.tif while `retention`
+ * keeps it (job->path and retained_until set), else nowhere (""). */
+static void jobs_keep_path(struct jobs *j, struct state_job *job, char *to, size_t tolen)
+{
+	uint64_t keep = j->env.cfg->retention_s;
+
+	to[0] = '\0';
+	if (keep == 0 || spool_done_path(j->env.cfg->spool, job->id, to, tolen) != 0) {
+		to[0] = '\0';
+		return;
+	}
+	job->retained_until = (uint64_t)time(NULL) + keep;
+}
+
 /* Every method has succeeded.  The state first, durably, then the file:
  * a crash between the two leaves a done job whose file is still in the
  * spool (start-up recovery removes it), never a job whose file is gone
  * that recovery would take for a lost fax and dead-letter. */
 static void jobs_done(struct jobs *j, struct state_job *job)
 {
-	char err[FGW_MAX_ERROR_TEXT];
+	char err[FGW_MAX_ERROR_TEXT], from[FGW_MAX_PATH], to[FGW_MAX_PATH];
 	int located = spool_locate(j->env.cfg->spool, job) == 0;
 
 	job->state = FGW_JOB_DONE;
 	job->next_attempt_ms = 0;
 	job->last_error[0] = '\0';
+	job->retained_until = 0;
+	snprintf(from, sizeof(from), "%s", job->path);
+	if (located)
+		jobs_keep_path(j, job, to, sizeof(to));
+	else
+		to[0] = '\0';
+	if (to[0] != '\0')
+		snprintf(job->path, sizeof(job->path), "%s", to);
 	if (state_job_update(j->env.st, job, err, sizeof(err)) != 0) {
 		/* The file stays: after a restart jobs_begin() finds every method
 		 * done and finishes the job. */
 		log_err("job %" PRIu64 ": routed, but not recorded as done (file %s kept): %s",
-			job->id, job->path, err);
+			job->id, from, err);
 		return;
 	}
-	/* Retention: nothing is kept once every method has succeeded. */
-	if (located) {
-		if (unlink(job->path) != 0)
-			log_warn("job %" PRIu64 ": cannot remove %s: %s", job->id, job->path,
+	if (located && to[0] != '\0') {
+		/* Retention: kept in spool/done/ (history.c removes it later). */
+		snprintf(job->path, sizeof(job->path), "%s", from);
+		if (spool_move(job, to, err, sizeof(err)) != 0)
+			log_warn("job %" PRIu64 ": cannot keep %s: %s", job->id, from, err);
+	} else if (located) {
+		/* No retention: nothing is kept once every method has succeeded. */
+		if (unlink(from) != 0)
+			log_warn("job %" PRIu64 ": cannot remove %s: %s", job->id, from,
 				 strerror(errno));
-		spool_fsync_dir_of(job->path);
+		spool_fsync_dir_of(from);
 	}
 	log_info("job %" PRIu64 " routed (attempt %u)", job->id, (unsigned)job->attempts);
 }

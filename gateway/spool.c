@@ -41,9 +41,9 @@ static int spool_fmt(char *out, size_t outlen, const char *fmt, ...)
 int spool_init(const char *spool, char *err, size_t errlen)
 {
 	char p[FGW_MAX_PATH];
-	const char *sub[] = { "", "/tmp", "/failed" };
+	const char *sub[] = { "", "/tmp", "/failed", "/done" };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if (spool_fmt(p, sizeof(p), "%s%s", spool, sub[i]) != 0) {
 			fgwx_reason(err, errlen, "spool path %s is too long", spool);
 			return -1;
@@ -69,6 +69,11 @@ int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen
 int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
 {
 	return spool_fmt(out, outlen, "%s/%" PRIu64 ".tif", spool, job_id);
+}
+
+int spool_done_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
+{
+	return spool_fmt(out, outlen, "%s/done/%" PRIu64 ".tif", spool, job_id);
 }
 
 int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen)
@@ -685,7 +690,14 @@ static void spool_recover_orphan(struct state *st, const char *path,
 	if (sscanf(name, "%" SCNu64 "%7s", &named, tail) == 2 && strcmp(tail, ".tif") == 0 &&
 	    (j = calloc(1, sizeof(*j))) != NULL) {
 		if (state_job_get(st, named, j, &found, err, sizeof(err)) == 0 && found &&
-		    !spool_exists(j->path)) {
+		    j->state == FGW_JOB_DONE && !spool_exists(j->path)) {
+			/* Routed, recorded with its spool/done/ path, and the
+			 * move did not happen: no longer kept. */
+			free(j);
+			spool_recover_done_file(st, path, named, rec);
+			return;
+		}
+		if (found && !spool_exists(j->path)) {
 			snprintf(j->path, sizeof(j->path), "%s", path);
 			state_job_update(st, j, err, sizeof(err));
 			free(j);

@@ -8,6 +8,8 @@
  *                                     (spool_sidecar.h)
  *   <job id>.tif                      a committed fax waiting for routing
  *   failed/<job id>.tif               a dead-lettered fax
+ *   done/<job id>.tif                 a routed fax kept for `retention`
+ *                                     (history.h removes it)
  *
  * Commit (spool_commit, spool_commit_group) makes a fax durable before any routing method
  * sees it: the TIFF is fsynced, the job row (with its metadata and the
@@ -65,14 +67,16 @@ struct spool_fax {
 						      * rows/bad rows/longest bad run */
 };
 
-/* Creates spool/, spool/tmp/ and spool/failed/ when missing. */
+/* Creates spool/, spool/tmp/, spool/failed/ and spool/done/ when missing. */
 int spool_init(const char *spool, char *err, size_t errlen);
 
 /* A new unique tmp/ path for a reception on port_id. */
 int spool_tmp_path(const char *spool, uint32_t port_id, char *out, size_t outlen);
-/* spool/<id>.tif and spool/failed/<id>.tif */
+/* spool/<id>.tif and spool/failed/<id>.tif; */
 int spool_job_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
 int spool_failed_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
+/* spool/done/<id>.tif */
+int spool_done_path(const char *spool, uint64_t job_id, char *out, size_t outlen);
 
 /* Commits the fax in tmp_path as a new job: PENDING with the methods
  * guids[0..n), or UNROUTED when n is 0, and counts it as received

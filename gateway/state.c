@@ -95,6 +95,21 @@ static const char *const state_migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN bad_rows INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN longest_bad_run INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN degraded_list TEXT NOT NULL DEFAULT '';",
+	/* 5: bounded history.  finished_time: when a job became DONE or
+	 * FAILED (0 while it is not finished), what `history` counts from;
+	 * jobs routed before read as finished when received, dead letters as
+	 * finished now (their files get a whole period after the upgrade).
+	 * retained_until: until when a routed fax's file stays in
+	 * spool/done/ (0: no file kept).  The indexes serve the paged
+	 * listings (newest first, all or by state) and the pruning. */
+	"ALTER TABLE jobs ADD COLUMN finished_time INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN retained_until INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET finished_time = max(received_time, 1) WHERE state = 3;"
+	"UPDATE jobs SET finished_time = CAST(strftime('%s', 'now') AS INTEGER) WHERE state = 4;"
+	"CREATE INDEX jobs_by_state_id ON jobs(state, id);"
+	"CREATE INDEX jobs_finished ON jobs(finished_time) WHERE finished_time > 0;"
+	"CREATE INDEX jobs_retained ON jobs(retained_until) WHERE retained_until > 0;"
+	"CREATE INDEX audit_by_time ON audit(time);",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -132,8 +147,20 @@ enum state_stmt {
 	ST_JOB_NEXT_TIME,
 	ST_JOB_RESET_ROUTING,
 	ST_JOB_BY_PATH,
+	ST_JOBS_PAGE,
+	ST_JOBS_PAGE_FAILED,
+	ST_JOBS_EXPIRED,
+	ST_JOB_PRUNE,
+	ST_FILES_EXPIRED,
+	ST_FILE_RELEASED,
+	ST_AUDIT_PRUNE,
+	ST_AUDIT_PAGE,
 	ST_COUNT_
 };
+
+#define STATE_JOB_COLS "id, port_id, state, attempts, received_time, next_attempt_time," \
+	" pages, partial, remote_ident, path, last_error, degraded_pages, bad_rows," \
+	" longest_bad_run, degraded_list"
 
 static const char *const state_sql[ST_COUNT_] = {
 	[ST_METHOD_GET] = "SELECT method_index, priority FROM methods WHERE guid = ?1",
@@ -187,7 +214,7 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_JOBS_COUNT] = "SELECT state, count(*) FROM jobs GROUP BY state",
 	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_JOB_RETRY] = "UPDATE jobs SET state = ?2, next_attempt_time = ?3, next_attempt_ms = 0,"
-			 " attempts = 0 WHERE id = ?1",
+			 " attempts = 0, finished_time = 0 WHERE id = ?1",
 	[ST_JOB_METHODS_RETRY] = "UPDATE job_methods SET state = ?2 WHERE job_id = ?1"
 				 " AND state = ?3",
 	[ST_JOB_INSERT] =
@@ -198,14 +225,18 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_JOB_METHOD_ADD] = "INSERT OR IGNORE INTO job_methods(job_id, guid, state) VALUES(?1, ?2, ?3)",
 	[ST_JOB_GET] = "SELECT id, port_id, state, attempts, received_time, next_attempt_ms,"
 		       " pages, partial, remote_ident, path, meta, last_error, degraded_pages,"
-		       " bad_rows, longest_bad_run, degraded_list FROM jobs WHERE id = ?1",
+		       " bad_rows, longest_bad_run, degraded_list, finished_time, retained_until"
+		       " FROM jobs WHERE id = ?1",
 	[ST_JOB_METHODS_GET] =
 		"SELECT j.guid, j.state, j.attempts, j.last_error, ifnull(m.priority, 0)"
 		" FROM job_methods j LEFT JOIN methods m ON m.guid = j.guid WHERE j.job_id = ?1"
 		" ORDER BY ifnull(nullif(m.priority, 0), 2147483647), j.guid LIMIT ?2",
 	[ST_JOB_UPDATE] =
 		"UPDATE jobs SET state = ?2, attempts = ?3, next_attempt_ms = ?4,"
-		" next_attempt_time = ?5, path = ?6, last_error = ?7 WHERE id = ?1",
+		" next_attempt_time = ?5, path = ?6, last_error = ?7,"
+		" finished_time = CASE WHEN ?2 NOT IN (?9, ?10) THEN 0"
+		" WHEN state = ?2 AND finished_time > 0 THEN finished_time ELSE ?8 END,"
+		" retained_until = ?11 WHERE id = ?1",
 	[ST_JOB_METHOD_UPDATE] =
 		"UPDATE job_methods SET state = ?3, attempts = attempts + ?4, last_error = ?5"
 		" WHERE job_id = ?1 AND guid = ?2",
@@ -214,6 +245,27 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_JOB_NEXT_TIME] = "SELECT min(next_attempt_ms) FROM jobs WHERE state = ?1",
 	[ST_JOB_RESET_ROUTING] = "UPDATE jobs SET state = ?1 WHERE state = ?2",
 	[ST_JOB_BY_PATH] = "SELECT id FROM jobs WHERE path = ?1 LIMIT 1",
+	/* Newest first, below the cursor ?2 (the rowid: a range of the table
+	 * or of jobs_by_state_id); ?1 is one more than the page. */
+	[ST_JOBS_PAGE] = "SELECT " STATE_JOB_COLS " FROM jobs WHERE id < ?2"
+			 " ORDER BY id DESC LIMIT ?1",
+	[ST_JOBS_PAGE_FAILED] = "SELECT " STATE_JOB_COLS " FROM jobs WHERE state = ?3"
+				" AND id < ?2 ORDER BY id DESC LIMIT ?1",
+	/* "+state": the range of jobs_finished, not all DONE jobs of
+	 * jobs_by_state_id, whatever the planner would guess. */
+	[ST_JOBS_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
+			    " WHERE finished_time > 0 AND finished_time < ?1"
+			    " AND +state IN (?3, ?4) LIMIT ?2",
+	/* Checked again: only a job still finished before the cutoff goes. */
+	[ST_JOB_PRUNE] = "DELETE FROM jobs WHERE id = ?1 AND finished_time > 0"
+			 " AND finished_time < ?2 AND state IN (?3, ?4)",
+	[ST_FILES_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
+			     " WHERE retained_until > 0 AND retained_until <= ?1 LIMIT ?2",
+	[ST_FILE_RELEASED] = "UPDATE jobs SET retained_until = 0 WHERE id = ?1",
+	[ST_AUDIT_PAGE] = "SELECT id, time, uid, who, what, old_value, new_value FROM audit"
+			  " WHERE id < ?2 ORDER BY id DESC LIMIT ?1",
+	[ST_AUDIT_PRUNE] = "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
+			   " WHERE time < ?1 ORDER BY time LIMIT ?2)",
 };
 
 struct state {
@@ -710,32 +762,30 @@ int state_audit_add(struct state *st, uint64_t time_, uint32_t uid, const char *
 
 #define STATE_MAX_TEXT 8192   /* longest text column copied out of a row */
 
-int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
-		     char *err, size_t errlen)
+/* Runs the bound audit listing s into one block of at most `max` rows
+ * (s may return one more: *more tells). */
+static int state_audit_fill(struct state *st, sqlite3_stmt *s, size_t max,
+			    fgw_audit_entry **out, size_t *n, int *more, char *err, size_t errlen)
 {
 	static const int cols[] = { 3, 4, 5, 6 };
 	struct state_pack pk;
-	sqlite3_stmt *s;
 	fgw_audit_entry *v;
 	char *area;
 	size_t i = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (max > FGW_MAX_AUDIT_QUERY)
-		max = FGW_MAX_AUDIT_QUERY;
-	s = state_stmt(st, ST_AUDIT_LIST, err, errlen);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, max);
 	if (state_pack_measure(st, s, cols, 4, STATE_MAX_TEXT, &pk, err, errlen) != 0)
 		return -1;
+	if (more != NULL)
+		*more = pk.rows > max;
+	if (pk.rows > max)
+		pk.rows = max;
 	v = calloc(1, pk.rows * sizeof(*v) + pk.strbytes + 1);
 	if (v == NULL)
 		return state_failf(err, errlen, "state database: out of memory");
 	area = (char *)(v + pk.rows);
-	while (i < pk.rows && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (i < pk.rows && sqlite3_step(s) == SQLITE_ROW) {
 		v[i].id = (uint64_t)sqlite3_column_int64(s, 0);
 		v[i].time = (uint64_t)sqlite3_column_int64(s, 1);
 		v[i].uid = (uint32_t)sqlite3_column_int64(s, 2);
@@ -748,6 +798,45 @@ int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size
 	sqlite3_reset(s);
 	*out = v;
 	*n = i;
+	return 0;
+}
+
+int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	*out = NULL;
+	*n = 0;
+	if (max > FGW_MAX_AUDIT_QUERY)
+		max = FGW_MAX_AUDIT_QUERY;
+	s = state_stmt(st, ST_AUDIT_LIST, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, max);
+	return state_audit_fill(st, s, max, out, n, NULL, err, errlen);
+}
+
+int state_audit_page(struct state *st, uint64_t cursor, uint32_t max, fgw_audit_entry **out,
+		     size_t *n, uint64_t *next, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int more = 0;
+
+	*out = NULL;
+	*n = 0;
+	*next = 0;
+	if (max == 0 || max > FGW_MAX_AUDIT_PAGE)
+		max = FGW_MAX_AUDIT_PAGE;
+	s = state_stmt(st, ST_AUDIT_PAGE, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)max + 1);
+	sqlite3_bind_int64(s, 2, cursor == 0 || cursor > INT64_MAX ? INT64_MAX : (int64_t)cursor);
+	if (state_audit_fill(st, s, max, out, n, &more, err, errlen) != 0)
+		return -1;
+	if (more && *n > 0)
+		*next = (*out)[*n - 1].id;
 	return 0;
 }
 
@@ -854,26 +943,25 @@ int state_count_routing(struct state *st, uint32_t port_id, const char *guid, in
 
 /* --- jobs ------------------------------------------------------------------------ */
 
-int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n, char *err,
-		    size_t errlen)
+/* Runs the bound job listing s into one block of at most `max` rows
+ * (s may return one more: *more tells). */
+static int state_jobs_fill(struct state *st, sqlite3_stmt *s, size_t max, fgw_job **out,
+			   size_t *n, int *more, char *err, size_t errlen)
 {
 	static const int cols[] = { 8, 9, 10, 14 };
 	struct state_pack pk;
-	sqlite3_stmt *s;
 	fgw_job *v;
 	char *area;
 	size_t i = 0;
 
 	*out = NULL;
 	*n = 0;
-	s = state_stmt(st, failed_only ? ST_JOBS_FAILED : ST_JOBS_ALL, err, errlen);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, FGW_MAX_LIST);
-	if (failed_only)
-		sqlite3_bind_int(s, 2, FGW_JOB_FAILED);
 	if (state_pack_measure(st, s, cols, 4, STATE_MAX_TEXT, &pk, err, errlen) != 0)
 		return -1;
+	if (more != NULL)
+		*more = pk.rows > max;
+	if (pk.rows > max)
+		pk.rows = max;     /* the measure counted the extra row's text: harmless */
 	v = calloc(1, pk.rows * sizeof(*v) + pk.strbytes + 1);
 	if (v == NULL)
 		return state_failf(err, errlen, "state database: out of memory");
@@ -899,6 +987,167 @@ int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
 	sqlite3_reset(s);
 	*out = v;
 	*n = i;
+	return 0;
+}
+
+int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n, char *err,
+		    size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	*out = NULL;
+	*n = 0;
+	s = state_stmt(st, failed_only ? ST_JOBS_FAILED : ST_JOBS_ALL, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, FGW_MAX_LIST);
+	if (failed_only)
+		sqlite3_bind_int(s, 2, FGW_JOB_FAILED);
+	return state_jobs_fill(st, s, FGW_MAX_LIST, out, n, NULL, err, errlen);
+}
+
+int state_jobs_page(struct state *st, int failed_only, uint64_t cursor, uint32_t max,
+		    fgw_job **out, size_t *n, uint64_t *next, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int more = 0;
+
+	*out = NULL;
+	*n = 0;
+	*next = 0;
+	if (max == 0 || max > FGW_MAX_JOBS_PAGE)
+		max = FGW_MAX_JOBS_PAGE;
+	s = state_stmt(st, failed_only ? ST_JOBS_PAGE_FAILED : ST_JOBS_PAGE, err, errlen);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)max + 1);
+	sqlite3_bind_int64(s, 2, cursor == 0 || cursor > INT64_MAX ? INT64_MAX : (int64_t)cursor);
+	if (failed_only)
+		sqlite3_bind_int(s, 3, FGW_JOB_FAILED);
+	if (state_jobs_fill(st, s, max, out, n, &more, err, errlen) != 0)
+		return -1;
+	if (more && *n > 0)
+		*next = (*out)[*n - 1].id;
+	return 0;
+}
+
+/* --- history: pruning (history.c drives it) ------------------------------------ */
+
+static void state_copy_text(sqlite3_stmt *s, int col, char *dst, size_t n);
+
+/* Rows of an expiry query: id, state, path, retained_until. */
+static int state_prune_rows(struct state *st, sqlite3_stmt *s, struct state_prune_row *rows,
+			    size_t max, size_t *n, char *err, size_t errlen)
+{
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct state_prune_row *r = &rows[*n];
+
+		r->id = (uint64_t)sqlite3_column_int64(s, 0);
+		r->state = sqlite3_column_int(s, 1);
+		state_copy_text(s, 2, r->path, sizeof(r->path));
+		r->retained_until = (uint64_t)sqlite3_column_int64(s, 3);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, err, errlen, "find expired jobs");
+	return 0;
+}
+
+int state_jobs_expired(struct state *st, uint64_t cutoff, struct state_prune_row *rows,
+		       size_t max, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_JOBS_EXPIRED, err, errlen);
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cutoff > INT64_MAX ? INT64_MAX : (int64_t)cutoff);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	sqlite3_bind_int(s, 3, FGW_JOB_DONE);
+	sqlite3_bind_int(s, 4, FGW_JOB_FAILED);
+	return state_prune_rows(st, s, rows, max, n, err, errlen);
+}
+
+int state_jobs_prune(struct state *st, uint64_t cutoff, const struct state_prune_row *rows,
+		     size_t n, size_t *deleted, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	*deleted = 0;
+	if (state_begin(st, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((s = state_stmt(st, ST_JOB_PRUNE, err, errlen)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, (int64_t)rows[i].id);
+		sqlite3_bind_int64(s, 2, cutoff > INT64_MAX ? INT64_MAX : (int64_t)cutoff);
+		sqlite3_bind_int(s, 3, FGW_JOB_DONE);
+		sqlite3_bind_int(s, 4, FGW_JOB_FAILED);
+		if (state_run(st, s, err, errlen, "delete a job") != 0)
+			goto fail;
+		*deleted += (size_t)sqlite3_changes(st->db);
+	}
+	if (state_commit(st, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	state_rollback(st);
+	*deleted = 0;
+	return -1;
+}
+
+int state_files_expired(struct state *st, uint64_t now, struct state_prune_row *rows,
+			size_t max, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_FILES_EXPIRED, err, errlen);
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now > INT64_MAX ? INT64_MAX : (int64_t)now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return state_prune_rows(st, s, rows, max, n, err, errlen);
+}
+
+int state_files_released(struct state *st, const struct state_prune_row *rows, size_t n,
+			 char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+
+	if (state_begin(st, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((s = state_stmt(st, ST_FILE_RELEASED, err, errlen)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, (int64_t)rows[i].id);
+		if (state_run(st, s, err, errlen, "release a kept file") != 0)
+			goto fail;
+	}
+	if (state_commit(st, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	state_rollback(st);
+	return -1;
+}
+
+int state_audit_prune(struct state *st, uint64_t cutoff, size_t max, size_t *deleted,
+		      char *err, size_t errlen)
+{
+	sqlite3_stmt *s = state_stmt(st, ST_AUDIT_PRUNE, err, errlen);
+
+	*deleted = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cutoff > INT64_MAX ? INT64_MAX : (int64_t)cutoff);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (state_run(st, s, err, errlen, "prune the audit log") != 0)
+		return -1;
+	*deleted = (size_t)sqlite3_changes(st->db);
 	return 0;
 }
 
@@ -1080,6 +1329,8 @@ int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int 
 		out->bad_rows = (uint32_t)sqlite3_column_int64(s, 13);
 		out->longest_bad_run = (uint32_t)sqlite3_column_int64(s, 14);
 		state_copy_text(s, 15, out->degraded_list, sizeof(out->degraded_list));
+		out->finished_time = (uint64_t)sqlite3_column_int64(s, 16);
+		out->retained_until = (uint64_t)sqlite3_column_int64(s, 17);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1140,6 +1391,11 @@ int state_job_update(struct state *st, const struct state_job *j, char *err, siz
 	sqlite3_bind_int64(s, 5, (int64_t)((j->next_attempt_ms + 999) / 1000));
 	sqlite3_bind_text(s, 6, j->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, j->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, j->finished_time != 0 ? (int64_t)j->finished_time
+						       : (int64_t)time(NULL));
+	sqlite3_bind_int(s, 9, FGW_JOB_DONE);
+	sqlite3_bind_int(s, 10, FGW_JOB_FAILED);
+	sqlite3_bind_int64(s, 11, (int64_t)j->retained_until);
 	return state_run(st, s, err, errlen, "update a job");
 }
 

@@ -84,6 +84,9 @@ int state_audit_add(struct state *st, uint64_t time, uint32_t uid, const char *w
 /* The newest `max` entries, oldest first (one block: free()). */
 int state_audit_list(struct state *st, uint32_t max, fgw_audit_entry **out, size_t *n,
                      char *err, size_t errlen);
+/* One page, newest first, as state_jobs_page() (FGW_MAX_AUDIT_PAGE). */
+int state_audit_page(struct state *st, uint64_t cursor, uint32_t max, fgw_audit_entry **out,
+                     size_t *n, uint64_t *next, char *err, size_t errlen);
 
 /* --- counters (kept across restarts) -------------------------------------- */
 
@@ -122,6 +125,15 @@ int state_count_routing(struct state *st, uint32_t port_id, const char *guid, in
 /* All jobs (failed_only: only FGW_JOB_FAILED), by id (one block: free()). */
 int state_jobs_list(struct state *st, int failed_only, fgw_job **out, size_t *n,
                     char *err, size_t errlen);
+/* One page of jobs, newest first (highest id first): the jobs with an id
+ * below cursor (0: from the newest), at most max (0 or above
+ * FGW_MAX_JOBS_PAGE: FGW_MAX_JOBS_PAGE) of them.  *next is the cursor of
+ * the next page (the last id returned), 0 when this page is the last.
+ * Walking from 0 until *next is 0 returns every job that existed at the
+ * start and still exists exactly once; jobs inserted meanwhile have higher
+ * ids and are not returned.  One block: free(). */
+int state_jobs_page(struct state *st, int failed_only, uint64_t cursor, uint32_t max,
+                    fgw_job **out, size_t *n, uint64_t *next, char *err, size_t errlen);
 /* Job counts by state (index fgw_job_state; counts[0] unused). */
 int state_jobs_count(struct state *st, uint32_t counts[6], char *err, size_t errlen);
 /* Marks a job for a new attempt now: state PENDING, next_attempt_time =
@@ -155,6 +167,11 @@ struct state_job {
 	uint32_t bad_rows;
 	uint32_t longest_bad_run;
 	char degraded_list[FGW_MAX_DEGRADED_TEXT];  /* "2,5": the first degraded pages */
+	/* Read by state_job_get; written by state_job_update: finished_time
+	 * is kept while the job stays DONE or FAILED, set when it becomes so
+	 * (to this value, 0: now), cleared otherwise. */
+	uint64_t finished_time;           /* Unix time it became DONE/FAILED, 0 */
+	uint64_t retained_until;          /* its file stays in spool/done/ until, 0 */
 };
 
 /* One method of a job: state FGW_JOB_PENDING (not yet succeeded),
@@ -167,6 +184,35 @@ struct state_job_method {
 	char last_error[FGW_MAX_ERROR_TEXT];
 };
 
+/* --- history (history.c): finished jobs and the audit log expire ------------ */
+
+/* A job found by an expiry query. */
+struct state_prune_row {
+	uint64_t id;
+	int state;                        /* FGW_JOB_DONE or FGW_JOB_FAILED */
+	char path[FGW_MAX_PATH];
+	uint64_t retained_until;          /* 0: no file kept in spool/done/ */
+};
+
+/* Up to max DONE or FAILED jobs that finished before cutoff (Unix time);
+ * pending, routing and unrouted jobs are never returned. */
+int state_jobs_expired(struct state *st, uint64_t cutoff, struct state_prune_row *rows,
+                       size_t max, size_t *n, char *err, size_t errlen);
+/* Deletes rows[0..n) (and their job_methods) in one transaction, each only
+ * if it is still DONE or FAILED and finished before cutoff; *deleted says
+ * how many went. */
+int state_jobs_prune(struct state *st, uint64_t cutoff, const struct state_prune_row *rows,
+                     size_t n, size_t *deleted, char *err, size_t errlen);
+/* Up to max jobs whose kept file is due (retained_until <= now). */
+int state_files_expired(struct state *st, uint64_t now, struct state_prune_row *rows,
+                        size_t max, size_t *n, char *err, size_t errlen);
+/* Records that the kept files of rows[0..n) are gone (one transaction). */
+int state_files_released(struct state *st, const struct state_prune_row *rows, size_t n,
+                         char *err, size_t errlen);
+/* Deletes up to max audit rows older than cutoff (oldest first). */
+int state_audit_prune(struct state *st, uint64_t cutoff, size_t max, size_t *deleted,
+                      char *err, size_t errlen);
+
 /* Inserts j (its id ignored; attempts 0) and returns the new id. */
 int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, char *err,
                      size_t errlen);
@@ -178,7 +224,8 @@ int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int 
 /* A job's methods in current global priority order (unknown GUIDs last). */
 int state_job_methods(struct state *st, uint64_t job_id, struct state_job_method *out,
                       size_t max, size_t *n, char *err, size_t errlen);
-/* Writes state, attempts, next_attempt_ms (and _time), path, last_error. */
+/* Writes state, attempts, next_attempt_ms (and _time), path, last_error,
+ * finished_time (see struct state_job) and retained_until. */
 int state_job_update(struct state *st, const struct state_job *j, char *err, size_t errlen);
 /* The same, relaxed (see state_relaxed): for what recovery puts right
  * after a crash anyway. */

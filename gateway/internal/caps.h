@@ -21,6 +21,7 @@
 #define FGW_MAX_MAIL_FROM        512    /* [mail] from: display name and address */
 #define FGW_MAX_CREDENTIAL       256    /* [mail] username, password */
 #define FGW_MAX_DURATION_MS      86400000u /* a duration in the config: 24 h */
+#define FGW_MAX_PERIOD_S         (3650ull * 86400) /* history, retention: 10 years */
 #define FGW_MAX_ALLOW            32     /* prefixes in one `allow` list (a port's) */
 
 /* --- control socket: the server side ------------------------------------ */

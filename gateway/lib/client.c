@@ -725,14 +725,119 @@ FGW_API int fgw_set_routing_batch(fgw_handle *server, const fgw_routing_change *
 	return client_done(server, &rep, rep.hdr.len == 0 ? 0 : FGW_E_PROTOCOL);
 }
 
+FGW_API int fgw_enum_jobs_page(fgw_handle *server, int failed_only, uint64_t cursor,
+				uint32_t max, fgw_job **jobs, size_t *n, uint64_t *next_cursor)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_JOBS_PAGE, .flag = failed_only ? 1 : 0,
+				   .job_id = cursor, .num = max };
+	struct client_reply rep;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || jobs == NULL || n == NULL || next_cursor == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*jobs = NULL;
+	*n = 0;
+	*next_cursor = 0;
+	if (max == 0 || max > FGW_MAX_JOBS_PAGE)
+		rq.num = FGW_MAX_JOBS_PAGE;
+	rc = client_call(server, &rq, WIRE_R_JOBS_PAGE, &rep);
+	if (rc != 0)
+		return rc;
+	void *out = NULL;
+	rc = wire_dec_page(rep.body, rep.hdr.len, WIRE_REC_JOB, &out, n, next_cursor);
+	*jobs = out;
+	return client_done(server, &rep, rc);
+}
+
+/* The text a job points to, as one string area needs it. */
+static size_t client_job_text(const fgw_job *j)
+{
+	return strlen(j->remote_ident) + strlen(j->path) + strlen(j->last_error) +
+	       strlen(j->degraded_list) + 4;
+}
+
+static const char *client_put(char **area, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *dst = *area;
+
+	memcpy(dst, s, len);
+	*area += len;
+	return dst;
+}
+
+/* Joins pages (each newest first) into one block in ascending id order. */
+static int client_jobs_join(fgw_job **pages, const size_t *counts, size_t npages,
+			    fgw_job **out, size_t *n)
+{
+	size_t total = 0, text = 0, k;
+
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			total++;
+			text += client_job_text(&pages[p][i]);
+		}
+	*out = NULL;
+	*n = total;
+	if (total == 0)
+		return 0;
+	fgw_job *v = malloc(total * sizeof(*v) + text);
+	if (v == NULL)
+		return FGW_E_NOMEM;
+	char *area = (char *)(v + total);
+	k = total;
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			fgw_job *d = &v[--k];
+
+			*d = pages[p][i];
+			d->remote_ident = client_put(&area, pages[p][i].remote_ident);
+			d->path = client_put(&area, pages[p][i].path);
+			d->last_error = client_put(&area, pages[p][i].last_error);
+			d->degraded_list = client_put(&area, pages[p][i].degraded_list);
+		}
+	*out = v;
+	return 0;
+}
+
+#define CLIENT_MAX_JOB_PAGES (FGW_MAX_LIST / FGW_MAX_JOBS_PAGE)
+
+/* Page after page, newest first, up to FGW_MAX_LIST jobs. */
+static int client_jobs_paged(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n)
+{
+	fgw_job *pages[CLIENT_MAX_JOB_PAGES] = { NULL };
+	size_t counts[CLIENT_MAX_JOB_PAGES] = { 0 }, np = 0;
+	uint64_t cursor = 0;
+	int rc = 0;
+
+	do {
+		if (np == CLIENT_MAX_JOB_PAGES) {
+			rc = client_fail(server, FGW_E_TOO_BIG, "more than %d jobs: list them "
+					 "with fgw_enum_jobs_page()",
+					 CLIENT_MAX_JOB_PAGES * FGW_MAX_JOBS_PAGE);
+			break;
+		}
+		rc = fgw_enum_jobs_page(server, failed_only, cursor, FGW_MAX_JOBS_PAGE,
+					&pages[np], &counts[np], &cursor);
+		if (rc == 0)
+			np++;
+	} while (rc == 0 && cursor != 0);
+	if (rc == 0 && (rc = client_jobs_join(pages, counts, np, jobs, n)) != 0)
+		client_fail(server, rc, "out of memory");
+	for (size_t p = 0; p < np; p++)
+		free(pages[p]);
+	return rc;
+}
+
 FGW_API int fgw_enum_jobs(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n)
 {
-	struct wire_request rq = { .type = WIRE_ENUM_JOBS, .flag = failed_only ? 1 : 0 };
 	int rc = client_check(server, CLIENT_SERVER);
 
 	if (rc != 0 || jobs == NULL || n == NULL)
 		return rc != 0 ? rc : FGW_E_INVAL;
-	return client_list(server, &rq, WIRE_REC_JOB, (void **)jobs, n);
+	*jobs = NULL;
+	*n = 0;
+	return client_jobs_paged(server, failed_only, jobs, n);
 }
 
 FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id)
@@ -743,15 +848,113 @@ FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id)
 	return rc != 0 ? rc : client_simple(server, &rq);
 }
 
+FGW_API int fgw_enum_audit_page(fgw_handle *server, uint64_t cursor, uint32_t max,
+				 fgw_audit_entry **entries, size_t *n, uint64_t *next_cursor)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_AUDIT_PAGE, .job_id = cursor, .num = max };
+	struct client_reply rep;
+	void *out = NULL;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || entries == NULL || n == NULL || next_cursor == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*entries = NULL;
+	*n = 0;
+	*next_cursor = 0;
+	if (max == 0 || max > FGW_MAX_AUDIT_PAGE)
+		rq.num = FGW_MAX_AUDIT_PAGE;
+	rc = client_call(server, &rq, WIRE_R_AUDIT_PAGE, &rep);
+	if (rc != 0)
+		return rc;
+	rc = wire_dec_page(rep.body, rep.hdr.len, WIRE_REC_AUDIT, &out, n, next_cursor);
+	*entries = out;
+	return client_done(server, &rep, rc);
+}
+
+static size_t client_audit_text(const fgw_audit_entry *e)
+{
+	return strlen(e->who) + strlen(e->what) + strlen(e->old_value) + strlen(e->new_value) + 4;
+}
+
+/* Joins pages (each newest first) into one block, oldest first. */
+static int client_audit_join(fgw_audit_entry **pages, const size_t *counts, size_t npages,
+			     fgw_audit_entry **out, size_t *n)
+{
+	size_t total = 0, text = 0, k;
+
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			total++;
+			text += client_audit_text(&pages[p][i]);
+		}
+	*out = NULL;
+	*n = total;
+	if (total == 0)
+		return 0;
+	fgw_audit_entry *v = malloc(total * sizeof(*v) + text);
+	if (v == NULL)
+		return FGW_E_NOMEM;
+	char *area = (char *)(v + total);
+	k = total;
+	for (size_t p = 0; p < npages; p++)
+		for (size_t i = 0; i < counts[p]; i++) {
+			fgw_audit_entry *d = &v[--k];
+
+			*d = pages[p][i];
+			d->who = client_put(&area, pages[p][i].who);
+			d->what = client_put(&area, pages[p][i].what);
+			d->old_value = client_put(&area, pages[p][i].old_value);
+			d->new_value = client_put(&area, pages[p][i].new_value);
+		}
+	*out = v;
+	return 0;
+}
+
+/* A page may hold fewer entries than asked (faxgwd cuts it at the frame
+ * cap): room for FGW_MAX_AUDIT_QUERY entries in pages of one at worst is
+ * not needed, as every page but the last holds what fits in a frame. */
+#define CLIENT_MAX_AUDIT_PAGES 1024
+
 FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **entries,
 			   size_t *n)
 {
-	struct wire_request rq = { .type = WIRE_ENUM_AUDIT, .num = max };
+	fgw_audit_entry **pages = NULL;
+	size_t *counts = NULL, np = 0, got = 0;
+	uint64_t cursor = 0;
 	int rc = client_check(server, CLIENT_SERVER);
 
 	if (rc != 0 || entries == NULL || n == NULL)
 		return rc != 0 ? rc : FGW_E_INVAL;
-	return client_list(server, &rq, WIRE_REC_AUDIT, (void **)entries, n);
+	*entries = NULL;
+	*n = 0;
+	if (max == 0 || max > FGW_MAX_AUDIT_QUERY)
+		max = FGW_MAX_AUDIT_QUERY;
+	pages = calloc(CLIENT_MAX_AUDIT_PAGES, sizeof(*pages));
+	counts = calloc(CLIENT_MAX_AUDIT_PAGES, sizeof(*counts));
+	if (pages == NULL || counts == NULL) {
+		rc = client_fail(server, FGW_E_NOMEM, "out of memory");
+		goto done;
+	}
+	do {
+		uint32_t want = max - (uint32_t)got;
+		if (np == CLIENT_MAX_AUDIT_PAGES) {
+			rc = client_fail(server, FGW_E_TOO_BIG, "the audit log came in too many pages");
+			break;
+		}
+		rc = fgw_enum_audit_page(server, cursor,
+					 want < FGW_MAX_AUDIT_PAGE ? want : FGW_MAX_AUDIT_PAGE,
+					 &pages[np], &counts[np], &cursor);
+		if (rc == 0)
+			got += counts[np++];
+	} while (rc == 0 && cursor != 0 && got < max);
+	if (rc == 0 && (rc = client_audit_join(pages, counts, np, entries, n)) != 0)
+		client_fail(server, rc, "out of memory");
+done:
+	for (size_t p = 0; p < np; p++)
+		free(pages[p]);
+	free(pages);
+	free(counts);
+	return rc;
 }
 
 /* --- events ------------------------------------------------------------------ */

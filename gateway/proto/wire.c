@@ -294,13 +294,14 @@ static const char *const wire_request_names[] = {
 	[WIRE_ENUM_GLOBAL] = "ENUM_GLOBAL", [WIRE_SET_GLOBAL] = "SET_GLOBAL",
 	[WIRE_BATCH] = "BATCH", [WIRE_ENUM_JOBS] = "ENUM_JOBS",
 	[WIRE_RETRY_JOB] = "RETRY_JOB", [WIRE_ENUM_AUDIT] = "ENUM_AUDIT",
-	[WIRE_SUBSCRIBE] = "SUBSCRIBE",
+	[WIRE_SUBSCRIBE] = "SUBSCRIBE", [WIRE_ENUM_JOBS_PAGE] = "ENUM_JOBS_PAGE",
+	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE",
 };
 
 static const char *const wire_reply_names[] = {
 	"R_OK", "R_ERROR", "R_HELLO", "R_OPENED", "R_DATA", "R_GATEWAY", "R_PORT",
 	"R_PORTS", "R_EXTENSIONS", "R_METHODS", "R_GLOBALS", "R_JOBS", "R_AUDIT",
-	"R_EVENT",
+	"R_EVENT", "R_JOBS_PAGE", "R_AUDIT_PAGE",
 };
 
 const char *wire_type_name(uint16_t type)
@@ -536,6 +537,59 @@ static void wire_get_job(struct wire_reader *r, struct wire_arena *a, void *rec)
 	j->degraded_list = wire_get_str_arena(r, a);
 }
 
+/* What wire_put_str() writes for s. */
+static size_t wire_str_size(const char *s)
+{
+	return 2 + (s != NULL ? strnlen(s, FGW_MAX_WIRE_STRING) : 0);
+}
+
+static size_t wire_job_size(const fgw_job *j)
+{
+	return 8 + 4 + 1 + 4 + 8 + 8 + 4 + 1 + 3 * 4 + wire_str_size(j->remote_ident) +
+	       wire_str_size(j->path) + wire_str_size(j->last_error) +
+	       wire_str_size(j->degraded_list);
+}
+
+size_t wire_enc_jobs_page(struct wire_writer *w, uint32_t id, const fgw_job *v, size_t n,
+			  uint64_t next)
+{
+	size_t used = WIRE_HEADER_LEN + 8 + 4, k = 0;
+
+	while (k < n && (k == 0 || used + wire_job_size(&v[k]) <= FGW_MAX_FRAME))
+		used += wire_job_size(&v[k++]);
+	if (k < n)
+		next = v[k - 1].id;
+	wire_begin(w, WIRE_R_JOBS_PAGE, id);
+	wire_put_u64(w, next);
+	wire_put_u32(w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		wire_put_job(w, &v[i]);
+	return k;
+}
+
+static size_t wire_audit_size(const fgw_audit_entry *e)
+{
+	return 8 + 8 + 4 + wire_str_size(e->who) + wire_str_size(e->what) +
+	       wire_str_size(e->old_value) + wire_str_size(e->new_value);
+}
+
+size_t wire_enc_audit_page(struct wire_writer *w, uint32_t id, const fgw_audit_entry *v,
+			   size_t n, uint64_t next)
+{
+	size_t used = WIRE_HEADER_LEN + 8 + 4, k = 0;
+
+	while (k < n && (k == 0 || used + wire_audit_size(&v[k]) <= FGW_MAX_FRAME))
+		used += wire_audit_size(&v[k++]);
+	if (k < n)
+		next = v[k - 1].id;
+	wire_begin(w, WIRE_R_AUDIT_PAGE, id);
+	wire_put_u64(w, next);
+	wire_put_u32(w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		wire_put_audit(w, &v[i]);
+	return k;
+}
+
 void wire_put_audit(struct wire_writer *w, const fgw_audit_entry *e)
 {
 	wire_put_u64(w, e->id);
@@ -673,6 +727,27 @@ int wire_dec_list(const void *body, size_t len, enum wire_record kind, void **ou
 	return wire_dec_records(body, len, 1, kind, out, n);
 }
 
+int wire_dec_page(const void *body, size_t len, enum wire_record kind, void **out,
+		  size_t *n, uint64_t *next)
+{
+	struct wire_reader r;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*next = 0;
+	if (kind != WIRE_REC_JOB && kind != WIRE_REC_AUDIT)
+		return FGW_E_PROTOCOL;
+	wire_reader_init(&r, body, len);
+	uint64_t cursor = wire_get_u64(&r);
+	if (r.err != 0)
+		return r.err;
+	rc = wire_dec_records(r.p, r.left, 1, kind, out, n);
+	if (rc == 0)
+		*next = cursor;
+	return rc;
+}
+
 int wire_dec_one(const void *body, size_t len, enum wire_record kind, void **out)
 {
 	size_t n;
@@ -784,7 +859,7 @@ static const char *const wire_layouts[] = {
 	[WIRE_GET_ROUTING] = "HG", [WIRE_SET_ROUTING] = "HGD", [WIRE_ENABLE] = "HGF",
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
-	[WIRE_SUBSCRIBE] = "N",
+	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
 };
 
 static void wire_put_batch(struct wire_writer *w, const fgw_routing_change *c, size_t n)

@@ -36,6 +36,11 @@
 
 #define WIRE_MAGIC0 'F'
 #define WIRE_MAGIC1 'G'
+/* Adding a request or reply type keeps the version: an older faxgwd
+ * answers a request type it does not know with WIRE_R_ERROR
+ * (FGW_E_PROTOCOL, "unknown request type"), which a client can tell
+ * apart, and an older client never sends it.  Changing the layout of an
+ * existing type needs a new version. */
 #define WIRE_VERSION 2
 #define WIRE_HEADER_LEN 14
 
@@ -60,7 +65,9 @@ enum wire_type {
 	WIRE_RETRY_JOB = 17,       /* J job id                 -> WIRE_R_OK */
 	WIRE_ENUM_AUDIT = 18,      /* N max                    -> WIRE_R_AUDIT */
 	WIRE_SUBSCRIBE = 19,       /* N event mask             -> WIRE_R_OK, then events */
-	WIRE_REQUEST_LAST = WIRE_SUBSCRIBE,
+	WIRE_ENUM_JOBS_PAGE = 20,  /* F failed only, J cursor, N max -> WIRE_R_JOBS_PAGE */
+	WIRE_ENUM_AUDIT_PAGE = 21, /* J cursor, N max          -> WIRE_R_AUDIT_PAGE */
+	WIRE_REQUEST_LAST = WIRE_ENUM_AUDIT_PAGE,
 
 	/* replies and events: faxgwd -> client */
 	WIRE_R_OK = 0x8000,
@@ -77,7 +84,9 @@ enum wire_type {
 	WIRE_R_JOBS = 0x800b,
 	WIRE_R_AUDIT = 0x800c,
 	WIRE_R_EVENT = 0x800d,     /* one fgw_event, request id 0 */
-	WIRE_REPLY_LAST = WIRE_R_EVENT,
+	WIRE_R_JOBS_PAGE = 0x800e, /* u64 next cursor (0: last page), u32 count, fgw_job... */
+	WIRE_R_AUDIT_PAGE = 0x800f,/* u64 next cursor (0: last page), u32 count, fgw_audit_entry... */
+	WIRE_REPLY_LAST = WIRE_R_AUDIT_PAGE,
 };
 
 struct wire_header {
@@ -194,6 +203,14 @@ void wire_put_global(struct wire_writer *w, const fgw_global_routing_info *g);
 void wire_put_job(struct wire_writer *w, const fgw_job *j);
 void wire_put_audit(struct wire_writer *w, const fgw_audit_entry *a);
 void wire_put_event(struct wire_writer *w, const fgw_event *ev);
+/* Whole page replies of the records v[0..n) (newest first), as many as
+ * fit in one frame (at least one): when not all fit, next becomes the id
+ * of the last one sent, so that the client asks for the rest.  Returns
+ * how many were written. */
+size_t wire_enc_jobs_page(struct wire_writer *w, uint32_t id, const fgw_job *v, size_t n,
+			  uint64_t next);
+size_t wire_enc_audit_page(struct wire_writer *w, uint32_t id, const fgw_audit_entry *v,
+			   size_t n, uint64_t next);
 /* A whole event frame (request id 0). */
 void wire_enc_event(struct wire_writer *w, const fgw_event *ev);
 
@@ -224,6 +241,10 @@ enum wire_record {
  * (NULL when n is 0); 0, FGW_E_PROTOCOL, FGW_E_TOO_BIG or FGW_E_NOMEM. */
 int wire_dec_list(const void *body, size_t len, enum wire_record kind, void **out,
 		  size_t *n);
+/* A page reply (WIRE_R_JOBS_PAGE: WIRE_REC_JOB, WIRE_R_AUDIT_PAGE:
+ * WIRE_REC_AUDIT): *next and the records as wire_dec_list() gives them. */
+int wire_dec_page(const void *body, size_t len, enum wire_record kind, void **out,
+		  size_t *n, uint64_t *next);
 /* A body of exactly one record, into one block. */
 int wire_dec_one(const void *body, size_t len, enum wire_record kind, void **out);
 /* The reply type that carries a list or single record of that kind. */

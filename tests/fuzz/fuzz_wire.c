@@ -50,11 +50,16 @@ static void fuzz_replies(const uint8_t *body, size_t len)
 	uint32_t handle;
 	void *out;
 	size_t n;
+	uint64_t next;
 
 	wire_dec_error(body, len, &e);
 	wire_dec_hello(body, len, version, sizeof(version), &mod);
 	wire_dec_opened(body, len, &handle);
 	if (wire_dec_data(body, len, &out, &n) == 0)
+		free(out);
+	if (wire_dec_page(body, len, WIRE_REC_JOB, &out, &n, &next) == 0)
+		free(out);
+	if (wire_dec_page(body, len, WIRE_REC_AUDIT, &out, &n, &next) == 0)
 		free(out);
 	for (int k = WIRE_REC_GATEWAY; k <= WIRE_REC_EVENT; k++) {
 		if (wire_dec_list(body, len, (enum wire_record)k, &out, &n) == 0)

@@ -131,6 +131,25 @@ static const struct kv kvs[] = {
 	{ "gateway", "retry", "5 25h", 0 },
 	{ "gateway", "retry", "5 99999999999999999999s", 0 },
 	{ "gateway", "retry", "", 0 },
+	{ "gateway", "history", "90d", 1 },
+	{ "gateway", "history", "1h", 1 },
+	{ "gateway", "history", "3600", 1 },
+	{ "gateway", "history", "3650d", 1 },
+	{ "gateway", "history", "3651d", 0 },
+	{ "gateway", "history", "59m", 0 },
+	{ "gateway", "history", "0", 0 },
+	{ "gateway", "history", "90 d", 0 },
+	{ "gateway", "history", "90w", 0 },
+	{ "gateway", "history", "1500ms", 0 },
+	{ "gateway", "history", "-1d", 0 },
+	{ "gateway", "history", "", 0 },
+	{ "gateway", "retention", "0", 1 },
+	{ "gateway", "retention", "30d", 1 },
+	{ "gateway", "retention", "12h", 1 },
+	{ "gateway", "retention", "45s", 1 },
+	{ "gateway", "retention", "99999999999999999999d", 0 },
+	{ "gateway", "retention", "30x", 0 },
+	{ "gateway", "retention", "", 0 },
 	{ "t38", "name", "trunk a", 1 },
 	{ "t38", "name", "", 0 },
 	{ "t38", "transport", "t38", 1 },
@@ -415,6 +434,8 @@ START_TEST(test_gateway_defaults)
 	ck_assert_str_eq(cfg->query_group, "faxops");
 	ck_assert_uint_eq(cfg->retry_attempts, 5);
 	ck_assert_uint_eq(cfg->retry_backoff_ms, 30000);
+	ck_assert_uint_eq(cfg->history_s, 90 * 86400);
+	ck_assert_uint_eq(cfg->retention_s, 0);
 	ck_assert_str_eq(cfg->default_store_folder, "");
 	ck_assert(!cfg->mail.present && !cfg->mail.valid);
 	ck_assert_str_eq(cfg->mail.invalid_reason, "no [mail] section in the configuration");
@@ -452,6 +473,8 @@ START_TEST(test_values_parsed)
 		"  spool = /s   # trailing comment\n"
 		"state = /st ; other comment\n"
 		"retry = 7 2m\n"
+		"history = 30d\n"
+		"retention = 12h\n"
 		"admin-group =\n"
 		"\n"
 		"[port 42]\n"
@@ -477,6 +500,8 @@ START_TEST(test_values_parsed)
 	ck_assert_str_eq(cfg->state, "/st");
 	ck_assert_uint_eq(cfg->retry_attempts, 7);
 	ck_assert_uint_eq(cfg->retry_backoff_ms, 120000);
+	ck_assert_uint_eq(cfg->history_s, 30 * 86400);
+	ck_assert_uint_eq(cfg->retention_s, 12 * 3600);
 	ck_assert_str_eq(cfg->admin_group, "");
 	const struct config_port *p = config_find_port(cfg, 42);
 	ck_assert_ptr_nonnull(p);
@@ -490,7 +515,7 @@ START_TEST(test_values_parsed)
 	ck_assert(!p->ecm);
 	ck_assert_int_eq(p->max_rate, 9600);
 	ck_assert_int_eq(p->codec, CONFIG_PCMA);
-	ck_assert_int_eq(p->line, 8);
+	ck_assert_int_eq(p->line, 10);
 	ck_assert(cfg->mail.present && cfg->mail.valid);
 	ck_assert_str_eq(cfg->mail.smtp_url, "smtps://relay.example.org:465");
 	ck_assert_int_eq(cfg->mail.starttls, CONFIG_TLS_REQUIRED);
@@ -1102,6 +1127,8 @@ START_TEST(test_default)
 	ck_assert_str_eq(cfg->extensions, FAXGW_BUILD_DIR "/routing");
 	ck_assert_str_eq(cfg->admin_group, "");
 	ck_assert_str_eq(cfg->query_group, "");
+	ck_assert_uint_eq(cfg->history_s, 90 * 86400);
+	ck_assert_uint_eq(cfg->retention_s, 0);
 	ck_assert_str_eq(cfg->default_store_folder, "/tmp/top/var/fax/inbox");
 	ck_assert_uint_eq(cfg->retry_attempts, 5);
 	ck_assert_uint_eq(cfg->nports, 3);

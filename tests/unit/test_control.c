@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include <faxgw/admin.h>
 
@@ -441,6 +442,153 @@ START_TEST(test_priority)
 	ck_assert_int_eq(fgw_enum_jobs(s, 0, &j, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	fgw_free_buffer(j);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+/* n finished jobs in the (stopped) server's state database, ids 1..n,
+ * every 4th dead-lettered. */
+static void fill_jobs(int n)
+{
+	char path[200], sql[512];
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	snprintf(path, sizeof(path), "%s/state.db", srv.dir);
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < %d)"
+		 " INSERT INTO jobs(id, port_id, state, received_time, remote_ident, path,"
+		 " finished_time) SELECT i, 1, CASE WHEN i %% 4 = 0 THEN 4 ELSE 3 END, i,"
+		 " 'ident ' || i, '/x/' || i || '.tif', strftime('%%s', 'now') FROM c", n);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(db);
+}
+
+/* Jobs through the API in pages: each once, newest first, with the page
+ * size capped; fgw_enum_jobs follows the pages and gives them by id. */
+START_TEST(test_jobs_paged)
+{
+	enum { N = 2345 };
+	static unsigned char seen[N + 1];
+	uint64_t cursor = 0, last = UINT64_MAX;
+	size_t n, pages = 0, total = 0;
+	fgw_job *j;
+
+	srv_start("");
+	srv_stop();
+	fill_jobs(N);
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	ck_assert_int_eq(fgw_enum_jobs_page(s, 0, 0, 10, NULL, &n, &cursor), FGW_E_INVAL);
+	do {
+		ck_assert_int_eq(fgw_enum_jobs_page(s, 0, cursor, 100000, &j, &n, &cursor), 0);
+		ck_assert_uint_le(n, FGW_MAX_JOBS_PAGE);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_uint_lt(j[i].id, last);
+			last = j[i].id;
+			ck_assert_uint_le(j[i].id, N);
+			seen[j[i].id]++;
+			char want[32];
+			snprintf(want, sizeof(want), "ident %u", (unsigned)j[i].id);
+			ck_assert_str_eq(j[i].remote_ident, want);
+			ck_assert_int_eq(j[i].state, j[i].id % 4 == 0 ? FGW_JOB_FAILED : FGW_JOB_DONE);
+		}
+		total += n;
+		pages++;
+		fgw_free_buffer(j);
+	} while (cursor != 0);
+	ck_assert_uint_eq(total, N);
+	ck_assert_uint_eq(pages, 3);
+	for (int i = 1; i <= N; i++)
+		ck_assert_uint_eq(seen[i], 1);
+	/* Small pages of the dead letters only. */
+	ck_assert_int_eq(fgw_enum_jobs_page(s, 1, 0, 7, &j, &n, &cursor), 0);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(j[0].id, 2344);
+	ck_assert_uint_eq(cursor, j[6].id);
+	fgw_free_buffer(j);
+	/* The whole list, ascending, as before. */
+	ck_assert_int_eq(fgw_enum_jobs(s, 1, &j, &n), 0);
+	ck_assert_uint_eq(n, N / 4);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(j[i].id, 4 * (i + 1));
+	ck_assert_str_eq(j[n - 1].path, "/x/2344.tif");
+	fgw_free_buffer(j);
+	ck_assert_int_eq(fgw_enum_jobs(s, 0, &j, &n), 0);
+	ck_assert_uint_eq(n, N);
+	ck_assert_uint_eq(j[0].id, 1);
+	ck_assert_uint_eq(j[N - 1].id, N);
+	fgw_free_buffer(j);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
+static void srv_sql(const char *sql)
+{
+	char path[200];
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	snprintf(path, sizeof(path), "%s/state.db", srv.dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(db);
+}
+
+/* Records too long for FGW_MAX_JOBS_PAGE / FGW_MAX_AUDIT_PAGE of them in
+ * one frame: faxgwd cuts each page where the frame is full and the walk
+ * still returns each once; fgw_enum_audit gives the newest 10,000 (which
+ * used to overflow one reply), oldest first. */
+START_TEST(test_pages_cut_at_the_frame)
+{
+	uint64_t cursor = 0, last = UINT64_MAX;
+	size_t n, total = 0, pages = 0;
+	fgw_job *j;
+	fgw_audit_entry *a;
+
+	srv_start("");
+	srv_stop();
+	srv_sql("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1500)"
+		" INSERT INTO jobs(id, port_id, state, path, finished_time)"
+		" SELECT i, 1, 3, '/x/' || printf('%.4000c', 'p') || i, 1 FROM c;"
+		"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 12000)"
+		" INSERT INTO audit(id, time, uid, who, what, old_value, new_value)"
+		" SELECT i, i, 1000, 'uid 1000 (alice)', 'port 1 {92041a90-9af2-11d0-abf7-"
+		"00c04fd91a4e} data', '/srv/fax/inbox/old-folder-' || i,"
+		" '/srv/fax/inbox/new-folder-' || i FROM c");
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	do {
+		ck_assert_int_eq(fgw_enum_jobs_page(s, 0, cursor, 0, &j, &n, &cursor), 0);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_uint_lt(n, FGW_MAX_JOBS_PAGE);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_uint_eq(j[i].id, last == UINT64_MAX ? 1500 : last - 1);
+			last = j[i].id;
+			ck_assert_uint_eq(strlen(j[i].path), 3 + 4000 + strlen(j[i].path + 4003));
+		}
+		total += n;
+		pages++;
+		fgw_free_buffer(j);
+	} while (cursor != 0);
+	ck_assert_uint_eq(total, 1500);
+	ck_assert_uint_gt(pages, 2);
+
+	ck_assert_int_eq(fgw_enum_audit(s, 10000, &a, &n), 0);
+	ck_assert_uint_eq(n, 10000);
+	ck_assert_uint_eq(a[0].id, 2001);
+	ck_assert_uint_eq(a[n - 1].id, 12000);
+	ck_assert_str_eq(a[n - 1].new_value, "/srv/fax/inbox/new-folder-12000");
+	ck_assert_str_eq(a[0].who, "uid 1000 (alice)");
+	fgw_free_buffer(a);
+	ck_assert_int_eq(fgw_enum_audit_page(s, 5, 0, &a, &n, &cursor), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(a[0].id, 4);
+	ck_assert_uint_eq(cursor, 0);
+	fgw_free_buffer(a);
 	fgw_close(s);
 	srv_stop();
 }
@@ -1284,6 +1432,8 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_idle_connection_closed);
 	tcase_add_test(tc, test_socket_path_rules);
 	tcase_add_test(tc, test_client_basics);
+	tcase_add_test(tc, test_jobs_paged);
+	tcase_add_test(tc, test_pages_cut_at_the_frame);
 	tcase_add_test(tc, test_client_version_and_timeout);
 	tcase_add_test(tc, test_hanging_validation_does_not_block);
 	tcase_add_test(tc, test_hanging_batch_changes_nothing);

@@ -378,6 +378,41 @@ START_TEST(test_recover_done_file)
 }
 END_TEST
 
+/* Retention: a routed fax recorded with its spool/done/ path whose move
+ * never happened (crash) is removed at start, as without retention. */
+START_TEST(test_recover_kept_file_not_moved)
+{
+	static const char guids[1][FGW_GUID_LEN + 1] = { G1 };
+	struct state_job *j = calloc(1, sizeof(*j));
+	struct spool_recovery rec;
+	struct spool_fax f;
+	char tmp[1024], path[1024];
+	uint64_t id = 0;
+
+	sp_fax(&f, 1, 1);
+	ck_assert_int_eq(spool_tmp_path(sp_spool, 1, tmp, sizeof(tmp)), 0);
+	ck_assert_int_eq(testdoc_make(tmp, 1, TESTDOC_STANDARD, 2), 0);
+	ck_assert_int_eq(spool_commit(sp_st, sp_spool, tmp, &f, guids, 1, &id, sp_err,
+				      sizeof(sp_err)), 0);
+	sp_get(id, j);
+	snprintf(path, sizeof(path), "%s", j->path);
+	j->state = FGW_JOB_DONE;
+	j->retained_until = 4000000000u;
+	ck_assert_int_eq(spool_done_path(sp_spool, id, j->path, sizeof(j->path)), 0);
+	ck_assert_int_eq(state_job_update(sp_st, j, sp_err, sizeof(sp_err)), 0);
+	ck_assert(sp_exists(path));
+
+	ck_assert_msg(spool_recover(sp_st, sp_spool, sp_methods, NULL, &rec, sp_err,
+				    sizeof(sp_err)) == 0, "%s", sp_err);
+	ck_assert_uint_eq(rec.done_removed, 1);
+	ck_assert_uint_eq(rec.orphans, 0);
+	ck_assert(!sp_exists(path));
+	sp_get(id, j);
+	ck_assert_int_eq(j->state, FGW_JOB_DONE);
+	free(j);
+}
+END_TEST
+
 START_TEST(test_meta_text)
 {
 	struct spool_fax f, back;
@@ -440,6 +475,7 @@ Suite *spool_suite(void)
 	tcase_add_test(tc, test_recover_tmp);
 	tcase_add_test(tc, test_recover_orphans_and_routing);
 	tcase_add_test(tc, test_recover_done_file);
+	tcase_add_test(tc, test_recover_kept_file_not_moved);
 	tcase_add_test(tc, test_meta_text);
 	suite_add_tcase(s, tc);
 	return s;

@@ -63,7 +63,7 @@ static const char *const wire_test_layouts[] = {
 	[WIRE_GET_ROUTING] = "HG", [WIRE_SET_ROUTING] = "HGD", [WIRE_ENABLE] = "HGF",
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
-	[WIRE_SUBSCRIBE] = "N",
+	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
 };
 
 /* A batch whose changes differ from each other in every field, and in
@@ -459,6 +459,41 @@ START_TEST(test_record_replies)
 }
 END_TEST
 
+/* A page of jobs: the next cursor, then a list; cut short anywhere it is
+ * malformed. */
+START_TEST(test_jobs_page_reply)
+{
+	struct wire_writer w;
+	uint32_t len;
+	const uint8_t *b;
+	fgw_job *j = NULL;
+	size_t n = 0;
+	uint64_t next = 0;
+
+	wire_writer_init(&w);
+	wire_begin(&w, WIRE_R_JOBS_PAGE, 9);
+	wire_put_u64(&w, 0x0d0000000000000eull);
+	wire_put_u32(&w, 2);
+	wire_put_job(&w, &wire_test_jobs[0]);
+	wire_put_job(&w, &wire_test_jobs[1]);
+	b = wire_reply_body(&w, WIRE_R_JOBS_PAGE, &len);
+	ck_assert_int_eq(wire_dec_page(b, len, WIRE_REC_JOB, (void **)&j, &n, &next), 0);
+	ck_assert_uint_eq(next, 0x0d0000000000000eull);
+	ck_assert_uint_eq(n, 2);
+	testutil_assert_job_eq(&j[0], &wire_test_jobs[0]);
+	testutil_assert_job_eq(&j[1], &wire_test_jobs[1]);
+	free(j);
+	for (uint32_t cut = 0; cut < len; cut++) {
+		j = (void *)&w;
+		ck_assert_int_ne(wire_dec_page(b, cut, WIRE_REC_JOB, (void **)&j, &n, &next), 0);
+		ck_assert_ptr_null(j);
+	}
+	ck_assert_str_eq(wire_type_name(WIRE_R_JOBS_PAGE), "R_JOBS_PAGE");
+	ck_assert_str_eq(wire_type_name(WIRE_ENUM_JOBS_PAGE), "ENUM_JOBS_PAGE");
+	wire_writer_free(&w);
+}
+END_TEST
+
 START_TEST(test_bad_headers)
 {
 	uint8_t f[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0 };
@@ -608,6 +643,7 @@ Suite *wire_suite(void)
 	tcase_add_loop_test(tc, test_record_roundtrip, 0, (int)WIRE_TEST_NKINDS);
 	tcase_add_test(tc, test_record_kinds_all_tested);
 	tcase_add_test(tc, test_record_replies);
+	tcase_add_test(tc, test_jobs_page_reply);
 	tcase_add_test(tc, test_bad_headers);
 	tcase_add_test(tc, test_bad_bodies);
 	tcase_add_test(tc, test_writer_limits);

@@ -56,7 +56,8 @@ static const struct ctl_help {
 	{ "disable", "disable PORT METHOD", "disable a routing method on a port" },
 	{ "priority", "priority", "global routing order" },
 	{ "priority", "priority METHOD N", "move a method to priority N (1 runs first)" },
-	{ "jobs", "jobs [--failed]", "routing jobs (only dead-lettered ones)" },
+	{ "jobs", "jobs [--failed] [--limit N]",
+	  "routing jobs, newest first (only dead-lettered ones; the first N)" },
 	{ "retry", "retry JOB", "retry a routing job now" },
 	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
 	{ "info", "info", "gateway status and routing extensions" },
@@ -662,52 +663,122 @@ static void ctl_json_job(struct ctl *c, const fgw_job *jb)
 	json_end_object(&c->j);
 }
 
-static int ctl_cmd_jobs(struct ctl *c)
+static void ctl_jobs_rows(struct table *t, const fgw_job *jb, size_t n)
+{
+	char t1[32], t2[32], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
+
+	for (size_t i = 0; i < n; i++) {
+		table_cell(t, "%" PRIu64, jb[i].id);
+		table_cell(t, "%u", (unsigned)jb[i].port_id);
+		table_cell(t, "%s", ctl_job_state_name(jb[i].state));
+		table_cell(t, "%u", (unsigned)jb[i].attempts);
+		table_cell(t, "%s", ctl_event_time(jb[i].received_time, t1, sizeof(t1)));
+		table_cell(t, "%u%s", (unsigned)jb[i].pages, jb[i].partial ? " (partial)" : "");
+		ctl_job_quality(&jb[i], q, sizeof(q));
+		table_cell(t, "%s", q);
+		table_cell(t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
+		table_cell(t, "%s", ctl_event_time(jb[i].next_attempt_time, t2, sizeof(t2)));
+		table_cell(t, "%s", jb[i].last_error[0] ? jb[i].last_error : "-");
+	}
+}
+
+/* One page of jobs, printed at once (the table's columns keep the widths
+ * of the pages before). */
+static void ctl_jobs_print(struct ctl *c, const fgw_job *jb, size_t n, size_t *width,
+			   bool first)
 {
 	static const char *const hdr[] = { "ID", "PORT", "STATE", "ATTEMPTS", "RECEIVED",
 					   "PAGES", "QUALITY", "REMOTE", "NEXT-ATTEMPT", "LAST-ERROR",
 					   NULL };
-	bool failed = false;
-	fgw_job *jb = NULL;
-	size_t n = 0;
-	char t1[32], t2[32], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
 
-	for (int i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--failed") == 0)
-			failed = true;
-		else
-			return ctl_usage_error("jobs: unknown argument '%s'", c->argv[i]);
-	}
-	int rc = fgw_enum_jobs(c->server, failed, &jb, &n);
-	if (rc != 0)
-		return ctl_fail(c, c->server, rc);
 	if (c->json) {
-		json_begin_object(&c->j);
-		json_key(&c->j, "jobs");
-		json_begin_array(&c->j);
+		if (first) {
+			json_begin_object(&c->j);
+			json_key(&c->j, "jobs");
+			json_begin_array(&c->j);
+		}
 		for (size_t i = 0; i < n; i++)
 			ctl_json_job(c, &jb[i]);
+		return;
+	}
+	struct table t;
+	table_init(&t, hdr);
+	ctl_jobs_rows(&t, jb, n);
+	table_print_rows(&t, stdout, width, first);
+	table_free(&t);
+	fflush(stdout);
+}
+
+/* A failure after some pages were printed: the JSON document is closed
+ * with an "error" member beside "jobs", so it stays one valid document. */
+static int ctl_jobs_fail_late(struct ctl *c, int rc)
+{
+	const char *msg = fgw_last_error_message(c->server);
+
+	fprintf(stderr, "faxgwctl: %s failed: %s", c->command, fgw_strerror(rc));
+	if (msg != NULL && msg[0] != '\0' && strcmp(msg, fgw_strerror(rc)) != 0)
+		fprintf(stderr, ": %s", msg);
+	fputc('\n', stderr);
+	if (c->json) {
+		json_end_array(&c->j);
+		json_key(&c->j, "error");
+		json_begin_object(&c->j);
+		json_kv_str(&c->j, "command", c->command);
+		json_kv_i64(&c->j, "code", rc);
+		json_kv_str(&c->j, "text", fgw_strerror(rc));
+		json_kv_str(&c->j, "reason", msg != NULL ? msg : "");
+		json_end_object(&c->j);
+		json_end_object(&c->j);
+		json_finish(&c->j);
+	}
+	return CTL_FAILED;
+}
+
+static int ctl_jobs_args(struct ctl *c, bool *failed, uint64_t *limit)
+{
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--failed") == 0) {
+			*failed = true;
+		} else if (strcmp(c->argv[i], "--limit") == 0 && i + 1 < c->argc) {
+			if (!ctl_parse_u64(c->argv[++i], UINT64_MAX, limit) || *limit == 0)
+				return ctl_usage_error("jobs: bad --limit '%s' (1 or more)",
+						       c->argv[i]);
+		} else {
+			return ctl_usage_error("jobs: unknown argument '%s'", c->argv[i]);
+		}
+	}
+	return CTL_OK;
+}
+
+/* Newest first, page after page (fgw_enum_jobs_page), each printed as it
+ * comes; --limit N stops after N jobs. */
+static int ctl_cmd_jobs(struct ctl *c)
+{
+	size_t width[TABLE_MAX_COLS] = { 0 };
+	bool failed = false, first = true;
+	uint64_t limit = UINT64_MAX, shown = 0, cursor = 0;
+	int rc = ctl_jobs_args(c, &failed, &limit);
+
+	if (rc != CTL_OK)
+		return rc;
+	do {
+		uint64_t left = limit - shown;
+		uint32_t max = left < FGW_MAX_JOBS_PAGE ? (uint32_t)left : FGW_MAX_JOBS_PAGE;
+		fgw_job *jb = NULL;
+		size_t n = 0;
+
+		rc = fgw_enum_jobs_page(c->server, failed, cursor, max, &jb, &n, &cursor);
+		if (rc != 0)
+			return first ? ctl_fail(c, c->server, rc) : ctl_jobs_fail_late(c, rc);
+		ctl_jobs_print(c, jb, n, width, first);
+		fgw_free_buffer(jb);
+		first = false;
+		shown += n;
+	} while (cursor != 0 && shown < limit);
+	if (c->json) {
 		json_end_array(&c->j);
 		json_end_object(&c->j);
-	} else {
-		struct table t;
-		table_init(&t, hdr);
-		for (size_t i = 0; i < n; i++) {
-			table_cell(&t, "%" PRIu64, jb[i].id);
-			table_cell(&t, "%u", (unsigned)jb[i].port_id);
-			table_cell(&t, "%s", ctl_job_state_name(jb[i].state));
-			table_cell(&t, "%u", (unsigned)jb[i].attempts);
-			table_cell(&t, "%s", ctl_event_time(jb[i].received_time, t1, sizeof(t1)));
-			table_cell(&t, "%u%s", (unsigned)jb[i].pages, jb[i].partial ? " (partial)" : "");
-			ctl_job_quality(&jb[i], q, sizeof(q));
-			table_cell(&t, "%s", q);
-			table_cell(&t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
-			table_cell(&t, "%s", ctl_event_time(jb[i].next_attempt_time, t2, sizeof(t2)));
-			table_cell(&t, "%s", jb[i].last_error[0] ? jb[i].last_error : "-");
-		}
-		ctl_print_table(&t);
 	}
-	fgw_free_buffer(jb);
 	return CTL_OK;
 }
 
@@ -979,7 +1050,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "enable", 2, 2, ctl_cmd_change },
 	{ "disable", 2, 2, ctl_cmd_change },
 	{ "priority", 0, 2, ctl_cmd_priority },
-	{ "jobs", 0, 1, ctl_cmd_jobs },
+	{ "jobs", 0, 3, ctl_cmd_jobs },
 	{ "retry", 1, 1, ctl_cmd_retry },
 	{ "log", 0, 2, ctl_cmd_log },
 	{ "info", 0, 0, ctl_cmd_info },

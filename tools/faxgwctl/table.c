@@ -44,10 +44,8 @@ void table_cell(struct table *t, const char *fmt, ...)
 	t->cells[t->ncells++] = s;
 }
 
-void table_print(const struct table *t, FILE *out)
+void table_print_rows(const struct table *t, FILE *out, size_t *width, int header)
 {
-	size_t width[TABLE_MAX_COLS] = { 0 };
-
 	if (t->ncols == 0)
 		return;
 	for (size_t i = 0; i < t->ncells; i++) {
@@ -55,7 +53,7 @@ void table_print(const struct table *t, FILE *out)
 		if (n > width[i % t->ncols])
 			width[i % t->ncols] = n;
 	}
-	for (size_t i = 0; i < t->ncells; i++) {
+	for (size_t i = header ? 0 : t->ncols; i < t->ncells; i++) {
 		size_t col = i % t->ncols;
 		int last = col == t->ncols - 1 || i == t->ncells - 1;
 		if (last)
@@ -63,6 +61,13 @@ void table_print(const struct table *t, FILE *out)
 		else
 			fprintf(out, "%-*s  ", (int)width[col], t->cells[i]);
 	}
+}
+
+void table_print(const struct table *t, FILE *out)
+{
+	size_t width[TABLE_MAX_COLS] = { 0 };
+
+	table_print_rows(t, out, width, 1);
 }
 
 void table_free(struct table *t)

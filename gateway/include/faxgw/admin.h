@@ -284,11 +284,39 @@ FGW_API int fgw_set_global_routing_info(fgw_handle *server,
 FGW_API int fgw_set_routing_batch(fgw_handle *server, const fgw_routing_change *changes,
                                   size_t n, size_t *failed_index);
 
+/* Routing jobs (failed_only: only the dead-lettered ones), in ascending id
+ * order, at most FGW_MAX_LIST of them: the call fetches page after page
+ * (fgw_enum_jobs_page) and gives FGW_E_TOO_BIG when there are more; list
+ * a long history with fgw_enum_jobs_page().  *jobs (NULL when *n is 0):
+ * fgw_free_buffer(). */
 FGW_API int fgw_enum_jobs(fgw_handle *server, int failed_only, fgw_job **jobs, size_t *n);
+/* One page of routing jobs, newest first (descending id): the jobs with
+ * an id below cursor (0: start with the newest), at most max of them
+ * (0 or above FGW_MAX_JOBS_PAGE: FGW_MAX_JOBS_PAGE; faxgwd may send fewer
+ * when the jobs' texts are long).  *next_cursor is the
+ * cursor of the following page, 0 when this was the last.  Walking from 0
+ * to the end returns each job that existed at the start, and was not
+ * deleted meanwhile, exactly once; jobs received during the walk are newer
+ * than the cursor and are not returned.  *jobs (NULL when *n is 0) is one
+ * block: fgw_free_buffer().  A faxgwd older than this call answers
+ * FGW_E_PROTOCOL and closes the connection. */
+FGW_API int fgw_enum_jobs_page(fgw_handle *server, int failed_only, uint64_t cursor,
+                               uint32_t max, fgw_job **jobs, size_t *n,
+                               uint64_t *next_cursor);
 FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id);
-/* The newest `max` audit entries, oldest first. */
+/* The newest `max` audit entries (0 or above FGW_MAX_AUDIT_QUERY:
+ * FGW_MAX_AUDIT_QUERY), oldest first; fetched page after page
+ * (fgw_enum_audit_page).  *entries (NULL when *n is 0): fgw_free_buffer(). */
 FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **entries,
                            size_t *n);
+/* One page of the audit log, newest first, as fgw_enum_jobs_page(): the
+ * entries with an id below cursor (0: the newest), at most max (0 or
+ * above FGW_MAX_AUDIT_PAGE: FGW_MAX_AUDIT_PAGE; faxgwd may send fewer when
+ * the entries are long), *next_cursor 0 after the last page.  *entries
+ * (NULL when *n is 0) is one block: fgw_free_buffer(). */
+FGW_API int fgw_enum_audit_page(fgw_handle *server, uint64_t cursor, uint32_t max,
+                                fgw_audit_entry **entries, size_t *n,
+                                uint64_t *next_cursor);
 
 /* Events: opens a subscription handle (its own connection) for the event
  * types in mask (FGW_EVENT_MASK(t) | ..., or FGW_EVENT_ALL).  A new

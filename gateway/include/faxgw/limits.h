@@ -33,6 +33,8 @@
 #define FGW_MAX_BATCH            256    /* changes in one fgw_set_routing_batch */
 #define FGW_MAX_LIST             65536  /* entries in one enumeration reply */
 #define FGW_MAX_AUDIT_QUERY      10000  /* audit entries returned by one query */
+#define FGW_MAX_JOBS_PAGE        1000   /* jobs in one page of fgw_enum_jobs_page() */
+#define FGW_MAX_AUDIT_PAGE       1000   /* entries in one page of fgw_enum_audit_page() */
 #define FGW_CLIENT_TIMEOUT_MS    5000   /* a client waits this long for a reply */
 #define FGW_MAX_WIRE_STRING      8192   /* one text field of a control message */
 #define FGW_MAX_ORIGIN           16     /* fgw_set_origin() name, e.g. "snmp" */
