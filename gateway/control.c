@@ -453,6 +453,26 @@ static int control_do_gateway(struct control_req *r)
 	return 0;
 }
 
+/* The gateway's SIP counters, then every sip port's (fgw_get_sip_info). */
+static int control_do_sip(struct control_req *r)
+{
+	struct core *core = r->c->ctl->core;
+	size_t max = core_config(core)->nports + 1, n = 0;
+	fgw_sip_port *v = calloc(max, sizeof(*v));
+	char (*users)[FGW_MAX_SIP_USERS_TEXT] = calloc(max, sizeof(*users));
+	int rc = v != NULL && users != NULL ? core_sip_info(core, v, users, max, &n) : FGW_E_NOMEM;
+
+	if (rc == 0) {
+		wire_begin(r->w, WIRE_R_SIP, r->rq->id);
+		wire_put_u32(r->w, (uint32_t)n);
+		for (size_t i = 0; i < n; i++)
+			wire_put_sip_port(r->w, &v[i]);
+	}
+	free(v);
+	free(users);
+	return rc;
+}
+
 static int control_put_port(struct control_req *r, fgw_port_info *p)
 {
 	p->modify_held = control_modify_holder(r->c->ctl, p->id) != NULL;
@@ -833,6 +853,7 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_ENUM_JOBS: return control_do_jobs(r);
 	case WIRE_ENUM_JOBS_PAGE: return control_do_jobs_page(r);
 	case WIRE_ENUM_AUDIT_PAGE: return control_do_audit_page(r);
+	case WIRE_SIP_INFO: return control_do_sip(r);
 	case WIRE_RETRY_JOB: return control_do_retry(r);
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);

@@ -61,6 +61,7 @@ struct core {
 	int load_failures_sent;
 	uint64_t start_time;
 	struct core_dataplane dp;
+	struct core_sip sip;
 	struct event_base *base;      /* core_set_loop: extension calls off the loop */
 	struct core_op *ops;          /* routing changes, the first one being validated */
 	struct extcall *notices[FGW_MAX_NOTICE_WORKERS]; /* device_change calls running */
@@ -462,6 +463,28 @@ void core_set_dataplane(struct core *c, const struct core_dataplane *dp)
 		c->dp = *dp;
 	else
 		memset(&c->dp, 0, sizeof(c->dp));
+}
+
+void core_set_sip(struct core *c, const struct core_sip *sip)
+{
+	if (sip != NULL)
+		c->sip = *sip;
+	else
+		memset(&c->sip, 0, sizeof(c->sip));
+}
+
+int core_sip_info(struct core *c, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
+		  size_t max, size_t *n)
+{
+	*n = 0;
+	if (max == 0)
+		return FGW_E_INVAL;
+	if (c->sip.info != NULL)
+		return c->sip.info(c->sip.arg, out, users, max, n);
+	memset(&out[0], 0, sizeof(out[0]));
+	out[0].sip_users = "";
+	*n = 1;
+	return 0;
 }
 
 int core_gateway_info(struct core *c, fgw_gateway_info *out)

@@ -20,6 +20,8 @@
 #include <sys/types.h>
 #include <faxgw/admin.h>
 
+#include "caps.h"
+
 struct core;
 struct config;
 
@@ -42,6 +44,11 @@ struct core_who {
 
 /* Gateway-wide status (faxgwVersion ... faxgwExtensionLoadFailures). */
 int core_gateway_info(struct core *c, fgw_gateway_info *out);
+
+/* The SIP counters through the daemon's hook (rtable.h struct core_sip):
+ * the gateway's in out[0], then each sip port's; out[0] zero without SIP. */
+int core_sip_info(struct core *c, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
+		  size_t max, size_t *n);
 
 size_t core_port_count(const struct core *c);
 /* i in 0..core_port_count()-1, ordered by port id. */

@@ -30,6 +30,7 @@
 #include "dataplane.h"
 #include "fgwx_dir.h"
 #include "lockfile.h"
+#include "rtable.h"
 #include "sipconf.h"
 
 struct daemon_opts {
@@ -316,6 +317,14 @@ static int daemon_lock_detached(struct daemon *d)
 	return 0;
 }
 
+static int daemon_sip_info(void *arg, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
+			   size_t max, size_t *n)
+{
+	struct daemon *d = arg;
+
+	return sipconf_info(d->cfg, d->sip, out, users, max, n);
+}
+
 static int daemon_start(struct daemon *d)
 {
 	char err[FGW_MAX_ERROR_TEXT];
@@ -350,6 +359,10 @@ static int daemon_start(struct daemon *d)
 		}
 		log_warn("%s: the embedded default runs without SIP", err);
 	}
+	if (d->cfg->sip.present) {
+		struct core_sip hook = { daemon_sip_info, d };
+		core_set_sip(d->core, &hook);
+	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_on_signal, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_on_signal, d);
@@ -369,6 +382,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_hup) event_free(d->ev_hup);
 	/* SIP first: it may not hand anything to a data plane being freed;
 	 * and freed after it: the media threads report to it until they stop. */
+	core_set_sip(d->core, NULL);
 	sip_thread_stop(d->sip);
 	sipconf_log_answers(d->sip);
 	dataplane_free(d->dataplane);

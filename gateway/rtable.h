@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <faxgw/admin.h>
+
+#include "caps.h"
+
 struct rtable_entry {
 	int enabled;
 	size_t len;
@@ -73,5 +77,16 @@ struct core_dataplane {
 	void *arg;
 };
 void core_set_dataplane(struct core *c, const struct core_dataplane *dp);
+
+/* The SIP side (the daemon's, while its SIP thread runs): the gateway's
+ * counters into out[0] (port_id 0), then one entry per sip port, each
+ * port's sip-user list as text in users[i]; at most max entries, how many
+ * in *n.  Without it the control server answers with out[0] zero. */
+struct core_sip {
+	int (*info)(void *arg, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
+		    size_t max, size_t *n);
+	void *arg;
+};
+void core_set_sip(struct core *c, const struct core_sip *sip);
 
 #endif

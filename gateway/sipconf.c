@@ -143,6 +143,65 @@ int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_threa
 	return rc;
 }
 
+static void sipconf_stats(const struct sip_stats *in, fgw_sip_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->calls = (uint32_t)in->calls;
+	out->invites = in->invites;
+	out->answered = in->answered;
+	for (int k = 3; k <= 6; k++)
+		out->rejected[k] = in->rejected[k];
+	out->t38_sent = in->t38_sent;
+	out->t38_accepted = in->t38_accepted;
+	out->t38_refused = in->t38_refused;
+	out->t38_peer = in->t38_peer;
+	out->refreshes = in->refreshes;
+}
+
+/* "5550100, 5550101" or "*" (a port may have both). */
+static void sipconf_users(const struct config_port *cp, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t u = 0; u < cp->nsip_users && len < size; u++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+					cp->sip_users[u]);
+	if (cp->sip_any && len < size)
+		snprintf(out + len, size - len, "%s*", len ? ", " : "");
+}
+
+int sipconf_info(const struct config *c, const struct sip_thread *t, fgw_sip_port *out,
+		 char (*users)[FGW_MAX_SIP_USERS_TEXT], size_t max, size_t *n)
+{
+	struct sip_stats st;
+	size_t k = 0;
+
+	sip_thread_stats(t, &st);
+	memset(&out[0], 0, sizeof(out[0]));
+	sipconf_stats(&st, &out[0].stats);
+	out[0].stats.running = t != NULL;
+	out[0].channels = (uint32_t)c->sip.max_calls;
+	out[0].sip_users = "";
+	*n = 1;
+	for (size_t i = 0; i < c->nports && *n < max; i++) {
+		const struct config_port *cp = &c->ports[i];
+		fgw_sip_port *p = &out[*n];
+		if (cp->transport != CONFIG_SIP)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->port_id = cp->id;
+		p->channels = (uint32_t)cp->channels;
+		sipconf_users(cp, users[*n], sizeof(users[*n]));
+		p->sip_users = users[*n];
+		sip_thread_port_stats(t, k++, &st);
+		sipconf_stats(&st, &p->stats);
+		p->stats.running = t != NULL;
+		(*n)++;
+	}
+	return 0;
+}
+
 void sipconf_log_answers(const struct sip_thread *t)
 {
 	struct sip_stats st;

@@ -8,6 +8,8 @@
 #ifndef FAXGW_SIPCONF_H
 #define FAXGW_SIPCONF_H
 
+#include <faxgw/admin.h>
+
 #include "config.h"
 #include "sip_thread.h"
 
@@ -24,6 +26,12 @@ struct sip_hooks sipconf_hooks(void);
 struct dataplane;
 int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_thread **out,
 		  char *err, size_t errlen);
+
+/* The SIP counters of t (NULL: not running) for the control server
+ * (struct core_sip of rtable.h): the gateway's in out[0], then c's sip
+ * ports in configuration order, their sip-user lists in users[]. */
+int sipconf_info(const struct config *c, const struct sip_thread *t, fgw_sip_port *out,
+		 char (*users)[FGW_MAX_SIP_USERS_TEXT], size_t max, size_t *n);
 
 /* Logs how many answers of each class the SIP thread sent. */
 void sipconf_log_answers(const struct sip_thread *t);

@@ -141,6 +141,8 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 					   NUTAG_SIPS_URL) */
 #define FGW_MAX_SIP_USERS        32     /* request-URI users in one port's sip-user */
 #define FGW_MAX_SIP_USER         64     /* bytes of one sip-user, with its NUL */
+#define FGW_MAX_SIP_USERS_TEXT   (FGW_MAX_SIP_USERS * (FGW_MAX_SIP_USER + 2)) /* a port's
+					   sip-user list as text ("a, b") */
 #define FGW_MAX_SIP_URI          256    /* outbound-proxy, from, a listen URL */
 #define FGW_MAX_SIP_IDENT        128    /* Call-ID, From, To, User-Agent kept of a call
 					   (longer ones are cut) */

@@ -523,6 +523,38 @@ FGW_API int fgw_get_gateway_info(fgw_handle *server, fgw_gateway_info **info)
 	return client_one(server, &rq, WIRE_REC_GATEWAY, (void **)info);
 }
 
+/* The reply's first entry is the gateway's: it goes to *gateway, the
+ * ports move down in the same block. */
+FGW_API int fgw_get_sip_info(fgw_handle *server, fgw_sip_stats *gateway, fgw_sip_port **ports,
+			     size_t *n)
+{
+	struct wire_request rq = { .type = WIRE_SIP_INFO };
+	fgw_sip_port *v = NULL;
+	size_t m = 0;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || gateway == NULL || ports == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*ports = NULL;
+	*n = 0;
+	rc = client_list(server, &rq, WIRE_REC_SIP_PORT, (void **)&v, &m);
+	if (rc != 0)
+		return rc;
+	if (m == 0) {
+		fgw_free_buffer(v);
+		return client_fail(server, FGW_E_PROTOCOL, "SIP reply without the gateway's entry");
+	}
+	*gateway = v[0].stats;
+	memmove(&v[0], &v[1], (m - 1) * sizeof(v[0]));
+	if (m == 1) {
+		fgw_free_buffer(v);
+		v = NULL;
+	}
+	*ports = v;
+	*n = m - 1;
+	return 0;
+}
+
 FGW_API int fgw_enum_ports(fgw_handle *server, fgw_port_info **ports, size_t *n)
 {
 	struct wire_request rq = { .type = WIRE_ENUM_PORTS };

@@ -295,7 +295,7 @@ static const char *const wire_request_names[] = {
 	[WIRE_BATCH] = "BATCH", [WIRE_ENUM_JOBS] = "ENUM_JOBS",
 	[WIRE_RETRY_JOB] = "RETRY_JOB", [WIRE_ENUM_AUDIT] = "ENUM_AUDIT",
 	[WIRE_SUBSCRIBE] = "SUBSCRIBE", [WIRE_ENUM_JOBS_PAGE] = "ENUM_JOBS_PAGE",
-	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE",
+	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE", [WIRE_SIP_INFO] = "SIP_INFO",
 };
 
 static const char *const wire_reply_names[] = {
@@ -638,6 +638,47 @@ static void wire_get_event(struct wire_reader *r, struct wire_arena *a, void *re
 	ev->text = wire_get_str_arena(r, a);
 }
 
+void wire_put_sip_port(struct wire_writer *w, const fgw_sip_port *p)
+{
+	const fgw_sip_stats *st = &p->stats;
+
+	wire_put_u32(w, p->port_id);
+	wire_put_u32(w, p->channels);
+	wire_put_str(w, p->sip_users);
+	wire_put_u32(w, st->running);
+	wire_put_u32(w, st->calls);
+	wire_put_u64(w, st->invites);
+	wire_put_u64(w, st->answered);
+	for (int k = 3; k <= 6; k++)
+		wire_put_u64(w, st->rejected[k]);
+	wire_put_u64(w, st->t38_sent);
+	wire_put_u64(w, st->t38_accepted);
+	wire_put_u64(w, st->t38_refused);
+	wire_put_u64(w, st->t38_peer);
+	wire_put_u64(w, st->refreshes);
+}
+
+static void wire_get_sip_port(struct wire_reader *r, struct wire_arena *a, void *rec)
+{
+	fgw_sip_port *p = rec;
+	fgw_sip_stats *st = &p->stats;
+
+	p->port_id = wire_get_u32(r);
+	p->channels = wire_get_u32(r);
+	p->sip_users = wire_get_str_arena(r, a);
+	st->running = wire_get_u32(r);
+	st->calls = wire_get_u32(r);
+	st->invites = wire_get_u64(r);
+	st->answered = wire_get_u64(r);
+	for (int k = 3; k <= 6; k++)
+		st->rejected[k] = wire_get_u64(r);
+	st->t38_sent = wire_get_u64(r);
+	st->t38_accepted = wire_get_u64(r);
+	st->t38_refused = wire_get_u64(r);
+	st->t38_peer = wire_get_u64(r);
+	st->refreshes = wire_get_u64(r);
+}
+
 void wire_enc_event(struct wire_writer *w, const fgw_event *ev)
 {
 	wire_begin(w, WIRE_R_EVENT, 0);
@@ -653,6 +694,7 @@ union wire_any_record {
 	fgw_job job;
 	fgw_audit_entry audit;
 	fgw_event event;
+	fgw_sip_port sip_port;
 };
 
 struct wire_record_kind {
@@ -672,6 +714,7 @@ static const struct wire_record_kind wire_records[] = {
 	[WIRE_REC_JOB] = { sizeof(fgw_job), wire_get_job, 0, WIRE_R_JOBS },
 	[WIRE_REC_AUDIT] = { sizeof(fgw_audit_entry), wire_get_audit, 0, WIRE_R_AUDIT },
 	[WIRE_REC_EVENT] = { sizeof(fgw_event), wire_get_event, WIRE_R_EVENT, 0 },
+	[WIRE_REC_SIP_PORT] = { sizeof(fgw_sip_port), wire_get_sip_port, 0, WIRE_R_SIP },
 };
 
 uint16_t wire_record_reply_type(enum wire_record kind, int list)
@@ -860,6 +903,7 @@ static const char *const wire_layouts[] = {
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
 	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
+	[WIRE_SIP_INFO] = "",
 };
 
 static void wire_put_batch(struct wire_writer *w, const fgw_routing_change *c, size_t n)

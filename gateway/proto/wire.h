@@ -67,7 +67,8 @@ enum wire_type {
 	WIRE_SUBSCRIBE = 19,       /* N event mask             -> WIRE_R_OK, then events */
 	WIRE_ENUM_JOBS_PAGE = 20,  /* F failed only, J cursor, N max -> WIRE_R_JOBS_PAGE */
 	WIRE_ENUM_AUDIT_PAGE = 21, /* J cursor, N max          -> WIRE_R_AUDIT_PAGE */
-	WIRE_REQUEST_LAST = WIRE_ENUM_AUDIT_PAGE,
+	WIRE_SIP_INFO = 22,        /*                          -> WIRE_R_SIP */
+	WIRE_REQUEST_LAST = WIRE_SIP_INFO,
 
 	/* replies and events: faxgwd -> client */
 	WIRE_R_OK = 0x8000,
@@ -86,7 +87,8 @@ enum wire_type {
 	WIRE_R_EVENT = 0x800d,     /* one fgw_event, request id 0 */
 	WIRE_R_JOBS_PAGE = 0x800e, /* u64 next cursor (0: last page), u32 count, fgw_job... */
 	WIRE_R_AUDIT_PAGE = 0x800f,/* u64 next cursor (0: last page), u32 count, fgw_audit_entry... */
-	WIRE_REPLY_LAST = WIRE_R_AUDIT_PAGE,
+	WIRE_R_SIP = 0x8010,       /* u32 count, fgw_sip_port... (the first: the gateway, port 0) */
+	WIRE_REPLY_LAST = WIRE_R_SIP,
 };
 
 struct wire_header {
@@ -203,6 +205,7 @@ void wire_put_global(struct wire_writer *w, const fgw_global_routing_info *g);
 void wire_put_job(struct wire_writer *w, const fgw_job *j);
 void wire_put_audit(struct wire_writer *w, const fgw_audit_entry *a);
 void wire_put_event(struct wire_writer *w, const fgw_event *ev);
+void wire_put_sip_port(struct wire_writer *w, const fgw_sip_port *p);
 /* Whole page replies of the records v[0..n) (newest first), as many as
  * fit in one frame (at least one): when not all fit, next becomes the id
  * of the last one sent, so that the client asks for the rest.  Returns
@@ -236,6 +239,7 @@ enum wire_record {
 	WIRE_REC_JOB,              /* fgw_job */
 	WIRE_REC_AUDIT,            /* fgw_audit_entry */
 	WIRE_REC_EVENT,            /* fgw_event */
+	WIRE_REC_SIP_PORT,         /* fgw_sip_port */
 };
 /* A list body (u32 count, records) into one block: *out is the array
  * (NULL when n is 0); 0, FGW_E_PROTOCOL, FGW_E_TOO_BIG or FGW_E_NOMEM. */

@@ -61,7 +61,7 @@ static void fuzz_replies(const uint8_t *body, size_t len)
 		free(out);
 	if (wire_dec_page(body, len, WIRE_REC_AUDIT, &out, &n, &next) == 0)
 		free(out);
-	for (int k = WIRE_REC_GATEWAY; k <= WIRE_REC_EVENT; k++) {
+	for (int k = WIRE_REC_GATEWAY; k <= WIRE_REC_SIP_PORT; k++) {
 		if (wire_dec_list(body, len, (enum wire_record)k, &out, &n) == 0)
 			free(out);
 		if (wire_dec_one(body, len, (enum wire_record)k, &out) == 0)

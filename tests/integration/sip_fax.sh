@@ -146,6 +146,10 @@ json_true 'any(x["port"] == 18 and x["partial"] and x["pages"] == 1 for x in j["
 ok "BYE after page 1 of 3: a partial fax of 1 page, stored and flagged"
 
 alive "$FAXGWD_PID" faxgwd
+OUT=$("$CTL" -s var/faxgw.sock --json sip) || fail "faxgwctl sip: $OUT"
+json_true 'j["sip"]["running"] and j["sip"]["invites"] == 10 and j["sip"]["answered"] == 10 and j["sip"]["t38_reinvites_sent"] == 3 and j["sip"]["t38_reinvites_accepted"] == 2 and j["sip"]["t38_reinvites_refused"] == 1 and j["sip"]["t38_peer_switches"] == 1 and j["sip"]["calls"] == 0'
+json_true '[(p["id"], p["invites"], p["t38_reinvites_sent"]) for p in j["ports"]] == [(11, 2, 0), (12, 2, 0), (13, 1, 1), (14, 1, 0), (15, 1, 0), (16, 1, 1), (17, 1, 1), (18, 1, 0)] and j["ports"][6]["refreshes"] >= 2'
+ok "faxgwctl sip: the gateway's and each port's counters match the calls made"
 stop_faxgwd
 line=$(grep "SIP calls:" faxgwd.log | tail -n 1)
 echo "# ${line#*: }"

@@ -64,6 +64,7 @@ static const char *const wire_test_layouts[] = {
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
 	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
+	[WIRE_SIP_INFO] = "",
 };
 
 /* A batch whose changes differ from each other in every field, and in
@@ -279,6 +280,16 @@ static const fgw_event wire_test_events[] = {
 	{ FGW_EVENT_ROUTING_CHANGED, 1700000001, 1, SIF, 0, 0, "data" },
 };
 
+static const fgw_sip_port wire_test_sip_ports[] = {
+	{ 0x0e000001, 0x0e000002, "sip.users",
+	  { 1, 0x0e000003, 0x0e00000000000004ull, 0x0e00000000000005ull,
+	    { 0, 0, 0, 0x0e00000000000006ull, 0x0e00000000000007ull, 0x0e00000000000008ull,
+	      0x0e00000000000009ull },
+	    0x0e0000000000000aull, 0x0e0000000000000bull, 0x0e0000000000000cull,
+	    0x0e0000000000000dull, 0x0e0000000000000eull } },
+	{ 10, 4, "5550100, *", { 0, 0, 12, 10, { 0, 0, 0, 0, 2, 0, 0 }, 3, 2, 1, 0, 7 } },
+};
+
 /* Type-blind adapters for the table below. */
 #define WIRE_TEST_ADAPT(kind, type)                                              \
 	static void wire_test_put_##kind(struct wire_writer *w, const void *rec) \
@@ -297,6 +308,7 @@ WIRE_TEST_ADAPT(global, fgw_global_routing_info)
 WIRE_TEST_ADAPT(job, fgw_job)
 WIRE_TEST_ADAPT(audit, fgw_audit_entry)
 WIRE_TEST_ADAPT(event, fgw_event)
+WIRE_TEST_ADAPT(sip_port, fgw_sip_port)
 
 struct wire_test_kind {
 	size_t size;
@@ -320,6 +332,7 @@ static const struct wire_test_kind wire_test_kinds[] = {
 	WIRE_TEST_KIND(WIRE_REC_JOB, job, wire_test_jobs),
 	WIRE_TEST_KIND(WIRE_REC_AUDIT, audit, wire_test_audits),
 	WIRE_TEST_KIND(WIRE_REC_EVENT, event, wire_test_events),
+	WIRE_TEST_KIND(WIRE_REC_SIP_PORT, sip_port, wire_test_sip_ports),
 };
 #define WIRE_TEST_NKINDS (sizeof(wire_test_kinds) / sizeof(wire_test_kinds[0]))
 
@@ -420,7 +433,7 @@ END_TEST
 /* The table above has every kind: the codec knows none past its end. */
 START_TEST(test_record_kinds_all_tested)
 {
-	ck_assert_uint_eq(WIRE_TEST_NKINDS, WIRE_REC_EVENT + 1);
+	ck_assert_uint_eq(WIRE_TEST_NKINDS, WIRE_REC_SIP_PORT + 1);
 	ck_assert_uint_eq(wire_record_reply_type(WIRE_TEST_NKINDS, 0), 0);
 	ck_assert_uint_eq(wire_record_reply_type(WIRE_TEST_NKINDS, 1), 0);
 }

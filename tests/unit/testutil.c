@@ -197,6 +197,24 @@ void testutil_assert_event_eq(const fgw_event *a, const fgw_event *b)
 	TU_STR(text);
 }
 
+void testutil_assert_sip_port_eq(const fgw_sip_port *a, const fgw_sip_port *b)
+{
+	TU_UINT(port_id);
+	TU_UINT(channels);
+	TU_STR(sip_users);
+	TU_UINT(stats.running);
+	TU_UINT(stats.calls);
+	TU_UINT(stats.invites);
+	TU_UINT(stats.answered);
+	for (int k = 3; k <= 6; k++)
+		TU_UINT(stats.rejected[k]);
+	TU_UINT(stats.t38_sent);
+	TU_UINT(stats.t38_accepted);
+	TU_UINT(stats.t38_refused);
+	TU_UINT(stats.t38_peer);
+	TU_UINT(stats.refreshes);
+}
+
 void testutil_assert_change_eq(const fgw_routing_change *a, const fgw_routing_change *b)
 {
 	TU_UINT(port_id);

@@ -36,6 +36,7 @@ void testutil_assert_global_eq(const fgw_global_routing_info *a,
 void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b);
 void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b);
 void testutil_assert_event_eq(const fgw_event *a, const fgw_event *b);
+void testutil_assert_sip_port_eq(const fgw_sip_port *a, const fgw_sip_port *b);
 void testutil_assert_change_eq(const fgw_routing_change *a, const fgw_routing_change *b);
 
 /* The wire codec's own records (gateway/proto/wire.h). A request compares

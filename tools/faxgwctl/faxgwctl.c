@@ -61,6 +61,7 @@ static const struct ctl_help {
 	{ "retry", "retry JOB", "retry a routing job now" },
 	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
 	{ "info", "info", "gateway status and routing extensions" },
+	{ "sip", "sip", "SIP counters: the gateway's and each sip port's" },
 	{ "events", "events [-f]", "the event stream (-f: follow it)" },
 	{ "help", "help [COMMAND]", "this text, or what COMMAND takes" },
 };
@@ -950,6 +951,102 @@ static int ctl_cmd_info(struct ctl *c)
 	return CTL_OK;
 }
 
+/* --- sip ------------------------------------------------------------------------- */
+
+static void ctl_sip_json_stats(struct ctl *c, const fgw_sip_stats *st)
+{
+	json_kv_u64(&c->j, "calls", st->calls);
+	json_kv_u64(&c->j, "invites", st->invites);
+	json_kv_u64(&c->j, "answered", st->answered);
+	json_key(&c->j, "rejected");
+	json_begin_object(&c->j);
+	json_kv_u64(&c->j, "3xx", st->rejected[3]);
+	json_kv_u64(&c->j, "4xx", st->rejected[4]);
+	json_kv_u64(&c->j, "5xx", st->rejected[5]);
+	json_kv_u64(&c->j, "6xx", st->rejected[6]);
+	json_end_object(&c->j);
+	json_kv_u64(&c->j, "t38_reinvites_sent", st->t38_sent);
+	json_kv_u64(&c->j, "t38_reinvites_accepted", st->t38_accepted);
+	json_kv_u64(&c->j, "t38_reinvites_refused", st->t38_refused);
+	json_kv_u64(&c->j, "t38_peer_switches", st->t38_peer);
+	json_kv_u64(&c->j, "refreshes", st->refreshes);
+}
+
+static void ctl_sip_json(struct ctl *c, const fgw_sip_stats *g, const fgw_sip_port *p, size_t n)
+{
+	json_begin_object(&c->j);
+	json_key(&c->j, "sip");
+	json_begin_object(&c->j);
+	json_kv_bool(&c->j, "running", g->running != 0);
+	ctl_sip_json_stats(c, g);
+	json_end_object(&c->j);
+	json_key(&c->j, "ports");
+	json_begin_array(&c->j);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(&c->j);
+		json_kv_u64(&c->j, "id", p[i].port_id);
+		json_kv_str(&c->j, "sip_users", p[i].sip_users);
+		json_kv_u64(&c->j, "channels", p[i].channels);
+		ctl_sip_json_stats(c, &p[i].stats);
+		json_end_object(&c->j);
+	}
+	json_end_array(&c->j);
+	json_end_object(&c->j);
+}
+
+static void ctl_sip_text(const fgw_sip_stats *g, const fgw_sip_port *p, size_t n)
+{
+	static const char *const hdr[] = { "PORT", "SIP-USER", "CHANNELS", "CALLS", "INVITES",
+					   "ANSWERED", "REJECTED", "T38-SENT", "T38-OK",
+					   "T38-PEER", "REFRESHES", NULL };
+	struct table t;
+
+	printf("SIP:          %s, %u call(s) now\n", g->running ? "running" : "not running",
+	       (unsigned)g->calls);
+	printf("INVITEs:      %llu, answered %llu, rejected 3xx %llu 4xx %llu 5xx %llu 6xx %llu\n",
+	       (unsigned long long)g->invites, (unsigned long long)g->answered,
+	       (unsigned long long)g->rejected[3], (unsigned long long)g->rejected[4],
+	       (unsigned long long)g->rejected[5], (unsigned long long)g->rejected[6]);
+	printf("T.38:         our re-INVITEs %llu (accepted %llu, refused %llu), the peers' %llu\n",
+	       (unsigned long long)g->t38_sent, (unsigned long long)g->t38_accepted,
+	       (unsigned long long)g->t38_refused, (unsigned long long)g->t38_peer);
+	printf("refreshes:    %llu\n\n", (unsigned long long)g->refreshes);
+	table_init(&t, hdr);
+	for (size_t i = 0; i < n; i++) {
+		const fgw_sip_stats *st = &p[i].stats;
+		table_cell(&t, "%u", (unsigned)p[i].port_id);
+		table_cell(&t, "%s", p[i].sip_users);
+		table_cell(&t, "%u", (unsigned)p[i].channels);
+		table_cell(&t, "%u", (unsigned)st->calls);
+		table_cell(&t, "%llu", (unsigned long long)st->invites);
+		table_cell(&t, "%llu", (unsigned long long)st->answered);
+		table_cell(&t, "%llu", (unsigned long long)(st->rejected[3] + st->rejected[4] +
+							     st->rejected[5] + st->rejected[6]));
+		table_cell(&t, "%llu", (unsigned long long)st->t38_sent);
+		table_cell(&t, "%llu", (unsigned long long)st->t38_accepted);
+		table_cell(&t, "%llu", (unsigned long long)st->t38_peer);
+		table_cell(&t, "%llu", (unsigned long long)st->refreshes);
+	}
+	ctl_print_table(&t);
+}
+
+static int ctl_cmd_sip(struct ctl *c)
+{
+	fgw_sip_stats g;
+	fgw_sip_port *p = NULL;
+	size_t n = 0;
+	int rc = fgw_get_sip_info(c->server, &g, &p, &n);
+
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json)
+		ctl_sip_json(c, &g, p, n);
+	else
+		ctl_sip_text(&g, p, n);
+	fgw_free_buffer(p);
+	return CTL_OK;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 struct ctl_command {
@@ -1054,6 +1151,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "retry", 1, 1, ctl_cmd_retry },
 	{ "log", 0, 2, ctl_cmd_log },
 	{ "info", 0, 0, ctl_cmd_info },
+	{ "sip", 0, 0, ctl_cmd_sip },
 	{ "events", 0, 1, ctl_cmd_events },
 };
 

@@ -152,6 +152,29 @@ typedef struct fgw_gateway_info {
 	uint64_t start_time;          /* Unix time faxgwd started */
 } fgw_gateway_info;
 
+/* SIP counters (faxgwd(8) SIP; FAXGW-MIB faxgwSip).  INVITEs are new
+ * ones: re-INVITEs and UPDATEs count as T.38 switches or refreshes. */
+typedef struct fgw_sip_stats {
+	uint32_t running;             /* gateway: 1 while the SIP thread runs */
+	uint32_t calls;               /* dialogs now: ringing, up or ending */
+	uint64_t invites;             /* new INVITEs received */
+	uint64_t answered;            /*   answered 200 OK */
+	uint64_t rejected[7];         /*   final answers >= 300 by class: [3] .. [6] */
+	uint64_t t38_sent;            /* faxgwd's T.38 re-INVITEs (t38 = offer) */
+	uint64_t t38_accepted;        /*   the peer accepted: the fax went on over T.38 */
+	uint64_t t38_refused;         /*   refused (488 or another failure; not 491) */
+	uint64_t t38_peer;            /* the peer's re-INVITEs to T.38 accepted */
+	uint64_t refreshes;           /* re-INVITEs and UPDATEs that kept the media */
+} fgw_sip_stats;
+
+/* One port with transport = sip. */
+typedef struct fgw_sip_port {
+	uint32_t port_id;
+	uint32_t channels;            /* calls at once */
+	const char *sip_users;        /* "5550100, 5550101"; "*" for every user */
+	fgw_sip_stats stats;
+} fgw_sip_port;
+
 typedef struct fgw_extension_info {
 	const char *image_name;       /* path of the .so */
 	const char *friendly_name;    /* "" if it did not load */
@@ -252,6 +275,11 @@ FGW_API int fgw_close(fgw_handle *h);
 FGW_API void fgw_free_buffer(void *buffer);
 
 FGW_API int fgw_get_gateway_info(fgw_handle *server, fgw_gateway_info **info);
+/* SIP: the gateway's counters into *gateway (all zero, running 0, when
+ * faxgwd has no [sip] section) and one entry per sip port in *ports (NULL
+ * when *n is 0; fgw_free_buffer()). */
+FGW_API int fgw_get_sip_info(fgw_handle *server, fgw_sip_stats *gateway, fgw_sip_port **ports,
+                             size_t *n);
 FGW_API int fgw_enum_ports(fgw_handle *server, fgw_port_info **ports, size_t *n);
 FGW_API int fgw_enum_extensions(fgw_handle *server, fgw_extension_info **ext, size_t *n);
 
