@@ -91,7 +91,7 @@ bad_usage receive --sip-listen 127.0.0.1:5060 --bye-after-page 1 out.tif
 ok "SIP usage errors exit 2 with a message"
 
 # --- the calls, all at once ----------------------------------------------------------
-read -r -a P <<< "$(free_udp_ports 10)"
+read -r -a P <<< "$(free_udp_ports 12)"
 start_rx pcmu "${P[0]}" "--t38 no"
 start_rx pcma "${P[1]}" "--t38 no --codec pcma"
 start_rx offer "${P[2]}" "--t38 accept"
@@ -100,6 +100,8 @@ start_rx direct "${P[4]}" ""
 start_rx refused488 "${P[5]}" "--t38 no"
 start_rx refresh "${P[6]}" ""
 start_rx bye1 "${P[7]}" "--t38 no"
+start_rx glare "${P[10]}" "--t38 offer"
+start_rx tcp "${P[11]}" ""
 # ptime 30 needs fax_call_params.ptime beyond 20 ms (gateway/media):
 # start_rx ptime30 "${P[8]}" "--t38 no"
 # An INVITE whose only offer is T.38, to a callee that takes no T.38:
@@ -118,6 +120,9 @@ start_tx direct one.tif "--t38 direct"
 start_tx refused488 one.tif "--t38 offer"
 start_tx refresh three.tif "--t38 no --refresh 5"
 start_tx bye1 three.tif "--t38 no --bye-after-page 1"
+start_tx glare one.tif "--t38 offer"
+RXPORT[tcp]="${RXPORT[tcp]};transport=tcp"
+start_tx tcp one.tif "--t38 no"
 # start_tx ptime30 one.tif "--t38 no --ptime 30"
 
 expect_rc 1 "$FP" send --sip "sip:fax@127.0.0.1:${P[9]}" --t38 direct one.tif
@@ -184,5 +189,86 @@ grep -q 'sending BYE' bye1/tx.err || fail "bye1: the caller sent no BYE"
 [ "$("$TD" pages bye1/got.tif)" = 1 ] || fail "bye1: got.tif does not have exactly 1 page"
 same_doc bye1 first.tif bye1/got.tif
 ok "--bye-after-page 1 of 3: BYE, both exit 1, the callee keeps exactly page 1"
+
+finish_call glare 0 0
+expect_line glare "$TXOUT" '\(t38 v0 after re-INVITE\), .*result: OK$'
+expect_line glare "$RXOUT" '\(t38 v0 after re-INVITE\), .*result: OK$'
+[ "$(grep -c '^faxpeer: media T.38' glare/tx.err)" -eq 1 ] &&
+	[ "$(grep -c '^faxpeer: media T.38' glare/rx.err)" -eq 1 ] ||
+	fail "glare: T.38 was started more than once"
+same_doc glare one.tif glare/got.tif
+ok "both sides offer T.38 at once: one switch to T.38 (491 retried or the peer's offer taken), received == sent"
+
+finish_call tcp 0 0
+expect_line tcp "$TXOUT" '\(g711 pcmu ptime 20\), .*sip 200, result: OK$'
+grep -q 'call answered: 200 OK (SIP/2.0/TCP)' tcp/tx.err || fail "tcp: the call was not made over TCP"
+same_doc tcp one.tif tcp/got.tif
+ok "SIP over TCP (;transport=tcp in the URI): received == sent"
+
+# --- digest authentication and a 5xx with a Warning, against faxgwd ---------------------
+if [ -x "$B/faxgwd" ]; then
+	SP=$("$PY" - <<'EOF'
+import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+EOF
+)
+	mkdir -p "$WORK/var/spool" "$WORK/var/fax"
+	cat > "$WORK/faxgwd.conf" <<EOF
+[gateway]
+spool       = $WORK/var/spool
+state       = $WORK/var/faxgw.db
+control     = $WORK/var/faxgw.sock
+extensions  = $B/routing
+store-root  = $WORK/var/fax
+exec-dir    = $WORK/var
+admin-group =
+query-group =
+
+[sip]
+listen      = udp:127.0.0.1:$SP
+allow       = 127.0.0.1/32
+username    = faxuser
+password    = s3cret pass
+
+[port 11]
+transport   = sip
+sip-user    = 5550200
+channels    = 2
+t38         = accept
+EOF
+	start_faxgwd -c "$WORK/faxgwd.conf"
+	wait_for_socket "$WORK/var/faxgw.sock"
+	wait_until 10 sh -c "ss -uln | grep -q ':$SP '" || fail "faxgwd does not listen on $SP"
+	expect_rc 1 "$FP" send --sip "sip:5550200@127.0.0.1:$SP" --timeout 30 one.tif
+	expect_line noauth "$OUT" 'sip 401, result: call refused: 401 Unauthorized$'
+	expect_rc 1 "$FP" send --sip "sip:5550200@127.0.0.1:$SP" --user faxuser --password wrong \
+		--timeout 30 one.tif
+	echo "$ERR" | grep -q 'answering the Digest challenge' || fail "badauth: no answer to the challenge: $ERR"
+	expect_line badauth "$OUT" 'sip 403, result: call refused: 403 Forbidden$'
+	"$FP" send --sip "sip:5550200@127.0.0.1:$SP" --user faxuser --password "s3cret pass" \
+		--timeout 120 one.tif >goodauth.out 2>goodauth.err
+	grep -q 'answering the Digest challenge' goodauth.err || fail "goodauth: no answer to the challenge"
+	grep -Eq 'sip (200|5[0-9][0-9]), result' goodauth.out ||
+		fail "goodauth: credentials refused: $(cat goodauth.out goodauth.err)"
+	# faxgwd without SIP media answers 503 with a Warning saying so
+	if grep -q 'sip 503' goodauth.out; then
+		grep -q 'INVITE answered 503 Service Unavailable (Warning: 399 faxgw "' goodauth.err ||
+			fail "goodauth: 503 without its Warning on stderr: $(cat goodauth.err)"
+	fi
+	ok "digest against faxgwd: no credentials 401, wrong 403, right ones pass the challenge; a 5xx shows its Warning"
+	stop_faxgwd
+else
+	echo "# no $B/faxgwd: the digest checks were skipped"
+fi
 
 echo "$NCHECK passed, 0 failed"

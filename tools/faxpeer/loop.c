@@ -346,14 +346,16 @@ static void faxpeer_loop_run(struct faxpeer_loop *l, struct faxpeer_outcome *out
 			break;
 		}
 		bool was_started = started;
-		if (rc > 0 && faxpeer_drain(l, &started) < 0)
-			break;
 		if (l->sip != NULL) {
+			/* first: a 200 that came with the peer's first media
+			 * datagrams starts the call they belong to */
 			faxpeer_sip_step(l->sip);      /* may start or switch l->call */
 			if (faxpeer_sip_over(l->sip))
 				break;
 			started = l->call != NULL;
 		}
+		if (rc > 0 && faxpeer_drain(l, &started) < 0)
+			break;
 		now = faxpeer_now();
 		if (started && !was_started)
 			next = now;

@@ -50,8 +50,11 @@
 #define SIP_AGENT        "faxpeer"
 #define SIP_WARN_MAX     (FGW_SDP_MAX_WARNING + 32)
 #define SIP_STEP_MS      20            /* root steps while waiting at the end */
-#define SIP_GLARE_MIN_MS 2100          /* RFC 3261 14.1: the owner of the Call-ID */
-#define SIP_GLARE_MAX_MS 4000
+/* RFC 3261 14.1: after a 491 the owner of the Call-ID (the caller) waits
+ * 2.1-4 s, the other side 0-2 s, so that one of them goes first. */
+#define SIP_GLARE_OWNER_MIN_MS 2100
+#define SIP_GLARE_OWNER_MAX_MS 4000
+#define SIP_GLARE_OTHER_MAX_MS 2000
 #define SIP_NS_PER_MS    1000000LL
 
 enum sip_pending { SIP_PENDING_NONE = 0, SIP_PENDING_T38, SIP_PENDING_REFRESH };
@@ -392,7 +395,9 @@ static void sip_on_answer(struct faxpeer_sip *s, int status, const char *phrase,
 		return;
 	}
 	s->answered = true;
-	sip_note(s, "call answered: %d %s", status, s->phrase);
+	sip_note(s, "call answered: %d %s (%s)", status, s->phrase,
+	         sip != NULL && sip->sip_via != NULL && sip->sip_via->v_protocol != NULL
+	         ? sip->sip_via->v_protocol : "?");
 	if (sip_answer_plan(s, sip, s->offered, &plan) < 0) {
 		s->refused = true;
 		s->over = true;             /* the dialog is up: faxpeer_sip_close() says BYE */
@@ -400,6 +405,14 @@ static void sip_on_answer(struct faxpeer_sip *s, int status, const char *phrase,
 	}
 	sip_media(s, &plan, false);
 	sip_schedule(s);
+}
+
+static int sip_glare_ms(const struct faxpeer_sip *s)
+{
+	if (s->o->cmd == FAXPEER_SEND)
+		return SIP_GLARE_OWNER_MIN_MS +
+		       (int)(random() % (SIP_GLARE_OWNER_MAX_MS - SIP_GLARE_OWNER_MIN_MS + 1));
+	return (int)(random() % (SIP_GLARE_OTHER_MAX_MS + 1));
 }
 
 /* The final answer to our re-INVITE. */
@@ -415,6 +428,13 @@ static void sip_on_reanswer(struct faxpeer_sip *s, int status, const char *phras
 	}
 	if (p != SIP_PENDING_T38)
 		return;
+	if (s->peer_t38) {
+		/* glare the other way round: the peer's T.38 offer was taken while
+		 * ours was pending; its answer is the SDP in force now */
+		sip_note(s, "our T.38 re-INVITE answered %d: the peer's T.38 offer was taken already",
+		         status);
+		return;
+	}
 	if (status < 300 && sip_answer_plan(s, sip, SDP_TRANSPORT_T38, &plan) == 0) {
 		sip_note(s, "T.38 re-INVITE accepted: switching to T.38");
 		sip_media(s, &plan, true);
@@ -423,7 +443,7 @@ static void sip_on_reanswer(struct faxpeer_sip *s, int status, const char *phras
 	memcpy(s->sdp, s->old_sdp, sizeof(s->sdp));   /* the old SDP stays in force */
 	s->sess_ver--;
 	if (status == 491 && !s->peer_t38 && s->plan.transport == SDP_TRANSPORT_AUDIO) {
-		int ms = SIP_GLARE_MIN_MS + (int)(random() % (SIP_GLARE_MAX_MS - SIP_GLARE_MIN_MS + 1));
+		int ms = sip_glare_ms(s);
 		s->retry_at = sip_now() + ms * SIP_NS_PER_MS;
 		sip_note(s, "T.38 re-INVITE: 491, trying again in %d ms", ms);
 		return;
@@ -634,14 +654,19 @@ static int sip_start_nua(struct faxpeer_sip *s, uint16_t sip_port)
 
 static int sip_invite(struct faxpeer_sip *s)
 {
-	char from[FGW_MAX_SIP_URI];
+	char from[FGW_MAX_SIP_URI], to[FGW_MAX_SIP_URI + 2];
 	bool v6 = strchr(s->addr, ':') != NULL;
 
 	s->offered = s->o->t38 == FAXPEER_T38_DIRECT ? SDP_TRANSPORT_T38 : SDP_TRANSPORT_AUDIO;
 	if (sip_write_offer(s, s->offered) < 0)
 		return -1;
 	snprintf(from, sizeof(from), v6 ? "<sip:faxpeer@[%s]>" : "<sip:faxpeer@%s>", s->addr);
-	s->nh = nua_handle(s->nua, s, SIPTAG_TO_STR(s->o->sip_uri), SIPTAG_FROM_STR(from), TAG_END());
+	/* in <>: ";transport=tcp" belongs to the URI, not to the To header */
+	if (snprintf(to, sizeof(to), "<%s>", s->o->sip_uri) >= (int)sizeof(to)) {
+		fprintf(stderr, "faxpeer: --sip: the URI is too long\n");
+		return -1;
+	}
+	s->nh = nua_handle(s->nua, s, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (s->nh == NULL) {
 		fprintf(stderr, "faxpeer: --sip: nua refused '%s'\n", s->o->sip_uri);
 		return -1;
