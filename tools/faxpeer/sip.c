@@ -613,6 +613,12 @@ static int sip_given_addr(struct faxpeer_sip *s, const char *text, uint16_t *por
 		fprintf(stderr, "faxpeer: %s: %s\n", text, err);
 		return -1;
 	}
+	if (strcmp(s->addr, "0.0.0.0") == 0 || strcmp(s->addr, "::") == 0) {
+		/* it goes into c= of our SDP, where 0.0.0.0 means "on hold" */
+		fprintf(stderr, "faxpeer: %s: give the address the peer reaches us at, not a "
+		        "wildcard\n", text);
+		return -1;
+	}
 	*port = sip_port_of(&ss);
 	return 0;
 }
