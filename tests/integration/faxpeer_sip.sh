@@ -17,17 +17,18 @@ cd "$WORK" || exit 1
 
 declare -A RXPID TXPID RXPORT
 
-# start_rx NAME SIP-PORT "RX-OPTIONS": a receiver on 127.0.0.1:SIP-PORT.
-# Every receiver is started before any sender: a sender's SIP and media
-# sockets take ports the system picks, maybe one of those chosen here.
+# start_rx NAME SIP-PORT "RX-OPTIONS" [HOST]: a receiver on HOST:SIP-PORT
+# (default 127.0.0.1).  Every receiver is started before any sender: a
+# sender's SIP and media sockets take ports the system picks, maybe one of
+# those chosen here.
 start_rx() {
-	local name=$1 port=$2 rxo=$3 d=$WORK/$1
+	local name=$1 port=$2 rxo=$3 host=${4:-127.0.0.1} d=$WORK/$1
 	mkdir -p "$d"
 	# shellcheck disable=SC2086
-	"$FP" receive --sip-listen "127.0.0.1:$port" $rxo --timeout 200 "$d/got.tif" \
+	"$FP" receive --sip-listen "$host:$port" $rxo --timeout 200 "$d/got.tif" \
 		>"$d/rx.out" 2>"$d/rx.err" &
 	RXPID[$name]=$!
-	RXPORT[$name]=$port
+	RXPORT[$name]=$host:$port
 	PIDS+=("$!")
 	wait_until 5 grep -qs 'listening on' "$d/rx.err" ||
 		fail "$name: receiver did not start: $(cat "$d/rx.err")"
@@ -37,7 +38,7 @@ start_rx() {
 start_tx() {
 	local name=$1 doc=$2 txo=$3 d=$WORK/$1
 	# shellcheck disable=SC2086
-	"$FP" send --sip "sip:fax@127.0.0.1:${RXPORT[$name]}" $txo --timeout 200 "$doc" \
+	"$FP" send --sip "sip:fax@${RXPORT[$name]}" $txo --timeout 200 "$doc" \
 		>"$d/tx.out" 2>"$d/tx.err" &
 	TXPID[$name]=$!
 	PIDS+=("$!")
@@ -102,6 +103,9 @@ start_rx refresh "${P[6]}" ""
 start_rx bye1 "${P[7]}" "--t38 no"
 start_rx glare "${P[10]}" "--t38 offer"
 start_rx tcp "${P[11]}" ""
+# IPv6, where the loopback has it
+V6P=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0)); print(s.getsockname()[1])' 2>/dev/null)
+[ -n "$V6P" ] && start_rx ipv6 "$V6P" "--t38 accept" "[::1]"
 # ptime 30 needs fax_call_params.ptime beyond 20 ms (gateway/media):
 # start_rx ptime30 "${P[8]}" "--t38 no"
 # An INVITE whose only offer is T.38, to a callee that takes no T.38:
@@ -123,6 +127,7 @@ start_tx bye1 three.tif "--t38 no --bye-after-page 1"
 start_tx glare one.tif "--t38 offer"
 RXPORT[tcp]="${RXPORT[tcp]};transport=tcp"
 start_tx tcp one.tif "--t38 no"
+[ -n "$V6P" ] && start_tx ipv6 one.tif "--t38 offer --codec pcma"
 # start_tx ptime30 one.tif "--t38 no --ptime 30"
 
 expect_rc 1 "$FP" send --sip "sip:fax@127.0.0.1:${P[9]}" --t38 direct one.tif
@@ -204,6 +209,16 @@ expect_line tcp "$TXOUT" '\(g711 pcmu ptime 20\), .*sip 200, result: OK$'
 grep -q 'call answered: 200 OK (SIP/2.0/TCP)' tcp/tx.err || fail "tcp: the call was not made over TCP"
 same_doc tcp one.tif tcp/got.tif
 ok "SIP over TCP (;transport=tcp in the URI): received == sent"
+
+if [ -n "$V6P" ]; then
+	finish_call ipv6 0 0
+	expect_line ipv6 "$TXOUT" '^faxpeer: sent 1 page to \[::1\]:[0-9]+ \(t38 v0 after re-INVITE\), .*sip 200, result: OK$'
+	expect_line ipv6 "$RXOUT" '^faxpeer: received 1 page from \[::1\]:[0-9]+ \(t38 v0 after re-INVITE\), .*result: OK$'
+	same_doc ipv6 one.tif ipv6/got.tif
+	ok "SIP and media over IPv6 [::1], PCMA then T.38: received == sent"
+else
+	echo "# no IPv6 loopback: the [::1] call was skipped"
+fi
 
 # --- digest authentication and a 5xx with a Warning, against faxgwd ---------------------
 if [ -x "$B/faxgwd" ]; then

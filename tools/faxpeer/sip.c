@@ -39,6 +39,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_string.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
@@ -81,6 +82,8 @@ struct faxpeer_sip {
 	bool refused, peer_bye;
 	int status, t38_refused;            /* final answers: INVITE, T.38 re-INVITE */
 	char phrase[64];
+	char sulog[512];                    /* sofia-sip's log line being assembled */
+	size_t sulog_len;
 };
 
 static int64_t sip_now(void)
@@ -103,6 +106,30 @@ static void sip_note(const struct faxpeer_sip *s, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+/* sofia-sip's own messages (su_log), a line at a time, on stderr like
+ * ours ("faxpeer: sofia-sip: ..."); -q silences them. */
+static void sip_sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	struct faxpeer_sip *s = stream;
+	size_t room = sizeof(s->sulog) - s->sulog_len;
+	int n = vsnprintf(s->sulog + s->sulog_len, room, fmt, ap);
+	char *nl;
+
+	if (n < 0)
+		return;
+	s->sulog_len += (size_t)n < room ? (size_t)n : room - 1;
+	while ((nl = memchr(s->sulog, '\n', s->sulog_len)) != NULL ||
+	       s->sulog_len == sizeof(s->sulog) - 1) {
+		size_t line = nl != NULL ? (size_t)(nl - s->sulog) : s->sulog_len;
+		s->sulog[line] = '\0';
+		if (line > 0)
+			sip_note(s, "sofia-sip: %s", s->sulog);
+		line += nl != NULL;
+		memmove(s->sulog, s->sulog + line, s->sulog_len - line);
+		s->sulog_len -= line;
+	}
 }
 
 /* Steps the root until *flag or ms have passed (the end of the call). */
@@ -718,6 +745,7 @@ struct faxpeer_sip *faxpeer_sip_open(const struct faxpeer_opts *o, struct faxpee
 	s->o = o;
 	s->l = l;
 	su_init();
+	su_log_redirect(NULL, sip_sofia_log, s);
 	su_home_init(s->home);
 	srandom((unsigned)(sip_now() ^ getpid()));
 	s->sess_id = (uint64_t)time(NULL);
@@ -808,6 +836,7 @@ void faxpeer_sip_close(struct faxpeer_sip *s, struct faxpeer_outcome *out)
 	if (s->root != NULL)
 		su_root_destroy(s->root);
 	su_home_deinit(s->home);
+	su_log_redirect(NULL, NULL, NULL);     /* back to stderr before s goes */
 	su_deinit();
 	free(s);
 }
