@@ -26,6 +26,7 @@
 
 #include "caps.h"
 #include "faxpeer.h"
+#include "sip_policy.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -256,21 +257,6 @@ static void sip_media(struct faxpeer_sip *s, const struct sdp_plan *plan, bool r
 
 /* --- answering ------------------------------------------------------------------- */
 
-/* A Warning header value (RFC 3261 20.43) with text made safe to quote. */
-static void sip_warning(char *out, size_t size, int code, const char *text)
-{
-	int n = snprintf(out, size, "%d %s \"", code, SIP_AGENT);
-	size_t i = n > 0 ? (size_t)n : 0;
-
-	for (; *text != '\0' && i + 2 < size; text++, i++) {
-		unsigned char c = (unsigned char)*text;
-		out[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '\'' : (char)c;
-	}
-	if (i + 1 < size)
-		out[i++] = '"';
-	out[i < size ? i : size - 1] = '\0';
-}
-
 static void sip_respond(struct faxpeer_sip *s, nua_handle_t *nh, int status, const char *body,
                         const char *warning)
 {
@@ -294,7 +280,7 @@ static int sip_decide(struct faxpeer_sip *s, nua_handle_t *nh, const sip_t *sip,
 		snprintf(why, sizeof(why), "%s", ans->warning);
 		code = 305;
 	}
-	sip_warning(warn, sizeof(warn), code, why);
+	sip_policy_warning(warn, sizeof(warn), code, SIP_AGENT, why);
 	sip_note(s, "answering an INVITE with 488: %s", why);
 	sip_respond(s, nh, 488, NULL, warn);
 	return 488;
@@ -341,6 +327,14 @@ static void sip_on_reoffer(struct faxpeer_sip *s, nua_handle_t *nh, const sip_t 
 	static struct sdp_session offer;
 	static struct sdp_answer ans;
 
+	if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+		/* RFC 3261 14.2: no offer, so the 200 carries ours, the SDP in
+		 * force; the answer comes in the ACK.  A refresh that way (some
+		 * PBXs send them): the media stay as they are. */
+		sip_respond(s, nh, 200, s->sdp, NULL);
+		sip_note(s, "re-INVITE without SDP: our SDP offered again, the fax goes on");
+		return;
+	}
 	if (sip_decide(s, nh, sip, &offer, &ans) != 200)
 		return;                     /* 488: the call goes on as it was */
 	bool same = s->have_plan && sdp_plan_same_media(&ans.plan, &s->plan);
