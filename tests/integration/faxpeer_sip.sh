@@ -130,6 +130,13 @@ start_tx tcp one.tif "--t38 no"
 [ -n "$V6P" ] && start_tx ipv6 one.tif "--t38 offer --codec pcma"
 # start_tx ptime30 one.tif "--t38 no --ptime 30"
 
+# Stray datagrams to a media port mid-call, from our IP but not from the
+# port the peer's first datagrams came from: counted as foreign, ignored.
+sleep 3
+MP=$(sed -n 's/.*media port \([0-9][0-9]*\)).*/\1/p' pcmu/rx.err)
+[ -n "$MP" ] || fail "pcmu: no media port in $(cat pcmu/rx.err)"
+for i in 1 2 3; do printf 'junk %s' "$i" > "/dev/udp/127.0.0.1/$MP"; done
+
 expect_rc 1 "$FP" send --sip "sip:fax@127.0.0.1:${P[9]}" --t38 direct one.tif
 expect_line notacc "$OUT" '^faxpeer: sent 0 of 1 pages to sip:fax@127\.0\.0\.1:[0-9]+ \(no media\), .*sip 488, result: call refused: 488 Not Acceptable Here$'
 echo "$ERR" | grep -q 'INVITE answered 488 Not Acceptable Here (Warning: 305 faxpeer "Incompatible media format' ||
@@ -140,7 +147,9 @@ finish_call pcmu 0 0
 expect_line pcmu "$TXOUT" '^faxpeer: sent 1 page to 127\.0\.0\.1:[0-9]+ \(g711 pcmu ptime 20\), 14400 bit/s, ECM, fine, sip 200, result: OK$'
 expect_line pcmu "$RXOUT" '^faxpeer: received 1 page from 127\.0\.0\.1:[0-9]+ \(g711 pcmu ptime 20\), .*sip 200, result: OK$'
 same_doc pcmu onefine.tif pcmu/got.tif
-ok "SIP, G.711 PCMU ptime 20, no T.38: received == sent"
+grep -Eq 'malformed 0, .*foreign [3-9]' pcmu/rx.err ||
+	fail "pcmu: stray datagrams were not counted as foreign: $(tail -n 1 pcmu/rx.err)"
+ok "SIP, G.711 PCMU ptime 20, no T.38: received == sent; stray datagrams to the media port ignored"
 
 finish_call pcma 0 0
 expect_line pcma "$TXOUT" '\(g711 pcma ptime 20\), .*sip 200, result: OK$'
