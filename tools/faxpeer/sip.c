@@ -368,8 +368,9 @@ static void sip_on_invite(struct faxpeer_sip *s, nua_handle_t *nh, const sip_t *
 
 /* --- calling --------------------------------------------------------------------- */
 
-static void sip_print_refusal(struct faxpeer_sip *s, int status, const char *phrase,
-                              const sip_t *sip)
+/* A final answer of 300..699 to our INVITE, with its Warning (RFC 3261
+ * 20.43) when it has one: always shown, -q or not. */
+static void sip_print_refusal(int status, const char *phrase, const sip_t *sip)
 {
 	const sip_warning_t *w = sip != NULL ? sip->sip_warning : NULL;
 
@@ -378,14 +379,14 @@ static void sip_print_refusal(struct faxpeer_sip *s, int status, const char *phr
 		fprintf(stderr, " (Warning: %u %s \"%s\")", w->w_code, w->w_host ? w->w_host : "",
 		        w->w_text ? w->w_text : "");
 	fputc('\n', stderr);
-	(void)s;
 }
 
 /* 401/407 with --user/--password: answer the digest challenge once. */
 static bool sip_authenticate(struct faxpeer_sip *s, const sip_t *sip)
 {
-	const msg_auth_t *au = sip->sip_www_authenticate != NULL ? sip->sip_www_authenticate
-	                                                         : sip->sip_proxy_authenticate;
+	const msg_auth_t *au = sip == NULL ? NULL
+	                       : sip->sip_www_authenticate != NULL ? sip->sip_www_authenticate
+	                       : sip->sip_proxy_authenticate;
 	const char *realm = au != NULL ? msg_params_find(au->au_params, "realm=") : NULL;
 	char cred[FGW_MAX_SIP_URI * 2];
 
@@ -410,7 +411,7 @@ static void sip_on_answer(struct faxpeer_sip *s, int status, const char *phrase,
 	if (status >= 300) {
 		if ((status == 401 || status == 407) && sip_authenticate(s, sip))
 			return;
-		sip_print_refusal(s, status, phrase, sip);
+		sip_print_refusal(status, phrase, sip);
 		s->refused = true;
 		s->over = true;
 		return;
