@@ -91,6 +91,7 @@ struct faxpeer_outcome {
 	char transport[64];                  /* "g711 pcmu ptime 20", "t38 v0 after re-INVITE" */
 	bool sip_refused;                    /* our INVITE got 3xx-6xx, or the answer was unusable */
 	bool peer_bye;                       /* the far end hung up first */
+	bool sip_media_failed;               /* the SDP's media could not be started */
 };
 
 /* --- addr.c --- */

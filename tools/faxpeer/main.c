@@ -486,6 +486,10 @@ static void faxpeer_reason(const struct faxpeer_opts *o, const struct faxpeer_ou
 			snprintf(buf, size, "failed: no usable SDP answer");
 		return;
 	}
+	if (out->sip_media_failed) {
+		snprintf(buf, size, "failed: the media the SDP asked for could not be started");
+		return;
+	}
 	if (o->cmd == FAXPEER_RECEIVE && !out->started) {
 		snprintf(buf, size, out->interrupted ? "interrupted, no call" : "no call within %g s",
 		         o->timeout_s);

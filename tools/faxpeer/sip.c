@@ -80,7 +80,7 @@ struct faxpeer_sip {
 	int64_t t38_at, retry_at, refresh_at;   /* CLOCK_MONOTONIC ns; 0: not due */
 	int64_t bye_at;                     /* the peer's BYE came */
 	bool params_set, answered, over, gone, bye_done, shutdown_done, auth_tried;
-	bool refused, peer_bye;
+	bool refused, peer_bye, media_failed;
 	int status, t38_refused;            /* final answers: INVITE, T.38 re-INVITE */
 	char phrase[64];
 	char sulog[512];                    /* sofia-sip's log line being assembled */
@@ -246,7 +246,8 @@ static void sip_media(struct faxpeer_sip *s, const struct sdp_plan *plan, bool r
 	s->have_plan = true;
 	s->via_reinvite = reinvite;
 	if (faxpeer_media_start(s->l, plan) < 0) {
-		s->over = true;
+		s->media_failed = true;
+		s->over = true;             /* faxpeer_sip_close() says BYE */
 		return;
 	}
 	if (plan->transport == SDP_TRANSPORT_T38) {
@@ -796,6 +797,7 @@ static void sip_outcome(const struct faxpeer_sip *s, struct faxpeer_outcome *out
 	sip_transport(s, out->transport, sizeof(out->transport));
 	out->sip_refused = s->refused;
 	out->peer_bye = s->peer_bye;
+	out->sip_media_failed = s->media_failed;
 }
 
 /* Ends the dialog: BYE when it is up, CANCEL while our INVITE rings. */
