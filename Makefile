@@ -25,8 +25,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltiff -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 SNMP_LIBS  := $(shell net-snmp-config --agent-libs 2>/dev/null)
 PCAP_LIBS  := -lpcap
-# sofia-sip: only the SIP layer's objects see its headers, only faxgwd and
-# the unit tests link it.
+# sofia-sip: only the SIP layer's objects see its headers, only faxgwd,
+# faxpeer (its SIP caller/answerer) and the unit tests link it.
 SOFIA_CFLAGS := $(shell pkg-config --cflags sofia-sip-ua 2>/dev/null)
 SOFIA_LIBS   := $(shell pkg-config --libs sofia-sip-ua 2>/dev/null)
 
@@ -99,7 +99,8 @@ $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Ig
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
 $(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent -Igateway/util
-$(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
+$(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util \
+	-Igateway/sip $(SOFIA_CFLAGS)
 $(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
 $(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/media
 $(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common -Igateway/util
@@ -162,7 +163,7 @@ $(B)/test-ext/%.so: $(B)/obj/tests/data/ext/%.o
 # (util last: every other layer may use it).
 TOOL_LAYERS_faxgwctl     := $(LIB_A) $(PROTO_A) $(UTIL_A)
 TOOL_LAYERS_faxsnmpbench := $(LIB_A) $(PROTO_A) $(UTIL_A)
-TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(MEDIA_A) $(UTIL_A)
+TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(SIP_A) $(MEDIA_A) $(UTIL_A)
 TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(MEDIA_A) $(LIB_A) $(PROTO_A) $(UTIL_A)
 TOOL_LAYERS_faxpcap      := $(SCAN_A) $(MEDIA_A) $(UTIL_A)
 TOOL_LAYERS_faxtestdoc   := $(TOOLCOMMON_A) $(UTIL_A)
@@ -171,6 +172,8 @@ $(B)/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(TOOL_LAYERS_$(1))
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(PCAP_LIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+# faxpeer speaks SIP (sofia-sip's nua in its own loop).
+$(B)/faxpeer: LDLIBS := $(SOFIA_LIBS) $(LDLIBS)
 
 $(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A) $(PROTO_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)

@@ -85,3 +85,17 @@ int sip_policy_offer(const struct sip_port_settings *p, const char *body, size_t
 			 : "Incompatible media format");
 	return 488;
 }
+
+void sip_policy_warning(char *out, size_t size, int code, const char *agent, const char *text)
+{
+	int n = snprintf(out, size, "%d %s \"", code, agent);
+	size_t i = n > 0 ? (size_t)n : 0;
+
+	for (; *text != '\0' && i + 2 < size; text++, i++) {
+		unsigned char c = (unsigned char)*text;
+		out[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '\'' : (char)c;
+	}
+	if (i + 1 < size)
+		out[i++] = '"';
+	out[i < size ? i : size - 1] = '\0';
+}

@@ -96,4 +96,12 @@ int sip_policy_offer(const struct sip_port_settings *p, const char *body, size_t
 		     struct sdp_session *offer, struct sdp_answer *ans, char *warning,
 		     size_t size);
 
+/*
+ * A Warning header value (RFC 3261 20.43), `CODE AGENT "TEXT"`, into
+ * out[0..size) (size > 0), always NUL-terminated, the text cut to fit;
+ * '"', '\' and control characters of text become '\'' so the quoted
+ * string stays one.  For faxgwd's SIP thread and faxpeer alike.
+ */
+void sip_policy_warning(char *out, size_t size, int code, const char *agent, const char *text);
+
 #endif

@@ -204,6 +204,24 @@ END_TEST
 
 /* --- sipconf: the configuration as settings ------------------------------------ */
 
+/* Warning values (RFC 3261 20.43): quoted text stays one quoted string,
+ * and a short buffer still gets a terminated value. */
+START_TEST(test_warning_value)
+{
+	char w[64];
+
+	sip_policy_warning(w, sizeof(w), 305, "faxgw", "Incompatible media format");
+	ck_assert_str_eq(w, "305 faxgw \"Incompatible media format\"");
+	sip_policy_warning(w, sizeof(w), 399, "faxpeer", "say \"hi\"\\\r\nnow");
+	ck_assert_str_eq(w, "399 faxpeer \"say 'hi''''now\"");
+	sip_policy_warning(w, 16, 399, "faxgw", "a rather long explanation");
+	ck_assert_uint_eq(strlen(w), 15);
+	ck_assert_str_eq(w, "399 faxgw \"a r\"");
+	sip_policy_warning(w, 4, 399, "faxgw", "x");
+	ck_assert_uint_eq(strlen(w), 3);
+}
+END_TEST
+
 START_TEST(test_sipconf_settings)
 {
 	static const char text[] =
@@ -362,6 +380,7 @@ Suite *sip_suite(void)
 	tcase_add_test(tc, test_no_wildcard_port);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_offers);
+	tcase_add_test(tc, test_warning_value);
 	tcase_add_test(tc, test_sipconf_settings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("thread");

@@ -8,12 +8,21 @@
  * (the calling party's CNG or first IFPs).  receive: the call starts with
  * the first datagram; its source becomes the peer (the socket is then
  * connected to it) and datagrams from anywhere else are ignored.
+ *
+ * SIP (--sip, --sip-listen): sip.c owns the signalling and tells this
+ * module where the media go (faxpeer_media_*): the socket is bound to our
+ * address but not connected; datagrams are sent to the address the SDP
+ * named and taken only from its IP (the first one from there may set the
+ * port, DESIGN.md 2b); a switch from G.711 to T.38 replaces the fax_call
+ * and keeps the clock.  The loop steps sofia-sip's root between ticks.
  */
 #include "caps.h"
 #include "faxpeer.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +34,7 @@
 
 #define FAXPEER_TICK_NS ((int64_t)FGW_TICK_MS * 1000000)
 #define FAXPEER_IDLE_POLL_MS 1000
+#define FAXPEER_SIP_POLL_MS  10      /* SIP: sofia-sip is stepped at least this often */
 
 struct faxpeer_loop {
 	const struct faxpeer_opts *o;
@@ -32,6 +42,9 @@ struct faxpeer_loop {
 	struct sockaddr_storage local, remote;
 	socklen_t local_len, remote_len;
 	bool have_remote;
+	bool sip_mode;                /* media per SDP: not connected, see above */
+	bool port_latched;            /* SIP: a datagram from the SDP's IP set the port */
+	struct faxpeer_sip *sip;
 	struct fax_call *call;
 	struct faxpeer_pcap *pcap;
 	uint64_t foreign;             /* datagrams from other sources, ignored */
@@ -83,9 +96,15 @@ static void faxpeer_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct faxpeer_loop *l = arg;
 
+	ssize_t n;
+
 	if (!l->have_remote)
 		return;
-	if (send(l->fd, buf, len, MSG_DONTWAIT) < 0) {
+	if (l->sip_mode)
+		n = sendto(l->fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&l->remote, l->remote_len);
+	else
+		n = send(l->fd, buf, len, MSG_DONTWAIT);
+	if (n < 0) {
 		/* ECONNREFUSED: ICMP port unreachable from an earlier datagram
 		 * (the peer is not up yet); the datagram is lost like any other. */
 		l->send_errors++;
@@ -194,6 +213,30 @@ static int faxpeer_accept(struct faxpeer_loop *l, const struct sockaddr_storage 
 	return 0;
 }
 
+/* SIP: whether src is the peer the SDP named; the first datagram from its
+ * IP may set the port (a peer behind a NAT, or one that sends from
+ * another port than it receives on). */
+static bool faxpeer_media_from_peer(struct faxpeer_loop *l, const struct sockaddr_storage *src)
+{
+	struct sockaddr_storage want = l->remote;
+
+	if (faxpeer_addr_equal((const struct sockaddr *)src, (struct sockaddr *)&l->remote)) {
+		l->port_latched = true;
+		return true;
+	}
+	if (l->port_latched || src->ss_family != want.ss_family)
+		return false;
+	if (want.ss_family == AF_INET)
+		((struct sockaddr_in *)&want)->sin_port = ((const struct sockaddr_in *)src)->sin_port;
+	else
+		((struct sockaddr_in6 *)&want)->sin6_port = ((const struct sockaddr_in6 *)src)->sin6_port;
+	if (!faxpeer_addr_equal((const struct sockaddr *)src, (struct sockaddr *)&want))
+		return false;
+	l->remote = want;
+	l->port_latched = true;
+	return true;
+}
+
 /* Reads what is queued on the socket.  Returns -1 on a fatal error. */
 static int faxpeer_drain(struct faxpeer_loop *l, bool *started)
 {
@@ -212,7 +255,12 @@ static int faxpeer_drain(struct faxpeer_loop *l, bool *started)
 			return -1;
 		}
 		size_t len = (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n;
-		if (!l->have_remote) {
+		if (l->sip_mode) {
+			if (l->call == NULL || !faxpeer_media_from_peer(l, &src)) {
+				l->foreign++;
+				continue;
+			}
+		} else if (!l->have_remote) {
 			if (faxpeer_accept(l, &src, slen) < 0)
 				return -1;
 			*started = true;
@@ -249,9 +297,13 @@ static bool faxpeer_check_pages(struct faxpeer_loop *l, struct faxpeer_outcome *
 	return false;
 }
 
-static int faxpeer_poll_ms(bool started, int64_t now, int64_t next, int64_t deadline)
+static int faxpeer_poll_ms(const struct faxpeer_loop *l, bool started, int64_t now, int64_t next,
+                           int64_t deadline)
 {
 	int64_t until = started ? next : now + (int64_t)FAXPEER_IDLE_POLL_MS * 1000000;
+
+	if (l->sip != NULL && until > now + (int64_t)FAXPEER_SIP_POLL_MS * 1000000)
+		until = now + (int64_t)FAXPEER_SIP_POLL_MS * 1000000;
 
 	if (deadline > 0 && deadline < until)
 		until = deadline;
@@ -279,7 +331,7 @@ static void faxpeer_loop_run(struct faxpeer_loop *l, struct faxpeer_outcome *out
 {
 	const struct faxpeer_opts *o = l->o;
 	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-	bool started = o->cmd == FAXPEER_SEND;
+	bool started = o->cmd == FAXPEER_SEND && !l->sip_mode;
 	int64_t now = faxpeer_now(), next = now;
 	int64_t deadline = o->timeout_s > 0 ? now + (int64_t)(o->timeout_s * 1e9) : 0;
 
@@ -288,12 +340,20 @@ static void faxpeer_loop_run(struct faxpeer_loop *l, struct faxpeer_outcome *out
 			out->interrupted = true;
 			break;
 		}
-		int rc = poll(&pfd, 1, faxpeer_poll_ms(started, now, next, deadline));
+		int rc = poll(&pfd, 1, faxpeer_poll_ms(l, started, now, next, deadline));
 		if (rc < 0 && errno != EINTR) {
 			fprintf(stderr, "faxpeer: poll: %s\n", strerror(errno));
 			break;
 		}
 		bool was_started = started;
+		if (l->sip != NULL) {
+			/* first: a 200 that came with the peer's first media
+			 * datagrams starts the call they belong to */
+			faxpeer_sip_step(l->sip);      /* may start or switch l->call */
+			if (faxpeer_sip_over(l->sip))
+				break;
+			started = l->call != NULL;
+		}
 		if (rc > 0 && faxpeer_drain(l, &started) < 0)
 			break;
 		now = faxpeer_now();
@@ -309,14 +369,15 @@ static void faxpeer_loop_run(struct faxpeer_loop *l, struct faxpeer_outcome *out
 		}
 	}
 	out->started = started;
+	if (l->call == NULL)
+		return;
 	faxpeer_check_pages(l, out);
 	if (!fax_call_done(l->call))
 		fax_call_hangup(l->call);
 }
 
-static int faxpeer_make_call(struct faxpeer_loop *l)
+static int faxpeer_make_call(struct faxpeer_loop *l, struct fax_call_params p)
 {
-	struct fax_call_params p = l->o->call;
 	char err[FGW_MAX_ERROR_TEXT];
 
 	p.session.file = l->o->file;
@@ -355,22 +416,30 @@ int faxpeer_run(const struct faxpeer_opts *o, struct faxpeer_outcome *out)
 	memset(out, 0, sizeof(*out));
 	l.o = o;
 	l.fd = -1;
-	if ((o->cmd == FAXPEER_SEND ? faxpeer_setup_send(&l) : faxpeer_setup_receive(&l)) < 0)
+	if (o->sip_uri != NULL || o->sip_listen != NULL) {
+		l.sip_mode = true;
+		if ((l.sip = faxpeer_sip_open(o, &l)) == NULL)
+			goto done;
+	} else if ((o->cmd == FAXPEER_SEND ? faxpeer_setup_send(&l) : faxpeer_setup_receive(&l)) < 0)
 		goto done;
 	if (o->pcap != NULL && (l.pcap = faxpeer_pcap_open(o->pcap, o->pcap_link, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "faxpeer: %s\n", err);
 		goto done;
 	}
-	if (faxpeer_make_call(&l) < 0)
+	if (!l.sip_mode && faxpeer_make_call(&l, o->call) < 0)
 		goto done;
-	if (o->cmd == FAXPEER_SEND) {
+	if (o->cmd == FAXPEER_SEND && !l.sip_mode) {
 		faxpeer_addr_format((struct sockaddr *)&l.remote, text, sizeof(text));
 		faxpeer_note(o, "calling %s (%s)", text, faxpeer_transport(o));
 	}
 	faxpeer_signals();
 	faxpeer_loop_run(&l, out);
-	fax_call_result(l.call, &out->r);
-	fax_call_stats(l.call, &out->st);
+	faxpeer_sip_close(l.sip, out);      /* BYE if the dialog is still up */
+	l.sip = NULL;
+	if (l.call != NULL) {
+		fax_call_result(l.call, &out->r);
+		fax_call_stats(l.call, &out->st);
+	}
 	if (l.have_remote)
 		faxpeer_addr_format((struct sockaddr *)&l.remote, out->peer, sizeof(out->peer));
 	faxpeer_note(o, "datagrams in %llu out %llu, malformed %llu, recovered %llu, lost %llu, "
@@ -382,10 +451,136 @@ int faxpeer_run(const struct faxpeer_opts *o, struct faxpeer_outcome *out)
 	             (unsigned long long)l.send_errors);
 	rc = 0;
 done:
+	faxpeer_sip_close(l.sip, NULL);
 	fax_call_free(l.call);        /* closes the received TIFF */
 	if (faxpeer_pcap_close(l.pcap) < 0)
 		fprintf(stderr, "faxpeer: warning: writing the capture %s failed\n", o->pcap);
 	if (l.fd >= 0)
 		close(l.fd);
 	return rc;
+}
+
+/* --- SIP media (sip.c) --------------------------------------------------------- */
+
+int faxpeer_media_bind(struct faxpeer_loop *l, const char *addr, uint16_t port)
+{
+	char text[FGW_MAX_ADDRESS + 8], err[FGW_MAX_ERROR_TEXT];
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	snprintf(text, sizeof(text), strchr(addr, ':') != NULL ? "[%s]:%u" : "%s:%u", addr,
+	         (unsigned)port);
+	if (faxpeer_addr_parse(text, true, true, &ss, &len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "faxpeer: media address: %s\n", err);
+		return -1;
+	}
+	if (faxpeer_socket(l, &ss, len, ss.ss_family) < 0)
+		return -1;
+	l->local_len = sizeof(l->local);
+	getsockname(l->fd, (struct sockaddr *)&l->local, &l->local_len);
+	return 0;
+}
+
+uint16_t faxpeer_media_port(const struct faxpeer_loop *l)
+{
+	if (l->local.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&l->local)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&l->local)->sin_port);
+}
+
+/* The remote media address of a plan, as a socket address. */
+static int faxpeer_media_remote(struct faxpeer_loop *l, const struct sdp_plan *plan)
+{
+	memset(&l->remote, 0, sizeof(l->remote));
+	if (plan->remote.family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&l->remote;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, plan->remote.bytes, 4);
+		a->sin_port = htons(plan->remote_port);
+		l->remote_len = sizeof(*a);
+	} else if (plan->remote.family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->remote;
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, plan->remote.bytes, 16);
+		a->sin6_port = htons(plan->remote_port);
+		l->remote_len = sizeof(*a);
+	} else {
+		return -1;
+	}
+	return l->remote.ss_family == l->local.ss_family ? 0 : -1;
+}
+
+static enum udptl_ec faxpeer_media_ec(enum sdp_t38_ec ec)
+{
+	return ec == SDP_T38_EC_FEC ? UDPTL_EC_FEC : ec == SDP_T38_EC_NONE ? UDPTL_EC_NONE
+	                                                                    : UDPTL_EC_REDUNDANCY;
+}
+
+/* The fax_call parameters for a plan: the command line's, with what the
+ * SDP decided (law, payload type, packet time; T.38 version, datagram
+ * size, error recovery, fill-bit removal). */
+static struct fax_call_params faxpeer_media_params(const struct faxpeer_opts *o,
+                                                   const struct sdp_plan *plan)
+{
+	struct fax_call_params p = o->call;
+	struct fax_session_params *s = &p.session;
+
+	if (plan->transport == SDP_TRANSPORT_T38) {
+		s->mode = FAX_SESSION_T38;
+		s->t38_version = (int)plan->t38.version;
+		s->max_datagram = plan->t38_send_max_datagram > FGW_MAX_DATAGRAM
+		                  ? FGW_MAX_DATAGRAM : (int)plan->t38_send_max_datagram;
+		s->fill_bit_removal = (plan->t38.flags & SDP_T38_FILL_BIT_REMOVAL) != 0;
+		p.ec = faxpeer_media_ec(plan->t38.ec);
+		if (p.ec == UDPTL_EC_FEC && p.ec_depth == 0)
+			p.ec_depth = FAX_CALL_DEFAULT_EC_DEPTH;
+	} else {
+		s->mode = FAX_SESSION_AUDIO;
+		s->use_alaw = plan->law == SDP_CODEC_PCMA;
+		p.payload_type = plan->payload_type;
+		p.ptime = plan->ptime;          /* what the peer asked to receive */
+	}
+	return p;
+}
+
+int faxpeer_media_start(struct faxpeer_loop *l, const struct sdp_plan *plan)
+{
+	char text[FGW_MAX_ADDRESS];
+
+	if (faxpeer_media_remote(l, plan) < 0) {
+		fprintf(stderr, "faxpeer: the SDP names no usable media address\n");
+		return -1;
+	}
+	fax_call_free(l->call);           /* a switch: T.30 starts again on both sides */
+	l->call = NULL;
+	l->have_remote = true;
+	l->port_latched = false;
+	l->pages_seen = 0;
+	if (faxpeer_make_call(l, faxpeer_media_params(l->o, plan)) < 0)
+		return -1;
+	faxpeer_addr_format((struct sockaddr *)&l->remote, text, sizeof(text));
+	faxpeer_note(l->o, "media %s to %s", plan->transport == SDP_TRANSPORT_T38 ? "T.38" : "G.711",
+	             text);
+	return 0;
+}
+
+void faxpeer_media_hangup(struct faxpeer_loop *l)
+{
+	if (l->call != NULL && !fax_call_done(l->call))
+		fax_call_hangup(l->call);
+}
+
+bool faxpeer_media_done(const struct faxpeer_loop *l)
+{
+	return l->call != NULL && fax_call_done(l->call);
+}
+
+int faxpeer_media_pages(const struct faxpeer_loop *l)
+{
+	struct fax_session_result r;
+
+	if (l->call == NULL)
+		return 0;
+	fax_call_result(l->call, &r);
+	return r.pages;
 }

@@ -5,6 +5,13 @@
  *   faxpeer send --t38|--audio [--local ADDR:PORT] [--ident ID] [--ecm|--no-ecm]
  *                [--rate BPS] [OPTIONS] HOST:PORT FILE.tif
  *   faxpeer receive --t38|--audio --listen ADDR:PORT [--timeout S] [OPTIONS] OUT.tif
+ *   faxpeer send --sip sip:USER@HOST[:PORT] [--codec pcmu|pcma] [--ptime MS]
+ *                [--t38 offer|accept|no|direct] [--refresh S] [--bye-after-page N]
+ *                [--local ADDR[:PORT]] [OPTIONS] FILE.tif
+ *   faxpeer receive --sip-listen ADDR:PORT [--t38 offer|accept|no] [OPTIONS] OUT.tif
+ *
+ * With --sip or --sip-listen anywhere on the line, --t38 takes a value
+ * (what to do about T.38) instead of choosing the static T.38 transport.
  */
 #include "caps.h"
 #include "faxpeer.h"
@@ -29,10 +36,23 @@
 enum {
 	OPT_T38 = 256, OPT_AUDIO, OPT_LOCAL, OPT_LISTEN, OPT_IDENT, OPT_ECM, OPT_NO_ECM, OPT_RATE,
 	OPT_CODEC, OPT_T38_VERSION, OPT_EC, OPT_EC_DEPTH, OPT_MAX_DATAGRAM, OPT_STOP_AFTER,
-	OPT_PCAP, OPT_PCAP_LINK, OPT_TIMEOUT, OPT_VERSION
+	OPT_PCAP, OPT_PCAP_LINK, OPT_TIMEOUT, OPT_VERSION, OPT_SIP, OPT_SIP_LISTEN, OPT_PTIME,
+	OPT_REFRESH, OPT_BYE_AFTER, OPT_USER, OPT_PASSWORD
 };
 
-static const struct option faxpeer_longopts[] = {
+/* Which options were given (cross-checks in faxpeer_check_opts). */
+#define SEEN_T38       0x001u
+#define SEEN_AUDIO     0x002u
+#define SEEN_LOCAL     0x004u
+#define SEEN_LISTEN    0x008u
+#define SEEN_CODEC     0x010u
+#define SEEN_T38PARAM  0x020u
+#define SEEN_STOP      0x040u
+#define SEEN_SIPONLY   0x080u     /* --ptime, --refresh, --bye-after-page, --user, --password */
+#define SEEN_SIPSEND   0x100u     /* --refresh, --bye-after-page, --user, --password, --t38 direct */
+
+/* Not const: with --sip / --sip-listen, --t38 takes an argument. */
+static struct option faxpeer_longopts[] = {
 	{ "t38", no_argument, NULL, OPT_T38 },
 	{ "audio", no_argument, NULL, OPT_AUDIO },
 	{ "local", required_argument, NULL, OPT_LOCAL },
@@ -50,6 +70,13 @@ static const struct option faxpeer_longopts[] = {
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "pcap-link", required_argument, NULL, OPT_PCAP_LINK },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "sip", required_argument, NULL, OPT_SIP },
+	{ "sip-listen", required_argument, NULL, OPT_SIP_LISTEN },
+	{ "ptime", required_argument, NULL, OPT_PTIME },
+	{ "refresh", required_argument, NULL, OPT_REFRESH },
+	{ "bye-after-page", required_argument, NULL, OPT_BYE_AFTER },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "password", required_argument, NULL, OPT_PASSWORD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -63,6 +90,10 @@ static void faxpeer_usage(FILE *f)
 	        "usage: faxpeer send --t38|--audio [--local ADDR:PORT] [--ident ID] [--ecm|--no-ecm]\n"
 	        "                    [--rate BPS] [OPTIONS] HOST:PORT FILE.tif\n"
 	        "       faxpeer receive --t38|--audio --listen ADDR:PORT [--timeout S] [OPTIONS] OUT.tif\n"
+	        "       faxpeer send --sip sip:USER@HOST[:PORT] [--codec pcmu|pcma] [--ptime MS]\n"
+	        "                    [--t38 offer|accept|no|direct] [--refresh S] [--bye-after-page N]\n"
+	        "                    [--local ADDR[:PORT]] [OPTIONS] FILE.tif\n"
+	        "       faxpeer receive --sip-listen ADDR:PORT [--t38 offer|accept|no] [OPTIONS] OUT.tif\n"
 	        "options:\n"
 	        "  --ident ID                our TSI (send) or CSI (receive), up to 20 characters\n"
 	        "  --ecm, --no-ecm           offer T.30 error correction (default: --ecm)\n"
@@ -79,6 +110,18 @@ static void faxpeer_usage(FILE *f)
 	        "  -q, --quiet               no progress messages, only the summary line\n"
 	        "  -v, --verbose             spandsp's T.30 log on stderr (twice: more)\n"
 	        "  -h, --help                this text\n"
+	        "SIP (--sip, --sip-listen; the INVITE goes over UDP, ;transport=tcp in the URI: TCP):\n"
+	        "  --t38 accept              take the peer's T.38 re-INVITE (default)\n"
+	        "  --t38 offer               also send a T.38 re-INVITE after 1 s of G.711\n"
+	        "  --t38 no                  answer a T.38 re-INVITE with 488, stay on G.711\n"
+	        "  --t38 direct              send: the INVITE offers T.38 only\n"
+	        "  --codec pcmu|pcma         send: the only law offered (default: both, PCMU first);\n"
+	        "                            receive: the preferred law\n"
+	        "  --ptime MS                a=ptime of our G.711 offer, 10..60 (default 20)\n"
+	        "  --refresh S               send: a session-refresh re-INVITE every S seconds\n"
+	        "  --bye-after-page N        send: BYE once N pages are confirmed\n"
+	        "  --local ADDR[:PORT]       send: our address (SIP and media), media port\n"
+	        "  --user NAME --password PW send: digest credentials for a 401/407 challenge\n"
 	        "ADDR:PORT is 127.0.0.1:4000 or [::1]:4000; --listen port 0 picks a free port.\n",
 	        16, FGW_MAX_DATAGRAM, FGW_MAX_DATAGRAM, FAXPEER_DEFAULT_TIMEOUT_S);
 }
@@ -110,6 +153,54 @@ static int faxpeer_rate_ok(long r)
 	return r == 2400 || r == 4800 || r == 7200 || r == 9600 || r == 12000 || r == 14400;
 }
 
+static int faxpeer_t38_mode(struct faxpeer_opts *o, const char *arg, unsigned *seen)
+{
+	if (strcmp(arg, "accept") == 0)
+		o->t38 = FAXPEER_T38_ACCEPT;
+	else if (strcmp(arg, "offer") == 0)
+		o->t38 = FAXPEER_T38_OFFER;
+	else if (strcmp(arg, "no") == 0)
+		o->t38 = FAXPEER_T38_NO;
+	else if (strcmp(arg, "direct") == 0) {
+		o->t38 = FAXPEER_T38_DIRECT;
+		*seen |= SEEN_SIPSEND;
+	} else
+		return faxpeer_bad("--t38 must be offer, accept, no or direct with SIP, not '%s'", arg);
+	return 0;
+}
+
+/* The SIP options; -1 on a usage error. */
+static int faxpeer_sip_opt(struct faxpeer_opts *o, int c, const char *arg, unsigned *seen)
+{
+	long v;
+
+	switch (c) {
+	case OPT_SIP: o->sip_uri = arg; return 0;
+	case OPT_SIP_LISTEN: o->sip_listen = arg; return 0;
+	case OPT_PTIME:
+		*seen |= SEEN_SIPONLY;
+		if (faxpeer_int(arg, FGW_SDP_PTIME_MIN_MS, FGW_SDP_PTIME_MAX_MS, "--ptime", &v) < 0)
+			return -1;
+		o->ptime = (unsigned)v;
+		return 0;
+	case OPT_REFRESH:
+		*seen |= SEEN_SIPONLY | SEEN_SIPSEND;
+		if (faxpeer_int(arg, 1, FAXPEER_SIP_MAX_REFRESH_S, "--refresh", &v) < 0)
+			return -1;
+		o->refresh_s = (unsigned)v;
+		return 0;
+	case OPT_BYE_AFTER:
+		*seen |= SEEN_SIPONLY | SEEN_SIPSEND;
+		if (faxpeer_int(arg, 1, 100000, "--bye-after-page", &v) < 0)
+			return -1;
+		o->stop_after_pages = (int)v;
+		return 0;
+	case OPT_USER: *seen |= SEEN_SIPONLY | SEEN_SIPSEND; o->user = arg; return 0;
+	case OPT_PASSWORD: *seen |= SEEN_SIPONLY | SEEN_SIPSEND; o->password = arg; return 0;
+	default: return -1;
+	}
+}
+
 /* Options shared by both commands; -1 on a usage error. */
 static int faxpeer_opt(struct faxpeer_opts *o, int c, const char *arg, unsigned *seen)
 {
@@ -117,10 +208,10 @@ static int faxpeer_opt(struct faxpeer_opts *o, int c, const char *arg, unsigned 
 	long v;
 
 	switch (c) {
-	case OPT_T38: s->mode = FAX_SESSION_T38; *seen |= 1; return 0;
-	case OPT_AUDIO: s->mode = FAX_SESSION_AUDIO; *seen |= 2; return 0;
-	case OPT_LOCAL: *seen |= 4; o->local = arg; return 0;
-	case OPT_LISTEN: *seen |= 8; o->local = arg; return 0;
+	case OPT_T38: s->mode = FAX_SESSION_T38; *seen |= SEEN_T38; return 0;
+	case OPT_AUDIO: s->mode = FAX_SESSION_AUDIO; *seen |= SEEN_AUDIO; return 0;
+	case OPT_LOCAL: *seen |= SEEN_LOCAL; o->local = arg; return 0;
+	case OPT_LISTEN: *seen |= SEEN_LISTEN; o->local = arg; return 0;
 	case OPT_IDENT:
 		if (strlen(arg) > FGW_MAX_IDENT)
 			return faxpeer_bad("--ident '%s' is longer than 20 characters", arg);
@@ -136,36 +227,37 @@ static int faxpeer_opt(struct faxpeer_opts *o, int c, const char *arg, unsigned 
 		s->max_rate = (int)v;
 		return 0;
 	case OPT_CODEC:
-		*seen |= 16;
+		*seen |= SEEN_CODEC;
+		o->codec_given = true;
 		if (strcmp(arg, "pcmu") != 0 && strcmp(arg, "pcma") != 0)
 			return faxpeer_bad("--codec must be pcmu or pcma, not '%s'", arg);
 		s->use_alaw = strcmp(arg, "pcma") == 0;
 		return 0;
 	case OPT_T38_VERSION:
-		*seen |= 32;
+		*seen |= SEEN_T38PARAM;
 		if (faxpeer_int(arg, 0, 3, "--t38-version", &v) < 0)
 			return -1;
 		s->t38_version = (int)v;
 		return 0;
 	case OPT_EC:
-		*seen |= 32;
+		*seen |= SEEN_T38PARAM;
 		if (fax_call_parse_ec(arg, &o->call.ec) < 0)
 			return faxpeer_bad("--ec must be redundancy, fec or none, not '%s'", arg);
 		return 0;
 	case OPT_EC_DEPTH:
-		*seen |= 32;
+		*seen |= SEEN_T38PARAM;
 		if (faxpeer_int(arg, 0, FGW_MAX_UDPTL_SECONDARY, "--ec-depth", &v) < 0)
 			return -1;
 		o->call.ec_depth = (unsigned)v;
 		return 0;
 	case OPT_MAX_DATAGRAM:
-		*seen |= 32;
+		*seen |= SEEN_T38PARAM;
 		if (faxpeer_int(arg, 16, FGW_MAX_DATAGRAM, "--max-datagram", &v) < 0)
 			return -1;
 		s->max_datagram = (int)v;
 		return 0;
 	case OPT_STOP_AFTER:
-		*seen |= 64;
+		*seen |= SEEN_STOP;
 		if (faxpeer_int(arg, 1, 100000, "--stop-after-pages", &v) < 0)
 			return -1;
 		o->stop_after_pages = (int)v;
@@ -187,7 +279,7 @@ static int faxpeer_opt(struct faxpeer_opts *o, int c, const char *arg, unsigned 
 	}
 	case 'q': o->quiet = true; return 0;
 	case 'v': o->verbose++; return 0;
-	default: return -1;
+	default: return faxpeer_sip_opt(o, c, arg, seen);
 	}
 }
 
@@ -204,22 +296,58 @@ static int faxpeer_check_addrs(const struct faxpeer_opts *o)
 	return 0;
 }
 
+/* Cross-checks of a SIP command line; -1 on a usage error. */
+static int faxpeer_check_sip(struct faxpeer_opts *o, unsigned seen, int npos, char **pos)
+{
+	bool send = o->cmd == FAXPEER_SEND;
+
+	if (seen & SEEN_AUDIO)
+		return faxpeer_bad("%s", "--audio does not go with SIP: the SDP decides the transport");
+	if (send ? o->sip_listen != NULL : o->sip_uri != NULL)
+		return faxpeer_bad("%s", send ? "--sip-listen is for receive; send takes --sip URI"
+		                              : "--sip is for send; receive takes --sip-listen ADDR:PORT");
+	if (!send && (seen & (SEEN_LOCAL | SEEN_LISTEN | SEEN_SIPSEND | SEEN_STOP)))
+		return faxpeer_bad("%s", "receive --sip-listen takes none of --local, --listen, --refresh, "
+		                         "--bye-after-page, --user, --password, --t38 direct");
+	if (send && (seen & (SEEN_LISTEN | SEEN_STOP)))
+		return faxpeer_bad("%s", "send --sip takes neither --listen nor --stop-after-pages "
+		                         "(--bye-after-page)");
+	if ((o->user == NULL) != (o->password == NULL))
+		return faxpeer_bad("%s", "--user and --password go together");
+	if (o->call.ec == UDPTL_EC_FEC && o->call.ec_depth == 0)
+		return faxpeer_bad("%s", "--ec fec needs --ec-depth (the FEC span) of 1 or more");
+	if (npos != 1)
+		return faxpeer_bad("%s", send ? "send --sip takes one FILE.tif" : "receive takes one OUT.tif");
+	o->file = pos[0];
+	if (send)
+		o->remote = o->sip_uri;
+	else if (faxpeer_addr_syntax(o->sip_listen, false, NULL, 0) < 0)
+		return faxpeer_bad("--sip-listen: bad address '%s' (ADDR:PORT, port 1..65535)",
+		                   o->sip_listen);
+	return 0;
+}
+
 /* Cross-checks after parsing; -1 on a usage error. */
 static int faxpeer_check_opts(struct faxpeer_opts *o, unsigned seen, int npos, char **pos)
 {
 	bool send = o->cmd == FAXPEER_SEND;
 
+	if (o->sip_uri != NULL || o->sip_listen != NULL)
+		return faxpeer_check_sip(o, seen, npos, pos);
+	if (seen & SEEN_SIPONLY)
+		return faxpeer_bad("%s", "--ptime, --refresh, --bye-after-page, --user and --password "
+		                         "need --sip");
 	if ((seen & 3) == 0 || (seen & 3) == 3)
 		return faxpeer_bad("%s", "give exactly one of --t38 and --audio");
-	if (o->call.session.mode == FAX_SESSION_T38 && (seen & 16))
+	if (o->call.session.mode == FAX_SESSION_T38 && (seen & SEEN_CODEC))
 		return faxpeer_bad("%s", "--codec applies to --audio only");
-	if (o->call.session.mode == FAX_SESSION_AUDIO && (seen & 32))
+	if (o->call.session.mode == FAX_SESSION_AUDIO && (seen & SEEN_T38PARAM))
 		return faxpeer_bad("%s", "--t38-version, --ec, --ec-depth and --max-datagram apply to --t38 only");
-	if (send && (seen & 8))
+	if (send && (seen & SEEN_LISTEN))
 		return faxpeer_bad("%s", "--listen is for receive; send takes --local");
-	if (!send && (seen & 4))
+	if (!send && (seen & SEEN_LOCAL))
 		return faxpeer_bad("%s", "--local is for send; receive takes --listen");
-	if (!send && (seen & 64))
+	if (!send && (seen & SEEN_STOP))
 		return faxpeer_bad("%s", "--stop-after-pages applies to send only");
 	if (!send && o->local == NULL)
 		return faxpeer_bad("%s", "receive needs --listen ADDR:PORT");
@@ -235,6 +363,20 @@ static int faxpeer_check_opts(struct faxpeer_opts *o, unsigned seen, int npos, c
 		o->file = pos[0];
 	}
 	return faxpeer_check_addrs(o);
+}
+
+/* With --sip or --sip-listen on the line, --t38 takes offer|accept|no|direct. */
+static void faxpeer_sip_syntax(int argc, char **argv)
+{
+	bool sip = false;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strncmp(argv[i], "--sip", 5) == 0 &&
+		    (argv[i][5] == '\0' || argv[i][5] == '=' || strncmp(argv[i] + 5, "-listen", 7) == 0))
+			sip = true;
+	for (struct option *op = faxpeer_longopts; op->name != NULL; op++)
+		if (op->val == OPT_T38)
+			op->has_arg = sip ? required_argument : no_argument;
 }
 
 /* Returns 0; 1 for -h, 2 after printing the version (exit 0 both); -1 on a
@@ -263,9 +405,15 @@ static int faxpeer_parse(int argc, char **argv, struct faxpeer_opts *o)
 		return faxpeer_bad("unknown command '%s': send or receive", argv[1]);
 	argc--;
 	argv++;
+	faxpeer_sip_syntax(argc, argv);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qvh", faxpeer_longopts, NULL)) != -1) {
+		if (c == OPT_T38 && optarg != NULL) {
+			if (faxpeer_t38_mode(o, optarg, &seen) < 0)
+				return -1;
+			continue;
+		}
 		if (c == 'h')
 			return 1;
 		if (c == OPT_VERSION) {
@@ -331,6 +479,17 @@ static void faxpeer_reason(const struct faxpeer_opts *o, const struct faxpeer_ou
 		snprintf(buf, size, "OK");
 		return;
 	}
+	if (out->sip_refused) {
+		if (out->sip_status >= 300)
+			snprintf(buf, size, "call refused: %d %s", out->sip_status, out->sip_phrase);
+		else
+			snprintf(buf, size, "failed: no usable SDP answer");
+		return;
+	}
+	if (out->sip_media_failed) {
+		snprintf(buf, size, "failed: the media the SDP asked for could not be started");
+		return;
+	}
 	if (o->cmd == FAXPEER_RECEIVE && !out->started) {
 		snprintf(buf, size, out->interrupted ? "interrupted, no call" : "no call within %g s",
 		         o->timeout_s);
@@ -343,6 +502,8 @@ static void faxpeer_reason(const struct faxpeer_opts *o, const struct faxpeer_ou
 		         r->pages == 1 ? "" : "s");
 	else if (out->timed_out)
 		snprintf(what, sizeof(what), "timed out after %g s", o->timeout_s);
+	else if (out->peer_bye && !r->success)
+		snprintf(what, sizeof(what), "the far end hung up (BYE)");
 	else if (r->success)
 		snprintf(what, sizeof(what), "only %d of %d pages confirmed", r->pages, out->pages_in_file);
 	else if (r->t30_status == T30_ERR_CALLDROPPED)
@@ -357,7 +518,7 @@ static void faxpeer_summary(const struct faxpeer_opts *o, const struct faxpeer_o
 {
 	const struct fax_session_result *r = &out->r;
 	char pages[FGW_MAX_DEGRADED_TEXT + 128], res[32], reason[FGW_MAX_ERROR_TEXT + 160];
-	char list[FGW_MAX_DEGRADED_TEXT], detail[FGW_MAX_DEGRADED_DETAIL];
+	char list[FGW_MAX_DEGRADED_TEXT], detail[FGW_MAX_DEGRADED_DETAIL], sip[32] = "";
 	bool send = o->cmd == FAXPEER_SEND;
 
 	if (send && r->pages != out->pages_in_file)
@@ -369,14 +530,17 @@ static void faxpeer_summary(const struct faxpeer_opts *o, const struct faxpeer_o
 	} else
 		snprintf(pages, sizeof(pages), "%d page%s", r->pages, r->pages == 1 ? "" : "s");
 	faxpeer_reason(o, out, ok, reason, sizeof(reason));
-	printf("faxpeer: %s %s %s %s (%s), %d bit/s, %s, %s, result: %s\n",
+	if (out->sip)
+		snprintf(sip, sizeof(sip), "sip %d, ", out->sip_status);
+	printf("faxpeer: %s %s %s %s (%s), %d bit/s, %s, %s, %sresult: %s\n",
 	       send ? "sent" : "received", pages, send ? "to" : "from",
 	       out->peer[0] ? out->peer : (send ? o->remote : "-"),
-	       o->call.session.mode == FAX_SESSION_T38 ? "T.38"
+	       out->sip ? out->transport
+	       : o->call.session.mode == FAX_SESSION_T38 ? "T.38"
 	       : (o->call.session.use_alaw ? "audio, PCMA" : "audio, PCMU"),
 	       r->pages > 0 ? r->bit_rate : 0, r->ecm ? "ECM" : "no ECM",
 	       faxpeer_res_name(r->y_res, res, sizeof(res)),
-	       reason);
+	       sip, reason);
 	fflush(stdout);
 }
 
@@ -412,7 +576,7 @@ int main(int argc, char **argv)
 	if (faxpeer_run(&o, &out) != 0)
 		return FAXPEER_EXIT_SETUP;
 	out.pages_in_file = pages_in_file;
-	bool ok = out.r.success && !out.stopped && !out.timed_out && !out.interrupted
+	bool ok = out.r.success && !out.stopped && !out.sip_refused && !out.timed_out && !out.interrupted
 	          && (o.cmd == FAXPEER_SEND ? out.r.pages == out.pages_in_file : out.r.pages > 0);
 	faxpeer_summary(&o, &out, ok);
 	return ok ? FAXPEER_EXIT_OK : FAXPEER_EXIT_FAILED;
