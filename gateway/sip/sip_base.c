@@ -35,8 +35,6 @@ void sip_count(struct sip_thread *t, int status)
 		atomic_fetch_add(&t->answers[status - 100], 1);
 }
 
-/* A Warning header value (RFC 3261 20.43): code, agent, quoted text with
- * '"', '\' and control characters replaced. */
 void sip_stat(struct sip_thread *t, int port, enum sip_stat which, int delta)
 {
 	uint64_t d = (uint64_t)(int64_t)delta;
@@ -56,16 +54,7 @@ void sip_stat_final(struct sip_thread *t, int port, int status)
 
 void sip_warning(char *out, size_t size, int code, const char *text)
 {
-	int n = snprintf(out, size, "%d %s \"", code, SIP_WARN_AGENT);
-	size_t i = n > 0 ? (size_t)n : 0;
-
-	for (; *text != '\0' && i + 2 < size; text++, i++) {
-		unsigned char c = (unsigned char)*text;
-		out[i] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '\'' : (char)c;
-	}
-	if (i + 1 < size)
-		out[i++] = '"';
-	out[i < size ? i : size - 1] = '\0';
+	sip_policy_warning(out, size, code, SIP_WARN_AGENT, text);
 }
 
 void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,

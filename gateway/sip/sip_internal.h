@@ -107,6 +107,7 @@ void sip_stat(struct sip_thread *t, int port, enum sip_stat which, int delta);
 /* The final answer to a new INVITE of port (-1: none yet), counted as
  * answered or rejected by class. */
 void sip_stat_final(struct sip_thread *t, int port, int status);
+/* A Warning header value with our agent name (sip_policy_warning()). */
 void sip_warning(char *out, size_t size, int code, const char *text);
 /* Sends a response; with_this inside the callback of the request. */
 void sip_respond(struct sip_thread *t, nua_handle_t *nh, int status, const char *warning,

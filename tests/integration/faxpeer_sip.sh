@@ -106,8 +106,7 @@ start_rx tcp "${P[11]}" ""
 # IPv6, where the loopback has it
 V6P=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0)); print(s.getsockname()[1])' 2>/dev/null)
 [ -n "$V6P" ] && start_rx ipv6 "$V6P" "--t38 accept" "[::1]"
-# ptime 30 needs fax_call_params.ptime beyond 20 ms (gateway/media):
-# start_rx ptime30 "${P[8]}" "--t38 no"
+start_rx ptime30 "${P[8]}" "--t38 no"
 # An INVITE whose only offer is T.38, to a callee that takes no T.38:
 # 488 with a Warning, exit 1; the callee goes on waiting (and times out).
 mkdir -p notacc
@@ -128,7 +127,7 @@ start_tx glare one.tif "--t38 offer"
 RXPORT[tcp]="${RXPORT[tcp]};transport=tcp"
 start_tx tcp one.tif "--t38 no"
 [ -n "$V6P" ] && start_tx ipv6 one.tif "--t38 offer --codec pcma"
-# start_tx ptime30 one.tif "--t38 no --ptime 30"
+start_tx ptime30 one.tif "--t38 no --ptime 30"
 
 # Stray datagrams to a media port mid-call, from our IP but not from the
 # port the peer's first datagrams came from: counted as foreign, ignored.
@@ -156,6 +155,11 @@ expect_line pcma "$TXOUT" '\(g711 pcma ptime 20\), .*sip 200, result: OK$'
 expect_line pcma "$RXOUT" '\(g711 pcma ptime 20\), .*sip 200, result: OK$'
 same_doc pcma one.tif pcma/got.tif
 ok "SIP, G.711 PCMA: received == sent"
+
+finish_call ptime30 0 0
+expect_line ptime30 "$TXOUT" '\(g711 pcmu ptime 30\), .*sip 200, result: OK$'
+same_doc ptime30 one.tif ptime30/got.tif
+ok "SIP, G.711 with a=ptime:30: received == sent"
 
 finish_call offer 0 0
 expect_line offer "$TXOUT" '\(t38 v0 after re-INVITE\), .*sip 200, result: OK$'
