@@ -8,7 +8,9 @@
 # a direct T.38 INVITE; faxpeer refusing faxgwd's re-INVITE with 488 (the
 # fax completes on G.711); a session refresh every 5 s during a 3-page
 # fax; BYE after page 1 of 3 (a partial fax of 1 page, routed and
-# flagged).  Loopback only, about 2 minutes.
+# flagged); 5% random loss each way on the media, through a relay
+# (udp_relay.py) that faxpeer's SDP names (--media-via): G.711 and then
+# T.38 after faxgwd's re-INVITE.  Loopback only, about 2 minutes.
 . "$(dirname "$0")/lib.sh"
 
 FP=${FAXPEER_SIP:-$B/faxpeer}
@@ -53,10 +55,11 @@ CONF
 	port 16 1016 offer "pcmu, pcma"  # faxpeer answers 488
 	port 17 1017 offer "pcmu, pcma"  # refresh every 5 s
 	port 18 1018 no "pcmu, pcma"     # BYE after page 1 of 3
+	port 19 1019 offer "pcmu, pcma"  # 5% loss through a relay
 } > faxgwd.conf
 start_faxgwd -c "$WORK/faxgwd.conf"
 wait_for_socket "$WORK/var/faxgw.sock"
-for p in 11 12 13 14 15 16 17 18; do
+for p in 11 12 13 14 15 16 17 18 19; do
 	mkdir -p "var/fax/in$p"
 	"$CTL" -s var/faxgw.sock set "$p" "$SIF" "$WORK/var/fax/in$p" >/dev/null &&
 		"$CTL" -s var/faxgw.sock enable "$p" "$SIF" >/dev/null ||
@@ -86,6 +89,16 @@ call direct 1015 one.tif --t38 direct
 call refused 1016 one.tif --t38 no
 call refresh 1017 three.tif --t38 accept --refresh 5
 call bye 1018 three.tif --t38 no --bye-after-page 1
+# The lossy leg: faxpeer's media on a fixed port behind the relay, which
+# its SDP names; faxgwd's first datagram makes it the relay's client.
+read -r LM < <(free_udp_ports 1)
+"$PY" "$TOP/tests/integration/udp_relay.py" --upstream "127.0.0.1:$LM" --port-file relay.port \
+	--loss 0.05 --seed "${RELAY_SEED:-14}" --stats relay.json --idle 30 2> relay.err &
+RELAY_PID=$!
+PIDS+=("$RELAY_PID")
+wait_until 5 test -s relay.port || fail "the relay did not start: $(cat relay.err)"
+call lossy 1019 three.tif --t38 accept --local "127.0.0.1:$LM" \
+	--media-via "127.0.0.1:$(cat relay.port)"
 
 # finish NAME RC REGEX: faxpeer's exit status and summary line.
 finish() {
@@ -145,18 +158,26 @@ OUT=$("$CTL" -s var/faxgw.sock --json jobs) || fail "faxgwctl jobs"
 json_true 'any(x["port"] == 18 and x["partial"] and x["pages"] == 1 for x in j["jobs"])'
 ok "BYE after page 1 of 3: a partial fax of 1 page, stored and flagged"
 
+finish lossy 0 't38 .*re-INVITE.*result: OK'
+stored 19 1 three.tif
+kill -TERM "$RELAY_PID" 2>/dev/null
+wait "$RELAY_PID" 2>/dev/null
+dropped=$("$PY" -c 'import json; j = json.load(open("relay.json")); print(sum(v for k, v in j.items() if "drop" in k))' 2>/dev/null)
+[ -n "$dropped" ] && [ "$dropped" -gt 0 ] || fail "the relay dropped nothing: $(cat relay.json 2>/dev/null)"
+ok "5% random loss each way through a relay, G.711 then T.38: 3 pages identical ($dropped datagrams dropped)"
+
 alive "$FAXGWD_PID" faxgwd
 OUT=$("$CTL" -s var/faxgw.sock --json sip) || fail "faxgwctl sip: $OUT"
-json_true 'j["sip"]["running"] and j["sip"]["invites"] == 10 and j["sip"]["answered"] == 10 and j["sip"]["t38_reinvites_sent"] == 3 and j["sip"]["t38_reinvites_accepted"] == 2 and j["sip"]["t38_reinvites_refused"] == 1 and j["sip"]["t38_peer_switches"] == 1 and j["sip"]["calls"] == 0'
-json_true '[(p["id"], p["invites"], p["t38_reinvites_sent"]) for p in j["ports"]] == [(11, 2, 0), (12, 2, 0), (13, 1, 1), (14, 1, 0), (15, 1, 0), (16, 1, 1), (17, 1, 1), (18, 1, 0)] and j["ports"][6]["refreshes"] >= 2'
+json_true 'j["sip"]["running"] and j["sip"]["invites"] == 11 and j["sip"]["answered"] == 11 and j["sip"]["t38_reinvites_sent"] == 4 and j["sip"]["t38_reinvites_accepted"] == 3 and j["sip"]["t38_reinvites_refused"] == 1 and j["sip"]["t38_peer_switches"] == 1 and j["sip"]["calls"] == 0'
+json_true '[(p["id"], p["invites"], p["t38_reinvites_sent"]) for p in j["ports"]] == [(11, 2, 0), (12, 2, 0), (13, 1, 1), (14, 1, 0), (15, 1, 0), (16, 1, 1), (17, 1, 1), (18, 1, 0), (19, 1, 1)] and j["ports"][6]["refreshes"] >= 2'
 ok "faxgwctl sip: the gateway's and each port's counters match the calls made"
 stop_faxgwd
 line=$(grep "SIP calls:" faxgwd.log | tail -n 1)
 echo "# ${line#*: }"
-# 10 calls: ports 13, 16, 17 send T.38 re-INVITEs (16's refused); port 14
-# takes faxpeer's; the refreshes of port 17's call.
+# 11 calls: ports 13, 16, 17, 19 send T.38 re-INVITEs (16's refused);
+# port 14 takes faxpeer's; the refreshes of port 17's call.
 case "$line" in
-*"10 INVITEs, 10 answered, rejected 3xx 0 4xx 0 5xx 0 6xx 0; our T.38 re-INVITEs 3 (accepted 2, refused 1), the peer's to T.38 1, refreshes "[1-9]*) ;;
+*"11 INVITEs, 11 answered, rejected 3xx 0 4xx 0 5xx 0 6xx 0; our T.38 re-INVITEs 4 (accepted 3, refused 1), the peer's to T.38 1, refreshes "[1-9]*) ;;
 *) fail "SIP counters do not match the calls: $line" ;;
 esac
 ok "the SIP counters match the calls made"

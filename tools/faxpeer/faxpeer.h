@@ -71,6 +71,8 @@ struct faxpeer_opts {
 	                                      * preferred one (receive) */
 	unsigned ptime;                      /* --ptime: a=ptime of our audio offer (0: 20) */
 	unsigned refresh_s;                  /* --refresh: session refresh every S s (0: none) */
+	const char *media_via;               /* --media-via ADDR:PORT: a media relay in front of
+	                                      * us (our SDP names it, our media go to it), or NULL */
 	const char *user, *password;         /* --user/--password: digest credentials */
 };
 
@@ -134,6 +136,7 @@ int faxpeer_run(const struct faxpeer_opts *o, struct faxpeer_outcome *out);
 struct faxpeer_loop;
 int faxpeer_media_bind(struct faxpeer_loop *l, const char *addr, uint16_t port);
 uint16_t faxpeer_media_port(const struct faxpeer_loop *l);
+int faxpeer_media_via(const struct faxpeer_loop *l, struct sockaddr_storage *out);
 int faxpeer_media_start(struct faxpeer_loop *l, const struct sdp_plan *plan);
 void faxpeer_media_hangup(struct faxpeer_loop *l);
 bool faxpeer_media_done(const struct faxpeer_loop *l);

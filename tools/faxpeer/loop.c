@@ -44,6 +44,9 @@ struct faxpeer_loop {
 	bool have_remote;
 	bool sip_mode;                /* media per SDP: not connected, see above */
 	bool port_latched;            /* SIP: a datagram from the SDP's IP set the port */
+	struct sockaddr_storage via;  /* --media-via: the relay our media go through */
+	socklen_t via_len;
+	bool have_via;
 	struct faxpeer_sip *sip;
 	struct fax_call *call;
 	struct faxpeer_pcap *pcap;
@@ -478,6 +481,25 @@ int faxpeer_media_bind(struct faxpeer_loop *l, const char *addr, uint16_t port)
 		return -1;
 	l->local_len = sizeof(l->local);
 	getsockname(l->fd, (struct sockaddr *)&l->local, &l->local_len);
+	if (l->o->media_via != NULL) {
+		if (faxpeer_addr_parse(l->o->media_via, false, false, &l->via, &l->via_len, err,
+		                       sizeof(err)) < 0 || l->via.ss_family != ss.ss_family) {
+			fprintf(stderr, "faxpeer: --media-via: %s\n",
+			        l->via.ss_family != ss.ss_family ? "not of our address family" : err);
+			return -1;
+		}
+		l->have_via = true;
+	}
+	return 0;
+}
+
+/* --media-via's address and port (what our SDP names instead of ours);
+ * -1 without one. */
+int faxpeer_media_via(const struct faxpeer_loop *l, struct sockaddr_storage *out)
+{
+	if (!l->have_via)
+		return -1;
+	*out = l->via;
 	return 0;
 }
 
@@ -492,6 +514,11 @@ uint16_t faxpeer_media_port(const struct faxpeer_loop *l)
 static int faxpeer_media_remote(struct faxpeer_loop *l, const struct sdp_plan *plan)
 {
 	memset(&l->remote, 0, sizeof(l->remote));
+	if (l->have_via) {             /* the relay forwards to what the SDP named */
+		l->remote = l->via;
+		l->remote_len = l->via_len;
+		return 0;
+	}
 	if (plan->remote.family == AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)&l->remote;
 		a->sin_family = AF_INET;

@@ -37,7 +37,7 @@ enum {
 	OPT_T38 = 256, OPT_AUDIO, OPT_LOCAL, OPT_LISTEN, OPT_IDENT, OPT_ECM, OPT_NO_ECM, OPT_RATE,
 	OPT_CODEC, OPT_T38_VERSION, OPT_EC, OPT_EC_DEPTH, OPT_MAX_DATAGRAM, OPT_STOP_AFTER,
 	OPT_PCAP, OPT_PCAP_LINK, OPT_TIMEOUT, OPT_VERSION, OPT_SIP, OPT_SIP_LISTEN, OPT_PTIME,
-	OPT_REFRESH, OPT_BYE_AFTER, OPT_USER, OPT_PASSWORD
+	OPT_REFRESH, OPT_BYE_AFTER, OPT_USER, OPT_PASSWORD, OPT_MEDIA_VIA
 };
 
 /* Which options were given (cross-checks in faxpeer_check_opts). */
@@ -75,6 +75,7 @@ static struct option faxpeer_longopts[] = {
 	{ "ptime", required_argument, NULL, OPT_PTIME },
 	{ "refresh", required_argument, NULL, OPT_REFRESH },
 	{ "bye-after-page", required_argument, NULL, OPT_BYE_AFTER },
+	{ "media-via", required_argument, NULL, OPT_MEDIA_VIA },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "password", required_argument, NULL, OPT_PASSWORD },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -120,6 +121,8 @@ static void faxpeer_usage(FILE *f)
 	        "  --ptime MS                a=ptime of our G.711 offer, 10..60 (default 20)\n"
 	        "  --refresh S               send: a session-refresh re-INVITE every S seconds\n"
 	        "  --bye-after-page N        send: BYE once N pages are confirmed\n"
+	        "  --media-via ADDR:PORT     a media relay in front of us: our SDP names it and our\n"
+	        "                            media go to it (and are taken only from it)\n"
 	        "  --local ADDR[:PORT]       send: our address (SIP and media), media port\n"
 	        "  --user NAME --password PW send: digest credentials for a 401/407 challenge\n"
 	        "ADDR:PORT is 127.0.0.1:4000 or [::1]:4000; --listen port 0 picks a free port.\n",
@@ -194,6 +197,13 @@ static int faxpeer_sip_opt(struct faxpeer_opts *o, int c, const char *arg, unsig
 		if (faxpeer_int(arg, 1, 100000, "--bye-after-page", &v) < 0)
 			return -1;
 		o->stop_after_pages = (int)v;
+		return 0;
+	case OPT_MEDIA_VIA:
+		*seen |= SEEN_SIPONLY;
+		if (faxpeer_addr_syntax(arg, false, NULL, 0) < 0)
+			return faxpeer_bad("--media-via: bad address '%s' (ADDR:PORT, port 1..65535)",
+			                   arg);
+		o->media_via = arg;
 		return 0;
 	case OPT_USER: *seen |= SEEN_SIPONLY | SEEN_SIPSEND; o->user = arg; return 0;
 	case OPT_PASSWORD: *seen |= SEEN_SIPONLY | SEEN_SIPSEND; o->password = arg; return 0;

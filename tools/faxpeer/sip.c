@@ -70,6 +70,8 @@ struct faxpeer_sip {
 	nua_handle_t *nh;                   /* the call */
 	struct sdp_settings set;
 	char addr[FGW_SDP_MAX_ADDR_TEXT];   /* ours, numeric: SDP and media */
+	char via[FGW_SDP_MAX_ADDR_TEXT];    /* --media-via's address for our SDP, or "" */
+	uint16_t via_port;
 	uint64_t sess_id, sess_ver;
 	char sdp[FAXPEER_SIP_MAX_SDP];      /* the SDP in force on our side */
 	char old_sdp[FAXPEER_SIP_MAX_SDP];  /* before a pending T.38 offer */
@@ -171,6 +173,10 @@ static struct sdp_local sip_local(const struct faxpeer_sip *s)
 {
 	struct sdp_local l = { s->addr, faxpeer_media_port(s->l), s->sess_id, s->sess_ver };
 
+	if (s->via[0] != '\0') {        /* a relay in front of our media */
+		l.addr = s->via;
+		l.port = s->via_port;
+	}
 	return l;
 }
 
@@ -646,6 +652,19 @@ static int sip_given_addr(struct faxpeer_sip *s, const char *text, uint16_t *por
 	return 0;
 }
 
+/* --media-via, as it goes into our SDP. */
+static int sip_via(struct faxpeer_sip *s)
+{
+	struct sockaddr_storage ss;
+
+	if (faxpeer_media_via(s->l, &ss) < 0)
+		return 0;
+	if (sip_numeric(&ss, s->via, sizeof(s->via)) < 0)
+		return -1;
+	s->via_port = sip_port_of(&ss);
+	return 0;
+}
+
 /* The address nua listens on: "sip:ADDR:PORT" ("*": any port). */
 static void sip_contact(const struct faxpeer_sip *s, uint16_t port, char *out, size_t size)
 {
@@ -718,7 +737,7 @@ static int sip_setup(struct faxpeer_sip *s)
 		rc = o->local != NULL ? sip_given_addr(s, o->local, &media_port) : sip_route_addr(s);
 	else
 		rc = sip_given_addr(s, o->sip_listen, &sip_port);
-	if (rc < 0 || faxpeer_media_bind(s->l, s->addr, media_port) < 0)
+	if (rc < 0 || faxpeer_media_bind(s->l, s->addr, media_port) < 0 || sip_via(s) < 0)
 		return -1;
 	if (sip_start_nua(s, sip_port) < 0)
 		return -1;
