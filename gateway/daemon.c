@@ -30,6 +30,7 @@
 #include "dataplane.h"
 #include "fgwx_dir.h"
 #include "lockfile.h"
+#include "port.h"
 #include "rtable.h"
 #include "sipconf.h"
 
@@ -49,6 +50,8 @@ struct daemon {
 	struct sip_thread *sip;          /* NULL without [sip] */
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
+	struct event *ev_drain;          /* SIGTERM with calls in progress */
+	uint64_t drain_until_ms;
 	struct lockfile *lock_spool, *lock_state;
 };
 
@@ -230,6 +233,57 @@ static void daemon_reload(struct daemon *d)
 		   "[mail] and [http] updated");
 }
 
+/* Calls in progress: on the media threads, or SIP dialogs not there yet
+ * (ringing) or still ending; a SIP call on a media thread is both, so the
+ * larger of the two is a lower bound that is 0 only when there is none. */
+static uint32_t daemon_calls(const struct daemon *d)
+{
+	struct sip_stats st;
+	uint32_t media = dataplane_active_calls(d->dataplane);
+
+	sip_thread_stats(d->sip, &st);
+	return media > st.calls ? media : (uint32_t)st.calls;
+}
+
+static void daemon_on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	uint32_t n = daemon_calls(d);
+
+	(void)fd;
+	(void)what;
+	if (n > 0 && port_now_ms() < d->drain_until_ms)
+		return;
+	if (n > 0)
+		log_warn("drained for %d s, %u call(s) still in progress: hanging them up",
+			 FGW_DRAIN_MS / 1000, (unsigned)n);
+	else
+		log_notice("drained: no call in progress");
+	event_base_loopbreak(d->base);
+}
+
+/* The first SIGTERM with calls in progress drains: no new call is taken
+ * (SIP: 503, OPTIONS 503; static ports ignore new callers), the calls in
+ * progress may finish for FGW_DRAIN_MS; a second SIGTERM, or SIGINT,
+ * stops at once (their pages are kept as partial faxes). */
+static bool daemon_drain(struct daemon *d)
+{
+	struct timeval tv = { FGW_DRAIN_POLL_MS / 1000, (FGW_DRAIN_POLL_MS % 1000) * 1000 };
+	uint32_t n = daemon_calls(d);
+
+	if (d->ev_drain != NULL || n == 0)
+		return false;
+	d->ev_drain = event_new(d->base, -1, EV_PERSIST, daemon_on_drain, d);
+	if (d->ev_drain == NULL || event_add(d->ev_drain, &tv) != 0)
+		return false;
+	d->drain_until_ms = port_now_ms() + FGW_DRAIN_MS;
+	sip_thread_drain(d->sip);
+	dataplane_drain(d->dataplane);
+	log_notice("SIGTERM: draining: %u call(s) in progress may finish (at most %d s), new "
+		   "calls are refused; SIGTERM again stops now", (unsigned)n, FGW_DRAIN_MS / 1000);
+	return true;
+}
+
 static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -239,6 +293,8 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 		daemon_reload(d);
 		return;
 	}
+	if (sig == SIGTERM && daemon_drain(d))
+		return;
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sip_thread_drain(d->sip);
 	event_base_loopbreak(d->base);
@@ -380,6 +436,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_term) event_free(d->ev_term);
 	if (d->ev_int) event_free(d->ev_int);
 	if (d->ev_hup) event_free(d->ev_hup);
+	if (d->ev_drain) event_free(d->ev_drain);
 	/* SIP first: it may not hand anything to a data plane being freed;
 	 * and freed after it: the media threads report to it until they stop. */
 	core_set_sip(d->core, NULL);

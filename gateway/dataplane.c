@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct dataplane {
 	size_t nw;
 	struct jobs *jobs;
 	struct history *history;      /* expiry of finished jobs, audit rows, kept files */
+	atomic_bool draining;         /* read by the media threads (port_env) */
 };
 
 uint32_t dataplane_active_calls(const struct dataplane *dp)
@@ -54,6 +56,12 @@ uint32_t dataplane_active_calls(const struct dataplane *dp)
 	for (size_t i = 0; dp != NULL && i < dp->nw; i++)
 		n += worker_active_calls(dp->w[i]);
 	return n;
+}
+
+void dataplane_drain(struct dataplane *dp)
+{
+	if (dp != NULL)
+		atomic_store(&dp->draining, true);
 }
 
 void dataplane_reload(struct dataplane *dp)
@@ -245,6 +253,7 @@ static void dataplane_env(struct dataplane *dp, struct worker *w, struct port_en
 	worker_port_env(w, env);
 	env->committed = dataplane_committed;
 	env->committed_arg = dp;
+	env->draining = &dp->draining;
 }
 
 /* The channels of sip port cp, spread over the media threads from *next

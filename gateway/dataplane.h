@@ -30,6 +30,9 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
                   char *err, size_t errlen);
 void dataplane_free(struct dataplane *dp);
 uint32_t dataplane_active_calls(const struct dataplane *dp);
+/* From now on the static ports take no new call (draining); the calls
+ * in progress go on. */
+void dataplane_drain(struct dataplane *dp);
 /* Channel `channel` of the sip_port-th port with transport = sip (in
  * configuration order) and its media thread; -1 when there is none. */
 struct port;

@@ -866,6 +866,10 @@ static void port_datagram(struct port *p, uint64_t now, const struct sockaddr_st
 		return;
 	}
 	if (p->call == NULL) {
+		if (p->env.draining != NULL && atomic_load(p->env.draining)) {
+			p->refused++;           /* faxgwd is stopping: no new call */
+			return;
+		}
 		if (p->cfg->has_peer && !port_same_addr(from, &p->cfg->peer)) {
 			p->foreign_dropped++;
 			return;

@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include <faxgw/admin.h>
@@ -92,6 +93,9 @@ struct port_env {
 	 * at once). */
 	void (*committed)(void *arg, uint64_t job_id);
 	void *committed_arg;
+	/* Any thread: set while faxgwd drains (SIGTERM): an idle static port
+	 * takes no new call.  NULL: never. */
+	const atomic_bool *draining;
 };
 
 /*

@@ -158,6 +158,8 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_SIP_MAX_MESSAGE      65536  /* bytes of one SIP message (NTATAG_MAXSIZE) */
 #define FGW_SIP_MAX_PROCEEDING   1024   /* server transactions being answered at once */
 #define FGW_SIP_SHUTDOWN_MS      5000   /* nua_shutdown: wait for nua_r_shutdown */
+#define FGW_DRAIN_MS             60000  /* SIGTERM: calls in progress may finish this long */
+#define FGW_DRAIN_POLL_MS        200    /* how often draining looks whether they have */
 #define FGW_SIP_START_MS         5000   /* the SIP thread: wait for its listeners */
 
 /* --- faxpcap: packet captures (capture.h, pcapstream.h, t30scan.h) -------- */

@@ -148,6 +148,11 @@ static void sip_call_answer(struct sip_call *c)
 	struct sip_thread *t = c->t;
 	char warn[SIP_WARN_MAX];
 
+	if (atomic_load(&t->draining)) {   /* stopping: the caller tries elsewhere */
+		sip_stat_final(t, (int)c->m.port, 503);
+		sip_respond(t, c->nh, 503, NULL, true, false);
+		return;
+	}
 	if (t->ops.start == NULL) {
 		sip_warning(warn, sizeof(warn), 399, SIP_NO_MEDIA);
 		sip_stat_final(t, (int)c->m.port, 503);

@@ -302,7 +302,7 @@ if [ -n "$DEF" ]; then
 	done
 	# faxgwctl finds ./var/faxgw.sock by itself at the top of the tree.
 	OUT=$(cd "$DEF" && FAXGW_SOCKET= "$CTL" --json ports) || fail "faxgwctl ports in $DEF"
-	json_true '[(p["id"], p["faxes_received"], p["pages_received"]) for p in j["ports"]] == [(1, 1, 1), (2, 1, 1)]'
+	json_true '[(p["id"], p["faxes_received"], p["pages_received"]) for p in j["ports"] if p["id"] != 3] == [(1, 1, 1), (2, 1, 1)]'
 	kill -TERM "$PID_def"
 	wait "$PID_def" 2>/dev/null
 	exec 8>&-
