@@ -275,11 +275,11 @@ static void sip_reinvite_send(struct sip_call *c)
 }
 
 /* Whether the call should offer T.38 now: the port says so, the call is
- * still on G.711 and its media running. */
+ * still on G.711 and its media running, and no retry after a 491 waits. */
 static bool sip_reinvite_due(const struct sip_call *c)
 {
 	return sip_call_sdp(c)->t38 == SDP_T38_OFFER && c->nh != NULL && c->media &&
-	       !c->bye_sent && c->reinvite == SIP_REINVITE_IDLE &&
+	       !c->bye_sent && c->reinvite == SIP_REINVITE_IDLE && c->retry == NULL &&
 	       c->m.plan.transport == SDP_TRANSPORT_AUDIO;
 }
 
@@ -288,7 +288,7 @@ static void sip_on_retry(struct sip_thread *t, su_timer_t *timer, struct sip_cal
 	(void)t;
 	(void)timer;
 	su_timer_destroy(c->retry);
-	c->retry = NULL;
+	c->retry = NULL;                /* first: sip_reinvite_due() looks at it */
 	if (sip_reinvite_due(c))
 		sip_reinvite_send(c);
 }
@@ -305,8 +305,12 @@ static void sip_reinvite_glare(struct sip_call *c)
 	if (c->retry == NULL)
 		c->retry = su_timer_create(su_root_task(c->t->root),
 					   (su_duration_t)(r % (FGW_SIP_GLARE_MAX_MS + 1)));
-	if (c->retry == NULL || su_timer_set(c->retry, sip_on_retry, c) != 0)
+	if (c->retry == NULL || su_timer_set(c->retry, sip_on_retry, c) != 0) {
+		if (c->retry != NULL)
+			su_timer_destroy(c->retry);
+		c->retry = NULL;
 		c->reinvite = SIP_REINVITE_DONE;
+	}
 	sip_log(c->t, LOG_INFO, "SIP call %s: re-INVITE glare (491), retrying", c->m.call_id);
 }
 

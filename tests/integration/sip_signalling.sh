@@ -143,6 +143,11 @@ sipp_run t38_accepted invite_t38_accepted 5550300
 grep -q "switched to T.38 (version 0, peer datagrams <= 72)" "$WORK/faxgwd.log" ||
 	fail "faxgwd did not switch to T.38 with the peer's MaxDatagram 72"
 ok "t38 = offer: the peer's 200 to our re-INVITE switches the media to T.38 within its MaxDatagram 72"
+n0=$(grep -c "switched to T.38" "$WORK/faxgwd.log")
+sipp_run t38_glare invite_t38_glare 5550300
+grep -q "re-INVITE glare (491), retrying" "$WORK/faxgwd.log" || fail "faxgwd did not log the 491"
+[ "$(grep -c "switched to T.38" "$WORK/faxgwd.log")" -gt "$n0" ] || fail "the retried re-INVITE did not switch to T.38"
+ok "re-INVITE glare: 491 to faxgwd's T.38 re-INVITE, retried within 2 s, then accepted"
 sipp_run cancel invite_cancel 5550200
 ok "CANCEL while ringing: 200 for the CANCEL, 487 for the INVITE"
 sipp_run forbidden invite_403 5550100 -i 127.0.0.2
