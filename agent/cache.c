@@ -73,6 +73,7 @@ static struct {
 /* Who is told of each event (cache_on_event()); apart from `cache`, which
  * cache_init() clears, so that it may be set before or after it. */
 static cache_event_fn cache_event_handler;
+static cache_conn_fn cache_conn_handler;
 
 static int64_t cache_now_ms(void)
 {
@@ -124,7 +125,8 @@ int cache_init(const char *socket_path)
 	cache.ports = cache_new_container("faxPortTable");
 	cache.methods = cache_new_container("faxRoutingMethodTable");
 	cache.exts = cache_new_container("faxgwExtensionTable");
-	if (cache.ports == NULL || cache.methods == NULL || cache.exts == NULL)
+	if (cache.ports == NULL || cache.methods == NULL || cache.exts == NULL ||
+	    cache_jobs_init() != 0)
 		return -1;
 	return 0;
 }
@@ -169,11 +171,18 @@ void cache_shutdown(void)
 	for (size_t i = 0; i < 3; i++)
 		if (all[i] != NULL)
 			CONTAINER_CLEAR(all[i], cache_free_row, NULL);
+	cache_jobs_shutdown();
+	cache_sip_shutdown();
 }
 
 void cache_on_event(cache_event_fn fn)
 {
 	cache_event_handler = fn;
+}
+
+void cache_on_connection(cache_conn_fn fn)
+{
+	cache_conn_handler = fn;
 }
 
 netsnmp_container *cache_port_container(void) { return cache.ports; }
@@ -240,6 +249,8 @@ int cache_check_lost(int rc)
 	cache.backoff = CACHE_BACKOFF_MIN;
 	cache.next_try = cache_now() + cache.backoff;
 	cache.lost_logged = 0;
+	if (cache_conn_handler != NULL)
+		cache_conn_handler(0);
 	return 1;
 }
 
@@ -541,6 +552,11 @@ int cache_refresh_gateway(void)
 		return FGW_E_CLOSED;
 	rc = fgw_get_gateway_info(cache.server, &gi);
 	if (rc == 0) {
+		if (gi->start_time != cache.gw.start_time) {
+			/* Another faxgwd: it may know calls the last one did not. */
+			cache_jobs_reset();
+			cache_sip_reset();
+		}
 		cache.gw.known = 1;
 		cache_copy(cache.gw.version, sizeof(cache.gw.version), gi->version);
 		cache.gw.port_count = gi->port_count;
@@ -803,6 +819,8 @@ void cache_connect_done(void)
 	agent_log(LOG_INFO, "connected to faxgwd at %s",
 		  cache.have_socket ? cache.socket : fgw_default_socket());
 	cache_tick();
+	if (cache.connected && cache_conn_handler != NULL)
+		cache_conn_handler(1);
 }
 
 void cache_tick(void)
@@ -820,6 +838,10 @@ void cache_tick(void)
 	    cache_now() - cache.last_refresh >= CACHE_REFRESH_SECS &&
 	    cache_sweep_start() != 0)
 		cache.last_refresh = cache_now(); /* try again at the next period */
+	if (cache.server != NULL)
+		cache_sip_tick();
+	if (cache.server != NULL)
+		cache_jobs_tick();
 	/* Events that libfaxgw already holds leave nothing to read on the
 	 * descriptor (several frames came in one recv), e.g. the extension
 	 * load failures faxgwd replays right after the reply to a new
@@ -833,7 +855,7 @@ void cache_tick(void)
 struct cache_batch {
 	uint32_t ports[CACHE_EVENT_BATCH];
 	size_t nports;
-	int gateway, all;
+	int gateway, all, jobs;
 };
 
 static void cache_batch_add(struct cache_batch *b, const fgw_event *ev)
@@ -842,6 +864,10 @@ static void cache_batch_add(struct cache_batch *b, const fgw_event *ev)
 
 	if (ev->type == FGW_EVENT_ROUTING_CHANGED && ev->port_id == 0)
 		b->all = 1;              /* a priority change: every row */
+	if (ev->type == FGW_EVENT_FAX_RECEIVED || ev->type == FGW_EVENT_ROUTING_SUCCEEDED ||
+	    ev->type == FGW_EVENT_ROUTING_FAILED || ev->type == FGW_EVENT_ROUTING_DEAD_LETTERED ||
+	    (ev->type == FGW_EVENT_RECEIVE_FAILED && ev->job_id != 0))
+		b->jobs = 1;
 	b->gateway = 1;
 	if (ev->port_id == 0)
 		return;
@@ -863,6 +889,11 @@ static void cache_batch_apply(const struct cache_batch *b)
 		cache_refresh_gateway();
 	if (b->all && cache.server != NULL && cache_sweep_start() != 0)
 		cache_sweep_stop();
+	if (b->jobs) {
+		cache_jobs_mark();       /* at most one re-read a second */
+		if (cache.server != NULL)
+			cache_jobs_tick();
+	}
 }
 
 /* Reads up to CACHE_EVENT_BATCH events; 0 when the stream is still open. */

@@ -195,7 +195,7 @@ static void main_loop(void)
 static int main_register(void)
 {
 	if (mib_scalars_init() != 0 || mib_ports_init() != 0 || mib_methods_init() != 0 ||
-	    mib_ext_init() != 0) {
+	    mib_ext_init() != 0 || mib_jobs_init() != 0 || mib_sip_init() != 0) {
 		agent_log(LOG_ERR, "cannot register the FAXGW-MIB handlers");
 		return -1;
 	}
@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cache_on_event(notify_event);
+	cache_on_connection(notify_connection);
 	/* Set between init_agent() and init_snmp(): re-registration comes
 	 * within seconds after an snmpd restart. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
@@ -253,6 +254,7 @@ int main(int argc, char **argv)
 	mib_ports_shutdown();
 	mib_methods_shutdown();
 	mib_ext_shutdown();
+	mib_jobs_shutdown();
 	cache_shutdown();
 	free(xsock);
 	free(csock);
