@@ -314,6 +314,8 @@ void cache_set_deadline(int ms);
 int cache_budget(void);
 
 /* --- cache_jobs.c --------------------------------------------------------------
+ * Uses cache.c (the connection); cache.c knows nothing of it: main.c
+ * calls the init, tick, event and shutdown functions.
  * faxJobTable's rows: the newest AGENT_JOB_MAX_ROWS jobs of faxgwd, read
  * with fgw_enum_jobs_page() (newest first) when an event says a job
  * changed (at most once a second) and every CACHE_JOBS_REFRESH_SECS. */
@@ -334,10 +336,11 @@ int cache_jobs_init(void);
 void cache_jobs_shutdown(void);
 netsnmp_container *cache_job_container(void);
 struct cache_job *cache_find_job(uint32_t id);
-/* An event says jobs changed: re-read them soon. */
-void cache_jobs_mark(void);
+/* A faxgwd event (main.c hands each one here): a fax stored or routed
+ * marks the jobs and re-reads them if none was read in the last second. */
+void cache_jobs_event(const fgw_event *ev);
 /* Re-reads the jobs when marked (once a second at most) or due; called
- * from the main loop while connected, never from a GET path. */
+ * from the main loop's timer, never from a GET path. */
 void cache_jobs_tick(void);
 /* Re-reads them now: 0 or a FGW_E_* code. */
 int cache_jobs_refresh(void);
@@ -349,10 +352,9 @@ int cache_jobs_refresh(void);
 void cache_jobs_begin(void);
 int cache_jobs_put(const fgw_job *j);
 void cache_jobs_end(int complete);
-/* Forget "faxgwd does not know the call" (a new faxgwd). */
-void cache_jobs_reset(void);
 
 /* --- cache_sip.c -----------------------------------------------------------------
+ * Uses cache.c, as cache_jobs.c; main.c calls its tick and shutdown.
  * faxgwd's SIP counters and its sip ports (fgw_get_sip_info()), re-read
  * every CACHE_SIP_REFRESH_SECS: the counters move without events. */
 struct cache_sip_port {
@@ -369,7 +371,6 @@ int cache_sip_refresh(void);
 /* Replaces the model with these values (cache_sip_refresh(), unit
  * tests); 0, or -1 when out of memory (the model is then unchanged). */
 int cache_sip_set(const fgw_sip_stats *gw, const fgw_sip_port *ports, size_t n);
-void cache_sip_reset(void);
 
 /* --- mib_*.c ------------------------------------------------------------------ */
 

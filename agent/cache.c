@@ -125,8 +125,7 @@ int cache_init(const char *socket_path)
 	cache.ports = cache_new_container("faxPortTable");
 	cache.methods = cache_new_container("faxRoutingMethodTable");
 	cache.exts = cache_new_container("faxgwExtensionTable");
-	if (cache.ports == NULL || cache.methods == NULL || cache.exts == NULL ||
-	    cache_jobs_init() != 0)
+	if (cache.ports == NULL || cache.methods == NULL || cache.exts == NULL)
 		return -1;
 	return 0;
 }
@@ -171,8 +170,6 @@ void cache_shutdown(void)
 	for (size_t i = 0; i < 3; i++)
 		if (all[i] != NULL)
 			CONTAINER_CLEAR(all[i], cache_free_row, NULL);
-	cache_jobs_shutdown();
-	cache_sip_shutdown();
 }
 
 void cache_on_event(cache_event_fn fn)
@@ -552,11 +549,6 @@ int cache_refresh_gateway(void)
 		return FGW_E_CLOSED;
 	rc = fgw_get_gateway_info(cache.server, &gi);
 	if (rc == 0) {
-		if (gi->start_time != cache.gw.start_time) {
-			/* Another faxgwd: it may know calls the last one did not. */
-			cache_jobs_reset();
-			cache_sip_reset();
-		}
 		cache.gw.known = 1;
 		cache_copy(cache.gw.version, sizeof(cache.gw.version), gi->version);
 		cache.gw.port_count = gi->port_count;
@@ -838,10 +830,6 @@ void cache_tick(void)
 	    cache_now() - cache.last_refresh >= CACHE_REFRESH_SECS &&
 	    cache_sweep_start() != 0)
 		cache.last_refresh = cache_now(); /* try again at the next period */
-	if (cache.server != NULL)
-		cache_sip_tick();
-	if (cache.server != NULL)
-		cache_jobs_tick();
 	/* Events that libfaxgw already holds leave nothing to read on the
 	 * descriptor (several frames came in one recv), e.g. the extension
 	 * load failures faxgwd replays right after the reply to a new
@@ -855,7 +843,7 @@ void cache_tick(void)
 struct cache_batch {
 	uint32_t ports[CACHE_EVENT_BATCH];
 	size_t nports;
-	int gateway, all, jobs;
+	int gateway, all;
 };
 
 static void cache_batch_add(struct cache_batch *b, const fgw_event *ev)
@@ -864,10 +852,6 @@ static void cache_batch_add(struct cache_batch *b, const fgw_event *ev)
 
 	if (ev->type == FGW_EVENT_ROUTING_CHANGED && ev->port_id == 0)
 		b->all = 1;              /* a priority change: every row */
-	if (ev->type == FGW_EVENT_FAX_RECEIVED || ev->type == FGW_EVENT_ROUTING_SUCCEEDED ||
-	    ev->type == FGW_EVENT_ROUTING_FAILED || ev->type == FGW_EVENT_ROUTING_DEAD_LETTERED ||
-	    (ev->type == FGW_EVENT_RECEIVE_FAILED && ev->job_id != 0))
-		b->jobs = 1;
 	b->gateway = 1;
 	if (ev->port_id == 0)
 		return;
@@ -889,11 +873,6 @@ static void cache_batch_apply(const struct cache_batch *b)
 		cache_refresh_gateway();
 	if (b->all && cache.server != NULL && cache_sweep_start() != 0)
 		cache_sweep_stop();
-	if (b->jobs) {
-		cache_jobs_mark();       /* at most one re-read a second */
-		if (cache.server != NULL)
-			cache_jobs_tick();
-	}
 }
 
 /* Reads up to CACHE_EVENT_BATCH events; 0 when the stream is still open. */

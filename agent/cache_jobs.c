@@ -29,6 +29,7 @@ static struct {
 	size_t put;                      /* rows put since cache_jobs_begin() */
 	int dirty;
 	int unsupported;                 /* faxgwd does not know the call */
+	uint64_t start_time;             /* faxgwStartTime it was found for */
 	int64_t last_ms;                 /* last re-read, CLOCK_MONOTONIC */
 } jobs;
 
@@ -93,15 +94,25 @@ struct cache_job *cache_find_job(uint32_t id)
 	return jobs.rows != NULL ? CONTAINER_FIND(jobs.rows, &key) : NULL;
 }
 
-void cache_jobs_mark(void)
+void cache_jobs_event(const fgw_event *ev)
 {
-	jobs.dirty = 1;
-}
-
-void cache_jobs_reset(void)
-{
-	jobs.unsupported = 0;
-	jobs.dirty = 1;
+	switch (ev->type) {
+	case FGW_EVENT_FAX_RECEIVED:
+	case FGW_EVENT_ROUTING_SUCCEEDED:
+	case FGW_EVENT_ROUTING_FAILED:
+	case FGW_EVENT_ROUTING_DEAD_LETTERED:
+		jobs.dirty = 1;
+		cache_jobs_tick();       /* at most one re-read a second */
+		break;
+	case FGW_EVENT_RECEIVE_FAILED:
+		if (ev->job_id != 0) {   /* a partial fax was kept */
+			jobs.dirty = 1;
+			cache_jobs_tick();
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 void cache_jobs_begin(void)
@@ -237,6 +248,7 @@ int cache_jobs_refresh(void)
 		/* An older faxgwd: it closes the connection on an unknown
 		 * request, so the call is not made again on this one. */
 		jobs.unsupported = 1;
+		jobs.start_time = cache_gateway()->start_time;
 		agent_log(LOG_WARNING, "faxgwd does not list jobs by page: faxJobTable stays "
 			  "empty until it is upgraded");
 	}
@@ -250,6 +262,10 @@ void cache_jobs_tick(void)
 {
 	int64_t now = jobs_now_ms();
 
+	if (jobs.unsupported && cache_gateway()->start_time != jobs.start_time) {
+		jobs.unsupported = 0;    /* another faxgwd: perhaps a newer one */
+		jobs.dirty = 1;
+	}
 	if (jobs.unsupported || cache_server() == NULL)
 		return;
 	if (now - jobs.last_ms < CACHE_JOBS_MIN_MS)

@@ -19,6 +19,7 @@ static struct {
 	struct cache_sip_port *ports;    /* ascending port_id */
 	size_t n;
 	int unsupported;                 /* faxgwd does not know the call */
+	uint64_t start_time;             /* faxgwStartTime it was found for */
 	time_t last;                     /* CLOCK_MONOTONIC seconds */
 	int read_once;
 } sip;
@@ -35,12 +36,6 @@ void cache_sip_shutdown(void)
 {
 	free(sip.ports);
 	memset(&sip, 0, sizeof(sip));
-}
-
-void cache_sip_reset(void)
-{
-	sip.unsupported = 0;
-	sip.read_once = 0;
 }
 
 const fgw_sip_stats *cache_sip_stats(void)
@@ -119,6 +114,7 @@ int cache_sip_refresh(void)
 		/* An older faxgwd closes the connection on an unknown request:
 		 * the call is not made again until another faxgwd runs. */
 		sip.unsupported = 1;
+		sip.start_time = cache_gateway()->start_time;
 		agent_log(LOG_WARNING, "faxgwd does not report SIP counters: faxgwSip stays "
 			  "zero until it is upgraded");
 	}
@@ -130,6 +126,8 @@ int cache_sip_refresh(void)
 
 void cache_sip_tick(void)
 {
+	if (sip.unsupported && cache_gateway()->start_time != sip.start_time)
+		sip.unsupported = 0;     /* another faxgwd: perhaps a newer one */
 	if (sip.unsupported || cache_server() == NULL)
 		return;
 	if (!sip.read_once || sip_now() - sip.last >= CACHE_SIP_REFRESH_SECS)

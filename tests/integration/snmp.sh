@@ -175,8 +175,10 @@ check_methods() {
 				faxRoutingMethodFriendlyName.$port.$idx faxRoutingMethodFunctionName.$port.$idx \
 				faxRoutingMethodEnabled.$port.$idx faxRoutingMethodData.$port.$idx | tr '\n' '|')
 			want="$guid|$name|$fn|$enabled|${data:-\"\"}|"
-			# snmpget prints a DisplayString holding '/' as is, an empty one as "".
+			# snmpget prints a DisplayString holding '/' as is, an empty one as "";
+			# FaxgwUtf8String (DISPLAY-HINT "1024t") an empty one as nothing.
 			[ "$got" = "$want" ] || [ "$got" = "$guid|$name|$fn|$enabled|\"$data\"|" ] ||
+				[ "$got" = "$guid|$name|$fn|$enabled|$data|" ] ||
 				fail "row $port.$idx: snmp '$got', faxgwctl '$want'"
 			n=$((n + 1))
 		done <<<"$rows"

@@ -249,6 +249,7 @@ static void at_snmp_start(const char *control_socket)
 	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_DEBUG);
 	init_agent("agent-tables");
 	ck_assert_int_eq(cache_init(control_socket), 0);
+	ck_assert_int_eq(cache_jobs_init(), 0);
 	ck_assert_int_eq(mib_scalars_init(), 0);
 	ck_assert_int_eq(mib_ports_init(), 0);
 	ck_assert_int_eq(mib_methods_init(), 0);
@@ -341,6 +342,8 @@ static void at_teardown(void)
 	mib_ext_shutdown();
 	mib_jobs_shutdown();
 	cache_shutdown();
+	cache_jobs_shutdown();
+	cache_sip_shutdown();
 	if (at.dir[0] != '\0') {
 		char cmd[128];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", at.dir);
