@@ -236,14 +236,17 @@ int cache_jobs_refresh(void)
 	if (server == NULL)
 		return FGW_E_CLOSED;
 	jobs.last_ms = jobs_now_ms();
-	jobs.dirty = 0;
 	cache_jobs_begin();
 	do {
 		rc = jobs_page(server, cursor, &next);
 		cursor = next;
 	} while (rc == 0 && next != 0 && ++pages < CACHE_JOBS_MAX_PAGES);
-	/* Rows past the last page read stay until a complete refresh. */
-	cache_jobs_end(rc == 0 && (next == 0 || jobs.put >= AGENT_JOB_MAX_ROWS));
+	/* Every page read: the rows not seen go (older than the bound, or
+	 * expired).  Stopped after CACHE_JOBS_MAX_PAGES short pages, the
+	 * table holds the newest jobs those pages had: fewer than the bound,
+	 * never more.  A failed call changes nothing (the rows go stale). */
+	cache_jobs_end(rc == 0);
+	jobs.dirty = rc != 0;
 	if (rc == FGW_E_PROTOCOL) {
 		/* An older faxgwd: it closes the connection on an unknown
 		 * request, so the call is not made again on this one. */

@@ -1248,6 +1248,57 @@ START_TEST(test_sip_columns_and_scalars)
 }
 END_TEST
 
+static int at_conn_changes[2];
+
+static void at_on_connection(int connected)
+{
+	at_conn_changes[connected != 0]++;
+}
+
+/* Against a real faxgwd with no job: a refresh empties the job table (a
+ * complete one removes rows it did not see), the SIP model matches what
+ * faxgwd says, and a faxgwd that goes away is reported once. */
+START_TEST(test_jobs_sip_refresh_live)
+{
+	fgw_job j = at_job(77);
+	fgw_handle *srv = NULL;
+	fgw_sip_stats gw;
+	fgw_sip_port *ports = NULL;
+	size_t n = 0;
+	int st;
+
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	cache_jobs_end(1);
+	ck_assert_ptr_nonnull(cache_find_job(77));
+	ck_assert_int_eq(cache_jobs_refresh(), 0);
+	ck_assert_ptr_null(cache_find_job(77));
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), 0);
+
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_get_sip_info(srv, &gw, &ports, &n), 0);
+	fgw_free_buffer(ports);
+	fgw_close(srv);
+	ck_assert_int_eq(cache_sip_refresh(), 0);
+	ck_assert_uint_eq(cache_sip_stats()->running, gw.running);
+	ck_assert_uint_eq(cache_sip_stats()->invites, gw.invites);
+
+	at_conn_changes[0] = at_conn_changes[1] = 0;
+	cache_on_connection(at_on_connection);
+	kill(at.gwd, SIGTERM);
+	waitpid(at.gwd, &st, 0);
+	at.gwd = -1;
+	ck_assert_int_ne(cache_sip_refresh(), 0);
+	ck_assert_int_eq(cache_connected(), 0);
+	ck_assert_int_eq(cache_jobs_refresh(), FGW_E_CLOSED);
+	cache_on_connection(NULL);
+	ck_assert_int_eq(at_conn_changes[0], 1);
+	ck_assert_int_eq(at_conn_changes[1], 0);
+	/* the rows stay, stale, while faxgwd is away */
+	ck_assert_uint_eq(cache_sip_stats()->running, gw.running);
+}
+END_TEST
+
 Suite *agent_tables_suite(void)
 {
 	Suite *s = suite_create("agent_tables");
@@ -1280,6 +1331,7 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_reserve1_failure_changes_nothing);
 	tcase_add_test(st, test_set_faxgwd_stopped);
 	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
+	tcase_add_test(st, test_jobs_sip_refresh_live);
 	suite_add_tcase(s, st);
 
 	tcase_add_checked_fixture(ev, events_setup, at_teardown);
