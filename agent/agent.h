@@ -11,6 +11,10 @@
  *   mib_ports.c    faxPortTable
  *   mib_methods.c  faxRoutingMethodTable (reads; SETs go to set.c)
  *   mib_ext.c      faxgwExtensionTable
+ *   cache_jobs.c   the rows of faxJobTable (the most recent received faxes)
+ *   cache_sip.c    faxgwd's SIP counters and its sip ports' settings
+ *   mib_jobs.c     faxJobTable
+ *   mib_sip.c      faxgwSip scalars
  *   set.c          RFC 3416 SET phases through fgw_set_routing_batch
  *   notify.c       faxgwd events -> FAXGW-MIB notifications
  *
@@ -46,6 +50,11 @@
 #define AGENT_METHOD_TABLE 3   /* faxRoutingMethodTable */
 #define AGENT_NOTIFY_OBJECTS 4 /* faxgwNotifyObjects */
 #define AGENT_EXT_TABLE 5      /* faxgwExtensionTable */
+#define AGENT_JOB_TABLE 6      /* faxJobTable */
+#define AGENT_SIP 7            /* faxgwSip scalars */
+
+/* faxJobTableMaxRows: the bound of faxJobTable. */
+#define AGENT_JOB_MAX_ROWS 500
 
 /* faxgwGateway scalars */
 enum agent_scalar {
@@ -58,6 +67,7 @@ enum agent_scalar {
 	AGENT_SC_CONTROL_CONNECTED = 7,
 	AGENT_SC_START_TIME = 8,
 	AGENT_SC_SPOOL_UNROUTED = 9,
+	AGENT_SC_JOB_MAX_ROWS = 10,
 };
 
 /* faxPortEntry columns */
@@ -73,6 +83,41 @@ enum agent_port_col {
 	AGENT_PC_LAST_REMOTE_IDENT = 10,
 	AGENT_PC_LOCAL_IDENT = 11,
 	AGENT_PC_MODIFY_HELD = 12,
+	AGENT_PC_CHANNELS = 13,
+	AGENT_PC_ACTIVE_CALLS = 14,
+	AGENT_PC_SIP_USERS = 15,
+};
+
+/* faxJobEntry columns */
+enum agent_job_col {
+	AGENT_JC_DIRECTION = 2,
+	AGENT_JC_PORT = 3,
+	AGENT_JC_STATE = 4,
+	AGENT_JC_REMOTE_IDENT = 5,
+	AGENT_JC_PAGES = 6,
+	AGENT_JC_PARTIAL = 7,
+	AGENT_JC_RECEIVED_TIME = 8,
+	AGENT_JC_ATTEMPTS = 9,
+	AGENT_JC_LAST_ERROR = 10,
+	AGENT_JC_DEGRADED_PAGES = 11,
+};
+#define AGENT_JOB_RECEIVED 1   /* faxJobDirection received(1) */
+
+/* faxgwSip scalars */
+enum agent_sip_scalar {
+	AGENT_SIP_RUNNING = 1,
+	AGENT_SIP_CALLS = 2,
+	AGENT_SIP_INVITES = 3,
+	AGENT_SIP_ANSWERED = 4,
+	AGENT_SIP_REJECTED_3XX = 5,
+	AGENT_SIP_REJECTED_4XX = 6,
+	AGENT_SIP_REJECTED_5XX = 7,
+	AGENT_SIP_REJECTED_6XX = 8,
+	AGENT_SIP_T38_SENT = 9,
+	AGENT_SIP_T38_ACCEPTED = 10,
+	AGENT_SIP_T38_REFUSED = 11,
+	AGENT_SIP_T38_PEER = 12,
+	AGENT_SIP_REFRESHES = 13,
 };
 
 /* faxRoutingMethodEntry columns */
@@ -111,6 +156,8 @@ enum agent_notification {
 	AGENT_TRAP_ROUTING_CHANGED = 4,
 	AGENT_TRAP_EXT_LOAD_FAILED = 5,
 	AGENT_TRAP_PORT_STATE_CHANGED = 6,
+	AGENT_TRAP_CONTROL_LOST = 7,
+	AGENT_TRAP_CONTROL_RESTORED = 8,
 };
 
 /* SNMP TruthValue (RFC 2579) */
@@ -227,6 +274,11 @@ void cache_read_events(void);
  * events only refresh the model. */
 typedef void (*cache_event_fn)(const fgw_event *ev);
 void cache_on_event(cache_event_fn fn);
+/* Told when the connection to faxgwd goes (0: right after it was
+ * dropped) or comes (1: after the model was first re-read); main.c sets
+ * notify_connection() here.  NULL: nobody is told. */
+typedef void (*cache_conn_fn)(int connected);
+void cache_on_connection(cache_conn_fn fn);
 /* Marks the connection lost after a failed call (rc a FGW_E_* code) if
  * rc means the connection is gone. Returns 1 if it did. */
 int cache_check_lost(int rc);
@@ -261,6 +313,65 @@ void cache_set_deadline(int ms);
  * not connected. */
 int cache_budget(void);
 
+/* --- cache_jobs.c --------------------------------------------------------------
+ * Uses cache.c (the connection); cache.c knows nothing of it: main.c
+ * calls the init, tick, event and shutdown functions.
+ * faxJobTable's rows: the newest AGENT_JOB_MAX_ROWS jobs of faxgwd, read
+ * with fgw_enum_jobs_page() (newest first) when an event says a job
+ * changed (at most once a second) and every CACHE_JOBS_REFRESH_SECS. */
+struct cache_job {
+	netsnmp_index idx;
+	oid idx_oid[1];
+	unsigned gen;
+	uint32_t port_id;
+	int state;                                 /* fgw_job_state = faxJobState */
+	char remote_ident[FGW_MAX_IDENT + 1];
+	uint32_t pages, attempts, degraded_pages;
+	int partial;
+	uint64_t received_time;
+	char last_error[AGENT_MAX_TEXT + 1];
+};
+
+int cache_jobs_init(void);
+void cache_jobs_shutdown(void);
+netsnmp_container *cache_job_container(void);
+struct cache_job *cache_find_job(uint32_t id);
+/* A faxgwd event (main.c hands each one here): a fax stored or routed
+ * marks the jobs and re-reads them if none was read in the last second. */
+void cache_jobs_event(const fgw_event *ev);
+/* Re-reads the jobs when marked (once a second at most) or due; called
+ * from the main loop's timer, never from a GET path. */
+void cache_jobs_tick(void);
+/* Re-reads them now: 0 or a FGW_E_* code. */
+int cache_jobs_refresh(void);
+/* A refresh in pieces, for cache_jobs_refresh() and the unit tests:
+ * begin, put the jobs newest first, end(complete): a complete refresh
+ * removes the rows it did not put.  put returns -1 once
+ * AGENT_JOB_MAX_ROWS rows were put (the rest are older: stop), 0
+ * otherwise (ids 0 and above 2^32-1 are skipped). */
+void cache_jobs_begin(void);
+int cache_jobs_put(const fgw_job *j);
+void cache_jobs_end(int complete);
+
+/* --- cache_sip.c -----------------------------------------------------------------
+ * Uses cache.c, as cache_jobs.c; main.c calls its tick and shutdown.
+ * faxgwd's SIP counters and its sip ports (fgw_get_sip_info()), re-read
+ * every CACHE_SIP_REFRESH_SECS: the counters move without events. */
+struct cache_sip_port {
+	uint32_t port_id, channels, calls;
+	char users[AGENT_MAX_TEXT + 1];
+};
+
+void cache_sip_shutdown(void);
+const fgw_sip_stats *cache_sip_stats(void);
+/* The port's SIP settings, or NULL (not a sip port, or not read yet). */
+const struct cache_sip_port *cache_sip_port(uint32_t port_id);
+void cache_sip_tick(void);
+int cache_sip_refresh(void);
+/* Replaces the model with these values (cache_sip_refresh(), unit
+ * tests); 0, or -1 when out of memory (the model is then unchanged). */
+int cache_sip_set(const fgw_sip_stats *gw, const fgw_sip_port *ports, size_t n);
+
 /* --- mib_*.c ------------------------------------------------------------------ */
 
 /* A read-only table served from a cache container (mib_rotable.c). */
@@ -281,10 +392,16 @@ int mib_scalars_init(void);
 int mib_ports_init(void);
 int mib_methods_init(void);
 int mib_ext_init(void);
+int mib_jobs_init(void);
+int mib_sip_init(void);
+/* RFC 2579 DateAndTime of a Unix time (UTC): 11 octets, or 8 zero
+ * octets for 0 (unknown).  Returns the length. */
+size_t mib_scalars_date(uint64_t t, u_char out[11]);
 /* After shutdown_agent(): frees the table registrations' index info. */
 void mib_ports_shutdown(void);
 void mib_methods_shutdown(void);
 void mib_ext_shutdown(void);
+void mib_jobs_shutdown(void);
 
 /* --- set.c ------------------------------------------------------------------- */
 
@@ -298,5 +415,8 @@ int set_map_error(int fgw_rc);
 /* Sends the notification an event calls for, from the cache's rows (a
  * cache_event_fn, set by main.c). */
 void notify_event(const fgw_event *ev);
+/* faxgwControlLost when connected is 0; faxgwControlRestored when it is 1
+ * after a faxgwControlLost (a cache_conn_fn, set by main.c). */
+void notify_connection(int connected);
 
 #endif

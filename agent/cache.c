@@ -73,6 +73,7 @@ static struct {
 /* Who is told of each event (cache_on_event()); apart from `cache`, which
  * cache_init() clears, so that it may be set before or after it. */
 static cache_event_fn cache_event_handler;
+static cache_conn_fn cache_conn_handler;
 
 static int64_t cache_now_ms(void)
 {
@@ -176,6 +177,11 @@ void cache_on_event(cache_event_fn fn)
 	cache_event_handler = fn;
 }
 
+void cache_on_connection(cache_conn_fn fn)
+{
+	cache_conn_handler = fn;
+}
+
 netsnmp_container *cache_port_container(void) { return cache.ports; }
 netsnmp_container *cache_method_container(void) { return cache.methods; }
 netsnmp_container *cache_ext_container(void) { return cache.exts; }
@@ -240,6 +246,8 @@ int cache_check_lost(int rc)
 	cache.backoff = CACHE_BACKOFF_MIN;
 	cache.next_try = cache_now() + cache.backoff;
 	cache.lost_logged = 0;
+	if (cache_conn_handler != NULL)
+		cache_conn_handler(0);
 	return 1;
 }
 
@@ -803,6 +811,8 @@ void cache_connect_done(void)
 	agent_log(LOG_INFO, "connected to faxgwd at %s",
 		  cache.have_socket ? cache.socket : fgw_default_socket());
 	cache_tick();
+	if (cache.connected && cache_conn_handler != NULL)
+		cache_conn_handler(1);
 }
 
 void cache_tick(void)

@@ -137,6 +137,16 @@ static void main_on_timer(unsigned int reg, void *arg)
 	(void)reg;
 	(void)arg;
 	cache_tick();
+	cache_sip_tick();
+	cache_jobs_tick();
+}
+
+/* Each faxgwd event: the job table first, so that a notification's
+ * reader finds the job, then the notification. */
+static void main_on_event(const fgw_event *ev)
+{
+	cache_jobs_event(ev);
+	notify_event(ev);
 }
 
 static void main_loop(void)
@@ -195,7 +205,7 @@ static void main_loop(void)
 static int main_register(void)
 {
 	if (mib_scalars_init() != 0 || mib_ports_init() != 0 || mib_methods_init() != 0 ||
-	    mib_ext_init() != 0) {
+	    mib_ext_init() != 0 || mib_jobs_init() != 0 || mib_sip_init() != 0) {
 		agent_log(LOG_ERR, "cannot register the FAXGW-MIB handlers");
 		return -1;
 	}
@@ -230,11 +240,12 @@ int main(int argc, char **argv)
 	main_signals();
 	main_snmp_options(xsock);
 	init_agent("faxgw-agent");
-	if (cache_init(csock) != 0) {
+	if (cache_init(csock) != 0 || cache_jobs_init() != 0) {
 		agent_log(LOG_ERR, "cannot set up the cache");
 		return 1;
 	}
-	cache_on_event(notify_event);
+	cache_on_event(main_on_event);
+	cache_on_connection(notify_connection);
 	/* Set between init_agent() and init_snmp(): re-registration comes
 	 * within seconds after an snmpd restart. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
@@ -253,7 +264,10 @@ int main(int argc, char **argv)
 	mib_ports_shutdown();
 	mib_methods_shutdown();
 	mib_ext_shutdown();
+	mib_jobs_shutdown();
 	cache_shutdown();
+	cache_jobs_shutdown();
+	cache_sip_shutdown();
 	free(xsock);
 	free(csock);
 	return 0;

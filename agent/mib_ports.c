@@ -23,6 +23,30 @@ static void ports_counter(netsnmp_variable_list *vb, uint64_t v)
 	snmp_set_var_typed_value(vb, ASN_COUNTER, &l, sizeof(l));
 }
 
+/* The columns about calls: a t38 or audio port takes one call at a time;
+ * a sip port's come from faxgwd's SIP settings (cache_sip.c). */
+static int ports_calls(netsnmp_variable_list *vb, const struct cache_port *p, unsigned col)
+{
+	const struct cache_sip_port *sp = NULL;
+	int busy = p->state == FGW_PORT_RECEIVING || p->state == FGW_PORT_SENDING;
+
+	if (p->transport == FGW_TRANSPORT_SIP)
+		sp = cache_sip_port(p->id);
+	switch (col) {
+	case AGENT_PC_CHANNELS:
+		ports_typed(vb, ASN_GAUGE, p->transport != FGW_TRANSPORT_SIP ? 1
+					   : sp != NULL ? (long)sp->channels : 0);
+		return 0;
+	case AGENT_PC_ACTIVE_CALLS:
+		ports_typed(vb, ASN_GAUGE, p->transport != FGW_TRANSPORT_SIP ? busy
+					   : sp != NULL ? (long)sp->calls : 0);
+		return 0;
+	default:
+		ports_string(vb, sp != NULL ? sp->users : "");
+		return 0;
+	}
+}
+
 static int ports_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
 	const struct cache_port *p = row;
@@ -41,6 +65,10 @@ static int ports_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	case AGENT_PC_MODIFY_HELD:
 		ports_typed(vb, ASN_INTEGER, p->modify_held ? AGENT_TRUE : AGENT_FALSE);
 		return 0;
+	case AGENT_PC_CHANNELS:
+	case AGENT_PC_ACTIVE_CALLS:
+	case AGENT_PC_SIP_USERS:
+		return ports_calls(vb, p, col);
 	default: return -1;
 	}
 }
@@ -51,7 +79,7 @@ static struct mib_rotable ports_table = {
 	.root = ports_root,
 	.rootlen = OID_LENGTH(ports_root),
 	.min_column = AGENT_PC_NAME,
-	.max_column = AGENT_PC_MODIFY_HELD,
+	.max_column = AGENT_PC_SIP_USERS,
 	.value = ports_value,
 };
 

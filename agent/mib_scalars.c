@@ -10,7 +10,7 @@
 #define SCALARS_ROOT_LEN (AGENT_MIB_OID_LEN + 2) /* faxgwMIB.1.1 */
 
 /* RFC 2579 DateAndTime of a Unix time, UTC with an explicit "+0:0". */
-static size_t scalars_date(uint64_t t, u_char out[11])
+size_t mib_scalars_date(uint64_t t, u_char out[11])
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -71,11 +71,17 @@ static int scalars_value(netsnmp_variable_list *vb, oid which)
 		return 0;
 	case AGENT_SC_START_TIME:
 		snmp_set_var_typed_value(vb, ASN_OCTET_STR, date,
-					 scalars_date(gw->start_time, date));
+					 mib_scalars_date(gw->start_time, date));
 		return 0;
 	case AGENT_SC_SPOOL_UNROUTED:
 		scalars_gauge(vb, gw->unrouted);
 		return 0;
+	case AGENT_SC_JOB_MAX_ROWS: {
+		u_long max = AGENT_JOB_MAX_ROWS;
+
+		snmp_set_var_typed_value(vb, ASN_UNSIGNED, &max, sizeof(max));
+		return 0;
+	}
 	default:
 		return -1;
 	}
@@ -114,6 +120,6 @@ int mib_scalars_init(void)
 						  OID_LENGTH(root), HANDLER_CAN_RONLY);
 	if (reg == NULL)
 		return -1;
-	return netsnmp_register_scalar_group(reg, AGENT_SC_VERSION, AGENT_SC_SPOOL_UNROUTED) ==
+	return netsnmp_register_scalar_group(reg, AGENT_SC_VERSION, AGENT_SC_JOB_MAX_ROWS) ==
 			       MIB_REGISTERED_OK ? 0 : -1;
 }

@@ -262,3 +262,28 @@ void notify_event(const fgw_event *ev)
 		break;
 	}
 }
+
+/* faxgwControlLost / faxgwControlRestored.  Restored follows a Lost only:
+ * the first connection after the agent starts is no news. */
+void notify_connection(int connected)
+{
+	static const oid zero[1] = { 0 };
+	static int lost_sent;
+	const struct cache_gateway *gw = cache_gateway();
+	struct notify_pdu p;
+	long truth = connected ? AGENT_TRUE : AGENT_FALSE;
+	u_char date[11];
+
+	if (connected && !lost_sent)
+		return;
+	notify_begin(&p, connected ? AGENT_TRAP_CONTROL_RESTORED : AGENT_TRAP_CONTROL_LOST);
+	notify_add(&p, AGENT_GATEWAY, 0, AGENT_SC_CONTROL_CONNECTED, zero, 1, ASN_INTEGER,
+		   &truth, sizeof(truth));
+	if (connected) {
+		notify_add(&p, AGENT_GATEWAY, 0, AGENT_SC_START_TIME, zero, 1, ASN_OCTET_STR,
+			   date, mib_scalars_date(gw->start_time, date));
+		notify_string(&p, AGENT_GATEWAY, 0, AGENT_SC_VERSION, zero, 1, gw->version);
+	}
+	lost_sent = !connected;
+	notify_send(&p, connected ? "faxgwControlRestored" : "faxgwControlLost");
+}

@@ -127,10 +127,11 @@ faxgwExtensionLoadFailures      1.1.6      ro Gauge32
 faxgwControlConnected           1.1.7      ro TruthValue
 faxgwStartTime                  1.1.8      ro DateAndTime
 faxgwSpoolUnrouted              1.1.9      ro Gauge32
+faxJobTableMaxRows              1.1.10     ro Unsigned32 (1..1000)
 faxPortTable                    1.2        na -
 faxPortEntry                    1.2.1      na INDEX		{ faxPortIndex }
 faxPortIndex                    1.2.1.1    na Unsigned32 (1..2147483647)
-faxPortName                     1.2.1.2    ro DisplayString
+faxPortName                     1.2.1.2    ro FaxgwUtf8String
 faxPortTransport                1.2.1.3    ro INTEGER {t38(1), audio(2), sip(3)}
 faxPortLocalAddress             1.2.1.4    ro DisplayString
 faxPortState                    1.2.1.5    ro INTEGER {idle(1), receiving(2), sending(3), disabled(4), failed(5)}
@@ -141,16 +142,19 @@ faxPortRoutingFailures          1.2.1.9    ro Counter32
 faxPortLastRemoteIdent          1.2.1.10   ro OCTET STRING (0..20)
 faxPortLocalIdent               1.2.1.11   ro OCTET STRING (0..20)
 faxPortModifyHeld               1.2.1.12   ro TruthValue
+faxPortChannels                 1.2.1.13   ro Gauge32
+faxPortActiveCalls              1.2.1.14   ro Gauge32
+faxPortSipUsers                 1.2.1.15   ro FaxgwUtf8String
 faxRoutingMethodTable           1.3        na -
 faxRoutingMethodEntry           1.3.1      na INDEX		{ faxPortIndex, faxRoutingMethodIndex }
 faxRoutingMethodIndex           1.3.1.1    na Unsigned32 (1..65535)
-faxRoutingMethodGuid            1.3.1.2    ro OCTET STRING (38)
+faxRoutingMethodGuid            1.3.1.2    ro FaxGuid
 faxRoutingMethodFunctionName    1.3.1.3    ro DisplayString
-faxRoutingMethodFriendlyName    1.3.1.4    ro DisplayString
+faxRoutingMethodFriendlyName    1.3.1.4    ro FaxgwUtf8String
 faxRoutingMethodExtensionImage  1.3.1.5    ro DisplayString
-faxRoutingMethodExtensionName   1.3.1.6    ro DisplayString
+faxRoutingMethodExtensionName   1.3.1.6    ro FaxgwUtf8String
 faxRoutingMethodEnabled         1.3.1.7    rw TruthValue
-faxRoutingMethodData            1.3.1.8    rw OCTET STRING (0..1024)
+faxRoutingMethodData            1.3.1.8    rw FaxgwUtf8String
 faxRoutingMethodPriority        1.3.1.9    ro Unsigned32
 faxRoutingMethodRouted          1.3.1.10   ro Counter32
 faxRoutingMethodFailures        1.3.1.11   ro Counter32
@@ -162,16 +166,45 @@ faxgwExtensionTable             1.5        na -
 faxgwExtensionEntry             1.5.1      na INDEX		{ faxgwExtensionIndex }
 faxgwExtensionIndex             1.5.1.1    na Unsigned32
 faxgwExtensionImage             1.5.1.2    ro DisplayString
-faxgwExtensionName              1.5.1.3    ro DisplayString
+faxgwExtensionName              1.5.1.3    ro FaxgwUtf8String
 faxgwExtensionStatus            1.5.1.4    ro INTEGER {loaded(1), failed(2)}
 faxgwExtensionLoadError         1.5.1.5    ro DisplayString
 faxgwExtensionMethodCount       1.5.1.6    ro Gauge32
+faxJobTable                     1.6        na -
+faxJobEntry                     1.6.1      na INDEX		{ faxJobIndex }
+faxJobIndex                     1.6.1.1    na Unsigned32
+faxJobDirection                 1.6.1.2    ro INTEGER {received(1), sent(2)}
+faxJobPort                      1.6.1.3    ro Unsigned32
+faxJobState                     1.6.1.4    ro INTEGER {pending(1), routing(2), done(3), failed(4), unrouted(5)}
+faxJobRemoteIdent               1.6.1.5    ro FaxgwUtf8String
+faxJobPages                     1.6.1.6    ro Gauge32
+faxJobPartial                   1.6.1.7    ro TruthValue
+faxJobReceivedTime              1.6.1.8    ro DateAndTime
+faxJobAttempts                  1.6.1.9    ro Gauge32
+faxJobLastError                 1.6.1.10   ro DisplayString
+faxJobDegradedPages             1.6.1.11   ro Gauge32
+faxgwSip                        1.7        -  -
+faxgwSipRunning                 1.7.1      ro TruthValue
+faxgwSipCalls                   1.7.2      ro Gauge32
+faxgwSipInvites                 1.7.3      ro Counter32
+faxgwSipAnswered                1.7.4      ro Counter32
+faxgwSipRejected3xx             1.7.5      ro Counter32
+faxgwSipRejected4xx             1.7.6      ro Counter32
+faxgwSipRejected5xx             1.7.7      ro Counter32
+faxgwSipRejected6xx             1.7.8      ro Counter32
+faxgwSipT38ReinvitesSent        1.7.9      ro Counter32
+faxgwSipT38ReinvitesAccepted    1.7.10     ro Counter32
+faxgwSipT38ReinvitesRefused     1.7.11     ro Counter32
+faxgwSipT38PeerSwitches         1.7.12     ro Counter32
+faxgwSipRefreshes               1.7.13     ro Counter32
 faxRoutingFailed                0.1        -  NOTIFICATION-TYPE
 faxRoutingDeadLettered          0.2        -  NOTIFICATION-TYPE
 faxReceiveFailed                0.3        -  NOTIFICATION-TYPE
 faxRoutingChanged               0.4        -  NOTIFICATION-TYPE
 faxExtensionLoadFailed          0.5        -  NOTIFICATION-TYPE
 faxPortStateChanged             0.6        -  NOTIFICATION-TYPE
+faxgwControlLost                0.7        -  NOTIFICATION-TYPE
+faxgwControlRestored            0.8        -  NOTIFICATION-TYPE
 faxgwCompliances                2.1        -  -
 faxgwCompliance                 2.1.1      -  MODULE-COMPLIANCE
 faxgwGroups                     2.2        -  -
@@ -182,6 +215,11 @@ faxgwNotifyObjectsGroup         2.2.4      -  OBJECT-GROUP
 faxgwNotificationGroup          2.2.5      -  -
 faxgwExtensionGroup             2.2.6      -  OBJECT-GROUP
 faxgwPortNotificationGroup      2.2.7      -  -
+faxgwComplianceV2               2.1.2      -  MODULE-COMPLIANCE
+faxgwPortChannelGroup           2.2.8      -  OBJECT-GROUP
+faxgwJobGroup                   2.2.9      -  OBJECT-GROUP
+faxgwSipGroup                   2.2.10     -  OBJECT-GROUP
+faxgwControlNotificationGroup   2.2.11     -  -
 EOF
 
 # The notifications carry what a NOC needs to act.
@@ -201,6 +239,8 @@ faxReceiveFailed        faxPortName faxgwNotifyReason
 faxRoutingChanged       faxPortName faxRoutingMethodGuid faxRoutingMethodEnabled faxgwNotifyReason
 faxExtensionLoadFailed  faxgwExtensionImage faxgwExtensionLoadError
 faxPortStateChanged     faxPortName faxPortState
+faxgwControlLost        faxgwControlConnected
+faxgwControlRestored    faxgwControlConnected faxgwStartTime
 EOF
 
 # --- 4. docs/snmpd.conf.example in a private snmpd ------------------------

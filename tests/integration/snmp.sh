@@ -175,8 +175,10 @@ check_methods() {
 				faxRoutingMethodFriendlyName.$port.$idx faxRoutingMethodFunctionName.$port.$idx \
 				faxRoutingMethodEnabled.$port.$idx faxRoutingMethodData.$port.$idx | tr '\n' '|')
 			want="$guid|$name|$fn|$enabled|${data:-\"\"}|"
-			# snmpget prints a DisplayString holding '/' as is, an empty one as "".
+			# snmpget prints a DisplayString holding '/' as is, an empty one as "";
+			# FaxgwUtf8String (DISPLAY-HINT "1024t") an empty one as nothing.
 			[ "$got" = "$want" ] || [ "$got" = "$guid|$name|$fn|$enabled|\"$data\"|" ] ||
+				[ "$got" = "$guid|$name|$fn|$enabled|$data|" ] ||
 				fail "row $port.$idx: snmp '$got', faxgwctl '$want'"
 			n=$((n + 1))
 		done <<<"$rows"
@@ -302,7 +304,10 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-if cc -I"$TOP/gateway/include" -o holder holder.c "$B/libfaxgw.a" 2>holder.err; then
+# libfaxgw.a holds the client only: the wire format and helpers are in
+# libfaxproto.a and libfaxutil.a, as for every program linked with it here.
+FGWLIBS=("$B/libfaxgw.a" "$B/libfaxproto.a" "$B/libfaxutil.a")
+if cc -I"$TOP/gateway/include" -o holder holder.c "${FGWLIBS[@]}" 2>holder.err; then
 	./holder "$WORK/var/faxgw.sock" > holder.out &
 	HOLDER=$!
 	PIDS+=("$HOLDER")
@@ -352,6 +357,7 @@ cat > undo.c <<'EOF'
 #include <signal.h>
 #include <stdlib.h>
 #include "agent.h"
+#include <net-snmp/agent/mib_modules.h>
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s; stop = 1; }
 static int fail_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
@@ -416,8 +422,8 @@ for f in "$TOP"/agent/*.c; do
 	[ "$(basename "$f")" = main.c ] || AGENT_SRC+=("$f")
 done
 read -r -a SNMPLIBS <<<"$(net-snmp-config --agent-libs)"
-if cc -std=c11 -D_GNU_SOURCE -I"$TOP/gateway/include" -I"$TOP/agent" -o undo undo.c "${AGENT_SRC[@]}" \
-	"$B/libfaxgw.a" "${SNMPLIBS[@]}" 2>undo.err; then
+if cc -std=c11 -D_GNU_SOURCE -I"$TOP/gateway/include" -I"$TOP/agent" -I"$TOP/gateway/util" \
+	-o undo undo.c "${AGENT_SRC[@]}" "${FGWLIBS[@]}" "${SNMPLIBS[@]}" -pthread 2>undo.err; then
 	./undo "udp:127.0.0.1:$UPORT" "$WORK/var/faxgw.sock" "$WORK/undo.conf" >>undo.log 2>&1 &
 	UNDO_PID=$!
 	PIDS+=("$UNDO_PID")

@@ -249,10 +249,13 @@ static void at_snmp_start(const char *control_socket)
 	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_DEBUG);
 	init_agent("agent-tables");
 	ck_assert_int_eq(cache_init(control_socket), 0);
+	ck_assert_int_eq(cache_jobs_init(), 0);
 	ck_assert_int_eq(mib_scalars_init(), 0);
 	ck_assert_int_eq(mib_ports_init(), 0);
 	ck_assert_int_eq(mib_methods_init(), 0);
 	ck_assert_int_eq(mib_ext_init(), 0);
+	ck_assert_int_eq(mib_jobs_init(), 0);
+	ck_assert_int_eq(mib_sip_init(), 0);
 	ck_assert_int_eq(netsnmp_register_instance(netsnmp_create_handler_registration(
 			"failBefore", at_fail_handler, at_fail_before, OID_LENGTH(at_fail_before),
 			HANDLER_CAN_RWRITE)), MIB_REGISTERED_OK);
@@ -337,7 +340,10 @@ static void at_teardown(void)
 	mib_ports_shutdown();
 	mib_methods_shutdown();
 	mib_ext_shutdown();
+	mib_jobs_shutdown();
 	cache_shutdown();
+	cache_jobs_shutdown();
+	cache_sip_shutdown();
 	if (at.dir[0] != '\0') {
 		char cmd[128];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", at.dir);
@@ -1070,6 +1076,229 @@ START_TEST(test_load_failure_replayed)
 }
 END_TEST
 
+
+/* --- faxJobTable, faxgwSip, the port columns about calls --------------------------- */
+
+/* A scalar's instance: faxgwObjects.GROUP.WHICH.0 */
+static struct at_vb at_scalar(oid group, oid which)
+{
+	static const oid base[] = { AT_OBJECTS };
+	struct at_vb v = { .type = ASN_NULL };
+
+	memcpy(v.name, base, sizeof(base));
+	v.len = AT_OBJECTS_LEN;
+	v.name[v.len++] = group;
+	v.name[v.len++] = which;
+	v.name[v.len++] = 0;
+	return v;
+}
+
+static struct at_vb at_row(oid table, oid col, uint32_t index)
+{
+	struct at_vb v = { .type = ASN_NULL };
+
+	v.len = at_oid(v.name, table, col, index, 0, 1);
+	return v;
+}
+
+static void at_expect_typed(netsnmp_variable_list *v, u_char type, unsigned long want)
+{
+	ck_assert_int_eq(v->type, type);
+	ck_assert_uint_eq((unsigned long)*v->val.integer, want);
+}
+
+static fgw_job at_job(uint64_t id)
+{
+	fgw_job j = { .id = id, .port_id = 2, .state = FGW_JOB_DONE, .attempts = 1,
+		      .received_time = 1796644800 /* 2026-12-07 12:00:00 UTC */,
+		      .pages = 3, .remote_ident = "+49 30 1234", .path = "/spool/x.tif",
+		      .last_error = "", .degraded_list = "" };
+	return j;
+}
+
+/* Jobs put newest first: the table keeps AGENT_JOB_MAX_ROWS of them and a
+ * complete refresh removes the ones it did not see; the columns. */
+START_TEST(test_job_table_bound)
+{
+	const uint32_t total = AGENT_JOB_MAX_ROWS + 100;
+	fgw_job j;
+	uint32_t id;
+	int rc = 0;
+
+	cache_jobs_begin();
+	for (id = total; id >= 1; id--) {
+		j = at_job(id);
+		if ((rc = cache_jobs_put(&j)) != 0)
+			break;
+	}
+	cache_jobs_end(1);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_uint_eq(id, total - AGENT_JOB_MAX_ROWS + 1);
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), AGENT_JOB_MAX_ROWS);
+	ck_assert_ptr_null(cache_find_job(total - AGENT_JOB_MAX_ROWS));
+	ck_assert_ptr_nonnull(cache_find_job(total));
+
+	/* 10 newer ones: the 10 oldest rows go, but only when the refresh was
+	 * complete. */
+	cache_jobs_begin();
+	for (id = total + 10; id > total - AGENT_JOB_MAX_ROWS + 10; id--) {
+		j = at_job(id);
+		cache_jobs_put(&j);
+	}
+	cache_jobs_end(0);
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), AGENT_JOB_MAX_ROWS + 10);
+	cache_jobs_begin();
+	for (id = total + 10; id > total - AGENT_JOB_MAX_ROWS + 10; id--) {
+		j = at_job(id);
+		cache_jobs_put(&j);
+	}
+	cache_jobs_end(1);
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), AGENT_JOB_MAX_ROWS);
+	ck_assert_ptr_null(cache_find_job(total - AGENT_JOB_MAX_ROWS + 10));
+	ck_assert_ptr_nonnull(cache_find_job(total - AGENT_JOB_MAX_ROWS + 11));
+	/* Ids outside Unsigned32 have no row and take no place. */
+	cache_jobs_begin();
+	j = at_job(1ull << 32);
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	ck_assert_ptr_null(cache_find_job(0));
+}
+END_TEST
+
+START_TEST(test_job_columns)
+{
+	static const u_char when[11] = { 0x07, 0xea, 12, 7, 12, 0, 0, 0, '+', 0, 0 };
+	fgw_job j = at_job(42);
+	struct at_vb q[11];
+	netsnmp_pdu *r;
+	netsnmp_variable_list *v;
+
+	j.state = FGW_JOB_FAILED;
+	j.partial = 1;
+	j.attempts = 5;
+	j.last_error = "SMTP server down";
+	j.degraded_pages = 2;
+	j.remote_ident = "Fa\xc3\xa7" "ade 1";  /* UTF-8 */
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	cache_jobs_end(1);
+	for (oid c = AGENT_JC_DIRECTION; c <= AGENT_JC_DEGRADED_PAGES; c++)
+		q[c - AGENT_JC_DIRECTION] = at_row(AGENT_JOB_TABLE, c, 42);
+	q[10] = at_scalar(AGENT_GATEWAY, AGENT_SC_JOB_MAX_ROWS);
+	r = at_request(SNMP_MSG_GET, q, 11);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_JOB_RECEIVED);
+	at_expect_typed(at_vb_at(r, 1), ASN_UNSIGNED, 2);
+	at_expect_typed(at_vb_at(r, 2), ASN_INTEGER, FGW_JOB_FAILED);
+	at_expect_string(at_vb_at(r, 3), "Fa\xc3\xa7" "ade 1");
+	at_expect_typed(at_vb_at(r, 4), ASN_GAUGE, 3);
+	at_expect_typed(at_vb_at(r, 5), ASN_INTEGER, AGENT_TRUE);
+	v = at_vb_at(r, 6);
+	ck_assert_int_eq(v->type, ASN_OCTET_STR);
+	ck_assert_uint_eq(v->val_len, sizeof(when));
+	ck_assert(memcmp(v->val.string, when, sizeof(when)) == 0);
+	at_expect_typed(at_vb_at(r, 7), ASN_GAUGE, 5);
+	at_expect_string(at_vb_at(r, 8), "SMTP server down");
+	at_expect_typed(at_vb_at(r, 9), ASN_GAUGE, 2);
+	at_expect_typed(at_vb_at(r, 10), ASN_UNSIGNED, AGENT_JOB_MAX_ROWS);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* faxPortChannels/ActiveCalls/SipUsers: a t38 port takes one call, a sip
+ * port's come from the SIP model; the faxgwSip scalars. */
+START_TEST(test_sip_columns_and_scalars)
+{
+	fgw_sip_stats gw = { .running = 1, .calls = 2, .invites = 0x100000005ull,
+			     .answered = 4, .rejected = { 0, 0, 0, 5, 6, 7, 8 },
+			     .t38_sent = 9, .t38_accepted = 10, .t38_refused = 11,
+			     .t38_peer = 12, .refreshes = 13 };
+	fgw_sip_port sp = { .port_id = 3, .channels = 4, .sip_users = "*",
+			    .stats = { .calls = 2 } };
+	struct cache_port *p = cache_put_port(3);
+	struct at_vb q[9 + 13];
+	netsnmp_pdu *r;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(p);
+	p->transport = FGW_TRANSPORT_SIP;
+	cache_find_port(1)->state = FGW_PORT_RECEIVING;
+	ck_assert_int_eq(cache_sip_set(&gw, &sp, 1), 0);
+	for (uint32_t id = 1; id <= 3; id++)
+		for (oid c = AGENT_PC_CHANNELS; c <= AGENT_PC_SIP_USERS; c++)
+			q[n++] = at_row(AGENT_PORT_TABLE, c, id);
+	for (oid w = AGENT_SIP_RUNNING; w <= AGENT_SIP_REFRESHES; w++)
+		q[n++] = at_scalar(AGENT_SIP, w);
+	r = at_request(SNMP_MSG_GET, q, n);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	at_expect_typed(at_vb_at(r, 0), ASN_GAUGE, 1);   /* port 1: receiving */
+	at_expect_typed(at_vb_at(r, 1), ASN_GAUGE, 1);
+	at_expect_string(at_vb_at(r, 2), "");
+	at_expect_typed(at_vb_at(r, 3), ASN_GAUGE, 1);   /* port 2: idle */
+	at_expect_typed(at_vb_at(r, 4), ASN_GAUGE, 0);
+	at_expect_string(at_vb_at(r, 5), "");
+	at_expect_typed(at_vb_at(r, 6), ASN_GAUGE, 4);   /* port 3: sip */
+	at_expect_typed(at_vb_at(r, 7), ASN_GAUGE, 2);
+	at_expect_string(at_vb_at(r, 8), "*");
+	at_expect_typed(at_vb_at(r, 9), ASN_INTEGER, AGENT_TRUE);
+	at_expect_typed(at_vb_at(r, 10), ASN_GAUGE, 2);
+	at_expect_typed(at_vb_at(r, 11), ASN_COUNTER, 5); /* low 32 bits */
+	for (size_t i = 12; i < 22; i++)
+		at_expect_typed(at_vb_at(r, i), ASN_COUNTER, i - 8);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+static int at_conn_changes[2];
+
+static void at_on_connection(int connected)
+{
+	at_conn_changes[connected != 0]++;
+}
+
+/* Against a real faxgwd with no job: a refresh empties the job table (a
+ * complete one removes rows it did not see), the SIP model matches what
+ * faxgwd says, and a faxgwd that goes away is reported once. */
+START_TEST(test_jobs_sip_refresh_live)
+{
+	fgw_job j = at_job(77);
+	fgw_handle *srv = NULL;
+	fgw_sip_stats gw;
+	fgw_sip_port *ports = NULL;
+	size_t n = 0;
+	int st;
+
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	cache_jobs_end(1);
+	ck_assert_ptr_nonnull(cache_find_job(77));
+	ck_assert_int_eq(cache_jobs_refresh(), 0);
+	ck_assert_ptr_null(cache_find_job(77));
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), 0);
+
+	ck_assert_int_eq(fgw_connect(at.sock, &srv), 0);
+	ck_assert_int_eq(fgw_get_sip_info(srv, &gw, &ports, &n), 0);
+	fgw_free_buffer(ports);
+	fgw_close(srv);
+	ck_assert_int_eq(cache_sip_refresh(), 0);
+	ck_assert_uint_eq(cache_sip_stats()->running, gw.running);
+	ck_assert_uint_eq(cache_sip_stats()->invites, gw.invites);
+
+	at_conn_changes[0] = at_conn_changes[1] = 0;
+	cache_on_connection(at_on_connection);
+	kill(at.gwd, SIGTERM);
+	waitpid(at.gwd, &st, 0);
+	at.gwd = -1;
+	ck_assert_int_ne(cache_sip_refresh(), 0);
+	ck_assert_int_eq(cache_connected(), 0);
+	ck_assert_int_eq(cache_jobs_refresh(), FGW_E_CLOSED);
+	cache_on_connection(NULL);
+	ck_assert_int_eq(at_conn_changes[0], 1);
+	ck_assert_int_eq(at_conn_changes[1], 0);
+	/* the rows stay, stale, while faxgwd is away */
+	ck_assert_uint_eq(cache_sip_stats()->running, gw.running);
+}
+END_TEST
+
 Suite *agent_tables_suite(void)
 {
 	Suite *s = suite_create("agent_tables");
@@ -1087,6 +1316,9 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(rd, test_set_phases_reentered);
 	tcase_add_test(rd, test_set_free_after_failed_reserve2);
 	tcase_add_test(rd, test_set_action_without_reserve2);
+	tcase_add_test(rd, test_job_table_bound);
+	tcase_add_test(rd, test_job_columns);
+	tcase_add_test(rd, test_sip_columns_and_scalars);
 	suite_add_tcase(s, rd);
 
 	tcase_add_checked_fixture(st, set_setup, at_teardown);
@@ -1099,6 +1331,7 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_reserve1_failure_changes_nothing);
 	tcase_add_test(st, test_set_faxgwd_stopped);
 	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
+	tcase_add_test(st, test_jobs_sip_refresh_live);
 	suite_add_tcase(s, st);
 
 	tcase_add_checked_fixture(ev, events_setup, at_teardown);

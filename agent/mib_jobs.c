@@ -1,0 +1,63 @@
+/*
+ * mib_jobs.c - FAXGW-MIB faxJobTable (faxgwObjects 6), INDEX faxJobIndex,
+ * served from cache_jobs.c's container (table_container).
+ */
+#include <string.h>
+
+#include "agent.h"
+
+static void jobs_string(netsnmp_variable_list *vb, const char *s)
+{
+	snmp_set_var_typed_value(vb, ASN_OCTET_STR, s, strlen(s));
+}
+
+static void jobs_typed(netsnmp_variable_list *vb, u_char type, long v)
+{
+	snmp_set_var_typed_value(vb, type, &v, sizeof(v));
+}
+
+static int jobs_value(netsnmp_variable_list *vb, const void *row, unsigned col)
+{
+	const struct cache_job *j = row;
+	u_char date[11];
+
+	switch (col) {
+	case AGENT_JC_DIRECTION: jobs_typed(vb, ASN_INTEGER, AGENT_JOB_RECEIVED); return 0;
+	case AGENT_JC_PORT: jobs_typed(vb, ASN_UNSIGNED, (long)j->port_id); return 0;
+	case AGENT_JC_STATE: jobs_typed(vb, ASN_INTEGER, j->state); return 0;
+	case AGENT_JC_REMOTE_IDENT: jobs_string(vb, j->remote_ident); return 0;
+	case AGENT_JC_PAGES: jobs_typed(vb, ASN_GAUGE, (long)j->pages); return 0;
+	case AGENT_JC_PARTIAL:
+		jobs_typed(vb, ASN_INTEGER, j->partial ? AGENT_TRUE : AGENT_FALSE);
+		return 0;
+	case AGENT_JC_RECEIVED_TIME:
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, date,
+					 mib_scalars_date(j->received_time, date));
+		return 0;
+	case AGENT_JC_ATTEMPTS: jobs_typed(vb, ASN_GAUGE, (long)j->attempts); return 0;
+	case AGENT_JC_LAST_ERROR: jobs_string(vb, j->last_error); return 0;
+	case AGENT_JC_DEGRADED_PAGES: jobs_typed(vb, ASN_GAUGE, (long)j->degraded_pages); return 0;
+	default: return -1;
+	}
+}
+
+static const oid jobs_root[] = { AGENT_MIB_OID, 1, AGENT_JOB_TABLE };
+static struct mib_rotable jobs_table = {
+	.name = "faxJobTable",
+	.root = jobs_root,
+	.rootlen = OID_LENGTH(jobs_root),
+	.min_column = AGENT_JC_DIRECTION,
+	.max_column = AGENT_JC_DEGRADED_PAGES,
+	.value = jobs_value,
+};
+
+void mib_jobs_shutdown(void)
+{
+	mib_rotable_shutdown(&jobs_table);
+}
+
+int mib_jobs_init(void)
+{
+	jobs_table.container = cache_job_container();
+	return mib_rotable_register(&jobs_table);
+}
