@@ -500,7 +500,8 @@ static bool port_page_superseded(const struct port_report *r)
 	const struct port_report *x = r->next;
 
 	for (unsigned i = 0; x != NULL && i < PORT_PAGE_LOOKAHEAD; x = x->next, i++)
-		if (x->call == r->call && x->kind != PORT_REPORT_STARTED)
+		if (x->call == r->call &&
+		    (x->kind == PORT_REPORT_PAGE || x->kind == PORT_REPORT_ENDED))
 			return true;
 	return false;
 }
