@@ -25,6 +25,7 @@
 #include "config.h"
 #include "core.h"
 #include "fgwx_dir.h"
+#include "jobinfo.h"
 #include "log.h"
 #include "wire.h"
 
@@ -789,6 +790,45 @@ static int control_do_audit_page(struct control_req *r)
 	return 0;
 }
 
+static int control_do_get_job(struct control_req *r)
+{
+	fgw_job_info *j = NULL;
+	int rc = jobinfo_get(r->c->ctl->core, r->rq->job_id, &j);
+
+	if (rc == FGW_E_NO_JOB)
+		snprintf(r->reason, sizeof(r->reason), "no such job: %llu",
+			 (unsigned long long)r->rq->job_id);
+	if (rc != 0)
+		return rc;
+	wire_enc_job_info(r->w, r->rq->id, j);
+	free(j);
+	return 0;
+}
+
+/* The calls whose key (wire_call_key) is the cursor or above, at most max
+ * (0: FGW_MAX_LIST) of them. */
+static int control_do_calls_page(struct control_req *r)
+{
+	fgw_call *v = NULL;
+	size_t n = 0, first = 0, k;
+	uint32_t max = r->rq->num == 0 || r->rq->num > FGW_MAX_LIST ? FGW_MAX_LIST : r->rq->num;
+	uint64_t next = 0;
+	int rc = core_calls(r->c->ctl->core, &v, &n);
+
+	if (rc != 0)
+		return rc;
+	while (first < n && wire_call_key(&v[first]) < r->rq->job_id)
+		first++;
+	k = n - first;
+	if (k > max) {
+		k = max;
+		next = wire_call_key(&v[first + k - 1]) + 1;
+	}
+	wire_enc_calls_page(r->w, r->rq->id, v + first, k, next);
+	free(v);
+	return 0;
+}
+
 static int control_do_retry(struct control_req *r)
 {
 	struct core_who who = control_who(r->c);
@@ -855,6 +895,8 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_ENUM_AUDIT_PAGE: return control_do_audit_page(r);
 	case WIRE_SIP_INFO: return control_do_sip(r);
 	case WIRE_RETRY_JOB: return control_do_retry(r);
+	case WIRE_GET_JOB: return control_do_get_job(r);
+	case WIRE_ENUM_CALLS_PAGE: return control_do_calls_page(r);
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);
 	default: return FGW_E_PROTOCOL;

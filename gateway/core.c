@@ -1508,6 +1508,15 @@ int core_jobs_page(struct core *c, int failed_only, uint64_t cursor, uint32_t ma
 	return 0;
 }
 
+int core_calls(struct core *c, fgw_call **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (c->dp.calls == NULL)
+		return 0;
+	return c->dp.calls(c->dp.arg, out, n) == 0 ? 0 : FGW_E_NOMEM;
+}
+
 int core_audit_page(struct core *c, uint64_t cursor, uint32_t max, fgw_audit_entry **e,
 		    size_t *n, uint64_t *next)
 {

@@ -124,6 +124,8 @@ int core_set_priority(struct core *c, const char *guid, uint32_t priority,
 /* Routing jobs (malloc'd array, strings inside it are borrowed until the
  * next return to the loop; free the array with free()). */
 int core_jobs(struct core *c, int failed_only, fgw_job **jobs, size_t *n);
+/* The calls in progress (calls.h), one block: free().  0 or FGW_E_NOMEM. */
+int core_calls(struct core *c, fgw_call **out, size_t *n);
 /* One page, newest first (state_jobs_page); *jobs: free(). */
 int core_jobs_page(struct core *c, int failed_only, uint64_t cursor, uint32_t max,
                    fgw_job **jobs, size_t *n, uint64_t *next);

@@ -439,7 +439,8 @@ static void daemon_stop(struct daemon *d)
 	if (d->ev_drain) event_free(d->ev_drain);
 	/* SIP first: it may not hand anything to a data plane being freed;
 	 * and freed after it: the media threads report to it until they stop. */
-	core_set_sip(d->core, NULL);
+	if (d->core != NULL)
+		core_set_sip(d->core, NULL);
 	sip_thread_stop(d->sip);
 	sipconf_log_answers(d->sip);
 	dataplane_free(d->dataplane);

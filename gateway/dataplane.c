@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "calls.h"
 #include "config.h"
 #include "core.h"
 #include "extension.h"
@@ -46,8 +47,16 @@ struct dataplane {
 	size_t nw;
 	struct jobs *jobs;
 	struct history *history;      /* expiry of finished jobs, audit rows, kept files */
+	struct calls *calls;          /* the calls in progress (from the port reports) */
 	atomic_bool draining;         /* read by the media threads (port_env) */
 };
+
+static int dataplane_calls(void *arg, fgw_call **out, size_t *n)
+{
+	const struct dataplane *dp = arg;
+
+	return calls_list(dp->calls, out, n);
+}
 
 uint32_t dataplane_active_calls(const struct dataplane *dp)
 {
@@ -253,6 +262,7 @@ static void dataplane_env(struct dataplane *dp, struct worker *w, struct port_en
 	worker_port_env(w, env);
 	env->committed = dataplane_committed;
 	env->committed_arg = dp;
+	env->calls = dp->calls;
 	env->draining = &dp->draining;
 }
 
@@ -355,6 +365,11 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
 	}
 	dp->base = base;
 	dp->core = core;
+	dp->calls = calls_new();
+	if (dp->calls == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	dp->nw = dataplane_workers(dataplane_objects(cfg, &nsip));
 	/* First the router's fork: it must inherit no call and no thread. */
 	if (dataplane_start_jobs(dp, err, errlen) != 0 || dataplane_open(dp, err, errlen) != 0)
@@ -363,6 +378,7 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
 	hooks.port_state = dataplane_port_state;
 	hooks.active_calls = dataplane_active_hook;
 	hooks.job_retried = dataplane_job_retried;
+	hooks.calls = dataplane_calls;
 	hooks.arg = dp;
 	core_set_dataplane(core, &hooks);
 	*out = dp;
@@ -397,5 +413,6 @@ void dataplane_free(struct dataplane *dp)
 	free(dp->w);
 	history_free(dp->history);
 	jobs_free(dp->jobs);
+	calls_free(dp->calls);
 	free(dp);
 }

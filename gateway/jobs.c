@@ -240,6 +240,11 @@ static void jobs_fill_request(struct jobs *j, struct jobs_flight *f, const char 
 	rq->bad_rows = f->job.bad_rows;
 	rq->longest_bad_run = f->job.longest_bad_run;
 	snprintf(rq->degraded_list, sizeof(rq->degraded_list), "%s", f->job.degraded_list);
+	snprintf(rq->sip_call_id, sizeof(rq->sip_call_id), "%s", f->job.sip_call_id);
+	snprintf(rq->sip_from, sizeof(rq->sip_from), "%s", f->job.sip_from);
+	snprintf(rq->sip_to, sizeof(rq->sip_to), "%s", f->job.sip_to);
+	snprintf(rq->sip_user_agent, sizeof(rq->sip_user_agent), "%s", f->job.sip_user_agent);
+	snprintf(rq->transport, sizeof(rq->transport), "%s", f->job.transport);
 }
 
 static void jobs_record(struct jobs *j, struct jobs_flight *f, const char *guid, int status,

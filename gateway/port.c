@@ -19,6 +19,7 @@
 
 #include "claim.h"
 #include "config.h"
+#include "calls.h"
 #include "core.h"
 #include "extension.h"
 #include "fax_call.h"
@@ -56,6 +57,17 @@ struct port_call {
 	void (*media_ended)(void *arg, uint64_t serial);
 	void *media_arg;
 	char call_id[FGW_MAX_SIP_IDENT];
+	char from[FGW_MAX_SIP_IDENT];
+	char to[FGW_MAX_SIP_IDENT];
+	char user_agent[FGW_MAX_SIP_IDENT];
+	/* The media now ("G.711 PCMU ptime 20", "T.38 v0, ..."): the media
+	 * thread's, changed by a media switch; the main thread reads it only
+	 * once the call is its own (ENDED) and hears of changes by MEDIA
+	 * reports.  started_transport is the value of the STARTED report,
+	 * never written after it. */
+	char transport[FGW_MAX_TRANSPORT_TEXT];
+	char started_transport[FGW_MAX_TRANSPORT_TEXT];
+	size_t calls_slot;            /* main thread's: its row in env.calls */
 };
 
 struct port {
@@ -197,6 +209,11 @@ static void port_fill_fax(const struct port *p, const struct port_call *c,
 	snprintf(fax->remote_ident, sizeof(fax->remote_ident), "%s", r->remote_ident);
 	snprintf(fax->local_ident, sizeof(fax->local_ident), "%s", p->cfg->local_ident);
 	snprintf(fax->caller, sizeof(fax->caller), "%s", c->peer_text);
+	snprintf(fax->sip_call_id, sizeof(fax->sip_call_id), "%s", c->call_id);
+	snprintf(fax->sip_from, sizeof(fax->sip_from), "%s", c->from);
+	snprintf(fax->sip_to, sizeof(fax->sip_to), "%s", c->to);
+	snprintf(fax->sip_user_agent, sizeof(fax->sip_user_agent), "%s", c->user_agent);
+	snprintf(fax->transport, sizeof(fax->transport), "%s", c->transport);
 	fax->start_time = c->start_time;
 	fax->end_time = (int64_t)time(NULL);
 	fax->pages = (uint32_t)r->pages;
@@ -213,6 +230,12 @@ static void port_fill_fax(const struct port *p, const struct port_call *c,
 	fax_session_degraded_text(r, fax->degraded_list, sizeof(fax->degraded_list),
 				  fax->degraded_detail, sizeof(fax->degraded_detail));
 }
+
+/* A MEDIA report: the call's transport after a media switch. */
+struct port_media_note {
+	struct port_report report;    /* first: the report is the allocation */
+	char transport[FGW_MAX_TRANSPORT_TEXT];
+};
 
 /* A PAGE report: the record of the call after a confirmed page. */
 struct port_page {
@@ -291,9 +314,42 @@ struct port_group {
 	size_t n;
 };
 
+/* --- the table of calls in progress (main thread) ---------------------------------- */
+
+static void port_calls_start(struct port *p, struct port_call *c)
+{
+	struct calls_entry e = {
+		.port_id = p->cfg->id,
+		.channel = p->channel ? p->chan : 0,
+		.port_name = p->cfg->name,
+		.peer = c->peer_text,
+		.transport = c->started_transport,
+		.sip_call_id = c->call_id,
+		.sip_from = c->from,
+		.start_time = c->start_time > 0 ? (uint64_t)c->start_time : 0,
+	};
+
+	if (p->env.calls == NULL || calls_start(p->env.calls, &e, &c->calls_slot) != 0)
+		c->calls_slot = CALLS_NO_SLOT;
+}
+
+static void port_calls_page(struct port *p, const struct port_call *c, uint32_t pages)
+{
+	if (p->env.calls != NULL)
+		calls_pages(p->env.calls, c->calls_slot, pages);
+}
+
+static void port_calls_media(struct port *p, const struct port_call *c, const char *transport)
+{
+	if (p->env.calls != NULL)
+		calls_transport(p->env.calls, c->calls_slot, transport);
+}
+
 /* A call is over for the main thread too: its last event, then it goes. */
 static void port_release(struct port_call *c)
 {
+	if (c->port->env.calls != NULL)
+		calls_end(c->port->env.calls, c->calls_slot);
 	port_emit_state(c->port, FGW_PORT_IDLE, "call ended");
 	free(c);
 }
@@ -444,7 +500,8 @@ static bool port_page_superseded(const struct port_report *r)
 	const struct port_report *x = r->next;
 
 	for (unsigned i = 0; x != NULL && i < PORT_PAGE_LOOKAHEAD; x = x->next, i++)
-		if (x->call == r->call && x->kind != PORT_REPORT_STARTED)
+		if (x->call == r->call &&
+		    (x->kind == PORT_REPORT_PAGE || x->kind == PORT_REPORT_ENDED))
 			return true;
 	return false;
 }
@@ -477,10 +534,16 @@ void port_reports_apply(struct port_report *r)
 		struct port_report *next = r->next;      /* r goes with its call */
 		struct port_call *c = r->call;
 		if (r->kind == PORT_REPORT_PAGE) {
+			port_calls_page(c->port, c, ((struct port_page *)(void *)r)->sc.pages);
 			port_page_apply(r, sync_dir, sizeof(sync_dir));
+		} else if (r->kind == PORT_REPORT_MEDIA) {
+			port_calls_media(c->port, c,
+					 ((struct port_media_note *)(void *)r)->transport);
+			free(r);
 		} else if (r->kind == PORT_REPORT_STARTED) {
 			/* a port's events stay in order: its last call's first */
 			port_group_flush(&g);
+			port_calls_start(c->port, c);
 			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
 		} else if (c->no_fax) {
 			port_no_fax(c);
@@ -624,6 +687,7 @@ static struct port_call *port_call_new(struct port *p, const struct sockaddr_sto
 	if (c == NULL)
 		return NULL;
 	c->port = p;
+	c->calls_slot = CALLS_NO_SLOT;
 	memcpy(&c->peer, peer, peer_len);
 	c->peer_len = peer_len;
 	port_addr_text(peer, c->peer_text, sizeof(c->peer_text));
@@ -656,6 +720,7 @@ static int port_call_open(struct port *p, struct port_call *c, const struct fax_
 static void port_call_started(struct port *p, struct port_call *c)
 {
 	p->state = FGW_PORT_RECEIVING;
+	memcpy(c->started_transport, c->transport, sizeof(c->started_transport));
 	if (p->env.call_started != NULL)
 		p->env.call_started(p->env.arg, p);
 	c->started.kind = PORT_REPORT_STARTED;
@@ -683,6 +748,9 @@ static bool port_start_call(struct port *p, const struct sockaddr_storage *from,
 	if (c == NULL)
 		return false;
 	claim_watch_start(&c->watch, &rules, seq);
+	snprintf(c->transport, sizeof(c->transport), "%s (static port)",
+		 p->cfg->transport != CONFIG_AUDIO ? "T.38"
+		 : p->cfg->codec == CONFIG_PCMA ? "G.711 PCMA" : "G.711 PCMU");
 	port_call_params(p, c, &fp);
 	p->call = c;
 	if (port_call_open(p, c, &fp) != 0)
@@ -729,7 +797,38 @@ static void port_media_close(struct port *p, struct port_call *c)
 		c->media_ended(c->media_arg, c->serial);
 }
 
-void port_media_start(struct port *p, const struct port_media *m)
+/* The media of m as text: "G.711 PCMU ptime 20", "T.38 v0, max datagram
+ * 400, redundancy"; " (after re-INVITE)" when a switch brought it. */
+static void port_media_text(const struct port_media *m, bool reinvite, char *out, size_t outlen)
+{
+	const char *after = reinvite ? " (after re-INVITE)" : "";
+
+	if (m->t38)
+		snprintf(out, outlen, "T.38 v%u, max datagram %u, %s%s", m->t38_version,
+			 (unsigned)m->max_datagram,
+			 m->ec_fec ? "FEC" : m->ec_none ? "no error correction" : "redundancy",
+			 after);
+	else
+		snprintf(out, outlen, "G.711 %s ptime %u%s", m->alaw ? "PCMA" : "PCMU", m->ptime,
+			 after);
+}
+
+/* Media thread: tells the main thread (its table of calls) that c's
+ * transport changed.  Without memory the table shows the old one. */
+static void port_post_media(struct port_call *c)
+{
+	struct port_media_note *n = malloc(sizeof(*n));
+
+	if (n == NULL)
+		return;
+	memcpy(n->transport, c->transport, sizeof(n->transport));
+	n->report.next = NULL;
+	n->report.kind = PORT_REPORT_MEDIA;
+	n->report.call = c;
+	c->port->env.post(c->port->env.arg, &n->report);
+}
+
+static void port_media_begin(struct port *p, const struct port_media *m, bool reinvite)
 {
 	struct port_call *c = p->call != NULL ? NULL : port_call_new(p, &m->remote, m->remote_len);
 	struct fax_call_params fp;
@@ -748,6 +847,10 @@ void port_media_start(struct port *p, const struct port_media *m)
 	c->media_ended = m->ended;
 	c->media_arg = m->ended_arg;
 	snprintf(c->call_id, sizeof(c->call_id), "%s", m->call_id);
+	snprintf(c->from, sizeof(c->from), "%s", m->from);
+	snprintf(c->to, sizeof(c->to), "%s", m->to);
+	snprintf(c->user_agent, sizeof(c->user_agent), "%s", m->user_agent);
+	port_media_text(m, reinvite, c->transport, sizeof(c->transport));
 	p->fd = m->fd;
 	p->call = c;
 	port_media_params(p, c, m, &fp);
@@ -762,6 +865,11 @@ void port_media_start(struct port *p, const struct port_media *m)
 		 p->chan, c->call_id, m->from, m->t38 ? "T.38" : m->alaw ? "PCMA" : "PCMU",
 		 c->peer_text);
 	port_call_started(p, c);
+}
+
+void port_media_start(struct port *p, const struct port_media *m)
+{
+	port_media_begin(p, m, false);
 }
 
 /* G.711 to T.38 (or back): the fax session starts afresh into the same
@@ -780,18 +888,21 @@ static void port_media_switch(struct port *p, struct port_call *c, const struct 
 		again.fd = p->fd;
 		c->keep_media = true;
 		port_hangup(p);
-		port_media_start(p, &again);
+		port_media_begin(p, &again, true);
 		return;
 	}
 	fax_call_free(c->fc);            /* first: the new session rewrites the file */
 	c->fc = NULL;
 	c->t38 = m->t38;
+	port_media_text(m, true, c->transport, sizeof(c->transport));
 	port_media_params(p, c, m, &fp);
 	if (port_call_open(p, c, &fp) != 0) {
 		snprintf(c->result.t30_text, sizeof(c->result.t30_text), "cannot switch to %s",
 			 m->t38 ? "T.38" : "G.711");
 		port_finish(p);
+		return;
 	}
+	port_post_media(c);
 }
 
 void port_media_update(struct port *p, const struct port_media *m)

@@ -46,6 +46,7 @@
 #include "caps.h"
 
 struct event_base;
+struct calls;
 struct core;
 struct config_port;
 struct port;
@@ -59,11 +60,15 @@ struct port;
  * PAGE: the call confirmed a page; the report is allocated by the media
  * thread with a copy of the call's metadata (plain values) and freed once
  * applied: the main thread writes it as the reception's sidecar
- * (spool_sidecar.h), before the ENDED report of the call commits it. */
+ * (spool_sidecar.h), before the ENDED report of the call commits it.
+ * MEDIA: a SIP call switched media (port_media_update); allocated like
+ * PAGE with the new transport text.  The main thread keeps its table of
+ * calls in progress (calls.h, env->calls) from these reports. */
 enum port_report_kind {
 	PORT_REPORT_STARTED,
 	PORT_REPORT_ENDED,
 	PORT_REPORT_PAGE,
+	PORT_REPORT_MEDIA,
 };
 
 struct port_call;
@@ -93,6 +98,8 @@ struct port_env {
 	 * at once). */
 	void (*committed)(void *arg, uint64_t job_id);
 	void *committed_arg;
+	/* Main thread: the calls in progress (calls.h); NULL: none kept. */
+	struct calls *calls;
 	/* Any thread: set while faxgwd drains (SIGTERM): an idle static port
 	 * takes no new call.  NULL: never. */
 	const atomic_bool *draining;
@@ -123,6 +130,8 @@ struct port_media {
 	bool ec_fec, ec_none;         /* T.38: UDPTL error correction (else redundancy) */
 	char call_id[FGW_MAX_SIP_IDENT];
 	char from[FGW_MAX_SIP_IDENT];
+	char to[FGW_MAX_SIP_IDENT];
+	char user_agent[FGW_MAX_SIP_IDENT];
 	void (*ended)(void *arg, uint64_t serial);
 	void *ended_arg;
 };

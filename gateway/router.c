@@ -217,6 +217,11 @@ void router_request_fax(const struct router_request *rq, fgw_fax *fax)
 	fax->bad_rows = rq->bad_rows;
 	fax->longest_bad_run = rq->longest_bad_run;
 	fax->degraded_list = rq->degraded_list;
+	fax->sip_call_id = rq->sip_call_id;
+	fax->sip_from = rq->sip_from;
+	fax->sip_to = rq->sip_to;
+	fax->sip_user_agent = rq->sip_user_agent;
+	fax->transport = rq->transport;
 }
 
 /* Terminates every string of a request read from the socket. */
@@ -230,6 +235,11 @@ static void router_request_sanitize(struct router_request *rq)
 	rq->caller[sizeof(rq->caller) - 1] = '\0';
 	rq->t30_text[sizeof(rq->t30_text) - 1] = '\0';
 	rq->degraded_list[sizeof(rq->degraded_list) - 1] = '\0';
+	rq->sip_call_id[sizeof(rq->sip_call_id) - 1] = '\0';
+	rq->sip_from[sizeof(rq->sip_from) - 1] = '\0';
+	rq->sip_to[sizeof(rq->sip_to) - 1] = '\0';
+	rq->sip_user_agent[sizeof(rq->sip_user_agent) - 1] = '\0';
+	rq->transport[sizeof(rq->transport) - 1] = '\0';
 	if (rq->data_len > FGW_MAX_ROUTING_DATA)
 		rq->data_len = FGW_MAX_ROUTING_DATA;
 }

@@ -54,6 +54,11 @@ struct router_request {
 	int32_t ecm, t30_status, partial;
 	uint32_t degraded_pages, bad_rows, longest_bad_run;
 	char degraded_list[FGW_MAX_DEGRADED_TEXT];
+	char sip_call_id[FGW_MAX_SIP_IDENT];
+	char sip_from[FGW_MAX_SIP_IDENT];
+	char sip_to[FGW_MAX_SIP_IDENT];
+	char sip_user_agent[FGW_MAX_SIP_IDENT];
+	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
 struct router_reply {

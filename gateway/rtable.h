@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <faxgw/admin.h>
 
 #include <faxgw/admin.h>
 
@@ -74,6 +75,8 @@ struct core_dataplane {
 	int (*port_state)(void *arg, uint32_t port_id);      /* fgw_port_state */
 	uint32_t (*active_calls)(void *arg);
 	void (*job_retried)(void *arg, uint64_t job_id);
+	/* The calls in progress as one block (calls_list, calls.h). */
+	int (*calls)(void *arg, fgw_call **out, size_t *n);
 	void *arg;
 };
 void core_set_dataplane(struct core *c, const struct core_dataplane *dp);

@@ -50,6 +50,8 @@ static void sipmedia_convert(const struct sip_media *m, struct port_media *pm)
 	pm->ec_none = plan->t38.ec == SDP_T38_EC_NONE;
 	snprintf(pm->call_id, sizeof(pm->call_id), "%s", m->call_id);
 	snprintf(pm->from, sizeof(pm->from), "%s", m->from);
+	snprintf(pm->to, sizeof(pm->to), "%s", m->to);
+	snprintf(pm->user_agent, sizeof(pm->user_agent), "%s", m->user_agent);
 	pm->ended = m->ended;
 	pm->ended_arg = m->ended_arg;
 }

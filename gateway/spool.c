@@ -321,6 +321,11 @@ static int spool_insert_rows(struct state *st, const char *path, const struct sp
 	j->bad_rows = fax->bad_rows;
 	j->longest_bad_run = fax->longest_bad_run;
 	snprintf(j->degraded_list, sizeof(j->degraded_list), "%s", fax->degraded_list);
+	snprintf(j->sip_call_id, sizeof(j->sip_call_id), "%s", fax->sip_call_id);
+	snprintf(j->sip_from, sizeof(j->sip_from), "%s", fax->sip_from);
+	snprintf(j->sip_to, sizeof(j->sip_to), "%s", fax->sip_to);
+	snprintf(j->sip_user_agent, sizeof(j->sip_user_agent), "%s", fax->sip_user_agent);
+	snprintf(j->transport, sizeof(j->transport), "%s", fax->transport);
 	snprintf(j->remote_ident, sizeof(j->remote_ident), "%s", fax->remote_ident);
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	snprintf(j->last_error, sizeof(j->last_error), "%s",
@@ -784,6 +789,11 @@ void spool_fax_to_sidecar(const struct spool_fax *fax, bool end_of_document, boo
 	sc->longest_bad_run = fax->longest_bad_run;
 	snprintf(sc->degraded_list, sizeof(sc->degraded_list), "%s", fax->degraded_list);
 	snprintf(sc->degraded_detail, sizeof(sc->degraded_detail), "%s", fax->degraded_detail);
+	snprintf(sc->sip_call_id, sizeof(sc->sip_call_id), "%s", fax->sip_call_id);
+	snprintf(sc->sip_from, sizeof(sc->sip_from), "%s", fax->sip_from);
+	snprintf(sc->sip_to, sizeof(sc->sip_to), "%s", fax->sip_to);
+	snprintf(sc->sip_user_agent, sizeof(sc->sip_user_agent), "%s", fax->sip_user_agent);
+	snprintf(sc->transport, sizeof(sc->transport), "%s", fax->transport);
 }
 
 void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages, struct spool_fax *fax)
@@ -811,6 +821,11 @@ void spool_fax_from_sidecar(const struct spool_sidecar *sc, int tiff_pages, stru
 	fax->longest_bad_run = sc->longest_bad_run;
 	snprintf(fax->degraded_list, sizeof(fax->degraded_list), "%s", sc->degraded_list);
 	snprintf(fax->degraded_detail, sizeof(fax->degraded_detail), "%s", sc->degraded_detail);
+	snprintf(fax->sip_call_id, sizeof(fax->sip_call_id), "%s", sc->sip_call_id);
+	snprintf(fax->sip_from, sizeof(fax->sip_from), "%s", sc->sip_from);
+	snprintf(fax->sip_to, sizeof(fax->sip_to), "%s", sc->sip_to);
+	snprintf(fax->sip_user_agent, sizeof(fax->sip_user_agent), "%s", sc->sip_user_agent);
+	snprintf(fax->transport, sizeof(fax->transport), "%s", sc->transport);
 	if (sc->t30_done && (sc->t30_status != 0 || complete)) {
 		fax->t30_status = sc->t30_status;
 		snprintf(fax->t30_text, sizeof(fax->t30_text), "%s", sc->t30_text);

@@ -65,6 +65,15 @@ struct spool_fax {
 	char degraded_list[FGW_MAX_DEGRADED_TEXT];     /* "2,5": the first degraded pages */
 	char degraded_detail[FGW_MAX_DEGRADED_DETAIL]; /* "2:280/110/60 5:...": of each,
 						      * rows/bad rows/longest bad run */
+	/* A fax received over SIP: the call's identities (cut to
+	 * FGW_MAX_SIP_IDENT - 1 bytes; "" on a static port) and the
+	 * transport used ("G.711 PCMU ptime 20", "T.38 v0, ...", "T.38
+	 * (static port)").  Metadata written before these existed reads as "". */
+	char sip_call_id[FGW_MAX_SIP_IDENT];
+	char sip_from[FGW_MAX_SIP_IDENT];
+	char sip_to[FGW_MAX_SIP_IDENT];
+	char sip_user_agent[FGW_MAX_SIP_IDENT];
+	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
 /* Creates spool/, spool/tmp/, spool/failed/ and spool/done/ when missing. */

@@ -60,6 +60,11 @@ static const struct spool_sidecar_field spool_sidecar_fields[] = {
 	SSC_FV("longest_bad_run", SSC_U32, longest_bad_run, 0, UINT32_MAX, 2),
 	SSC_FV("degraded_list", SSC_STR, degraded_list, 0, 0, 2),
 	SSC_FV("degraded_detail", SSC_STR, degraded_detail, 0, 0, 2),
+	SSC_FV("sip_call_id", SSC_STR, sip_call_id, 0, 0, 3),
+	SSC_FV("sip_from", SSC_STR, sip_from, 0, 0, 3),
+	SSC_FV("sip_to", SSC_STR, sip_to, 0, 0, 3),
+	SSC_FV("sip_user_agent", SSC_STR, sip_user_agent, 0, 0, 3),
+	SSC_FV("transport", SSC_STR, transport, 0, 0, 3),
 };
 #define SPOOL_SIDECAR_NFIELDS (sizeof(spool_sidecar_fields) / sizeof(spool_sidecar_fields[0]))
 

@@ -18,9 +18,10 @@
  * FGW_MAX_SIDECAR bytes, every field exactly once in its order, values in
  * range, nothing after the last line, and fails with a reason otherwise;
  * what it accepts, spool_sidecar_format() writes back byte for byte.
- * Version 1 has the fields up to t30_text; version 2 (written now) adds
- * the page quality.  A version 1 file (left by an older faxgwd) still
- * reads, as a fax with intact pages.
+ * Version 1 has the fields up to t30_text; version 2 adds the page
+ * quality; version 3 (written now) the SIP identities and the transport.
+ * A version 1 or 2 file (left by an older faxgwd) still reads, as a fax
+ * with intact pages (version 1) and no SIP identities.
  *
  * Every function returns 0 or -1 with a reason in err (when err is not
  * NULL); none allocates.  Thread-safe: no shared state.
@@ -36,7 +37,7 @@
 
 
 #define SPOOL_SIDECAR_MAGIC "faxgw-sidecar "   /* then the version */
-#define SPOOL_SIDECAR_VERSION 2
+#define SPOOL_SIDECAR_VERSION 3
 
 struct spool_sidecar {
 	uint32_t port_id;                        /* 1..FGW_MAX_PORT_ID */
@@ -57,11 +58,17 @@ struct spool_sidecar {
 	int t30_status;                          /* T30_ERR_*; 0 while !t30_done */
 	char t30_text[FGW_MAX_ERROR_TEXT];
 	uint32_t version;                        /* of the file read, or to write:
-						  * 1 or 2 (0: SPOOL_SIDECAR_VERSION) */
+						  * 1..3 (0: SPOOL_SIDECAR_VERSION) */
 	/* version 2: page quality of the confirmed pages (spool.h) */
 	uint32_t degraded_pages, bad_rows, longest_bad_run;
 	char degraded_list[FGW_MAX_DEGRADED_TEXT];
 	char degraded_detail[FGW_MAX_DEGRADED_DETAIL];
+	/* version 3: the SIP identities and the transport (spool.h) */
+	char sip_call_id[FGW_MAX_SIP_IDENT];
+	char sip_from[FGW_MAX_SIP_IDENT];
+	char sip_to[FGW_MAX_SIP_IDENT];
+	char sip_user_agent[FGW_MAX_SIP_IDENT];
+	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
 /* tmp/NAME.tif -> tmp/NAME.meta ("NAME.meta" appended when the path does

@@ -110,6 +110,13 @@ static const char *const state_migrations[] = {
 	"CREATE INDEX jobs_finished ON jobs(finished_time) WHERE finished_time > 0;"
 	"CREATE INDEX jobs_retained ON jobs(retained_until) WHERE retained_until > 0;"
 	"CREATE INDEX audit_by_time ON audit(time);",
+	/* 6: a fax received over SIP carries its call's identities and the
+	 * transport used (DESIGN 2b); older jobs read as ''. */
+	"ALTER TABLE jobs ADD COLUMN sip_call_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN sip_from TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN sip_to TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN sip_user_agent TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN transport TEXT NOT NULL DEFAULT '';",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -220,12 +227,15 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_JOB_INSERT] =
 		"INSERT INTO jobs(port_id, state, attempts, received_time, next_attempt_time,"
 		" pages, partial, remote_ident, path, meta, last_error, next_attempt_ms,"
-		" degraded_pages, bad_rows, longest_bad_run, degraded_list)"
-		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" degraded_pages, bad_rows, longest_bad_run, degraded_list, sip_call_id, sip_from,"
+		" sip_to, sip_user_agent, transport)"
+		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20)",
 	[ST_JOB_METHOD_ADD] = "INSERT OR IGNORE INTO job_methods(job_id, guid, state) VALUES(?1, ?2, ?3)",
 	[ST_JOB_GET] = "SELECT id, port_id, state, attempts, received_time, next_attempt_ms,"
 		       " pages, partial, remote_ident, path, meta, last_error, degraded_pages,"
-		       " bad_rows, longest_bad_run, degraded_list, finished_time, retained_until"
+		       " bad_rows, longest_bad_run, degraded_list, finished_time, retained_until,"
+		       " sip_call_id, sip_from, sip_to, sip_user_agent, transport"
 		       " FROM jobs WHERE id = ?1",
 	[ST_JOB_METHODS_GET] =
 		"SELECT j.guid, j.state, j.attempts, j.last_error, ifnull(m.priority, 0)"
@@ -1277,6 +1287,11 @@ int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, 
 	sqlite3_bind_int64(s, 13, j->bad_rows);
 	sqlite3_bind_int64(s, 14, j->longest_bad_run);
 	sqlite3_bind_text(s, 15, j->degraded_list, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 16, j->sip_call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 17, j->sip_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 18, j->sip_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 19, j->sip_user_agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 20, j->transport, -1, SQLITE_STATIC);
 	if (state_run(st, s, err, errlen, "insert a job") != 0)
 		return -1;
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
@@ -1331,6 +1346,11 @@ int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int 
 		state_copy_text(s, 15, out->degraded_list, sizeof(out->degraded_list));
 		out->finished_time = (uint64_t)sqlite3_column_int64(s, 16);
 		out->retained_until = (uint64_t)sqlite3_column_int64(s, 17);
+		state_copy_text(s, 18, out->sip_call_id, sizeof(out->sip_call_id));
+		state_copy_text(s, 19, out->sip_from, sizeof(out->sip_from));
+		state_copy_text(s, 20, out->sip_to, sizeof(out->sip_to));
+		state_copy_text(s, 21, out->sip_user_agent, sizeof(out->sip_user_agent));
+		state_copy_text(s, 22, out->transport, sizeof(out->transport));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -172,6 +172,13 @@ struct state_job {
 	 * (to this value, 0: now), cleared otherwise. */
 	uint64_t finished_time;           /* Unix time it became DONE/FAILED, 0 */
 	uint64_t retained_until;          /* its file stays in spool/done/ until, 0 */
+	/* A fax received over SIP (spool.h); "" for others and older jobs.
+	 * Written by state_job_insert, read by state_job_get. */
+	char sip_call_id[FGW_MAX_SIP_IDENT];
+	char sip_from[FGW_MAX_SIP_IDENT];
+	char sip_to[FGW_MAX_SIP_IDENT];
+	char sip_user_agent[FGW_MAX_SIP_IDENT];
+	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
 /* One method of a job: state FGW_JOB_PENDING (not yet succeeded),

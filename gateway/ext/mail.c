@@ -29,6 +29,7 @@
 #include "caps.h"
 #include "common/routing_entry.h"
 #include "fgwx_buf.h"
+#include "fgwx_text.h"
 #include <faxgw/routing.h>
 
 #include "common/pdf.h"
@@ -408,12 +409,49 @@ static void ml_quality(char *dst, size_t dstlen, const fgw_fax *fax)
 		 fax->bad_rows == 1 ? "" : "s", (unsigned)fax->longest_bad_run);
 }
 
+/* A value the caller sent (SIP identities) for the us-ascii body: UTF-8
+ * text only (fgwx_text_sanitize), then printable ASCII. */
+static void ml_outside(char *dst, size_t dstlen, const char *src)
+{
+	char text[FGW_MAX_SIP_IDENT * 2];
+
+	src = src != NULL ? src : "";
+	fgwx_text_sanitize(text, sizeof(text), src, strnlen(src, sizeof(text) - 1));
+	ml_clean(dst, dstlen, text);
+}
+
+/* The SIP lines of the body ("" for a fax that did not come over SIP). */
+static void ml_sip_lines(char *dst, size_t dstlen, const fgw_fax *fax)
+{
+	char id[FGW_MAX_SIP_IDENT], from[FGW_MAX_SIP_IDENT], to[FGW_MAX_SIP_IDENT];
+	char ua[FGW_MAX_SIP_IDENT], transport[FGW_MAX_TRANSPORT_TEXT];
+
+	ml_outside(id, sizeof(id), fax->sip_call_id);
+	ml_outside(from, sizeof(from), fax->sip_from);
+	ml_outside(to, sizeof(to), fax->sip_to);
+	ml_outside(ua, sizeof(ua), fax->sip_user_agent);
+	ml_outside(transport, sizeof(transport), fax->transport);
+	dst[0] = '\0';
+	if (transport[0] != '\0')
+		snprintf(dst, dstlen, "Transport:           %s\r\n", transport);
+	if (id[0] == '\0')
+		return;
+	size_t o = strlen(dst);
+	snprintf(dst + o, dstlen - o,
+		 "SIP Call-ID:         %s\r\n"
+		 "SIP From:            %s\r\n"
+		 "SIP To:              %s\r\n"
+		 "SIP User-Agent:      %s\r\n",
+		 id, from[0] ? from : "(none)", to[0] ? to : "(none)", ua[0] ? ua : "(none)");
+}
+
 /* The text part: the fax's metadata. */
 static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *attached)
 {
 	char ident[FGW_MAX_IDENT * 2 + 1], local[FGW_MAX_IDENT * 2 + 1], port[FGW_MAX_NAME];
 	char caller[FGW_MAX_ADDRESS * 2], t30[FGW_MAX_ERROR_TEXT / 2], start[64], end[64];
 	char quality[FGW_MAX_DEGRADED_LIST * 12 + 128];
+	char sip[FGW_MAX_SIP_IDENT * 4 + FGW_MAX_TRANSPORT_TEXT + 128];
 
 	ml_clean(ident, sizeof(ident), fax->remote_ident);
 	ml_clean(local, sizeof(local), fax->local_ident);
@@ -423,6 +461,7 @@ static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *at
 	ml_time(start, sizeof(start), fax->start_time, "%Y-%m-%d %H:%M:%S UTC");
 	ml_time(end, sizeof(end), fax->end_time, "%Y-%m-%d %H:%M:%S UTC");
 	ml_quality(quality, sizeof(quality), fax);
+	ml_sip_lines(sip, sizeof(sip), fax);
 	snprintf(dst, dstlen,
 		 "A fax was received by faxgw.\r\n\r\n"
 		 "Remote ident (TSID): %s\r\n"
@@ -432,6 +471,7 @@ static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *at
 		 "Page quality:        %s\r\n"
 		 "Port:                %u%s%s\r\n"
 		 "Caller:              %s\r\n"
+		 "%s"
 		 "Started:             %s\r\n"
 		 "Ended:               %s\r\n"
 		 "Resolution:          %u x %u dpi\r\n"
@@ -443,7 +483,7 @@ static void ml_body(char *dst, size_t dstlen, const fgw_fax *fax, const char *at
 		 fax->partial ? "PARTIAL: the call was lost; the pages received are attached" :
 				"complete", quality,
 		 (unsigned)fax->port_id, port[0] ? " " : "", port, caller[0] ? caller : "(unknown)",
-		 start, end, ml_dpi(fax->x_resolution), ml_dpi(fax->y_resolution), (unsigned)fax->bit_rate,
+		 sip, start, end, ml_dpi(fax->x_resolution), ml_dpi(fax->y_resolution), (unsigned)fax->bit_rate,
 		 fax->ecm ? "on" : "off", fax->t30_status, t30[0] ? " " : "", t30,
 		 (unsigned long long)fax->job_id, attached);
 }

@@ -33,11 +33,12 @@
 
 #include "caps.h"
 #include "common/routing_entry.h"
+#include "fgwx_text.h"
 #include <faxgw/routing.h>
 
 #define RP_GUID "{57b68a34-09e7-416d-82b1-7e98d07dbdaf}"
 #define RP_FUNCTION "RouteRunProgram"
-#define RP_NENV 21
+#define RP_NENV 26
 #define RP_MAX_ENV_VALUE FGW_MAX_PATH
 
 int faxgw_routing_init(const struct fgw_route_host *host, struct fgw_route_extension *ext,
@@ -163,6 +164,17 @@ static const char *rp_str(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* A value the caller sent (SIP identities): UTF-8 text only, anything
+ * else as '?'. */
+static void rp_env_text(struct rp_env *e, const char *key, const char *s)
+{
+	char clean[RP_MAX_ENV_VALUE];
+
+	s = rp_str(s);
+	fgwx_text_sanitize(clean, sizeof(clean), s, strnlen(s, sizeof(clean) - 1));
+	rp_env_add(e, key, "%s", clean);
+}
+
 static void rp_env_build(struct rp_env *e, const fgw_fax *fax)
 {
 	e->n = 0;
@@ -188,6 +200,11 @@ static void rp_env_build(struct rp_env *e, const fgw_fax *fax)
 	rp_env_add(e, "FAXGW_BAD_ROWS", "%u", (unsigned)fax->bad_rows);
 	rp_env_add(e, "FAXGW_LONGEST_BAD_RUN", "%u", (unsigned)fax->longest_bad_run);
 	rp_env_add(e, "FAXGW_DEGRADED_LIST", "%s", rp_str(fax->degraded_list));
+	rp_env_text(e, "FAXGW_SIP_CALL_ID", fax->sip_call_id);
+	rp_env_text(e, "FAXGW_SIP_FROM", fax->sip_from);
+	rp_env_text(e, "FAXGW_SIP_TO", fax->sip_to);
+	rp_env_text(e, "FAXGW_SIP_USER_AGENT", fax->sip_user_agent);
+	rp_env_text(e, "FAXGW_TRANSPORT", fax->transport);
 }
 
 /* --- running it ----------------------------------------------------------------- */

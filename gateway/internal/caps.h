@@ -146,6 +146,8 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_SIP_URI          256    /* outbound-proxy, from, a listen URL */
 #define FGW_MAX_SIP_IDENT        128    /* Call-ID, From, To, User-Agent kept of a call
 					   (longer ones are cut) */
+#define FGW_MAX_TRANSPORT_TEXT   96     /* a call's transport as text: "T.38 v0, max
+					   datagram 400, redundancy (after re-INVITE)" */
 #define FGW_SIP_MAX_ANSWER       2048   /* bytes of one SDP body we write */
 #define FGW_SIP_GLARE_MAX_MS     2000   /* a 491 on our re-INVITE: retry after 0..this
 					   (RFC 3261 14.1, we do not own the Call-ID) */

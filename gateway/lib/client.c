@@ -1054,3 +1054,107 @@ FGW_API int fgw_read_event(fgw_handle *sub, fgw_event **ev, int timeout_ms)
 	}
 	return rc;
 }
+
+/* --- one job, calls in progress ------------------------------------------------ */
+
+FGW_API int fgw_get_job(fgw_handle *server, uint64_t job_id, fgw_job_info **job)
+{
+	struct wire_request rq = { .type = WIRE_GET_JOB, .job_id = job_id };
+	struct client_reply rep;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || job == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*job = NULL;
+	rc = client_call(server, &rq, WIRE_R_JOB, &rep);
+	if (rc != 0)
+		return rc;
+	rc = wire_dec_job_info(rep.body, rep.hdr.len, job);
+	return client_done(server, &rep, rc);
+}
+
+/* One page of calls from cursor on; *next 0 after the last. */
+static int client_calls_page(fgw_handle *server, uint64_t cursor, fgw_call **calls, size_t *n,
+			     uint64_t *next)
+{
+	struct wire_request rq = { .type = WIRE_ENUM_CALLS_PAGE, .job_id = cursor, .num = 0 };
+	struct client_reply rep;
+	void *out = NULL;
+	int rc = client_call(server, &rq, WIRE_R_CALLS_PAGE, &rep);
+
+	if (rc != 0)
+		return rc;
+	rc = wire_dec_page(rep.body, rep.hdr.len, WIRE_REC_CALL, &out, n, next);
+	*calls = out;
+	return client_done(server, &rep, rc);
+}
+
+static size_t client_call_text(const fgw_call *c)
+{
+	return strlen(c->port_name) + strlen(c->peer) + strlen(c->transport) +
+	       strlen(c->sip_call_id) + strlen(c->sip_from) + 5;
+}
+
+/* Appends the calls v[0..n) to the block *acc of *total calls: a new
+ * block with both; -1 when out of memory (*acc unchanged). */
+static int client_calls_append(fgw_call **acc, size_t *total, const fgw_call *v, size_t n)
+{
+	size_t all = *total + n, text = 0;
+	fgw_call *out;
+	char *area;
+
+	for (size_t i = 0; i < *total; i++)
+		text += client_call_text(&(*acc)[i]);
+	for (size_t i = 0; i < n; i++)
+		text += client_call_text(&v[i]);
+	out = malloc(all * sizeof(*out) + text);
+	if (out == NULL)
+		return -1;
+	area = (char *)(out + all);
+	for (size_t i = 0; i < all; i++) {
+		const fgw_call *src = i < *total ? &(*acc)[i] : &v[i - *total];
+		out[i] = *src;
+		out[i].port_name = client_put(&area, src->port_name);
+		out[i].peer = client_put(&area, src->peer);
+		out[i].transport = client_put(&area, src->transport);
+		out[i].sip_call_id = client_put(&area, src->sip_call_id);
+		out[i].sip_from = client_put(&area, src->sip_from);
+	}
+	free(*acc);
+	*acc = out;
+	*total = all;
+	return 0;
+}
+
+FGW_API int fgw_enum_calls(fgw_handle *server, fgw_call **calls, size_t *n)
+{
+	uint64_t cursor = 0;
+	int rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || calls == NULL || n == NULL)
+		return rc != 0 ? rc : FGW_E_INVAL;
+	*calls = NULL;
+	*n = 0;
+	do {
+		fgw_call *page = NULL;
+		size_t k = 0;
+		rc = client_calls_page(server, cursor, &page, &k, &cursor);
+		if (rc == 0 && *calls == NULL) {
+			*calls = page;
+			*n = k;
+		} else if (rc == 0) {
+			if (*n + k > FGW_MAX_LIST)
+				rc = client_fail(server, FGW_E_TOO_BIG, "more than %u calls",
+						 (unsigned)FGW_MAX_LIST);
+			else if (client_calls_append(calls, n, page, k) != 0)
+				rc = client_fail(server, FGW_E_NOMEM, "out of memory");
+			free(page);
+		}
+	} while (rc == 0 && cursor != 0);
+	if (rc != 0) {
+		free(*calls);
+		*calls = NULL;
+		*n = 0;
+	}
+	return rc;
+}

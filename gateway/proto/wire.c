@@ -295,13 +295,14 @@ static const char *const wire_request_names[] = {
 	[WIRE_BATCH] = "BATCH", [WIRE_ENUM_JOBS] = "ENUM_JOBS",
 	[WIRE_RETRY_JOB] = "RETRY_JOB", [WIRE_ENUM_AUDIT] = "ENUM_AUDIT",
 	[WIRE_SUBSCRIBE] = "SUBSCRIBE", [WIRE_ENUM_JOBS_PAGE] = "ENUM_JOBS_PAGE",
-	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE", [WIRE_SIP_INFO] = "SIP_INFO",
+	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE", [WIRE_GET_JOB] = "GET_JOB",
+	[WIRE_ENUM_CALLS_PAGE] = "ENUM_CALLS_PAGE", [WIRE_SIP_INFO] = "SIP_INFO",
 };
 
 static const char *const wire_reply_names[] = {
 	"R_OK", "R_ERROR", "R_HELLO", "R_OPENED", "R_DATA", "R_GATEWAY", "R_PORT",
 	"R_PORTS", "R_EXTENSIONS", "R_METHODS", "R_GLOBALS", "R_JOBS", "R_AUDIT",
-	"R_EVENT", "R_JOBS_PAGE", "R_AUDIT_PAGE",
+	"R_EVENT", "R_JOBS_PAGE", "R_AUDIT_PAGE", "R_JOB", "R_CALLS_PAGE", "R_SIP",
 };
 
 const char *wire_type_name(uint16_t type)
@@ -685,6 +686,184 @@ void wire_enc_event(struct wire_writer *w, const fgw_event *ev)
 	wire_put_event(w, ev);
 }
 
+/* --- one job with its details, calls in progress ------------------------------ */
+
+static void wire_put_job_method(struct wire_writer *w, const fgw_job_method_result *m)
+{
+	wire_put_str(w, m->guid);
+	wire_put_str(w, m->friendly_name);
+	wire_put_u8(w, (uint8_t)m->state);
+	wire_put_u32(w, m->attempts);
+	wire_put_str(w, m->last_error);
+}
+
+static size_t wire_job_method_size(const fgw_job_method_result *m)
+{
+	return 1 + 4 + wire_str_size(m->guid) + wire_str_size(m->friendly_name) +
+	       wire_str_size(m->last_error);
+}
+
+void wire_enc_job_info(struct wire_writer *w, uint32_t id, const fgw_job_info *j)
+{
+	const char *const strs[] = { j->port_name, j->local_ident, j->caller, j->t30_text,
+				     j->sip_call_id, j->sip_from, j->sip_to,
+				     j->sip_user_agent, j->transport };
+	size_t used = WIRE_HEADER_LEN + wire_job_size(&j->job) + 8 * 3 + 4 * 5 + 4, k = 0;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		used += wire_str_size(strs[i]);
+	while (k < j->nmethods && used + wire_job_method_size(&j->methods[k]) <= FGW_MAX_FRAME)
+		used += wire_job_method_size(&j->methods[k++]);
+	wire_begin(w, WIRE_R_JOB, id);
+	wire_put_job(w, &j->job);
+	wire_put_str(w, j->port_name);
+	wire_put_str(w, j->local_ident);
+	wire_put_str(w, j->caller);
+	wire_put_u64(w, j->start_time);
+	wire_put_u64(w, j->end_time);
+	wire_put_u32(w, j->x_res);
+	wire_put_u32(w, j->y_res);
+	wire_put_u32(w, j->bit_rate);
+	wire_put_u8(w, j->ecm ? 1 : 0);
+	wire_put_u32(w, (uint32_t)j->t30_status);
+	wire_put_str(w, j->t30_text);
+	wire_put_u64(w, j->finished_time);
+	for (size_t i = 4; i < sizeof(strs) / sizeof(strs[0]); i++)
+		wire_put_str(w, strs[i]);
+	wire_put_u32(w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		wire_put_job_method(w, &j->methods[i]);
+}
+
+/* One pass over a WIRE_R_JOB body (see wire_dec_records): counting when
+ * a->base is NULL, else filling j and its methods (room for them given). */
+static uint32_t wire_get_job_info(struct wire_reader *r, struct wire_arena *a, fgw_job_info *j,
+				  fgw_job_method_result *m)
+{
+	uint32_t count;
+	fgw_job_method_result scratch;
+
+	wire_get_job(r, a, &j->job);
+	j->port_name = wire_get_str_arena(r, a);
+	j->local_ident = wire_get_str_arena(r, a);
+	j->caller = wire_get_str_arena(r, a);
+	j->start_time = wire_get_u64(r);
+	j->end_time = wire_get_u64(r);
+	j->x_res = wire_get_u32(r);
+	j->y_res = wire_get_u32(r);
+	j->bit_rate = wire_get_u32(r);
+	j->ecm = wire_get_u8(r) != 0;
+	j->t30_status = (int)(int32_t)wire_get_u32(r);
+	j->t30_text = wire_get_str_arena(r, a);
+	j->finished_time = wire_get_u64(r);
+	j->sip_call_id = wire_get_str_arena(r, a);
+	j->sip_from = wire_get_str_arena(r, a);
+	j->sip_to = wire_get_str_arena(r, a);
+	j->sip_user_agent = wire_get_str_arena(r, a);
+	j->transport = wire_get_str_arena(r, a);
+	count = wire_get_u32(r);
+	if (count > FGW_MAX_METHODS) {
+		if (r->err == 0)
+			r->err = FGW_E_TOO_BIG;
+		return 0;
+	}
+	for (uint32_t i = 0; i < count && r->err == 0; i++) {
+		fgw_job_method_result *x = m != NULL ? &m[i] : &scratch;
+		x->guid = wire_get_str_arena(r, a);
+		x->friendly_name = wire_get_str_arena(r, a);
+		x->state = (fgw_job_state)wire_get_u8(r);
+		x->attempts = wire_get_u32(r);
+		x->last_error = wire_get_str_arena(r, a);
+	}
+	return count;
+}
+
+int wire_dec_job_info(const void *body, size_t len, fgw_job_info **out)
+{
+	struct wire_reader r;
+	struct wire_arena a = { NULL, 0 };
+	fgw_job_info scratch;
+	uint32_t count;
+	int rc;
+
+	*out = NULL;
+	wire_reader_init(&r, body, len);
+	count = wire_get_job_info(&r, &a, &scratch, NULL);
+	rc = wire_reader_end(&r);
+	if (rc != 0)
+		return rc;
+	size_t head = sizeof(fgw_job_info) + (size_t)count * sizeof(fgw_job_method_result);
+	char *block = calloc(1, head + a.used);
+	if (block == NULL)
+		return FGW_E_NOMEM;
+	fgw_job_info *j = (fgw_job_info *)(void *)block;
+	j->methods = count > 0 ? (fgw_job_method_result *)(void *)(block + sizeof(*j)) : NULL;
+	j->nmethods = count;
+	wire_reader_init(&r, body, len);
+	a.base = block + head;
+	a.used = 0;
+	wire_get_job_info(&r, &a, j, j->methods);
+	*out = j;
+	return 0;
+}
+
+void wire_put_call(struct wire_writer *w, const fgw_call *c)
+{
+	wire_put_u32(w, c->port_id);
+	wire_put_u32(w, c->channel);
+	wire_put_str(w, c->port_name);
+	wire_put_str(w, c->peer);
+	wire_put_str(w, c->transport);
+	wire_put_str(w, c->sip_call_id);
+	wire_put_str(w, c->sip_from);
+	wire_put_u32(w, c->pages);
+	wire_put_u64(w, c->start_time);
+}
+
+static void wire_get_call(struct wire_reader *r, struct wire_arena *a, void *rec)
+{
+	fgw_call *c = rec;
+
+	c->port_id = wire_get_u32(r);
+	c->channel = wire_get_u32(r);
+	c->port_name = wire_get_str_arena(r, a);
+	c->peer = wire_get_str_arena(r, a);
+	c->transport = wire_get_str_arena(r, a);
+	c->sip_call_id = wire_get_str_arena(r, a);
+	c->sip_from = wire_get_str_arena(r, a);
+	c->pages = wire_get_u32(r);
+	c->start_time = wire_get_u64(r);
+}
+
+static size_t wire_call_size(const fgw_call *c)
+{
+	return 4 + 4 + 4 + 8 + wire_str_size(c->port_name) + wire_str_size(c->peer) +
+	       wire_str_size(c->transport) + wire_str_size(c->sip_call_id) +
+	       wire_str_size(c->sip_from);
+}
+
+uint64_t wire_call_key(const fgw_call *c)
+{
+	return (uint64_t)c->port_id << 32 | c->channel;
+}
+
+size_t wire_enc_calls_page(struct wire_writer *w, uint32_t id, const fgw_call *v, size_t n,
+			   uint64_t next)
+{
+	size_t used = WIRE_HEADER_LEN + 8 + 4, k = 0;
+
+	while (k < n && (k == 0 || used + wire_call_size(&v[k]) <= FGW_MAX_FRAME))
+		used += wire_call_size(&v[k++]);
+	if (k < n)
+		next = wire_call_key(&v[k - 1]) + 1;
+	wire_begin(w, WIRE_R_CALLS_PAGE, id);
+	wire_put_u64(w, next);
+	wire_put_u32(w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		wire_put_call(w, &v[i]);
+	return k;
+}
+
 union wire_any_record {
 	fgw_gateway_info gateway;
 	fgw_port_info port;
@@ -694,6 +873,7 @@ union wire_any_record {
 	fgw_job job;
 	fgw_audit_entry audit;
 	fgw_event event;
+	fgw_call call;
 	fgw_sip_port sip_port;
 };
 
@@ -714,6 +894,8 @@ static const struct wire_record_kind wire_records[] = {
 	[WIRE_REC_JOB] = { sizeof(fgw_job), wire_get_job, 0, WIRE_R_JOBS },
 	[WIRE_REC_AUDIT] = { sizeof(fgw_audit_entry), wire_get_audit, 0, WIRE_R_AUDIT },
 	[WIRE_REC_EVENT] = { sizeof(fgw_event), wire_get_event, WIRE_R_EVENT, 0 },
+	/* only in pages (WIRE_R_CALLS_PAGE, wire_dec_page) */
+	[WIRE_REC_CALL] = { sizeof(fgw_call), wire_get_call, 0, 0 },
 	[WIRE_REC_SIP_PORT] = { sizeof(fgw_sip_port), wire_get_sip_port, 0, WIRE_R_SIP },
 };
 
@@ -779,7 +961,7 @@ int wire_dec_page(const void *body, size_t len, enum wire_record kind, void **ou
 	*out = NULL;
 	*n = 0;
 	*next = 0;
-	if (kind != WIRE_REC_JOB && kind != WIRE_REC_AUDIT)
+	if (kind != WIRE_REC_JOB && kind != WIRE_REC_AUDIT && kind != WIRE_REC_CALL)
 		return FGW_E_PROTOCOL;
 	wire_reader_init(&r, body, len);
 	uint64_t cursor = wire_get_u64(&r);
@@ -903,6 +1085,7 @@ static const char *const wire_layouts[] = {
 	[WIRE_ENUM_GLOBAL] = "", [WIRE_SET_GLOBAL] = "GN", [WIRE_BATCH] = "B",
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
 	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
+	[WIRE_GET_JOB] = "J", [WIRE_ENUM_CALLS_PAGE] = "JN",
 	[WIRE_SIP_INFO] = "",
 };
 

@@ -67,7 +67,9 @@ enum wire_type {
 	WIRE_SUBSCRIBE = 19,       /* N event mask             -> WIRE_R_OK, then events */
 	WIRE_ENUM_JOBS_PAGE = 20,  /* F failed only, J cursor, N max -> WIRE_R_JOBS_PAGE */
 	WIRE_ENUM_AUDIT_PAGE = 21, /* J cursor, N max          -> WIRE_R_AUDIT_PAGE */
-	WIRE_SIP_INFO = 22,        /*                          -> WIRE_R_SIP */
+	WIRE_GET_JOB = 22,         /* J job id                 -> WIRE_R_JOB */
+	WIRE_ENUM_CALLS_PAGE = 23, /* J cursor, N max          -> WIRE_R_CALLS_PAGE */
+	WIRE_SIP_INFO = 24,        /*                          -> WIRE_R_SIP */
 	WIRE_REQUEST_LAST = WIRE_SIP_INFO,
 
 	/* replies and events: faxgwd -> client */
@@ -87,7 +89,10 @@ enum wire_type {
 	WIRE_R_EVENT = 0x800d,     /* one fgw_event, request id 0 */
 	WIRE_R_JOBS_PAGE = 0x800e, /* u64 next cursor (0: last page), u32 count, fgw_job... */
 	WIRE_R_AUDIT_PAGE = 0x800f,/* u64 next cursor (0: last page), u32 count, fgw_audit_entry... */
-	WIRE_R_SIP = 0x8010,       /* u32 count, fgw_sip_port... (the first: the gateway, port 0) */
+	WIRE_R_JOB = 0x8010,       /* one fgw_job_info (fgw_job, then its details, u32
+				    * count, fgw_job_method_result...) */
+	WIRE_R_CALLS_PAGE = 0x8011,/* u64 next cursor (0: last page), u32 count, fgw_call... */
+	WIRE_R_SIP = 0x8012,       /* u32 count, fgw_sip_port... (the first: the gateway, port 0) */
 	WIRE_REPLY_LAST = WIRE_R_SIP,
 };
 
@@ -205,6 +210,7 @@ void wire_put_global(struct wire_writer *w, const fgw_global_routing_info *g);
 void wire_put_job(struct wire_writer *w, const fgw_job *j);
 void wire_put_audit(struct wire_writer *w, const fgw_audit_entry *a);
 void wire_put_event(struct wire_writer *w, const fgw_event *ev);
+void wire_put_call(struct wire_writer *w, const fgw_call *c);
 void wire_put_sip_port(struct wire_writer *w, const fgw_sip_port *p);
 /* Whole page replies of the records v[0..n) (newest first), as many as
  * fit in one frame (at least one): when not all fit, next becomes the id
@@ -214,6 +220,19 @@ size_t wire_enc_jobs_page(struct wire_writer *w, uint32_t id, const fgw_job *v, 
 			  uint64_t next);
 size_t wire_enc_audit_page(struct wire_writer *w, uint32_t id, const fgw_audit_entry *v,
 			   size_t n, uint64_t next);
+/* A whole WIRE_R_JOB frame: j and its methods (cut to what fits in a
+ * frame: a job has at most FGW_MAX_METHODS). */
+void wire_enc_job_info(struct wire_writer *w, uint32_t id, const fgw_job_info *j);
+/* The calls v[0..n) (in cursor order) as a WIRE_R_CALLS_PAGE, as many as
+ * fit: next becomes the cursor after the last one sent when not all fit.
+ * A call's cursor is wire_call_key(); a page request with cursor c asks
+ * for the calls whose key is c or above. */
+size_t wire_enc_calls_page(struct wire_writer *w, uint32_t id, const fgw_call *v, size_t n,
+			   uint64_t next);
+uint64_t wire_call_key(const fgw_call *c);
+/* A WIRE_R_JOB body into one block (free()): 0, FGW_E_PROTOCOL,
+ * FGW_E_TOO_BIG or FGW_E_NOMEM. */
+int wire_dec_job_info(const void *body, size_t len, fgw_job_info **out);
 /* A whole event frame (request id 0). */
 void wire_enc_event(struct wire_writer *w, const fgw_event *ev);
 
@@ -239,6 +258,7 @@ enum wire_record {
 	WIRE_REC_JOB,              /* fgw_job */
 	WIRE_REC_AUDIT,            /* fgw_audit_entry */
 	WIRE_REC_EVENT,            /* fgw_event */
+	WIRE_REC_CALL,             /* fgw_call */
 	WIRE_REC_SIP_PORT,         /* fgw_sip_port */
 };
 /* A list body (u32 count, records) into one block: *out is the array
@@ -246,12 +266,13 @@ enum wire_record {
 int wire_dec_list(const void *body, size_t len, enum wire_record kind, void **out,
 		  size_t *n);
 /* A page reply (WIRE_R_JOBS_PAGE: WIRE_REC_JOB, WIRE_R_AUDIT_PAGE:
- * WIRE_REC_AUDIT): *next and the records as wire_dec_list() gives them. */
+ * WIRE_REC_AUDIT, WIRE_R_CALLS_PAGE: WIRE_REC_CALL): *next and the records as wire_dec_list() gives them. */
 int wire_dec_page(const void *body, size_t len, enum wire_record kind, void **out,
 		  size_t *n, uint64_t *next);
 /* A body of exactly one record, into one block. */
 int wire_dec_one(const void *body, size_t len, enum wire_record kind, void **out);
-/* The reply type that carries a list or single record of that kind. */
+/* The reply type that carries a list or single record of that kind (0:
+ * none; calls come only in WIRE_R_CALLS_PAGE). */
 uint16_t wire_record_reply_type(enum wire_record kind, int list);
 
 #endif

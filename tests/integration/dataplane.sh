@@ -302,7 +302,7 @@ if [ -n "$DEF" ]; then
 	done
 	# faxgwctl finds ./var/faxgw.sock by itself at the top of the tree.
 	OUT=$(cd "$DEF" && FAXGW_SOCKET= "$CTL" --json ports) || fail "faxgwctl ports in $DEF"
-	json_true '[(p["id"], p["faxes_received"], p["pages_received"]) for p in j["ports"] if p["id"] != 3] == [(1, 1, 1), (2, 1, 1)]'
+	json_true '[(p["id"], p["faxes_received"], p["pages_received"]) for p in j["ports"]][:2] == [(1, 1, 1), (2, 1, 1)]'
 	kill -TERM "$PID_def"
 	wait "$PID_def" 2>/dev/null
 	exec 8>&-
@@ -363,6 +363,17 @@ expect_rc 0 "$CTL" -s "$A/var/faxgw.sock" --json jobs
 json_true 'any(x["port"] == 3 and x["partial"] and x["pages"] == 1 and x["state"] == "done" for x in j["jobs"])'
 [ "$("$DOC" pages "$(ls "$A/var/fax/inbox3"/*.tif)")" = 1 ] || fail "partial fax: page count"
 ok "a call cut after page 1: partial fax stored, flagged and routed"
+# A static port's fax: its transport named, no SIP identities (empty, not absent).
+grep -q '^FAXGW_TRANSPORT=T.38 (static port)$' "$A"/rec-*.env ||
+	fail "static port: FAXGW_TRANSPORT: $(grep TRANSPORT "$A"/rec-*.env)"
+for v in CALL_ID FROM TO USER_AGENT; do
+	grep -q "^FAXGW_SIP_$v=\$" "$A"/rec-*.env || fail "static port: FAXGW_SIP_$v: $(cat "$A"/rec-*.env)"
+done
+id=$(sed -n 's/^FAXGW_JOB_ID=//p' "$A"/rec-*.env)
+expect_rc 0 "$CTL" -s "$A/var/faxgw.sock" --json job "$id"
+json_true 'j["job"]["id"] == '"$id"' and j["job"]["partial"] and j["transport"] == "T.38 (static port)" and j["sip"] == {"call_id": "", "from": "", "to": "", "user_agent": ""} and j["port_name"] == "p3" and j["local_ident"] == "+1 555 0103" and j["caller"].startswith("127.0.0.1:")'
+json_true 'sorted(m["state"] for m in j["methods"]) == ["done", "done"] and j["t30_status"] != 0 and j["t30_text"] != ""'
+ok "a static port's fax: FAXGW_TRANSPORT 'T.38 (static port)', FAXGW_SIP_* empty; faxgwctl job shows the same with its methods and T.30 result"
 
 expect_rc 0 "$CTL" -s "$A/var/faxgw.sock" --json info
 json_true 'j["gateway"]["dead_letters"] == 1 and j["gateway"]["active_calls"] == 0 and j["gateway"]["spool_pending"] == 0'

@@ -10,7 +10,12 @@
 # fax; BYE after page 1 of 3 (a partial fax of 1 page, routed and
 # flagged); 5% random loss each way on the media, through a relay
 # (udp_relay.py) that faxpeer's SDP names (--media-via): G.711 and then
-# T.38 after faxgwd's re-INVITE.  Loopback only, about 2 minutes.
+# T.38 after faxgwd's re-INVITE.  Each fax's SIP metadata (DESIGN 2b):
+# `faxgwctl job N --json` shows the Call-ID, From, To, faxpeer's
+# User-Agent and the transport, a Run program on port 13 sees them as
+# FAXGW_SIP_* / FAXGW_TRANSPORT, and `faxgwctl calls`, polled while the
+# faxes run, lists them in progress.  The SIP counters (faxgwctl sip, the
+# log) match the calls made.  Loopback only, about 2 minutes.
 . "$(dirname "$0")/lib.sh"
 
 FP=${FAXPEER_SIP:-$B/faxpeer}
@@ -65,6 +70,12 @@ for p in 11 12 13 14 15 16 17 18 19; do
 		"$CTL" -s var/faxgw.sock enable "$p" "$SIF" >/dev/null ||
 		fail "cannot enable Store in folder on port $p"
 done
+# Port 13 also runs a program that records the fax's environment.
+printf '#!/bin/sh\nenv | grep "^FAXGW_" > %s/rec-$FAXGW_JOB_ID.env\n' "$WORK" > var/record
+chmod 755 var/record
+"$CTL" -s var/faxgw.sock set 13 RouteRunProgram record >/dev/null &&
+	"$CTL" -s var/faxgw.sock enable 13 RouteRunProgram >/dev/null ||
+	fail "cannot enable Run program on port 13"
 
 "$TD" make one.tif 1 standard 31 || fail "faxtestdoc make"
 "$TD" make three.tif 3 standard 32 || fail "faxtestdoc make"
@@ -99,6 +110,19 @@ PIDS+=("$RELAY_PID")
 wait_until 5 test -s relay.port || fail "the relay did not start: $(cat relay.err)"
 call lossy 1019 three.tif --t38 accept --local "127.0.0.1:$LM" \
 	--media-via "127.0.0.1:$(cat relay.port)"
+
+# `faxgwctl calls` every half second while the faxes run (one JSON
+# document a line), until calls.stop appears.
+(
+	for _ in $(seq 1 480); do
+		[ -e calls.stop ] && break
+		"$CTL" -s var/faxgw.sock --json calls 2>>calls.err | tr -d '\n' >> calls.log &&
+			echo >> calls.log
+		sleep 0.5
+	done
+) &
+POLL=$!
+PIDS+=("$POLL")
 
 # finish NAME RC REGEX: faxpeer's exit status and summary line.
 finish() {
@@ -165,6 +189,63 @@ wait "$RELAY_PID" 2>/dev/null
 dropped=$("$PY" -c 'import json; j = json.load(open("relay.json")); print(sum(v for k, v in j.items() if "drop" in k))' 2>/dev/null)
 [ -n "$dropped" ] && [ "$dropped" -gt 0 ] || fail "the relay dropped nothing: $(cat relay.json 2>/dev/null)"
 ok "5% random loss each way through a relay, G.711 then T.38: 3 pages identical ($dropped datagrams dropped)"
+
+touch calls.stop
+wait "$POLL"
+# The polls saw the calls: SIP identities, a transport, pages counting up.
+OUT=$("$PY" -c '
+import json, sys
+polls = [json.loads(l)["calls"] for l in open(sys.argv[1]) if l.strip()]
+calls = [c for p in polls for c in p]
+print(json.dumps({"polls": len(polls), "max": max([len(p) for p in polls] or [0]),
+                  "calls": calls}))' calls.log) || fail "faxgwctl calls: bad output: $(head -c 400 calls.log) $(cat calls.err)"
+json_true 'j["max"] >= 5'
+most=$(json 'j["max"]')
+json_true 'all(11 <= c["port"] <= 19 and c["channel"] in (0, 1) and c["sip_call_id"] and c["peer"].startswith("127.0.0.1:") and c["transport"] and c["start_time"] > 0 for c in j["calls"])'
+json_true 'any(c["transport"].startswith("G.711 PCMU ptime 30") for c in j["calls"] if c["port"] == 11)'
+json_true 'any(c["port"] == 17 and c["pages"] >= 1 for c in j["calls"])'
+json_true 'any(c["port"] == 13 and c["transport"].startswith("T.38") and "after re-INVITE" in c["transport"] for c in j["calls"])'
+OUT=$("$CTL" -s var/faxgw.sock --json calls) || fail "faxgwctl calls after the faxes"
+json_true 'j["calls"] == []'
+ok "faxgwctl calls while faxes run: up to $most at once, each with port, channel, peer, SIP Call-ID, transport (switched to T.38 after the re-INVITE), pages so far"
+
+# job JOB --json: the SIP identities and the transport of the fax.
+job_of() {
+	OUT=$("$CTL" -s var/faxgw.sock --json jobs) || fail "faxgwctl jobs"
+	json "' '.join(str(x[\"id\"]) for x in j[\"jobs\"] if x[\"port\"] == $1)"
+}
+for id in $(job_of 11); do
+	OUT=$("$CTL" -s var/faxgw.sock --json job "$id") || fail "faxgwctl job $id"
+	json_true 'j["job"]["id"] == '"$id"' and j["job"]["port"] == 11 and j["job"]["state"] == "done"'
+	json_true 'j["sip"]["call_id"] != "" and j["sip"]["from"].startswith("sip:") and j["sip"]["to"].startswith("sip:1011@") and j["sip"]["user_agent"] == "faxpeer"'
+	json_true 'j["transport"] in ("G.711 PCMU ptime 20", "G.711 PCMU ptime 30")'
+	json_true 'j["caller"].startswith("127.0.0.1:") and j["port_name"] == "p11"'
+	json_true 'j["t30_status"] == 0 and j["job"]["pages"] == 1 and [m["state"] for m in j["methods"]] == ["done"] and j["methods"][0]["name"] == "Store in folder"'
+	echo "$OUT" >> job11.json
+done
+[ "$(grep -c '"transport":"G.711 PCMU ptime 30"\|"transport": "G.711 PCMU ptime 30"' job11.json)" -eq 1 ] ||
+	fail "port 11: not one fax at ptime 30: $(cat job11.json)"
+ids=$(job_of 15)
+OUT=$("$CTL" -s var/faxgw.sock --json job "$ids") || fail "faxgwctl job $ids"
+json_true 'j["transport"].startswith("T.38 v0, max datagram ") and "(after re-INVITE)" not in j["transport"] and j["sip"]["to"].startswith("sip:1015@")'
+OUT=$("$CTL" -s var/faxgw.sock job "$ids") || fail "faxgwctl job $ids (text)"
+grep -q '^SIP User-Agent: faxpeer$' <<<"$OUT" || fail "faxgwctl job: no User-Agent line: $OUT"
+expect_rc 1 "$CTL" -s var/faxgw.sock job 999999
+grep -q 'no such job' <<<"$ERR" || fail "faxgwctl job 999999: $ERR"
+ok "faxgwctl job --json: Call-ID, From, To, User-Agent faxpeer, G.711 law and ptime or T.38 parameters, per-method results; an unknown job is exit 1"
+
+# Port 13's Run program saw the same, sanitized, in its environment.
+wait_until 10 compgen -G "$WORK/rec-*.env" >/dev/null || fail "port 13: Run program not run"
+rec=$(ls "$WORK"/rec-*.env | head -n 1)
+grep -Eq '^FAXGW_SIP_CALL_ID=.+' "$rec" || fail "no FAXGW_SIP_CALL_ID: $(cat "$rec")"
+grep -q '^FAXGW_SIP_FROM=sip:' "$rec" || fail "no FAXGW_SIP_FROM: $(cat "$rec")"
+grep -q '^FAXGW_SIP_TO=sip:1013@' "$rec" || fail "no FAXGW_SIP_TO: $(cat "$rec")"
+grep -q '^FAXGW_SIP_USER_AGENT=faxpeer$' "$rec" || fail "no FAXGW_SIP_USER_AGENT: $(cat "$rec")"
+grep -Eq '^FAXGW_TRANSPORT=T\.38 v0, max datagram [0-9]+, (redundancy|FEC|no error correction) \(after re-INVITE\)$' "$rec" ||
+	fail "FAXGW_TRANSPORT: $(grep TRANSPORT "$rec")"
+OUT=$("$CTL" -s var/faxgw.sock --json job "$(job_of 13)") || fail "faxgwctl job (port 13)"
+json_true 'j["sip"]["call_id"] == "'"$(sed -n 's/^FAXGW_SIP_CALL_ID=//p' "$rec")"'"'
+ok "Run program on a SIP port: FAXGW_SIP_CALL_ID, _FROM, _TO, _USER_AGENT and FAXGW_TRANSPORT (T.38 after faxgwd's re-INVITE), as faxgwctl job shows them"
 
 alive "$FAXGWD_PID" faxgwd
 OUT=$("$CTL" -s var/faxgw.sock --json sip) || fail "faxgwctl sip: $OUT"

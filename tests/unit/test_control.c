@@ -538,6 +538,68 @@ static void srv_sql(const char *sql)
 	sqlite3_close(db);
 }
 
+/* fgw_get_job: one job with its metadata (the spool's text), its SIP
+ * columns and its methods in priority order, every field checked; an
+ * unknown id is FGW_E_NO_JOB with a reason.  fgw_enum_calls: no call in
+ * progress is an empty list. */
+START_TEST(test_get_job_and_calls)
+{
+	fgw_job_info *ji = (void *)&srv;
+	fgw_call *calls = (void *)&srv;
+	size_t n = 7;
+
+	srv_start("");
+	srv_stop();
+	srv_sql("INSERT INTO jobs(id, port_id, state, attempts, received_time, next_attempt_ms,"
+		" pages, partial, remote_ident, path, meta, last_error, degraded_pages, bad_rows,"
+		" longest_bad_run, degraded_list, finished_time, sip_call_id, sip_from, sip_to,"
+		" sip_user_agent, transport) VALUES (9, 1, 4, 3, 1700000100, 0, 2, 1, 'TSID 9',"
+		" '/x/failed/9.tif', 'port_id=1' || char(10) || 'port_name=sip-in' || char(10) ||"
+		" 'local_ident=+1 555 0100' || char(10) || 'caller=192.0.2.7:30000' || char(10) ||"
+		" 'start_time=1700000000' || char(10) || 'end_time=1700000071' || char(10) ||"
+		" 'x_res=8031' || char(10) || 'y_res=7700' || char(10) || 'bit_rate=9600' ||"
+		" char(10) || 'ecm=1' || char(10) || 't30_status=49' || char(10) ||"
+		" 't30_text=The call dropped prematurely' || char(10), 'smtp: 550',"
+		" 1, 17, 9, '2', 1700000200, 'a84b4c76e66710@pc33.example.com',"
+		" 'sip:+4930123456@carrier.example.net', 'sip:fax@gw.example.org', 'faxpeer',"
+		" 'G.711 PCMA ptime 30');"
+		"INSERT INTO job_methods(job_id, guid, state, attempts, last_error) VALUES"
+		" (9, '" SIF "', 3, 1, ''),"
+		" (9, '{00000000-0000-4000-8000-0000000000ff}', 4, 3, 'smtp: 550')");
+	srv_start("");
+	fgw_handle *s = connect_ok();
+	ck_assert_int_eq(fgw_get_job(s, 9, NULL), FGW_E_INVAL);
+	ck_assert_int_eq(fgw_get_job(s, 10, &ji), FGW_E_NO_JOB);
+	ck_assert_ptr_null(ji);
+	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(s), "no such job: 10"));
+	ck_assert_int_eq(fgw_get_job(s, 9, &ji), 0);
+	fgw_job want_job = { 9, 1, FGW_JOB_FAILED, 3, 1700000100, 0, 2, 1, "TSID 9",
+			     "/x/failed/9.tif", "smtp: 550", 1, 17, 9, "2" };
+	fgw_job_method_result want_m[] = {
+		{ SIF, "Store in folder", FGW_JOB_DONE, 1, "" },
+		{ "{00000000-0000-4000-8000-0000000000ff}", "", FGW_JOB_FAILED, 3, "smtp: 550" },
+	};
+	fgw_job_info want = {
+		.job = want_job, .port_name = "sip-in", .local_ident = "+1 555 0100",
+		.caller = "192.0.2.7:30000", .start_time = 1700000000, .end_time = 1700000071,
+		.x_res = 8031, .y_res = 7700, .bit_rate = 9600, .ecm = 1, .t30_status = 49,
+		.t30_text = "The call dropped prematurely", .finished_time = 1700000200,
+		.sip_call_id = "a84b4c76e66710@pc33.example.com",
+		.sip_from = "sip:+4930123456@carrier.example.net",
+		.sip_to = "sip:fax@gw.example.org", .sip_user_agent = "faxpeer",
+		.transport = "G.711 PCMA ptime 30", .nmethods = 2, .methods = want_m,
+	};
+	testutil_assert_job_info_eq(ji, &want);
+	fgw_free_buffer(ji);
+	ck_assert_int_eq(fgw_enum_calls(s, NULL, &n), FGW_E_INVAL);
+	ck_assert_int_eq(fgw_enum_calls(s, &calls, &n), 0);
+	ck_assert_ptr_null(calls);
+	ck_assert_uint_eq(n, 0);
+	fgw_close(s);
+	srv_stop();
+}
+END_TEST
+
 /* Records too long for FGW_MAX_JOBS_PAGE / FGW_MAX_AUDIT_PAGE of them in
  * one frame: faxgwd cuts each page where the frame is full and the walk
  * still returns each once; fgw_enum_audit gives the newest 10,000 (which
@@ -1433,6 +1495,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_socket_path_rules);
 	tcase_add_test(tc, test_client_basics);
 	tcase_add_test(tc, test_jobs_paged);
+	tcase_add_test(tc, test_get_job_and_calls);
 	tcase_add_test(tc, test_pages_cut_at_the_frame);
 	tcase_add_test(tc, test_client_version_and_timeout);
 	tcase_add_test(tc, test_hanging_validation_does_not_block);

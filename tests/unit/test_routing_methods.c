@@ -642,6 +642,46 @@ START_TEST(mail_degraded_says_so)
 }
 END_TEST
 
+/* A fax received over SIP: the body names the transport and the call's
+ * identities, sanitized (a header injected through the User-Agent stays
+ * on its line; non-ASCII becomes '?' in the us-ascii body).  A fax from
+ * a static port has no SIP lines. */
+START_TEST(mail_sip_identities)
+{
+	struct trm_method m;
+	char msg[FGW_MAX_ERROR_TEXT], url[64];
+	char *body;
+
+	TRM_SKIP_IF(trm_start_smtp());
+	trm_load("mail.so", TRM_MAIL_GUID, &m);
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", trm_port);
+	trm_mail_config(url);
+	trm_fax.sip_call_id = "a84b4c76e66710@pc33.example.com";
+	trm_fax.sip_from = "sip:m\xc3\xbcller@carrier.example.net";
+	trm_fax.sip_to = "sip:fax@gw.example.org";
+	trm_fax.sip_user_agent = "Evil\r\nBcc: victim@example.org\xff";
+	trm_fax.transport = "T.38 v0, max datagram 400, redundancy (after re-INVITE)";
+	ck_assert_int_eq(trm_route(&m, "a@example.org", msg, sizeof(msg)), FGW_ROUTE_OK);
+	trm_contains(trm_p("smtp/msg-1/body-1.txt"),
+		     "Transport:           T.38 v0, max datagram 400, redundancy (after re-INVITE)\r\n"
+		     "SIP Call-ID:         a84b4c76e66710@pc33.example.com\r\n"
+		     "SIP From:            sip:m??ller@carrier.example.net\r\n"
+		     "SIP To:              sip:fax@gw.example.org\r\n"
+		     "SIP User-Agent:      Evil??Bcc: victim@example.org?\r\n");
+	body = trm_slurp(trm_p("smtp/msg-1/body-1.txt"), NULL);
+	ck_assert_ptr_null(strstr(body, "\nBcc:"));
+	free(body);
+
+	trm_fax.sip_call_id = trm_fax.sip_from = trm_fax.sip_to = trm_fax.sip_user_agent = "";
+	trm_fax.transport = "G.711 PCMA (static port)";
+	ck_assert_int_eq(trm_route(&m, "a@example.org", msg, sizeof(msg)), FGW_ROUTE_OK);
+	trm_contains(trm_p("smtp/msg-2/body-1.txt"), "Transport:           G.711 PCMA (static port)\r\n");
+	body = trm_slurp(trm_p("smtp/msg-2/body-1.txt"), NULL);
+	ck_assert_ptr_null(strstr(body, "SIP "));
+	free(body);
+}
+END_TEST
+
 /* FGW_MAX_MAIL_RCPT recipients: one message, a folded To header. */
 START_TEST(mail_many_recipients)
 {
@@ -1131,6 +1171,7 @@ Suite *routing_methods_suite(void)
 	tcase_add_test(mail, mail_delivers_pdf_and_tiff);
 	tcase_add_test(mail, mail_partial_pdf_only);
 	tcase_add_test(mail, mail_degraded_says_so);
+	tcase_add_test(mail, mail_sip_identities);
 	tcase_add_test(mail, mail_many_recipients);
 	tcase_add_test(mail, mail_auth);
 	tcase_add_test(mail, mail_451_then_250);

@@ -89,6 +89,12 @@ static void sc_record(struct spool_sidecar *sc, uint32_t port, uint32_t pages, b
 	sc->longest_bad_run = 9;
 	snprintf(sc->degraded_list, sizeof(sc->degraded_list), "2");
 	snprintf(sc->degraded_detail, sizeof(sc->degraded_detail), "2:275/17/9");
+	snprintf(sc->sip_call_id, sizeof(sc->sip_call_id), "a84b4c76e66710@pc33.example.com");
+	snprintf(sc->sip_from, sizeof(sc->sip_from), "sip:+4930123456@carrier.example.net");
+	snprintf(sc->sip_to, sizeof(sc->sip_to), "sip:fax@gw.example.org");
+	snprintf(sc->sip_user_agent, sizeof(sc->sip_user_agent), "Grandstream HT801 1.0.43.11");
+	snprintf(sc->transport, sizeof(sc->transport),
+		 "T.38 v0, max datagram 400, redundancy (after re-INVITE)");
 }
 
 /* Every field of two records (a swapped field fails). */
@@ -116,6 +122,11 @@ static void sc_expect_same(const struct spool_sidecar *a, const struct spool_sid
 	ck_assert_uint_eq(a->longest_bad_run, b->longest_bad_run);
 	ck_assert_str_eq(a->degraded_list, b->degraded_list);
 	ck_assert_str_eq(a->degraded_detail, b->degraded_detail);
+	ck_assert_str_eq(a->sip_call_id, b->sip_call_id);
+	ck_assert_str_eq(a->sip_from, b->sip_from);
+	ck_assert_str_eq(a->sip_to, b->sip_to);
+	ck_assert_str_eq(a->sip_user_agent, b->sip_user_agent);
+	ck_assert_str_eq(a->transport, b->transport);
 }
 
 /* Every field of two spool_fax records. */
@@ -141,6 +152,11 @@ static void sc_expect_fax(const struct spool_fax *a, const struct spool_fax *b)
 	ck_assert_uint_eq(a->longest_bad_run, b->longest_bad_run);
 	ck_assert_str_eq(a->degraded_list, b->degraded_list);
 	ck_assert_str_eq(a->degraded_detail, b->degraded_detail);
+	ck_assert_str_eq(a->sip_call_id, b->sip_call_id);
+	ck_assert_str_eq(a->sip_from, b->sip_from);
+	ck_assert_str_eq(a->sip_to, b->sip_to);
+	ck_assert_str_eq(a->sip_user_agent, b->sip_user_agent);
+	ck_assert_str_eq(a->transport, b->transport);
 }
 
 /* The spool_fax recovery should make of sc_record(port, pages, ...). */
@@ -168,11 +184,47 @@ static void sc_fax_of(struct spool_fax *f, uint32_t port, uint32_t pages, int pa
 	f->longest_bad_run = 9;
 	snprintf(f->degraded_list, sizeof(f->degraded_list), "2");
 	snprintf(f->degraded_detail, sizeof(f->degraded_detail), "2:275/17/9");
+	snprintf(f->sip_call_id, sizeof(f->sip_call_id), "a84b4c76e66710@pc33.example.com");
+	snprintf(f->sip_from, sizeof(f->sip_from), "sip:+4930123456@carrier.example.net");
+	snprintf(f->sip_to, sizeof(f->sip_to), "sip:fax@gw.example.org");
+	snprintf(f->sip_user_agent, sizeof(f->sip_user_agent), "Grandstream HT801 1.0.43.11");
+	snprintf(f->transport, sizeof(f->transport),
+		 "T.38 v0, max datagram 400, redundancy (after re-INVITE)");
 }
 
 /* --- text ------------------------------------------------------------------------ */
 
-/* sc_record(12, 3, true) as written now (version 2). */
+/* sc_record(12, 3, true) as written now (version 3). */
+static const char sc_text_v3[] =
+	"faxgw-sidecar 3\n"
+	"port_id=12\n"
+	"port_name=t38-in-12\n"
+	"local_ident=+1 555 0100\n"
+	"remote_ident=+49 30 123456\n"
+	"caller=[2001:db8::7]:40002\n"
+	"start_time=1700000000\n"
+	"update_time=1700000071\n"
+	"pages=3\n"
+	"x_res=8031\n"
+	"y_res=7700\n"
+	"bit_rate=9600\n"
+	"ecm=1\n"
+	"end_of_document=1\n"
+	"t30_done=0\n"
+	"t30_status=0\n"
+	"t30_text=\n"
+	"degraded_pages=1\n"
+	"bad_rows=17\n"
+	"longest_bad_run=9\n"
+	"degraded_list=2\n"
+	"degraded_detail=2:275/17/9\n"
+	"sip_call_id=a84b4c76e66710@pc33.example.com\n"
+	"sip_from=sip:+4930123456@carrier.example.net\n"
+	"sip_to=sip:fax@gw.example.org\n"
+	"sip_user_agent=Grandstream HT801 1.0.43.11\n"
+	"transport=T.38 v0, max datagram 400, redundancy (after re-INVITE)\n";
+
+/* The same call as faxgwd 0.2.0 wrote it (version 2: no SIP fields). */
 static const char sc_text_v2[] =
 	"faxgw-sidecar 2\n"
 	"port_id=12\n"
@@ -227,7 +279,7 @@ START_TEST(text_round_trip)
 	ck_assert_int_eq(spool_sidecar_format(&a, text, sizeof(text), &len, sc_err,
 					      sizeof(sc_err)), 0);
 	ck_assert_uint_eq(len, strlen(text));
-	ck_assert_str_eq(text, sc_text_v2);
+	ck_assert_str_eq(text, sc_text_v3);
 	ck_assert_msg(spool_sidecar_parse(text, len, &b, sc_err, sizeof(sc_err)) == 0, "%s",
 		      sc_err);
 	sc_expect_same(&a, &b);
@@ -244,6 +296,13 @@ START_TEST(text_round_trip)
 	memset(a.caller, 'c', sizeof(a.caller) - 1);
 	memset(a.remote_ident, 'r', sizeof(a.remote_ident) - 1);
 	memset(a.local_ident, 'l', sizeof(a.local_ident) - 1);
+	memset(a.degraded_list, '9', sizeof(a.degraded_list) - 1);
+	memset(a.degraded_detail, 'd', sizeof(a.degraded_detail) - 1);
+	memset(a.sip_call_id, 'i', sizeof(a.sip_call_id) - 1);
+	memset(a.sip_from, 'f', sizeof(a.sip_from) - 1);
+	memset(a.sip_to, 't', sizeof(a.sip_to) - 1);
+	memset(a.sip_user_agent, 'u', sizeof(a.sip_user_agent) - 1);
+	memset(a.transport, 'x', sizeof(a.transport) - 1);
 	ck_assert_int_eq(spool_sidecar_format(&a, text, sizeof(text), &len, sc_err,
 					      sizeof(sc_err)), 0);
 	ck_assert_uint_le(len, FGW_MAX_SIDECAR);
@@ -409,8 +468,8 @@ START_TEST(text_version_1_reads)
 	sc_record(&b, 12, 3, true);
 	b.version = 0;
 	ck_assert_int_eq(spool_sidecar_format(&b, text, sizeof(text), &len, NULL, 0), 0);
-	ck_assert_str_eq(text, sc_text_v2);
-	b.version = 3;
+	ck_assert_str_eq(text, sc_text_v3);
+	b.version = 4;
 	ck_assert_int_eq(spool_sidecar_format(&b, text, sizeof(text), &len, NULL, 0), -1);
 	/* Version 2 requires its fields, in range. */
 	memcpy(text, sc_text_v2, strlen(sc_text_v2) + 1);
@@ -421,6 +480,46 @@ START_TEST(text_version_1_reads)
 	memcpy(strstr(text, "degraded_pages=1"), "degraded_pages=x", 16);
 	sc_expect_bad(text, strlen(text), "degraded_pages=x");
 	ck_assert_ptr_nonnull(strstr(sc_err, "line 18: degraded_pages"));
+}
+END_TEST
+
+/* A version 2 file (faxgwd 0.2.0) reads with its page quality and no SIP
+ * identities, and writes back byte for byte; version 3 requires its
+ * fields, in order. */
+START_TEST(text_version_2_reads)
+{
+	struct spool_sidecar a;
+	struct spool_fax f;
+	char text[FGW_MAX_SIDECAR + 1];
+	size_t len = 0;
+
+	ck_assert_msg(spool_sidecar_parse(sc_text_v2, strlen(sc_text_v2), &a, sc_err,
+					  sizeof(sc_err)) == 0, "%s", sc_err);
+	ck_assert_uint_eq(a.version, 2);
+	ck_assert_uint_eq(a.degraded_pages, 1);
+	ck_assert_str_eq(a.degraded_detail, "2:275/17/9");
+	ck_assert_str_eq(a.sip_call_id, "");
+	ck_assert_str_eq(a.sip_user_agent, "");
+	ck_assert_str_eq(a.transport, "");
+	ck_assert_int_eq(spool_sidecar_format(&a, text, sizeof(text), &len, NULL, 0), 0);
+	ck_assert_str_eq(text, sc_text_v2);
+	spool_fax_from_sidecar(&a, 3, &f);
+	ck_assert_str_eq(f.sip_from, "");
+	ck_assert_str_eq(f.transport, "");
+	ck_assert_uint_eq(f.degraded_pages, 1);
+	/* Version 3 without its last field, or with two swapped. */
+	memcpy(text, sc_text_v3, strlen(sc_text_v3) + 1);
+	*strstr(text, "transport=") = '\0';
+	sc_expect_bad(text, strlen(text), "v3 without transport");
+	ck_assert_ptr_nonnull(strstr(sc_err, "truncated (expected transport=)"));
+	memcpy(text, sc_text_v3, strlen(sc_text_v3) + 1);
+	memcpy(strstr(text, "sip_to="), "sip_xx=", 7);
+	sc_expect_bad(text, strlen(text), "v3 with sip_xx");
+	ck_assert_ptr_nonnull(strstr(sc_err, "line 25: expected sip_to="));
+	/* A control character in a SIP field is refused. */
+	memcpy(text, sc_text_v3, strlen(sc_text_v3) + 1);
+	*strstr(text, "Grandstream") = '\x01';
+	sc_expect_bad(text, strlen(text), "v3 with a control character");
 }
 END_TEST
 
@@ -588,6 +687,12 @@ static void sc_expect_job(uint64_t id, const struct spool_fax *want, int state)
 	ck_assert_ptr_null(strstr(j->path, "/spool/tmp/"));
 	ck_assert(sc_exists(j->path));
 	spool_meta_parse(j->meta, &f);
+	/* The SIP identities and the transport live in the job's columns. */
+	snprintf(f.sip_call_id, sizeof(f.sip_call_id), "%s", j->sip_call_id);
+	snprintf(f.sip_from, sizeof(f.sip_from), "%s", j->sip_from);
+	snprintf(f.sip_to, sizeof(f.sip_to), "%s", j->sip_to);
+	snprintf(f.sip_user_agent, sizeof(f.sip_user_agent), "%s", j->sip_user_agent);
+	snprintf(f.transport, sizeof(f.transport), "%s", j->transport);
 	sc_expect_fax(&f, want);
 	free(j);
 }
@@ -779,6 +884,7 @@ Suite *spool_sidecar_suite(void)
 	tcase_add_test(text, format_refuses_bad_records);
 	tcase_add_test(text, parse_refuses_malformed);
 	tcase_add_test(text, text_version_1_reads);
+	tcase_add_test(text, text_version_2_reads);
 	tcase_add_test(text, decision_complete_or_partial);
 	tcase_add_checked_fixture(files, sc_setup, sc_teardown);
 	tcase_add_test(files, file_write_read_remove);

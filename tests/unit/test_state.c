@@ -384,6 +384,69 @@ START_TEST(test_jobs)
 }
 END_TEST
 
+/* Migration 6: a database of schema 5 (faxgwd 0.2.0) gets the SIP
+ * columns, its jobs read with them empty; new jobs keep every value. */
+START_TEST(test_migration_6_sip)
+{
+	struct state_job *j = calloc(1, sizeof(*j)), *back = calloc(1, sizeof(*back));
+	uint64_t id = 0;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_int_eq(state_schema_version(), 6);
+	state_close(ts_st);
+	ts_st = NULL;
+	/* Schema 5 as 0.2.0 left it, with one job in it. */
+	ts_sql("ALTER TABLE jobs DROP COLUMN sip_call_id;"
+	       "ALTER TABLE jobs DROP COLUMN sip_from;"
+	       "ALTER TABLE jobs DROP COLUMN sip_to;"
+	       "ALTER TABLE jobs DROP COLUMN sip_user_agent;"
+	       "ALTER TABLE jobs DROP COLUMN transport;"
+	       "DELETE FROM schema_migrations WHERE version = 6;"
+	       "PRAGMA user_version = 5;"
+	       "INSERT INTO jobs(id, port_id, state, attempts, received_time, pages, partial,"
+	       " remote_ident, path, meta, last_error) VALUES"
+	       " (7, 1, 3, 1, 100, 2, 0, 'OLD', '/spool/7.tif', 'port_id=1\n', '')");
+	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM pragma_table_info('jobs')"
+				    " WHERE name LIKE 'sip_%' OR name = 'transport'"), 0);
+	ts_open(0);
+	ck_assert_int_eq(ts_sql_int("PRAGMA user_version"), 6);
+	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM schema_migrations WHERE version = 6"),
+			 1);
+	ck_assert_int_eq(state_job_get(ts_st, 7, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_str_eq(back->remote_ident, "OLD");
+	ck_assert_str_eq(back->sip_call_id, "");
+	ck_assert_str_eq(back->sip_from, "");
+	ck_assert_str_eq(back->sip_to, "");
+	ck_assert_str_eq(back->sip_user_agent, "");
+	ck_assert_str_eq(back->transport, "");
+
+	/* A new job: every SIP field in its own column (a swap fails). */
+	j->port_id = 3;
+	j->state = FGW_JOB_PENDING;
+	j->pages = 1;
+	snprintf(j->sip_call_id, sizeof(j->sip_call_id), "a84b4c76e66710@pc33.example.com");
+	snprintf(j->sip_from, sizeof(j->sip_from), "sip:+4930123456@carrier.example.net");
+	snprintf(j->sip_to, sizeof(j->sip_to), "sip:fax@gw.example.org");
+	snprintf(j->sip_user_agent, sizeof(j->sip_user_agent), "faxpeer/0.2.0");
+	snprintf(j->transport, sizeof(j->transport), "G.711 PCMA ptime 30");
+	ck_assert_int_eq(state_job_insert(ts_st, j, &id, ts_err, sizeof(ts_err)), 0);
+	ts_reopen();
+	ck_assert_int_eq(state_job_get(ts_st, id, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_str_eq(back->sip_call_id, j->sip_call_id);
+	ck_assert_str_eq(back->sip_from, j->sip_from);
+	ck_assert_str_eq(back->sip_to, j->sip_to);
+	ck_assert_str_eq(back->sip_user_agent, j->sip_user_agent);
+	ck_assert_str_eq(back->transport, j->transport);
+	ck_assert_uint_eq(back->port_id, 3);
+	free(back);
+	free(j);
+}
+END_TEST
+
 Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -397,6 +460,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_jobs);
 	tcase_add_test(tc, test_job_quality);
+	tcase_add_test(tc, test_migration_6_sip);
 	suite_add_tcase(s, tc);
 	return s;
 }

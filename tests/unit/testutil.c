@@ -175,6 +175,54 @@ void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b)
 	TU_STR(degraded_list);
 }
 
+void testutil_assert_call_eq(const fgw_call *a, const fgw_call *b)
+{
+	TU_UINT(port_id);
+	TU_UINT(channel);
+	TU_STR(port_name);
+	TU_STR(peer);
+	TU_STR(transport);
+	TU_STR(sip_call_id);
+	TU_STR(sip_from);
+	TU_UINT(pages);
+	TU_UINT(start_time);
+}
+
+void testutil_assert_job_method_eq(const fgw_job_method_result *a,
+				   const fgw_job_method_result *b)
+{
+	TU_STR(guid);
+	TU_STR(friendly_name);
+	TU_INT(state);
+	TU_UINT(attempts);
+	TU_STR(last_error);
+}
+
+void testutil_assert_job_info_eq(const fgw_job_info *a, const fgw_job_info *b)
+{
+	testutil_assert_job_eq(&a->job, &b->job);
+	TU_STR(port_name);
+	TU_STR(local_ident);
+	TU_STR(caller);
+	TU_UINT(start_time);
+	TU_UINT(end_time);
+	TU_UINT(x_res);
+	TU_UINT(y_res);
+	TU_UINT(bit_rate);
+	TU_INT(ecm);
+	TU_INT(t30_status);
+	TU_STR(t30_text);
+	TU_UINT(finished_time);
+	TU_STR(sip_call_id);
+	TU_STR(sip_from);
+	TU_STR(sip_to);
+	TU_STR(sip_user_agent);
+	TU_STR(transport);
+	TU_UINT(nmethods);
+	for (size_t i = 0; i < a->nmethods; i++)
+		testutil_assert_job_method_eq(&a->methods[i], &b->methods[i]);
+}
+
 void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b)
 {
 	TU_UINT(id);

@@ -34,6 +34,10 @@ void testutil_assert_method_eq(const fgw_routing_method *a, const fgw_routing_me
 void testutil_assert_global_eq(const fgw_global_routing_info *a,
 			       const fgw_global_routing_info *b);
 void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b);
+void testutil_assert_call_eq(const fgw_call *a, const fgw_call *b);
+void testutil_assert_job_method_eq(const fgw_job_method_result *a,
+				   const fgw_job_method_result *b);
+void testutil_assert_job_info_eq(const fgw_job_info *a, const fgw_job_info *b);
 void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b);
 void testutil_assert_event_eq(const fgw_event *a, const fgw_event *b);
 void testutil_assert_sip_port_eq(const fgw_sip_port *a, const fgw_sip_port *b);

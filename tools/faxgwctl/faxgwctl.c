@@ -59,6 +59,10 @@ static const struct ctl_help {
 	{ "jobs", "jobs [--failed] [--limit N]",
 	  "routing jobs, newest first (only dead-lettered ones; the first N)" },
 	{ "retry", "retry JOB", "retry a routing job now" },
+	{ "job", "job JOB", "everything known of one fax: metadata, T.30 result, SIP "
+	  "identities, transport, per-method results" },
+	{ "calls", "calls", "calls in progress: port, channel, peer, transport, pages so far, "
+	  "since when" },
 	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
 	{ "info", "info", "gateway status and routing extensions" },
 	{ "sip", "sip", "SIP counters: the gateway's and each sip port's" },
@@ -802,6 +806,171 @@ static int ctl_cmd_retry(struct ctl *c)
 	return CTL_OK;
 }
 
+/* --- job JOB, calls -------------------------------------------------------------- */
+
+static void ctl_json_job_info(struct ctl *c, const fgw_job_info *ji)
+{
+	json_begin_object(&c->j);
+	json_key(&c->j, "job");
+	ctl_json_job(c, &ji->job);
+	json_kv_str(&c->j, "port_name", ji->port_name);
+	json_kv_str(&c->j, "local_ident", ji->local_ident);
+	json_kv_str(&c->j, "caller", ji->caller);
+	json_kv_u64(&c->j, "start_time", ji->start_time);
+	json_kv_u64(&c->j, "end_time", ji->end_time);
+	json_kv_u64(&c->j, "finished_time", ji->finished_time);
+	json_kv_u64(&c->j, "x_res", ji->x_res);
+	json_kv_u64(&c->j, "y_res", ji->y_res);
+	json_kv_u64(&c->j, "bit_rate", ji->bit_rate);
+	json_kv_bool(&c->j, "ecm", ji->ecm != 0);
+	json_kv_i64(&c->j, "t30_status", ji->t30_status);
+	json_kv_str(&c->j, "t30_text", ji->t30_text);
+	json_kv_str(&c->j, "transport", ji->transport);
+	json_key(&c->j, "sip");
+	json_begin_object(&c->j);
+	json_kv_str(&c->j, "call_id", ji->sip_call_id);
+	json_kv_str(&c->j, "from", ji->sip_from);
+	json_kv_str(&c->j, "to", ji->sip_to);
+	json_kv_str(&c->j, "user_agent", ji->sip_user_agent);
+	json_end_object(&c->j);
+	json_key(&c->j, "methods");
+	json_begin_array(&c->j);
+	for (size_t i = 0; i < ji->nmethods; i++) {
+		const fgw_job_method_result *m = &ji->methods[i];
+		json_begin_object(&c->j);
+		json_kv_str(&c->j, "guid", m->guid);
+		json_kv_str(&c->j, "name", m->friendly_name);
+		json_kv_str(&c->j, "state", ctl_job_state_name(m->state));
+		json_kv_u64(&c->j, "attempts", m->attempts);
+		json_kv_str(&c->j, "last_error", m->last_error);
+		json_end_object(&c->j);
+	}
+	json_end_array(&c->j);
+	json_end_object(&c->j);
+}
+
+/* "X x Y dpi" from pixels per metre (0: "-"). */
+static const char *ctl_dpi(uint32_t x, uint32_t y, char *buf, size_t len)
+{
+	if (x == 0 || y == 0)
+		return "-";
+	snprintf(buf, len, "%u x %u dpi", (unsigned)((x * 254u + 5000u) / 10000u),
+		 (unsigned)((y * 254u + 5000u) / 10000u));
+	return buf;
+}
+
+static const char *ctl_or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+static void ctl_text_job_info(const fgw_job_info *ji)
+{
+	const fgw_job *jb = &ji->job;
+	char t1[32], t2[32], t3[32], dpi[48], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
+
+	ctl_job_quality(jb, q, sizeof(q));
+	printf("Job:            %" PRIu64 "\n", jb->id);
+	printf("State:          %s (%u attempt%s)\n", ctl_job_state_name(jb->state),
+	       (unsigned)jb->attempts, jb->attempts == 1 ? "" : "s");
+	printf("Port:           %u %s\n", (unsigned)jb->port_id, ji->port_name);
+	printf("Remote ident:   %s\n", ctl_or_dash(jb->remote_ident));
+	printf("Local ident:    %s\n", ctl_or_dash(ji->local_ident));
+	printf("Caller:         %s\n", ctl_or_dash(ji->caller));
+	printf("Transport:      %s\n", ctl_or_dash(ji->transport));
+	printf("SIP Call-ID:    %s\n", ctl_or_dash(ji->sip_call_id));
+	printf("SIP From:       %s\n", ctl_or_dash(ji->sip_from));
+	printf("SIP To:         %s\n", ctl_or_dash(ji->sip_to));
+	printf("SIP User-Agent: %s\n", ctl_or_dash(ji->sip_user_agent));
+	printf("Started:        %s\n", ctl_event_time(ji->start_time, t1, sizeof(t1)));
+	printf("Ended:          %s\n", ctl_event_time(ji->end_time, t2, sizeof(t2)));
+	printf("Pages:          %u%s, %s\n", (unsigned)jb->pages, jb->partial ? " (partial)" : "",
+	       q);
+	printf("Resolution:     %s\n", ctl_dpi(ji->x_res, ji->y_res, dpi, sizeof(dpi)));
+	printf("Bit rate:       %u bit/s, ECM %s\n", (unsigned)ji->bit_rate, ji->ecm ? "on" : "off");
+	printf("T.30 result:    %d %s\n", ji->t30_status, ji->t30_text);
+	printf("File:           %s\n", ctl_or_dash(jb->path));
+	printf("Next attempt:   %s\n", ctl_event_time(jb->next_attempt_time, t3, sizeof(t3)));
+	printf("Last error:     %s\n", ctl_or_dash(jb->last_error));
+	for (size_t i = 0; i < ji->nmethods; i++) {
+		const fgw_job_method_result *m = &ji->methods[i];
+		printf("Method:         %s %s: %s, %u attempt%s%s%s\n", m->guid,
+		       ctl_or_dash(m->friendly_name), ctl_job_state_name(m->state),
+		       (unsigned)m->attempts, m->attempts == 1 ? "" : "s",
+		       m->last_error[0] ? ": " : "", m->last_error);
+	}
+}
+
+static int ctl_cmd_job(struct ctl *c)
+{
+	fgw_job_info *ji = NULL;
+	uint64_t id;
+
+	if (!ctl_parse_u64(c->argv[0], UINT64_MAX, &id))
+		return ctl_usage_error("bad job id '%s'", c->argv[0]);
+	int rc = fgw_get_job(c->server, id, &ji);
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json)
+		ctl_json_job_info(c, ji);
+	else
+		ctl_text_job_info(ji);
+	fgw_free_buffer(ji);
+	return CTL_OK;
+}
+
+static void ctl_json_call(struct ctl *c, const fgw_call *k)
+{
+	json_begin_object(&c->j);
+	json_kv_u64(&c->j, "port", k->port_id);
+	json_kv_u64(&c->j, "channel", k->channel);
+	json_kv_str(&c->j, "port_name", k->port_name);
+	json_kv_str(&c->j, "peer", k->peer);
+	json_kv_str(&c->j, "transport", k->transport);
+	json_kv_str(&c->j, "sip_call_id", k->sip_call_id);
+	json_kv_str(&c->j, "sip_from", k->sip_from);
+	json_kv_u64(&c->j, "pages", k->pages);
+	json_kv_u64(&c->j, "start_time", k->start_time);
+	json_end_object(&c->j);
+}
+
+static int ctl_cmd_calls(struct ctl *c)
+{
+	static const char *const hdr[] = { "PORT", "CHANNEL", "PEER", "TRANSPORT", "PAGES",
+					   "SINCE", "FROM", NULL };
+	fgw_call *v = NULL;
+	size_t n = 0;
+	char t1[32];
+	int rc = fgw_enum_calls(c->server, &v, &n);
+
+	if (rc != 0)
+		return ctl_fail(c, c->server, rc);
+	if (c->json) {
+		json_begin_object(&c->j);
+		json_key(&c->j, "calls");
+		json_begin_array(&c->j);
+		for (size_t i = 0; i < n; i++)
+			ctl_json_call(c, &v[i]);
+		json_end_array(&c->j);
+		json_end_object(&c->j);
+	} else {
+		struct table t;
+		table_init(&t, hdr);
+		for (size_t i = 0; i < n; i++) {
+			table_cell(&t, "%u %s", (unsigned)v[i].port_id, v[i].port_name);
+			table_cell(&t, "%u", (unsigned)v[i].channel);
+			table_cell(&t, "%s", ctl_or_dash(v[i].peer));
+			table_cell(&t, "%s", ctl_or_dash(v[i].transport));
+			table_cell(&t, "%u", (unsigned)v[i].pages);
+			table_cell(&t, "%s", ctl_event_time(v[i].start_time, t1, sizeof(t1)));
+			table_cell(&t, "%s", ctl_or_dash(v[i].sip_from));
+		}
+		ctl_print_table(&t);
+	}
+	fgw_free_buffer(v);
+	return CTL_OK;
+}
+
 /* An audit entry's "what" with the friendly name of the method whose GUID
  * it names: "port 1 {92041a90-...} data (Store in folder)". */
 static void ctl_log_what(const char *what, const fgw_global_routing_info *g, size_t ng,
@@ -1149,6 +1318,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "priority", 0, 2, ctl_cmd_priority },
 	{ "jobs", 0, 3, ctl_cmd_jobs },
 	{ "retry", 1, 1, ctl_cmd_retry },
+	{ "job", 1, 1, ctl_cmd_job },
+	{ "calls", 0, 0, ctl_cmd_calls },
 	{ "log", 0, 2, ctl_cmd_log },
 	{ "info", 0, 0, ctl_cmd_info },
 	{ "sip", 0, 0, ctl_cmd_sip },

@@ -214,6 +214,54 @@ typedef struct fgw_job {
 	                               * FGW_MAX_DEGRADED_LIST degraded pages */
 } fgw_job;
 
+/* One routing method of a job (fgw_get_job), in current priority order. */
+typedef struct fgw_job_method_result {
+	const char *guid;
+	const char *friendly_name;    /* "" when the method is not loaded now */
+	fgw_job_state state;          /* PENDING (not yet succeeded), DONE, FAILED */
+	uint32_t attempts;
+	const char *last_error;       /* "" when none */
+} fgw_job_method_result;
+
+/* Everything known of one received fax (fgw_get_job).  The SIP fields are
+ * "" for a fax received on a static port (and for faxes received before
+ * faxgw recorded them); transport is "" for faxes received before. */
+typedef struct fgw_job_info {
+	fgw_job job;                  /* as fgw_enum_jobs() gives it */
+	const char *port_name;
+	const char *local_ident;      /* CSID */
+	const char *caller;           /* the media address, "192.0.2.7:4000" */
+	uint64_t start_time, end_time;/* Unix time of the call */
+	uint32_t x_res, y_res;        /* pixels per metre */
+	uint32_t bit_rate;
+	int ecm;
+	int t30_status;               /* spandsp's T30_ERR_*; 0: success */
+	const char *t30_text;
+	uint64_t finished_time;       /* when it became DONE/FAILED, 0 */
+	const char *sip_call_id;
+	const char *sip_from;         /* the From URI */
+	const char *sip_to;           /* the To URI */
+	const char *sip_user_agent;   /* the caller's User-Agent */
+	const char *transport;        /* "G.711 PCMU ptime 20", "T.38 v0, max datagram
+	                               * 400, redundancy (after re-INVITE)",
+	                               * "T.38 (static port)" */
+	size_t nmethods;
+	fgw_job_method_result *methods;
+} fgw_job_info;
+
+/* A call in progress (fgw_enum_calls). */
+typedef struct fgw_call {
+	uint32_t port_id;
+	uint32_t channel;             /* a sip port's channel, 0 on a static port */
+	const char *port_name;
+	const char *peer;             /* the media address */
+	const char *transport;        /* as fgw_job_info's, current */
+	const char *sip_call_id;      /* "" on a static port */
+	const char *sip_from;
+	uint32_t pages;               /* pages confirmed so far */
+	uint64_t start_time;          /* Unix time */
+} fgw_call;
+
 typedef struct fgw_audit_entry {
 	uint64_t id;
 	uint64_t time;                /* Unix time */
@@ -332,6 +380,15 @@ FGW_API int fgw_enum_jobs_page(fgw_handle *server, int failed_only, uint64_t cur
                                uint32_t max, fgw_job **jobs, size_t *n,
                                uint64_t *next_cursor);
 FGW_API int fgw_retry_job(fgw_handle *server, uint64_t job_id);
+/* One job with everything known of it (metadata, T.30 result, SIP
+ * identities, per-method results): *job is one block, fgw_free_buffer().
+ * FGW_E_NO_JOB when there is no such job (or its record expired); a
+ * faxgwd older than this call answers FGW_E_PROTOCOL. */
+FGW_API int fgw_get_job(fgw_handle *server, uint64_t job_id, fgw_job_info **job);
+/* The calls in progress, in port and channel order: *calls (NULL when *n
+ * is 0) is one block, fgw_free_buffer().  Fetched page after page; at most
+ * FGW_MAX_LIST.  A faxgwd older than this call answers FGW_E_PROTOCOL. */
+FGW_API int fgw_enum_calls(fgw_handle *server, fgw_call **calls, size_t *n);
 /* The newest `max` audit entries (0 or above FGW_MAX_AUDIT_QUERY:
  * FGW_MAX_AUDIT_QUERY), oldest first; fetched page after page
  * (fgw_enum_audit_page).  *entries (NULL when *n is 0): fgw_free_buffer(). */

@@ -83,6 +83,18 @@ typedef struct fgw_fax {
 	uint32_t longest_bad_run;    /* the longest run of consecutive bad rows */
 	const char *degraded_list;   /* "2,5": the first FGW_MAX_DEGRADED_LIST
 	                              * degraded pages' numbers, "" if none */
+	/* A fax received over SIP (added within ABI version 1 as the page
+	 * quality was: an extension built before never reads past
+	 * degraded_list).  Outside bytes as the caller sent them (control
+	 * characters already replaced): quote or sanitize before use.  ""
+	 * when the fax came to a static port (and for older faxes). */
+	const char *sip_call_id;     /* Call-ID */
+	const char *sip_from;        /* the From URI */
+	const char *sip_to;          /* the To URI */
+	const char *sip_user_agent;  /* the caller's User-Agent */
+	const char *transport;       /* "G.711 PCMU ptime 20", "T.38 v0, max datagram
+	                              * 400, redundancy (after re-INVITE)", "T.38
+	                              * (static port)"; "" for older faxes */
 } fgw_fax;
 
 /* Log levels for host->log. */
