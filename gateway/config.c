@@ -786,6 +786,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "username", SEC_SIP, KEY_EMPTY_OK, cfg_p_text, SP(username), NULL, 0, 0 },
 	{ "password", SEC_SIP, KEY_EMPTY_OK, cfg_p_text, SP(password), NULL, 0, 0 },
 	{ "max-calls", SEC_SIP, 0, cfg_p_int, SP(max_calls), NULL, 1, FGW_MAX_SIP_CALLS },
+	{ "max-calls-per-source", SEC_SIP, 0, cfg_p_int, SP(max_calls_per_source), NULL, 1,
+	  FGW_MAX_SIP_CALLS },
 	{ "outbound-proxy", SEC_SIP, KEY_EMPTY_OK, cfg_p_sip_uri, SP(outbound_proxy), NULL, 0, 0 },
 	{ "from", SEC_SIP, KEY_EMPTY_OK, cfg_p_sip_uri, SP(from), NULL, 0, 0 },
 	{ "smtp-url", SEC_MAIL, 0, cfg_p_smtp_url, ML(smtp_url), NULL, 0, 0 },

@@ -78,6 +78,7 @@ struct config_sip {
 	char username[FGW_MAX_CREDENTIAL];    /* "": no digest authentication */
 	char password[FGW_MAX_CREDENTIAL];
 	int max_calls;                        /* default FGW_SIP_DEFAULT_CALLS */
+	int max_calls_per_source;             /* from one source address; 0 (unset): max_calls */
 	char outbound_proxy[FGW_MAX_SIP_URI]; /* "": none */
 	char from[FGW_MAX_SIP_URI];           /* "": sip:faxgw@<first listen address> */
 };

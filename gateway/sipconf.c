@@ -96,6 +96,8 @@ struct sip_settings *sipconf_settings(const struct config *c)
 	memcpy(s->allow, c->sip.allow, sizeof(s->allow));
 	s->nallow = c->sip.nallow;
 	s->max_calls = (unsigned)c->sip.max_calls;
+	s->max_calls_per_source = c->sip.max_calls_per_source > 0
+				  ? (unsigned)c->sip.max_calls_per_source : s->max_calls;
 	memcpy(s->username, c->sip.username, sizeof(s->username));
 	memcpy(s->password, c->sip.password, sizeof(s->password));
 	if (c->sip.nlisten > 0)

@@ -15,6 +15,7 @@
  */
 #include "sip_internal.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,8 +212,38 @@ static int sip_call_prepare(struct sip_call *c, const struct sdp_answer *ans, in
 	return 0;
 }
 
+static bool sip_same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->sa_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+unsigned sip_dialog_source_calls(const struct sip_thread *t, const struct sockaddr *src)
+{
+	unsigned n = 0;
+
+	for (const struct sip_call *c = t->call_list; src != NULL && c != NULL; c = c->next)
+		n += sip_same_ip(src, &c->src);
+	return n;
+}
+
+static void sip_call_source(struct sip_call *c, const struct sockaddr *src)
+{
+	size_t len = src == NULL ? 0 : src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		     : src->sa_family == AF_INET ? sizeof(struct sockaddr_in) : 0;
+
+	if (len > 0)
+		memcpy(&c->src, src, len);
+}
+
 void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, size_t port,
-		    const struct sdp_answer *ans)
+		    const struct sdp_answer *ans, const struct sockaddr *src)
 {
 	struct sip_call *c = calloc(1, sizeof(*c));
 	char why[FGW_MAX_ERROR_TEXT], warn[SIP_WARN_MAX];
@@ -233,6 +264,7 @@ void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, si
 	c->m.ended_arg = t;
 	c->sess_id = (uint64_t)time(NULL) * 1000u + c->m.serial % 1000u;
 	c->sess_version = 1;
+	sip_call_source(c, src);
 	sip_call_idents(c, sip);
 	sip_call_link(t, c);
 	nua_handle_bind(nh, c);

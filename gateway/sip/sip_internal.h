@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
@@ -47,6 +48,7 @@ struct sip_call {
 	su_timer_t *ring;             /* the answer after FGW_SIP_RING_MS */
 	su_timer_t *retry;            /* our re-INVITE again after a 491 */
 	struct sip_media m;           /* port, channel, serial, fd, plan, identities */
+	struct sockaddr_storage src;  /* where the INVITE came from (max-calls-per-source) */
 	uint16_t local_port;          /* of m.fd */
 	uint64_t sess_id, sess_version; /* our o= line */
 	char sdp[FGW_SIP_MAX_ANSWER]; /* our SDP now (answers to refreshes) */
@@ -125,7 +127,9 @@ void sip_wake(struct sip_thread *t);
 /* An INVITE that passed every check: its offer in t->offer, the decision
  * in ans (status 200).  Rings, then answers; or refuses with a reason. */
 void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, size_t port,
-		    const struct sdp_answer *ans);
+		    const struct sdp_answer *ans, const struct sockaddr *src);
+/* Calls in progress whose INVITE came from src's IP address. */
+unsigned sip_dialog_source_calls(const struct sip_thread *t, const struct sockaddr *src);
 /* Events of a dialog (c bound to nh). */
 void sip_dialog_reinvite(struct sip_call *c, const sip_t *sip);
 void sip_dialog_update(struct sip_call *c, const sip_t *sip);

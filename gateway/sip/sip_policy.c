@@ -51,7 +51,8 @@ int sip_policy_invite(const struct sip_settings *s, const struct sockaddr *src,
 	*port = -1;
 	if (!sip_policy_allowed(s, src))
 		return 403;                     /* RFC 3261 21.4.4 Forbidden */
-	if (load->draining || load->calls >= s->max_calls)
+	if (load->draining || load->calls >= s->max_calls ||
+	    (s->max_calls_per_source > 0 && load->source_calls >= s->max_calls_per_source))
 		return 503;                     /* 21.5.4, with Retry-After */
 	i = sip_policy_port(s, user);
 	if (i < 0)

@@ -40,6 +40,7 @@ struct sip_settings {
 	struct fgwx_cidr allow[FGW_MAX_ALLOW];    /* sources served; n == 0: every one */
 	size_t nallow;
 	unsigned max_calls;                       /* calls at once, all ports (>= 1) */
+	unsigned max_calls_per_source;            /* calls at once from one source IP (>= 1) */
 	char username[FGW_MAX_CREDENTIAL];        /* digest authentication of INVITEs, */
 	char password[FGW_MAX_CREDENTIAL];        /*   realm SIP_AUTH_REALM; "": none */
 	/* The calls' media sockets: bound to media_bind's address with a port
@@ -70,12 +71,13 @@ struct sip_load {
 	unsigned calls;
 	const unsigned *port_calls;
 	bool draining;
+	unsigned source_calls;        /* calls in progress from this request's source IP */
 };
 
 /*
  * The answer to an INVITE before its SDP is looked at (RFC 3261 21.4-21.5):
- * 403 for a source outside allow, 503 while draining or at max-calls (the
- * caller adds Retry-After), 404 for an unknown user, 486 when the port's
+ * 403 for a source outside allow, 503 while draining, at max-calls or at
+ * max-calls-per-source for this source (the caller adds Retry-After), 404 for an unknown user, 486 when the port's
  * channels are taken; 0 when the call may go on, with its port index in
  * *port.  src may be NULL (unknown: refused with 403).
  */

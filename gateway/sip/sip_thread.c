@@ -130,7 +130,7 @@ static void sip_invite_offer(struct sip_thread *t, nua_handle_t *nh, const sip_t
 		sip_respond(t, nh, 488, warn, false, true);
 		return;
 	}
-	sip_dialog_new(t, nh, sip, (size_t)port, &ans);
+	sip_dialog_new(t, nh, sip, (size_t)port, &ans, sip_source(t));
 }
 
 /* Digest authentication of an INVITE (RFC 3261 22.2) by sofia-sip's auth
@@ -164,11 +164,12 @@ static bool sip_authorized(struct sip_thread *t, nua_handle_t *nh, const sip_t *
 
 static void sip_on_invite(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip)
 {
-	struct sip_load load = { t->calls, t->port_calls, atomic_load(&t->draining) };
+	struct sip_load load = { t->calls, t->port_calls, atomic_load(&t->draining), 0 };
 	const char *user = sip_user(sip);
 	const struct sockaddr *src = sip_source(t);
 	int port, status;
 
+	load.source_calls = sip_dialog_source_calls(t, src);
 	t->invites++;
 	sip_stat(t, -1, SIP_ST_INVITES, 1);
 	if (sip_policy_allowed(t->s, src) && !sip_authorized(t, nh, sip))

@@ -289,4 +289,24 @@ ok "digest: OPTIONS is not challenged (200)"
 kill -TERM "$FAXGWD_PID"
 wait "$FAXGWD_PID" || fail "the second faxgwd exited $? after SIGTERM"
 grep "SIP answers:" "$WORK/faxgwd.log" | sed 's/^/# /'
+
+# --- max-calls-per-source: a third faxgwd; one source may hold one call -----------
+write_conf "$WORK/source.conf" "max-calls-per-source = 1"
+: > "$WORK/faxgwd.log"
+start_faxgwd -c "$WORK/source.conf"
+wait_for_socket "$WORK/var/faxgw.sock"
+wait_until 10 sh -c "ss -uln | grep -q ':$P '" || fail "the third faxgwd does not listen on $P"
+# Two calls from 127.0.0.1 100 ms apart (each held 300 ms after its 200),
+# and one from 127.0.0.3 meanwhile.
+sipp_run per_source invite_any 5550200 -m 2 -r 10 -rp 1000 &
+SP1=$!
+sleep 0.05
+sipp_run per_source3 invite_any 5550200 -i 127.0.0.3
+wait "$SP1" || fail "the calls from 127.0.0.1 failed"
+n=$(grep -c "SIP INVITE for '5550200': 503" "$WORK/faxgwd.log")
+a=$(grep -c "SIP call .* answered on port 11" "$WORK/faxgwd.log")
+[ "$n" -eq 1 ] && [ "$a" -eq 2 ] || fail "max-calls-per-source 1: $n refused (503), $a answered; expected 1 and 2"
+ok "max-calls-per-source = 1: the second call from one source gets 503, another source's call is answered"
+kill -TERM "$FAXGWD_PID"
+wait "$FAXGWD_PID" || fail "the third faxgwd exited $? after SIGTERM"
 echo "$NCHECK passed, 0 failed"

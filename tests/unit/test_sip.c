@@ -114,7 +114,7 @@ START_TEST(test_invite_table)
 	struct sip_settings *s = policy_settings();
 	struct sockaddr_storage src = addr(c->src);
 	unsigned per_port[2] = { c->calls10, c->calls11 };
-	struct sip_load load = { c->calls, per_port, c->draining };
+	struct sip_load load = { c->calls, per_port, c->draining, 0 };
 	int port = 99;
 
 	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, c->user, &load, &port),
@@ -127,7 +127,7 @@ END_TEST
 START_TEST(test_invite_no_source)
 {
 	struct sip_settings *s = policy_settings();
-	struct sip_load load = { 0, NULL, false };
+	struct sip_load load = { 0, NULL, false, 0 };
 	int port;
 
 	ck_assert_int_eq(sip_policy_invite(s, NULL, "5550100", &load, &port), 403);
@@ -140,7 +140,7 @@ START_TEST(test_no_wildcard_port)
 {
 	struct sip_settings *s = policy_settings();
 	struct sockaddr_storage src = addr("127.0.0.1");
-	struct sip_load load = { 0, NULL, false };
+	struct sip_load load = { 0, NULL, false, 0 };
 	int port;
 
 	s->ports[1].any = false;
@@ -153,6 +153,24 @@ START_TEST(test_no_wildcard_port)
 	s->nallow = 0;
 	src = addr("198.51.100.1");
 	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, "5550101", &load, &port), 0);
+	free(s);
+}
+END_TEST
+
+/* max-calls-per-source: one source at its bound gets 503, the others go on. */
+START_TEST(test_invite_per_source)
+{
+	struct sip_settings *s = policy_settings();
+	struct sockaddr_storage src = addr("127.0.0.1");
+	unsigned per_port[2] = { 0, 0 };
+	struct sip_load load = { 2, per_port, false, 2 };
+	int port;
+
+	s->max_calls_per_source = 2;
+	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, "5550100", &load, &port),
+			 503);
+	load.source_calls = 1;
+	ck_assert_int_eq(sip_policy_invite(s, (struct sockaddr *)&src, "5550100", &load, &port), 0);
 	free(s);
 }
 END_TEST
@@ -242,6 +260,7 @@ START_TEST(test_sipconf_settings)
 	ck_assert_str_eq(s->listen_url[1], "sip:[::1]:5091;transport=tcp");
 	ck_assert_uint_eq(s->nallow, 1);
 	ck_assert_uint_eq(s->max_calls, 9);
+	ck_assert_uint_eq(s->max_calls_per_source, 9);     /* unset: max-calls */
 	ck_assert_str_eq(s->username, "fax");
 	ck_assert_str_eq(s->password, "pw");
 	ck_assert_uint_eq(s->listen_len[0], sizeof(struct sockaddr_in));
@@ -377,6 +396,7 @@ Suite *sip_suite(void)
 
 	tcase_add_loop_test(tc, test_invite_table, 0, (int)(sizeof(invites) / sizeof(invites[0])));
 	tcase_add_test(tc, test_invite_no_source);
+	tcase_add_test(tc, test_invite_per_source);
 	tcase_add_test(tc, test_no_wildcard_port);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_offers);
