@@ -244,6 +244,13 @@ EOF
 	ok "$ntort RFC 4475 torture messages over UDP: faxgwd alive after each"
 	sipp_run options_after options fax
 	ok "OPTIONS after the torture messages: 200"
+	if "$B/faxpeer" --help 2>&1 | grep -q -- '--sip'; then
+		"$B/faxtestdoc" make "$WORK/one.tif" 1 standard 71 >/dev/null || fail "faxtestdoc make"
+		expect_rc 0 "$B/faxpeer" send --sip "sip:5550200@127.0.0.1:$P" --t38 direct -q \
+			--timeout 120 "$WORK/one.tif"
+		echo "# $OUT"
+		ok "a fax call after the torture messages: T.38, 1 page confirmed"
+	fi
 else
 	echo "# no RFC 4475 messages at $TORTURE: torture part skipped"
 fi
