@@ -391,6 +391,10 @@ void cache_jobs_end(int complete);
  * again with another received_time (ids used again after faxgwd's spool
  * was replaced) loses its details, to be fetched again. */
 int cache_jobs_put_info(const fgw_job_info *info);
+/* Fetches the details of the newest AGENT_JOB_DETAILS_PER_PASS rows
+ * without them (cache_jobs_refresh() and the tick call it; a job faxgwd
+ * no longer has counts as done): 0 or a FGW_E_* code. */
+int cache_jobs_details(void);
 /* How many rows still wait for their details. */
 size_t cache_jobs_undetailed(void);
 /* A media address as faxgwd writes it ("192.0.2.7:4000",

@@ -371,13 +371,15 @@ static int jobs_fetch(fgw_handle *server, uint32_t id, int *done)
 	return 0;
 }
 
-/* Fetches the details of the newest rows without them. */
-static int jobs_details(fgw_handle *server)
+int cache_jobs_details(void)
 {
+	fgw_handle *server = cache_server();
 	struct jobs_wanted w = { .n = 0 };
 	int rc = 0, done;
 
 	jobs.details_ms = jobs_now_ms();
+	if (server == NULL)
+		return FGW_E_CLOSED;
 	if (jobs.rows == NULL)
 		return 0;
 	CONTAINER_FOR_EACH(jobs.rows, jobs_want, &w);
@@ -446,7 +448,7 @@ int cache_jobs_refresh(void)
 	cache_jobs_end(rc == 0);
 	jobs.dirty = rc != 0;
 	if (rc == 0 && !jobs.details_unsupported)
-		jobs_details(server);    /* its own failures are its own */
+		cache_jobs_details();    /* its own failures are its own */
 	if (rc == FGW_E_PROTOCOL) {
 		/* An older faxgwd: it closes the connection on an unknown
 		 * request, so the call is not made again on this one. */
@@ -480,5 +482,5 @@ void cache_jobs_tick(void)
 		cache_jobs_refresh();
 	else if (jobs.undetailed > 0 && !jobs.details_unsupported &&
 		 now - jobs.details_ms >= CACHE_JOBS_MIN_MS)
-		jobs_details(cache_server());
+		cache_jobs_details();
 }

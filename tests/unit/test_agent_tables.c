@@ -1417,6 +1417,33 @@ START_TEST(test_sip_columns_and_scalars)
 }
 END_TEST
 
+/* Against a real faxgwd that has none of these jobs: a details pass asks
+ * for the newest AGENT_JOB_DETAILS_PER_PASS rows only; faxgwd's "no such
+ * job" counts as done (the row goes at the next re-read), so the next
+ * pass takes the rest, and the rows read zero/empty meanwhile. */
+START_TEST(test_job_details_pass_live)
+{
+	const uint32_t n = AGENT_JOB_DETAILS_PER_PASS + 8;
+	fgw_job j;
+
+	cache_jobs_begin();
+	for (uint32_t id = n; id >= 1; id--) {
+		j = at_job(id);
+		ck_assert_int_eq(cache_jobs_put(&j), 0);
+	}
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), n);
+	ck_assert_int_eq(cache_jobs_details(), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 8);
+	for (uint32_t id = 1; id <= n; id++)
+		ck_assert_msg(cache_find_job(id)->detailed == (id > 8), "job %u", (unsigned)id);
+	at_expect_no_call(n);
+	ck_assert_int_eq(cache_jobs_details(), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 0);
+	ck_assert_int_eq(cache_connected(), 1);
+}
+END_TEST
+
 static int at_conn_changes[2];
 
 static void at_on_connection(int connected)
@@ -1502,6 +1529,7 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_reserve1_failure_changes_nothing);
 	tcase_add_test(st, test_set_faxgwd_stopped);
 	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
+	tcase_add_test(st, test_job_details_pass_live);
 	tcase_add_test(st, test_jobs_sip_refresh_live);
 	suite_add_tcase(s, st);
 
