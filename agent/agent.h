@@ -55,6 +55,9 @@
 
 /* faxJobTableMaxRows: the bound of faxJobTable. */
 #define AGENT_JOB_MAX_ROWS 500
+/* fgw_get_job() calls (a row's remote address, rate, T.30 result, ...)
+ * per re-read of faxJobTable, so that one never takes long. */
+#define AGENT_JOB_DETAILS_PER_PASS 32
 
 /* faxgwGateway scalars */
 enum agent_scalar {
@@ -100,8 +103,25 @@ enum agent_job_col {
 	AGENT_JC_ATTEMPTS = 9,
 	AGENT_JC_LAST_ERROR = 10,
 	AGENT_JC_DEGRADED_PAGES = 11,
+	/* From fgw_get_job(): zero/empty until the agent fetched them. */
+	AGENT_JC_REMOTE_ADDR_TYPE = 12,
+	AGENT_JC_REMOTE_ADDR = 13,
+	AGENT_JC_REMOTE_PORT = 14,
+	AGENT_JC_BIT_RATE = 15,
+	AGENT_JC_ECM = 16,
+	AGENT_JC_T30_STATUS = 17,
+	AGENT_JC_T30_TEXT = 18,
+	AGENT_JC_START_TIME = 19,
+	AGENT_JC_END_TIME = 20,
 };
 #define AGENT_JOB_RECEIVED 1   /* faxJobDirection received(1) */
+
+/* FaxgwInetAddressType: the values of RFC 4001's InetAddressType. */
+enum agent_addr_type {
+	AGENT_ADDR_UNKNOWN = 0,
+	AGENT_ADDR_IPV4 = 1,
+	AGENT_ADDR_IPV6 = 2,
+};
 
 /* faxgwSip scalars */
 enum agent_sip_scalar {
@@ -330,6 +350,20 @@ struct cache_job {
 	int partial;
 	uint64_t received_time;
 	char last_error[AGENT_MAX_TEXT + 1];
+	/* fgw_get_job()'s details: fetched once (a job's call never changes),
+	 * all zero/empty while `detailed` is 0. */
+	int detailed;
+	struct cache_job_addr {
+		int type;                          /* enum agent_addr_type */
+		unsigned char bytes[16];           /* network order */
+		size_t len;                        /* 0, 4 or 16 */
+		uint32_t port;
+	} remote;
+	uint32_t bit_rate;
+	int ecm;
+	int32_t t30_status;
+	char t30_text[AGENT_MAX_TEXT + 1];
+	uint64_t start_time, end_time;
 };
 
 int cache_jobs_init(void);
@@ -352,6 +386,21 @@ int cache_jobs_refresh(void);
 void cache_jobs_begin(void);
 int cache_jobs_put(const fgw_job *j);
 void cache_jobs_end(int complete);
+/* Puts fgw_get_job()'s details into the row of info->job.id (which
+ * cache_jobs_put() made); 0, or -1 when there is no such row.  A row put
+ * again with another received_time (ids used again after faxgwd's spool
+ * was replaced) loses its details, to be fetched again. */
+int cache_jobs_put_info(const fgw_job_info *info);
+/* Fetches the details of the newest AGENT_JOB_DETAILS_PER_PASS rows
+ * without them (cache_jobs_refresh() and the tick call it; a job faxgwd
+ * no longer has counts as done): 0 or a FGW_E_* code. */
+int cache_jobs_details(void);
+/* How many rows still wait for their details. */
+size_t cache_jobs_undetailed(void);
+/* A media address as faxgwd writes it ("192.0.2.7:4000",
+ * "[2001:db8::1]:4000") into its InetAddressType, bytes and port: 0, or
+ * -1 (out all zero: unknown(0)) for "", "?" or anything else. */
+int cache_jobs_parse_address(const char *text, struct cache_job_addr *out);
 
 /* --- cache_sip.c -----------------------------------------------------------------
  * Uses cache.c, as cache_jobs.c; main.c calls its tick and shutdown.

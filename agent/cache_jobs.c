@@ -11,13 +11,24 @@
  * events come), and every CACHE_JOBS_REFRESH_SECS for changes no event
  * reports (a retry started by faxgwctl, history expiry).  GETs read the
  * container only.
+ *
+ * The listing does not carry a job's call (remote address, bit rate, ECM,
+ * T.30 result, start and end): those come from fgw_get_job(), one call per
+ * job, made once for each job the agent has not seen (what a received
+ * fax's call was never changes), at most AGENT_JOB_DETAILS_PER_PASS a
+ * pass, newest first.  A pass follows each re-read, and another one each
+ * second while rows still wait, so a full table is filled in seconds
+ * without a re-read ever taking long.  Until then a row's columns about
+ * its call read as zero/empty.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "agent.h"
+#include "fgwx_number.h"
 
 #define CACHE_JOBS_REFRESH_SECS 10 /* re-read although no event came */
 #define CACHE_JOBS_MIN_MS 1000     /* at most one re-read per second */
@@ -31,6 +42,10 @@ static struct {
 	int unsupported;                 /* faxgwd does not know the call */
 	uint64_t start_time;             /* faxgwStartTime it was found for */
 	int64_t last_ms;                 /* last re-read, CLOCK_MONOTONIC */
+	int details_unsupported;         /* faxgwd does not know fgw_get_job */
+	uint64_t details_start_time;     /* faxgwStartTime it was found for */
+	int64_t details_ms;              /* last details pass */
+	size_t undetailed;               /* rows waiting, after that pass */
 } jobs;
 
 static int64_t jobs_now_ms(void)
@@ -71,6 +86,9 @@ int cache_jobs_init(void)
 	jobs.dirty = 1;
 	jobs.unsupported = 0;
 	jobs.last_ms = 0;
+	jobs.details_unsupported = 0;
+	jobs.details_ms = 0;
+	jobs.undetailed = 0;
 	return 0;
 }
 
@@ -121,6 +139,17 @@ void cache_jobs_begin(void)
 	jobs.put = 0;
 }
 
+static void jobs_clear_details(struct cache_job *j)
+{
+	j->detailed = 0;
+	memset(&j->remote, 0, sizeof(j->remote));
+	j->bit_rate = 0;
+	j->ecm = 0;
+	j->t30_status = 0;
+	j->t30_text[0] = '\0';
+	j->start_time = j->end_time = 0;
+}
+
 static struct cache_job *jobs_row(uint32_t id)
 {
 	struct cache_job *j = cache_find_job(id);
@@ -153,6 +182,8 @@ int cache_jobs_put(const fgw_job *in)
 		return 0;
 	jobs.put++;
 	j->gen = jobs.gen;
+	if (j->received_time != in->received_time)
+		jobs_clear_details(j);   /* a new row, or an id used again */
 	j->port_id = in->port_id;
 	j->state = (int)in->state;
 	jobs_copy(j->remote_ident, sizeof(j->remote_ident), in->remote_ident);
@@ -203,6 +234,175 @@ void cache_jobs_end(int complete)
 	free(s.rows);
 }
 
+/* RFC 4001's text forms as faxgwd writes them (gateway/port.c): IPv4
+ * "A.B.C.D:PORT", IPv6 "[ADDR]:PORT".  Anything else is unknown(0). */
+int cache_jobs_parse_address(const char *text, struct cache_job_addr *out)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *h, *port;
+	size_t hlen;
+	uint64_t num;
+	int v6;
+
+	memset(out, 0, sizeof(*out));
+	if (text == NULL)
+		return -1;
+	v6 = text[0] == '[';
+	if (v6) {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = text + 1;
+		hlen = (size_t)(close - h);
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(text, ':');
+
+		if (colon == NULL)
+			return -1;
+		h = text;
+		hlen = (size_t)(colon - text);
+		port = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host) ||
+	    fgwx_str_number(port, &num, 65535) != FGWX_NUM_OK)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, out->bytes) != 1) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	out->type = v6 ? AGENT_ADDR_IPV6 : AGENT_ADDR_IPV4;
+	out->len = v6 ? 16 : 4;
+	out->port = (uint32_t)num;
+	return 0;
+}
+
+int cache_jobs_put_info(const fgw_job_info *in)
+{
+	struct cache_job *j;
+
+	if (in->job.id == 0 || in->job.id > UINT32_MAX)
+		return -1;
+	j = cache_find_job((uint32_t)in->job.id);
+	/* Another received_time: the id was used again since the listing;
+	 * the next re-read puts the new job, then its details come. */
+	if (j == NULL || j->received_time != in->job.received_time)
+		return -1;
+	jobs_clear_details(j);
+	j->detailed = 1;
+	cache_jobs_parse_address(in->caller, &j->remote);
+	j->bit_rate = in->bit_rate;
+	j->ecm = in->ecm != 0;
+	j->t30_status = in->t30_status;
+	jobs_copy(j->t30_text, sizeof(j->t30_text), in->t30_text);
+	j->start_time = in->start_time;
+	j->end_time = in->end_time;
+	return 0;
+}
+
+/* The newest AGENT_JOB_DETAILS_PER_PASS rows without details. */
+struct jobs_wanted {
+	uint32_t ids[AGENT_JOB_DETAILS_PER_PASS];
+	size_t n, total;
+};
+
+static void jobs_want(void *row, void *ctx)
+{
+	struct jobs_wanted *w = ctx;
+	const struct cache_job *j = row;
+	size_t low = 0;
+
+	if (j->detailed)
+		return;
+	w->total++;
+	if (w->n < AGENT_JOB_DETAILS_PER_PASS) {
+		w->ids[w->n++] = (uint32_t)j->idx_oid[0];
+		return;
+	}
+	for (size_t i = 1; i < w->n; i++)
+		if (w->ids[i] < w->ids[low])
+			low = i;
+	if (w->ids[low] < j->idx_oid[0])
+		w->ids[low] = (uint32_t)j->idx_oid[0];
+}
+
+static int jobs_newest_first(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+size_t cache_jobs_undetailed(void)
+{
+	struct jobs_wanted w = { .n = 0 };
+
+	if (jobs.rows != NULL)
+		CONTAINER_FOR_EACH(jobs.rows, jobs_want, &w);
+	return w.total;
+}
+
+/* One row's details: 0 (*done 1 when the row needs no more), or a
+ * FGW_E_* code. */
+static int jobs_fetch(fgw_handle *server, uint32_t id, int *done)
+{
+	fgw_job_info *info = NULL;
+	struct cache_job *j;
+	int rc = cache_budget();
+
+	*done = 0;
+	if (rc == 0)
+		rc = fgw_get_job(server, id, &info);
+	if (rc == FGW_E_NO_JOB) {
+		/* Expired since the listing: its row goes at the next re-read;
+		 * nothing to ask again until then. */
+		if ((j = cache_find_job(id)) != NULL)
+			j->detailed = 1;
+		*done = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	*done = cache_jobs_put_info(info) == 0;
+	fgw_free_buffer(info);
+	return 0;
+}
+
+int cache_jobs_details(void)
+{
+	fgw_handle *server = cache_server();
+	struct jobs_wanted w = { .n = 0 };
+	int rc = 0, done;
+
+	jobs.details_ms = jobs_now_ms();
+	if (server == NULL)
+		return FGW_E_CLOSED;
+	if (jobs.rows == NULL)
+		return 0;
+	CONTAINER_FOR_EACH(jobs.rows, jobs_want, &w);
+	jobs.undetailed = w.total;
+	qsort(w.ids, w.n, sizeof(w.ids[0]), jobs_newest_first);
+	for (size_t i = 0; i < w.n && rc == 0; i++) {
+		rc = jobs_fetch(server, w.ids[i], &done);
+		jobs.undetailed -= done != 0;
+	}
+	if (rc == FGW_E_PROTOCOL) {
+		/* An older faxgwd closes the connection on an unknown request:
+		 * not asked again until another faxgwd runs. */
+		jobs.details_unsupported = 1;
+		jobs.details_start_time = cache_gateway()->start_time;
+		agent_log(LOG_WARNING, "faxgwd does not answer job details: the faxJobTable "
+			  "columns about each call stay empty until it is upgraded");
+	}
+	if (rc != 0 && !cache_check_lost(rc))
+		agent_log(LOG_WARNING, "cannot read a job's details: %s: %s", fgw_strerror(rc),
+			  fgw_last_error_message(server));
+	return rc;
+}
+
 /* One page from `cursor`: its jobs put; *next 0 when nothing is left or
  * the bound is reached. */
 static int jobs_page(fgw_handle *server, uint64_t cursor, uint64_t *next)
@@ -247,6 +447,8 @@ int cache_jobs_refresh(void)
 	 * never more.  A failed call changes nothing (the rows go stale). */
 	cache_jobs_end(rc == 0);
 	jobs.dirty = rc != 0;
+	if (rc == 0 && !jobs.details_unsupported)
+		cache_jobs_details();    /* its own failures are its own */
 	if (rc == FGW_E_PROTOCOL) {
 		/* An older faxgwd: it closes the connection on an unknown
 		 * request, so the call is not made again on this one. */
@@ -269,10 +471,16 @@ void cache_jobs_tick(void)
 		jobs.unsupported = 0;    /* another faxgwd: perhaps a newer one */
 		jobs.dirty = 1;
 	}
+	if (jobs.details_unsupported &&
+	    cache_gateway()->start_time != jobs.details_start_time)
+		jobs.details_unsupported = 0;
 	if (jobs.unsupported || cache_server() == NULL)
 		return;
 	if (now - jobs.last_ms < CACHE_JOBS_MIN_MS)
 		return;
 	if (jobs.dirty || now - jobs.last_ms >= CACHE_JOBS_REFRESH_SECS * 1000)
 		cache_jobs_refresh();
+	else if (jobs.undetailed > 0 && !jobs.details_unsupported &&
+		 now - jobs.details_ms >= CACHE_JOBS_MIN_MS)
+		cache_jobs_details();
 }

@@ -1,6 +1,7 @@
 /*
  * mib_jobs.c - FAXGW-MIB faxJobTable (faxgwObjects 6), INDEX faxJobIndex,
- * served from cache_jobs.c's container (table_container).
+ * served from cache_jobs.c's container (table_container).  Columns 2-11
+ * come from faxgwd's job listing, 12-20 (the call) from fgw_get_job().
  */
 #include <string.h>
 
@@ -16,10 +17,39 @@ static void jobs_typed(netsnmp_variable_list *vb, u_char type, long v)
 	snmp_set_var_typed_value(vb, type, &v, sizeof(v));
 }
 
+static void jobs_date(netsnmp_variable_list *vb, uint64_t t)
+{
+	u_char date[11];
+
+	snmp_set_var_typed_value(vb, ASN_OCTET_STR, date, mib_scalars_date(t, date));
+}
+
+/* The columns from fgw_get_job(): zero/empty until the agent fetched
+ * them (cache_jobs.c). */
+static int jobs_call_value(netsnmp_variable_list *vb, const struct cache_job *j, unsigned col)
+{
+	switch (col) {
+	case AGENT_JC_REMOTE_ADDR_TYPE: jobs_typed(vb, ASN_INTEGER, j->remote.type); return 0;
+	case AGENT_JC_REMOTE_ADDR:
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, j->remote.bytes, j->remote.len);
+		return 0;
+	case AGENT_JC_REMOTE_PORT: jobs_typed(vb, ASN_UNSIGNED, (long)j->remote.port); return 0;
+	case AGENT_JC_BIT_RATE: jobs_typed(vb, ASN_UNSIGNED, (long)j->bit_rate); return 0;
+	case AGENT_JC_ECM:
+		/* TruthValue has no "unknown": false(2) until fetched. */
+		jobs_typed(vb, ASN_INTEGER, j->ecm ? AGENT_TRUE : AGENT_FALSE);
+		return 0;
+	case AGENT_JC_T30_STATUS: jobs_typed(vb, ASN_INTEGER, j->t30_status); return 0;
+	case AGENT_JC_T30_TEXT: jobs_string(vb, j->t30_text); return 0;
+	case AGENT_JC_START_TIME: jobs_date(vb, j->start_time); return 0;
+	case AGENT_JC_END_TIME: jobs_date(vb, j->end_time); return 0;
+	default: return -1;
+	}
+}
+
 static int jobs_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
 	const struct cache_job *j = row;
-	u_char date[11];
 
 	switch (col) {
 	case AGENT_JC_DIRECTION: jobs_typed(vb, ASN_INTEGER, AGENT_JOB_RECEIVED); return 0;
@@ -30,14 +60,11 @@ static int jobs_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	case AGENT_JC_PARTIAL:
 		jobs_typed(vb, ASN_INTEGER, j->partial ? AGENT_TRUE : AGENT_FALSE);
 		return 0;
-	case AGENT_JC_RECEIVED_TIME:
-		snmp_set_var_typed_value(vb, ASN_OCTET_STR, date,
-					 mib_scalars_date(j->received_time, date));
-		return 0;
+	case AGENT_JC_RECEIVED_TIME: jobs_date(vb, j->received_time); return 0;
 	case AGENT_JC_ATTEMPTS: jobs_typed(vb, ASN_GAUGE, (long)j->attempts); return 0;
 	case AGENT_JC_LAST_ERROR: jobs_string(vb, j->last_error); return 0;
 	case AGENT_JC_DEGRADED_PAGES: jobs_typed(vb, ASN_GAUGE, (long)j->degraded_pages); return 0;
-	default: return -1;
+	default: return jobs_call_value(vb, j, col);
 	}
 }
 
@@ -47,7 +74,7 @@ static struct mib_rotable jobs_table = {
 	.root = jobs_root,
 	.rootlen = OID_LENGTH(jobs_root),
 	.min_column = AGENT_JC_DIRECTION,
-	.max_column = AGENT_JC_DEGRADED_PAGES,
+	.max_column = AGENT_JC_END_TIME,
 	.value = jobs_value,
 };
 

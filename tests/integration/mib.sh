@@ -183,6 +183,15 @@ faxJobReceivedTime              1.6.1.8    ro DateAndTime
 faxJobAttempts                  1.6.1.9    ro Gauge32
 faxJobLastError                 1.6.1.10   ro DisplayString
 faxJobDegradedPages             1.6.1.11   ro Gauge32
+faxJobRemoteAddressType         1.6.1.12   ro INTEGER {unknown(0), ipv4(1), ipv6(2)}
+faxJobRemoteAddress             1.6.1.13   ro OCTET STRING (0 | 4 | 16)
+faxJobRemotePort                1.6.1.14   ro Unsigned32 (0..65535)
+faxJobBitRate                   1.6.1.15   ro Unsigned32
+faxJobEcm                       1.6.1.16   ro TruthValue
+faxJobT30Status                 1.6.1.17   ro Integer32
+faxJobT30Text                   1.6.1.18   ro FaxgwUtf8String
+faxJobStartTime                 1.6.1.19   ro DateAndTime
+faxJobEndTime                   1.6.1.20   ro DateAndTime
 faxgwSip                        1.7        -  -
 faxgwSipRunning                 1.7.1      ro TruthValue
 faxgwSipCalls                   1.7.2      ro Gauge32

@@ -5,8 +5,10 @@
 #  - routing data in UTF-8, set with faxgwctl, reads as text (FaxgwUtf8String
 #    with its DISPLAY-HINT), not as Hex-STRING; the GUID as FaxGuid text;
 #  - a fax sent by faxpeer over SIP: faxJobTable lists it as faxgwctl jobs
-#    does, the faxgwSip scalars and the faxPort* SIP columns match
-#    faxgwctl --json sip / ports, faxJobTableMaxRows bounds the table;
+#    does, and its call (address, port, rate, ECM, T.30 result, start and
+#    end) as faxgwctl job does; the faxgwSip scalars and the faxPort* SIP
+#    columns match faxgwctl --json sip / ports, faxJobTableMaxRows bounds
+#    the table;
 #  - faxgwd stopped and started: faxgwControlLost and faxgwControlRestored
 #    reach snmptrapd and faxgwControlConnected follows.
 . "$(dirname "$0")/lib.sh"
@@ -135,6 +137,38 @@ expect_rc 0 snmptable "${RO[@]}" -Cf '|' -CH "$TARGET" faxJobTable
 [ "$(echo "$OUT" | grep -c .)" -eq "$("$CTL" -s "$SOCK" jobs | grep -c '^ *[0-9]')" ] ||
 	fail "snmptable faxJobTable has other rows than faxgwctl jobs: $OUT"
 ok "faxJobTable: the SIP fax's row matches faxgwctl jobs (port, state, pages, ident, attempts, time)"
+
+# The columns about the call against faxgwctl --json job: the caller's
+# media address (type, the address octets as FaxgwInetAddress's "1x:"
+# hint shows them, port), rate, ECM, T.30 result, start and end.
+OUT=$("$CTL" -s "$SOCK" --json job "$JID") || fail "faxgwctl job $JID"
+WANT=$(printf '%s' "$OUT" | "$PY" -c '
+import datetime, ipaddress, json, sys
+j = json.load(sys.stdin)
+host, _, port = j["caller"].rpartition(":")
+a = ipaddress.ip_address(host.strip("[]"))
+def date(t):
+    d = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    return "%d-%d-%d,%d:%d:%d.0,+0:0" % (d.year, d.month, d.day, d.hour, d.minute, d.second)
+print("|".join([
+    "ipv%d" % a.version, ":".join("%x" % b for b in a.packed), port,
+    "%d bit/s" % j["bit_rate"], "true" if j["ecm"] else "false",
+    str(j["t30_status"]), j["t30_text"], date(j["start_time"]), date(j["end_time"])]))
+') || fail "faxgwctl --json job $JID: no caller, rate, T.30 result or times: $OUT"
+# FaxgwInetAddress as hex octets without leading zeros, whatever the padding.
+addr() { get "$1" | "$PY" -c 'import sys; print(":".join("%x" % int(x, 16) for x in sys.stdin.read().split(":")))'; }
+for i in $(seq 40); do
+	GOT="$(get faxJobRemoteAddressType.$JID)|$(addr faxJobRemoteAddress.$JID)|$(get faxJobRemotePort.$JID)|$(get faxJobBitRate.$JID)|$(get faxJobEcm.$JID)|$(get faxJobT30Status.$JID)|$(get faxJobT30Text.$JID)|$(get faxJobStartTime.$JID)|$(get faxJobEndTime.$JID)"
+	[ "$GOT" = "$WANT" ] && break
+	sleep 0.25
+done
+[ "$GOT" = "$WANT" ] || fail "faxJobTable row $JID, the call: snmp '$GOT', faxgwctl job '$WANT'"
+case $WANT in
+ipv4\|7f:0:0:1\|*\|0\ bit/s\|*) fail "faxgwctl job $JID: no bit rate: $WANT" ;;
+ipv4\|7f:0:0:1\|[1-9]*) ;;
+*) fail "faxgwctl job $JID: not the fax faxpeer sent from 127.0.0.1: $WANT" ;;
+esac
+ok "faxJobTable: the SIP fax's call matches faxgwctl job (address, port, rate, ECM, T.30, start, end): $GOT"
 
 # faxgwSip against faxgwctl --json sip, once the agent's periodic read caught up.
 OUT=$("$CTL" -s "$SOCK" --json sip) || fail "faxgwctl sip"

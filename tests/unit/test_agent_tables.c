@@ -1204,6 +1204,175 @@ START_TEST(test_job_columns)
 }
 END_TEST
 
+/* faxgwd's media address text -> FaxgwInetAddressType, bytes and port. */
+START_TEST(test_job_address_parse)
+{
+	static const unsigned char lo6[16] = { [15] = 1 };
+	static const unsigned char doc6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	static const char *const bad[] = {
+		"", "?", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:+5",
+		"127.0.0.1: 5", "256.0.0.1:5", "host.example:5", ":5", "::1:4000",
+		"[::1]", "[::1]:", "[::1]4000", "[]:4000", "[127.0.0.1]:4000",
+		"[fe80::1%eth0]:4000", "[::1:4000",
+	};
+	struct cache_job_addr a;
+
+	ck_assert_int_eq(cache_jobs_parse_address("127.0.0.1:5000", &a), 0);
+	ck_assert_int_eq(a.type, AGENT_ADDR_IPV4);
+	ck_assert_uint_eq(a.len, 4);
+	ck_assert(memcmp(a.bytes, "\x7f\x00\x00\x01", 4) == 0);
+	ck_assert_uint_eq(a.port, 5000);
+
+	ck_assert_int_eq(cache_jobs_parse_address("[::1]:4000", &a), 0);
+	ck_assert_int_eq(a.type, AGENT_ADDR_IPV6);
+	ck_assert_uint_eq(a.len, 16);
+	ck_assert(memcmp(a.bytes, lo6, 16) == 0);
+	ck_assert_uint_eq(a.port, 4000);
+
+	ck_assert_int_eq(cache_jobs_parse_address("[2001:db8::7]:65535", &a), 0);
+	ck_assert_int_eq(a.type, AGENT_ADDR_IPV6);
+	ck_assert(memcmp(a.bytes, doc6, 16) == 0);
+	ck_assert_uint_eq(a.port, 65535);
+	ck_assert_int_eq(cache_jobs_parse_address("192.0.2.7:0", &a), 0);
+	ck_assert(memcmp(a.bytes, "\xc0\x00\x02\x07", 4) == 0);
+	ck_assert_uint_eq(a.port, 0);
+
+	/* Anything else is unknown(0), empty, port 0: nothing of an earlier
+	 * parse is left. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(cache_jobs_parse_address("[::1]:4000", &a), 0);
+		ck_assert_msg(cache_jobs_parse_address(bad[i], &a) == -1, "'%s' accepted", bad[i]);
+		ck_assert_msg(a.type == AGENT_ADDR_UNKNOWN && a.len == 0 && a.port == 0,
+			      "'%s' left type %d len %zu port %u", bad[i], a.type, a.len,
+			      (unsigned)a.port);
+		for (size_t k = 0; k < sizeof(a.bytes); k++)
+			ck_assert_uint_eq(a.bytes[k], 0);
+	}
+	ck_assert_int_eq(cache_jobs_parse_address(NULL, &a), -1);
+	ck_assert_int_eq(a.type, AGENT_ADDR_UNKNOWN);
+}
+END_TEST
+
+/* A GET of the columns about the call (faxJobRemoteAddressType ..
+ * faxJobEndTime) of job `id`. */
+static netsnmp_pdu *at_job_call_get(uint32_t id)
+{
+	struct at_vb q[AGENT_JC_END_TIME - AGENT_JC_REMOTE_ADDR_TYPE + 1];
+	netsnmp_pdu *r;
+
+	for (oid c = AGENT_JC_REMOTE_ADDR_TYPE; c <= AGENT_JC_END_TIME; c++)
+		q[c - AGENT_JC_REMOTE_ADDR_TYPE] = at_row(AGENT_JOB_TABLE, c, id);
+	r = at_request(SNMP_MSG_GET, q, sizeof(q) / sizeof(q[0]));
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	return r;
+}
+
+static void at_expect_bytes(netsnmp_variable_list *v, const void *want, size_t len)
+{
+	ck_assert_int_eq(v->type, ASN_OCTET_STR);
+	ck_assert_uint_eq(v->val_len, len);
+	ck_assert(len == 0 || memcmp(v->val.string, want, len) == 0);
+}
+
+/* Every call column as it reads before the details came: zero/empty. */
+static void at_expect_no_call(uint32_t id)
+{
+	static const u_char zero_date[8] = { 0 };
+	netsnmp_pdu *r = at_job_call_get(id);
+
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_ADDR_UNKNOWN);
+	at_expect_bytes(at_vb_at(r, 1), "", 0);
+	at_expect_typed(at_vb_at(r, 2), ASN_UNSIGNED, 0);
+	at_expect_typed(at_vb_at(r, 3), ASN_UNSIGNED, 0);
+	at_expect_typed(at_vb_at(r, 4), ASN_INTEGER, AGENT_FALSE);
+	at_expect_typed(at_vb_at(r, 5), ASN_INTEGER, 0);
+	at_expect_string(at_vb_at(r, 6), "");
+	at_expect_bytes(at_vb_at(r, 7), zero_date, sizeof(zero_date));
+	at_expect_bytes(at_vb_at(r, 8), zero_date, sizeof(zero_date));
+	snmp_free_pdu(r);
+}
+
+/* The columns from fgw_get_job(): zero/empty until the details are put,
+ * then each its own field; put again with another received_time (an id
+ * used again), the row loses them. */
+START_TEST(test_job_call_columns)
+{
+	static const u_char start[11] = { 0x07, 0xea, 12, 7, 11, 58, 20, 0, '+', 0, 0 };
+	static const u_char end[11] = { 0x07, 0xea, 12, 7, 11, 59, 55, 0, '+', 0, 0 };
+	static const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x12, [15] = 0x34 };
+	fgw_job j = at_job(42), other = at_job(41);
+	fgw_job_info info = { .caller = "[2001:db8::1234]:40002",
+			      .start_time = 1796644700, .end_time = 1796644795,
+			      .bit_rate = 14400, .ecm = 1, .t30_status = -7,
+			      .t30_text = "Caf\xc3\xa9 hung up" };
+	netsnmp_pdu *r;
+	netsnmp_variable_list *v;
+
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	ck_assert_int_eq(cache_jobs_put(&other), 0);
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 2);
+	at_expect_no_call(42);
+
+	info.job = j;
+	info.job.id = 43;                        /* no such row */
+	ck_assert_int_eq(cache_jobs_put_info(&info), -1);
+	info.job.id = 42;
+	info.job.received_time = j.received_time + 1;  /* not the row's job */
+	ck_assert_int_eq(cache_jobs_put_info(&info), -1);
+	at_expect_no_call(42);
+	info.job.received_time = j.received_time;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 1);
+
+	r = at_job_call_get(42);
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_ADDR_IPV6);
+	at_expect_bytes(at_vb_at(r, 1), v6, sizeof(v6));
+	at_expect_typed(at_vb_at(r, 2), ASN_UNSIGNED, 40002);
+	at_expect_typed(at_vb_at(r, 3), ASN_UNSIGNED, 14400);
+	at_expect_typed(at_vb_at(r, 4), ASN_INTEGER, AGENT_TRUE);
+	v = at_vb_at(r, 5);
+	ck_assert_int_eq(v->type, ASN_INTEGER);
+	ck_assert_int_eq(*v->val.integer, -7);
+	at_expect_string(at_vb_at(r, 6), "Caf\xc3\xa9 hung up");
+	at_expect_bytes(at_vb_at(r, 7), start, sizeof(start));
+	at_expect_bytes(at_vb_at(r, 8), end, sizeof(end));
+	snmp_free_pdu(r);
+	at_expect_no_call(41);                   /* the other row has none */
+
+	/* IPv4, no ECM: the same columns with the other values. */
+	info.caller = "127.0.0.1:5000";
+	info.ecm = 0;
+	info.t30_status = 0;
+	info.t30_text = "OK";
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	r = at_job_call_get(42);
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_ADDR_IPV4);
+	at_expect_bytes(at_vb_at(r, 1), "\x7f\x00\x00\x01", 4);
+	at_expect_typed(at_vb_at(r, 2), ASN_UNSIGNED, 5000);
+	at_expect_typed(at_vb_at(r, 4), ASN_INTEGER, AGENT_FALSE);
+	at_expect_typed(at_vb_at(r, 5), ASN_INTEGER, 0);
+	at_expect_string(at_vb_at(r, 6), "OK");
+	snmp_free_pdu(r);
+
+	/* A re-read keeps them; the same id with another received_time
+	 * (a new spool) does not. */
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	cache_jobs_end(0);
+	ck_assert_uint_eq(cache_find_job(42)->remote.port, 5000);
+	ck_assert_int_eq(cache_find_job(42)->detailed, 1);
+	j.received_time += 60;
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&j), 0);
+	cache_jobs_end(0);
+	ck_assert_int_eq(cache_find_job(42)->detailed, 0);
+	at_expect_no_call(42);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 2);
+}
+END_TEST
+
 /* faxPortChannels/ActiveCalls/SipUsers: a t38 port takes one call, a sip
  * port's come from the SIP model; the faxgwSip scalars. */
 START_TEST(test_sip_columns_and_scalars)
@@ -1245,6 +1414,33 @@ START_TEST(test_sip_columns_and_scalars)
 	for (size_t i = 12; i < 22; i++)
 		at_expect_typed(at_vb_at(r, i), ASN_COUNTER, i - 8);
 	snmp_free_pdu(r);
+}
+END_TEST
+
+/* Against a real faxgwd that has none of these jobs: a details pass asks
+ * for the newest AGENT_JOB_DETAILS_PER_PASS rows only; faxgwd's "no such
+ * job" counts as done (the row goes at the next re-read), so the next
+ * pass takes the rest, and the rows read zero/empty meanwhile. */
+START_TEST(test_job_details_pass_live)
+{
+	const uint32_t n = AGENT_JOB_DETAILS_PER_PASS + 8;
+	fgw_job j;
+
+	cache_jobs_begin();
+	for (uint32_t id = n; id >= 1; id--) {
+		j = at_job(id);
+		ck_assert_int_eq(cache_jobs_put(&j), 0);
+	}
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), n);
+	ck_assert_int_eq(cache_jobs_details(), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 8);
+	for (uint32_t id = 1; id <= n; id++)
+		ck_assert_msg(cache_find_job(id)->detailed == (id > 8), "job %u", (unsigned)id);
+	at_expect_no_call(n);
+	ck_assert_int_eq(cache_jobs_details(), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 0);
+	ck_assert_int_eq(cache_connected(), 1);
 }
 END_TEST
 
@@ -1318,6 +1514,8 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(rd, test_set_action_without_reserve2);
 	tcase_add_test(rd, test_job_table_bound);
 	tcase_add_test(rd, test_job_columns);
+	tcase_add_test(rd, test_job_address_parse);
+	tcase_add_test(rd, test_job_call_columns);
 	tcase_add_test(rd, test_sip_columns_and_scalars);
 	suite_add_tcase(s, rd);
 
@@ -1331,6 +1529,7 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_reserve1_failure_changes_nothing);
 	tcase_add_test(st, test_set_faxgwd_stopped);
 	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
+	tcase_add_test(st, test_job_details_pass_live);
 	tcase_add_test(st, test_jobs_sip_refresh_live);
 	suite_add_tcase(s, st);
 
