@@ -235,21 +235,7 @@ fi
 
 # --- digest authentication and a 5xx with a Warning, against faxgwd ---------------------
 if [ -x "$B/faxgwd" ]; then
-	SP=$("$PY" - <<'EOF'
-import socket
-for _ in range(50):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
-)
+	SP=$(free_udp_tcp_port)
 	mkdir -p "$WORK/var/spool" "$WORK/var/fax"
 	cat > "$WORK/faxgwd.conf" <<EOF
 [gateway]

@@ -73,6 +73,24 @@ lock_default_ports() {
 }
 
 # free_udp_port / free_tcp_port: a port number nothing listens on now.
+# free_udp_tcp_port: a port number free for both UDP and TCP on 127.0.0.1
+# (a SIP listener takes both).
+free_udp_tcp_port() {
+	"$PY" - <<'EOF'
+import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+EOF
+}
 free_udp_port() { "$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 free_tcp_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # free_udp_ports N: N distinct free UDP ports on 127.0.0.1 (held open

@@ -19,24 +19,7 @@ command -v sipp >/dev/null 2>&1 || skip "sipp not installed (Debian sip-tester; 
 SC=$TOP/tests/data/sip
 TORTURE=${FAXGW_TESTDATA:-$TOP/../shared/testdata}/sip/rfc4475
 
-# A port number free for both UDP and TCP on 127.0.0.1.
-sip_port() {
-	"$PY" - <<'EOF'
-import socket
-for _ in range(50):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-EOF
-}
-P=$(sip_port)
+P=$(free_udp_tcp_port)
 [ -n "$P" ] || fail "no free port for SIP"
 U=$(free_udp_port)
 mkdir -p "$WORK/var/spool" "$WORK/var/fax"
