@@ -259,6 +259,10 @@ void notify_event(const fgw_event *ev)
 		break;
 	case FGW_EVENT_FAX_RECEIVED:
 	case FGW_EVENT_ROUTING_SUCCEEDED:
+	case FGW_EVENT_SEND_QUEUED:
+	case FGW_EVENT_SEND_DIALING:
+	case FGW_EVENT_SEND_DONE:
+	case FGW_EVENT_SEND_FAILED:
 		break;
 	}
 }

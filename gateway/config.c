@@ -380,16 +380,14 @@ static int cfg_p_period(const struct cfg_parser *p, const struct cfg_key *k, voi
 }
 
 /* "ATTEMPTS DURATION": attempts and the first back-off. */
-static int cfg_p_retry(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
-		       const char *val, char *why, size_t whylen)
+/* "ATTEMPTS DURATION" into *attempts_out and *ms_out. */
+static int cfg_retry_pair(const char *val, unsigned *attempts_out, unsigned *ms_out, char *why,
+			  size_t whylen)
 {
-	struct config *c = dst;
 	size_t n = strcspn(val, " \t");
 	const char *d = val + n;
 	unsigned long attempts, ms;
 
-	(void)p;
-	(void)k;
 	while (cfg_is_space(*d))
 		d++;
 	if (cfg_uint(val, n, FGW_MAX_RETRY_ATTEMPTS, &attempts) != 0 || attempts < 1) {
@@ -402,9 +400,21 @@ static int cfg_p_retry(const struct cfg_parser *p, const struct cfg_key *k, void
 			 "(format: ATTEMPTS DURATION, e.g. 5 30s)", val);
 		return -1;
 	}
-	c->retry_attempts = (unsigned)attempts;
-	c->retry_backoff_ms = (unsigned)ms;
+	*attempts_out = (unsigned)attempts;
+	*ms_out = (unsigned)ms;
 	return 0;
+}
+
+static int cfg_p_retry(const struct cfg_parser *p, const struct cfg_key *k, void *dst,
+		       const char *val, char *why, size_t whylen)
+{
+	struct config *c = dst;
+
+	(void)p;
+	if (strcmp(k->name, "send-retry") == 0)
+		return cfg_retry_pair(val, &c->send_retry_attempts, &c->send_retry_backoff_ms, why,
+				      whylen);
+	return cfg_retry_pair(val, &c->retry_attempts, &c->retry_backoff_ms, why, whylen);
 }
 
 /* ITU-T T.30 5.3.6.2.4: digits, '+' and space, at most 20 characters. */
@@ -758,6 +768,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "admin-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(admin_group), NULL, 0, 0 },
 	{ "query-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(query_group), NULL, 0, 0 },
 	{ "retry", SEC_GATEWAY, 0, cfg_p_retry, 0, 0, NULL, 0, 0 },
+	{ "send-retry", SEC_GATEWAY, 0, cfg_p_retry, 0, 0, NULL, 0, 0 },
+	{ "send-group", SEC_GATEWAY, KEY_EMPTY_OK, cfg_p_group, GW(send_group), NULL, 0, 0 },
 	{ "history", SEC_GATEWAY, 0, cfg_p_period, GW(history_s), NULL, 3600, 0 },
 	{ "retention", SEC_GATEWAY, 0, cfg_p_period, GW(retention_s), NULL, 0, 0 },
 	{ "name", SEC_PORT, 0, cfg_p_name, PT(name), NULL, 0, 0 },
@@ -1251,9 +1263,12 @@ static void cfg_defaults(struct config *c, const char *name)
 	snprintf(c->store_root, sizeof(c->store_root), "/srv/fax");
 	snprintf(c->exec_dir, sizeof(c->exec_dir), "/etc/faxgw/routing.d");
 	snprintf(c->admin_group, sizeof(c->admin_group), "faxadmin");
+	snprintf(c->send_group, sizeof(c->send_group), "faxsend");
 	snprintf(c->query_group, sizeof(c->query_group), "faxops");
 	c->retry_attempts = 5;
 	c->retry_backoff_ms = 30000;
+	c->send_retry_attempts = 3;
+	c->send_retry_backoff_ms = 120000;
 	c->history_s = 90ull * 86400;
 	c->retention_s = 0;
 	snprintf(c->mail.smtp_url, sizeof(c->mail.smtp_url), "smtp://127.0.0.1:25");

@@ -114,6 +114,9 @@ struct config {
 	char query_group[FGW_MAX_NAME];       /* "": any local user may query */
 	unsigned retry_attempts;              /* 1..FGW_MAX_RETRY_ATTEMPTS */
 	unsigned retry_backoff_ms;            /* first back-off; doubles each time */
+	unsigned send_retry_attempts;         /* sending: calls per job, 1..FGW_MAX_RETRY_ATTEMPTS (3) */
+	unsigned send_retry_backoff_ms;       /* sending: first back-off (2 min), doubles */
+	char send_group[FGW_MAX_NAME];        /* "": only root, the daemon's uid and admin-group send */
 	uint64_t history_s;                   /* finished jobs and audit rows kept (s),
 					       * 1 h..FGW_MAX_PERIOD_S, default 90 d */
 	uint64_t retention_s;                 /* routed files kept in spool/done/ (s);

@@ -416,7 +416,7 @@ static int daemon_start(struct daemon *d)
 		log_warn("%s: the embedded default runs without SIP", err);
 	}
 	if (d->cfg->sip.present) {
-		struct core_sip hook = { daemon_sip_info, d };
+		struct core_sip hook = { daemon_sip_info, NULL, NULL, d };
 		core_set_sip(d->core, &hook);
 	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);

@@ -132,6 +132,13 @@ struct port_media {
 	char from[FGW_MAX_SIP_IDENT];
 	char to[FGW_MAX_SIP_IDENT];
 	char user_agent[FGW_MAX_SIP_IDENT];
+	/* Sending: the send job (0: a call we answered), its TIFF and our
+	 * TSI.  Such a call runs spandsp's calling terminal sending the file;
+	 * when it ends the main thread gets core_send_outcome() (sendq.h)
+	 * instead of a spool commit. */
+	uint64_t job_id;
+	char send_file[FGW_MAX_PATH];
+	char local_ident[FGW_MAX_IDENT + 1];
 	void (*ended)(void *arg, uint64_t serial);
 	void *ended_arg;
 };

@@ -35,8 +35,17 @@
 struct extension_set;
 struct router;
 
-/* One attempt of one method (all strings NUL-terminated within their arrays). */
+/* What a request asks: one routing attempt, or (sending, sendq.h) to
+ * check a submitted document and make it TIFF Class F (senddoc.h). */
+enum router_kind { ROUTER_ROUTE = 0, ROUTER_PREPARE = 1 };
+
+/* One attempt of one method (all strings NUL-terminated within their
+ * arrays).  PREPARE uses job_id (the upload's number, echoed), path (the
+ * uploaded file), out_path and max_pages, nothing else. */
 struct router_request {
+	uint32_t kind;                         /* enum router_kind */
+	char out_path[FGW_MAX_PATH];           /* PREPARE: where the TIFF goes */
+	uint32_t max_pages;                    /* PREPARE: more pages are refused */
 	uint64_t job_id;
 	uint32_t port_id;
 	char guid[FGW_GUID_LEN + 1];
@@ -61,7 +70,12 @@ struct router_request {
 	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
+/* PREPARE: status FGW_ROUTE_OK and pages, or FGW_ROUTE_FAILED with the
+ * reason in msg ("not a TIFF or PDF file", "page 2 is 1700 pixels wide
+ * ...", "1000 pages: more than 500"). */
 struct router_reply {
+	uint32_t kind;                         /* the request's */
+	uint32_t pages;                        /* PREPARE: pages of the TIFF written */
 	uint64_t job_id;
 	char guid[FGW_GUID_LEN + 1];
 	int32_t status;                        /* fgw_route_status */

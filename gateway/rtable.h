@@ -85,9 +85,18 @@ void core_set_dataplane(struct core *c, const struct core_dataplane *dp);
  * counters into out[0] (port_id 0), then one entry per sip port, each
  * port's sip-user list as text in users[i]; at most max entries, how many
  * in *n.  Without it the control server answers with out[0] zero. */
+struct core_dial;
 struct core_sip {
 	int (*info)(void *arg, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
 		    size_t max, size_t *n);
+	/* Sending (sendq.h): places the call of a send job; 0 when the SIP
+	 * thread took it (then exactly one outcome follows: the dial failed,
+	 * core_send_dial_failed(), or its media ended, core_send_outcome()),
+	 * -1 with the reason in err (nothing follows).  cancel: hangs the
+	 * job's call up (CANCEL while it rings, BYE once answered); the
+	 * outcome still follows.  Either may be NULL (no sending). */
+	int (*dial)(void *arg, const struct core_dial *d, char *err, size_t errlen);
+	void (*cancel)(void *arg, uint64_t job_id);
 	void *arg;
 };
 void core_set_sip(struct core *c, const struct core_sip *sip);

@@ -116,7 +116,7 @@ static void sipconf_log(void *arg, int level, const char *text)
 
 struct sip_hooks sipconf_hooks(void)
 {
-	struct sip_hooks h = { sipconf_log, NULL };
+	struct sip_hooks h = { .log = sipconf_log };
 	return h;
 }
 

@@ -41,7 +41,7 @@
  * (FGW_E_PROTOCOL, "unknown request type"), which a client can tell
  * apart, and an older client never sends it.  Changing the layout of an
  * existing type needs a new version. */
-#define WIRE_VERSION 2
+#define WIRE_VERSION 3
 #define WIRE_HEADER_LEN 14
 
 enum wire_type {
@@ -70,7 +70,14 @@ enum wire_type {
 	WIRE_GET_JOB = 22,         /* J job id                 -> WIRE_R_JOB */
 	WIRE_ENUM_CALLS_PAGE = 23, /* J cursor, N max          -> WIRE_R_CALLS_PAGE */
 	WIRE_SIP_INFO = 24,        /*                          -> WIRE_R_SIP */
-	WIRE_REQUEST_LAST = WIRE_SIP_INFO,
+	/* Sending (fgw_send_document): BEGIN opens this connection's upload
+	 * (one at a time; a new BEGIN drops the old), DATA appends to it,
+	 * COMMIT ends it and is answered once faxgwd checked the document. */
+	WIRE_SEND_BEGIN = 25,      /* P port id, S to, S local ident, J size -> WIRE_R_OK */
+	WIRE_SEND_DATA = 26,       /* X bytes (u32 length, 1..FGW_SEND_CHUNK) -> WIRE_R_OK */
+	WIRE_SEND_COMMIT = 27,     /*                          -> WIRE_R_JOB_ID */
+	WIRE_CANCEL_JOB = 28,      /* J job id                 -> WIRE_R_OK */
+	WIRE_REQUEST_LAST = WIRE_CANCEL_JOB,
 
 	/* replies and events: faxgwd -> client */
 	WIRE_R_OK = 0x8000,
@@ -93,7 +100,8 @@ enum wire_type {
 				    * count, fgw_job_method_result...) */
 	WIRE_R_CALLS_PAGE = 0x8011,/* u64 next cursor (0: last page), u32 count, fgw_call... */
 	WIRE_R_SIP = 0x8012,       /* u32 count, fgw_sip_port... (the first: the gateway, port 0) */
-	WIRE_REPLY_LAST = WIRE_R_SIP,
+	WIRE_R_JOB_ID = 0x8013,    /* u64 job id */
+	WIRE_REPLY_LAST = WIRE_R_JOB_ID,
 };
 
 struct wire_header {

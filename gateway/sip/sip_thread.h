@@ -45,6 +45,19 @@ int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks
  * still up and frees the channel.  Safe until sip_thread_free(). */
 void sip_thread_media_ended(struct sip_thread *t, uint64_t serial);
 
+/* Sending (any thread; the main thread): places a call for a send job
+ * from port d->port with a free channel: INVITE to d->uri (From: [sip]
+ * from) offering the port's G.711 codecs; 1xx wait (at most
+ * FGW_SIP_DIAL_MS, then CANCEL: 408); 200: ACK, the media starts on a
+ * media thread sending d->file (hooks.dial_answered), T.38 as for
+ * answered calls (the peer's re-INVITE, or ours with t38 = offer), BYE
+ * when the fax ends; a final answer >= 300 or no channel:
+ * hooks.dial_failed.  0 when queued for the SIP thread, -1 with err
+ * (stopped, queue full). */
+int sip_thread_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen);
+/* Hangs up the call of send job job_id (CANCEL or BYE); unknown: nothing.
+ * Any thread. */
+void sip_thread_cancel(struct sip_thread *t, uint64_t job_id);
 /* From now on OPTIONS and new INVITEs get 503 with Retry-After. */
 void sip_thread_drain(struct sip_thread *t);
 

@@ -15,9 +15,32 @@ struct sip_thread;
 
 /* What the SIP thread calls back, on its own thread: keep it short and
  * thread-safe.  level is syslog's (LOG_ERR .. LOG_DEBUG). */
+struct sip_dial_result;
 struct sip_hooks {
 	void (*log)(void *arg, int level, const char *text);
+	/* Sending (sip_thread_dial): the call of job_id was answered and its
+	 * media went to a media thread (call_id: ours); or the dial ended
+	 * without media (every other outcome of a dial).  NULL: not told. */
+	void (*dial_answered)(void *arg, uint64_t job_id, const char *call_id);
+	void (*dial_failed)(void *arg, const struct sip_dial_result *r);
 	void *arg;
+};
+
+/* A call to place for a send job (sip_thread_dial). */
+struct sip_dial {
+	uint64_t job_id;              /* never 0 */
+	size_t port;                  /* index in settings->ports */
+	char uri[FGW_MAX_SIP_URI + FGW_MAX_SEND_TO]; /* the request URI, whole */
+	char file[FGW_MAX_PATH];      /* the TIFF Class F to send */
+	char local_ident[FGW_MAX_IDENT + 1];
+};
+/* A dial that ended without media. */
+struct sip_dial_result {
+	uint64_t job_id;
+	int status;                   /* the final response >= 300; 408 when none came in
+	                               * time; 0 when no INVITE went out (no free channel,
+	                               * no media port, stopping): the job may simply wait */
+	char reason[FGW_MAX_ERROR_TEXT]; /* "486 Busy Here", "no free channel on port 3" */
 };
 
 /*
@@ -37,6 +60,11 @@ struct sip_media {
 	char from[FGW_MAX_SIP_IDENT];    /* log and the fax's metadata */
 	char to[FGW_MAX_SIP_IDENT];
 	char user_agent[FGW_MAX_SIP_IDENT];
+	/* Sending: the send job this call is for (0: a call we answered), the
+	 * document and our TSI; the media thread runs the calling terminal. */
+	uint64_t job_id;
+	char send_file[FGW_MAX_PATH];
+	char local_ident[FGW_MAX_IDENT + 1];
 	/* What the media thread calls when the media ended: (ended_arg,
 	 * serial), i.e. sip_thread_media_ended() of this SIP thread. */
 	void (*ended)(void *arg, uint64_t serial);

@@ -574,7 +574,7 @@ START_TEST(test_get_job_and_calls)
 	ck_assert_ptr_nonnull(strstr(fgw_last_error_message(s), "no such job: 10"));
 	ck_assert_int_eq(fgw_get_job(s, 9, &ji), 0);
 	fgw_job want_job = { 9, 1, FGW_JOB_FAILED, 3, 1700000100, 0, 2, 1, "TSID 9",
-			     "/x/failed/9.tif", "smtp: 550", 1, 17, 9, "2" };
+			     "/x/failed/9.tif", "smtp: 550", 1, 17, 9, "2", FGW_DIR_RECEIVE, "" };
 	fgw_job_method_result want_m[] = {
 		{ SIF, "Store in folder", FGW_JOB_DONE, 1, "" },
 		{ "{00000000-0000-4000-8000-0000000000ff}", "", FGW_JOB_FAILED, 3, "smtp: 550" },

@@ -235,9 +235,10 @@ static const fgw_port_info wire_test_ports[] = {
 	{ 0x07000001, "port.name", FGW_TRANSPORT_AUDIO, "port.local_address",
 	  "port.local_ident", FGW_PORT_SENDING, 0x0700000000000002ull,
 	  0x0700000000000003ull, 0x0700000000000004ull, 0x0700000000000005ull,
-	  "port.last_remote_ident", 1 },
+	  "port.last_remote_ident", 1, 0x0700000000000006ull, 0x0700000000000007ull,
+	  0x0700000000000008ull },
 	{ 2, "t38-trunk-a", FGW_TRANSPORT_T38, "[::1]:4002", "", FGW_PORT_RECEIVING,
-	  (uint64_t)1 << 50, 0, 0, 0, "", 0 },
+	  (uint64_t)1 << 50, 0, 0, 0, "", 0, 1, 3, 0 },
 };
 
 static const fgw_extension_info wire_test_extensions[] = {
@@ -264,9 +265,10 @@ static const fgw_global_routing_info wire_test_globals[] = {
 static const fgw_job wire_test_jobs[] = {
 	{ 0x0b00000000000001ull, 0x0b000002, FGW_JOB_UNROUTED, 0x0b000003,
 	  0x0b00000000000004ull, 0x0b00000000000005ull, 0x0b000006, 1, "job.remote_ident",
-	  "job.path", "job.last_error", 0x0b000007, 0x0b000008, 0x0b000009, "job.degraded_list" },
+	  "job.path", "job.last_error", 0x0b000007, 0x0b000008, 0x0b000009, "job.degraded_list",
+	  FGW_DIR_SEND, "job.to" },
 	{ 123456789012ull, 1, FGW_JOB_FAILED, 5, 1700000000, 0, 3, 0, "TSID",
-	  "/var/spool/faxgw/failed/1.tif", "smtp: 550", 2, 110, 60, "2,3" },
+	  "/var/spool/faxgw/failed/1.tif", "smtp: 550", 2, 110, 60, "2,3", FGW_DIR_RECEIVE, "" },
 };
 
 static const fgw_audit_entry wire_test_audits[] = {
@@ -277,8 +279,8 @@ static const fgw_audit_entry wire_test_audits[] = {
 
 static const fgw_event wire_test_events[] = {
 	{ FGW_EVENT_PORT_STATE_CHANGED, 0x0d00000000000001ull, 0x0d000002, "event.guid",
-	  0x0d00000000000003ull, FGW_PORT_FAILED, "event.text" },
-	{ FGW_EVENT_ROUTING_CHANGED, 1700000001, 1, SIF, 0, 0, "data" },
+	  0x0d00000000000003ull, FGW_PORT_FAILED, "event.text", 0x0d000004 },
+	{ FGW_EVENT_ROUTING_CHANGED, 1700000001, 1, SIF, 0, 0, "data", 0 },
 };
 
 static const fgw_call wire_test_calls[] = {

@@ -60,8 +60,10 @@ typedef enum fgw_error {
 	FGW_E_STATE = -17,         /* not possible in the object's current state */
 	FGW_E_INTERNAL = -18,      /* faxgwd failed unexpectedly */
 	FGW_E_LIMIT = -19,         /* faxgwd's limit on connections reached; try later */
+	FGW_E_BAD_DOCUMENT = -20,  /* not a sendable TIFF-F or PDF (the reason says why) */
+	FGW_E_BAD_ADDRESS = -21,   /* not a number or sip: URI faxgwd can dial */
 } fgw_error;
-#define FGW_E_MIN FGW_E_LIMIT
+#define FGW_E_MIN FGW_E_BAD_ADDRESS
 
 /* A server, port or subscription handle. */
 typedef struct fgw_handle fgw_handle;
@@ -100,6 +102,9 @@ typedef struct fgw_port_info {
 	uint64_t routing_failures;
 	const char *last_remote_ident;/* TSID of the last call, "" if none */
 	uint32_t modify_held;         /* 1 while some handle has it open for MODIFY */
+	uint64_t faxes_sent;          /* send jobs done on this port (every page confirmed) */
+	uint64_t pages_sent;          /* pages the far end confirmed */
+	uint64_t send_failures;       /* send jobs failed for good (after their retries) */
 } fgw_port_info;
 
 /* FaxEnumRoutingMethods (FAX_ROUTING_METHOD), plus faxgw's per-method state. */
@@ -189,7 +194,17 @@ typedef enum fgw_job_state {
 	FGW_JOB_DONE = 3,             /* every enabled method succeeded */
 	FGW_JOB_FAILED = 4,           /* dead-lettered, kept in spool/failed/ */
 	FGW_JOB_UNROUTED = 5,         /* no method was enabled on the port */
+	/* sending (direction FGW_DIR_SEND); DONE and FAILED end a send too */
+	FGW_JOB_QUEUED = 6,           /* waiting for a channel or its next attempt */
+	FGW_JOB_DIALING = 7,          /* INVITE sent, no answer yet */
+	FGW_JOB_SENDING = 8,          /* answered: T.30 in progress */
+	FGW_JOB_CANCELLED = 9,        /* fgw_cancel_job() before it was done */
 } fgw_job_state;
+
+typedef enum fgw_job_direction {
+	FGW_DIR_RECEIVE = 1,          /* a fax received and routed */
+	FGW_DIR_SEND = 2,             /* a fax submitted with fgw_send_document() */
+} fgw_job_direction;
 
 typedef struct fgw_job {
 	uint64_t id;
@@ -212,6 +227,8 @@ typedef struct fgw_job {
 	uint32_t longest_bad_run;     /* the longest run of consecutive bad rows */
 	const char *degraded_list;    /* "2,5": the numbers of the first
 	                               * FGW_MAX_DEGRADED_LIST degraded pages */
+	fgw_job_direction direction;
+	const char *to;               /* send: the number or sip: URI dialled; "" */
 } fgw_job;
 
 /* One routing method of a job (fgw_get_job), in current priority order. */
@@ -247,6 +264,13 @@ typedef struct fgw_job_info {
 	                               * "T.38 (static port)" */
 	size_t nmethods;
 	fgw_job_method_result *methods;
+	/* Sending (direction FGW_DIR_SEND; 0 / "" for received faxes): pages
+	 * gives the pages the far end confirmed in the last attempt; the SIP
+	 * final response of the last INVITE (200 once answered; 0: none yet);
+	 * who submitted the job. */
+	uint32_t document_pages;      /* pages of the document to send */
+	uint32_t sip_status;
+	const char *submitted_by;     /* "uid 1000 (alice)" */
 } fgw_job_info;
 
 /* A call in progress (fgw_enum_calls). */
@@ -281,6 +305,14 @@ typedef enum fgw_event_type {
 	FGW_EVENT_ROUTING_CHANGED = 6,
 	FGW_EVENT_PORT_STATE_CHANGED = 7,
 	FGW_EVENT_EXTENSION_LOAD_FAILED = 8,
+	/* sending: job_id and port_id of the send job; text: the destination
+	 * (QUEUED, DIALING), the pages and far end (DONE), or the reason
+	 * (FAILED: for good when the job state is FAILED, else "retry in
+	 * ...": a failed attempt that will be retried). */
+	FGW_EVENT_SEND_QUEUED = 9,
+	FGW_EVENT_SEND_DIALING = 10,
+	FGW_EVENT_SEND_DONE = 11,
+	FGW_EVENT_SEND_FAILED = 12,
 } fgw_event_type;
 #define FGW_EVENT_MASK(t) (1u << (t))
 #define FGW_EVENT_ALL 0xffffffffu
@@ -293,6 +325,7 @@ typedef struct fgw_event {
 	uint64_t job_id;              /* 0 if none */
 	int port_state;               /* for PORT_STATE_CHANGED */
 	const char *text;             /* reason, remote ident, extension path... */
+	int job_state;                /* SEND_*: the job's fgw_job_state after the event */
 } fgw_event;
 
 /* Names a code: "port busy (open for modification elsewhere)". Never NULL. */
@@ -402,6 +435,29 @@ FGW_API int fgw_enum_audit(fgw_handle *server, uint32_t max, fgw_audit_entry **e
 FGW_API int fgw_enum_audit_page(fgw_handle *server, uint64_t cursor, uint32_t max,
                                 fgw_audit_entry **entries, size_t *n,
                                 uint64_t *next_cursor);
+
+/* FaxSendDocument: queues `path` (a TIFF Class F, or a PDF that faxgwd
+ * renders to fax resolution) to be faxed to `to` (a number, dialled
+ * through [sip] outbound-proxy, or a whole sip:/sips: URI) from port_id
+ * (a sip port; 0: the first sip port).  The file is read here, with the
+ * caller's rights, and passed over the control socket; faxgwd checks it
+ * (FGW_E_BAD_DOCUMENT with the reason: not a TIFF or PDF, empty, a page
+ * of a width a fax cannot carry, over FGW_MAX_SEND_PAGES pages or
+ * FGW_MAX_SEND_BYTES bytes) before it answers, and the job is durable
+ * from the moment this returns 0 with *job_id.  `to` with control
+ * characters, spaces or no digits: FGW_E_BAD_ADDRESS.  Needs the admin
+ * group or the send-group.  options may be NULL (defaults). */
+typedef struct fgw_send_options {
+	const char *local_ident;      /* our TSI; NULL or "": the port's local-ident */
+	uint32_t reserved[4];         /* zero */
+} fgw_send_options;
+FGW_API int fgw_send_document(fgw_handle *server, uint32_t port_id, const char *to,
+                              const char *path, const fgw_send_options *options,
+                              uint64_t *job_id);
+/* Cancels a send job that is queued, dialing or sending (a call in
+ * progress is hung up; pages already confirmed stay confirmed).
+ * FGW_E_NO_JOB: no such send job; FGW_E_STATE: it already ended. */
+FGW_API int fgw_cancel_job(fgw_handle *server, uint64_t job_id);
 
 /* Events: opens a subscription handle (its own connection) for the event
  * types in mask (FGW_EVENT_MASK(t) | ..., or FGW_EVENT_ALL).  A new

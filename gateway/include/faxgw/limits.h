@@ -37,6 +37,10 @@
 #define FGW_MAX_AUDIT_PAGE       1000   /* entries in one page of fgw_enum_audit_page() */
 #define FGW_CLIENT_TIMEOUT_MS    5000   /* a client waits this long for a reply */
 #define FGW_MAX_WIRE_STRING      8192   /* one text field of a control message */
+#define FGW_MAX_SEND_PAGES       500    /* pages of one document to send */
+#define FGW_MAX_SEND_BYTES       (64u << 20) /* bytes of one document to send (TIFF or PDF) */
+#define FGW_MAX_SEND_TO          256    /* a destination: number or sip: URI */
+#define FGW_SEND_CHUNK           (512u << 10) /* document bytes in one control message */
 #define FGW_MAX_ORIGIN           16     /* fgw_set_origin() name, e.g. "snmp" */
 
 #endif

@@ -1,0 +1,99 @@
+/*
+ * sendq.h - sending faxes (DESIGN 3b; faxgwd(8), SENDING): the send jobs
+ * of the core, on the main thread.
+ *
+ * A client uploads a document over the control socket (core_send_begin,
+ * core_send_data, core_send_commit: the bytes go to a file in
+ * spool/outbox/tmp/, never read from a path the client names); the
+ * router process checks it and, for a PDF, renders it to TIFF Class F
+ * (router.h ROUTER_PREPARE; off the main loop and the media threads).
+ * Only then is the job created, durable (state database, and the TIFF
+ * fsynced in spool/outbox/) before the commit is answered.
+ *
+ * A queued job is dialled when its port has a free channel (the SIP
+ * thread decides; no free channel: it stays queued and is tried again
+ * shortly, not counted as an attempt): QUEUED -> DIALING
+ * (core_sip.dial) -> SENDING (core_send_answered) -> DONE when every
+ * page was confirmed, else an attempt failed: busy (486, 600), no answer
+ * (408, 480, 487 after our timeout), a T.30 failure or a call cut
+ * mid-document are retried per send-retry (the fax again from page 1);
+ * 403, 404, 488 and other 4xx-6xx answers fail the job for good.  A
+ * restart of faxgwd requeues every job that was DIALING or SENDING (the
+ * call died with the old process) and keeps QUEUED ones.
+ */
+#ifndef FAXGW_SENDQ_H
+#define FAXGW_SENDQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faxgw/admin.h>
+#include "caps.h"
+#include "fax_session.h"
+
+struct core;
+struct core_who;
+struct core_op;
+
+/* What the core asks the SIP side to dial (rtable.h struct core_sip). */
+struct core_dial {
+	uint64_t job_id;                    /* never 0 */
+	uint32_t port_id;                   /* a sip port */
+	char to[FGW_MAX_SEND_TO];           /* a number or a whole sip:/sips: URI, checked */
+	char file[FGW_MAX_PATH];            /* the TIFF Class F to send */
+	char local_ident[FGW_MAX_IDENT + 1];/* our TSI ("": none) */
+};
+
+/* How a call of a send job ended, from its media thread (port.c) on the
+ * main thread. */
+struct send_outcome {
+	uint64_t job_id;
+	uint32_t port_id;
+	struct fax_session_result fax;      /* pages confirmed, rate, ECM, T.30 result */
+	char transport[FGW_MAX_TRANSPORT_TEXT];
+	char peer[FGW_MAX_ADDRESS];         /* the media address */
+	char call_id[FGW_MAX_SIP_IDENT];
+	uint64_t start_time, end_time;      /* Unix time */
+};
+
+/* --- upload (control server) ------------------------------------------------ */
+
+struct send_upload;
+/* Starts an upload for who: checks the right to send (root, faxgwd's
+ * uid, admin-group, send-group), the port (0: the first sip port), `to`
+ * (FGW_E_BAD_ADDRESS) and size (1..FGW_MAX_SEND_BYTES); opens the file.
+ * 0 and *out, or an FGW_E_* code with the reason in err. */
+int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
+		    uint32_t port_id, const char *to, const char *local_ident, uint64_t size,
+		    struct send_upload **out, char *err, size_t errlen);
+/* Appends bytes (beyond the announced size: FGW_E_TOO_BIG). */
+int core_send_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen);
+/* Ends the upload (takes u whatever happens): the router checks and
+ * converts the document, then the job is created; done(arg, 0, job_id,
+ * "") or done(arg, code, 0, reason) is called later from the loop, never
+ * from inside this call.  *op lets the caller forget it
+ * (core_apply_cancel) when its connection closes first. */
+typedef void (*core_send_done_fn)(void *arg, int rc, uint64_t job_id, const char *reason);
+int core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn done, void *arg,
+		     struct core_op **op);
+/* Drops an upload that was not committed (its file is removed).  NULL ok. */
+void core_send_abort(struct send_upload *u);
+
+/* fgw_cancel_job: 0, FGW_E_NO_JOB (no such send job), FGW_E_STATE
+ * (already finished), FGW_E_ACCESS (neither admin nor the submitter). */
+int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who, bool is_admin,
+		    char *err, size_t errlen);
+
+/* --- the SIP side's reports (main thread) ------------------------------------- */
+
+/* The call of job_id was answered (200 OK): the job is SENDING. */
+void core_send_answered(struct core *c, uint64_t job_id, const char *call_id);
+/* The call of job_id ended without media: sip_status is the final
+ * response (0: no request went out, e.g. no free channel: the job stays
+ * queued and is dialled again shortly), reason a text for the job. */
+void core_send_dial_failed(struct core *c, uint64_t job_id, int sip_status, const char *reason);
+/* The media of job_id's call ended (port.c, after the media thread). */
+void core_send_outcome(struct core *c, const struct send_outcome *o);
+
+#endif
