@@ -27,6 +27,7 @@
 #include "fgwx_dir.h"
 #include "jobinfo.h"
 #include "log.h"
+#include "sendq.h"
 #include "wire.h"
 
 #ifndef FAXGW_VERSION
@@ -63,6 +64,9 @@ struct control_conn {
 	struct core_op *op;                   /* a routing change being validated: the
 						 connection's later requests wait */
 	uint32_t op_id;                       /* its request id */
+	struct send_upload *upload;           /* a document being uploaded (sendq.h) */
+	struct send_upload *commit;           /* an upload being checked: later requests
+						 wait, as for op */
 	struct control_conn *prev, *next;
 };
 
@@ -190,6 +194,10 @@ static void control_conn_kill(struct control_conn *c)
 	c->dead = true;
 	core_apply_cancel(c->op);      /* nobody to tell: the change is not made */
 	c->op = NULL;
+	core_send_abort(c->upload);
+	c->upload = NULL;
+	core_send_forget(c->commit);   /* the job is still made: it was submitted */
+	c->commit = NULL;
 	c->nhandles = 0;               /* MODIFY holds end with the connection */
 	c->subscribed = false;
 	if (c->bev != NULL)
@@ -209,6 +217,8 @@ static void control_conn_free(struct control_conn *c)
 		c->next->prev = c->prev;
 	ctl->nconns--;
 	core_apply_cancel(c->op);
+	core_send_abort(c->upload);
+	core_send_forget(c->commit);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	free(c->handles);
@@ -862,6 +872,106 @@ static int control_do_audit(struct control_req *r)
 	return 0;
 }
 
+/* --- sending (sendq.h) ------------------------------------------------------------ */
+
+/* Root, faxgwd's uid, admin-group, or send-group. */
+static bool control_may_send(const struct control_conn *c)
+{
+	const char *g = c->ctl->cfg->send_group;
+
+	return c->may_modify || (g[0] != '\0' && control_in_group(c->uid, c->gid, g) == 1);
+}
+
+static int control_do_send_begin(struct control_req *r)
+{
+	struct control_conn *c = r->c;
+	struct core_who who = control_who(c);
+	int rc;
+
+	core_send_abort(c->upload);
+	c->upload = NULL;
+	rc = core_send_begin(c->ctl->core, &who, control_may_send(c), r->rq->port_id, r->rq->text,
+			     r->rq->ident, r->rq->job_id, &c->upload, r->reason, sizeof(r->reason));
+	if (rc != 0)
+		return rc;
+	wire_enc_ok(r->w, r->rq->id);
+	return 0;
+}
+
+static int control_do_send_data(struct control_req *r)
+{
+	struct control_conn *c = r->c;
+	int rc;
+
+	if (c->upload == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "no document is being sent on this "
+			 "connection");
+		return FGW_E_STATE;
+	}
+	rc = core_send_data(c->upload, r->rq->chunk, r->rq->chunk_len, r->reason,
+			    sizeof(r->reason));
+	if (rc != 0) {
+		core_send_abort(c->upload);
+		c->upload = NULL;
+		return rc;
+	}
+	wire_enc_ok(r->w, r->rq->id);
+	return 0;
+}
+
+/* The answer to a commit, once the router checked the document. */
+static void control_on_sent(void *arg, int rc, uint64_t job_id, const char *reason)
+{
+	struct control_conn *c = arg;
+	struct control *ctl = c->ctl;
+
+	c->commit = NULL;
+	if (rc != 0) {
+		log_notice("control: pid %d uid %u: document refused: %s", (int)c->pid,
+			   (unsigned)c->uid, reason != NULL && reason[0] ? reason : fgw_strerror(rc));
+		control_send_error(c, c->op_id, rc, 0, reason);
+	} else {
+		wire_writer_reset(&ctl->out);
+		wire_enc_job_id(&ctl->out, c->op_id, job_id);
+		if (wire_finish(&ctl->out) == 0)
+			control_flush_reply(c);
+		wire_writer_reset(&ctl->out);
+	}
+	if (c->dead)
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	control_on_read(c->bev, c);
+}
+
+static int control_do_send_commit(struct control_req *r)
+{
+	struct control_conn *c = r->c;
+
+	if (c->upload == NULL) {
+		snprintf(r->reason, sizeof(r->reason), "no document is being sent on this "
+			 "connection");
+		return FGW_E_STATE;
+	}
+	c->commit = c->upload;
+	c->upload = NULL;
+	c->op_id = r->rq->id;
+	bufferevent_disable(c->bev, EV_READ);
+	core_send_commit(c->ctl->core, c->commit, control_on_sent, c);
+	return CONTROL_PENDING;
+}
+
+static int control_do_cancel(struct control_req *r)
+{
+	struct core_who who = control_who(r->c);
+	int rc = core_cancel_job(r->c->ctl->core, r->rq->job_id, &who, r->c->may_modify,
+				 r->reason, sizeof(r->reason));
+
+	if (rc != 0)
+		return rc;
+	wire_enc_ok(r->w, r->rq->id);
+	return 0;
+}
+
 static int control_do_subscribe(struct control_req *r)
 {
 	r->replay = !r->c->subscribed;
@@ -899,6 +1009,10 @@ static int control_dispatch(struct control_req *r)
 	case WIRE_ENUM_CALLS_PAGE: return control_do_calls_page(r);
 	case WIRE_ENUM_AUDIT: return control_do_audit(r);
 	case WIRE_SUBSCRIBE: return control_do_subscribe(r);
+	case WIRE_SEND_BEGIN: return control_do_send_begin(r);
+	case WIRE_SEND_DATA: return control_do_send_data(r);
+	case WIRE_SEND_COMMIT: return control_do_send_commit(r);
+	case WIRE_CANCEL_JOB: return control_do_cancel(r);
 	default: return FGW_E_PROTOCOL;
 	}
 }
@@ -989,7 +1103,7 @@ static void control_on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char reason[FGW_MAX_ERROR_TEXT];
 
-	while (!c->dead && !c->closing && c->op == NULL) {
+	while (!c->dead && !c->closing && c->op == NULL && c->commit == NULL) {
 		uint8_t hb[WIRE_HEADER_LEN];
 		struct wire_header h;
 		size_t avail = evbuffer_get_length(in);

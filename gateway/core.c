@@ -26,6 +26,7 @@
 #include "fgwx_text.h"
 #include "log.h"
 #include "rtable.h"
+#include "sendq.h"
 #include "state.h"
 
 #ifndef FAXGW_VERSION
@@ -64,6 +65,7 @@ struct core {
 	struct core_sip sip;
 	struct event_base *base;      /* core_set_loop: extension calls off the loop */
 	struct core_op *ops;          /* routing changes, the first one being validated */
+	struct sendq *sendq;          /* send jobs (core_set_loop) */
 	struct extcall *notices[FGW_MAX_NOTICE_WORKERS]; /* device_change calls running */
 };
 
@@ -187,7 +189,7 @@ static void core_printable(const void *data, size_t len, char *out, size_t outle
 	out[o] = '\0';
 }
 
-static void core_who_text(const struct core_who *who, char *out, size_t outlen)
+void core_who_name(const struct core_who *who, char *out, size_t outlen)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024];
@@ -444,6 +446,7 @@ void core_free(struct core *c)
 		return;
 	while (c->ops != NULL)
 		core_apply_cancel(c->ops);
+	sendq_free(c->sendq);
 	for (size_t i = 0; i < FGW_MAX_NOTICE_WORKERS; i++)
 		extcall_cancel(c->notices[i]);
 	rtable_free(c->rt);
@@ -471,6 +474,22 @@ void core_set_sip(struct core *c, const struct core_sip *sip)
 		c->sip = *sip;
 	else
 		memset(&c->sip, 0, sizeof(c->sip));
+	core_send_kick(c);
+}
+
+const struct core_sip *core_sip_hooks(const struct core *c)
+{
+	return &c->sip;
+}
+
+const struct core_dataplane *core_dataplane_hooks(const struct core *c)
+{
+	return &c->dp;
+}
+
+struct sendq *core_sendq(struct core *c)
+{
+	return c != NULL ? c->sendq : NULL;
 }
 
 int core_sip_info(struct core *c, fgw_sip_port *out, char (*users)[FGW_MAX_SIP_USERS_TEXT],
@@ -547,6 +566,9 @@ static int core_fill_port(struct core *c, size_t p, fgw_port_info *out)
 	out->routing_failures = cp->counters.routing_failures;
 	out->last_remote_ident = cp->counters.last_remote_ident;
 	out->modify_held = 0;
+	out->faxes_sent = fresh.faxes_sent;
+	out->pages_sent = fresh.pages_sent;
+	out->send_failures = fresh.send_failures;
 	return 0;
 }
 
@@ -952,7 +974,7 @@ static int core_persist_batch(struct core *c, const fgw_routing_change *changes,
 	char whotext[FGW_MAX_NAME + 64];
 	uint32_t uid = who != NULL ? (uint32_t)who->uid : (uint32_t)getuid();
 
-	core_who_text(who, whotext, sizeof(whotext));
+	core_who_name(who, whotext, sizeof(whotext));
 	for (size_t k = 0; k < npend; k++) {
 		pend[k].enabled = pend[k].orig_enabled;
 		pend[k].data = pend[k].orig_data;
@@ -1028,7 +1050,7 @@ static void core_publish_batch(struct core *c, const fgw_routing_change *changes
 {
 	char whotext[FGW_MAX_NAME + 64];
 
-	core_who_text(who, whotext, sizeof(whotext));
+	core_who_name(who, whotext, sizeof(whotext));
 	for (size_t k = 0; k < npend; k++) {
 		struct core_pending *pd = &pend[k];
 		struct rtable_entry *e = rtable_entry(c->rt, pd->port, pd->slot);
@@ -1415,7 +1437,14 @@ void core_apply_cancel(struct core_op *op)
 
 void core_set_loop(struct core *c, struct event_base *base)
 {
+	char err[FGW_MAX_ERROR_TEXT];
+
 	c->base = base;
+	if (base != NULL && c->sendq == NULL) {
+		c->sendq = sendq_new(c, base, err, sizeof(err));
+		if (c->sendq == NULL)
+			log_err("sending is not available: %s", err);
+	}
 }
 
 int core_set_priority(struct core *c, const char *guid, uint32_t priority,
@@ -1449,7 +1478,7 @@ int core_set_priority(struct core *c, const char *guid, uint32_t priority,
 		(c->nmethods - priority) * sizeof(*order));
 	order[priority - 1] = slot;
 
-	core_who_text(who, whotext, sizeof(whotext));
+	core_who_name(who, whotext, sizeof(whotext));
 	snprintf(what, sizeof(what), "priority %s", c->methods[slot].m->guid);
 	snprintf(oldv, sizeof(oldv), "%u", (unsigned)old);
 	snprintf(newv, sizeof(newv), "%u", (unsigned)priority);
@@ -1541,7 +1570,7 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	}
 	rc = state_job_retry(c->st, job_id, core_now(), err, sizeof(err));
 	if (rc == 0) {
-		core_who_text(who, whotext, sizeof(whotext));
+		core_who_name(who, whotext, sizeof(whotext));
 		snprintf(what, sizeof(what), "job %llu", (unsigned long long)job_id);
 		if (state_audit_add(c->st, core_now(), who ? (uint32_t)who->uid : 0, whotext,
 				    what, "", "retry", err, sizeof(err)) != 0 ||

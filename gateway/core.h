@@ -42,6 +42,9 @@ struct core_who {
 	const char *origin;        /* NULL, or e.g. "snmp" (fgw_set_origin) */
 };
 
+/* "uid 1000 (alice)", or "snmp (uid 998)" with an origin. */
+void core_who_name(const struct core_who *who, char *out, size_t outlen);
+
 /* Gateway-wide status (faxgwVersion ... faxgwExtensionLoadFailures). */
 int core_gateway_info(struct core *c, fgw_gateway_info *out);
 

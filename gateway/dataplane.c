@@ -24,6 +24,7 @@
 #include "log.h"
 #include "port.h"
 #include "router.h"
+#include "sendq.h"
 #include "rtable.h"
 #include "spool.h"
 #include "state.h"
@@ -173,6 +174,22 @@ static int dataplane_router_restart(void *arg, struct router **out)
 	return 0;
 }
 
+/* Sending: documents are checked in the router process (sendq.h). */
+static int dataplane_prepare(void *arg, const struct router_request *rq, char *err,
+			     size_t errlen)
+{
+	struct dataplane *dp = arg;
+
+	return jobs_prepare(dp->jobs, rq, err, errlen);
+}
+
+static void dataplane_prepared(void *arg, const struct router_reply *rp)
+{
+	struct dataplane *dp = arg;
+
+	core_send_prepared(dp->core, rp);
+}
+
 static void dataplane_emit(void *arg, const fgw_event *ev)
 {
 	struct dataplane *dp = arg;
@@ -212,6 +229,7 @@ static int dataplane_start_jobs(struct dataplane *dp, char *err, size_t errlen)
 	env.port_methods = dataplane_methods;
 	env.routing_data = dataplane_routing_data;
 	env.router_restart = dataplane_router_restart;
+	env.prepared = dataplane_prepared;
 	env.arg = dp;
 	if (jobs_new(&env, router, &dp->jobs, err, errlen) != 0)
 		return -1;
@@ -379,6 +397,7 @@ int dataplane_new(struct event_base *base, struct core *core, struct dataplane *
 	hooks.active_calls = dataplane_active_hook;
 	hooks.job_retried = dataplane_job_retried;
 	hooks.calls = dataplane_calls;
+	hooks.prepare = dataplane_prepare;
 	hooks.arg = dp;
 	core_set_dataplane(core, &hooks);
 	*out = dp;

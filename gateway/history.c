@@ -28,15 +28,16 @@ struct history {
 	struct state_prune_row rows[HISTORY_BATCH];
 };
 
-/* Whether path is a file of spool/done/ or spool/failed/: the only files
- * pruning may remove. */
+/* Whether path is a file of spool/done/, spool/failed/ or spool/outbox/
+ * (a send job's document): the only files pruning may remove. */
 static bool history_own_file(const char *spool, const char *path)
 {
 	size_t n = strlen(spool);
 
 	if (path[0] == '\0' || strncmp(path, spool, n) != 0 || strstr(path, "/../") != NULL)
 		return false;
-	return strncmp(path + n, "/done/", 6) == 0 || strncmp(path + n, "/failed/", 8) == 0;
+	return strncmp(path + n, "/done/", 6) == 0 || strncmp(path + n, "/failed/", 8) == 0 ||
+	       strncmp(path + n, "/outbox/", 8) == 0;
 }
 
 /* Removes a file; one that is gone already is fine. */

@@ -56,6 +56,8 @@ static void jobinfo_job(const struct state_job *j, fgw_job *out)
 	out->bad_rows = j->bad_rows;
 	out->longest_bad_run = j->longest_bad_run;
 	out->degraded_list = j->degraded_list;
+	out->direction = j->direction == FGW_DIR_SEND ? FGW_DIR_SEND : FGW_DIR_RECEIVE;
+	out->to = j->dest;
 }
 
 static void jobinfo_fill(struct jobinfo_block *b)
@@ -82,6 +84,9 @@ static void jobinfo_fill(struct jobinfo_block *b)
 	i->sip_to = j->sip_to;
 	i->sip_user_agent = j->sip_user_agent;
 	i->transport = j->transport;
+	i->document_pages = j->document_pages;
+	i->sip_status = j->sip_status;
+	i->submitted_by = j->submitted_by;
 }
 
 int jobinfo_get(struct core *c, uint64_t job_id, fgw_job_info **out)

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct jobs {
 	size_t ninflight;
 	int router_dead;
 	int restart_pending;          /* jobs_restart_router() while attempts ran */
+	uint64_t preparing[FGW_MAX_SEND_PREPARING]; /* PREPARE requests the router has */
+	size_t npreparing;
 };
 
 static uint64_t jobs_now_ms(void)
@@ -201,7 +204,7 @@ static void jobs_finish(struct jobs *j, struct jobs_flight *f)
 		jobs_done(j, job);
 	}
 	jobs_remove_flight(j, f);
-	if (j->restart_pending && j->ninflight == 0)
+	if (j->restart_pending && j->ninflight == 0 && j->npreparing == 0)
 		jobs_restart_router(j);
 	event_active(j->ev_timer, EV_TIMEOUT, 0);
 }
@@ -497,6 +500,55 @@ static struct jobs_flight *jobs_find_flight(struct jobs *j, const struct router_
 
 static void jobs_on_router(evutil_socket_t fd, short what, void *arg);
 
+/* --- sending: document preparation in the router process ------------------------ */
+
+static bool jobs_prepare_forget(struct jobs *j, uint64_t id)
+{
+	for (size_t i = 0; i < j->npreparing; i++) {
+		if (j->preparing[i] == id) {
+			j->preparing[i] = j->preparing[--j->npreparing];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The PREPARE requests the router had are lost with it. */
+static void jobs_prepare_lost(struct jobs *j, const char *why)
+{
+	while (j->npreparing > 0) {
+		struct router_reply rp;
+
+		memset(&rp, 0, sizeof(rp));
+		rp.kind = ROUTER_PREPARE;
+		rp.job_id = j->preparing[--j->npreparing];
+		rp.status = FGW_ROUTE_FAIL;
+		snprintf(rp.msg, sizeof(rp.msg), "%s while it checked the document; submit it again",
+			 why);
+		if (j->env.prepared != NULL)
+			j->env.prepared(j->env.arg, &rp);
+	}
+}
+
+int jobs_prepare(struct jobs *j, const struct router_request *rq, char *err, size_t errlen)
+{
+	if (j->router_dead || j->router == NULL) {
+		snprintf(err, errlen, "the router process is restarting; try again");
+		return -1;
+	}
+	if (j->npreparing >= FGW_MAX_SEND_PREPARING) {
+		snprintf(err, errlen, "%d documents are being checked already; try again",
+			 FGW_MAX_SEND_PREPARING);
+		return -1;
+	}
+	if (router_send(j->router, rq) != 0) {
+		snprintf(err, errlen, "router not available: %s", strerror(errno));
+		return -1;
+	}
+	j->preparing[j->npreparing++] = rq->job_id;
+	return 0;
+}
+
 /* The router process is gone: running attempts go back to the queue and a
  * new router is started a moment later. */
 static void jobs_router_lost(struct jobs *j)
@@ -509,6 +561,7 @@ static void jobs_router_lost(struct jobs *j)
 	j->ev_router = NULL;
 	router_free(j->router);
 	j->router = NULL;
+	jobs_prepare_lost(j, "the router process ended");
 	while (j->ninflight > 0) {
 		struct jobs_flight *f = j->flights[0];
 		f->job.state = FGW_JOB_PENDING;
@@ -558,6 +611,13 @@ static void jobs_on_router(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* A reply may end the last attempt and replace the router (reload). */
 	while (j->router != NULL && (rc = router_recv(j->router, &rp)) == 1) {
+		if (rp.kind == ROUTER_PREPARE) {
+			if (jobs_prepare_forget(j, rp.job_id) && j->env.prepared != NULL)
+				j->env.prepared(j->env.arg, &rp);
+			if (j->restart_pending && j->ninflight == 0 && j->npreparing == 0)
+				jobs_restart_router(j);
+			continue;
+		}
 		struct jobs_flight *f = jobs_find_flight(j, &rp);
 		if (f == NULL) {
 			log_warn("router: reply for job %" PRIu64 " %s not expected", rp.job_id,
@@ -602,6 +662,7 @@ void jobs_free(struct jobs *j)
 {
 	if (j == NULL)
 		return;
+	jobs_prepare_lost(j, "faxgwd stopped");
 	while (j->ninflight > 0) {
 		/* Left ROUTING in the database: start-up recovery requeues it. */
 		jobs_remove_flight(j, j->flights[0]);
@@ -647,7 +708,7 @@ void jobs_restart_router(struct jobs *j)
 
 	if (j == NULL || j->router_dead || j->env.router_restart == NULL)
 		return;
-	if (j->ninflight > 0) {
+	if (j->ninflight > 0 || j->npreparing > 0) {
 		j->restart_pending = 1;
 		return;
 	}

@@ -39,6 +39,8 @@ struct event_base;
 struct config;
 struct state;
 struct router;
+struct router_reply;
+struct router_request;
 struct jobs;
 
 struct jobs_env {
@@ -56,6 +58,10 @@ struct jobs_env {
 	/* Starts a new router process when the running one died (NULL: routing
 	 * stops until faxgwd restarts); 0 or -1. */
 	int (*router_restart)(void *arg, struct router **out);
+	/* Sending (sendq.h): the router's answer to a PREPARE request
+	 * (jobs_prepare); a request lost with the router process gets
+	 * status FGW_ROUTE_FAILED and a reason. */
+	void (*prepared)(void *arg, const struct router_reply *rp);
 	void *arg;
 };
 
@@ -68,6 +74,10 @@ void jobs_kick(struct jobs *j);
 /* A job was set PENDING again by faxgwctl retry: bring its file back from
  * spool/failed/ and route it now. */
 void jobs_retried(struct jobs *j, uint64_t job_id);
+/* Hands a ROUTER_PREPARE request to the router process (at most
+ * FGW_MAX_SEND_PREPARING at once); its reply comes through
+ * env.prepared.  0, or -1 with the reason in err (nothing follows). */
+int jobs_prepare(struct jobs *j, const struct router_request *rq, char *err, size_t errlen);
 /* Jobs with an attempt running. */
 size_t jobs_inflight(const struct jobs *j);
 /* Replaces the router process with a new one (which sees the current

@@ -70,7 +70,7 @@ struct router_request {
 	char transport[FGW_MAX_TRANSPORT_TEXT];
 };
 
-/* PREPARE: status FGW_ROUTE_OK and pages, or FGW_ROUTE_FAILED with the
+/* PREPARE: status FGW_ROUTE_OK and pages, or FGW_ROUTE_FAIL with the
  * reason in msg ("not a TIFF or PDF file", "page 2 is 1700 pixels wide
  * ...", "1000 pages: more than 500"). */
 struct router_reply {

@@ -49,6 +49,7 @@ struct core;
 struct state;
 struct extension_set;
 struct extension_method;
+struct router_request;
 
 struct state *core_state(struct core *c);
 const struct extension_set *core_extensions(const struct core *c);
@@ -77,6 +78,9 @@ struct core_dataplane {
 	void (*job_retried)(void *arg, uint64_t job_id);
 	/* The calls in progress as one block (calls_list, calls.h). */
 	int (*calls)(void *arg, fgw_call **out, size_t *n);
+	/* Sending: hands a ROUTER_PREPARE request to the router process
+	 * (jobs_prepare); 0 or -1 with err. */
+	int (*prepare)(void *arg, const struct router_request *rq, char *err, size_t errlen);
 	void *arg;
 };
 void core_set_dataplane(struct core *c, const struct core_dataplane *dp);
@@ -100,5 +104,10 @@ struct core_sip {
 	void *arg;
 };
 void core_set_sip(struct core *c, const struct core_sip *sip);
+/* The hooks set (all NULL when none); borrowed. */
+const struct core_sip *core_sip_hooks(const struct core *c);
+const struct core_dataplane *core_dataplane_hooks(const struct core *c);
+/* The send queue (sendq.h), made by core_set_loop; NULL before. */
+struct sendq *core_sendq(struct core *c);
 
 #endif

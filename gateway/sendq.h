@@ -34,7 +34,10 @@
 
 struct core;
 struct core_who;
-struct core_op;
+struct event_base;
+struct router_reply;
+struct router_request;
+struct sendq;
 
 /* What the core asks the SIP side to dial (rtable.h struct core_sip). */
 struct core_dial {
@@ -69,14 +72,15 @@ int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
 		    struct send_upload **out, char *err, size_t errlen);
 /* Appends bytes (beyond the announced size: FGW_E_TOO_BIG). */
 int core_send_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen);
-/* Ends the upload (takes u whatever happens): the router checks and
- * converts the document, then the job is created; done(arg, 0, job_id,
- * "") or done(arg, code, 0, reason) is called later from the loop, never
- * from inside this call.  *op lets the caller forget it
- * (core_apply_cancel) when its connection closes first. */
+/* Ends the upload: the router checks and converts the document, then
+ * the job is created; done(arg, 0, job_id, "") or done(arg, code, 0,
+ * reason) is called later from the loop, never from inside this call.
+ * Until then u stays the caller's handle on it: core_send_forget(u) when
+ * its connection closes first (the job is still created, done is not
+ * called). */
 typedef void (*core_send_done_fn)(void *arg, int rc, uint64_t job_id, const char *reason);
-int core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn done, void *arg,
-		     struct core_op **op);
+void core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn done, void *arg);
+void core_send_forget(struct send_upload *u);
 /* Drops an upload that was not committed (its file is removed).  NULL ok. */
 void core_send_abort(struct send_upload *u);
 
@@ -84,6 +88,19 @@ void core_send_abort(struct send_upload *u);
  * (already finished), FGW_E_ACCESS (neither admin nor the submitter). */
 int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who, bool is_admin,
 		    char *err, size_t errlen);
+
+/* --- the queue (core.c and the data plane) ------------------------------------ */
+
+/* The core's send queue on base: requeues the jobs a dead faxgwd left
+ * dialing or sending, makes spool/outbox/ and empties spool/outbox/tmp/.
+ * NULL with err on failure.  sendq_free(): pending uploads are dropped,
+ * jobs stay in the database; NULL is fine. */
+struct sendq *sendq_new(struct core *c, struct event_base *base, char *err, size_t errlen);
+void sendq_free(struct sendq *q);
+/* The router's answer to a PREPARE request (jobs.h env.prepared). */
+void core_send_prepared(struct core *c, const struct router_reply *rp);
+/* Looks at the queue now (a channel may be free, SIP came up). */
+void core_send_kick(struct core *c);
 
 /* --- the SIP side's reports (main thread) ------------------------------------- */
 

@@ -117,6 +117,20 @@ static const char *const state_migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN sip_to TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE jobs ADD COLUMN sip_user_agent TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE jobs ADD COLUMN transport TEXT NOT NULL DEFAULT '';",
+	/* 7: sending (DESIGN 3b).  A job's direction (1 receive, 2 send);
+	 * for sends the destination, the document's pages, the last SIP final
+	 * response, who submitted it (text and uid) and the TSI asked for;
+	 * per-port send counters. */
+	"ALTER TABLE jobs ADD COLUMN direction INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE jobs ADD COLUMN dest TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN document_pages INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN sip_status INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN submitter_uid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN send_ident TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE port_counters ADD COLUMN faxes_sent INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE port_counters ADD COLUMN pages_sent INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE port_counters ADD COLUMN send_failures INTEGER NOT NULL DEFAULT 0;",
 };
 #define STATE_NMIGRATIONS ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
@@ -167,7 +181,7 @@ enum state_stmt {
 
 #define STATE_JOB_COLS "id, port_id, state, attempts, received_time, next_attempt_time," \
 	" pages, partial, remote_ident, path, last_error, degraded_pages, bad_rows," \
-	" longest_bad_run, degraded_list"
+	" longest_bad_run, degraded_list, direction, dest"
 
 static const char *const state_sql[ST_COUNT_] = {
 	[ST_METHOD_GET] = "SELECT method_index, priority FROM methods WHERE guid = ?1",
@@ -191,7 +205,8 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_AUDIT_LIST] = "SELECT id, time, uid, who, what, old_value, new_value FROM"
 			  " (SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id ASC",
 	[ST_PORTC_GET] = "SELECT faxes_received, pages_received, faxes_failed, routing_failures,"
-			 " last_remote_ident FROM port_counters WHERE port_id = ?1",
+			 " last_remote_ident, faxes_sent, pages_sent, send_failures"
+			 " FROM port_counters WHERE port_id = ?1",
 	[ST_METHC_GET] = "SELECT routed, failures, last_error FROM method_counters"
 			 " WHERE port_id = ?1 AND guid = ?2",
 	[ST_COUNT_RECEIVED] =
@@ -213,11 +228,12 @@ static const char *const state_sql[ST_COUNT_] = {
 		" ON CONFLICT(port_id) DO UPDATE SET routing_failures = routing_failures + 1",
 	[ST_JOBS_ALL] = "SELECT id, port_id, state, attempts, received_time, next_attempt_time,"
 			" pages, partial, remote_ident, path, last_error, degraded_pages, bad_rows,"
-			" longest_bad_run, degraded_list FROM jobs ORDER BY id LIMIT ?1",
+			" longest_bad_run, degraded_list, direction, dest FROM jobs"
+			" ORDER BY id LIMIT ?1",
 	[ST_JOBS_FAILED] = "SELECT id, port_id, state, attempts, received_time,"
 			   " next_attempt_time, pages, partial, remote_ident, path, last_error,"
-			   " degraded_pages, bad_rows, longest_bad_run, degraded_list"
-			   " FROM jobs WHERE state = ?2 ORDER BY id LIMIT ?1",
+			   " degraded_pages, bad_rows, longest_bad_run, degraded_list, direction,"
+			   " dest FROM jobs WHERE state = ?2 ORDER BY id LIMIT ?1",
 	[ST_JOBS_COUNT] = "SELECT state, count(*) FROM jobs GROUP BY state",
 	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
 	[ST_JOB_RETRY] = "UPDATE jobs SET state = ?2, next_attempt_time = ?3, next_attempt_ms = 0,"
@@ -228,14 +244,16 @@ static const char *const state_sql[ST_COUNT_] = {
 		"INSERT INTO jobs(port_id, state, attempts, received_time, next_attempt_time,"
 		" pages, partial, remote_ident, path, meta, last_error, next_attempt_ms,"
 		" degraded_pages, bad_rows, longest_bad_run, degraded_list, sip_call_id, sip_from,"
-		" sip_to, sip_user_agent, transport)"
+		" sip_to, sip_user_agent, transport, direction, dest, document_pages, submitted_by,"
+		" submitter_uid, send_ident)"
 		" VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20)",
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
 	[ST_JOB_METHOD_ADD] = "INSERT OR IGNORE INTO job_methods(job_id, guid, state) VALUES(?1, ?2, ?3)",
 	[ST_JOB_GET] = "SELECT id, port_id, state, attempts, received_time, next_attempt_ms,"
 		       " pages, partial, remote_ident, path, meta, last_error, degraded_pages,"
 		       " bad_rows, longest_bad_run, degraded_list, finished_time, retained_until,"
-		       " sip_call_id, sip_from, sip_to, sip_user_agent, transport"
+		       " sip_call_id, sip_from, sip_to, sip_user_agent, transport, direction, dest,"
+		       " document_pages, sip_status, submitted_by, submitter_uid, send_ident"
 		       " FROM jobs WHERE id = ?1",
 	[ST_JOB_METHODS_GET] =
 		"SELECT j.guid, j.state, j.attempts, j.last_error, ifnull(m.priority, 0)"
@@ -244,7 +262,7 @@ static const char *const state_sql[ST_COUNT_] = {
 	[ST_JOB_UPDATE] =
 		"UPDATE jobs SET state = ?2, attempts = ?3, next_attempt_ms = ?4,"
 		" next_attempt_time = ?5, path = ?6, last_error = ?7,"
-		" finished_time = CASE WHEN ?2 NOT IN (?9, ?10) THEN 0"
+		" finished_time = CASE WHEN ?2 NOT IN (?9, ?10, ?12) THEN 0"
 		" WHEN state = ?2 AND finished_time > 0 THEN finished_time ELSE ?8 END,"
 		" retained_until = ?11 WHERE id = ?1",
 	[ST_JOB_METHOD_UPDATE] =
@@ -265,10 +283,10 @@ static const char *const state_sql[ST_COUNT_] = {
 	 * jobs_by_state_id, whatever the planner would guess. */
 	[ST_JOBS_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
 			    " WHERE finished_time > 0 AND finished_time < ?1"
-			    " AND +state IN (?3, ?4) LIMIT ?2",
+			    " AND +state IN (?3, ?4, ?5) LIMIT ?2",
 	/* Checked again: only a job still finished before the cutoff goes. */
 	[ST_JOB_PRUNE] = "DELETE FROM jobs WHERE id = ?1 AND finished_time > 0"
-			 " AND finished_time < ?2 AND state IN (?3, ?4)",
+			 " AND finished_time < ?2 AND state IN (?3, ?4, ?5)",
 	[ST_FILES_EXPIRED] = "SELECT id, state, path, retained_until FROM jobs"
 			     " WHERE retained_until > 0 AND retained_until <= ?1 LIMIT ?2",
 	[ST_FILE_RELEASED] = "UPDATE jobs SET retained_until = 0 WHERE id = ?1",
@@ -283,6 +301,11 @@ struct state {
 	int in_tx;
 	sqlite3_stmt *stmt[ST_COUNT_];
 };
+
+sqlite3 *state_db(struct state *st)
+{
+	return st->db;
+}
 
 int state_schema_version(void)
 {
@@ -872,6 +895,9 @@ int state_port_counters_get(struct state *st, uint32_t port_id,
 		out->routing_failures = (uint64_t)sqlite3_column_int64(s, 3);
 		snprintf(out->last_remote_ident, sizeof(out->last_remote_ident), "%s",
 			 t != NULL ? (const char *)t : "");
+		out->faxes_sent = (uint64_t)sqlite3_column_int64(s, 5);
+		out->pages_sent = (uint64_t)sqlite3_column_int64(s, 6);
+		out->send_failures = (uint64_t)sqlite3_column_int64(s, 7);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -958,7 +984,7 @@ int state_count_routing(struct state *st, uint32_t port_id, const char *guid, in
 static int state_jobs_fill(struct state *st, sqlite3_stmt *s, size_t max, fgw_job **out,
 			   size_t *n, int *more, char *err, size_t errlen)
 {
-	static const int cols[] = { 8, 9, 10, 14 };
+	static const int cols[] = { 8, 9, 10, 14, 16 };
 	struct state_pack pk;
 	fgw_job *v;
 	char *area;
@@ -966,7 +992,7 @@ static int state_jobs_fill(struct state *st, sqlite3_stmt *s, size_t max, fgw_jo
 
 	*out = NULL;
 	*n = 0;
-	if (state_pack_measure(st, s, cols, 4, STATE_MAX_TEXT, &pk, err, errlen) != 0)
+	if (state_pack_measure(st, s, cols, 5, STATE_MAX_TEXT, &pk, err, errlen) != 0)
 		return -1;
 	if (more != NULL)
 		*more = pk.rows > max;
@@ -992,6 +1018,9 @@ static int state_jobs_fill(struct state *st, sqlite3_stmt *s, size_t max, fgw_jo
 		v[i].bad_rows = (uint32_t)sqlite3_column_int64(s, 12);
 		v[i].longest_bad_run = (uint32_t)sqlite3_column_int64(s, 13);
 		v[i].degraded_list = state_put_text(s, 14, STATE_MAX_TEXT, &area);
+		v[i].direction = sqlite3_column_int(s, 15) == FGW_DIR_SEND ? FGW_DIR_SEND
+									  : FGW_DIR_RECEIVE;
+		v[i].to = state_put_text(s, 16, STATE_MAX_TEXT, &area);
 		i++;
 	}
 	sqlite3_reset(s);
@@ -1079,6 +1108,7 @@ int state_jobs_expired(struct state *st, uint64_t cutoff, struct state_prune_row
 	sqlite3_bind_int64(s, 2, (int64_t)max);
 	sqlite3_bind_int(s, 3, FGW_JOB_DONE);
 	sqlite3_bind_int(s, 4, FGW_JOB_FAILED);
+	sqlite3_bind_int(s, 5, FGW_JOB_CANCELLED);
 	return state_prune_rows(st, s, rows, max, n, err, errlen);
 }
 
@@ -1097,6 +1127,7 @@ int state_jobs_prune(struct state *st, uint64_t cutoff, const struct state_prune
 		sqlite3_bind_int64(s, 2, cutoff > INT64_MAX ? INT64_MAX : (int64_t)cutoff);
 		sqlite3_bind_int(s, 3, FGW_JOB_DONE);
 		sqlite3_bind_int(s, 4, FGW_JOB_FAILED);
+		sqlite3_bind_int(s, 5, FGW_JOB_CANCELLED);
 		if (state_run(st, s, err, errlen, "delete a job") != 0)
 			goto fail;
 		*deleted += (size_t)sqlite3_changes(st->db);
@@ -1292,6 +1323,12 @@ int state_job_insert(struct state *st, const struct state_job *j, uint64_t *id, 
 	sqlite3_bind_text(s, 18, j->sip_to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 19, j->sip_user_agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, j->transport, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 21, j->direction == FGW_DIR_SEND ? FGW_DIR_SEND : FGW_DIR_RECEIVE);
+	sqlite3_bind_text(s, 22, j->dest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 23, j->document_pages);
+	sqlite3_bind_text(s, 24, j->submitted_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 25, j->submitter_uid);
+	sqlite3_bind_text(s, 26, j->send_ident, -1, SQLITE_STATIC);
 	if (state_run(st, s, err, errlen, "insert a job") != 0)
 		return -1;
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
@@ -1351,6 +1388,13 @@ int state_job_get(struct state *st, uint64_t job_id, struct state_job *out, int 
 		state_copy_text(s, 20, out->sip_to, sizeof(out->sip_to));
 		state_copy_text(s, 21, out->sip_user_agent, sizeof(out->sip_user_agent));
 		state_copy_text(s, 22, out->transport, sizeof(out->transport));
+		out->direction = sqlite3_column_int(s, 23);
+		state_copy_text(s, 24, out->dest, sizeof(out->dest));
+		out->document_pages = (uint32_t)sqlite3_column_int64(s, 25);
+		out->sip_status = (uint32_t)sqlite3_column_int64(s, 26);
+		state_copy_text(s, 27, out->submitted_by, sizeof(out->submitted_by));
+		out->submitter_uid = (uint32_t)sqlite3_column_int64(s, 28);
+		state_copy_text(s, 29, out->send_ident, sizeof(out->send_ident));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1416,6 +1460,7 @@ int state_job_update(struct state *st, const struct state_job *j, char *err, siz
 	sqlite3_bind_int(s, 9, FGW_JOB_DONE);
 	sqlite3_bind_int(s, 10, FGW_JOB_FAILED);
 	sqlite3_bind_int64(s, 11, (int64_t)j->retained_until);
+	sqlite3_bind_int(s, 12, FGW_JOB_CANCELLED);
 	return state_run(st, s, err, errlen, "update a job");
 }
 

@@ -34,6 +34,10 @@ struct state;
 int state_open(const char *path, struct state **out, int *created, char *err,
                size_t errlen);
 void state_close(struct state *st);
+/* The connection, for the modules that keep their own statements
+ * (state_send.c).  Borrowed. */
+typedef struct sqlite3 sqlite3;
+sqlite3 *state_db(struct state *st);
 /* The schema version the code writes (PRAGMA user_version after open). */
 int state_schema_version(void);
 
@@ -96,6 +100,9 @@ struct state_port_counters {
 	uint64_t faxes_failed;
 	uint64_t routing_failures;
 	char last_remote_ident[FGW_MAX_IDENT + 1];
+	uint64_t faxes_sent;
+	uint64_t pages_sent;
+	uint64_t send_failures;
 };
 
 struct state_method_counters {
@@ -179,6 +186,16 @@ struct state_job {
 	char sip_to[FGW_MAX_SIP_IDENT];
 	char sip_user_agent[FGW_MAX_SIP_IDENT];
 	char transport[FGW_MAX_TRANSPORT_TEXT];
+	/* Sending (sendq.h): direction FGW_DIR_SEND, else all 0 / "".
+	 * Written by state_job_insert (not sip_status: state_send_result),
+	 * read by state_job_get. */
+	int direction;                    /* fgw_job_direction; 0 reads as receive */
+	char dest[FGW_MAX_SEND_TO];
+	uint32_t document_pages;
+	uint32_t sip_status;
+	char submitted_by[FGW_MAX_NAME];
+	uint32_t submitter_uid;
+	char send_ident[FGW_MAX_IDENT + 1];
 };
 
 /* One method of a job: state FGW_JOB_PENDING (not yet succeeded),

@@ -155,6 +155,9 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_SIP_DEFAULT_CALLS    1024   /* [sip] max-calls when not set */
 #define FGW_MAX_SIP_CHANNELS     1024   /* a sip port's channels */
 #define FGW_SIP_DIAL_MS          60000  /* a sent INVITE waits this long for its final answer */
+#define FGW_MAX_SEND_PREPARING   16     /* documents the router checks at once (sendq.h) */
+#define FGW_SEND_NOCHAN_MS       2000   /* a send job waits this long when no channel was free */
+#define FGW_SEND_DISPATCH_MAX    64     /* send jobs dialled per look at the queue */
 #define FGW_SIP_RING_MS          500    /* 180 Ringing before the final answer (a CANCEL
 					   in that window gets 487) */
 #define FGW_SIP_RETRY_AFTER_S    5      /* Retry-After of a 503 (max-calls, draining) */

@@ -588,6 +588,7 @@ START_TEST(test_get_job_and_calls)
 		.sip_from = "sip:+4930123456@carrier.example.net",
 		.sip_to = "sip:fax@gw.example.org", .sip_user_agent = "faxpeer",
 		.transport = "G.711 PCMA ptime 30", .nmethods = 2, .methods = want_m,
+		.submitted_by = "",
 	};
 	testutil_assert_job_info_eq(ji, &want);
 	fgw_free_buffer(ji);
@@ -912,6 +913,9 @@ static void raw_expect_error(const void *bytes, size_t len, int code, const char
 		ck_assert_msg(strstr(e.reason, needle) != NULL, "reason: %s", e.reason);
 }
 
+#define FGW_TEST_STR_(x) #x
+#define FGW_TEST_STR(x) FGW_TEST_STR_(x)
+
 START_TEST(test_malformed_frames)
 {
 	srv_start("");
@@ -920,7 +924,7 @@ START_TEST(test_malformed_frames)
 	raw_expect_error(garbage, sizeof(garbage), FGW_E_PROTOCOL, "magic");
 
 	uint8_t v2[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION + 1, 0, 0, WIRE_ENUM_PORTS };
-	raw_expect_error(v2, sizeof(v2), FGW_E_PROTOCOL, "version 2");
+	raw_expect_error(v2, sizeof(v2), FGW_E_PROTOCOL, "speaks version " FGW_TEST_STR(WIRE_VERSION));
 
 	uint8_t huge[WIRE_HEADER_LEN] = { 'F', 'G', WIRE_VERSION, 0, 0, WIRE_ENUM_PORTS, 0, 0, 0,
 					  1, 0x7f, 0xff, 0xff, 0xff };

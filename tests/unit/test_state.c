@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "state.h"
+#include "state_send.h"
 
 Suite *state_suite(void);
 
@@ -394,11 +395,22 @@ START_TEST(test_migration_6_sip)
 
 	ck_assert_ptr_nonnull(j);
 	ck_assert_ptr_nonnull(back);
-	ck_assert_int_eq(state_schema_version(), 6);
+	ck_assert_int_eq(state_schema_version(), 7);
 	state_close(ts_st);
 	ts_st = NULL;
 	/* Schema 5 as 0.2.0 left it, with one job in it. */
-	ts_sql("ALTER TABLE jobs DROP COLUMN sip_call_id;"
+	ts_sql("ALTER TABLE jobs DROP COLUMN direction;"
+	       "ALTER TABLE jobs DROP COLUMN dest;"
+	       "ALTER TABLE jobs DROP COLUMN document_pages;"
+	       "ALTER TABLE jobs DROP COLUMN sip_status;"
+	       "ALTER TABLE jobs DROP COLUMN submitted_by;"
+	       "ALTER TABLE jobs DROP COLUMN submitter_uid;"
+	       "ALTER TABLE jobs DROP COLUMN send_ident;"
+	       "ALTER TABLE port_counters DROP COLUMN faxes_sent;"
+	       "ALTER TABLE port_counters DROP COLUMN pages_sent;"
+	       "ALTER TABLE port_counters DROP COLUMN send_failures;"
+	       "DELETE FROM schema_migrations WHERE version = 7;"
+	       "ALTER TABLE jobs DROP COLUMN sip_call_id;"
 	       "ALTER TABLE jobs DROP COLUMN sip_from;"
 	       "ALTER TABLE jobs DROP COLUMN sip_to;"
 	       "ALTER TABLE jobs DROP COLUMN sip_user_agent;"
@@ -411,7 +423,7 @@ START_TEST(test_migration_6_sip)
 	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM pragma_table_info('jobs')"
 				    " WHERE name LIKE 'sip_%' OR name = 'transport'"), 0);
 	ts_open(0);
-	ck_assert_int_eq(ts_sql_int("PRAGMA user_version"), 6);
+	ck_assert_int_eq(ts_sql_int("PRAGMA user_version"), 7);
 	ck_assert_int_eq(ts_sql_int("SELECT count(*) FROM schema_migrations WHERE version = 6"),
 			 1);
 	ck_assert_int_eq(state_job_get(ts_st, 7, back, &found, ts_err, sizeof(ts_err)), 0);
@@ -422,6 +434,8 @@ START_TEST(test_migration_6_sip)
 	ck_assert_str_eq(back->sip_to, "");
 	ck_assert_str_eq(back->sip_user_agent, "");
 	ck_assert_str_eq(back->transport, "");
+	ck_assert_int_eq(back->direction, FGW_DIR_RECEIVE);
+	ck_assert_str_eq(back->dest, "");
 
 	/* A new job: every SIP field in its own column (a swap fails). */
 	j->port_id = 3;
@@ -447,6 +461,90 @@ START_TEST(test_migration_6_sip)
 }
 END_TEST
 
+/* Send jobs: inserted with their fields, due in deadline order, requeued
+ * after a crash, results and counters recorded. */
+START_TEST(test_send_jobs)
+{
+	struct state_job *j = calloc(1, sizeof(*j)), *back = calloc(1, sizeof(*back));
+	struct state_port_counters pc;
+	uint64_t a = 0, b = 0, ids[4], ms = 0;
+	size_t n = 0;
+	unsigned requeued = 0;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_nonnull(back);
+	j->port_id = 3;
+	j->state = FGW_JOB_QUEUED;
+	j->direction = FGW_DIR_SEND;
+	j->next_attempt_ms = 5000;
+	j->document_pages = 3;
+	j->submitter_uid = 1000;
+	snprintf(j->dest, sizeof(j->dest), "sip:fax@192.0.2.1");
+	snprintf(j->submitted_by, sizeof(j->submitted_by), "uid 1000 (alice)");
+	snprintf(j->send_ident, sizeof(j->send_ident), "+1 555 0199");
+	ck_assert_int_eq(state_job_insert(ts_st, j, &a, ts_err, sizeof(ts_err)), 0);
+	j->next_attempt_ms = 1000;
+	ck_assert_int_eq(state_job_insert(ts_st, j, &b, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_send_due(ts_st, 4000, ids, 4, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ids[0], b);
+	ck_assert_int_eq(state_send_due(ts_st, 9000, ids, 4, &n, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ids[0], b);
+	ck_assert_int_eq(state_send_next(ts_st, &ms, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_uint_eq(ms, 1000);
+
+	ck_assert_int_eq(state_job_get(ts_st, a, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert(found);
+	ck_assert_int_eq(back->direction, FGW_DIR_SEND);
+	ck_assert_str_eq(back->dest, "sip:fax@192.0.2.1");
+	ck_assert_uint_eq(back->document_pages, 3);
+	ck_assert_str_eq(back->submitted_by, "uid 1000 (alice)");
+	ck_assert_uint_eq(back->submitter_uid, 1000);
+	ck_assert_str_eq(back->send_ident, "+1 555 0199");
+
+	/* A faxgwd that died mid-call: the job is queued again, due now. */
+	back->state = FGW_JOB_SENDING;
+	back->attempts = 1;
+	ck_assert_int_eq(state_job_update(ts_st, back, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_send_requeue(ts_st, &requeued, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(requeued, 1);
+	ck_assert_int_eq(state_job_get(ts_st, a, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(back->state, FGW_JOB_QUEUED);
+	ck_assert_uint_eq(back->next_attempt_ms, 0);
+	ck_assert_uint_eq(back->attempts, 1);
+
+	struct state_send_result r = { 2, "REMOTE", "pages=2\n", 200, "T.38 v0", "cid@x" };
+	ck_assert_int_eq(state_send_result(ts_st, a, &r, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_job_get(ts_st, a, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(back->pages, 2);
+	ck_assert_str_eq(back->remote_ident, "REMOTE");
+	ck_assert_uint_eq(back->sip_status, 200);
+	ck_assert_str_eq(back->transport, "T.38 v0");
+	ck_assert_str_eq(back->sip_call_id, "cid@x");
+
+	/* A cancelled job is finished (history prunes it). */
+	back->state = FGW_JOB_CANCELLED;
+	back->finished_time = 0;
+	ck_assert_int_eq(state_job_update(ts_st, back, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_job_get(ts_st, a, back, &found, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_gt(back->finished_time, 0);
+
+	ck_assert_int_eq(state_count_sent(ts_st, 3, 3, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_sent(ts_st, 3, 2, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_count_send_failed(ts_st, 3, ts_err, sizeof(ts_err)), 0);
+	ck_assert_int_eq(state_port_counters_get(ts_st, 3, &pc, ts_err, sizeof(ts_err)), 0);
+	ck_assert_uint_eq(pc.faxes_sent, 2);
+	ck_assert_uint_eq(pc.pages_sent, 5);
+	ck_assert_uint_eq(pc.send_failures, 1);
+	ck_assert_uint_eq(pc.faxes_received, 0);
+	free(back);
+	free(j);
+}
+END_TEST
+
 Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -461,6 +559,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_jobs);
 	tcase_add_test(tc, test_job_quality);
 	tcase_add_test(tc, test_migration_6_sip);
+	tcase_add_test(tc, test_send_jobs);
 	suite_add_tcase(s, tc);
 	return s;
 }
