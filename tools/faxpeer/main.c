@@ -49,7 +49,7 @@ enum {
 #define SEEN_T38PARAM  0x020u
 #define SEEN_STOP      0x040u
 #define SEEN_SIPONLY   0x080u     /* --ptime, --refresh, --bye-after-page, --user, --password */
-#define SEEN_SIPSEND   0x100u     /* --refresh, --bye-after-page, --user, --password, --t38 direct */
+#define SEEN_SIPSEND   0x100u     /* --refresh, --user, --password, --t38 direct */
 
 /* Not const: with --sip / --sip-listen, --t38 takes an argument. */
 static struct option faxpeer_longopts[] = {
@@ -94,7 +94,8 @@ static void faxpeer_usage(FILE *f)
 	        "       faxpeer send --sip sip:USER@HOST[:PORT] [--codec pcmu|pcma] [--ptime MS]\n"
 	        "                    [--t38 offer|accept|no|direct] [--refresh S] [--bye-after-page N]\n"
 	        "                    [--local ADDR[:PORT]] [OPTIONS] FILE.tif\n"
-	        "       faxpeer receive --sip-listen ADDR:PORT [--t38 offer|accept|no] [OPTIONS] OUT.tif\n"
+	        "       faxpeer receive --sip-listen ADDR:PORT [--t38 offer|accept|no] [--bye-after-page N]\n"
+	        "                    [OPTIONS] OUT.tif\n"
 	        "options:\n"
 	        "  --ident ID                our TSI (send) or CSI (receive), up to 20 characters\n"
 	        "  --ecm, --no-ecm           offer T.30 error correction (default: --ecm)\n"
@@ -120,7 +121,7 @@ static void faxpeer_usage(FILE *f)
 	        "                            receive: the preferred law\n"
 	        "  --ptime MS                a=ptime of our G.711 offer, 10..60 (default 20)\n"
 	        "  --refresh S               send: a session-refresh re-INVITE every S seconds\n"
-	        "  --bye-after-page N        send: BYE once N pages are confirmed\n"
+	        "  --bye-after-page N        BYE once N pages are confirmed (send) or received\n"
 	        "  --media-via ADDR:PORT     a media relay in front of us: our SDP names it and our\n"
 	        "                            media go to it (and are taken only from it)\n"
 	        "  --local ADDR[:PORT]       send: our address (SIP and media), media port\n"
@@ -193,7 +194,7 @@ static int faxpeer_sip_opt(struct faxpeer_opts *o, int c, const char *arg, unsig
 		o->refresh_s = (unsigned)v;
 		return 0;
 	case OPT_BYE_AFTER:
-		*seen |= SEEN_SIPONLY | SEEN_SIPSEND;
+		*seen |= SEEN_SIPONLY;
 		if (faxpeer_int(arg, 1, 100000, "--bye-after-page", &v) < 0)
 			return -1;
 		o->stop_after_pages = (int)v;
@@ -318,7 +319,7 @@ static int faxpeer_check_sip(struct faxpeer_opts *o, unsigned seen, int npos, ch
 		                              : "--sip is for send; receive takes --sip-listen ADDR:PORT");
 	if (!send && (seen & (SEEN_LOCAL | SEEN_LISTEN | SEEN_SIPSEND | SEEN_STOP)))
 		return faxpeer_bad("%s", "receive --sip-listen takes none of --local, --listen, --refresh, "
-		                         "--bye-after-page, --user, --password, --t38 direct");
+		                         "--user, --password, --t38 direct");
 	if (send && (seen & (SEEN_LISTEN | SEEN_STOP)))
 		return faxpeer_bad("%s", "send --sip takes neither --listen nor --stop-after-pages "
 		                         "(--bye-after-page)");
