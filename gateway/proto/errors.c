@@ -21,11 +21,13 @@ static const char *const fgw_error_texts[] = {
 	[-FGW_E_NOT_ENABLEABLE] = "routing method cannot be enabled",
 	[-FGW_E_TOO_BIG] = "over a size limit",
 	[-FGW_E_STORAGE] = "faxgwd could not store the change",
-	[-FGW_E_NO_JOB] = "no such routing job",
+	[-FGW_E_NO_JOB] = "no such job",
 	[-FGW_E_HANDLE] = "wrong kind of handle",
 	[-FGW_E_STATE] = "not possible in the current state",
 	[-FGW_E_INTERNAL] = "internal error in faxgwd",
 	[-FGW_E_LIMIT] = "faxgwd refused the connection: too many open",
+	[-FGW_E_BAD_DOCUMENT] = "document cannot be sent (not a TIFF-F or PDF fax can carry)",
+	[-FGW_E_BAD_ADDRESS] = "destination cannot be dialled",
 };
 
 FGW_API const char *fgw_strerror(int code)

@@ -297,12 +297,15 @@ static const char *const wire_request_names[] = {
 	[WIRE_SUBSCRIBE] = "SUBSCRIBE", [WIRE_ENUM_JOBS_PAGE] = "ENUM_JOBS_PAGE",
 	[WIRE_ENUM_AUDIT_PAGE] = "ENUM_AUDIT_PAGE", [WIRE_GET_JOB] = "GET_JOB",
 	[WIRE_ENUM_CALLS_PAGE] = "ENUM_CALLS_PAGE", [WIRE_SIP_INFO] = "SIP_INFO",
+	[WIRE_SEND_BEGIN] = "SEND_BEGIN", [WIRE_SEND_DATA] = "SEND_DATA",
+	[WIRE_SEND_COMMIT] = "SEND_COMMIT", [WIRE_CANCEL_JOB] = "CANCEL_JOB",
 };
 
 static const char *const wire_reply_names[] = {
 	"R_OK", "R_ERROR", "R_HELLO", "R_OPENED", "R_DATA", "R_GATEWAY", "R_PORT",
 	"R_PORTS", "R_EXTENSIONS", "R_METHODS", "R_GLOBALS", "R_JOBS", "R_AUDIT",
 	"R_EVENT", "R_JOBS_PAGE", "R_AUDIT_PAGE", "R_JOB", "R_CALLS_PAGE", "R_SIP",
+	"R_JOB_ID",
 };
 
 const char *wire_type_name(uint16_t type)
@@ -398,6 +401,9 @@ void wire_put_port(struct wire_writer *w, const fgw_port_info *p)
 	wire_put_u64(w, p->routing_failures);
 	wire_put_str(w, p->last_remote_ident);
 	wire_put_u8(w, p->modify_held ? 1 : 0);
+	wire_put_u64(w, p->faxes_sent);
+	wire_put_u64(w, p->pages_sent);
+	wire_put_u64(w, p->send_failures);
 }
 
 static void wire_get_port(struct wire_reader *r, struct wire_arena *a, void *rec)
@@ -416,6 +422,9 @@ static void wire_get_port(struct wire_reader *r, struct wire_arena *a, void *rec
 	p->routing_failures = wire_get_u64(r);
 	p->last_remote_ident = wire_get_str_arena(r, a);
 	p->modify_held = wire_get_u8(r);
+	p->faxes_sent = wire_get_u64(r);
+	p->pages_sent = wire_get_u64(r);
+	p->send_failures = wire_get_u64(r);
 }
 
 void wire_put_extension(struct wire_writer *w, const fgw_extension_info *e)
@@ -515,6 +524,8 @@ void wire_put_job(struct wire_writer *w, const fgw_job *j)
 	wire_put_u32(w, j->bad_rows);
 	wire_put_u32(w, j->longest_bad_run);
 	wire_put_str(w, j->degraded_list);
+	wire_put_u8(w, (uint8_t)j->direction);
+	wire_put_str(w, j->to);
 }
 
 static void wire_get_job(struct wire_reader *r, struct wire_arena *a, void *rec)
@@ -536,6 +547,8 @@ static void wire_get_job(struct wire_reader *r, struct wire_arena *a, void *rec)
 	j->bad_rows = wire_get_u32(r);
 	j->longest_bad_run = wire_get_u32(r);
 	j->degraded_list = wire_get_str_arena(r, a);
+	j->direction = (fgw_job_direction)wire_get_u8(r);
+	j->to = wire_get_str_arena(r, a);
 }
 
 /* What wire_put_str() writes for s. */
@@ -546,9 +559,9 @@ static size_t wire_str_size(const char *s)
 
 static size_t wire_job_size(const fgw_job *j)
 {
-	return 8 + 4 + 1 + 4 + 8 + 8 + 4 + 1 + 3 * 4 + wire_str_size(j->remote_ident) +
+	return 8 + 4 + 1 + 4 + 8 + 8 + 4 + 1 + 3 * 4 + 1 + wire_str_size(j->remote_ident) +
 	       wire_str_size(j->path) + wire_str_size(j->last_error) +
-	       wire_str_size(j->degraded_list);
+	       wire_str_size(j->degraded_list) + wire_str_size(j->to);
 }
 
 size_t wire_enc_jobs_page(struct wire_writer *w, uint32_t id, const fgw_job *v, size_t n,
@@ -624,6 +637,7 @@ void wire_put_event(struct wire_writer *w, const fgw_event *ev)
 	wire_put_u64(w, ev->job_id);
 	wire_put_u32(w, (uint32_t)ev->port_state);
 	wire_put_str(w, ev->text);
+	wire_put_u32(w, (uint32_t)ev->job_state);
 }
 
 static void wire_get_event(struct wire_reader *r, struct wire_arena *a, void *rec)
@@ -637,6 +651,7 @@ static void wire_get_event(struct wire_reader *r, struct wire_arena *a, void *re
 	ev->job_id = wire_get_u64(r);
 	ev->port_state = (int)wire_get_u32(r);
 	ev->text = wire_get_str_arena(r, a);
+	ev->job_state = (int)(int32_t)wire_get_u32(r);
 }
 
 void wire_put_sip_port(struct wire_writer *w, const fgw_sip_port *p)
@@ -712,6 +727,7 @@ void wire_enc_job_info(struct wire_writer *w, uint32_t id, const fgw_job_info *j
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		used += wire_str_size(strs[i]);
+	used += 4 + 4 + wire_str_size(j->submitted_by);      /* the sending tail */
 	while (k < j->nmethods && used + wire_job_method_size(&j->methods[k]) <= FGW_MAX_FRAME)
 		used += wire_job_method_size(&j->methods[k++]);
 	wire_begin(w, WIRE_R_JOB, id);
@@ -733,6 +749,9 @@ void wire_enc_job_info(struct wire_writer *w, uint32_t id, const fgw_job_info *j
 	wire_put_u32(w, (uint32_t)k);
 	for (size_t i = 0; i < k; i++)
 		wire_put_job_method(w, &j->methods[i]);
+	wire_put_u32(w, j->document_pages);
+	wire_put_u32(w, j->sip_status);
+	wire_put_str(w, j->submitted_by);
 }
 
 /* One pass over a WIRE_R_JOB body (see wire_dec_records): counting when
@@ -775,6 +794,9 @@ static uint32_t wire_get_job_info(struct wire_reader *r, struct wire_arena *a, f
 		x->attempts = wire_get_u32(r);
 		x->last_error = wire_get_str_arena(r, a);
 	}
+	j->document_pages = wire_get_u32(r);
+	j->sip_status = wire_get_u32(r);
+	j->submitted_by = wire_get_str_arena(r, a);
 	return count;
 }
 
@@ -1014,6 +1036,12 @@ void wire_enc_data(struct wire_writer *w, uint32_t id, const void *data, size_t 
 	wire_put_bytes(w, data, len);
 }
 
+void wire_enc_job_id(struct wire_writer *w, uint32_t id, uint64_t job_id)
+{
+	wire_begin(w, WIRE_R_JOB_ID, id);
+	wire_put_u64(w, job_id);
+}
+
 int wire_dec_error(const void *body, size_t len, struct wire_error *e)
 {
 	struct wire_reader r;
@@ -1050,6 +1078,15 @@ int wire_dec_opened(const void *body, size_t len, uint32_t *handle)
 	return wire_reader_end(&r);
 }
 
+int wire_dec_job_id(const void *body, size_t len, uint64_t *job_id)
+{
+	struct wire_reader r;
+
+	wire_reader_init(&r, body, len);
+	*job_id = wire_get_u64(&r);
+	return wire_reader_end(&r);
+}
+
 int wire_dec_data(const void *body, size_t len, void **data, size_t *dlen)
 {
 	struct wire_reader r;
@@ -1074,8 +1111,9 @@ int wire_dec_data(const void *body, size_t len, void **data, size_t *dlen)
 }
 
 /* --- requests ---------------------------------------------------------------
- * Field letters: S text, G guid, D routing data, H handle, P port id,
- * N number (u32), J job id (u64), F flag (u8), B batch of changes. */
+ * Field letters: S text, I a second text (ident, at most FGW_MAX_IDENT),
+ * G guid, D routing data, H handle, P port id, N number (u32), J job id
+ * or size (u64), F flag (u8), B batch of changes, X document chunk. */
 
 static const char *const wire_layouts[] = {
 	[WIRE_HELLO] = "S", [WIRE_SET_ORIGIN] = "S", [WIRE_GATEWAY_INFO] = "",
@@ -1086,7 +1124,8 @@ static const char *const wire_layouts[] = {
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
 	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
 	[WIRE_GET_JOB] = "J", [WIRE_ENUM_CALLS_PAGE] = "JN",
-	[WIRE_SIP_INFO] = "",
+	[WIRE_SIP_INFO] = "", [WIRE_SEND_BEGIN] = "PSIJ", [WIRE_SEND_DATA] = "X",
+	[WIRE_SEND_COMMIT] = "", [WIRE_CANCEL_JOB] = "J",
 };
 
 static void wire_put_batch(struct wire_writer *w, const fgw_routing_change *c, size_t n)
@@ -1113,6 +1152,23 @@ static void wire_put_batch(struct wire_writer *w, const fgw_routing_change *c, s
 	}
 }
 
+/* A document chunk: u32 length (1..FGW_SEND_CHUNK), the bytes. */
+static void wire_put_chunk(struct wire_writer *w, const uint8_t *p, size_t len)
+{
+	int err = len > FGW_SEND_CHUNK ? FGW_E_TOO_BIG : len == 0 || p == NULL ? FGW_E_INVAL : 0;
+
+	if (err != 0) {
+		if (w->err == 0)
+			w->err = err;
+		return;
+	}
+	uint8_t *dst = wire_reserve(w, 4 + len);
+	if (dst != NULL) {
+		fgwx_put_be32(dst, (uint32_t)len);
+		memcpy(dst + 4, p, len);
+	}
+}
+
 int wire_enc_request(struct wire_writer *w, const struct wire_request *rq)
 {
 	if (rq->type < WIRE_HELLO || rq->type > WIRE_REQUEST_LAST)
@@ -1121,6 +1177,7 @@ int wire_enc_request(struct wire_writer *w, const struct wire_request *rq)
 	for (const char *f = wire_layouts[rq->type]; *f != '\0'; f++) {
 		switch (*f) {
 		case 'S': wire_put_str(w, rq->text); break;
+		case 'I': wire_put_str(w, rq->ident); break;
 		case 'G': wire_put_str(w, rq->guid); break;
 		case 'D': wire_put_bytes(w, rq->data, rq->data_len); break;
 		case 'H': wire_put_u32(w, rq->handle); break;
@@ -1129,6 +1186,7 @@ int wire_enc_request(struct wire_writer *w, const struct wire_request *rq)
 		case 'J': wire_put_u64(w, rq->job_id); break;
 		case 'F': wire_put_u8(w, rq->flag); break;
 		case 'B': wire_put_batch(w, rq->changes, rq->nchanges); break;
+		case 'X': wire_put_chunk(w, rq->chunk, rq->chunk_len); break;
 		default: break;
 		}
 	}
@@ -1190,6 +1248,30 @@ static int wire_get_batch(struct wire_reader *r, struct wire_request *rq)
 	return 0;
 }
 
+/* A document chunk into its own allocation (rq->alloc): a length over
+ * FGW_SEND_CHUNK is over the limit, 0 or one the body cannot hold is
+ * malformed (so is one shorter than the body: trailing bytes). */
+static int wire_get_chunk(struct wire_reader *r, struct wire_request *rq)
+{
+	uint32_t n = wire_get_u32(r);
+
+	if (r->err != 0)
+		return r->err;
+	if (n > FGW_SEND_CHUNK)
+		return FGW_E_TOO_BIG;
+	const uint8_t *p = n > 0 ? wire_take(r, n) : NULL;
+	if (p == NULL)
+		return FGW_E_PROTOCOL;
+	uint8_t *copy = malloc(n);
+	if (copy == NULL)
+		return FGW_E_NOMEM;
+	memcpy(copy, p, n);
+	rq->alloc = copy;
+	rq->chunk = copy;
+	rq->chunk_len = n;
+	return 0;
+}
+
 static void wire_get_request_field(struct wire_reader *r, char f, struct wire_request *rq)
 {
 	size_t n;
@@ -1197,6 +1279,7 @@ static void wire_get_request_field(struct wire_reader *r, char f, struct wire_re
 
 	switch (f) {
 	case 'S': wire_get_str_buf(r, rq->text, sizeof(rq->text)); break;
+	case 'I': wire_get_str_buf(r, rq->ident, sizeof(rq->ident)); break;
 	case 'G': wire_get_str_buf(r, rq->guid, sizeof(rq->guid)); break;
 	case 'D':
 		p = wire_get_blob(r, &n);
@@ -1212,6 +1295,13 @@ static void wire_get_request_field(struct wire_reader *r, char f, struct wire_re
 	case 'B':
 		if (r->err == 0) {
 			int rc = wire_get_batch(r, rq);
+			if (rc != 0 && r->err == 0)
+				r->err = rc;
+		}
+		break;
+	case 'X':
+		if (r->err == 0) {
+			int rc = wire_get_chunk(r, rq);
 			if (rc != 0 && r->err == 0)
 				r->err = rc;
 		}
@@ -1240,8 +1330,8 @@ int wire_dec_request(const struct wire_header *h, const void *body,
 	if (rc != 0) {
 		snprintf(reason, reasonlen, "malformed %s request (%s)", wire_type_name(h->type),
 			 rc == FGW_E_TOO_BIG ? "a field is over its limit"
-					     : r.err != 0 ? "a field is cut short or invalid"
-							  : "trailing bytes");
+			 : rc == FGW_E_NOMEM ? "out of memory"
+			 : r.err != 0 ? "a field is cut short or invalid" : "trailing bytes");
 		wire_request_free(rq);
 	}
 	return rc;
@@ -1255,4 +1345,6 @@ void wire_request_free(struct wire_request *rq)
 	rq->alloc = NULL;
 	rq->changes = NULL;
 	rq->nchanges = 0;
+	rq->chunk = NULL;
+	rq->chunk_len = 0;
 }

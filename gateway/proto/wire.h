@@ -13,9 +13,16 @@
  *
  * Body fields are typed by position (the message type fixes the layout):
  * u8, u16, u32, u64, a string (u16 length + bytes, no NUL inside, at most
- * FGW_MAX_WIRE_STRING) and a byte string (u16 length + bytes, at most
- * FGW_MAX_ROUTING_DATA).  A body must be consumed exactly: a short field or
- * trailing bytes make the frame malformed (FGW_E_PROTOCOL).
+ * FGW_MAX_WIRE_STRING), a byte string (u16 length + bytes, at most
+ * FGW_MAX_ROUTING_DATA) and a document chunk (u32 length + bytes,
+ * 1..FGW_SEND_CHUNK; only in WIRE_SEND_DATA).  A body must be consumed
+ * exactly: a short field or trailing bytes make the frame malformed
+ * (FGW_E_PROTOCOL).
+ *
+ * Records grow at their end: version 3 appended faxes_sent, pages_sent
+ * and send_failures to fgw_port_info; direction (u8) and to (S) to
+ * fgw_job; document_pages, sip_status (u32 each) and submitted_by (S) to
+ * fgw_job_info, after its method results; job_state (u32) to fgw_event.
  *
  * Encoding uses a growable writer with a hard cap (FGW_MAX_FRAME) whose
  * errors are sticky: put calls after a failure do nothing, and
@@ -172,21 +179,29 @@ const char *wire_type_name(uint16_t type);
 
 /* One request of any type; which fields count depends on the type (see
  * enum wire_type). Decoded strings and data are copies inside the struct;
- * a decoded batch lives in `alloc` (release with wire_request_free). */
+ * a decoded batch or document chunk lives in `alloc` (release with
+ * wire_request_free).
+ *
+ * WIRE_SEND_BEGIN: port_id, text = to, ident = local ident (may be ""),
+ * job_id = the document's size in bytes.  WIRE_SEND_DATA: chunk and
+ * chunk_len (1..FGW_SEND_CHUNK). */
 struct wire_request {
 	uint16_t type;
 	uint32_t id;
 	uint32_t handle;                       /* H */
 	uint32_t port_id;                      /* P */
 	uint32_t num;                          /* N: flags, priority, mask, max */
-	uint64_t job_id;                       /* J */
+	uint64_t job_id;                       /* J: job id, cursor, document size */
 	uint8_t flag;                          /* F: enabled, failed_only */
-	char text[FGW_MAX_ERROR_TEXT];         /* S: client name, origin */
+	char text[FGW_MAX_ERROR_TEXT];         /* S: client name, origin, send to */
+	char ident[FGW_MAX_IDENT + 1];         /* I: a second string, the local ident (TSI) */
 	char guid[FGW_GUID_LEN + 1];           /* G */
 	uint8_t data[FGW_MAX_ROUTING_DATA];    /* D */
 	size_t data_len;
 	const fgw_routing_change *changes;     /* B (encode: caller's; decode: in alloc) */
 	size_t nchanges;
+	const uint8_t *chunk;                  /* X (encode: caller's; decode: in alloc) */
+	size_t chunk_len;
 	void *alloc;
 };
 
@@ -207,6 +222,8 @@ void wire_enc_error(struct wire_writer *w, uint32_t id, int code, uint32_t faile
 void wire_enc_hello(struct wire_writer *w, uint32_t id, const char *version, int may_modify);
 void wire_enc_opened(struct wire_writer *w, uint32_t id, uint32_t handle);
 void wire_enc_data(struct wire_writer *w, uint32_t id, const void *data, size_t len);
+/* WIRE_R_JOB_ID: the id of the job a WIRE_SEND_COMMIT queued. */
+void wire_enc_job_id(struct wire_writer *w, uint32_t id, uint64_t job_id);
 
 /* Records, written inside a frame begun with wire_begin(): a list body is
  * a u32 count followed by that many records. */
@@ -253,6 +270,7 @@ int wire_dec_error(const void *body, size_t len, struct wire_error *e);
 int wire_dec_hello(const void *body, size_t len, char *version, size_t versionlen,
 		   int *may_modify);
 int wire_dec_opened(const void *body, size_t len, uint32_t *handle);
+int wire_dec_job_id(const void *body, size_t len, uint64_t *job_id);
 /* *data: malloc'd, NUL-terminated (not counted in *dlen). */
 int wire_dec_data(const void *body, size_t len, void **data, size_t *dlen);
 

@@ -65,8 +65,12 @@ static const char *const wire_test_layouts[] = {
 	[WIRE_ENUM_JOBS] = "F", [WIRE_RETRY_JOB] = "J", [WIRE_ENUM_AUDIT] = "N",
 	[WIRE_SUBSCRIBE] = "N", [WIRE_ENUM_JOBS_PAGE] = "FJN", [WIRE_ENUM_AUDIT_PAGE] = "JN",
 	[WIRE_GET_JOB] = "J", [WIRE_ENUM_CALLS_PAGE] = "JN",
-	[WIRE_SIP_INFO] = "",
+	[WIRE_SIP_INFO] = "", [WIRE_SEND_BEGIN] = "PSIJ", [WIRE_SEND_DATA] = "X",
+	[WIRE_SEND_COMMIT] = "", [WIRE_CANCEL_JOB] = "J",
 };
+
+/* A document chunk with a NUL and a high byte in it. */
+static const uint8_t wire_test_chunk[] = { 'I', 'I', '*', 0, 0x08, 0, 0xff, 'x' };
 
 /* A batch whose changes differ from each other in every field, and in
  * which each pair of flags differs in some change (a swap of any two
@@ -99,11 +103,14 @@ static void wire_test_request(uint16_t t, struct wire_request *rq)
 	rq->job_id = 0x0500000000000005ull;
 	rq->flag = 0x5a;
 	strcpy(rq->text, "libfaxgw test");
+	strcpy(rq->ident, "+49 30 1234567890123");
 	strcpy(rq->guid, SIF);
 	memcpy(rq->data, "ab\0cd", 5);
 	rq->data_len = 5;
 	rq->changes = wire_test_changes;
 	rq->nchanges = WIRE_TEST_NCHANGES;
+	rq->chunk = wire_test_chunk;
+	rq->chunk_len = sizeof(wire_test_chunk);
 }
 
 /* What decoding rq must give: its type and id, and the fields of its
@@ -116,6 +123,7 @@ static void wire_test_expected(const struct wire_request *rq, struct wire_reques
 	for (const char *f = wire_test_layouts[rq->type]; *f != '\0'; f++) {
 		switch (*f) {
 		case 'S': memcpy(ex->text, rq->text, sizeof(ex->text)); break;
+		case 'I': memcpy(ex->ident, rq->ident, sizeof(ex->ident)); break;
 		case 'G': memcpy(ex->guid, rq->guid, sizeof(ex->guid)); break;
 		case 'D':
 			memcpy(ex->data, rq->data, rq->data_len);
@@ -129,6 +137,10 @@ static void wire_test_expected(const struct wire_request *rq, struct wire_reques
 		case 'B':
 			ex->changes = wire_test_changes_out;
 			ex->nchanges = WIRE_TEST_NCHANGES;
+			break;
+		case 'X':
+			ex->chunk = rq->chunk;
+			ex->chunk_len = rq->chunk_len;
 			break;
 		default: ck_abort_msg("bad layout letter %c", *f);
 		}
@@ -606,6 +618,9 @@ static void wire_test_job_info(fgw_job_info *ji)
 	ji->transport = "ji.transport";
 	ji->methods = (fgw_job_method_result *)wire_test_job_methods;
 	ji->nmethods = sizeof(wire_test_job_methods) / sizeof(wire_test_job_methods[0]);
+	ji->document_pages = 0x11000007;
+	ji->sip_status = 0x11000008;
+	ji->submitted_by = "ji.submitted_by";
 }
 
 START_TEST(test_job_info_reply)
@@ -637,12 +652,16 @@ START_TEST(test_job_info_reply)
 	ck_assert_int_eq(wire_dec_job_info(longer, len + 1, &out), FGW_E_PROTOCOL);
 	free(longer);
 
-	/* No methods, the other job, empty SIP fields (a static port). */
+	/* No methods, the other job, empty SIP fields (a static port), no
+	 * sending fields (a received fax). */
 	in.job = wire_test_jobs[1];
 	in.methods = NULL;
 	in.nmethods = 0;
 	in.sip_call_id = in.sip_from = in.sip_to = in.sip_user_agent = "";
 	in.transport = "T.38 (static port)";
+	in.document_pages = 0;
+	in.sip_status = 0;
+	in.submitted_by = "";
 	wire_writer_reset(&w);
 	wire_enc_job_info(&w, 4, &in);
 	b = wire_reply_body(&w, WIRE_R_JOB, &len);
@@ -656,6 +675,221 @@ START_TEST(test_job_info_reply)
 	ck_assert_str_eq(wire_type_name(WIRE_ENUM_CALLS_PAGE), "ENUM_CALLS_PAGE");
 	wire_writer_free(&again);
 	wire_writer_free(&w);
+}
+END_TEST
+
+/* A job that no frame holds whole: its methods are cut to what fits, and
+ * the fields after them (the sending tail) still arrive. */
+START_TEST(test_job_info_cut)
+{
+	static char text[FGW_MAX_WIRE_STRING + 1];
+	fgw_job_method_result *m = calloc(FGW_MAX_METHODS, sizeof(*m));
+	struct wire_writer w;
+	fgw_job_info in, *out = NULL;
+	uint32_t len;
+
+	ck_assert_ptr_nonnull(m);
+	memset(text, 'e', FGW_MAX_WIRE_STRING);
+	for (size_t i = 0; i < FGW_MAX_METHODS; i++)
+		m[i] = (fgw_job_method_result){ text, text, FGW_JOB_FAILED, (uint32_t)i, text };
+	wire_test_job_info(&in);
+	in.methods = m;
+	in.nmethods = FGW_MAX_METHODS;
+	in.submitted_by = text;
+	wire_writer_init(&w);
+	wire_enc_job_info(&w, 1, &in);
+	const uint8_t *b = wire_reply_body(&w, WIRE_R_JOB, &len);
+	ck_assert_uint_le(len + WIRE_HEADER_LEN, FGW_MAX_FRAME);
+	ck_assert_int_eq(wire_dec_job_info(b, len, &out), 0);
+	ck_assert_uint_gt(out->nmethods, 0);
+	ck_assert_uint_lt(out->nmethods, FGW_MAX_METHODS);
+	in.nmethods = out->nmethods;
+	testutil_assert_job_info_eq(out, &in);
+	free(out);
+	wire_writer_free(&w);
+	free(m);
+}
+END_TEST
+
+/* WIRE_R_JOB_ID: the id of a queued send job, exactly 8 bytes. */
+START_TEST(test_job_id_reply)
+{
+	struct wire_writer w;
+	uint32_t len;
+	uint64_t id = 0;
+
+	wire_writer_init(&w);
+	wire_enc_job_id(&w, 7, 0x1200000000000001ull);
+	const uint8_t *b = wire_reply_body(&w, WIRE_R_JOB_ID, &len);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_int_eq(wire_dec_job_id(b, len, &id), 0);
+	ck_assert_uint_eq(id, 0x1200000000000001ull);
+	for (uint32_t cut = 0; cut < len; cut++)
+		ck_assert_int_eq(wire_dec_job_id(b, cut, &id), FGW_E_PROTOCOL);
+	uint8_t longer[9] = { 0 };
+	memcpy(longer, b, 8);
+	ck_assert_int_eq(wire_dec_job_id(longer, 9, &id), FGW_E_PROTOCOL);
+	ck_assert_str_eq(wire_type_name(WIRE_R_JOB_ID), "R_JOB_ID");
+	ck_assert_str_eq(wire_type_name(WIRE_SEND_BEGIN), "SEND_BEGIN");
+	ck_assert_str_eq(wire_type_name(WIRE_SEND_DATA), "SEND_DATA");
+	ck_assert_str_eq(wire_type_name(WIRE_SEND_COMMIT), "SEND_COMMIT");
+	ck_assert_str_eq(wire_type_name(WIRE_CANCEL_JOB), "CANCEL_JOB");
+	wire_writer_free(&w);
+}
+END_TEST
+
+/* A SEND_DATA body: u32 length and the bytes, the length as given. */
+static uint8_t *wire_test_chunk_body(uint32_t claimed, size_t have, uint32_t *len)
+{
+	uint8_t *b = calloc(1, 4 + have + 1);
+
+	ck_assert_ptr_nonnull(b);
+	b[0] = (uint8_t)(claimed >> 24);
+	b[1] = (uint8_t)(claimed >> 16);
+	b[2] = (uint8_t)(claimed >> 8);
+	b[3] = (uint8_t)claimed;
+	memset(b + 4, 0xa5, have);
+	*len = (uint32_t)(4 + have);
+	return b;
+}
+
+static int wire_test_dec_chunk(uint32_t claimed, size_t have)
+{
+	struct wire_header h = { WIRE_VERSION, WIRE_SEND_DATA, 3, 0 };
+	struct wire_request rq;
+	char reason[256];
+	uint8_t *b = wire_test_chunk_body(claimed, have, &h.len);
+	int rc = wire_dec_request(&h, b, &rq, reason, sizeof(reason));
+
+	if (rc == 0) {
+		ck_assert_uint_eq(rq.chunk_len, claimed);
+		ck_assert_ptr_eq(rq.chunk, rq.alloc);
+		ck_assert_mem_eq(rq.chunk, b + 4, claimed);
+		wire_request_free(&rq);
+		ck_assert_ptr_null(rq.chunk);
+		ck_assert_ptr_null(rq.alloc);
+	} else {
+		ck_assert_ptr_nonnull(strstr(reason, "malformed SEND_DATA request"));
+		ck_assert_ptr_null(rq.alloc);
+	}
+	free(b);
+	return rc;
+}
+
+/* Document chunks: a whole FGW_SEND_CHUNK goes through a frame; an empty
+ * chunk, one over FGW_SEND_CHUNK, and a length longer or shorter than the
+ * frame are refused on both sides. */
+START_TEST(test_send_chunks)
+{
+	uint8_t *big = malloc(FGW_SEND_CHUNK + 1);
+	struct wire_request rq, out;
+	struct wire_writer w;
+	struct wire_header h;
+	char reason[256];
+
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i <= FGW_SEND_CHUNK; i++)
+		big[i] = (uint8_t)(i * 7 + (i >> 9));
+	memset(&rq, 0, sizeof(rq));
+	rq.type = WIRE_SEND_DATA;
+	rq.id = 41;
+	rq.chunk = big;
+	rq.chunk_len = FGW_SEND_CHUNK;
+	wire_writer_init(&w);
+	ck_assert_int_eq(wire_enc_request(&w, &rq), 0);
+	ck_assert_uint_eq(w.len, WIRE_HEADER_LEN + 4 + FGW_SEND_CHUNK);
+	ck_assert_uint_le(w.len, FGW_MAX_FRAME);
+	ck_assert_int_eq(wire_parse_header(w.buf, w.len, &h, reason, sizeof(reason)), 0);
+	ck_assert_int_eq(wire_dec_request(&h, w.buf + WIRE_HEADER_LEN, &out, reason,
+					  sizeof(reason)), 0);
+	ck_assert_uint_eq(out.chunk_len, FGW_SEND_CHUNK);
+	ck_assert_mem_eq(out.chunk, big, FGW_SEND_CHUNK);
+	ck_assert_ptr_ne(out.chunk, w.buf + WIRE_HEADER_LEN + 4);
+	wire_request_free(&out);
+
+	/* Not encoded: over the chunk size, empty, no bytes; the writer stays usable. */
+	wire_writer_reset(&w);
+	rq.chunk_len = FGW_SEND_CHUNK + 1;
+	ck_assert_int_eq(wire_enc_request(&w, &rq), FGW_E_TOO_BIG);
+	rq.chunk_len = 0;
+	ck_assert_int_eq(wire_enc_request(&w, &rq), FGW_E_INVAL);
+	rq.chunk = NULL;
+	rq.chunk_len = 1;
+	ck_assert_int_eq(wire_enc_request(&w, &rq), FGW_E_INVAL);
+	ck_assert_uint_eq(w.len, 0);
+	wire_writer_free(&w);
+	free(big);
+
+	ck_assert_int_eq(wire_test_dec_chunk(1, 1), 0);
+	ck_assert_int_eq(wire_test_dec_chunk(FGW_SEND_CHUNK, FGW_SEND_CHUNK), 0);
+	ck_assert_int_eq(wire_test_dec_chunk(0, 0), FGW_E_PROTOCOL);
+	ck_assert_int_eq(wire_test_dec_chunk(FGW_SEND_CHUNK + 1, FGW_SEND_CHUNK + 1),
+			 FGW_E_TOO_BIG);
+	ck_assert_int_eq(wire_test_dec_chunk(0xffffffffu, 16), FGW_E_TOO_BIG);
+	ck_assert_int_eq(wire_test_dec_chunk(17, 16), FGW_E_PROTOCOL);     /* longer */
+	ck_assert_int_eq(wire_test_dec_chunk(15, 16), FGW_E_PROTOCOL);     /* shorter */
+	ck_assert_int_eq(wire_test_dec_chunk(0, 16), FGW_E_PROTOCOL);
+	ck_assert_int_eq(wire_test_dec_chunk(FGW_SEND_CHUNK, FGW_SEND_CHUNK - 1),
+			 FGW_E_PROTOCOL);
+}
+END_TEST
+
+/* SEND_BEGIN: the destination and our ident; an ident over FGW_MAX_IDENT
+ * is malformed, one of exactly FGW_MAX_IDENT is fine. */
+START_TEST(test_send_begin)
+{
+	struct wire_request rq, out;
+	struct wire_writer w;
+	struct wire_header h;
+	char reason[256];
+
+	memset(&rq, 0, sizeof(rq));
+	rq.type = WIRE_SEND_BEGIN;
+	rq.id = 5;
+	rq.port_id = 3;
+	snprintf(rq.text, sizeof(rq.text), "sip:+4930123456@carrier.example.net;user=phone");
+	memset(rq.ident, '7', FGW_MAX_IDENT);
+	rq.job_id = FGW_MAX_SEND_BYTES;
+	wire_writer_init(&w);
+	ck_assert_int_eq(wire_enc_request(&w, &rq), 0);
+	ck_assert_int_eq(wire_parse_header(w.buf, w.len, &h, reason, sizeof(reason)), 0);
+	ck_assert_int_eq(wire_dec_request(&h, w.buf + WIRE_HEADER_LEN, &out, reason,
+					  sizeof(reason)), 0);
+	testutil_assert_wire_request_eq(&out, &rq);
+	wire_request_free(&out);
+
+	/* The same frame with an ident one longer: P, S, then I of 21 bytes. */
+	size_t to_len = strlen(rq.text);
+	uint8_t body[4 + 2 + 256 + 2 + FGW_MAX_IDENT + 1 + 8] = { 0 };
+	size_t o = 4;
+	body[o++] = 0;
+	body[o++] = (uint8_t)to_len;
+	memcpy(body + o, rq.text, to_len);
+	o += to_len;
+	body[o++] = 0;
+	body[o++] = FGW_MAX_IDENT + 1;
+	memset(body + o, '7', FGW_MAX_IDENT + 1);
+	o += FGW_MAX_IDENT + 1 + 8;
+	h.len = (uint32_t)o;
+	ck_assert_int_eq(wire_dec_request(&h, body, &out, reason, sizeof(reason)),
+			 FGW_E_PROTOCOL);
+	wire_writer_free(&w);
+}
+END_TEST
+
+/* Every code has its own text; the sending ones say what is wrong. */
+START_TEST(test_error_texts)
+{
+	for (int code = 0; code >= FGW_E_MIN; code--) {
+		ck_assert_ptr_nonnull(fgw_strerror(code));
+		ck_assert_str_ne(fgw_strerror(code), "unknown error");
+		for (int other = code - 1; other >= FGW_E_MIN; other--)
+			ck_assert_str_ne(fgw_strerror(code), fgw_strerror(other));
+	}
+	ck_assert_str_eq(fgw_strerror(FGW_E_MIN - 1), "unknown error");
+	ck_assert_str_eq(fgw_strerror(1), "unknown error");
+	ck_assert_ptr_nonnull(strstr(fgw_strerror(FGW_E_BAD_DOCUMENT), "document"));
+	ck_assert_ptr_nonnull(strstr(fgw_strerror(FGW_E_BAD_ADDRESS), "destination"));
 }
 END_TEST
 
@@ -853,6 +1087,11 @@ Suite *wire_suite(void)
 	tcase_add_test(tc, test_record_replies);
 	tcase_add_test(tc, test_jobs_page_reply);
 	tcase_add_test(tc, test_job_info_reply);
+	tcase_add_test(tc, test_job_info_cut);
+	tcase_add_test(tc, test_job_id_reply);
+	tcase_add_test(tc, test_send_chunks);
+	tcase_add_test(tc, test_send_begin);
+	tcase_add_test(tc, test_error_texts);
 	tcase_add_test(tc, test_calls_page_cut);
 	tcase_add_test(tc, test_bad_headers);
 	tcase_add_test(tc, test_bad_bodies);

@@ -116,6 +116,9 @@ void testutil_assert_port_eq(const fgw_port_info *a, const fgw_port_info *b)
 	TU_UINT(routing_failures);
 	TU_STR(last_remote_ident);
 	TU_UINT(modify_held);
+	TU_UINT(faxes_sent);
+	TU_UINT(pages_sent);
+	TU_UINT(send_failures);
 }
 
 void testutil_assert_extension_eq(const fgw_extension_info *a, const fgw_extension_info *b)
@@ -173,6 +176,8 @@ void testutil_assert_job_eq(const fgw_job *a, const fgw_job *b)
 	TU_UINT(bad_rows);
 	TU_UINT(longest_bad_run);
 	TU_STR(degraded_list);
+	TU_INT(direction);
+	TU_STR(to);
 }
 
 void testutil_assert_call_eq(const fgw_call *a, const fgw_call *b)
@@ -221,6 +226,9 @@ void testutil_assert_job_info_eq(const fgw_job_info *a, const fgw_job_info *b)
 	TU_UINT(nmethods);
 	for (size_t i = 0; i < a->nmethods; i++)
 		testutil_assert_job_method_eq(&a->methods[i], &b->methods[i]);
+	TU_UINT(document_pages);
+	TU_UINT(sip_status);
+	TU_STR(submitted_by);
 }
 
 void testutil_assert_audit_eq(const fgw_audit_entry *a, const fgw_audit_entry *b)
@@ -243,6 +251,7 @@ void testutil_assert_event_eq(const fgw_event *a, const fgw_event *b)
 	TU_UINT(job_id);
 	TU_INT(port_state);
 	TU_STR(text);
+	TU_INT(job_state);
 }
 
 void testutil_assert_sip_port_eq(const fgw_sip_port *a, const fgw_sip_port *b)
@@ -292,11 +301,13 @@ void testutil_assert_wire_request_eq(const struct wire_request *a,
 	TU_UINT(job_id);
 	TU_UINT(flag);
 	ck_assert_str_eq(a->text, b->text);
+	ck_assert_str_eq(a->ident, b->ident);
 	ck_assert_str_eq(a->guid, b->guid);
 	testutil_assert_bytes_eq(a->data, a->data_len, b->data, b->data_len);
 	TU_UINT(nchanges);
 	for (size_t i = 0; i < a->nchanges; i++)
 		testutil_assert_change_eq(&a->changes[i], &b->changes[i]);
+	testutil_assert_bytes_eq(a->chunk, a->chunk_len, b->chunk, b->chunk_len);
 }
 
 void testutil_assert_wire_error_eq(const struct wire_error *a, const struct wire_error *b)
