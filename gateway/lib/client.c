@@ -1023,10 +1023,10 @@ static int client_check_to(fgw_handle *h, const char *to)
 				   FGW_MAX_SEND_TO);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)to[i];
-		if (ch <= ' ' || ch == 0x7f)
-			return client_fail(h, FGW_E_BAD_ADDRESS, "destination '%.*s': %s at "
-					   "character %zu", (int)(n < 64 ? n : 64), to,
-					   ch == ' ' ? "a space" : "a control character", i + 1);
+		if (ch <= ' ' || ch == 0x7f)     /* not echoed: it may hold control bytes */
+			return client_fail(h, FGW_E_BAD_ADDRESS, "the destination has %s at "
+					   "character %zu", ch == ' ' ? "a space" : "a control character",
+					   i + 1);
 		digits |= ch >= '0' && ch <= '9';
 	}
 	if (!digits && strncasecmp(to, "sip:", 4) != 0 && strncasecmp(to, "sips:", 5) != 0)
