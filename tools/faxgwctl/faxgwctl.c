@@ -48,8 +48,8 @@ static const struct ctl_help {
 	  "jobs (received and sent faxes), newest first (only failed ones; the first N)" },
 	{ "retry", "retry JOB", "retry a routing job now" },
 	{ "send", "send [-p PORT] [--wait] [--ident TSI] TO FILE",
-	  "fax FILE (TIFF-F or PDF) to TO (a number or a sip: URI) and print the job id; "
-	  "--wait: until it is done, exit 0 only when every page was confirmed" },
+	  "fax a TIFF-F or PDF to a number or sip: URI; prints the job id (--wait: until it "
+	  "ends, exit 0 only when every page was confirmed)" },
 	{ "cancel", "cancel JOB", "cancel a send job that is queued, dialing or sending" },
 	{ "job", "job JOB", "everything known of one fax, received or sent: metadata, T.30 "
 	  "result, SIP identities, transport, per-method results" },
@@ -69,8 +69,13 @@ static void ctl_usage(FILE *out)
 		"usage: faxgwctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
 		"       faxgwctl -h | --help | --version\n"
 		"commands:\n");
-	for (size_t i = 0; i < CTL_NHELP; i++)
-		fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
+	for (size_t i = 0; i < CTL_NHELP; i++) {
+		if (strlen(ctl_help[i].synopsis) > 24)   /* the text on a line of its own */
+			fprintf(out, "  %s\n  %-24s  %s\n", ctl_help[i].synopsis, "",
+				ctl_help[i].what);
+		else
+			fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
+	}
 	fprintf(out,
 		"METHOD is a GUID or a unique prefix of a method's function name, friendly\n"
 		"name or a word of it (case, '-' and '_' ignored: \"email\", \"folder\").\n"
