@@ -276,8 +276,9 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INSTALL    ?= install
 
-# libfaxgw.so: SONAME libfaxgw.so.2; bump the major on any ABI break (2: fgw_job grew).
-SHLIB_MAJOR := 2
+# libfaxgw.so: SONAME libfaxgw.so.3; bump the major on any ABI break (2: fgw_job grew;
+# 3: fgw_job, fgw_job_info, fgw_port_info and fgw_event grew for sending).
+SHLIB_MAJOR := 3
 SHLIB_VERSION := $(SHLIB_MAJOR).0.0
 SHLIB_SONAME := libfaxgw.so.$(SHLIB_MAJOR)
 SHLIB_REAL := $(B)/libfaxgw.so.$(SHLIB_VERSION)

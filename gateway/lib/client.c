@@ -8,15 +8,20 @@
  * most the connection's timeout (FGW_CLIENT_TIMEOUT_MS unless
  * fgw_set_timeout() chose another).  After a timeout or a malformed reply
  * the connection is out of step and is closed: later calls give
- * FGW_E_CLOSED.
+ * FGW_E_CLOSED.  One reply waits longer: the SEND_COMMIT of
+ * fgw_send_document(), which faxgwd answers once it has checked (and
+ * rendered) the document, waits FGW_SEND_COMMIT_TIMEOUT_MS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,11 +214,11 @@ struct client_reply {
 	uint32_t failed_index;
 };
 
-/* Sends rq on h's connection and waits for the reply of type `want`.  An
- * error reply is turned into its code and reason (in h).  On 0 the caller
- * decodes rep->body and then calls client_done(). */
-static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
-		       struct client_reply *rep)
+/* Sends rq on h's connection and waits for the reply of type `want`, both
+ * within timeout_ms.  An error reply is turned into its code and reason (in h).  On 0 the
+ * caller decodes rep->body and then calls client_done(). */
+static int client_call_wait(fgw_handle *h, struct wire_request *rq, uint16_t want,
+			    struct client_reply *rep, int timeout_ms)
 {
 	fgw_handle *c = client_conn(h);
 	struct wire_writer w;
@@ -232,7 +237,7 @@ static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
 		return client_fail(h, rc, "cannot encode the %s request: %s",
 				   wire_type_name(rq->type), fgw_strerror(rc));
 	}
-	int64_t deadline = client_now_ms() + c->timeout_ms;
+	int64_t deadline = client_now_ms() + timeout_ms;
 	int src = client_send(c, h, w.buf, w.len, deadline);
 	wire_writer_free(&w);
 	if (src == FGW_E_TIMEOUT) {
@@ -267,6 +272,16 @@ static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
 	}
 	rep->body = c->rbuf + WIRE_HEADER_LEN;
 	return 0;
+}
+
+/* client_call_wait() with the connection's own timeout. */
+static int client_call(fgw_handle *h, struct wire_request *rq, uint16_t want,
+		       struct client_reply *rep)
+{
+	fgw_handle *c = client_conn(h);
+
+	return client_call_wait(h, rq, want, rep,
+				c != NULL ? c->timeout_ms : FGW_CLIENT_TIMEOUT_MS);
 }
 
 /* Releases the reply frame; a body that did not decode closes the
@@ -785,7 +800,7 @@ FGW_API int fgw_enum_jobs_page(fgw_handle *server, int failed_only, uint64_t cur
 static size_t client_job_text(const fgw_job *j)
 {
 	return strlen(j->remote_ident) + strlen(j->path) + strlen(j->last_error) +
-	       strlen(j->degraded_list) + 4;
+	       strlen(j->degraded_list) + strlen(j->to) + 5;
 }
 
 static const char *client_put(char **area, const char *s)
@@ -827,6 +842,7 @@ static int client_jobs_join(fgw_job **pages, const size_t *counts, size_t npages
 			d->path = client_put(&area, pages[p][i].path);
 			d->last_error = client_put(&area, pages[p][i].last_error);
 			d->degraded_list = client_put(&area, pages[p][i].degraded_list);
+			d->to = client_put(&area, pages[p][i].to);
 		}
 	*out = v;
 	return 0;
@@ -987,6 +1003,200 @@ done:
 	free(pages);
 	free(counts);
 	return rc;
+}
+
+/* --- sending -------------------------------------------------------------------- */
+
+/* `to` as faxgwd takes it: 1..FGW_MAX_SEND_TO characters, none of them a
+ * control character or a space; a number (anything but a sip:/sips: URI)
+ * has a digit.  faxgwd checks it again, and knows more (its dial plan). */
+static int client_check_to(fgw_handle *h, const char *to)
+{
+	size_t n = to != NULL ? strnlen(to, FGW_MAX_SEND_TO + 1) : 0;
+	int digits = 0;
+
+	if (n == 0)
+		return client_fail(h, FGW_E_BAD_ADDRESS, "no destination given");
+	if (n > FGW_MAX_SEND_TO)
+		return client_fail(h, FGW_E_BAD_ADDRESS,
+				   "the destination is over the limit of %d characters",
+				   FGW_MAX_SEND_TO);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)to[i];
+		if (ch <= ' ' || ch == 0x7f)     /* not echoed: it may hold control bytes */
+			return client_fail(h, FGW_E_BAD_ADDRESS, "the destination has %s at "
+					   "character %zu", ch == ' ' ? "a space" : "a control character",
+					   i + 1);
+		digits |= ch >= '0' && ch <= '9';
+	}
+	if (!digits && strncasecmp(to, "sip:", 4) != 0 && strncasecmp(to, "sips:", 5) != 0)
+		return client_fail(h, FGW_E_BAD_ADDRESS, "destination '%.64s' is neither a "
+				   "number nor a sip: URI", to);
+	return 0;
+}
+
+static int client_check_send_options(fgw_handle *h, const fgw_send_options *o, char *ident)
+{
+	ident[0] = '\0';
+	if (o == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(o->reserved) / sizeof(o->reserved[0]); i++)
+		if (o->reserved[i] != 0)
+			return client_fail(h, FGW_E_INVAL, "fgw_send_options.reserved must be zero");
+	if (o->local_ident == NULL)
+		return 0;
+	size_t n = strnlen(o->local_ident, FGW_MAX_IDENT + 1);
+	if (n > FGW_MAX_IDENT)
+		return client_fail(h, FGW_E_TOO_BIG, "local ident is over the limit of %d "
+				   "characters (ITU-T T.30 5.3.6.2.4)", FGW_MAX_IDENT);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)o->local_ident[i] < ' ' || o->local_ident[i] == 0x7f)
+			return client_fail(h, FGW_E_INVAL, "local ident: a control character at "
+					   "character %zu", i + 1);
+	memcpy(ident, o->local_ident, n + 1);
+	return 0;
+}
+
+/* A failed open or read of the document: no right to read it is
+ * FGW_E_ACCESS, anything else makes it a document we cannot send. */
+static int client_doc_error(fgw_handle *h, const char *path, int err)
+{
+	int code = err == EACCES || err == EPERM ? FGW_E_ACCESS
+		   : err == ENOMEM ? FGW_E_NOMEM : FGW_E_BAD_DOCUMENT;
+
+	return client_fail(h, code, "cannot read %s: %s", path, strerror(err));
+}
+
+/* Opens the document with the caller's rights: a regular file of
+ * 1..FGW_MAX_SEND_BYTES bytes.  O_NONBLOCK: a FIFO does not hang the open. */
+static int client_doc_open(fgw_handle *h, const char *path, int *fdp, uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return client_doc_error(h, path, errno);
+	int rc = 0;
+	if (fstat(fd, &st) != 0)
+		rc = client_doc_error(h, path, errno);
+	else if (!S_ISREG(st.st_mode))
+		rc = client_fail(h, FGW_E_BAD_DOCUMENT, "%s is not a regular file", path);
+	else if (st.st_size == 0)
+		rc = client_fail(h, FGW_E_BAD_DOCUMENT, "%s is empty", path);
+	else if ((uint64_t)st.st_size > FGW_MAX_SEND_BYTES)
+		rc = client_fail(h, FGW_E_TOO_BIG, "%s is %llu bytes, over the limit of %u bytes",
+				 path, (unsigned long long)st.st_size, (unsigned)FGW_MAX_SEND_BYTES);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Reads exactly len bytes (fewer only at the end of the file): the count
+ * read, or -1 with errno. */
+static ssize_t client_doc_read(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int client_doc_changed(fgw_handle *h, const char *path)
+{
+	return client_fail(h, FGW_E_BAD_DOCUMENT, "%s changed size while it was read", path);
+}
+
+/* SEND_DATA after SEND_DATA: the file in chunks of FGW_SEND_CHUNK, each
+ * answered; the file must end where fstat said it would. */
+static int client_send_chunks(fgw_handle *h, const char *path, int fd, uint64_t size)
+{
+	uint8_t *buf = malloc(FGW_SEND_CHUNK);
+	uint64_t sent = 0;
+	struct stat st;
+	int rc = 0;
+
+	if (buf == NULL)
+		return client_fail(h, FGW_E_NOMEM, "out of memory");
+	while (rc == 0 && sent < size) {
+		size_t want = size - sent < FGW_SEND_CHUNK ? (size_t)(size - sent) : FGW_SEND_CHUNK;
+		ssize_t n = client_doc_read(fd, buf, want);
+		if (n < 0) {
+			rc = client_doc_error(h, path, errno);
+		} else if ((size_t)n < want) {
+			rc = client_doc_changed(h, path);
+		} else {
+			struct wire_request rq = { .type = WIRE_SEND_DATA, .chunk = buf,
+						   .chunk_len = want };
+			rc = client_simple(h, &rq);
+			sent += want;
+		}
+	}
+	if (rc == 0) {
+		ssize_t more = client_doc_read(fd, buf, 1);
+		if (more < 0)
+			rc = client_doc_error(h, path, errno);
+		else if (more > 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_size != size)
+			rc = client_doc_changed(h, path);
+	}
+	free(buf);
+	return rc;
+}
+
+FGW_API int fgw_send_document(fgw_handle *server, uint32_t port_id, const char *to,
+			      const char *path, const fgw_send_options *options,
+			      uint64_t *job_id)
+{
+	struct wire_request rq = { .type = WIRE_SEND_BEGIN, .port_id = port_id };
+	struct client_reply rep;
+	uint64_t size = 0, id = 0;
+	int fd = -1, rc = client_check(server, CLIENT_SERVER);
+
+	if (rc != 0 || job_id == NULL || path == NULL)
+		return rc != 0 ? rc : client_fail(server, FGW_E_INVAL, "no %s given",
+						  job_id == NULL ? "place for the job id" : "file");
+	*job_id = 0;
+	if ((rc = client_check_to(server, to)) != 0 ||
+	    (rc = client_check_send_options(server, options, rq.ident)) != 0 ||
+	    (rc = client_doc_open(server, path, &fd, &size)) != 0)
+		return rc;
+	memcpy(rq.text, to, strlen(to) + 1);
+	rq.job_id = size;
+	rc = client_simple(server, &rq);
+	if (rc == 0)
+		rc = client_send_chunks(server, path, fd, size);
+	close(fd);
+	if (rc != 0)
+		return rc;
+	struct wire_request commit = { .type = WIRE_SEND_COMMIT };
+	rc = client_call_wait(server, &commit, WIRE_R_JOB_ID, &rep, FGW_SEND_COMMIT_TIMEOUT_MS);
+	if (rc != 0)
+		return rc;
+	rc = wire_dec_job_id(rep.body, rep.hdr.len, &id);
+	rc = client_done(server, &rep, rc == 0 && id == 0 ? FGW_E_PROTOCOL : rc);
+	if (rc == 0)
+		*job_id = id;
+	return rc;
+}
+
+FGW_API int fgw_cancel_job(fgw_handle *server, uint64_t job_id)
+{
+	struct wire_request rq = { .type = WIRE_CANCEL_JOB, .job_id = job_id };
+	int rc = client_check(server, CLIENT_SERVER);
+
+	return rc != 0 ? rc : client_simple(server, &rq);
 }
 
 /* --- events ------------------------------------------------------------------ */

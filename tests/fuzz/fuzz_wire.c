@@ -35,7 +35,9 @@ static void fuzz_request(const struct wire_header *h, const uint8_t *body)
 	if (wire_dec_request(&h2, w.buf + WIRE_HEADER_LEN, &again, reason, sizeof(reason)) != 0)
 		abort();
 	if (again.nchanges != rq.nchanges || again.data_len != rq.data_len ||
-	    strcmp(again.guid, rq.guid) != 0 || strcmp(again.text, rq.text) != 0)
+	    strcmp(again.guid, rq.guid) != 0 || strcmp(again.text, rq.text) != 0 ||
+	    strcmp(again.ident, rq.ident) != 0 || again.chunk_len != rq.chunk_len ||
+	    (rq.chunk_len > 0 && memcmp(again.chunk, rq.chunk, rq.chunk_len) != 0))
 		abort();
 	wire_request_free(&again);
 	wire_request_free(&rq);
@@ -74,6 +76,7 @@ static void fuzz_replies(const uint8_t *body, size_t len)
 	char version[FGW_MAX_NAME];
 	int mod;
 	uint32_t handle;
+	uint64_t job_id;
 	void *out;
 	size_t n;
 	uint64_t next;
@@ -81,6 +84,7 @@ static void fuzz_replies(const uint8_t *body, size_t len)
 	wire_dec_error(body, len, &e);
 	wire_dec_hello(body, len, version, sizeof(version), &mod);
 	wire_dec_opened(body, len, &handle);
+	wire_dec_job_id(body, len, &job_id);
 	if (wire_dec_data(body, len, &out, &n) == 0)
 		free(out);
 	if (wire_dec_page(body, len, WIRE_REC_JOB, &out, &n, &next) == 0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages as CI builds and installs them: dpkg-buildpackage
 # -us -uc -b in a copy of this tree builds faxgw, faxgw-agent, faxgw-tools,
-# libfaxgw2 and libfaxgw-dev; lintian reports no error or warning; dpkg -i
+# libfaxgw3 and libfaxgw-dev; lintian reports no error or warning; dpkg -i
 # installs them; the maintainer scripts create the user faxgw and the groups
 # faxadmin and faxops, the directories and the config's ownership; the
 # installed binaries run (faxgwd -n on the installed config; faxgwd as faxgw
@@ -14,7 +14,7 @@
 for c in dpkg-buildpackage dh fakeroot dpkg-statoverride setpriv; do
 	command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/install-deps)"
 done
-PKGS=(faxgw faxgw-agent faxgw-tools libfaxgw2 libfaxgw-dev)
+PKGS=(faxgw faxgw-agent faxgw-tools libfaxgw3 libfaxgw-dev)
 chmod 0755 "$WORK"   # faxgw runs a test program from here
 
 installed_any() {

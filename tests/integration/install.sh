@@ -38,8 +38,8 @@ make --no-print-directory B="$MB" install DESTDIR="$ROOT" PREFIX=/usr >"$WORK/in
 	for e in gateway/ext/*.c; do
 		[ -e "$e" ] && echo "usr/lib/faxgw/routing/$(basename "$e" .c).so"
 	done
-	echo usr/lib/libfaxgw.so.2.0.0
-	echo usr/lib/libfaxgw.so.2
+	echo usr/lib/libfaxgw.so.3.0.0
+	echo usr/lib/libfaxgw.so.3
 	echo usr/lib/libfaxgw.so
 	echo usr/lib/pkgconfig/faxgw.pc
 	for h in gateway/include/faxgw/*.h; do echo "usr/include/faxgw/$(basename "$h")"; done
@@ -61,17 +61,19 @@ for f in usr/sbin/faxgwd usr/bin/faxgwctl; do
 	[ -x "$ROOT/$f" ] || fail "$f is not executable"
 done
 [ "$(stat -c %a "$ROOT/etc/faxgw/faxgw.conf")" = 640 ] || fail "faxgw.conf mode is not 0640"
-[ "$(readlink "$ROOT/usr/lib/libfaxgw.so")" = libfaxgw.so.2 ] || fail "libfaxgw.so link"
-[ "$(readlink "$ROOT/usr/lib/libfaxgw.so.2")" = libfaxgw.so.2.0.0 ] || fail "libfaxgw.so.2 link"
-readelf -d "$ROOT/usr/lib/libfaxgw.so.2.0.0" | grep -q 'SONAME.*\[libfaxgw\.so\.2\]' ||
-	fail "libfaxgw SONAME is not libfaxgw.so.2"
+[ "$(readlink "$ROOT/usr/lib/libfaxgw.so")" = libfaxgw.so.3 ] || fail "libfaxgw.so link"
+[ "$(readlink "$ROOT/usr/lib/libfaxgw.so.3")" = libfaxgw.so.3.0.0 ] || fail "libfaxgw.so.3 link"
+readelf -d "$ROOT/usr/lib/libfaxgw.so.3.0.0" | grep -q 'SONAME.*\[libfaxgw\.so\.3\]' ||
+	fail "libfaxgw SONAME is not libfaxgw.so.3"
 # The API: fgw_* (admin.h) and the Windows names that winfax.h declares.
 winapi=$(grep -o 'WINAPI [A-Za-z]*(' "$TOP/gateway/include/faxgw/winfax.h" | sed 's/WINAPI //; s/($//')
-bad=$(nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.2.0.0" | awk '$2 ~ /[TDBRW]/ {print $3}' |
+bad=$(nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.3.0.0" | awk '$2 ~ /[TDBRW]/ {print $3}' |
 	grep -v '^fgw_' | grep -vxF "$winapi")
 [ -z "$bad" ] || fail "libfaxgw exports symbols outside the API: $bad"
-nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.2.0.0" | grep -q ' T fgw_enum_ports$' ||
-	fail "libfaxgw does not export fgw_enum_ports"
+for f in fgw_enum_ports fgw_send_document fgw_cancel_job; do
+	nm -D --defined-only "$ROOT/usr/lib/libfaxgw.so.3.0.0" | grep -q " T $f\$" ||
+		fail "libfaxgw does not export $f"
+done
 grep -q '^extensions *= */usr/lib/faxgw/routing\( \|$\)' "$ROOT/etc/faxgw/faxgw.conf" ||
 	fail "installed faxgw.conf: extensions is not /usr/lib/faxgw/routing"
 expect_rc 0 "$ROOT/usr/sbin/faxgwd" -n -c "$ROOT/etc/faxgw/faxgw.conf"
@@ -187,11 +189,11 @@ echo "$PCFLAGS" | grep -q -- "-L$ROOT/usr/lib" || fail "pkg-config --libs: $PCFL
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror -o "$WORK/lsports" "$WORK/lsports.c" $PCFLAGS 2>"$WORK/cc.err" ||
 	fail "cannot build against the installed libfaxgw: $(cat "$WORK/cc.err")"
-readelf -d "$WORK/lsports" | grep -q 'NEEDED.*\[libfaxgw\.so\.2\]' || fail "lsports does not need libfaxgw.so.2"
+readelf -d "$WORK/lsports" | grep -q 'NEEDED.*\[libfaxgw\.so\.3\]' || fail "lsports does not need libfaxgw.so.3"
 expect_rc 0 env LD_LIBRARY_PATH="$ROOT/usr/lib" "$WORK/lsports" "$SOCK"
 [ "$OUT" = "1 install-t38
 2 install-audio" ] || fail "lsports printed: $OUT"
-LD_LIBRARY_PATH="$ROOT/usr/lib" ldd "$WORK/lsports" | grep -q "libfaxgw.so.2 => $ROOT/usr/lib/libfaxgw.so.2" ||
+LD_LIBRARY_PATH="$ROOT/usr/lib" ldd "$WORK/lsports" | grep -q "libfaxgw.so.3 => $ROOT/usr/lib/libfaxgw.so.3" ||
 	fail "lsports did not load the installed libfaxgw"
 ok "pkg-config --cflags --libs faxgw builds a client; fgw_connect + fgw_enum_ports list both ports"
 

@@ -19,6 +19,7 @@
 
 #include <faxgw/admin.h>
 
+#include "ctl.h"
 #include "fgwx_buf.h"
 #include "fgwx_number.h"
 #include "json.h"
@@ -28,21 +29,8 @@
 #define FAXGW_VERSION "unknown"
 #endif
 
-#define CTL_OK 0
-#define CTL_FAILED 1
-#define CTL_USAGE 2
 #define CTL_LOG_DEFAULT 50
 #define CTL_DATA_COLUMN 60
-
-struct ctl {
-	const char *socket;            /* -s, or NULL */
-	bool json;
-	const char *command;
-	int argc;                      /* the command's arguments */
-	char **argv;
-	fgw_handle *server;
-	struct json j;
-};
 
 /* One line of the usage per command form; `help CMD` prints those of CMD. */
 static const struct ctl_help {
@@ -57,10 +45,14 @@ static const struct ctl_help {
 	{ "priority", "priority", "global routing order" },
 	{ "priority", "priority METHOD N", "move a method to priority N (1 runs first)" },
 	{ "jobs", "jobs [--failed] [--limit N]",
-	  "routing jobs, newest first (only dead-lettered ones; the first N)" },
+	  "jobs (received and sent faxes), newest first (only failed ones; the first N)" },
 	{ "retry", "retry JOB", "retry a routing job now" },
-	{ "job", "job JOB", "everything known of one fax: metadata, T.30 result, SIP "
-	  "identities, transport, per-method results" },
+	{ "send", "send [-p PORT] [--wait] [--ident TSI] TO FILE",
+	  "fax a TIFF-F or PDF to a number or sip: URI; prints the job id (--wait: until it "
+	  "ends, exit 0 only when every page was confirmed)" },
+	{ "cancel", "cancel JOB", "cancel a send job that is queued, dialing or sending" },
+	{ "job", "job JOB", "everything known of one fax, received or sent: metadata, T.30 "
+	  "result, SIP identities, transport, per-method results" },
 	{ "calls", "calls", "calls in progress: port, channel, peer, transport, pages so far, "
 	  "since when" },
 	{ "log", "log [-n N]", "the newest N audit log entries (default 50)" },
@@ -77,8 +69,13 @@ static void ctl_usage(FILE *out)
 		"usage: faxgwctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
 		"       faxgwctl -h | --help | --version\n"
 		"commands:\n");
-	for (size_t i = 0; i < CTL_NHELP; i++)
-		fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
+	for (size_t i = 0; i < CTL_NHELP; i++) {
+		if (strlen(ctl_help[i].synopsis) > 24)   /* the text on a line of its own */
+			fprintf(out, "  %s\n  %-24s  %s\n", ctl_help[i].synopsis, "",
+				ctl_help[i].what);
+		else
+			fprintf(out, "  %-24s  %s\n", ctl_help[i].synopsis, ctl_help[i].what);
+	}
 	fprintf(out,
 		"METHOD is a GUID or a unique prefix of a method's function name, friendly\n"
 		"name or a word of it (case, '-' and '_' ignored: \"email\", \"folder\").\n"
@@ -109,7 +106,7 @@ static int ctl_cmd_help(const char *name)
 }
 
 /* A usage error is one line and a hint, not the whole page. */
-static int ctl_usage_error(const char *fmt, const char *arg)
+int ctl_usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "faxgwctl: ");
 	fprintf(stderr, fmt, arg);
@@ -119,7 +116,7 @@ static int ctl_usage_error(const char *fmt, const char *arg)
 
 /* With --json, an error is also a JSON document on stdout:
  * {"error": {"command", "code", "text", "reason"}}. */
-static void ctl_json_error(const struct ctl *c, int rc, const char *text, const char *reason)
+void ctl_json_error(const struct ctl *c, int rc, const char *text, const char *reason)
 {
 	struct json j;
 
@@ -140,11 +137,12 @@ static void ctl_json_error(const struct ctl *c, int rc, const char *text, const 
 }
 
 /* Prints "faxgwctl: CMD refused: <strerror>: <reason>" and returns 1. */
-static int ctl_fail(const struct ctl *c, const fgw_handle *h, int rc)
+int ctl_fail(const struct ctl *c, const fgw_handle *h, int rc)
 {
 	const char *msg = fgw_last_error_message(h);
 	bool refused = rc == FGW_E_ACCESS || rc == FGW_E_BUSY || rc == FGW_E_BAD_DATA ||
-		       rc == FGW_E_NOT_ENABLEABLE || rc == FGW_E_TOO_BIG || rc == FGW_E_INVAL;
+		       rc == FGW_E_NOT_ENABLEABLE || rc == FGW_E_TOO_BIG || rc == FGW_E_INVAL ||
+		       rc == FGW_E_BAD_DOCUMENT || rc == FGW_E_BAD_ADDRESS;
 
 	fprintf(stderr, "faxgwctl: %s %s: %s", c->command, refused ? "refused" : "failed",
 		fgw_strerror(rc));
@@ -155,7 +153,7 @@ static int ctl_fail(const struct ctl *c, const fgw_handle *h, int rc)
 	return CTL_FAILED;
 }
 
-static int ctl_fail_msg(const struct ctl *c, const char *msg)
+int ctl_fail_msg(const struct ctl *c, const char *msg)
 {
 	fprintf(stderr, "faxgwctl: %s failed: %s\n", c->command, msg);
 	ctl_json_error(c, FGW_E_INVAL, "failed", msg);
@@ -165,12 +163,12 @@ static int ctl_fail_msg(const struct ctl *c, const char *msg)
 /* --- arguments ---------------------------------------------------------------- */
 
 /* s is NULL when a command's argument is missing. */
-static bool ctl_parse_u64(const char *s, uint64_t max, uint64_t *out)
+bool ctl_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	return s != NULL && fgwx_str_number(s, out, max) == FGWX_NUM_OK;
 }
 
-static int ctl_port_arg(const char *s, uint32_t *port)
+int ctl_port_arg(const char *s, uint32_t *port)
 {
 	uint64_t v;
 
@@ -288,14 +286,26 @@ static const char *ctl_state_name(fgw_port_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
-static const char *ctl_job_state_name(fgw_job_state s)
+const char *ctl_job_state_name(fgw_job_state s)
 {
 	static const char *const names[] = { "unknown", "pending", "routing", "done",
-					     "failed", "unrouted" };
+					     "failed", "unrouted", "queued", "dialing",
+					     "sending", "cancelled" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
-static const char *ctl_event_time(uint64_t t, char *buf, size_t len)
+/* A job is a received fax unless it is a send. */
+static bool ctl_job_is_send(const fgw_job *jb)
+{
+	return jb->direction == FGW_DIR_SEND;
+}
+
+static const char *ctl_direction_name(const fgw_job *jb)
+{
+	return ctl_job_is_send(jb) ? "send" : "receive";
+}
+
+const char *ctl_event_time(uint64_t t, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -362,6 +372,9 @@ static int ctl_cmd_ports(struct ctl *c)
 			json_kv_u64(&c->j, "routing_failures", p[i].routing_failures);
 			json_kv_str(&c->j, "last_remote_ident", p[i].last_remote_ident);
 			json_kv_bool(&c->j, "modify_held", p[i].modify_held != 0);
+			json_kv_u64(&c->j, "faxes_sent", p[i].faxes_sent);
+			json_kv_u64(&c->j, "pages_sent", p[i].pages_sent);
+			json_kv_u64(&c->j, "send_failures", p[i].send_failures);
 			json_end_object(&c->j);
 		}
 		json_end_array(&c->j);
@@ -650,6 +663,8 @@ static void ctl_json_job(struct ctl *c, const fgw_job *jb)
 	json_begin_object(&c->j);
 	json_kv_u64(&c->j, "id", jb->id);
 	json_kv_u64(&c->j, "port", jb->port_id);
+	json_kv_str(&c->j, "direction", ctl_direction_name(jb));
+	json_kv_str(&c->j, "to", jb->to != NULL ? jb->to : "");
 	json_kv_str(&c->j, "state", ctl_job_state_name(jb->state));
 	json_kv_u64(&c->j, "attempts", jb->attempts);
 	json_kv_u64(&c->j, "received_time", jb->received_time);
@@ -673,15 +688,23 @@ static void ctl_jobs_rows(struct table *t, const fgw_job *jb, size_t n)
 	char t1[32], t2[32], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
 
 	for (size_t i = 0; i < n; i++) {
+		bool send = ctl_job_is_send(&jb[i]);
 		table_cell(t, "%" PRIu64, jb[i].id);
 		table_cell(t, "%u", (unsigned)jb[i].port_id);
 		table_cell(t, "%s", ctl_job_state_name(jb[i].state));
+		table_cell(t, "%s", ctl_direction_name(&jb[i]));
 		table_cell(t, "%u", (unsigned)jb[i].attempts);
 		table_cell(t, "%s", ctl_event_time(jb[i].received_time, t1, sizeof(t1)));
 		table_cell(t, "%u%s", (unsigned)jb[i].pages, jb[i].partial ? " (partial)" : "");
 		ctl_job_quality(&jb[i], q, sizeof(q));
-		table_cell(t, "%s", q);
-		table_cell(t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
+		table_cell(t, "%s", send ? "-" : q);
+		/* REMOTE: whom a send dials (and the ident it answered with) */
+		if (send && jb[i].remote_ident[0])
+			table_cell(t, "to %s (%s)", jb[i].to, jb[i].remote_ident);
+		else if (send)
+			table_cell(t, "to %s", jb[i].to);
+		else
+			table_cell(t, "%s", jb[i].remote_ident[0] ? jb[i].remote_ident : "-");
 		table_cell(t, "%s", ctl_event_time(jb[i].next_attempt_time, t2, sizeof(t2)));
 		table_cell(t, "%s", jb[i].last_error[0] ? jb[i].last_error : "-");
 	}
@@ -692,9 +715,9 @@ static void ctl_jobs_rows(struct table *t, const fgw_job *jb, size_t n)
 static void ctl_jobs_print(struct ctl *c, const fgw_job *jb, size_t n, size_t *width,
 			   bool first)
 {
-	static const char *const hdr[] = { "ID", "PORT", "STATE", "ATTEMPTS", "RECEIVED",
-					   "PAGES", "QUALITY", "REMOTE", "NEXT-ATTEMPT", "LAST-ERROR",
-					   NULL };
+	static const char *const hdr[] = { "ID", "PORT", "STATE", "DIRECTION", "ATTEMPTS",
+					   "TIME", "PAGES", "QUALITY", "REMOTE", "NEXT-ATTEMPT",
+					   "LAST-ERROR", NULL };
 
 	if (c->json) {
 		if (first) {
@@ -826,6 +849,9 @@ static void ctl_json_job_info(struct ctl *c, const fgw_job_info *ji)
 	json_kv_i64(&c->j, "t30_status", ji->t30_status);
 	json_kv_str(&c->j, "t30_text", ji->t30_text);
 	json_kv_str(&c->j, "transport", ji->transport);
+	json_kv_u64(&c->j, "document_pages", ji->document_pages);
+	json_kv_u64(&c->j, "sip_status", ji->sip_status);
+	json_kv_str(&c->j, "submitted_by", ji->submitted_by != NULL ? ji->submitted_by : "");
 	json_key(&c->j, "sip");
 	json_begin_object(&c->j);
 	json_kv_str(&c->j, "call_id", ji->sip_call_id);
@@ -864,13 +890,55 @@ static const char *ctl_or_dash(const char *s)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
+/* A send job: what was sent where, by whom, and how far it got. */
+static void ctl_text_send_info(const fgw_job_info *ji)
+{
+	const fgw_job *jb = &ji->job;
+	char t1[32], t2[32], t3[32], t4[32], dpi[48], sip[16];
+
+	snprintf(sip, sizeof(sip), "%u", (unsigned)ji->sip_status);
+	printf("Job:            %" PRIu64 "\n", jb->id);
+	printf("Direction:      send\n");
+	printf("State:          %s (%u attempt%s)\n", ctl_job_state_name(jb->state),
+	       (unsigned)jb->attempts, jb->attempts == 1 ? "" : "s");
+	printf("To:             %s\n", ctl_or_dash(jb->to));
+	printf("Submitted:      %s by %s\n", ctl_event_time(jb->received_time, t4, sizeof(t4)),
+	       ctl_or_dash(ji->submitted_by));
+	printf("Port:           %u %s\n", (unsigned)jb->port_id, ji->port_name);
+	printf("Document:       %u page%s\n", (unsigned)ji->document_pages,
+	       ji->document_pages == 1 ? "" : "s");
+	printf("Pages sent:     %u confirmed\n", (unsigned)jb->pages);
+	printf("SIP status:     %s\n", ji->sip_status != 0 ? sip : "-");
+	printf("Remote ident:   %s\n", ctl_or_dash(jb->remote_ident));
+	printf("Local ident:    %s\n", ctl_or_dash(ji->local_ident));
+	printf("Peer:           %s\n", ctl_or_dash(ji->caller));
+	printf("Transport:      %s\n", ctl_or_dash(ji->transport));
+	printf("SIP Call-ID:    %s\n", ctl_or_dash(ji->sip_call_id));
+	printf("SIP From:       %s\n", ctl_or_dash(ji->sip_from));
+	printf("SIP To:         %s\n", ctl_or_dash(ji->sip_to));
+	printf("SIP User-Agent: %s\n", ctl_or_dash(ji->sip_user_agent));
+	printf("Started:        %s\n", ctl_event_time(ji->start_time, t1, sizeof(t1)));
+	printf("Ended:          %s\n", ctl_event_time(ji->end_time, t2, sizeof(t2)));
+	printf("Resolution:     %s\n", ctl_dpi(ji->x_res, ji->y_res, dpi, sizeof(dpi)));
+	printf("Bit rate:       %u bit/s, ECM %s\n", (unsigned)ji->bit_rate, ji->ecm ? "on" : "off");
+	printf("T.30 result:    %d %s\n", ji->t30_status, ji->t30_text);
+	printf("File:           %s\n", ctl_or_dash(jb->path));
+	printf("Next attempt:   %s\n", ctl_event_time(jb->next_attempt_time, t3, sizeof(t3)));
+	printf("Last error:     %s\n", ctl_or_dash(jb->last_error));
+}
+
 static void ctl_text_job_info(const fgw_job_info *ji)
 {
 	const fgw_job *jb = &ji->job;
 	char t1[32], t2[32], t3[32], dpi[48], q[FGW_MAX_DEGRADED_LIST * 12 + 64];
 
+	if (ctl_job_is_send(jb)) {
+		ctl_text_send_info(ji);
+		return;
+	}
 	ctl_job_quality(jb, q, sizeof(q));
 	printf("Job:            %" PRIu64 "\n", jb->id);
+	printf("Direction:      receive\n");
 	printf("State:          %s (%u attempt%s)\n", ctl_job_state_name(jb->state),
 	       (unsigned)jb->attempts, jb->attempts == 1 ? "" : "s");
 	printf("Port:           %u %s\n", (unsigned)jb->port_id, ji->port_name);
@@ -1222,6 +1290,7 @@ struct ctl_command {
 	const char *name;
 	int min_args, max_args;        /* -1: any */
 	int (*run)(struct ctl *c);
+	int (*check)(struct ctl *c);   /* the arguments before connecting, or NULL */
 };
 
 /* --- events ---------------------------------------------------------------------- */
@@ -1239,9 +1308,19 @@ static const char *ctl_event_name(fgw_event_type t)
 		[FGW_EVENT_ROUTING_CHANGED] = "routing-changed",
 		[FGW_EVENT_PORT_STATE_CHANGED] = "port-state-changed",
 		[FGW_EVENT_EXTENSION_LOAD_FAILED] = "extension-load-failed",
+		[FGW_EVENT_SEND_QUEUED] = "send-queued",
+		[FGW_EVENT_SEND_DIALING] = "send-dialing",
+		[FGW_EVENT_SEND_DONE] = "send-done",
+		[FGW_EVENT_SEND_FAILED] = "send-failed",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) && names[t] != NULL ? names[t]
 										   : "unknown";
+}
+
+static bool ctl_event_is_send(fgw_event_type t)
+{
+	return t == FGW_EVENT_SEND_QUEUED || t == FGW_EVENT_SEND_DIALING ||
+	       t == FGW_EVENT_SEND_DONE || t == FGW_EVENT_SEND_FAILED;
 }
 
 /* One event a line: text, or one JSON object a line (JSON Lines). */
@@ -1261,6 +1340,8 @@ static void ctl_print_event(struct ctl *c, const fgw_event *ev)
 		json_kv_u64(&j, "job", ev->job_id);
 		if (ev->type == FGW_EVENT_PORT_STATE_CHANGED)
 			json_kv_str(&j, "port_state", ctl_state_name((fgw_port_state)ev->port_state));
+		if (ctl_event_is_send(ev->type))
+			json_kv_str(&j, "job_state", ctl_job_state_name((fgw_job_state)ev->job_state));
 		json_kv_str(&j, "text", ev->text != NULL ? ev->text : "");
 		json_end_object(&j);
 		json_finish(&j);
@@ -1272,6 +1353,8 @@ static void ctl_print_event(struct ctl *c, const fgw_event *ev)
 			printf(" job %llu", (unsigned long long)ev->job_id);
 		if (ev->type == FGW_EVENT_PORT_STATE_CHANGED)
 			printf(" %s", ctl_state_name((fgw_port_state)ev->port_state));
+		if (ctl_event_is_send(ev->type))
+			printf(" %s", ctl_job_state_name((fgw_job_state)ev->job_state));
 		printf("%s%s\n", ev->text != NULL && ev->text[0] ? ": " : "",
 		       ev->text != NULL ? ev->text : "");
 	}
@@ -1309,21 +1392,23 @@ static int ctl_cmd_events(struct ctl *c)
 }
 
 static const struct ctl_command ctl_commands[] = {
-	{ "ports", 0, 0, ctl_cmd_ports },
-	{ "methods", 1, 1, ctl_cmd_methods },
-	{ "get", 2, 2, ctl_cmd_get },
-	{ "set", 3, 3, ctl_cmd_change },
-	{ "enable", 2, 2, ctl_cmd_change },
-	{ "disable", 2, 2, ctl_cmd_change },
-	{ "priority", 0, 2, ctl_cmd_priority },
-	{ "jobs", 0, 3, ctl_cmd_jobs },
-	{ "retry", 1, 1, ctl_cmd_retry },
-	{ "job", 1, 1, ctl_cmd_job },
-	{ "calls", 0, 0, ctl_cmd_calls },
-	{ "log", 0, 2, ctl_cmd_log },
-	{ "info", 0, 0, ctl_cmd_info },
-	{ "sip", 0, 0, ctl_cmd_sip },
-	{ "events", 0, 1, ctl_cmd_events },
+	{ "ports", 0, 0, ctl_cmd_ports, NULL },
+	{ "methods", 1, 1, ctl_cmd_methods, NULL },
+	{ "get", 2, 2, ctl_cmd_get, NULL },
+	{ "set", 3, 3, ctl_cmd_change, NULL },
+	{ "enable", 2, 2, ctl_cmd_change, NULL },
+	{ "disable", 2, 2, ctl_cmd_change, NULL },
+	{ "priority", 0, 2, ctl_cmd_priority, NULL },
+	{ "jobs", 0, 3, ctl_cmd_jobs, NULL },
+	{ "retry", 1, 1, ctl_cmd_retry, NULL },
+	{ "send", 2, 7, ctl_cmd_send, ctl_check_send },
+	{ "cancel", 1, 1, ctl_cmd_cancel, ctl_check_cancel },
+	{ "job", 1, 1, ctl_cmd_job, NULL },
+	{ "calls", 0, 0, ctl_cmd_calls, NULL },
+	{ "log", 0, 2, ctl_cmd_log, NULL },
+	{ "info", 0, 0, ctl_cmd_info, NULL },
+	{ "sip", 0, 0, ctl_cmd_sip, NULL },
+	{ "events", 0, 1, ctl_cmd_events, NULL },
 };
 
 /* Global options; returns -1 to go on, else an exit status. */
@@ -1384,6 +1469,8 @@ int main(int argc, char **argv)
 		return ctl_usage_error("unknown command '%s'", c.command);
 	if (c.argc < cmd->min_args || c.argc > cmd->max_args)
 		return ctl_usage_error("wrong number of arguments for '%s'", c.command);
+	if (cmd->check != NULL && (rc = cmd->check(&c)) != CTL_OK)
+		return rc;
 	json_init(&c.j, stdout);
 	json_set_version(&c.j, FAXGW_VERSION);
 	int e = fgw_connect(c.socket, &c.server);

@@ -41,6 +41,7 @@
 #define FGW_MAX_SEND_BYTES       (64u << 20) /* bytes of one document to send (TIFF or PDF) */
 #define FGW_MAX_SEND_TO          256    /* a destination: number or sip: URI */
 #define FGW_SEND_CHUNK           (512u << 10) /* document bytes in one control message */
+#define FGW_SEND_COMMIT_TIMEOUT_MS 180000 /* ms fgw_send_document waits for faxgwd to check (render) a document */
 #define FGW_MAX_ORIGIN           16     /* fgw_set_origin() name, e.g. "snmp" */
 
 #endif
