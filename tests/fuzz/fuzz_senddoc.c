@@ -34,6 +34,11 @@ static const char *fz_path(char *buf, size_t cap, const char *name)
 	return buf;
 }
 
+static void fz_cleanup(void)
+{
+	rmdir(fz_dir);                   /* empty: every run removes its files */
+}
+
 static void fz_init(void)
 {
 	if (fz_dir[0] != '\0')
@@ -42,6 +47,7 @@ static void fz_init(void)
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(fz_dir) == NULL)
 		abort();
+	atexit(fz_cleanup);
 }
 
 /* The whole file at path, or NULL (*len set). */
