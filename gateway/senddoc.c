@@ -352,6 +352,8 @@ static int senddoc_read_band(TIFF *tif, const struct senddoc_page *pg, uint32_t 
 			? 0 : -1;
 	}
 	want = TIFFTileSize(tif);
+	if (want != (tmsize_t)(tbpr * pg->band))      /* the size of our tile buffer */
+		return -1;
 	for (uint32_t x = 0; x < pg->width; x += pg->tile_width) {
 		size_t n = pg->width - x < pg->tile_width ? (pg->width - x) / 8 : tbpr;
 
@@ -616,10 +618,12 @@ static void senddoc_child(const char *path, char *const argv[], int outfd, int e
 	sigset_t none;
 	int nul;
 
-	/* Dies with the worker that the router kills at its time limit. */
+	/* Dies with the worker that the router kills at its time limit; its
+	 * own group, so that a time-out kills whatever it started too. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
+	setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (size_t i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++)
@@ -677,6 +681,7 @@ static void senddoc_collect(pid_t pid, int fds[2], uint64_t deadline, struct sen
 		}
 		if (now >= deadline) {
 			t->timed_out = true;
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -735,6 +740,31 @@ static bool senddoc_exited_ok(const struct senddoc_tool *t)
 	return !t->timed_out && WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0;
 }
 
+/* A tool that did not finish on its own (time limit, signal, not run):
+ * true with the reason; false when it exited and its output tells. */
+static bool senddoc_tool_broke(const struct senddoc_tool *t, const char *doing,
+			       const char *tool, unsigned limit_ms, char *err, size_t errlen)
+{
+	const char *abbrev;
+
+	if (t->timed_out) {
+		fgwx_reason(err, errlen, "%s took more than %u s", doing, limit_ms / 1000);
+		return true;
+	}
+	if (WIFSIGNALED(t->status)) {
+		abbrev = sigabbrev_np(WTERMSIG(t->status));
+		fgwx_reason(err, errlen, "%s failed: %s was killed (SIG%s)", doing, tool,
+			    abbrev != NULL ? abbrev : "?");
+		return true;
+	}
+	if (WIFEXITED(t->status) && WEXITSTATUS(t->status) == 127 &&
+	    strncmp(t->err, "cannot run the program", 22) == 0) {
+		fgwx_reason(err, errlen, "%s failed: cannot run %s", doing, tool);
+		return true;
+	}
+	return false;
+}
+
 /* The first lines a tool printed, for a reason: trimmed of blanks and
  * Ghostscript's "****", without repeats, joined with "; ". */
 static void senddoc_tool_text(const char *a, const char *b, char *dst, size_t cap)
@@ -778,6 +808,7 @@ static int senddoc_pdf_pages(const char *in, unsigned *pages, char *err, size_t 
 	char tool[FGW_MAX_PATH], arg[FGW_MAX_PATH + 2], text[FGW_MAX_ERROR_TEXT];
 	char *argv[] = { "pdfinfo", arg, NULL };
 	struct senddoc_tool t;
+	unsigned long count;
 	const char *p;
 
 	if (senddoc_find(FAXGW_PDFINFO, "pdfinfo", tool, sizeof(tool)) != 0) {
@@ -790,11 +821,9 @@ static int senddoc_pdf_pages(const char *in, unsigned *pages, char *err, size_t 
 		fgwx_reason(err, errlen, "cannot read the PDF: cannot run pdfinfo");
 		return -1;
 	}
-	if (t.timed_out) {
-		fgwx_reason(err, errlen, "counting the PDF's pages took more than %u s",
-			    SENDDOC_PDFINFO_MS / 1000);
+	if (senddoc_tool_broke(&t, "counting the PDF's pages", tool, SENDDOC_PDFINFO_MS, err,
+			       errlen))
 		return -1;
-	}
 	senddoc_tool_text(t.err, "", text, sizeof(text));
 	if (!senddoc_exited_ok(&t)) {
 		if (strstr(t.err, "Incorrect password") != NULL)
@@ -806,7 +835,8 @@ static int senddoc_pdf_pages(const char *in, unsigned *pages, char *err, size_t 
 	}
 	p = strstr(t.out, "\nPages:");
 	p = p != NULL ? p + 7 : strncmp(t.out, "Pages:", 6) == 0 ? t.out + 6 : NULL;
-	*pages = p != NULL ? (unsigned)strtoul(p, NULL, 10) : 0;
+	count = p != NULL ? strtoul(p, NULL, 10) : 0;
+	*pages = count > FGW_MAX_SEND_PAGES * 1000ul ? FGW_MAX_SEND_PAGES * 1000u : (unsigned)count;
 	if (*pages == 0) {
 		fgwx_reason(err, errlen, "not a valid PDF: it has no pages");
 		return -1;
@@ -842,11 +872,8 @@ static int senddoc_render(const char *in, const char *tmp, unsigned pages, char 
 		fgwx_reason(err, errlen, "cannot render the PDF: cannot run Ghostscript");
 		return -1;
 	}
-	if (t.timed_out) {
-		fgwx_reason(err, errlen, "rendering the PDF took more than %u s",
-			    SENDDOC_RENDER_MS / 1000);
+	if (senddoc_tool_broke(&t, "rendering the PDF", tool, SENDDOC_RENDER_MS, err, errlen))
 		return -1;
-	}
 	senddoc_tool_text(t.err, t.out, text, sizeof(text));
 	if (!senddoc_exited_ok(&t) || access(tmp, F_OK) != 0) {
 		fgwx_reason(err, errlen, "not a valid PDF: %s", text);
