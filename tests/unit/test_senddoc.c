@@ -3,7 +3,7 @@
  * router's PREPARE requests (router.h): TIFFs of 1 and 3 pages come out
  * as TIFF Class F with the same pixels (also from tiles, min-is-black,
  * LZW, 200 dpi); wrong width, 8-bit grey, 300 dpi, too many pages, empty,
- * text, truncated and damaged files are refused with the reason the user
+ * too big, text, truncated and damaged files are refused with the reason the user
  * reads; a 2-page PDF (written here by hand) becomes 2 pages 1728 wide, a
  * 1000-page PDF is refused by its page count before any rendering, a PDF
  * that is garbage after its header and an encrypted one are refused; a
@@ -359,6 +359,22 @@ START_TEST(empty_file)
 {
 	sd_write("empty.tif", "", 0);
 	sd_refused("empty.tif", 0, "the file is empty");
+}
+END_TEST
+
+/* Over FGW_MAX_SEND_BYTES (a sparse file: no disk used). */
+START_TEST(too_big)
+{
+	char want[128];
+	int fd = open(sd_p("big.tif"), O_WRONLY | O_CREAT, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "II*\0", 4, 0), 4);
+	ck_assert_int_eq(ftruncate(fd, (off_t)FGW_MAX_SEND_BYTES + 1), 0);
+	close(fd);
+	snprintf(want, sizeof(want), "the file is %llu bytes: more than 64 MiB",
+		 (unsigned long long)FGW_MAX_SEND_BYTES + 1);
+	sd_refused("big.tif", 0, want);
 }
 END_TEST
 
@@ -729,6 +745,7 @@ Suite *senddoc_suite(void)
 	tcase_add_test(bad, tiff_vertical_resolution);
 	tcase_add_test(bad, tiff_too_many_pages);
 	tcase_add_test(bad, empty_file);
+	tcase_add_test(bad, too_big);
 	tcase_add_test(bad, text_file);
 	tcase_add_test(bad, missing_file);
 	tcase_add_test(bad, tiff_truncated);
