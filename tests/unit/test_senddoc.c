@@ -533,6 +533,25 @@ static unsigned long sd_black(const char *rel, tdir_t page)
 	return n;
 }
 
+/* Runs argv (an absolute path first), stdout and stderr to /dev/null;
+ * its exit status. */
+static int sd_run(char *const argv[])
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 START_TEST(pdf_two_pages)
 {
 	sd_pdf("two.pdf", 2);
@@ -544,6 +563,19 @@ START_TEST(pdf_two_pages)
 	/* the text and the line were drawn */
 	ck_assert_uint_gt(sd_black("out.tif", 0), 1000);
 	ck_assert_uint_gt(sd_black("out.tif", 1), 1000);
+	/* pixel for pixel what Ghostscript renders at these settings
+	 * (docs/internals.md) */
+	if (access("/usr/bin/gs", X_OK) == 0) {
+		char ref[1100], in[1100];
+		char *argv[] = { "/usr/bin/gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE",
+				 "-sDEVICE=tiffg4", "-r204x196", "-sPAPERSIZE=a4", "-dFIXEDMEDIA",
+				 "-dPDFFitPage", ref, in, NULL };
+
+		snprintf(ref, sizeof(ref), "-sOutputFile=%s", sd_p("ref.tif"));
+		snprintf(in, sizeof(in), "%s", sd_p("two.pdf"));
+		ck_assert_int_eq(sd_run(argv), 0);
+		sd_same("ref.tif", "out.tif");
+	}
 	ck_assert(!sd_exists("out.tif.gs"));
 	ck_assert(!sd_exists("out.tif.pdf.tif"));
 	ck_assert(!sd_exists("out.tif.tmp"));
@@ -582,25 +614,6 @@ START_TEST(pdf_garbage)
 	ck_assert_msg(strncmp(sd_err, "not a valid PDF: ", 17) == 0, "%s", sd_err);
 }
 END_TEST
-
-/* Runs argv (an absolute path first), stdout and stderr to /dev/null;
- * its exit status. */
-static int sd_run(char *const argv[])
-{
-	pid_t pid = fork();
-	int st = -1;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* A PDF that needs a password (Ghostscript's pdfwrite encrypts it). */
 START_TEST(pdf_encrypted)
