@@ -110,6 +110,12 @@ $(call obj,$(wildcard tools/faxsnmpbench/*.c)): CPPFLAGS += -Igateway/util
 $(call obj,$(UNIT_SRC)): CPPFLAGS += -I$(B)/gen -Itests/unit -Itools/common -Iagent \
 	-Igateway -Igateway/media -Igateway/scan -Igateway/proto -Igateway/lib -Igateway/ext \
 	-Igateway/sip -Igateway/util
+# Sending (senddoc.c): the PDF tools by the absolute paths found here; the
+# module searches /usr/bin, /usr/local/bin and /bin at run time when these
+# are empty or gone.
+GS_PATH      ?= $(shell command -v gs 2>/dev/null)
+PDFINFO_PATH ?= $(shell command -v pdfinfo 2>/dev/null)
+$(call obj,gateway/senddoc.c): CPPFLAGS += -DFAXGW_GS='"$(GS_PATH)"' -DFAXGW_PDFINFO='"$(PDFINFO_PATH)"'
 # Code in shared objects is position-independent; util is linked into the
 # routing extensions too, so it always is.
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC) $(TESTEXT_SRC) $(UTIL_SRC)): CFLAGS += -fPIC

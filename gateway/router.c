@@ -1,5 +1,11 @@
 /*
  * router.c - the router process and its per-attempt workers (router.h).
+ *
+ * A worker runs one task: a routing attempt (ROUTER_ROUTE: the method's
+ * routing function), or the check and conversion of a document to send
+ * (ROUTER_PREPARE: senddoc_prepare, which may run Ghostscript: its
+ * process dies with the worker).  Both have the same isolation; only
+ * their time limits and their failure texts differ.
  */
 #include "caps.h"
 #include "router.h"
@@ -20,6 +26,7 @@
 
 #include "extension.h"
 #include "log.h"
+#include "senddoc.h"
 
 struct router {
 	int fd;
@@ -29,7 +36,24 @@ struct router {
 /* What a worker writes back: less than PIPE_BUF, so one atomic write. */
 struct router_result {
 	int32_t status;
+	uint32_t pages;               /* PREPARE: pages of the TIFF written */
 	char msg[FGW_MAX_ERROR_TEXT];
+};
+_Static_assert(sizeof(struct router_result) <= 4096, "a worker's result is one atomic write");
+
+/* What a worker runs (pointers into the forking process's memory, which
+ * the worker has a copy of). */
+struct router_task {
+	uint32_t kind;                /* enum router_kind */
+	/* ROUTER_ROUTE */
+	const fgw_route_host *host;
+	fgw_routing_fn fn;
+	const fgw_fax *fax;
+	const void *data;
+	size_t len;
+	/* ROUTER_PREPARE */
+	const char *in, *out;
+	unsigned max_pages;
 };
 
 static uint64_t router_now_ms(void)
@@ -42,8 +66,20 @@ static uint64_t router_now_ms(void)
 
 /* --- one attempt in a worker process ------------------------------------------------ */
 
-static void router_worker(int wfd, pid_t parent, const fgw_route_host *host,
-			  fgw_routing_fn fn, const fgw_fax *fax, const void *data, size_t len)
+static void router_task_run(const struct router_task *t, struct router_result *res)
+{
+	unsigned pages = 0;
+
+	if (t->kind == ROUTER_PREPARE) {
+		res->status = senddoc_prepare(t->in, t->out, t->max_pages, &pages, res->msg,
+					      sizeof(res->msg)) == 0 ? FGW_ROUTE_OK : FGW_ROUTE_FAIL;
+		res->pages = pages;
+		return;
+	}
+	res->status = (int32_t)t->fn(t->host, t->fax, t->data, t->len, res->msg, sizeof(res->msg));
+}
+
+static void router_worker(int wfd, pid_t parent, const struct router_task *t)
 {
 	static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct router_result res;
@@ -53,7 +89,7 @@ static void router_worker(int wfd, pid_t parent, const fgw_route_host *host,
 	 * lock (lockfile.h), may be gone too; touch no fax. */
 	if (getppid() != parent)
 		_exit(3);
-	prctl(PR_SET_NAME, "faxgwd-route");
+	prctl(PR_SET_NAME, t->kind == ROUTER_PREPARE ? "faxgwd-prepare" : "faxgwd-route");
 	/* A crash must end the worker with its signal, whatever handlers the
 	 * process had (a sanitizer's, for one). */
 	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
@@ -62,7 +98,7 @@ static void router_worker(int wfd, pid_t parent, const fgw_route_host *host,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	memset(&res, 0, sizeof(res));
-	res.status = (int32_t)fn(host, fax, data, len, res.msg, sizeof(res.msg));
+	router_task_run(t, &res);
 	res.msg[sizeof(res.msg) - 1] = '\0';
 	if (write(wfd, &res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(3);
@@ -77,14 +113,15 @@ struct router_worker {
 	unsigned timeout_ms;
 	struct router_result res;
 	size_t got;
+	uint32_t kind;                /* the task's */
+	int pdf;                      /* PREPARE: the document is a PDF (for the time-out text) */
 	uint64_t job_id;              /* the request it serves (router process) */
 	char guid[FGW_GUID_LEN + 1];
 };
 
 /* Forks the worker; 0, or -1 with the reason in msg. */
-static int router_worker_start(struct router_worker *w, const fgw_route_host *host,
-			       fgw_routing_fn fn, const fgw_fax *fax, const void *data,
-			       size_t len, unsigned timeout_ms, char *msg, size_t msglen)
+static int router_worker_start(struct router_worker *w, const struct router_task *t,
+			       unsigned timeout_ms, char *msg, size_t msglen)
 {
 	pid_t parent = getpid();
 	int pfd[2];
@@ -92,6 +129,7 @@ static int router_worker_start(struct router_worker *w, const fgw_route_host *ho
 	memset(&w->res, 0, sizeof(w->res));
 	w->got = 0;
 	w->timeout_ms = timeout_ms;
+	w->kind = t->kind;
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		snprintf(msg, msglen, "cannot start the routing worker: %s", strerror(errno));
 		return -1;
@@ -105,7 +143,7 @@ static int router_worker_start(struct router_worker *w, const fgw_route_host *ho
 	}
 	if (w->pid == 0) {
 		close(pfd[0]);
-		router_worker(pfd[1], parent, host, fn, fax, data, len);
+		router_worker(pfd[1], parent, t);
 	}
 	close(pfd[1]);
 	w->fd = pfd[0];
@@ -127,6 +165,29 @@ static int router_worker_read(struct router_worker *w)
 		return 1;
 	w->got += (size_t)n;
 	return w->got == sizeof(w->res);
+}
+
+/* A PREPARE worker's end: a crash or a missing result fails the
+ * submission (a document that crashes the check will crash it again). */
+static fgw_route_status router_prepare_verdict(int wstatus, const struct router_result *res,
+					       size_t got, char *msg, size_t msglen)
+{
+	if (WIFSIGNALED(wstatus)) {
+		const char *abbrev = sigabbrev_np(WTERMSIG(wstatus));
+		if (abbrev != NULL)
+			snprintf(msg, msglen, "checking the document crashed (SIG%s)", abbrev);
+		else
+			snprintf(msg, msglen, "checking the document crashed (signal %d)",
+				 WTERMSIG(wstatus));
+		return FGW_ROUTE_FAIL;
+	}
+	if (got != sizeof(*res) || (res->status != FGW_ROUTE_OK && res->status != FGW_ROUTE_FAIL)) {
+		snprintf(msg, msglen, "checking the document ended without a result (exit status %d)",
+			 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+		return FGW_ROUTE_FAIL;
+	}
+	snprintf(msg, msglen, "%s", res->msg);
+	return (fgw_route_status)res->status;
 }
 
 static fgw_route_status router_verdict(int wstatus, const struct router_result *res, size_t got,
@@ -162,11 +223,19 @@ static fgw_route_status router_worker_finish(struct router_worker *w, int timed_
 		kill(w->pid, SIGKILL);
 	while (waitpid(w->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	if (timed_out && w->kind == ROUTER_PREPARE) {
+		snprintf(msg, msglen, "%s took more than %u s",
+			 w->pdf ? "rendering the PDF" : "checking the document",
+			 (w->timeout_ms + 999) / 1000);
+		return FGW_ROUTE_FAIL;
+	}
 	if (timed_out) {
 		snprintf(msg, msglen, "routing function timed out after %u s",
 			 (w->timeout_ms + 999) / 1000);
 		return FGW_ROUTE_RETRY;
 	}
+	if (w->kind == ROUTER_PREPARE)
+		return router_prepare_verdict(wstatus, &w->res, w->got, msg, msglen);
 	return router_verdict(wstatus, &w->res, w->got, msg, msglen);
 }
 
@@ -174,9 +243,11 @@ fgw_route_status router_attempt(const fgw_route_host *host, fgw_routing_fn fn,
 				const fgw_fax *fax, const void *data, size_t len,
 				unsigned timeout_ms, char *msg, size_t msglen)
 {
+	struct router_task t = { .kind = ROUTER_ROUTE, .host = host, .fn = fn, .fax = fax,
+				 .data = data, .len = len };
 	struct router_worker w;
 
-	if (router_worker_start(&w, host, fn, fax, data, len, timeout_ms, msg, msglen) != 0)
+	if (router_worker_start(&w, &t, timeout_ms, msg, msglen) != 0)
 		return FGW_ROUTE_RETRY;
 	for (;;) {
 		uint64_t now = router_now_ms();
@@ -227,6 +298,7 @@ void router_request_fax(const struct router_request *rq, fgw_fax *fax)
 /* Terminates every string of a request read from the socket. */
 static void router_request_sanitize(struct router_request *rq)
 {
+	rq->out_path[sizeof(rq->out_path) - 1] = '\0';
 	rq->guid[sizeof(rq->guid) - 1] = '\0';
 	rq->path[sizeof(rq->path) - 1] = '\0';
 	rq->port_name[sizeof(rq->port_name) - 1] = '\0';
@@ -249,27 +321,80 @@ static unsigned router_timeout_ms(void)
 	return FGW_ROUTE_ATTEMPT_SECS * 1000u;
 }
 
+/* Whether the file at path starts as a PDF (the time-out text of a
+ * PREPARE worker: it is the rendering that takes long). */
+static int router_is_pdf(const char *path)
+{
+	unsigned char head[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return n > 0 && senddoc_sniff(head, (size_t)n) == SENDDOC_PDF;
+}
+
+/* Starts the check of a document to send in worker w (PREPARE); 0, or -1
+ * with the reply filled in. */
+static int router_start_prepare(const struct router_request *rq, struct router_worker *w,
+				struct router_reply *rp)
+{
+	struct router_task t = { .kind = ROUTER_PREPARE, .in = rq->path, .out = rq->out_path,
+				 .max_pages = rq->max_pages };
+
+	rp->status = FGW_ROUTE_FAIL;
+	w->pdf = router_is_pdf(rq->path);
+	if (router_worker_start(w, &t, FGW_SEND_PREPARE_MS, rp->msg, sizeof(rp->msg)) != 0)
+		return -1;
+	return 0;
+}
+
 /* Starts the attempt of a request in worker w; 0, or -1 with the reply
  * filled in (method not loaded, fork failed). */
 static int router_start_request(const struct extension_set *ext, const struct router_request *rq,
 				struct router_worker *w, struct router_reply *rp)
 {
-	fgw_routing_fn fn = extension_routing_fn(ext, rq->guid);
+	fgw_routing_fn fn;
+	struct router_task t = { .kind = ROUTER_ROUTE };
 	fgw_fax fax;
 
 	memset(rp, 0, sizeof(*rp));
+	rp->kind = rq->kind;
 	rp->job_id = rq->job_id;
 	memcpy(rp->guid, rq->guid, sizeof(rp->guid));
 	rp->status = FGW_ROUTE_RETRY;
 	w->job_id = rq->job_id;
 	memcpy(w->guid, rq->guid, sizeof(w->guid));
+	w->kind = rq->kind;
+	w->pdf = 0;
+	if (rq->kind == ROUTER_PREPARE)
+		return router_start_prepare(rq, w, rp);
+	if (rq->kind != ROUTER_ROUTE) {
+		rp->status = FGW_ROUTE_FAIL;
+		snprintf(rp->msg, sizeof(rp->msg), "unknown request kind %u", rq->kind);
+		return -1;
+	}
+	fn = extension_routing_fn(ext, rq->guid);
 	if (fn == NULL) {
 		snprintf(rp->msg, sizeof(rp->msg), "routing method %s is not loaded", rq->guid);
 		return -1;
 	}
 	router_request_fax(rq, &fax);
-	return router_worker_start(w, extension_host(ext), fn, &fax, rq->data, rq->data_len,
-				   router_timeout_ms(), rp->msg, sizeof(rp->msg));
+	t.host = extension_host(ext);
+	t.fn = fn;
+	t.fax = &fax;
+	t.data = rq->data;
+	t.len = rq->data_len;
+	return router_worker_start(w, &t, router_timeout_ms(), rp->msg, sizeof(rp->msg));
+}
+
+/* The reply of a worker that ended (its verdict already in rp->status). */
+static void router_reply_pages(const struct router_worker *w, struct router_reply *rp)
+{
+	if (w->kind == ROUTER_PREPARE && rp->status == FGW_ROUTE_OK)
+		rp->pages = w->res.pages;
 }
 
 void router_handle(const struct extension_set *ext, const struct router_request *rq,
@@ -287,6 +412,7 @@ void router_handle(const struct extension_set *ext, const struct router_request 
 		if (!done && poll(&p, 1, (int)(w.deadline - now > 1000 ? 1000 : w.deadline - now)) > 0 &&
 		    router_worker_read(&w)) {
 			rp->status = (int32_t)router_worker_finish(&w, 0, rp->msg, sizeof(rp->msg));
+			router_reply_pages(&w, rp);
 			return;
 		}
 		if (done) {
@@ -320,9 +446,11 @@ static void router_end_worker(struct router_proc *p, size_t i, int timed_out)
 	struct router_reply rp;
 
 	memset(&rp, 0, sizeof(rp));
+	rp.kind = w->kind;
 	rp.job_id = w->job_id;
 	memcpy(rp.guid, w->guid, sizeof(rp.guid));
 	rp.status = (int32_t)router_worker_finish(w, timed_out, rp.msg, sizeof(rp.msg));
+	router_reply_pages(w, &rp);
 	p->w[i] = p->w[--p->nw];
 	router_reply_send(p, &rp);
 }

@@ -51,6 +51,7 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_RUN_PROGRAM_SECS 60     /* Run program: time limit per attempt */
 #define FGW_MAX_PROGRAM_OUTPUT   4096   /* Run program: bytes of output kept as message */
 #define FGW_ROUTE_ATTEMPT_SECS   90     /* one routing attempt (worker process) */
+#define FGW_SEND_PREPARE_MS      120000 /* checking a document to send, rendering a PDF (senddoc.h) */
 #define FGW_MAX_ROUTING_INFLIGHT 16     /* jobs being routed at once */
 #define FGW_MAX_BACKOFF_MS       86400000u /* retry back-off cap: 24 h */
 #define FGW_CALL_SILENCE_MS      20000  /* a call ends after this long without a datagram */
