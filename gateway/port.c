@@ -603,6 +603,23 @@ void port_report_apply(struct port_report *r)
 
 static void port_media_close(struct port *p, struct port_call *c);
 
+/* A sending call cut after the receiver confirmed the last page (MCF to
+ * EOP, T.30 5.3.6.2.3) delivered the whole document: a receiver that
+ * hangs up as soon as it has our DCN, while we are still sending it, is
+ * not a failure.  The T.30 status stays as spandsp gave it. */
+static void port_send_settle(struct fax_session_result *r)
+{
+	char text[sizeof(r->t30_text)];
+
+	if (r->success || r->pages <= 0 || r->pages != r->pages_in_file)
+		return;
+	snprintf(text, sizeof(text), "every page confirmed, then: %.*s", (int)sizeof(text) - 32,
+		 r->t30_text);
+	memcpy(r->t30_text, text, sizeof(text));
+	r->success = true;
+	r->partial = false;
+}
+
 /* The media thread's part of the end of a call: the call leaves the port
  * (which may take the next call at once) and goes to the main thread. */
 static void port_finish(struct port *p)
@@ -616,6 +633,8 @@ static void port_finish(struct port *p)
 		 * number, a voice call): not a failed reception. */
 		if (c->sip && c->result.pages == 0 && !fax_call_peer_signalled(c->fc))
 			c->no_fax = true;
+		if (c->job_id != 0)
+			port_send_settle(&c->result);
 		fax_call_free(c->fc);  /* closes the TIFF file */
 		c->fc = NULL;
 	}

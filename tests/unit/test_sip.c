@@ -288,6 +288,98 @@ START_TEST(test_sipconf_settings)
 }
 END_TEST
 
+
+/* --- sending: what to dial ---------------------------------------------------- */
+
+struct dial_uri_case {
+	const char *to, *proxy;
+	const char *uri;           /* NULL: refused, err has `why` */
+	const char *why;
+};
+
+static const struct dial_uri_case dial_uris[] = {
+	{ "sip:5550100@pbx.example.org", "", "sip:5550100@pbx.example.org", NULL },
+	{ "SIPS:fax@[2001:db8::1]:5061", "sip:p", "SIPS:fax@[2001:db8::1]:5061", NULL },
+	{ "sip:fax@127.0.0.1:5070;transport=tcp", "", "sip:fax@127.0.0.1:5070;transport=tcp",
+	  NULL },
+	{ "5550100", "sip:127.0.0.1:5070", "sip:5550100@127.0.0.1:5070", NULL },
+	{ "+1 (555) 010-0.1", "sip:proxy.example.org", "sip:+155501001@proxy.example.org",
+	  NULL },
+	{ "+15550100", "sip:gw@proxy.example.org:5080;transport=tcp;lr?X=1",
+	  "sip:+15550100@proxy.example.org:5080;transport=tcp;lr", NULL },
+	{ "*99", "sips:[2001:db8::9]:5061", "sip:*99@[2001:db8::9]:5061", NULL },
+	{ "5550100", "", NULL, "outbound-proxy" },
+	{ "555+0100", "sip:p", NULL, "neither a number" },
+	{ "+", "sip:p", NULL, "neither a number" },
+	{ "", "sip:p", NULL, "neither a number" },
+	{ "fax@example.org", "sip:p", NULL, "neither a number" },
+	{ "sip:a b@c", "", NULL, "not a sip: or sips: URI" },
+	{ "sip:", "", NULL, "not a sip: or sips: URI" },
+	{ "5550100", "sip:@;x", NULL, "names no host" },
+};
+
+START_TEST(test_dial_uri)
+{
+	const struct dial_uri_case *k = &dial_uris[_i];
+	char out[FGW_MAX_SIP_URI + FGW_MAX_SEND_TO] = "", err[FGW_MAX_ERROR_TEXT] = "";
+	int rc = sipconf_dial_uri(k->to, k->proxy, out, sizeof(out), err, sizeof(err));
+
+	if (k->uri != NULL) {
+		ck_assert_msg(rc == 0, "%s: %s", k->to, err);
+		ck_assert_str_eq(out, k->uri);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err, k->why) != NULL, "%s: %s", k->to, err);
+	}
+}
+END_TEST
+
+START_TEST(test_dial_uri_too_long)
+{
+	char to[FGW_MAX_SEND_TO], out[64], err[FGW_MAX_ERROR_TEXT];
+
+	memset(to, '5', sizeof(to) - 1);
+	to[sizeof(to) - 1] = '\0';
+	ck_assert_int_eq(sipconf_dial_uri(to, "sip:127.0.0.1", out, sizeof(out), err,
+					  sizeof(err)), -1);
+	ck_assert_int_eq(sipconf_dial_uri("sip:5550100@example.org:5060", "", out, 16, err,
+					  sizeof(err)), -1);
+	ck_assert_str_eq(err, "the URI is too long");
+}
+END_TEST
+
+START_TEST(test_sipconf_from_and_ports)
+{
+	static const char text[] =
+		"[sip]\nlisten = udp:127.0.0.1:5090\n"
+		"[port 1]\ntransport = t38\nlisten = 127.0.0.1:4000\n"
+		"[port 7]\ntransport = sip\nsip-user = 1\n"
+		"[port 9]\ntransport = sip\nsip-user = 2\n";
+	static const char with_from[] =
+		"[sip]\nlisten = udp:127.0.0.1:5090\nfrom = sip:fax@example.org\n"
+		"[port 7]\ntransport = sip\nsip-user = 1\n";
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	struct config *c = NULL;
+	struct sip_settings *s;
+
+	ck_assert_int_eq(config_load_string("t.conf", text, strlen(text), &c, errs), 0);
+	s = sipconf_settings(c);
+	ck_assert_str_eq(s->from, "sip:faxgw@127.0.0.1:5090");
+	ck_assert_int_eq(sipconf_port_index(c, 7), 0);
+	ck_assert_int_eq(sipconf_port_index(c, 9), 1);
+	ck_assert_int_eq(sipconf_port_index(c, 1), -1);   /* not a sip port */
+	ck_assert_int_eq(sipconf_port_index(c, 8), -1);
+	free(s);
+	config_free(c);
+	ck_assert_int_eq(config_load_string("t.conf", with_from, strlen(with_from), &c, errs), 0);
+	s = sipconf_settings(c);
+	ck_assert_str_eq(s->from, "sip:fax@example.org");
+	free(s);
+	config_free(c);
+	free(errs);
+}
+END_TEST
+
 /* --- the thread, on loopback --------------------------------------------------- */
 
 /* A UDP port nothing listens on now. */
@@ -402,6 +494,9 @@ Suite *sip_suite(void)
 	tcase_add_test(tc, test_offers);
 	tcase_add_test(tc, test_warning_value);
 	tcase_add_test(tc, test_sipconf_settings);
+	tcase_add_loop_test(tc, test_dial_uri, 0, (int)(sizeof(dial_uris) / sizeof(dial_uris[0])));
+	tcase_add_test(tc, test_dial_uri_too_long);
+	tcase_add_test(tc, test_sipconf_from_and_ports);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("thread");
 	tcase_set_timeout(tc, 30);
