@@ -113,6 +113,7 @@ struct sip_thread {
 	su_timer_t *shutdown_timer;
 	auth_mod_t *auth;             /* digest authentication; NULL: none */
 	bool shutting_down;
+	bool drain_seen;              /* draining: the ringing dials were cancelled */
 	unsigned calls;
 	struct sip_call *call_list;   /* every call, ringing, up or ending */
 	unsigned *port_calls;         /* per settings->ports[i] */
@@ -184,7 +185,11 @@ void sip_dialog_free_all(struct sip_thread *t);
 void sip_out_commands(struct sip_thread *t);
 /* The final answer to our INVITE (c->outbound, not answered yet). */
 void sip_out_response(struct sip_call *c, int status, const char *phrase, const sip_t *sip);
-/* Stopping: dials still ringing are cancelled; the queue is emptied (each
+/* Draining: dials still ringing are cancelled, reported as dial_failed
+ * with status 0 (the job waits for the next start); new dials are refused
+ * the same way. */
+void sip_out_drain(struct sip_thread *t);
+/* Stopping: the same, and the queue is closed and emptied (each dial
  * reported as dial_failed with status 0). */
 void sip_out_stop(struct sip_thread *t);
 /* c goes: a dial not reported yet is reported as failed (status 0). */

@@ -299,12 +299,8 @@ void sip_out_commands(struct sip_thread *t)
 	}
 }
 
-void sip_out_stop(struct sip_thread *t)
+void sip_out_drain(struct sip_thread *t)
 {
-	pthread_mutex_lock(&t->ended_mu);
-	t->out_closed = true;
-	pthread_mutex_unlock(&t->ended_mu);
-	sip_out_commands(t);             /* shutting down: each dial fails (0) */
 	for (struct sip_call *c = t->call_list; c != NULL; c = c->next) {
 		if (!c->outbound || c->answered || c->nh == NULL)
 			continue;
@@ -314,6 +310,15 @@ void sip_out_stop(struct sip_thread *t)
 			nua_cancel(c->nh, TAG_END());
 		}
 	}
+}
+
+void sip_out_stop(struct sip_thread *t)
+{
+	pthread_mutex_lock(&t->ended_mu);
+	t->out_closed = true;
+	pthread_mutex_unlock(&t->ended_mu);
+	sip_out_commands(t);             /* shutting down: each dial fails (0) */
+	sip_out_drain(t);
 }
 
 /* --- the answer (SIP thread) ------------------------------------------------------------- */

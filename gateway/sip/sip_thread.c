@@ -273,6 +273,10 @@ static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread 
 		;
 	sip_dialog_media_ended(t);
 	sip_out_commands(t);
+	if (atomic_load(&t->draining) && !t->drain_seen) {
+		t->drain_seen = true;
+		sip_out_drain(t);
+	}
 	if (atomic_load(&t->stop) && !t->shutting_down) {
 		t->shutting_down = true;
 		sip_dialog_answer_ringing(t);
@@ -609,8 +613,10 @@ int sip_thread_port_stats(const struct sip_thread *t, size_t i, struct sip_stats
 
 void sip_thread_drain(struct sip_thread *t)
 {
-	if (t != NULL)
-		atomic_store(&t->draining, true);
+	if (t == NULL)
+		return;
+	atomic_store(&t->draining, true);
+	sip_wake(t);                    /* the dials still ringing are cancelled */
 }
 
 void sip_thread_stop(struct sip_thread *t)
