@@ -386,6 +386,14 @@ static void sip_out_answered(struct sip_call *c, const sip_t *sip)
 	sip_out_ident(c->m.user_agent, sizeof(c->m.user_agent),
 		      sip->sip_server != NULL ? sip->sip_server->g_string
 		      : sip->sip_user_agent != NULL ? sip->sip_user_agent->g_string : NULL);
+	sip_log(t, LOG_INFO, "SIP call %s of job %llu answered on port %u channel %u: %s to "
+		"%s:%u, local media port %u", c->m.call_id, (unsigned long long)c->m.job_id,
+		(unsigned)t->s->ports[c->m.port].id, c->m.channel, sip_transport_name(&plan),
+		plan.remote.text, (unsigned)plan.remote_port, (unsigned)c->local_port);
+	/* Told before the media thread has the call: its end (the outcome)
+	 * then always comes after the answer, however fast it ends. */
+	if (t->hooks.dial_answered != NULL)
+		t->hooks.dial_answered(t->hooks.arg, c->m.job_id, c->m.call_id);
 	if (t->ops.start(t->ops.arg, &c->m) != 0) {
 		sip_out_failed(c, 0, "no media thread took the call");
 		sip_out_bye(c);
@@ -394,12 +402,6 @@ static void sip_out_answered(struct sip_call *c, const sip_t *sip)
 	c->m.fd = -1;                    /* the media thread's now */
 	c->media = true;
 	c->reported = true;
-	sip_log(t, LOG_INFO, "SIP call %s of job %llu answered on port %u channel %u: %s to "
-		"%s:%u, local media port %u", c->m.call_id, (unsigned long long)c->m.job_id,
-		(unsigned)t->s->ports[c->m.port].id, c->m.channel, sip_transport_name(&plan),
-		plan.remote.text, (unsigned)plan.remote_port, (unsigned)c->local_port);
-	if (t->hooks.dial_answered != NULL)
-		t->hooks.dial_answered(t->hooks.arg, c->m.job_id, c->m.call_id);
 }
 
 void sip_out_response(struct sip_call *c, int status, const char *phrase, const sip_t *sip)
