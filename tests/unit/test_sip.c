@@ -577,6 +577,26 @@ static void far_copy(const char *req, const char *name, const char *extra, char 
 	}
 }
 
+/* Answers request req (from `to`) with status; with an SDP body and our
+ * Contact when sdp is not NULL. */
+static void far_answer_sdp(int fd, const char *req, int status, const char *phrase,
+			   const char *sdp, int far_port, const struct sockaddr_storage *to,
+			   socklen_t tolen)
+{
+	char msg[4096];
+
+	snprintf(msg, sizeof(msg), "SIP/2.0 %d %s\r\n", status, phrase);
+	far_copy(req, "Via", "", msg, sizeof(msg));
+	far_copy(req, "From", "", msg, sizeof(msg));
+	far_copy(req, "To", strstr(req, ";tag=far") ? "" : ";tag=far", msg, sizeof(msg));
+	far_copy(req, "Call-ID", "", msg, sizeof(msg));
+	far_copy(req, "CSeq", "", msg, sizeof(msg));
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+		 "Contact: <sip:far@127.0.0.1:%d>\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", far_port, strlen(sdp), sdp);
+	ck_assert_int_gt(sendto(fd, msg, strlen(msg), 0, (const struct sockaddr *)to, tolen), 0);
+}
+
 /* Answers request req (from `to`) with status. */
 static void far_answer(int fd, const char *req, int status, const char *phrase,
 		       const struct sockaddr_storage *to, socklen_t tolen)
@@ -622,7 +642,9 @@ static struct sip_dial far_dial(uint64_t job_id, int far_port)
 /* A ringing dial holds port 11's only channel: a second dial of that port
  * fails at once (status 0, no INVITE); the cancel of the first sends
  * CANCEL and reports the far end's 487; a 486 is reported with its
- * status and text; bad dials are refused before the queue. */
+ * status and text; a 200 is ACKed and reported answered, and when no
+ * media thread takes the call it fails (0) and ends with BYE; bad dials
+ * are refused before the queue. */
 START_TEST(test_thread_dial_busy_cancel)
 {
 	struct sip_settings *s = policy_settings();
@@ -688,13 +710,34 @@ START_TEST(test_thread_dial_busy_cancel)
 	ck_assert_int_eq(r.status, 486);
 	ck_assert_str_eq(r.reason, "486 Busy Here");
 
+	/* 200 with a PCMU answer: ACK, answered, then the media side takes no
+	 * call: dial_failed (0) and BYE */
+	for (int i = 0; i < 500; i++) {
+		struct sip_stats st;
+		sip_thread_stats(t, &st);
+		if (st.calls == 0)
+			break;
+		usleep(10000);
+	}
+	d = far_dial(6, far_port);
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), 0);
+	ck_assert(far_recv(far, "INVITE", invite, sizeof(invite), &peer, &peerlen));
+	far_answer_sdp(far, invite, 200, "OK", G711_OFFER, far_port, &peer, peerlen);
+	ck_assert(dial_log_wait(&log, 6, &r));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.reason, "no media thread took the call");
+	ck_assert_uint_eq(log.answered, 1);
+	ck_assert(far_recv(far, "ACK", req, sizeof(req), &peer, &peerlen));
+	ck_assert(far_recv(far, "BYE", req, sizeof(req), &peer, &peerlen));
+	far_answer(far, req, 200, "OK", &peer, peerlen);
+
 	d = far_dial(0, far_port);
 	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), -1);
 	d = far_dial(4, far_port);
 	d.port = 2;                              /* no such port */
 	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), -1);
-	ck_assert_uint_eq(log.answered, 0);
-	ck_assert_uint_eq(log.n, 3);
+	ck_assert_uint_eq(log.answered, 1);
+	ck_assert_uint_eq(log.n, 4);
 	sip_thread_free(t);
 	d = far_dial(5, far_port);
 	ck_assert_int_eq(sip_thread_dial(NULL, &d, err, sizeof(err)), -1);
