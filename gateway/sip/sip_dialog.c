@@ -53,8 +53,6 @@ void sip_call_free(struct sip_call *c)
 {
 	struct sip_thread *t = c->t;
 
-	if (c->outbound)
-		sip_out_forget(c);
 	if (c->ring != NULL)
 		su_timer_destroy(c->ring);
 	if (c->dial != NULL)

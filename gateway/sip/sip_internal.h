@@ -180,7 +180,12 @@ void sip_dialog_answer_ringing(struct sip_thread *t);
 /* After the root stopped: frees every call (media sockets closed). */
 void sip_dialog_free_all(struct sip_thread *t);
 
-/* sip_out.c: the calls we place for send jobs (sip_thread_dial). */
+/* sip_out.c: the calls we place for send jobs (sip_thread_dial; sip_thread.c
+ * dispatches to it, it uses sip_dialog.c and sip_base.c). */
+/* Any thread: queues a dial (checked) or a cancel and wakes the thread;
+ * the dial: 0, or -1 with err (stopping, queue full). */
+int sip_out_queue_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen);
+void sip_out_queue_cancel(struct sip_thread *t, uint64_t job_id);
 /* The dials and cancels queued by other threads (after a wake-up). */
 void sip_out_commands(struct sip_thread *t);
 /* The final answer to our INVITE (c->outbound, not answered yet). */
@@ -192,8 +197,9 @@ void sip_out_drain(struct sip_thread *t);
 /* Stopping: the same, and the queue is closed and emptied (each dial
  * reported as dial_failed with status 0). */
 void sip_out_stop(struct sip_thread *t);
-/* c goes: a dial not reported yet is reported as failed (status 0). */
-void sip_out_forget(struct sip_call *c);
+/* A call state of c (outbound), before sip_dialog_state(): a dial that
+ * terminates unreported and without media is reported failed (0). */
+void sip_out_state(struct sip_call *c, int callstate);
 
 /* sip_media.c: a UDP socket for a call's media, bound to s->media_bind
  * with the first free port of the range from *cursor on.  The fd, or -1

@@ -21,7 +21,6 @@
  * show only in "calls now" (SIP_ST_CALLS, ringing, up or ending).
  */
 #include "sip_internal.h"
-#include "sip_thread.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,14 +74,10 @@ static bool sip_out_pop(struct sip_thread *t, struct sip_out_cmd *cmd)
 	return got;
 }
 
-int sip_thread_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen)
+int sip_out_queue_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen)
 {
 	struct sip_out_cmd cmd = { .cancel = false };
 
-	if (t == NULL) {
-		snprintf(err, errlen, "SIP is not running");
-		return -1;
-	}
 	if (d->job_id == 0 || d->port >= t->s->nports || d->uri[0] == '\0' ||
 	    d->file[0] == '\0') {
 		snprintf(err, errlen, "SIP: a dial needs a job, a sip port, a URI and a file");
@@ -92,12 +87,12 @@ int sip_thread_dial(struct sip_thread *t, const struct sip_dial *d, char *err, s
 	return sip_out_push(t, &cmd, err, errlen);
 }
 
-void sip_thread_cancel(struct sip_thread *t, uint64_t job_id)
+void sip_out_queue_cancel(struct sip_thread *t, uint64_t job_id)
 {
 	struct sip_out_cmd cmd = { .cancel = true };
 	char err[FGW_MAX_ERROR_TEXT];
 
-	if (t == NULL || job_id == 0)
+	if (job_id == 0)
 		return;
 	cmd.dial.job_id = job_id;
 	if (sip_out_push(t, &cmd, err, sizeof(err)) != 0)
@@ -136,9 +131,10 @@ static void sip_out_failed(struct sip_call *c, int status, const char *fmt, ...)
 	sip_out_failed_job(c->t, c->m.job_id, status, text);
 }
 
-void sip_out_forget(struct sip_call *c)
+void sip_out_state(struct sip_call *c, int callstate)
 {
-	sip_out_failed(c, 0, "the call ended before it was answered");
+	if (callstate == nua_callstate_terminated && !c->media)
+		sip_out_failed(c, 0, "the call ended before it was answered");
 }
 
 /* --- placing the call (SIP thread) --------------------------------------------------- */
@@ -319,6 +315,9 @@ void sip_out_stop(struct sip_thread *t)
 	pthread_mutex_unlock(&t->ended_mu);
 	sip_out_commands(t);             /* shutting down: each dial fails (0) */
 	sip_out_drain(t);
+	for (struct sip_call *c = t->call_list; c != NULL; c = c->next)
+		if (c->outbound && !c->media)   /* every dial has its outcome */
+			sip_out_failed(c, 0, "faxgwd is stopping");
 }
 
 /* --- the answer (SIP thread) ------------------------------------------------------------- */

@@ -193,6 +193,8 @@ static void sip_on_state(struct sip_thread *t, nua_handle_t *nh, struct sip_call
 	int state = nua_callstate_init;
 
 	tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+	if (c != NULL && c->outbound)
+		sip_out_state(c, state);
 	if (c != NULL)
 		sip_dialog_state(c, state);
 	if (state != nua_callstate_terminated)
@@ -552,6 +554,21 @@ int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks
 	}
 	*out = t;
 	return 0;
+}
+
+int sip_thread_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen)
+{
+	if (t == NULL) {
+		snprintf(err, errlen, "SIP is not running");
+		return -1;
+	}
+	return sip_out_queue_dial(t, d, err, errlen);
+}
+
+void sip_thread_cancel(struct sip_thread *t, uint64_t job_id)
+{
+	if (t != NULL)
+		sip_out_queue_cancel(t, job_id);
 }
 
 void sip_thread_media_ended(struct sip_thread *t, uint64_t serial)
