@@ -46,6 +46,7 @@ struct port_call {
 	int64_t start_time;
 	uint64_t start_ms;
 	uint64_t last_rx_ms;
+	uint64_t last_tx_ms;          /* sending calls only: our last datagram */
 	struct claim_watch watch;     /* the peer's proof of life, the send cap */
 	bool signalled;               /* T.30 from the peer seen (fax_call_peer_signalled) */
 	bool no_fax;                  /* ended: no T.30 from the peer in FGW_CLAIM_T30_MS */
@@ -203,6 +204,8 @@ static void port_send(void *arg, const uint8_t *buf, size_t len)
 	if (sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
 		   c->peer_len) < 0)
 		p->send_errors++;
+	else if (c->job_id != 0)
+		c->last_tx_ms = port_now_ms();
 }
 
 /* --- the end of a call ------------------------------------------------------------------ */
@@ -683,12 +686,17 @@ static bool port_claim_expired(struct port *p, struct port_call *c, uint64_t now
 void port_tick(struct port *p, uint64_t now_ms)
 {
 	struct port_call *c = p->call;
+	uint64_t last;
 
 	if (c == NULL)
 		return;
 	/* The tick reads the sockets after taking now_ms: last_rx_ms may be
-	 * a little later than now_ms. */
-	if (now_ms > c->last_rx_ms && now_ms - c->last_rx_ms > FGW_CALL_SILENCE_MS) {
+	 * a little later than now_ms.  A T.38 receiver says nothing while we
+	 * send it a page (an ECM block at 4800 bit/s takes minutes): a
+	 * sending call is silent only when neither side sent anything; T.30's
+	 * own timers end it when the receiver does not answer. */
+	last = c->job_id != 0 && c->last_tx_ms > c->last_rx_ms ? c->last_tx_ms : c->last_rx_ms;
+	if (now_ms > last && now_ms - last > FGW_CALL_SILENCE_MS) {
 		log_warn("port %u: no datagram from %s for %u s: hanging up",
 			 (unsigned)p->cfg->id, c->peer_text, FGW_CALL_SILENCE_MS / 1000);
 		port_hangup(p);
