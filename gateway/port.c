@@ -298,11 +298,11 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 	struct fax_call_stats st;
 
 	fax_call_stats(c->fc, &st);
-	log_info("port %u: call from %s: datagrams in %llu out %llu, malformed %llu, recovered "
+	log_info("port %u: call %s %s: datagrams in %llu out %llu, malformed %llu, recovered "
 		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu, concealed %llu, "
 		 "held back %llu; port: foreign %llu, oversized %llu, refused %llu, no fax %llu, "
 		 "send errors %llu",
-		 (unsigned)p->cfg->id, c->peer_text,
+		 (unsigned)p->cfg->id, c->job_id != 0 ? "to" : "from", c->peer_text,
 		 (unsigned long long)st.datagrams_in, (unsigned long long)st.datagrams_out,
 		 (unsigned long long)st.malformed, (unsigned long long)st.recovered,
 		 (unsigned long long)st.lost, (unsigned long long)st.duplicates,
