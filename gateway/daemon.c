@@ -48,6 +48,7 @@ struct daemon {
 	struct control *control;
 	struct dataplane *dataplane;
 	struct sip_thread *sip;          /* NULL without [sip] */
+	struct sipconf_link *sip_link;   /* its reports on send jobs' dials */
 	struct event_base *base;
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct event *ev_drain;          /* SIGTERM with calls in progress */
@@ -381,6 +382,22 @@ static int daemon_sip_info(void *arg, fgw_sip_port *out, char (*users)[FGW_MAX_S
 	return sipconf_info(d->cfg, d->sip, out, users, max, n);
 }
 
+/* Sending (rtable.h core_sip.dial, .cancel): the SIP thread places the
+ * call; what becomes of the dial comes back through d->sip_link. */
+static int daemon_sip_dial(void *arg, const struct core_dial *dial, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+
+	return sipconf_dial(d->cfg, d->sip, dial, err, errlen);
+}
+
+static void daemon_sip_cancel(void *arg, uint64_t job_id)
+{
+	struct daemon *d = arg;
+
+	sip_thread_cancel(d->sip, job_id);
+}
+
 static int daemon_start(struct daemon *d)
 {
 	char err[FGW_MAX_ERROR_TEXT];
@@ -405,8 +422,13 @@ static int daemon_start(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
+	d->sip_link = sipconf_link_new(d->base, d->core);
+	if (d->sip_link == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
 	/* After the router's fork: it must not inherit the SIP sockets. */
-	if (sipconf_start(d->cfg, d->dataplane, &d->sip, err, sizeof(err)) != 0) {
+	if (sipconf_start(d->cfg, d->dataplane, d->sip_link, &d->sip, err, sizeof(err)) != 0) {
 		/* The embedded default is for trying faxgw out: another SIP
 		 * program on 5060 must not keep the static ports from working. */
 		if (d->opts.config_file != NULL) {
@@ -416,7 +438,7 @@ static int daemon_start(struct daemon *d)
 		log_warn("%s: the embedded default runs without SIP", err);
 	}
 	if (d->cfg->sip.present) {
-		struct core_sip hook = { daemon_sip_info, NULL, NULL, d };
+		struct core_sip hook = { daemon_sip_info, daemon_sip_dial, daemon_sip_cancel, d };
 		core_set_sip(d->core, &hook);
 	}
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_on_signal, d);
@@ -445,6 +467,7 @@ static void daemon_stop(struct daemon *d)
 	sipconf_log_answers(d->sip);
 	dataplane_free(d->dataplane);
 	sip_thread_free(d->sip);
+	sipconf_link_free(d->sip_link);  /* after the SIP thread, before the loop */
 	control_free(d->control);
 	core_free(d->core);
 	if (d->base) event_base_free(d->base);

@@ -90,17 +90,21 @@ static void dataplane_committed(void *arg, uint64_t job_id)
 
 /* --- hooks for the core and the job queue ------------------------------------------------ */
 
-/* A sip port receives while any of its channels does. */
+/* A sip port receives while any of its channels does, else sends while
+ * any of them sends (a fax of a send job). */
 static int dataplane_port_state(void *arg, uint32_t id)
 {
 	struct dataplane *dp = arg;
 	int state = -1;
 
 	for (size_t i = 0; i < dp->n; i++) {
+		fgw_port_state st;
 		if (port_id(dp->v[i]) != id)
 			continue;
-		if (state < 0 || port_state(dp->v[i]) == FGW_PORT_RECEIVING)
-			state = (int)port_state(dp->v[i]);
+		st = port_state(dp->v[i]);
+		if (state < 0 || st == FGW_PORT_RECEIVING ||
+		    (st == FGW_PORT_SENDING && state != FGW_PORT_RECEIVING))
+			state = (int)st;
 	}
 	return state < 0 ? FGW_PORT_IDLE : state;
 }

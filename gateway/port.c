@@ -27,6 +27,7 @@
 #include "log.h"
 #include "rtable.h"
 #include "rtp.h"
+#include "sendq.h"
 #include "spool.h"
 #include "spool_sidecar.h"
 #include "state.h"
@@ -45,6 +46,7 @@ struct port_call {
 	int64_t start_time;
 	uint64_t start_ms;
 	uint64_t last_rx_ms;
+	uint64_t last_tx_ms;          /* sending calls only: our last datagram */
 	struct claim_watch watch;     /* the peer's proof of life, the send cap */
 	bool signalled;               /* T.30 from the peer seen (fax_call_peer_signalled) */
 	bool no_fax;                  /* ended: no T.30 from the peer in FGW_CLAIM_T30_MS */
@@ -60,6 +62,12 @@ struct port_call {
 	char from[FGW_MAX_SIP_IDENT];
 	char to[FGW_MAX_SIP_IDENT];
 	char user_agent[FGW_MAX_SIP_IDENT];
+	/* Sending (port_media.job_id != 0): the job, the document, our TSI;
+	 * the call runs the calling terminal and ends in core_send_outcome(). */
+	uint64_t job_id;
+	char send_file[FGW_MAX_PATH];
+	char local_ident[FGW_MAX_IDENT + 1];
+	int64_t end_time;             /* set by the media thread at the end */
 	/* The media now ("G.711 PCMU ptime 20", "T.38 v0, ..."): the media
 	 * thread's, changed by a media switch; the main thread reads it only
 	 * once the call is its own (ENDED) and hears of changes by MEDIA
@@ -196,6 +204,8 @@ static void port_send(void *arg, const uint8_t *buf, size_t len)
 	if (sendto(p->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
 		   c->peer_len) < 0)
 		p->send_errors++;
+	else if (c->job_id != 0)
+		c->last_tx_ms = port_now_ms();
 }
 
 /* --- the end of a call ------------------------------------------------------------------ */
@@ -288,11 +298,11 @@ static void port_log_stats(const struct port *p, const struct port_call *c)
 	struct fax_call_stats st;
 
 	fax_call_stats(c->fc, &st);
-	log_info("port %u: call from %s: datagrams in %llu out %llu, malformed %llu, recovered "
+	log_info("port %u: call %s %s: datagrams in %llu out %llu, malformed %llu, recovered "
 		 "%llu, lost %llu, duplicates %llu, late %llu, ignored %llu, concealed %llu, "
 		 "held back %llu; port: foreign %llu, oversized %llu, refused %llu, no fax %llu, "
 		 "send errors %llu",
-		 (unsigned)p->cfg->id, c->peer_text,
+		 (unsigned)p->cfg->id, c->job_id != 0 ? "to" : "from", c->peer_text,
 		 (unsigned long long)st.datagrams_in, (unsigned long long)st.datagrams_out,
 		 (unsigned long long)st.malformed, (unsigned long long)st.recovered,
 		 (unsigned long long)st.lost, (unsigned long long)st.duplicates,
@@ -382,6 +392,30 @@ static void port_no_fax(struct port_call *c)
 	else
 		log_info("port %u: no fax from %s: no T.30 within %u ms, port released",
 			 (unsigned)c->port->cfg->id, c->peer_text, (unsigned)FGW_CLAIM_T30_MS);
+	port_release(c);
+}
+
+/* The end of a call that sent a document (job_id != 0): no spool, the
+ * send queue hears how it went (sendq.h). */
+static void port_send_ended(struct port_call *c)
+{
+	struct port *p = c->port;
+	struct send_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.job_id = c->job_id;
+	o.port_id = p->cfg->id;
+	o.fax = c->result;
+	snprintf(o.transport, sizeof(o.transport), "%s", c->transport);
+	snprintf(o.peer, sizeof(o.peer), "%s", c->peer_text);
+	snprintf(o.call_id, sizeof(o.call_id), "%s", c->call_id);
+	o.start_time = c->start_time > 0 ? (uint64_t)c->start_time : 0;
+	o.end_time = c->end_time > 0 ? (uint64_t)c->end_time : (uint64_t)time(NULL);
+	log_notice("port %u: job %" PRIu64 ": call %s to %s ended: %d of %d page(s) sent%s (%s)",
+		   (unsigned)p->cfg->id, c->job_id, c->call_id, c->peer_text, c->result.pages,
+		   c->result.pages_in_file, c->result.success ? ", complete" : "",
+		   c->result.t30_text[0] != '\0' ? c->result.t30_text : "no T.30 result");
+	core_send_outcome(p->env.core, &o);
 	port_release(c);
 }
 
@@ -544,7 +578,10 @@ void port_reports_apply(struct port_report *r)
 			/* a port's events stay in order: its last call's first */
 			port_group_flush(&g);
 			port_calls_start(c->port, c);
-			port_emit_state(c->port, FGW_PORT_RECEIVING, c->peer_text);
+			port_emit_state(c->port, c->job_id != 0 ? FGW_PORT_SENDING
+					: FGW_PORT_RECEIVING, c->peer_text);
+		} else if (c->job_id != 0) {
+			port_send_ended(c);
 		} else if (c->no_fax) {
 			port_no_fax(c);
 		} else if (c->result.pages > 0) {
@@ -569,6 +606,23 @@ void port_report_apply(struct port_report *r)
 
 static void port_media_close(struct port *p, struct port_call *c);
 
+/* A sending call cut after the receiver confirmed the last page (MCF to
+ * EOP, T.30 5.3.6.2.3) delivered the whole document: a receiver that
+ * hangs up as soon as it has our DCN, while we are still sending it, is
+ * not a failure.  The T.30 status stays as spandsp gave it. */
+static void port_send_settle(struct fax_session_result *r)
+{
+	char text[sizeof(r->t30_text)];
+
+	if (r->success || r->pages <= 0 || r->pages != r->pages_in_file)
+		return;
+	snprintf(text, sizeof(text), "every page confirmed, then: %.*s", (int)sizeof(text) - 32,
+		 r->t30_text);
+	memcpy(r->t30_text, text, sizeof(text));
+	r->success = true;
+	r->partial = false;
+}
+
 /* The media thread's part of the end of a call: the call leaves the port
  * (which may take the next call at once) and goes to the main thread. */
 static void port_finish(struct port *p)
@@ -582,10 +636,13 @@ static void port_finish(struct port *p)
 		 * number, a voice call): not a failed reception. */
 		if (c->sip && c->result.pages == 0 && !fax_call_peer_signalled(c->fc))
 			c->no_fax = true;
+		if (c->job_id != 0)
+			port_send_settle(&c->result);
 		fax_call_free(c->fc);  /* closes the TIFF file */
 		c->fc = NULL;
 	}
 	p->call = NULL;
+	c->end_time = (int64_t)time(NULL);
 	memcpy(&p->last_peer, &c->peer, sizeof(p->last_peer));
 	p->linger_until_ms = port_now_ms() + PORT_LINGER_MS;
 	p->state = FGW_PORT_IDLE;
@@ -629,12 +686,17 @@ static bool port_claim_expired(struct port *p, struct port_call *c, uint64_t now
 void port_tick(struct port *p, uint64_t now_ms)
 {
 	struct port_call *c = p->call;
+	uint64_t last;
 
 	if (c == NULL)
 		return;
 	/* The tick reads the sockets after taking now_ms: last_rx_ms may be
-	 * a little later than now_ms. */
-	if (now_ms > c->last_rx_ms && now_ms - c->last_rx_ms > FGW_CALL_SILENCE_MS) {
+	 * a little later than now_ms.  A T.38 receiver says nothing while we
+	 * send it a page (an ECM block at 4800 bit/s takes minutes): a
+	 * sending call is silent only when neither side sent anything; T.30's
+	 * own timers end it when the receiver does not answer. */
+	last = c->job_id != 0 && c->last_tx_ms > c->last_rx_ms ? c->last_tx_ms : c->last_rx_ms;
+	if (now_ms > last && now_ms - last > FGW_CALL_SILENCE_MS) {
 		log_warn("port %u: no datagram from %s for %u s: hanging up",
 			 (unsigned)p->cfg->id, c->peer_text, FGW_CALL_SILENCE_MS / 1000);
 		port_hangup(p);
@@ -712,14 +774,15 @@ static int port_call_open(struct port *p, struct port_call *c, const struct fax_
 		log_err("port %u: cannot start a call: %s", (unsigned)p->cfg->id, err);
 		return -1;
 	}
-	fax_session_set_page_hook(fax_call_session(c->fc), port_page, c);
+	if (c->job_id == 0)           /* sending keeps no sidecar */
+		fax_session_set_page_hook(fax_call_session(c->fc), port_page, c);
 	return 0;
 }
 
 /* The call runs: the ticker takes it, the main thread hears of it. */
 static void port_call_started(struct port *p, struct port_call *c)
 {
-	p->state = FGW_PORT_RECEIVING;
+	p->state = c->job_id != 0 ? FGW_PORT_SENDING : FGW_PORT_RECEIVING;
 	memcpy(c->started_transport, c->transport, sizeof(c->started_transport));
 	if (p->env.call_started != NULL)
 		p->env.call_started(p->env.arg, p);
@@ -785,6 +848,13 @@ static void port_media_params(struct port *p, struct port_call *c, const struct 
 	fp->payload_type = m->payload_type;
 	fp->ptime = m->ptime;
 	fp->ec = m->ec_fec ? UDPTL_EC_FEC : m->ec_none ? UDPTL_EC_NONE : UDPTL_EC_REDUNDANCY;
+	if (c->job_id != 0) {          /* we placed the call: CNG, wait for DIS, send */
+		fp->session.dir = FAX_SESSION_SEND;
+		fp->session.calling_party = true;
+		fp->session.file = c->send_file;
+		if (c->local_ident[0] != '\0')
+			fp->session.local_ident = c->local_ident;
+	}
 }
 
 /* The end of a SIP call's media: its socket goes, the SIP thread hears. */
@@ -850,20 +920,36 @@ static void port_media_begin(struct port *p, const struct port_media *m, bool re
 	snprintf(c->from, sizeof(c->from), "%s", m->from);
 	snprintf(c->to, sizeof(c->to), "%s", m->to);
 	snprintf(c->user_agent, sizeof(c->user_agent), "%s", m->user_agent);
+	c->job_id = m->job_id;
+	snprintf(c->send_file, sizeof(c->send_file), "%s", m->send_file);
+	snprintf(c->local_ident, sizeof(c->local_ident), "%s", m->local_ident);
 	port_media_text(m, reinvite, c->transport, sizeof(c->transport));
 	p->fd = m->fd;
 	p->call = c;
 	port_media_params(p, c, m, &fp);
-	if (port_call_open(p, c, &fp) != 0) {
+	if (port_call_open(p, c, &fp) != 0 && c->job_id != 0) {
+		/* the job still hears how its call ended */
+		snprintf(c->result.t30_text, sizeof(c->result.t30_text),
+			 "cannot start sending %.200s", c->send_file);
+		port_call_started(p, c);
+		port_finish(p);
+		return;
+	}
+	if (c->fc == NULL) {
 		p->call = NULL;
 		unlink(c->tmp);
 		port_media_close(p, c);
 		free(c);
 		return;
 	}
-	log_info("port %u channel %u: SIP call %s from %s (%s), media from %s", (unsigned)p->cfg->id,
-		 p->chan, c->call_id, m->from, m->t38 ? "T.38" : m->alaw ? "PCMA" : "PCMU",
-		 c->peer_text);
+	if (c->job_id != 0)
+		log_info("port %u channel %u: SIP call %s of job %" PRIu64 " to %s (%s), sending %s, "
+			 "media to %s", (unsigned)p->cfg->id, p->chan, c->call_id, c->job_id, m->to,
+			 m->t38 ? "T.38" : m->alaw ? "PCMA" : "PCMU", c->send_file, c->peer_text);
+	else
+		log_info("port %u channel %u: SIP call %s from %s (%s), media from %s",
+			 (unsigned)p->cfg->id, p->chan, c->call_id, m->from,
+			 m->t38 ? "T.38" : m->alaw ? "PCMA" : "PCMU", c->peer_text);
 	port_call_started(p, c);
 }
 
@@ -873,7 +959,8 @@ void port_media_start(struct port *p, const struct port_media *m)
 }
 
 /* G.711 to T.38 (or back): the fax session starts afresh into the same
- * file, as T.30 restarts on the new media on both sides.  A call that
+ * file, as T.30 restarts on the new media on both sides; a sending call
+ * sends its document again from page 1.  A call that
  * already has pages keeps them: they are committed as a fax of their own
  * (partial) and the new session runs as a new call on the same socket. */
 static void port_media_switch(struct port *p, struct port_call *c, const struct port_media *m)
@@ -883,7 +970,7 @@ static void port_media_switch(struct port *p, struct port_call *c, const struct 
 	struct port_media again;
 
 	fax_call_result(c->fc, &r);
-	if (r.pages > 0) {
+	if (r.pages > 0 && c->job_id == 0) {
 		again = *m;
 		again.fd = p->fd;
 		c->keep_media = true;

@@ -115,6 +115,17 @@ struct port_env {
  * vouched for the peer), and when its media ends, however it ends, the
  * socket is closed and ended(ended_arg, serial) is called once, on the
  * media thread.
+ *
+ * Sending (DESIGN 3b): a call the SIP thread placed for a send job has
+ * job_id != 0.  Its channel runs the calling terminal sending send_file
+ * (T.30 as the caller: CNG, the receiver's DIS, our TSI local_ident, else
+ * the port's local-ident), G.711 and after an update T.38 (the document
+ * again from page 1); the port state is FGW_PORT_SENDING meanwhile.  It
+ * keeps no tmp file and writes no sidecar; its ENDED report, however the
+ * call ended (T.30 over, hang-up, silence: a sending call counts its own
+ * datagrams too, a T.38 receiver is silent during a page), becomes
+ * core_send_outcome() on the main thread (sendq.h).  A call cut after the
+ * receiver confirmed the last page counts as complete.
  */
 struct port_media {
 	uint64_t serial;

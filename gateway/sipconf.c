@@ -3,14 +3,24 @@
  * settings, and the SIP thread's start for faxgwd (sipconf.h).
  */
 #include "sipconf.h"
+#include "config_sip.h"
 #include "log.h"
+#include "sendq.h"
 #include "sipmedia.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 static enum sdp_codec sipconf_codec(enum config_codec c)
 {
@@ -102,6 +112,12 @@ struct sip_settings *sipconf_settings(const struct config *c)
 	memcpy(s->password, c->sip.password, sizeof(s->password));
 	if (c->sip.nlisten > 0)
 		sipconf_media(c, s);
+	if (c->sip.from[0] != '\0')
+		snprintf(s->from, sizeof(s->from), "%s", c->sip.from);
+	else if (c->sip.nlisten > 0)
+		snprintf(s->from, sizeof(s->from), "sip:faxgw@%s", c->sip.listen[0].text);
+	else
+		snprintf(s->from, sizeof(s->from), "sip:faxgw@localhost");
 	for (size_t i = 0; i < c->nports; i++)
 		if (c->ports[i].transport == CONFIG_SIP)
 			sipconf_port(&c->ports[i], &s->ports[s->nports++]);
@@ -120,8 +136,256 @@ struct sip_hooks sipconf_hooks(void)
 	return h;
 }
 
-int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_thread **out,
-		  char *err, size_t errlen)
+/* --- the dials' reports, SIP thread -> main thread ------------------------------------- */
+
+struct sipconf_report {
+	struct sipconf_report *next;
+	bool answered;                /* else the dial failed */
+	uint64_t job_id;
+	int status;
+	char call_id[FGW_MAX_SIP_IDENT];
+	char reason[FGW_MAX_ERROR_TEXT];
+};
+
+struct sipconf_link {
+	struct core *core;
+	int fd;                       /* eventfd, watched by the main loop */
+	struct event *ev;
+	pthread_mutex_t mu;
+	struct sipconf_report *head, **tail;
+};
+
+/* SIP thread: queues r and wakes the main loop. */
+static void sipconf_link_post(struct sipconf_link *l, struct sipconf_report *r)
+{
+	uint64_t one = 1;
+
+	r->next = NULL;
+	pthread_mutex_lock(&l->mu);
+	*l->tail = r;
+	l->tail = &r->next;
+	pthread_mutex_unlock(&l->mu);
+	if (write(l->fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("SIP: cannot wake the main loop: %s", strerror(errno));
+}
+
+static void sipconf_on_answered(void *arg, uint64_t job_id, const char *call_id)
+{
+	struct sipconf_report *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		log_err("SIP: job %" PRIu64 " answered, not reported: out of memory", job_id);
+		return;
+	}
+	r->answered = true;
+	r->job_id = job_id;
+	snprintf(r->call_id, sizeof(r->call_id), "%s", call_id != NULL ? call_id : "");
+	sipconf_link_post(arg, r);
+}
+
+static void sipconf_on_dial_failed(void *arg, const struct sip_dial_result *res)
+{
+	struct sipconf_report *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		log_err("SIP: dial of job %" PRIu64 " failed (%d), not reported: out of memory",
+			res->job_id, res->status);
+		return;
+	}
+	r->job_id = res->job_id;
+	r->status = res->status;
+	snprintf(r->reason, sizeof(r->reason), "%s", res->reason);
+	sipconf_link_post(arg, r);
+}
+
+/* Main thread: the eventfd first, then the list (a report queued after
+ * the list was taken wakes the loop again). */
+static void sipconf_on_reports(evutil_socket_t fd, short what, void *arg)
+{
+	struct sipconf_link *l = arg;
+	struct sipconf_report *r;
+	uint64_t v;
+
+	(void)what;
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+	pthread_mutex_lock(&l->mu);
+	r = l->head;
+	l->head = NULL;
+	l->tail = &l->head;
+	pthread_mutex_unlock(&l->mu);
+	while (r != NULL) {
+		struct sipconf_report *next = r->next;
+		if (r->answered)
+			core_send_answered(l->core, r->job_id, r->call_id);
+		else
+			core_send_dial_failed(l->core, r->job_id, r->status, r->reason);
+		free(r);
+		r = next;
+	}
+}
+
+struct sipconf_link *sipconf_link_new(struct event_base *base, struct core *core)
+{
+	struct sipconf_link *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->core = core;
+	l->tail = &l->head;
+	pthread_mutex_init(&l->mu, NULL);
+	l->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->fd >= 0)
+		l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, sipconf_on_reports, l);
+	if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
+		sipconf_link_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void sipconf_link_free(struct sipconf_link *l)
+{
+	unsigned dropped = 0;
+
+	if (l == NULL)
+		return;
+	while (l->head != NULL) {
+		struct sipconf_report *r = l->head;
+		l->head = r->next;
+		free(r);
+		dropped++;
+	}
+	if (dropped > 0)
+		log_notice("SIP: %u report(s) on send jobs' calls dropped at shutdown (the jobs "
+			   "are dialled again at the next start)", dropped);
+	if (l->ev != NULL)
+		event_free(l->ev);
+	if (l->fd >= 0)
+		close(l->fd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/* --- sending: what to dial ----------------------------------------------------------- */
+
+/* The number of `to` without visual separators into out; -1 when it is
+ * not a number. */
+static int sipconf_number(const char *to, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (const char *p = to; *p != '\0'; p++) {
+		if (strchr(" -.()", *p) != NULL)
+			continue;
+		if (!((*p >= '0' && *p <= '9') || *p == '*' || (*p == '+' && n == 0)))
+			return -1;
+		if (n + 1 >= outlen)
+			return -1;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n > 0 && strcmp(out, "+") != 0 ? 0 : -1;
+}
+
+/* HOST[:PORT] and ";params" of a sip:/sips: URI (its user part skipped,
+ * headers after '?' dropped). */
+static void sipconf_proxy_host(const char *proxy, const char **host, size_t *hostlen,
+			       const char **params, size_t *paramlen)
+{
+	const char *p = strchr(proxy, ':') + 1;
+	const char *end = p + strcspn(p, ";?");
+	const char *at = memchr(p, '@', (size_t)(end - p));
+
+	if (at != NULL)
+		p = at + 1;
+	*host = p;
+	*hostlen = (size_t)(end - p);
+	*params = end;
+	*paramlen = *end == ';' ? strcspn(end, "?") : 0;
+}
+
+int sipconf_dial_uri(const char *to, const char *proxy, char *out, size_t outlen, char *err,
+		     size_t errlen)
+{
+	char number[FGW_MAX_SEND_TO];
+	const char *host, *params;
+	size_t hostlen, paramlen;
+
+	if (strncasecmp(to, "sip:", 4) == 0 || strncasecmp(to, "sips:", 5) == 0) {
+		if (config_sip_uri(to, err, errlen) != 0)
+			return -1;
+		if ((size_t)snprintf(out, outlen, "%s", to) >= outlen) {
+			snprintf(err, errlen, "the URI is too long");
+			return -1;
+		}
+		return 0;
+	}
+	if (sipconf_number(to, number, sizeof(number)) != 0) {
+		snprintf(err, errlen, "'%.80s' is neither a number nor a sip: or sips: URI", to);
+		return -1;
+	}
+	if (proxy == NULL || proxy[0] == '\0' || strchr(proxy, ':') == NULL) {
+		snprintf(err, errlen, "a number needs [sip] outbound-proxy (or give a whole sip: "
+			 "URI)");
+		return -1;
+	}
+	sipconf_proxy_host(proxy, &host, &hostlen, &params, &paramlen);
+	if (hostlen == 0) {
+		snprintf(err, errlen, "[sip] outbound-proxy %.80s names no host", proxy);
+		return -1;
+	}
+	if ((size_t)snprintf(out, outlen, "sip:%s@%.*s%.*s", number, (int)hostlen, host,
+			     (int)paramlen, params) >= outlen) {
+		snprintf(err, errlen, "the URI is too long");
+		return -1;
+	}
+	return 0;
+}
+
+int sipconf_port_index(const struct config *c, uint32_t port_id)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < c->nports; i++) {
+		if (c->ports[i].transport != CONFIG_SIP)
+			continue;
+		if (c->ports[i].id == port_id)
+			return k;
+		k++;
+	}
+	return -1;
+}
+
+int sipconf_dial(const struct config *c, struct sip_thread *t, const struct core_dial *d,
+		 char *err, size_t errlen)
+{
+	struct sip_dial sd;
+	int port = sipconf_port_index(c, d->port_id);
+
+	if (t == NULL) {
+		snprintf(err, errlen, "SIP is not running");
+		return -1;
+	}
+	if (port < 0) {
+		snprintf(err, errlen, "port %u is not a sip port", (unsigned)d->port_id);
+		return -1;
+	}
+	memset(&sd, 0, sizeof(sd));
+	sd.job_id = d->job_id;
+	sd.port = (size_t)port;
+	if (sipconf_dial_uri(d->to, c->sip.outbound_proxy, sd.uri, sizeof(sd.uri), err,
+			     errlen) != 0)
+		return -1;
+	snprintf(sd.file, sizeof(sd.file), "%s", d->file);
+	snprintf(sd.local_ident, sizeof(sd.local_ident), "%s", d->local_ident);
+	return sip_thread_dial(t, &sd, err, errlen);
+}
+
+/* --- the thread ------------------------------------------------------------------------ */
+
+int sipconf_start(const struct config *c, struct dataplane *dp, struct sipconf_link *link,
+		  struct sip_thread **out, char *err, size_t errlen)
 {
 	struct sip_hooks hooks = sipconf_hooks();
 	struct sip_media_ops ops;
@@ -135,6 +399,11 @@ int sipconf_start(const struct config *c, struct dataplane *dp, struct sip_threa
 	if (s == NULL) {
 		snprintf(err, errlen, "SIP: out of memory");
 		return -1;
+	}
+	if (link != NULL) {
+		hooks.dial_answered = sipconf_on_answered;
+		hooks.dial_failed = sipconf_on_dial_failed;
+		hooks.arg = link;
 	}
 	sipmedia_ops(dp, &ops);
 	rc = sip_thread_start(s, &hooks, dp != NULL ? &ops : NULL, out, err, errlen);

@@ -52,6 +52,9 @@ static void sipmedia_convert(const struct sip_media *m, struct port_media *pm)
 	snprintf(pm->from, sizeof(pm->from), "%s", m->from);
 	snprintf(pm->to, sizeof(pm->to), "%s", m->to);
 	snprintf(pm->user_agent, sizeof(pm->user_agent), "%s", m->user_agent);
+	pm->job_id = m->job_id;
+	snprintf(pm->send_file, sizeof(pm->send_file), "%s", m->send_file);
+	snprintf(pm->local_ident, sizeof(pm->local_ident), "%s", m->local_ident);
 	pm->ended = m->ended;
 	pm->ended_arg = m->ended_arg;
 }

@@ -49,12 +49,14 @@ static void sip_call_link(struct sip_thread *t, struct sip_call *c)
 	t->chan_busy[c->m.port][c->m.channel] = 1;
 }
 
-static void sip_call_free(struct sip_call *c)
+void sip_call_free(struct sip_call *c)
 {
 	struct sip_thread *t = c->t;
 
 	if (c->ring != NULL)
 		su_timer_destroy(c->ring);
+	if (c->dial != NULL)
+		su_timer_destroy(c->dial);
 	if (c->retry != NULL)
 		su_timer_destroy(c->retry);
 	if (c->m.fd >= 0)
@@ -74,16 +76,33 @@ static void sip_call_free(struct sip_call *c)
 	free(c);
 }
 
-/* A free channel of the port: sip_policy_invite() saw fewer calls than
- * channels, so there is one. */
-static unsigned sip_call_channel(const struct sip_thread *t, size_t port)
+int sip_call_free_channel(const struct sip_thread *t, size_t port)
 {
 	unsigned n = t->s->ports[port].channels;
 
 	for (unsigned ch = 0; ch < n; ch++)
 		if (!t->chan_busy[port][ch])
-			return ch;
-	return 0;
+			return (int)ch;
+	return -1;
+}
+
+struct sip_call *sip_call_new(struct sip_thread *t, size_t port, unsigned channel)
+{
+	struct sip_call *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->t = t;
+	c->m.port = port;
+	c->m.channel = channel;
+	c->m.serial = ++t->next_serial;
+	c->m.fd = -1;
+	c->m.ended = sip_thread_ended_cb;
+	c->m.ended_arg = t;
+	c->sess_id = (uint64_t)time(NULL) * 1000u + c->m.serial % 1000u;
+	c->sess_version = 1;
+	sip_call_link(t, c);
+	return c;
 }
 
 /* One identity of the request, printable and bounded. */
@@ -113,7 +132,7 @@ static void sip_call_idents(struct sip_call *c, const sip_t *sip)
 		       sip->sip_user_agent != NULL ? sip->sip_user_agent->g_string : NULL);
 }
 
-static void sip_call_local(const struct sip_call *c, struct sdp_local *l)
+void sip_call_local(const struct sip_call *c, struct sdp_local *l)
 {
 	l->addr = c->t->s->media_addr;
 	l->port = c->local_port;
@@ -134,7 +153,7 @@ static void sip_respond_sdp(struct sip_call *c, const char *sdp)
 		    NUTAG_AUTOANSWER(0), TAG_END());
 }
 
-static const char *sip_transport_name(const struct sdp_plan *p)
+const char *sip_transport_name(const struct sdp_plan *p)
 {
 	if (p->transport == SDP_TRANSPORT_T38)
 		return "T.38";
@@ -245,7 +264,9 @@ static void sip_call_source(struct sip_call *c, const struct sockaddr *src)
 void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, size_t port,
 		    const struct sdp_answer *ans, const struct sockaddr *src)
 {
-	struct sip_call *c = calloc(1, sizeof(*c));
+	/* sip_policy_invite() saw fewer calls than channels: one is free */
+	int ch = sip_call_free_channel(t, port);
+	struct sip_call *c = sip_call_new(t, port, ch >= 0 ? (unsigned)ch : 0);
 	char why[FGW_MAX_ERROR_TEXT], warn[SIP_WARN_MAX];
 	int status;
 
@@ -253,20 +274,10 @@ void sip_dialog_new(struct sip_thread *t, nua_handle_t *nh, const sip_t *sip, si
 		sip_respond(t, nh, 500, NULL, true, true);
 		return;
 	}
-	c->t = t;
 	c->nh = nh;
-	c->m.port = port;
-	c->m.channel = sip_call_channel(t, port);
-	c->m.serial = ++t->next_serial;
-	c->m.fd = -1;
 	c->m.plan = ans->plan;
-	c->m.ended = sip_thread_ended_cb;
-	c->m.ended_arg = t;
-	c->sess_id = (uint64_t)time(NULL) * 1000u + c->m.serial % 1000u;
-	c->sess_version = 1;
 	sip_call_source(c, src);
 	sip_call_idents(c, sip);
-	sip_call_link(t, c);
 	nua_handle_bind(nh, c);
 	if (sip_call_prepare(c, ans, &status, why, sizeof(why)) != 0) {
 		sip_log(t, LOG_WARNING, "SIP call %s refused (%d): %s", c->m.call_id, status, why);
@@ -325,18 +336,22 @@ static void sip_on_retry(struct sip_thread *t, su_timer_t *timer, struct sip_cal
 		sip_reinvite_send(c);
 }
 
-/* 491: our re-INVITE crossed one of the peer's; again after 0..2 s
- * (RFC 3261 14.1: the callee does not own the Call-ID). */
+/* 491: our re-INVITE crossed one of the peer's; again after a random
+ * delay (RFC 3261 14.1): 0..2 s when we answered the call (the callee does
+ * not own the Call-ID), 2.1..4 s when we placed it (we own it). */
 static void sip_reinvite_glare(struct sip_call *c)
 {
 	uint32_t r = 0;
+	su_duration_t ms;
 
 	c->reinvite = SIP_REINVITE_IDLE;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
 		r = (uint32_t)c->m.serial * 2654435761u;
+	ms = c->outbound ? (su_duration_t)(SIP_GLARE_OWNER_MIN_MS +
+					  r % (SIP_GLARE_OWNER_MAX_MS - SIP_GLARE_OWNER_MIN_MS + 1))
+			 : (su_duration_t)(r % (FGW_SIP_GLARE_MAX_MS + 1));
 	if (c->retry == NULL)
-		c->retry = su_timer_create(su_root_task(c->t->root),
-					   (su_duration_t)(r % (FGW_SIP_GLARE_MAX_MS + 1)));
+		c->retry = su_timer_create(su_root_task(c->t->root), ms);
 	if (c->retry == NULL || su_timer_set(c->retry, sip_on_retry, c) != 0) {
 		if (c->retry != NULL)
 			su_timer_destroy(c->retry);

@@ -49,6 +49,9 @@ struct sip_settings {
 	socklen_t media_bind_len;
 	char media_addr[FGW_SDP_MAX_ADDR_TEXT];
 	unsigned media_port_min, media_port_max;
+	/* Sending (sip_thread_dial): the From of our INVITEs, a whole sip: or
+	 * sips: URI ([sip] from, else sip:faxgw@ the first listen address). */
+	char from[FGW_MAX_SIP_URI];
 	size_t nports;
 	struct sip_port_settings ports[];         /* flexible: sip_settings_size(nports) */
 };

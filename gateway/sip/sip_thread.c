@@ -193,6 +193,8 @@ static void sip_on_state(struct sip_thread *t, nua_handle_t *nh, struct sip_call
 	int state = nua_callstate_init;
 
 	tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+	if (c != NULL && c->outbound)
+		sip_out_state(c, state);
 	if (c != NULL)
 		sip_dialog_state(c, state);
 	if (state != nua_callstate_terminated)
@@ -208,7 +210,6 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
 			 sip_t const *sip, tagi_t tags[])
 {
 	(void)nua;
-	(void)phrase;
 	switch (event) {
 	case nua_i_invite:
 		if (c != NULL)
@@ -221,7 +222,9 @@ static void sip_on_event(nua_event_t event, int status, char const *phrase, nua_
 			sip_dialog_update(c, sip);
 		break;
 	case nua_r_invite:
-		if (c != NULL)
+		if (c != NULL && c->outbound && !c->answered)
+			sip_out_response(c, status, phrase, sip);
+		else if (c != NULL)
 			sip_dialog_response(c, status, sip);
 		break;
 	case nua_i_options:
@@ -271,9 +274,15 @@ static int sip_on_command(struct sip_thread *t, su_wait_t *w, struct sip_thread 
 	while (read(t->efd, &v, sizeof(v)) > 0)
 		;
 	sip_dialog_media_ended(t);
+	sip_out_commands(t);
+	if (atomic_load(&t->draining) && !t->drain_seen) {
+		t->drain_seen = true;
+		sip_out_drain(t);
+	}
 	if (atomic_load(&t->stop) && !t->shutting_down) {
 		t->shutting_down = true;
 		sip_dialog_answer_ringing(t);
+		sip_out_stop(t);
 		t->shutdown_timer = su_timer_create(su_root_task(t->root), FGW_SIP_SHUTDOWN_MS);
 		if (t->shutdown_timer != NULL)
 			su_timer_set(t->shutdown_timer, sip_on_shutdown_timeout, NULL);
@@ -370,9 +379,12 @@ static void *sip_main(void *arg)
 	} else {
 		su_root_run(t->root);   /* started at nua_r_set_params */
 	}
-	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles, %llu left at shutdown",
-		(unsigned long long)t->invites,
-		(unsigned long long)(t->invites - t->handles_freed));
+	sip_log(t, LOG_DEBUG, "SIP: %llu INVITE handles (%llu of them ours), %llu left at "
+		"shutdown", (unsigned long long)(t->invites + t->dials),
+		(unsigned long long)t->dials,
+		(unsigned long long)(t->invites + t->dials - t->handles_freed));
+	t->shutting_down = true;
+	sip_out_stop(t);                /* dials still queued fail; none come after */
 	sip_dialog_free_all(t);
 	if (t->nua != NULL)
 		nua_destroy(t->nua);
@@ -404,6 +416,7 @@ static void sip_free(struct sip_thread *t)
 	free(t->chan_busy);
 	free(t->port_stats);
 	free(t->ended);
+	free(t->out);
 	free(t->port_calls);
 	free(t->s);
 	free(t);
@@ -419,9 +432,11 @@ static int sip_new_tables(struct sip_thread *t)
 	t->chan_busy = calloc(s->nports ? s->nports : 1, sizeof(*t->chan_busy));
 	t->ended_cap = (size_t)s->max_calls + 1;
 	t->ended = calloc(t->ended_cap, sizeof(*t->ended));
+	t->out_cap = SIP_OUT_QUEUE;
+	t->out = calloc(t->out_cap, sizeof(*t->out));
 	t->port_stats = calloc(s->nports ? s->nports : 1, sizeof(*t->port_stats));
 	if (t->port_calls == NULL || t->chan_busy == NULL || t->ended == NULL ||
-	    t->port_stats == NULL)
+	    t->out == NULL || t->port_stats == NULL)
 		return -1;
 	for (size_t i = 0; i < s->nports; i++)
 		if ((t->chan_busy[i] = calloc(s->ports[i].channels + 1, 1)) == NULL)
@@ -541,6 +556,21 @@ int sip_thread_start(const struct sip_settings *s, const struct sip_hooks *hooks
 	return 0;
 }
 
+int sip_thread_dial(struct sip_thread *t, const struct sip_dial *d, char *err, size_t errlen)
+{
+	if (t == NULL) {
+		snprintf(err, errlen, "SIP is not running");
+		return -1;
+	}
+	return sip_out_queue_dial(t, d, err, errlen);
+}
+
+void sip_thread_cancel(struct sip_thread *t, uint64_t job_id)
+{
+	if (t != NULL)
+		sip_out_queue_cancel(t, job_id);
+}
+
 void sip_thread_media_ended(struct sip_thread *t, uint64_t serial)
 {
 	if (t != NULL)
@@ -600,8 +630,10 @@ int sip_thread_port_stats(const struct sip_thread *t, size_t i, struct sip_stats
 
 void sip_thread_drain(struct sip_thread *t)
 {
-	if (t != NULL)
-		atomic_store(&t->draining, true);
+	if (t == NULL)
+		return;
+	atomic_store(&t->draining, true);
+	sip_wake(t);                    /* the dials still ringing are cancelled */
 }
 
 void sip_thread_stop(struct sip_thread *t)

@@ -15,6 +15,8 @@
  * touching it, a T.38 re-INVITE switches the media, a port with t38 =
  * offer sends its own T.38 re-INVITE (491: retried after a random
  * delay), a BYE hangs the media up, and the end of the fax sends BYE.
+ * It also places calls for send jobs (sip_thread_dial, sip_out.c), which
+ * once answered live among the answered calls and follow the same rules.
  *
  * Ownership: sip_thread_start() copies the settings; sip_thread_stop()
  * stops the thread (calls still ringing get 503, then nua_shutdown,

@@ -19,8 +19,11 @@ struct sip_dial_result;
 struct sip_hooks {
 	void (*log)(void *arg, int level, const char *text);
 	/* Sending (sip_thread_dial): the call of job_id was answered and its
-	 * media went to a media thread (call_id: ours); or the dial ended
-	 * without media (every other outcome of a dial).  NULL: not told. */
+	 * media go to a media thread (call_id: ours; told just before the
+	 * media thread gets the call, so its end always comes later); or the
+	 * dial ended without media (every other outcome of a dial; also, with
+	 * status 0, after dial_answered when no media thread took the call).
+	 * NULL: not told. */
 	void (*dial_answered)(void *arg, uint64_t job_id, const char *call_id);
 	void (*dial_failed)(void *arg, const struct sip_dial_result *r);
 	void *arg;

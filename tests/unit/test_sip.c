@@ -11,10 +11,12 @@
 #include <check.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -288,6 +290,98 @@ START_TEST(test_sipconf_settings)
 }
 END_TEST
 
+
+/* --- sending: what to dial ---------------------------------------------------- */
+
+struct dial_uri_case {
+	const char *to, *proxy;
+	const char *uri;           /* NULL: refused, err has `why` */
+	const char *why;
+};
+
+static const struct dial_uri_case dial_uris[] = {
+	{ "sip:5550100@pbx.example.org", "", "sip:5550100@pbx.example.org", NULL },
+	{ "SIPS:fax@[2001:db8::1]:5061", "sip:p", "SIPS:fax@[2001:db8::1]:5061", NULL },
+	{ "sip:fax@127.0.0.1:5070;transport=tcp", "", "sip:fax@127.0.0.1:5070;transport=tcp",
+	  NULL },
+	{ "5550100", "sip:127.0.0.1:5070", "sip:5550100@127.0.0.1:5070", NULL },
+	{ "+1 (555) 010-0.1", "sip:proxy.example.org", "sip:+155501001@proxy.example.org",
+	  NULL },
+	{ "+15550100", "sip:gw@proxy.example.org:5080;transport=tcp;lr?X=1",
+	  "sip:+15550100@proxy.example.org:5080;transport=tcp;lr", NULL },
+	{ "*99", "sips:[2001:db8::9]:5061", "sip:*99@[2001:db8::9]:5061", NULL },
+	{ "5550100", "", NULL, "outbound-proxy" },
+	{ "555+0100", "sip:p", NULL, "neither a number" },
+	{ "+", "sip:p", NULL, "neither a number" },
+	{ "", "sip:p", NULL, "neither a number" },
+	{ "fax@example.org", "sip:p", NULL, "neither a number" },
+	{ "sip:a b@c", "", NULL, "not a sip: or sips: URI" },
+	{ "sip:", "", NULL, "not a sip: or sips: URI" },
+	{ "5550100", "sip:@;x", NULL, "names no host" },
+};
+
+START_TEST(test_dial_uri)
+{
+	const struct dial_uri_case *k = &dial_uris[_i];
+	char out[FGW_MAX_SIP_URI + FGW_MAX_SEND_TO] = "", err[FGW_MAX_ERROR_TEXT] = "";
+	int rc = sipconf_dial_uri(k->to, k->proxy, out, sizeof(out), err, sizeof(err));
+
+	if (k->uri != NULL) {
+		ck_assert_msg(rc == 0, "%s: %s", k->to, err);
+		ck_assert_str_eq(out, k->uri);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_msg(strstr(err, k->why) != NULL, "%s: %s", k->to, err);
+	}
+}
+END_TEST
+
+START_TEST(test_dial_uri_too_long)
+{
+	char to[FGW_MAX_SEND_TO], out[64], err[FGW_MAX_ERROR_TEXT];
+
+	memset(to, '5', sizeof(to) - 1);
+	to[sizeof(to) - 1] = '\0';
+	ck_assert_int_eq(sipconf_dial_uri(to, "sip:127.0.0.1", out, sizeof(out), err,
+					  sizeof(err)), -1);
+	ck_assert_int_eq(sipconf_dial_uri("sip:5550100@example.org:5060", "", out, 16, err,
+					  sizeof(err)), -1);
+	ck_assert_str_eq(err, "the URI is too long");
+}
+END_TEST
+
+START_TEST(test_sipconf_from_and_ports)
+{
+	static const char text[] =
+		"[sip]\nlisten = udp:127.0.0.1:5090\n"
+		"[port 1]\ntransport = t38\nlisten = 127.0.0.1:4000\n"
+		"[port 7]\ntransport = sip\nsip-user = 1\n"
+		"[port 9]\ntransport = sip\nsip-user = 2\n";
+	static const char with_from[] =
+		"[sip]\nlisten = udp:127.0.0.1:5090\nfrom = sip:fax@example.org\n"
+		"[port 7]\ntransport = sip\nsip-user = 1\n";
+	struct config_errors *errs = calloc(1, sizeof(*errs));
+	struct config *c = NULL;
+	struct sip_settings *s;
+
+	ck_assert_int_eq(config_load_string("t.conf", text, strlen(text), &c, errs), 0);
+	s = sipconf_settings(c);
+	ck_assert_str_eq(s->from, "sip:faxgw@127.0.0.1:5090");
+	ck_assert_int_eq(sipconf_port_index(c, 7), 0);
+	ck_assert_int_eq(sipconf_port_index(c, 9), 1);
+	ck_assert_int_eq(sipconf_port_index(c, 1), -1);   /* not a sip port */
+	ck_assert_int_eq(sipconf_port_index(c, 8), -1);
+	free(s);
+	config_free(c);
+	ck_assert_int_eq(config_load_string("t.conf", with_from, strlen(with_from), &c, errs), 0);
+	s = sipconf_settings(c);
+	ck_assert_str_eq(s->from, "sip:fax@example.org");
+	free(s);
+	config_free(c);
+	free(errs);
+}
+END_TEST
+
 /* --- the thread, on loopback --------------------------------------------------- */
 
 /* A UDP port nothing listens on now. */
@@ -389,6 +483,270 @@ START_TEST(test_thread_listen_in_use)
 }
 END_TEST
 
+
+/* --- sending: dials against a far end written here ------------------------------ */
+
+/* What the SIP thread reported of its dials (its hooks, on its thread). */
+struct dial_log {
+	pthread_mutex_t mu;
+	size_t n;
+	struct sip_dial_result r[8];
+	unsigned answered;
+};
+
+static void dial_log_failed(void *arg, const struct sip_dial_result *r)
+{
+	struct dial_log *l = arg;
+
+	pthread_mutex_lock(&l->mu);
+	if (l->n < sizeof(l->r) / sizeof(l->r[0]))
+		l->r[l->n++] = *r;
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void dial_log_answered(void *arg, uint64_t job_id, const char *call_id)
+{
+	struct dial_log *l = arg;
+
+	(void)job_id;
+	(void)call_id;
+	pthread_mutex_lock(&l->mu);
+	l->answered++;
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Waits (at most 5 s) for the report on job_id; a copy into *out. */
+static bool dial_log_wait(struct dial_log *l, uint64_t job_id, struct sip_dial_result *out)
+{
+	for (int i = 0; i < 500; i++) {
+		bool found = false;
+		pthread_mutex_lock(&l->mu);
+		for (size_t k = 0; k < l->n && !found; k++)
+			if (l->r[k].job_id == job_id) {
+				*out = l->r[k];
+				found = true;
+			}
+		pthread_mutex_unlock(&l->mu);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A media side that takes no call (a dial answered 200 would fail). */
+static int dial_no_media(void *arg, const struct sip_media *m)
+{
+	(void)arg;
+	(void)m;
+	return -1;
+}
+
+/* The far end: the next request with this method (others skipped), its
+ * text in buf and its source in *from; false after 5 s without one. */
+static bool far_recv(int fd, const char *method, char *buf, size_t size,
+		     struct sockaddr_storage *from, socklen_t *fromlen)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t mlen = strlen(method);
+
+	while (poll(&pfd, 1, 5000) == 1) {
+		*fromlen = sizeof(*from);
+		ssize_t n = recvfrom(fd, buf, size - 1, 0, (struct sockaddr *)from, fromlen);
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		if (strncmp(buf, method, mlen) == 0 && buf[mlen] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/* Appends the header lines of req named `name` to out. */
+static void far_copy(const char *req, const char *name, const char *extra, char *out, size_t size)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *l = req; l != NULL && *l != '\0'; l = strstr(l, "\r\n"), l = l ? l + 2 : l) {
+		size_t len = strcspn(l, "\r\n");
+		if (len == 0)
+			break;                   /* the body follows */
+		if (strncasecmp(l, name, nlen) == 0 && l[nlen] == ':')
+			snprintf(out + strlen(out), size - strlen(out), "%.*s%s\r\n", (int)len, l,
+				 extra);
+	}
+}
+
+/* Answers request req (from `to`) with status; with an SDP body and our
+ * Contact when sdp is not NULL. */
+static void far_answer_sdp(int fd, const char *req, int status, const char *phrase,
+			   const char *sdp, int far_port, const struct sockaddr_storage *to,
+			   socklen_t tolen)
+{
+	char msg[4096];
+
+	snprintf(msg, sizeof(msg), "SIP/2.0 %d %s\r\n", status, phrase);
+	far_copy(req, "Via", "", msg, sizeof(msg));
+	far_copy(req, "From", "", msg, sizeof(msg));
+	far_copy(req, "To", strstr(req, ";tag=far") ? "" : ";tag=far", msg, sizeof(msg));
+	far_copy(req, "Call-ID", "", msg, sizeof(msg));
+	far_copy(req, "CSeq", "", msg, sizeof(msg));
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+		 "Contact: <sip:far@127.0.0.1:%d>\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", far_port, strlen(sdp), sdp);
+	ck_assert_int_gt(sendto(fd, msg, strlen(msg), 0, (const struct sockaddr *)to, tolen), 0);
+}
+
+/* Answers request req (from `to`) with status. */
+static void far_answer(int fd, const char *req, int status, const char *phrase,
+		       const struct sockaddr_storage *to, socklen_t tolen)
+{
+	char msg[2048];
+
+	snprintf(msg, sizeof(msg), "SIP/2.0 %d %s\r\n", status, phrase);
+	far_copy(req, "Via", "", msg, sizeof(msg));
+	far_copy(req, "From", "", msg, sizeof(msg));
+	far_copy(req, "To", strstr(req, ";tag=far") ? "" : ";tag=far", msg, sizeof(msg));
+	far_copy(req, "Call-ID", "", msg, sizeof(msg));
+	far_copy(req, "CSeq", "", msg, sizeof(msg));
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "Content-Length: 0\r\n\r\n");
+	ck_assert_int_gt(sendto(fd, msg, strlen(msg), 0, (const struct sockaddr *)to, tolen), 0);
+}
+
+static int far_socket(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static struct sip_dial far_dial(uint64_t job_id, int far_port)
+{
+	struct sip_dial d;
+
+	memset(&d, 0, sizeof(d));
+	d.job_id = job_id;
+	d.port = 1;                          /* port 11: one channel */
+	snprintf(d.uri, sizeof(d.uri), "sip:5550100@127.0.0.1:%d", far_port);
+	snprintf(d.file, sizeof(d.file), "/nonexistent/doc.tif");
+	return d;
+}
+
+/* A ringing dial holds port 11's only channel: a second dial of that port
+ * fails at once (status 0, no INVITE); the cancel of the first sends
+ * CANCEL and reports the far end's 487; a 486 is reported with its
+ * status and text; a 200 is ACKed and reported answered, and when no
+ * media thread takes the call it fails (0) and ends with BYE; bad dials
+ * are refused before the queue. */
+START_TEST(test_thread_dial_busy_cancel)
+{
+	struct sip_settings *s = policy_settings();
+	struct dial_log log = { .n = 0 };
+	struct sip_hooks hooks = { .dial_answered = dial_log_answered,
+				   .dial_failed = dial_log_failed, .arg = &log };
+	struct sip_media_ops ops = { .start = dial_no_media };
+	struct sip_thread *t = NULL;
+	struct sip_dial_result r;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char err[FGW_MAX_ERROR_TEXT], invite[4096], req[4096];
+	int far_port, far = far_socket(&far_port), port = free_port(), media = free_port();
+	struct sip_dial d = far_dial(1, far_port);
+
+	pthread_mutex_init(&log.mu, NULL);
+	snprintf(s->listen_url[0], sizeof(s->listen_url[0]), "sip:127.0.0.1:%d;transport=udp",
+		 port);
+	s->nlisten = 1;
+	s->media_bind = addr("127.0.0.1");
+	s->media_bind_len = sizeof(struct sockaddr_in);
+	snprintf(s->media_addr, sizeof(s->media_addr), "127.0.0.1");
+	s->media_port_min = (unsigned)media;
+	s->media_port_max = (unsigned)media + 20;
+	snprintf(s->from, sizeof(s->from), "sip:unit@127.0.0.1");
+	ck_assert_msg(sip_thread_start(s, &hooks, &ops, &t, err, sizeof(err)) == 0, "%s", err);
+
+	ck_assert_msg(sip_thread_dial(t, &d, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(far_recv(far, "INVITE", invite, sizeof(invite), &peer, &peerlen));
+	ck_assert_msg(strstr(invite, "From: <sip:unit@127.0.0.1>") != NULL, "%s", invite);
+	ck_assert_msg(strstr(invite, "m=audio ") != NULL && strstr(invite, " RTP/AVP 0 8") != NULL,
+		      "%s", invite);                /* port 11's codecs: PCMU, PCMA */
+	far_answer(far, invite, 180, "Ringing", &peer, peerlen);
+
+	d = far_dial(2, far_port);
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), 0);
+	ck_assert(dial_log_wait(&log, 2, &r));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.reason, "no free channel on port 11");
+
+	sip_thread_cancel(t, 99);                 /* unknown: nothing */
+	sip_thread_cancel(t, 1);
+	ck_assert(far_recv(far, "CANCEL", req, sizeof(req), &peer, &peerlen));
+	far_answer(far, req, 200, "OK", &peer, peerlen);
+	far_answer(far, invite, 487, "Request Terminated", &peer, peerlen);
+	ck_assert(dial_log_wait(&log, 1, &r));
+	ck_assert_int_eq(r.status, 487);
+	ck_assert_msg(strstr(r.reason, "cancelled") != NULL, "%s", r.reason);
+	ck_assert(far_recv(far, "ACK", req, sizeof(req), &peer, &peerlen));
+
+	for (int i = 0; i < 500; i++) {          /* the dialog goes, its channel is free */
+		struct sip_stats st;
+		sip_thread_stats(t, &st);
+		if (st.calls == 0)
+			break;
+		usleep(10000);
+	}
+	d = far_dial(3, far_port);
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), 0);
+	ck_assert(far_recv(far, "INVITE", invite, sizeof(invite), &peer, &peerlen));
+	far_answer(far, invite, 486, "Busy Here", &peer, peerlen);
+	ck_assert(dial_log_wait(&log, 3, &r));
+	ck_assert_int_eq(r.status, 486);
+	ck_assert_str_eq(r.reason, "486 Busy Here");
+
+	/* 200 with a PCMU answer: ACK, answered, then the media side takes no
+	 * call: dial_failed (0) and BYE */
+	for (int i = 0; i < 500; i++) {
+		struct sip_stats st;
+		sip_thread_stats(t, &st);
+		if (st.calls == 0)
+			break;
+		usleep(10000);
+	}
+	d = far_dial(6, far_port);
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), 0);
+	ck_assert(far_recv(far, "INVITE", invite, sizeof(invite), &peer, &peerlen));
+	far_answer_sdp(far, invite, 200, "OK", G711_OFFER, far_port, &peer, peerlen);
+	ck_assert(dial_log_wait(&log, 6, &r));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.reason, "no media thread took the call");
+	ck_assert_uint_eq(log.answered, 1);
+	ck_assert(far_recv(far, "ACK", req, sizeof(req), &peer, &peerlen));
+	ck_assert(far_recv(far, "BYE", req, sizeof(req), &peer, &peerlen));
+	far_answer(far, req, 200, "OK", &peer, peerlen);
+
+	d = far_dial(0, far_port);
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), -1);
+	d = far_dial(4, far_port);
+	d.port = 2;                              /* no such port */
+	ck_assert_int_eq(sip_thread_dial(t, &d, err, sizeof(err)), -1);
+	ck_assert_uint_eq(log.answered, 1);
+	ck_assert_uint_eq(log.n, 4);
+	sip_thread_free(t);
+	d = far_dial(5, far_port);
+	ck_assert_int_eq(sip_thread_dial(NULL, &d, err, sizeof(err)), -1);
+	close(far);
+	pthread_mutex_destroy(&log.mu);
+	free(s);
+}
+END_TEST
+
 Suite *sip_suite(void)
 {
 	Suite *s = suite_create("sip");
@@ -402,11 +760,15 @@ Suite *sip_suite(void)
 	tcase_add_test(tc, test_offers);
 	tcase_add_test(tc, test_warning_value);
 	tcase_add_test(tc, test_sipconf_settings);
+	tcase_add_loop_test(tc, test_dial_uri, 0, (int)(sizeof(dial_uris) / sizeof(dial_uris[0])));
+	tcase_add_test(tc, test_dial_uri_too_long);
+	tcase_add_test(tc, test_sipconf_from_and_ports);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("thread");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_thread_options_drain_stop);
 	tcase_add_test(tc, test_thread_listen_in_use);
+	tcase_add_test(tc, test_thread_dial_busy_cancel);
 	suite_add_tcase(s, tc);
 	return s;
 }
