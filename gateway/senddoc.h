@@ -26,12 +26,18 @@
  * `out` once Ghostscript rendered every page pdfinfo counted.  Both tools
  * run by absolute path (the one found at build time, else /usr/bin,
  * /usr/local/bin, /bin), with execve, no shell, stdin /dev/null, a clean
- * environment, a time limit and their output captured; they die with the
- * calling process (PR_SET_PDEATHSIG).
+ * environment, a time limit (their process group is killed at it) and
+ * their output captured; they die with the calling process
+ * (PR_SET_PDEATHSIG).  A TIFF of more than max_pages pages is refused as
+ * "at least N pages: more than M" after M + 1 directories; a PDF as "N
+ * pages: more than M" from pdfinfo's count, before any rendering.
+ *
+ * The caps below belong in caps.h; they are here while sending is built
+ * in parts (one line of caps.h, FGW_SEND_PREPARE_MS, is this module's).
  *
  * Ownership: the caller owns every buffer; nothing is kept between calls.
- * `out` (and `out`.tmp, `out`.gs, `out`.pdf.tif while working) are the only files
- * written; `out` appears complete (written, fsynced, renamed, its
+ * `out` (and `out`.tmp, `out`.gs, `out`.pdf.tif while working) are the
+ * only files written; `out` appears complete (written, fsynced, renamed, its
  * directory fsynced) or not at all.  libtiff's messages go to the reason,
  * never to stderr (per-handle handlers: no global state is touched).
  */

@@ -133,7 +133,7 @@ unreadable() {
 	local what=$1 file=$2 user=${3:-} t0=$SECONDS
 	if [ -n "$user" ]; then
 		expect_rc 1 setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups \
-			"$CTL" -s "$SOCK" send -p 31 "$TO" "$file"
+			"$USERCTL" -s "$SOCK" send -p 31 "$TO" "$file"
 	else
 		expect_rc 1 "$CTL" -s "$SOCK" send -p 31 "$TO" "$file"
 	fi
@@ -147,12 +147,17 @@ if [ "$(id -u)" -eq 0 ]; then
 	chmod 711 "$WORK" "$WORK/var"
 	PRIV=$(mktemp -d /tmp/faxgw-send-bad.XXXXXX)
 	chmod 755 "$PRIV"
+	# faxgwctl links libfaxgw statically: a copy runs where nobody may
+	# reach it, wherever the checkout is.
+	USERCTL=$PRIV/faxgwctl
+	cp "$CTL" "$USERCTL"
+	chmod 755 "$USERCTL"
 	cp good.tif "$PRIV/mine.tif"
 	chown nobody "$PRIV/mine.tif"
 	chmod 000 "$PRIV/mine.tif"
 	unreadable "mode 000, as its owner (nobody)" "$PRIV/mine.tif" nobody
-	rm -rf "$PRIV"
 	unreadable "/etc/shadow, as nobody" /etc/shadow nobody
+	rm -rf "$PRIV"
 else
 	cp good.tif mine.tif
 	chmod 000 mine.tif
