@@ -609,16 +609,18 @@ static void port_media_close(struct port *p, struct port_call *c);
 /* A sending call cut after the receiver confirmed the last page (MCF to
  * EOP, T.30 5.3.6.2.3) delivered the whole document: a receiver that
  * hangs up as soon as it has our DCN, while we are still sending it, is
- * not a failure.  The T.30 status stays as spandsp gave it. */
+ * not a failure.  It is reported as T.30 success (T30_ERR_OK), the text
+ * saying how the call ended. */
 static void port_send_settle(struct fax_session_result *r)
 {
 	char text[sizeof(r->t30_text)];
 
 	if (r->success || r->pages <= 0 || r->pages != r->pages_in_file)
 		return;
-	snprintf(text, sizeof(text), "every page confirmed, then: %.*s", (int)sizeof(text) - 32,
-		 r->t30_text);
+	snprintf(text, sizeof(text), "OK: every page confirmed (then the far end hung up: %.*s)",
+		 (int)sizeof(text) - 64, r->t30_text);
 	memcpy(r->t30_text, text, sizeof(text));
+	r->t30_status = 0;
 	r->success = true;
 	r->partial = false;
 }

@@ -111,7 +111,7 @@ refused() {
 refused "a text file" 'not a TIFF or PDF file' letter.txt
 refused "a text file named .tif" 'not a TIFF or PDF file' letter.tif
 ok "a text file is refused (by its content, whatever its name): not a TIFF or PDF file"
-refused "an empty file" 'the file is empty' empty.tif
+refused "an empty file" 'is empty' empty.tif
 ok "an empty file is refused: the file is empty"
 refused "a TIFF 1700 pixels wide" 'page 1 is 1700 pixels wide; fax pages are 1728 \(A4/Letter\), 2048 \(B4\) or 2432 \(A3\) at 8 pels/mm' narrow.tif
 ok "a TIFF of a width no fax carries is refused, the page and the widths named"
