@@ -49,7 +49,7 @@ CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) -Wl,-z,relro -Wl,-z,now -Wl,--as-needed
 LDLIBS   := $(PKG_LIBS) -ldl -lpthread
 
-VERSION := 0.2.0
+VERSION := 0.3.0
 
 # --- sources (one directory per role; new files are picked up) ----------
 UTIL_SRC  := $(wildcard gateway/util/*.c)
