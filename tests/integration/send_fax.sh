@@ -90,6 +90,20 @@ PS
 [ "$("$TD" pages pdf-ref.tif)" = 2 ] || fail "the reference rendering has not 2 pages"
 
 # --- the faxes, all at once ---------------------------------------------------
+# The event stream, followed from before the first send (JSON Lines), and
+# `faxgwctl calls` every half second while the faxes run.
+"$CTL" "${S[@]}" --json events -f > events.log 2> events.err &
+EVPID=$!
+PIDS+=("$EVPID")
+sleep 0.3
+(
+	for _ in $(seq 1 400); do
+		[ -e calls.stop ] && break
+		"$CTL" "${S[@]}" --json calls 2>/dev/null | tr -d '\n' >> calls.log && echo >> calls.log
+		sleep 0.5
+	done
+) &
+PIDS+=("$!")
 declare -A RX TX RP
 read -r -a FREE <<< "$(free_udp_ports 4)"
 
@@ -156,6 +170,34 @@ ok "2-page Letter PDF: rendered to 2 pages 1728 wide, received == Ghostscript's 
 
 # --- what faxgwctl shows ---------------------------------------------------------
 alive "$FAXGWD_PID" faxgwd
+touch calls.stop
+for name in g711 ours theirs pdf; do
+	id=${JOB[$name]}
+	for ev in send-queued send-dialing send-done; do
+		"$PY" -c '
+import json, sys
+job, kind = int(sys.argv[1]), sys.argv[2]
+evs = [json.loads(l) for l in open("events.log") if l.strip()]
+sys.exit(0 if any(e.get("job") == job and e.get("type") == kind for e in evs) else 1)
+' "$id" "$ev" || fail "no $ev event for job $id: $(cat events.log)"
+	done
+done
+ok "faxgwctl events: send-queued, send-dialing and send-done for every job"
+"$PY" -c '
+import json, sys
+seen = set()
+for line in open("calls.log"):
+    if line.strip():
+        seen.update(c["port"] for c in json.loads(line).get("calls", []))
+sys.exit(0 if {21, 22, 23, 24} <= seen else 1)
+' || fail "faxgwctl calls never listed the sending calls: $(tail -n 3 calls.log)"
+ok "faxgwctl calls listed the calls in progress on every sending port"
+OUT=$("$CTL" "${S[@]}" log) || fail "faxgwctl log: $OUT"
+for name in g711 ours theirs pdf; do
+	grep -E "send job ${JOB[$name]} port" <<<"$OUT" | grep -q "uid $(id -u)" ||
+		fail "the audit log does not say who submitted job ${JOB[$name]}: $OUT"
+done
+ok "the audit log records who submitted each send"
 OUT=$("$CTL" "${S[@]}" --json jobs) || fail "faxgwctl --json jobs: $OUT"
 for name in g711 ours theirs pdf; do
 	case $name in g711) port=21 pages=3 ;; ours) port=22 pages=3 ;; theirs) port=23 pages=3 ;;
