@@ -196,6 +196,9 @@ faxJobT30Text                   1.6.1.18   ro FaxgwUtf8String
 faxJobStartTime                 1.6.1.19   ro DateAndTime
 faxJobEndTime                   1.6.1.20   ro DateAndTime
 faxJobDestination               1.6.1.21   ro OCTET STRING (0..255)
+faxJobDocumentPages             1.6.1.22   ro Gauge32
+faxJobSipStatus                 1.6.1.23   ro Unsigned32 (0..699)
+faxJobSubmittedBy               1.6.1.24   ro OCTET STRING (0..255)
 faxgwSip                        1.7        -  -
 faxgwSipRunning                 1.7.1      ro TruthValue
 faxgwSipCalls                   1.7.2      ro Gauge32
@@ -279,7 +282,8 @@ mib_members() {
 }
 mib_members "faxgwSendGroup OBJECTS" \
 	"$(mib_clause faxgwSendGroup OBJECT-GROUP 'faxgwGroups 12' OBJECTS)" \
-	faxPortFaxesSent faxPortPagesSent faxPortSendFailures faxJobDestination
+	faxPortFaxesSent faxPortPagesSent faxPortSendFailures faxJobDestination \
+	faxJobDocumentPages faxJobSipStatus faxJobSubmittedBy
 mib_members "faxgwSendNotificationGroup NOTIFICATIONS" \
 	"$(mib_clause faxgwSendNotificationGroup NOTIFICATION-GROUP 'faxgwGroups 13' NOTIFICATIONS)" \
 	faxSendFailed
