@@ -20,10 +20,11 @@
  * for each received fax the agent has not seen (what its call was never
  * changes), and for a send job again whenever the listing shows another
  * state or number of attempts (its last attempt's call), at most
- * AGENT_JOB_DETAILS_PER_PASS a pass, newest first.  A pass follows each re-read, and another one each
- * second while rows still wait, so a full table is filled in seconds
- * without a re-read ever taking long.  Until then a row's columns about
- * its call read as zero/empty.
+ * AGENT_JOB_DETAILS_PER_PASS a pass, newest first.  A pass follows each
+ * re-read, and another one each second while rows still wait, so a full
+ * table is filled in seconds without a re-read ever taking long.  Until
+ * then a new row's columns about its call read as zero/empty (a send
+ * job's earlier ones stay until its new ones come).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -136,8 +137,7 @@ void cache_jobs_event(const fgw_event *ev)
 	case FGW_EVENT_SEND_FAILED:
 		/* Failed for good: faxSendFailed follows and needs the row
 		 * (its destination) now, whatever the last re-read was. */
-		if (ev->job_state == FGW_JOB_FAILED && ev->job_id != 0 &&
-		    cache_server() != NULL)
+		if (ev->job_state == FGW_JOB_FAILED && ev->job_id != 0)
 			cache_jobs_fetch(ev->job_id);
 		/* fall through */
 	case FGW_EVENT_SEND_QUEUED:
