@@ -10,7 +10,10 @@
 #  - the job's row: faxJobDirection sent(2), faxJobState failed(4),
 #    faxJobDestination, faxJobAttempts, faxJobSipStatus,
 #    faxJobDocumentPages, faxJobSubmittedBy; faxPortSendFailures counts it
-#    and faxPortFaxesSent does not.
+#    and faxPortFaxesSent does not;
+#  - a fax sent to faxpeer (receive --sip-listen): done(3), SIP 200, its
+#    pages and the receiver's ident in its row, faxPortFaxesSent and
+#    faxPortPagesSent count it, and no faxSendFailed.
 # The failures: a SIP URI on a loopback port where nothing listens, and,
 # when SIPp (Debian sip-tester) is installed, a SIPp UAS that answers 404
 # (fails at once) and one that answers 486 twice (busy: retried once, then
@@ -166,6 +169,44 @@ check_send_failed() {
 	all_alive
 	ok "$label: job $jid failed after $(get faxJobAttempts."$jid") call(s): one faxSendFailed (job, port, destination, reason), row and counters"
 }
+
+# check_send_done: a fax sent to faxpeer (answering over SIP) is done(3)
+# with every column of a sent fax, counted by faxPortFaxesSent and
+# faxPortPagesSent, and notified by nothing.
+check_send_done() {
+	local ntrap failures sent pages fport jid got
+	[ -x "$B/faxpeer" ] || { echo "# faxpeer not built: no successful send tried"; return 0; }
+	ntrap=$(trap_count faxSendFailed)
+	failures=$(get faxPortSendFailures.1)
+	sent=$(get faxPortFaxesSent.1)
+	pages=$(get faxPortPagesSent.1)
+	fport=$(free_udp_tcp_port)
+	("$B/faxpeer" receive --sip-listen "127.0.0.1:$fport" --timeout 120 --ident "+1 555 0199" \
+		"$WORK/got.tif" >"$WORK/faxpeer.log" 2>&1) &
+	local peer=$!
+	PIDS+=("$peer")
+	sleep 0.5
+	expect_rc 0 "$CTL" -s "$SOCK" send -p 1 "sip:5550199@127.0.0.1:$fport" doc.tif
+	jid=$(grep -oE '[0-9]+' <<<"$OUT" | tail -1)
+	[ -n "$jid" ] || fail "faxgwctl send printed no job id: $OUT"
+	wait_value faxJobState."$jid" done 120 ||
+		fail "job $jid not done(3): $(get faxJobState."$jid"); $("$CTL" -s "$SOCK" job "$jid" 2>&1)"
+	wait "$peer" || fail "faxpeer receive failed: $(cat "$WORK/faxpeer.log")"
+	wait_value faxPortFaxesSent.1 $((sent + 1)) 10 ||
+		fail "faxPortFaxesSent.1 $(get faxPortFaxesSent.1), want $((sent + 1))"
+	wait_value faxPortPagesSent.1 $((pages + 1)) 10 ||
+		fail "faxPortPagesSent.1 $(get faxPortPagesSent.1), want $((pages + 1))"
+	[ "$(get faxPortSendFailures.1)" = "$failures" ] || fail "faxPortSendFailures.1 moved"
+	wait_value faxJobSipStatus."$jid" 200 10 || fail "faxJobSipStatus.$jid $(get faxJobSipStatus."$jid")"
+	got="$(get faxJobDirection."$jid")|$(get faxJobDestination."$jid")|$(get faxJobPages."$jid")|$(get faxJobDocumentPages."$jid")|$(get faxJobRemoteIdent."$jid")|$(get faxJobRemoteAddressType."$jid")"
+	[ "$got" = "sent|sip:5550199@127.0.0.1:$fport|1|1|+1 555 0199|ipv4" ] ||
+		fail "job $jid: '$got'"
+	sleep 1
+	[ "$(trap_count faxSendFailed)" -eq "$ntrap" ] || fail "faxSendFailed for a fax that was sent"
+	all_alive
+	ok "a fax sent to faxpeer: job $jid done(3), sent(2), SIP 200, 1 of 1 page, the receiver's ident; faxPortFaxesSent and PagesSent count it, no faxSendFailed"
+}
+check_send_done
 
 # Nothing listens on this port: the call cannot be placed (whether
 # faxgwd retries that depends on what the SIP stack makes of it: the
