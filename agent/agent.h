@@ -11,7 +11,8 @@
  *   mib_ports.c    faxPortTable
  *   mib_methods.c  faxRoutingMethodTable (reads; SETs go to set.c)
  *   mib_ext.c      faxgwExtensionTable
- *   cache_jobs.c   the rows of faxJobTable (the most recent received faxes)
+ *   cache_jobs.c   the rows of faxJobTable (the most recent faxes, received
+ *                  and sent)
  *   cache_sip.c    faxgwd's SIP counters and its sip ports' settings
  *   mib_jobs.c     faxJobTable
  *   mib_sip.c      faxgwSip scalars
@@ -89,6 +90,9 @@ enum agent_port_col {
 	AGENT_PC_CHANNELS = 13,
 	AGENT_PC_ACTIVE_CALLS = 14,
 	AGENT_PC_SIP_USERS = 15,
+	AGENT_PC_FAXES_SENT = 16,
+	AGENT_PC_PAGES_SENT = 17,
+	AGENT_PC_SEND_FAILURES = 18,
 };
 
 /* faxJobEntry columns */
@@ -113,8 +117,16 @@ enum agent_job_col {
 	AGENT_JC_T30_TEXT = 18,
 	AGENT_JC_START_TIME = 19,
 	AGENT_JC_END_TIME = 20,
+	/* From the listing (fgw_job.to). */
+	AGENT_JC_DESTINATION = 21,
+	/* From fgw_get_job(), as 12-20. */
+	AGENT_JC_DOCUMENT_PAGES = 22,
+	AGENT_JC_SIP_STATUS = 23,
+	AGENT_JC_SUBMITTED_BY = 24,
 };
-#define AGENT_JOB_RECEIVED 1   /* faxJobDirection received(1) */
+/* faxJobDirection: the values of fgw_job_direction. */
+#define AGENT_JOB_RECEIVED 1   /* received(1) = FGW_DIR_RECEIVE */
+#define AGENT_JOB_SENT 2       /* sent(2) = FGW_DIR_SEND */
 
 /* FaxgwInetAddressType: the values of RFC 4001's InetAddressType. */
 enum agent_addr_type {
@@ -178,6 +190,7 @@ enum agent_notification {
 	AGENT_TRAP_PORT_STATE_CHANGED = 6,
 	AGENT_TRAP_CONTROL_LOST = 7,
 	AGENT_TRAP_CONTROL_RESTORED = 8,
+	AGENT_TRAP_SEND_FAILED = 9,
 };
 
 /* SNMP TruthValue (RFC 2579) */
@@ -223,6 +236,7 @@ struct cache_port {
 	uint64_t faxes_received, pages_received, faxes_failed, routing_failures;
 	char last_remote_ident[FGW_MAX_IDENT + 1];
 	int modify_held;
+	uint64_t faxes_sent, pages_sent, send_failures;
 };
 
 struct cache_method {
@@ -336,22 +350,28 @@ int cache_budget(void);
 /* --- cache_jobs.c --------------------------------------------------------------
  * Uses cache.c (the connection); cache.c knows nothing of it: main.c
  * calls the init, tick, event and shutdown functions.
- * faxJobTable's rows: the newest AGENT_JOB_MAX_ROWS jobs of faxgwd, read
- * with fgw_enum_jobs_page() (newest first) when an event says a job
- * changed (at most once a second) and every CACHE_JOBS_REFRESH_SECS. */
+ * faxJobTable's rows: the newest AGENT_JOB_MAX_ROWS jobs of faxgwd,
+ * received and sent, read with fgw_enum_jobs_page() (newest first) when
+ * an event says a job changed (at most once a second) and every
+ * CACHE_JOBS_REFRESH_SECS. */
 struct cache_job {
 	netsnmp_index idx;
 	oid idx_oid[1];
 	unsigned gen;
 	uint32_t port_id;
+	int direction;                             /* fgw_job_direction = faxJobDirection */
 	int state;                                 /* fgw_job_state = faxJobState */
 	char remote_ident[FGW_MAX_IDENT + 1];
 	uint32_t pages, attempts, degraded_pages;
 	int partial;
 	uint64_t received_time;
 	char last_error[AGENT_MAX_TEXT + 1];
-	/* fgw_get_job()'s details: fetched once (a job's call never changes),
-	 * all zero/empty while `detailed` is 0. */
+	char destination[AGENT_MAX_TEXT + 1];      /* fgw_job.to: "" when received */
+	/* fgw_get_job()'s details: fetched once for a received fax (its call
+	 * never changes), again after each change of state or attempts for a
+	 * sent one (its last attempt's call: `detailed` goes to 0, the old
+	 * values stay until the new ones come).  A new row's are zero/empty
+	 * until fetched. */
 	int detailed;
 	struct cache_job_addr {
 		int type;                          /* enum agent_addr_type */
@@ -364,14 +384,19 @@ struct cache_job {
 	int32_t t30_status;
 	char t30_text[AGENT_MAX_TEXT + 1];
 	uint64_t start_time, end_time;
+	uint32_t document_pages, sip_status;       /* sent faxes; 0 when received */
+	char submitted_by[AGENT_MAX_TEXT + 1];
 };
 
 int cache_jobs_init(void);
 void cache_jobs_shutdown(void);
 netsnmp_container *cache_job_container(void);
 struct cache_job *cache_find_job(uint32_t id);
-/* A faxgwd event (main.c hands each one here): a fax stored or routed
- * marks the jobs and re-reads them if none was read in the last second. */
+/* A faxgwd event (main.c hands each one here): a fax stored, routed,
+ * queued, dialled, sent or failed marks the jobs and re-reads them if
+ * none was read in the last second.  A send job that failed for good
+ * (FGW_EVENT_SEND_FAILED with job_state FGW_JOB_FAILED) is read at once
+ * (cache_jobs_fetch()), so that faxSendFailed finds its row. */
 void cache_jobs_event(const fgw_event *ev);
 /* Re-reads the jobs when marked (once a second at most) or due; called
  * from the main loop's timer, never from a GET path. */
@@ -391,6 +416,14 @@ void cache_jobs_end(int complete);
  * again with another received_time (ids used again after faxgwd's spool
  * was replaced) loses its details, to be fetched again. */
 int cache_jobs_put_info(const fgw_job_info *info);
+/* One job as fgw_get_job() gives it: its row is put (made if missing,
+ * as the newest job) with its listing columns and its details; 0, or -1
+ * (an id without a faxJobIndex, or out of memory).  The next complete
+ * re-read keeps the row or removes it, as any other. */
+int cache_jobs_put_job(const fgw_job_info *info);
+/* Reads job `id` from faxgwd now (one bounded fgw_get_job() call) and
+ * puts it with cache_jobs_put_job(): 0 or a FGW_E_* code. */
+int cache_jobs_fetch(uint64_t id);
 /* Fetches the details of the newest AGENT_JOB_DETAILS_PER_PASS rows
  * without them (cache_jobs_refresh() and the tick call it; a job faxgwd
  * no longer has counts as done): 0 or a FGW_E_* code. */

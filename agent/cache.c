@@ -370,6 +370,9 @@ static void cache_port_update(const fgw_port_info *in)
 	p->routing_failures = in->routing_failures;
 	cache_copy(p->last_remote_ident, sizeof(p->last_remote_ident), in->last_remote_ident);
 	p->modify_held = in->modify_held != 0;
+	p->faxes_sent = in->faxes_sent;
+	p->pages_sent = in->pages_sent;
+	p->send_failures = in->send_failures;
 }
 
 static struct cache_method *cache_method_row(uint32_t port_id, uint32_t method_index)

@@ -1,27 +1,33 @@
 /*
  * cache_jobs.c - the rows of faxJobTable: the newest AGENT_JOB_MAX_ROWS
- * routing jobs (received faxes) of faxgwd, like the bounded call history
- * of CISCO-DIAL-CONTROL-MIB.
+ * jobs of faxgwd, routing jobs (received faxes) and send jobs alike, like
+ * the bounded call history of CISCO-DIAL-CONTROL-MIB.
  *
  * They are read with fgw_enum_jobs_page(), newest first, and only as many
  * pages as it takes to fill the bound (faxgwd may send fewer jobs a page
  * than asked when their texts are long), never the whole history.  A
  * refresh happens on the main loop: when faxgwd's events say a job was
- * stored or routed (at most once every CACHE_JOBS_MIN_MS, however many
- * events come), and every CACHE_JOBS_REFRESH_SECS for changes no event
- * reports (a retry started by faxgwctl, history expiry).  GETs read the
- * container only.
+ * stored, routed, queued, dialled, sent or failed (at most once every
+ * CACHE_JOBS_MIN_MS, however many events come), and every
+ * CACHE_JOBS_REFRESH_SECS for changes no event reports (a retry started
+ * by faxgwctl, a cancelled send, history expiry).  GETs read the
+ * container only.  One job is read at once, alone, when it failed to be
+ * sent for good: faxSendFailed takes its destination from its row.
  *
  * The listing does not carry a job's call (remote address, bit rate, ECM,
- * T.30 result, start and end): those come from fgw_get_job(), one call per
- * job, made once for each job the agent has not seen (what a received
- * fax's call was never changes), at most AGENT_JOB_DETAILS_PER_PASS a
- * pass, newest first.  A pass follows each re-read, and another one each
- * second while rows still wait, so a full table is filled in seconds
- * without a re-read ever taking long.  Until then a row's columns about
- * its call read as zero/empty.
+ * T.30 result, start and end; a sent fax's document pages, SIP answer and
+ * submitter): those come from fgw_get_job(), one call per job, made once
+ * for each received fax the agent has not seen (what its call was never
+ * changes), and for a send job again whenever the listing shows another
+ * state or number of attempts (its last attempt's call), at most
+ * AGENT_JOB_DETAILS_PER_PASS a pass, newest first.  A pass follows each
+ * re-read, and another one each second while rows still wait, so a full
+ * table is filled in seconds without a re-read ever taking long.  Until
+ * then a new row's columns about its call read as zero/empty (a send
+ * job's earlier ones stay until its new ones come).
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -128,6 +134,18 @@ void cache_jobs_event(const fgw_event *ev)
 			cache_jobs_tick();
 		}
 		break;
+	case FGW_EVENT_SEND_FAILED:
+		/* Failed for good: faxSendFailed follows and needs the row
+		 * (its destination) now, whatever the last re-read was. */
+		if (ev->job_state == FGW_JOB_FAILED && ev->job_id != 0)
+			cache_jobs_fetch(ev->job_id);
+		/* fall through */
+	case FGW_EVENT_SEND_QUEUED:
+	case FGW_EVENT_SEND_DIALING:
+	case FGW_EVENT_SEND_DONE:
+		jobs.dirty = 1;
+		cache_jobs_tick();
+		break;
 	default:
 		break;
 	}
@@ -148,6 +166,8 @@ static void jobs_clear_details(struct cache_job *j)
 	j->t30_status = 0;
 	j->t30_text[0] = '\0';
 	j->start_time = j->end_time = 0;
+	j->document_pages = j->sip_status = 0;
+	j->submitted_by[0] = '\0';
 }
 
 static struct cache_job *jobs_row(uint32_t id)
@@ -169,6 +189,32 @@ static struct cache_job *jobs_row(uint32_t id)
 	return j;
 }
 
+/* The listing's columns of a row.  Its details go when the row is new or
+ * its id was used again; a send job's are fetched again (kept until then)
+ * when its state or attempts changed: they are its last attempt's. */
+static void jobs_fill(struct cache_job *j, const fgw_job *in)
+{
+	int direction = in->direction == FGW_DIR_SEND ? AGENT_JOB_SENT : AGENT_JOB_RECEIVED;
+
+	if (j->received_time != in->received_time)
+		jobs_clear_details(j);   /* a new row, or an id used again */
+	else if (direction == AGENT_JOB_SENT &&
+		 (j->state != (int)in->state || j->attempts != in->attempts))
+		j->detailed = 0;
+	j->direction = direction;
+	jobs_copy(j->destination, sizeof(j->destination),
+		  direction == AGENT_JOB_SENT ? in->to : "");
+	j->port_id = in->port_id;
+	j->state = (int)in->state;
+	jobs_copy(j->remote_ident, sizeof(j->remote_ident), in->remote_ident);
+	j->pages = in->pages;
+	j->partial = in->partial != 0;
+	j->received_time = in->received_time;
+	j->attempts = in->attempts;
+	jobs_copy(j->last_error, sizeof(j->last_error), in->last_error);
+	j->degraded_pages = in->degraded_pages;
+}
+
 int cache_jobs_put(const fgw_job *in)
 {
 	struct cache_job *j;
@@ -182,17 +228,7 @@ int cache_jobs_put(const fgw_job *in)
 		return 0;
 	jobs.put++;
 	j->gen = jobs.gen;
-	if (j->received_time != in->received_time)
-		jobs_clear_details(j);   /* a new row, or an id used again */
-	j->port_id = in->port_id;
-	j->state = (int)in->state;
-	jobs_copy(j->remote_ident, sizeof(j->remote_ident), in->remote_ident);
-	j->pages = in->pages;
-	j->partial = in->partial != 0;
-	j->received_time = in->received_time;
-	j->attempts = in->attempts;
-	jobs_copy(j->last_error, sizeof(j->last_error), in->last_error);
-	j->degraded_pages = in->degraded_pages;
+	jobs_fill(j, in);
 	return jobs.put >= AGENT_JOB_MAX_ROWS ? -1 : 0;
 }
 
@@ -300,7 +336,49 @@ int cache_jobs_put_info(const fgw_job_info *in)
 	jobs_copy(j->t30_text, sizeof(j->t30_text), in->t30_text);
 	j->start_time = in->start_time;
 	j->end_time = in->end_time;
+	if (j->direction == AGENT_JOB_SENT) {
+		j->document_pages = in->document_pages;
+		/* faxJobSipStatus is (0..699): anything else is no answer. */
+		j->sip_status = in->sip_status <= 699 ? in->sip_status : 0;
+		jobs_copy(j->submitted_by, sizeof(j->submitted_by), in->submitted_by);
+	}
 	return 0;
+}
+
+int cache_jobs_put_job(const fgw_job_info *info)
+{
+	struct cache_job *j;
+
+	if (info->job.id == 0 || info->job.id > UINT32_MAX || jobs.rows == NULL)
+		return -1;
+	j = jobs_row((uint32_t)info->job.id);
+	if (j == NULL)
+		return -1;
+	j->gen = jobs.gen;
+	jobs_fill(j, &info->job);
+	return cache_jobs_put_info(info);
+}
+
+int cache_jobs_fetch(uint64_t id)
+{
+	fgw_handle *server = cache_server();
+	fgw_job_info *info = NULL;
+	int rc;
+
+	if (server == NULL)
+		return FGW_E_CLOSED;
+	rc = cache_budget();
+	if (rc == 0)
+		rc = fgw_get_job(server, id, &info);
+	if (rc == 0) {
+		cache_jobs_put_job(info);
+		fgw_free_buffer(info);
+		return 0;
+	}
+	if (rc != FGW_E_NO_JOB && !cache_check_lost(rc))
+		agent_log(LOG_WARNING, "cannot read job %" PRIu64 ": %s: %s", id, fgw_strerror(rc),
+			  fgw_last_error_message(server));
+	return rc;
 }
 
 /* The newest AGENT_JOB_DETAILS_PER_PASS rows without details. */

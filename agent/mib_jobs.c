@@ -1,7 +1,8 @@
 /*
  * mib_jobs.c - FAXGW-MIB faxJobTable (faxgwObjects 6), INDEX faxJobIndex,
  * served from cache_jobs.c's container (table_container).  Columns 2-11
- * come from faxgwd's job listing, 12-20 (the call) from fgw_get_job().
+ * and 21 come from faxgwd's job listing, 12-20 (the call) and 22-24 (a
+ * sent fax's document, SIP answer, submitter) from fgw_get_job().
  */
 #include <string.h>
 
@@ -43,6 +44,9 @@ static int jobs_call_value(netsnmp_variable_list *vb, const struct cache_job *j,
 	case AGENT_JC_T30_TEXT: jobs_string(vb, j->t30_text); return 0;
 	case AGENT_JC_START_TIME: jobs_date(vb, j->start_time); return 0;
 	case AGENT_JC_END_TIME: jobs_date(vb, j->end_time); return 0;
+	case AGENT_JC_DOCUMENT_PAGES: jobs_typed(vb, ASN_GAUGE, (long)j->document_pages); return 0;
+	case AGENT_JC_SIP_STATUS: jobs_typed(vb, ASN_UNSIGNED, (long)j->sip_status); return 0;
+	case AGENT_JC_SUBMITTED_BY: jobs_string(vb, j->submitted_by); return 0;
 	default: return -1;
 	}
 }
@@ -52,7 +56,7 @@ static int jobs_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	const struct cache_job *j = row;
 
 	switch (col) {
-	case AGENT_JC_DIRECTION: jobs_typed(vb, ASN_INTEGER, AGENT_JOB_RECEIVED); return 0;
+	case AGENT_JC_DIRECTION: jobs_typed(vb, ASN_INTEGER, j->direction); return 0;
 	case AGENT_JC_PORT: jobs_typed(vb, ASN_UNSIGNED, (long)j->port_id); return 0;
 	case AGENT_JC_STATE: jobs_typed(vb, ASN_INTEGER, j->state); return 0;
 	case AGENT_JC_REMOTE_IDENT: jobs_string(vb, j->remote_ident); return 0;
@@ -64,6 +68,7 @@ static int jobs_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	case AGENT_JC_ATTEMPTS: jobs_typed(vb, ASN_GAUGE, (long)j->attempts); return 0;
 	case AGENT_JC_LAST_ERROR: jobs_string(vb, j->last_error); return 0;
 	case AGENT_JC_DEGRADED_PAGES: jobs_typed(vb, ASN_GAUGE, (long)j->degraded_pages); return 0;
+	case AGENT_JC_DESTINATION: jobs_string(vb, j->destination); return 0;
 	default: return jobs_call_value(vb, j, col);
 	}
 }
@@ -74,7 +79,7 @@ static struct mib_rotable jobs_table = {
 	.root = jobs_root,
 	.rootlen = OID_LENGTH(jobs_root),
 	.min_column = AGENT_JC_DIRECTION,
-	.max_column = AGENT_JC_END_TIME,
+	.max_column = AGENT_JC_SUBMITTED_BY,
 	.value = jobs_value,
 };
 

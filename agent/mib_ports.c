@@ -60,6 +60,9 @@ static int ports_value(netsnmp_variable_list *vb, const void *row, unsigned col)
 	case AGENT_PC_PAGES_RECEIVED: ports_counter(vb, p->pages_received); return 0;
 	case AGENT_PC_FAXES_FAILED: ports_counter(vb, p->faxes_failed); return 0;
 	case AGENT_PC_ROUTING_FAILURES: ports_counter(vb, p->routing_failures); return 0;
+	case AGENT_PC_FAXES_SENT: ports_counter(vb, p->faxes_sent); return 0;
+	case AGENT_PC_PAGES_SENT: ports_counter(vb, p->pages_sent); return 0;
+	case AGENT_PC_SEND_FAILURES: ports_counter(vb, p->send_failures); return 0;
 	case AGENT_PC_LAST_REMOTE_IDENT: ports_string(vb, p->last_remote_ident); return 0;
 	case AGENT_PC_LOCAL_IDENT: ports_string(vb, p->local_ident); return 0;
 	case AGENT_PC_MODIFY_HELD:
@@ -79,7 +82,7 @@ static struct mib_rotable ports_table = {
 	.root = ports_root,
 	.rootlen = OID_LENGTH(ports_root),
 	.min_column = AGENT_PC_NAME,
-	.max_column = AGENT_PC_SIP_USERS,
+	.max_column = AGENT_PC_SEND_FAILURES,
 	.value = ports_value,
 };
 

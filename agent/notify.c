@@ -236,6 +236,36 @@ static void notify_port_state(const fgw_event *ev)
 	notify_send(&p, "faxPortStateChanged");
 }
 
+/* faxSendFailed: only for a send job that failed for good (the event's
+ * job_state FAILED); an attempt that will be retried (job_state QUEUED)
+ * is no news.  faxJobPort and faxJobDestination carry the job's
+ * faxJobIndex (0 for an id beyond Unsigned32, which has no row); the
+ * destination comes from the job's row, which cache_jobs_event() has
+ * just read. */
+static void notify_send_failed(const fgw_event *ev)
+{
+	const struct cache_port *port = cache_find_port(ev->port_id);
+	oid job[1] = { ev->job_id <= UINT32_MAX ? (oid)ev->job_id : 0 };
+	oid idx[1] = { ev->port_id };
+	const struct cache_job *j = job[0] != 0 ? cache_find_job((uint32_t)job[0]) : NULL;
+	u_long port_id = ev->port_id;
+	u_long failures = port != NULL ? (u_long)(port->send_failures & 0xffffffffu) : 0;
+	struct notify_pdu p;
+
+	if (ev->job_state != FGW_JOB_FAILED)
+		return;
+	notify_begin(&p, AGENT_TRAP_SEND_FAILED);
+	notify_add(&p, AGENT_JOB_TABLE, 1, AGENT_JC_PORT, job, 1, ASN_UNSIGNED, &port_id,
+		   sizeof(port_id));
+	notify_string(&p, AGENT_JOB_TABLE, 1, AGENT_JC_DESTINATION, job, 1,
+		      j != NULL ? j->destination : "");
+	notify_port_name(&p, ev->port_id);
+	notify_add(&p, AGENT_PORT_TABLE, 1, AGENT_PC_SEND_FAILURES, idx, 1, ASN_COUNTER,
+		   &failures, sizeof(failures));
+	notify_job_reason(&p, ev);
+	notify_send(&p, "faxSendFailed");
+}
+
 void notify_event(const fgw_event *ev)
 {
 	switch (ev->type) {
@@ -257,12 +287,14 @@ void notify_event(const fgw_event *ev)
 	case FGW_EVENT_PORT_STATE_CHANGED:
 		notify_port_state(ev);
 		break;
+	case FGW_EVENT_SEND_FAILED:
+		notify_send_failed(ev);
+		break;
 	case FGW_EVENT_FAX_RECEIVED:
 	case FGW_EVENT_ROUTING_SUCCEEDED:
 	case FGW_EVENT_SEND_QUEUED:
 	case FGW_EVENT_SEND_DIALING:
 	case FGW_EVENT_SEND_DONE:
-	case FGW_EVENT_SEND_FAILED:
 		break;
 	}
 }

@@ -145,6 +145,9 @@ faxPortModifyHeld               1.2.1.12   ro TruthValue
 faxPortChannels                 1.2.1.13   ro Gauge32
 faxPortActiveCalls              1.2.1.14   ro Gauge32
 faxPortSipUsers                 1.2.1.15   ro FaxgwUtf8String
+faxPortFaxesSent                1.2.1.16   ro Counter32
+faxPortPagesSent                1.2.1.17   ro Counter32
+faxPortSendFailures             1.2.1.18   ro Counter32
 faxRoutingMethodTable           1.3        na -
 faxRoutingMethodEntry           1.3.1      na INDEX		{ faxPortIndex, faxRoutingMethodIndex }
 faxRoutingMethodIndex           1.3.1.1    na Unsigned32 (1..65535)
@@ -175,7 +178,7 @@ faxJobEntry                     1.6.1      na INDEX		{ faxJobIndex }
 faxJobIndex                     1.6.1.1    na Unsigned32
 faxJobDirection                 1.6.1.2    ro INTEGER {received(1), sent(2)}
 faxJobPort                      1.6.1.3    ro Unsigned32
-faxJobState                     1.6.1.4    ro INTEGER {pending(1), routing(2), done(3), failed(4), unrouted(5)}
+faxJobState                     1.6.1.4    ro INTEGER {pending(1), routing(2), done(3), failed(4), unrouted(5), queued(6), dialing(7), sending(8), cancelled(9)}
 faxJobRemoteIdent               1.6.1.5    ro FaxgwUtf8String
 faxJobPages                     1.6.1.6    ro Gauge32
 faxJobPartial                   1.6.1.7    ro TruthValue
@@ -192,6 +195,10 @@ faxJobT30Status                 1.6.1.17   ro Integer32
 faxJobT30Text                   1.6.1.18   ro FaxgwUtf8String
 faxJobStartTime                 1.6.1.19   ro DateAndTime
 faxJobEndTime                   1.6.1.20   ro DateAndTime
+faxJobDestination               1.6.1.21   ro OCTET STRING (0..255)
+faxJobDocumentPages             1.6.1.22   ro Gauge32
+faxJobSipStatus                 1.6.1.23   ro Unsigned32 (0..699)
+faxJobSubmittedBy               1.6.1.24   ro OCTET STRING (0..255)
 faxgwSip                        1.7        -  -
 faxgwSipRunning                 1.7.1      ro TruthValue
 faxgwSipCalls                   1.7.2      ro Gauge32
@@ -214,6 +221,7 @@ faxExtensionLoadFailed          0.5        -  NOTIFICATION-TYPE
 faxPortStateChanged             0.6        -  NOTIFICATION-TYPE
 faxgwControlLost                0.7        -  NOTIFICATION-TYPE
 faxgwControlRestored            0.8        -  NOTIFICATION-TYPE
+faxSendFailed                   0.9        -  NOTIFICATION-TYPE
 faxgwCompliances                2.1        -  -
 faxgwCompliance                 2.1.1      -  MODULE-COMPLIANCE
 faxgwGroups                     2.2        -  -
@@ -229,6 +237,9 @@ faxgwPortChannelGroup           2.2.8      -  OBJECT-GROUP
 faxgwJobGroup                   2.2.9      -  OBJECT-GROUP
 faxgwSipGroup                   2.2.10     -  OBJECT-GROUP
 faxgwControlNotificationGroup   2.2.11     -  -
+faxgwComplianceV3               2.1.3      -  MODULE-COMPLIANCE
+faxgwSendGroup                  2.2.12     -  OBJECT-GROUP
+faxgwSendNotificationGroup      2.2.13     -  -
 EOF
 
 # The notifications carry what a NOC needs to act.
@@ -250,7 +261,56 @@ faxExtensionLoadFailed  faxgwExtensionImage faxgwExtensionLoadError
 faxPortStateChanged     faxPortName faxPortState
 faxgwControlLost        faxgwControlConnected
 faxgwControlRestored    faxgwControlConnected faxgwStartTime
+faxSendFailed           faxJobPort faxJobDestination faxPortName faxPortSendFailures faxgwNotifyJobId faxgwNotifyReason
 EOF
+
+# Sending (revision 202612072000Z): the groups and the compliance that
+# require them.  snmptranslate does not print the members of a group or
+# the clauses of a MODULE-COMPLIANCE: read them from the text.
+# mib_clause NAME KIND END CLAUSE: the CLAUSE { ... } of NAME's definition.
+mib_clause() {
+	sed -n "/^$1 $2/,/::= { $3 }/p" "$MIB" | sed -n "/$4/,/}/p"
+}
+# mib_members WHAT TEXT NAMES...: each name appears in TEXT as a member.
+mib_members() {
+	local what=$1 text=$2 miss= m
+	shift 2
+	for m in "$@"; do
+		grep -qE "(^|[{ ,])$m([ ,}]|\$)" <<<"$text" || miss="$miss $m"
+	done
+	[ -z "$miss" ] && ok "$what: $*" || bad "$what lacks:$miss"
+}
+mib_members "faxgwSendGroup OBJECTS" \
+	"$(mib_clause faxgwSendGroup OBJECT-GROUP 'faxgwGroups 12' OBJECTS)" \
+	faxPortFaxesSent faxPortPagesSent faxPortSendFailures faxJobDestination \
+	faxJobDocumentPages faxJobSipStatus faxJobSubmittedBy
+mib_members "faxgwSendNotificationGroup NOTIFICATIONS" \
+	"$(mib_clause faxgwSendNotificationGroup NOTIFICATION-GROUP 'faxgwGroups 13' NOTIFICATIONS)" \
+	faxSendFailed
+mib_members "faxgwComplianceV3 MANDATORY-GROUPS" \
+	"$(mib_clause faxgwComplianceV3 MODULE-COMPLIANCE 'faxgwCompliances 3' MANDATORY-GROUPS)" \
+	faxgwGatewayGroup faxgwPortGroup faxgwRoutingGroup faxgwNotifyObjectsGroup \
+	faxgwNotificationGroup faxgwExtensionGroup faxgwPortChannelGroup faxgwJobGroup \
+	faxgwControlNotificationGroup faxgwSendGroup faxgwSendNotificationGroup
+last=$(sed -n 's/^[[:space:]]*LAST-UPDATED[[:space:]]*"\([0-9Z]*\)".*/\1/p' "$MIB")
+first=$(sed -n 's/^[[:space:]]*REVISION[[:space:]]*"\([0-9Z]*\)".*/\1/p' "$MIB" | head -1)
+[ "$last" = 202612072000Z ] && [ "$first" = "$last" ] &&
+	ok "LAST-UPDATED and the newest REVISION are 202612072000Z" ||
+	bad "LAST-UPDATED '$last', newest REVISION '$first' (want 202612072000Z both)"
+
+# faxJobState and faxJobDirection carry the numbers of admin.h's
+# fgw_job_state and fgw_job_direction (the agent passes them through).
+ADMIN=gateway/include/faxgw/admin.h
+want=$(sed -n 's/^[[:space:]]*FGW_JOB_\([A-Z]*\) = \([0-9]*\),.*/\L\1\E(\2)/p' "$ADMIN" | paste -sd' ')
+got=$(snmptranslate "${NS[@]}" -Td FAXGW-MIB::faxJobState 2>&1 |
+	sed -n 's/.*SYNTAX[[:space:]]*INTEGER {\(.*\)}.*/\1/p' | tr -d ' ' | tr ',' ' ')
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "faxJobState = fgw_job_state: $got" ||
+	bad "faxJobState '$got', fgw_job_state '$want'"
+want=$(sed -n 's/^[[:space:]]*FGW_DIR_[A-Z]* = \([0-9]*\),.*/\1/p' "$ADMIN" | paste -sd' ')
+got=$(snmptranslate "${NS[@]}" -Td FAXGW-MIB::faxJobDirection 2>&1 |
+	sed -n 's/.*SYNTAX[[:space:]]*INTEGER {\(.*\)}.*/\1/p' | grep -oE '\([0-9]+\)' | tr -d '()' | paste -sd' ')
+[ "$want" = "1 2" ] && [ "$got" = "$want" ] && ok "faxJobDirection numbers = fgw_job_direction: $got" ||
+	bad "faxJobDirection numbers '$got', fgw_job_direction '$want'"
 
 # --- 4. docs/snmpd.conf.example in a private snmpd ------------------------
 echo "# docs/snmpd.conf.example in a private snmpd on 127.0.0.1"

@@ -8,7 +8,9 @@
 #    does, and its call (address, port, rate, ECM, T.30 result, start and
 #    end) as faxgwctl job does; the faxgwSip scalars and the faxPort* SIP
 #    columns match faxgwctl --json sip / ports, faxJobTableMaxRows bounds
-#    the table;
+#    the table; the send columns (faxPortFaxesSent/PagesSent/SendFailures,
+#    faxJobDestination and the other sent-fax columns) read 0 or empty
+#    while nothing was sent (tests/integration/snmp_send.sh sends);
 #  - faxgwd stopped and started: faxgwControlLost and faxgwControlRestored
 #    reach snmptrapd and faxgwControlConnected follows.
 . "$(dirname "$0")/lib.sh"
@@ -170,6 +172,16 @@ ipv4\|7f:0:0:1\|[1-9]*) ;;
 esac
 ok "faxJobTable: the SIP fax's call matches faxgwctl job (address, port, rate, ECM, T.30, start, end): $GOT"
 
+# The columns of sent faxes, on a received one: empty destination and
+# submitter, no document pages, no SIP answer of ours.
+WANT='||0 pages|0'
+GOT="$(get faxJobDestination.$JID)|$(get faxJobSubmittedBy.$JID)|$(get faxJobDocumentPages.$JID)|$(get faxJobSipStatus.$JID)"
+[ "$GOT" = "$WANT" ] || fail "faxJobTable row $JID, the send columns of a received fax: '$GOT', want '$WANT'"
+expect_rc 0 snmpwalk "${RO[@]}" -OqU "$TARGET" faxJobDirection
+[ "$(echo "$OUT" | grep -c .)" -ge 1 ] && ! echo "$OUT" | grep -qv ' received$' ||
+	fail "faxJobDirection: a row that is not received(1) with nothing sent: $OUT"
+ok "faxJobTable: a received fax has no destination, submitter, document pages or SIP status; every row received(1)"
+
 # faxgwSip against faxgwctl --json sip, once the agent's periodic read caught up.
 OUT=$("$CTL" -s "$SOCK" --json sip) || fail "faxgwctl sip"
 [ "$(json "j['sip']['invites']")" -ge 1 ] || fail "faxgwd counted no INVITE: $OUT"
@@ -214,6 +226,25 @@ done
 echo "$WALK" | grep -q '^FAXGW-MIB::faxPortChannels.3 4$' || fail "port 3 has not 4 channels: $WALK"
 all_alive
 ok "faxPortChannels/ActiveCalls/SipUsers match faxgwctl ports and sip (port 3: 4 channels, '*')"
+
+# The send counters: nothing was sent, so every port's read 0 (as
+# faxgwctl --json ports says, where it gives them), and each port has all
+# three.
+OUT=$("$CTL" -s "$SOCK" --json ports) || fail "faxgwctl ports"
+NPORTS=0
+for row in $(json "' '.join('%d|%d|%d|%d' % (p['id'], p.get('faxes_sent', 0), p.get('pages_sent', 0), p.get('send_failures', 0)) for p in j['ports'])"); do
+	IFS='|' read -r id fs ps sf <<<"$row"
+	[ "$fs|$ps|$sf" = "0|0|0" ] || fail "faxgwctl ports: port $id sent something: $OUT"
+	for col in FaxesSent:$fs PagesSent:$ps SendFailures:$sf; do
+		echo "$WALK" | grep -q "^FAXGW-MIB::faxPort${col%%:*}.$id ${col#*:}\$" ||
+			fail "faxPort${col%%:*}.$id is not ${col#*:}: $(echo "$WALK" | grep "faxPort${col%%:*}")"
+	done
+	NPORTS=$((NPORTS + 1))
+done
+[ "$NPORTS" -eq 3 ] || fail "not 3 ports in faxgwctl ports: $OUT"
+[ "$(echo "$WALK" | grep -c '^FAXGW-MIB::faxPort\(FaxesSent\|PagesSent\|SendFailures\)\.')" -eq 9 ] ||
+	fail "faxPortTable walk: not 3 send counters for each of 3 ports: $WALK"
+ok "faxPortFaxesSent/PagesSent/SendFailures: 0 on every port with nothing sent"
 
 # --- the connection to faxgwd: faxgwControlLost / faxgwControlRestored ----------
 nlost=$(trap_count faxgwControlLost)

@@ -34,6 +34,7 @@
 
 #include "agent.h"
 
+#include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/snmpCallbackDomain.h>
 
 Suite *agent_tables_suite(void);
@@ -1495,6 +1496,428 @@ START_TEST(test_jobs_sip_refresh_live)
 }
 END_TEST
 
+/* --- sending: the port counters, sent faxes in faxJobTable, faxSendFailed --------- */
+
+/* faxPortFaxesSent/PagesSent/SendFailures: each its own field (distinct
+ * values, so a swap fails), Counter32 of the low 32 bits; the last
+ * column of faxPortTable, then the next table. */
+START_TEST(test_port_send_columns)
+{
+	struct cache_port *p = cache_find_port(2);
+	struct at_vb q[7];
+	oid want[MAX_OID_LEN];
+	netsnmp_pdu *r;
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	p->faxes_sent = 0x100000011ull;
+	p->pages_sent = 52;
+	p->send_failures = 3;
+	for (oid c = AGENT_PC_FAXES_SENT; c <= AGENT_PC_SEND_FAILURES; c++) {
+		q[c - AGENT_PC_FAXES_SENT] = at_row(AGENT_PORT_TABLE, c, 2);
+		q[3 + c - AGENT_PC_FAXES_SENT] = at_row(AGENT_PORT_TABLE, c, 1);
+	}
+	q[6] = at_row(AGENT_PORT_TABLE, AGENT_PC_SEND_FAILURES, 2);
+	r = at_request(SNMP_MSG_GET, q, 6);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	at_expect_typed(at_vb_at(r, 0), ASN_COUNTER, 0x11);
+	at_expect_typed(at_vb_at(r, 1), ASN_COUNTER, 52);
+	at_expect_typed(at_vb_at(r, 2), ASN_COUNTER, 3);
+	for (size_t i = 3; i < 6; i++)            /* port 1 sent nothing */
+		at_expect_typed(at_vb_at(r, i), ASN_COUNTER, 0);
+	snmp_free_pdu(r);
+	/* GETNEXT from the last instance of the last column leaves the table */
+	r = at_request(SNMP_MSG_GETNEXT, &q[6], 1);
+	n = at_oid(want, AGENT_METHOD_TABLE, AGENT_MC_GUID, 1, 1, 2);
+	at_expect_name(at_vb_at(r, 0), want, n);
+	snmp_free_pdu(r);
+	/* and faxPortSipUsers.2 is followed by faxPortFaxesSent.1 */
+	q[0] = at_row(AGENT_PORT_TABLE, AGENT_PC_SIP_USERS, 2);
+	r = at_request(SNMP_MSG_GETNEXT, q, 1);
+	n = at_oid(want, AGENT_PORT_TABLE, AGENT_PC_FAXES_SENT, 1, 0, 1);
+	at_expect_name(at_vb_at(r, 0), want, n);
+	at_expect_typed(at_vb_at(r, 0), ASN_COUNTER, 0);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+static fgw_job at_send_job(uint64_t id, fgw_job_state state)
+{
+	fgw_job j = at_job(id);
+
+	j.direction = FGW_DIR_SEND;
+	j.state = state;
+	j.port_id = 3;
+	j.pages = 1;
+	j.attempts = 2;
+	j.remote_ident = "+1 555 0100";
+	j.last_error = "SIP 486 Busy Here";
+	j.to = "sip:5550100@pbx.example.com";
+	return j;
+}
+
+/* Every new column of a sent fax's row and of a received one (a send
+ * job's columns empty there), the new states passed through as they are. */
+START_TEST(test_job_send_columns)
+{
+	static const fgw_job_state states[] = { FGW_JOB_QUEUED, FGW_JOB_DIALING,
+						FGW_JOB_SENDING, FGW_JOB_DONE,
+						FGW_JOB_FAILED, FGW_JOB_CANCELLED };
+	fgw_job s = at_send_job(50, FGW_JOB_QUEUED), rx = at_job(49);
+	fgw_job_info info = { .caller = "192.0.2.7:4002", .bit_rate = 9600,
+			      .document_pages = 4, .sip_status = 486,
+			      .submitted_by = "uid 1000 (alice)" };
+	struct at_vb q[15];
+	netsnmp_pdu *r;
+	size_t n = 0;
+
+	rx.direction = FGW_DIR_RECEIVE;
+	rx.to = "";
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&s), 0);
+	ck_assert_int_eq(cache_jobs_put(&rx), 0);
+	cache_jobs_end(1);
+	info.job = s;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	info.job = rx;                               /* a received fax's details */
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+
+	for (uint32_t id = 50; id >= 49; id--) {
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_DIRECTION, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_PORT, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_STATE, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_DESTINATION, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_DOCUMENT_PAGES, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_SIP_STATUS, id);
+		q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_SUBMITTED_BY, id);
+	}
+	q[n++] = at_row(AGENT_JOB_TABLE, AGENT_JC_LAST_ERROR, 50);
+	r = at_request(SNMP_MSG_GET, q, n);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_JOB_SENT);
+	at_expect_typed(at_vb_at(r, 1), ASN_UNSIGNED, 3);
+	at_expect_typed(at_vb_at(r, 2), ASN_INTEGER, 6);             /* queued(6) */
+	at_expect_string(at_vb_at(r, 3), "sip:5550100@pbx.example.com");
+	at_expect_typed(at_vb_at(r, 4), ASN_GAUGE, 4);
+	at_expect_typed(at_vb_at(r, 5), ASN_UNSIGNED, 486);
+	at_expect_string(at_vb_at(r, 6), "uid 1000 (alice)");
+	at_expect_typed(at_vb_at(r, 7), ASN_INTEGER, AGENT_JOB_RECEIVED);
+	at_expect_typed(at_vb_at(r, 8), ASN_UNSIGNED, 2);
+	at_expect_typed(at_vb_at(r, 9), ASN_INTEGER, FGW_JOB_DONE);
+	at_expect_string(at_vb_at(r, 10), "");
+	at_expect_typed(at_vb_at(r, 11), ASN_GAUGE, 0);
+	at_expect_typed(at_vb_at(r, 12), ASN_UNSIGNED, 0);
+	at_expect_string(at_vb_at(r, 13), "");
+	at_expect_string(at_vb_at(r, 14), "SIP 486 Busy Here");
+	snmp_free_pdu(r);
+
+	/* A direction faxgwd did not set (0) is a received fax. */
+	rx.direction = 0;
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&rx), 0);
+	cache_jobs_end(0);
+	q[0] = at_row(AGENT_JOB_TABLE, AGENT_JC_DIRECTION, 49);
+	r = at_request(SNMP_MSG_GET, q, 1);
+	at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, AGENT_JOB_RECEIVED);
+	snmp_free_pdu(r);
+
+	/* Each state of a send job reads as its fgw_job_state number, which
+	 * faxJobState's enumeration matches (mib.sh checks the MIB side). */
+	q[0] = at_row(AGENT_JOB_TABLE, AGENT_JC_STATE, 50);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		s.state = states[i];
+		cache_jobs_begin();
+		ck_assert_int_eq(cache_jobs_put(&s), 0);
+		cache_jobs_end(0);
+		r = at_request(SNMP_MSG_GET, q, 1);
+		at_expect_typed(at_vb_at(r, 0), ASN_INTEGER, (unsigned long)states[i]);
+		snmp_free_pdu(r);
+	}
+
+	/* A SIP status outside faxJobSipStatus's range reads 0. */
+	info.job = s;
+	info.sip_status = 1000;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	q[0] = at_row(AGENT_JOB_TABLE, AGENT_JC_SIP_STATUS, 50);
+	r = at_request(SNMP_MSG_GET, q, 1);
+	at_expect_typed(at_vb_at(r, 0), ASN_UNSIGNED, 0);
+	snmp_free_pdu(r);
+}
+END_TEST
+
+/* A send job's details are its last attempt's: fetched again when the
+ * listing shows another state or attempt count, the old values kept
+ * until then; a received fax's never are. */
+START_TEST(test_job_send_details_again)
+{
+	fgw_job s = at_send_job(60, FGW_JOB_DIALING), rx = at_job(59);
+	fgw_job_info info = { .caller = "192.0.2.7:4002", .sip_status = 180 };
+
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&s), 0);
+	ck_assert_int_eq(cache_jobs_put(&rx), 0);
+	cache_jobs_end(1);
+	info.job = s;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	info.job = rx;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 0);
+
+	/* the same listing again: nothing to fetch */
+	cache_jobs_begin();
+	cache_jobs_put(&s);
+	cache_jobs_put(&rx);
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 0);
+
+	/* the send job answered, the received one failed routing: only the
+	 * send job waits, and reads its old call meanwhile */
+	s.state = FGW_JOB_SENDING;
+	rx.state = FGW_JOB_FAILED;
+	rx.attempts = 3;
+	cache_jobs_begin();
+	cache_jobs_put(&s);
+	cache_jobs_put(&rx);
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 1);
+	ck_assert_int_eq(cache_find_job(60)->detailed, 0);
+	ck_assert_int_eq(cache_find_job(59)->detailed, 1);
+	ck_assert_uint_eq(cache_find_job(60)->remote.port, 4002);
+	ck_assert_uint_eq(cache_find_job(60)->sip_status, 180);
+	info.job = s;
+	info.sip_status = 200;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	ck_assert_uint_eq(cache_find_job(60)->sip_status, 200);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 0);
+
+	/* back to queued after a failed attempt, then dialled again: the same
+	 * state as before but one more attempt */
+	s.state = FGW_JOB_QUEUED;
+	cache_jobs_begin();
+	cache_jobs_put(&s);
+	cache_jobs_end(1);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 1);
+	info.job = s;
+	ck_assert_int_eq(cache_jobs_put_info(&info), 0);
+	s.attempts++;
+	cache_jobs_begin();
+	cache_jobs_put(&s);
+	cache_jobs_end(0);
+	ck_assert_uint_eq(cache_jobs_undetailed(), 1);
+}
+END_TEST
+
+/* cache_jobs_put_job(): fgw_get_job()'s answer makes a missing row with
+ * every column, or updates one; ids without a faxJobIndex are refused. */
+START_TEST(test_job_put_job)
+{
+	fgw_job_info info = { .job = at_send_job(70, FGW_JOB_FAILED), .caller = "127.0.0.1:5000",
+			      .document_pages = 2, .sip_status = 404,
+			      .submitted_by = "uid 0 (root)" };
+	const struct cache_job *j;
+
+	ck_assert_ptr_null(cache_find_job(70));
+	ck_assert_int_eq(cache_jobs_put_job(&info), 0);
+	j = cache_find_job(70);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(j->direction, AGENT_JOB_SENT);
+	ck_assert_int_eq(j->state, FGW_JOB_FAILED);
+	ck_assert_uint_eq(j->port_id, 3);
+	ck_assert_str_eq(j->destination, "sip:5550100@pbx.example.com");
+	ck_assert_str_eq(j->last_error, "SIP 486 Busy Here");
+	ck_assert_uint_eq(j->attempts, 2);
+	ck_assert_int_eq(j->detailed, 1);
+	ck_assert_uint_eq(j->remote.port, 5000);
+	ck_assert_uint_eq(j->document_pages, 2);
+	ck_assert_uint_eq(j->sip_status, 404);
+	ck_assert_str_eq(j->submitted_by, "uid 0 (root)");
+	/* again, changed: the same row */
+	info.job.last_error = "SIP 404 Not Found";
+	ck_assert_int_eq(cache_jobs_put_job(&info), 0);
+	ck_assert_ptr_eq(cache_find_job(70), j);
+	ck_assert_str_eq(j->last_error, "SIP 404 Not Found");
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), 1);
+	info.job.id = 0;
+	ck_assert_int_eq(cache_jobs_put_job(&info), -1);
+	info.job.id = 1ull << 32;
+	ck_assert_int_eq(cache_jobs_put_job(&info), -1);
+	ck_assert_uint_eq(CONTAINER_SIZE(cache_job_container()), 1);
+	/* not connected: fetching one job says so and changes nothing */
+	ck_assert_int_eq(cache_jobs_fetch(70), FGW_E_CLOSED);
+	ck_assert_str_eq(j->last_error, "SIP 404 Not Found");
+}
+END_TEST
+
+/* The notifications the agent sends, as Net-SNMP hands each SNMPv2-Trap
+ * PDU to its SEND_TRAP2 callbacks (netsnmp_send_traps()): a copy of the
+ * varbinds of each. */
+static struct {
+	netsnmp_variable_list *vars[8];
+	size_t n;
+} at_traps;
+
+static int at_on_trap(int major, int minor, void *server_arg, void *client_arg)
+{
+	netsnmp_pdu *pdu = server_arg;
+
+	(void)major;
+	(void)minor;
+	(void)client_arg;
+	if (at_traps.n < sizeof(at_traps.vars) / sizeof(at_traps.vars[0]))
+		at_traps.vars[at_traps.n++] = snmp_clone_varbind(pdu->variables);
+	return SNMPERR_SUCCESS;
+}
+
+static void at_traps_start(void)
+{
+	at_traps.n = 0;
+	ck_assert_int_eq(snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_SEND_TRAP2,
+						at_on_trap, NULL), SNMPERR_SUCCESS);
+}
+
+static void at_traps_stop(void)
+{
+	snmp_unregister_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_SEND_TRAP2, at_on_trap,
+				 NULL, 1);
+	for (size_t i = 0; i < at_traps.n; i++)
+		snmp_free_varbind(at_traps.vars[i]);
+	at_traps.n = 0;
+}
+
+/* The varbind after sysUpTime.0 and snmpTrapOID.0: the i-th object. */
+static netsnmp_variable_list *at_trap_object(netsnmp_variable_list *v, size_t i)
+{
+	for (i += 2; v != NULL && i > 0; i--)
+		v = v->next_variable;
+	ck_assert_ptr_nonnull(v);
+	return v;
+}
+
+static void at_expect_trap_oid(netsnmp_variable_list *v, oid which)
+{
+	static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+	const oid want[] = { 1, 3, 6, 1, 4, 1, 32473, 1, 0, which };
+
+	ck_assert_ptr_nonnull(v->next_variable);
+	v = v->next_variable;                     /* after sysUpTime.0 */
+	at_expect_name(v, trap_oid, OID_LENGTH(trap_oid));
+	ck_assert_int_eq(v->type, ASN_OBJECT_ID);
+	ck_assert_msg(snmp_oid_compare(v->val.objid, v->val_len / sizeof(oid), want,
+				       OID_LENGTH(want)) == 0, "another notification");
+}
+
+/* Each varbind of faxSendFailed, in the order of its OBJECTS. */
+static void at_expect_send_failed(netsnmp_variable_list *v, uint32_t job, uint32_t port,
+				  const char *dest, const char *name, unsigned long failures,
+				  const char *job_text, const char *reason)
+{
+	static const oid notify_base[] = { AT_OBJECTS, AGENT_NOTIFY_OBJECTS };
+	oid want[MAX_OID_LEN];
+	size_t n, count = 0;
+
+	at_expect_trap_oid(v, AGENT_TRAP_SEND_FAILED);
+	for (netsnmp_variable_list *x = v; x != NULL; x = x->next_variable)
+		count++;
+	ck_assert_uint_eq(count, 2 + 6);
+	n = at_oid(want, AGENT_JOB_TABLE, AGENT_JC_PORT, job, 0, 1);
+	at_expect_name(at_trap_object(v, 0), want, n);
+	at_expect_typed(at_trap_object(v, 0), ASN_UNSIGNED, port);
+	n = at_oid(want, AGENT_JOB_TABLE, AGENT_JC_DESTINATION, job, 0, 1);
+	at_expect_name(at_trap_object(v, 1), want, n);
+	at_expect_string(at_trap_object(v, 1), dest);
+	n = at_oid(want, AGENT_PORT_TABLE, AGENT_PC_NAME, port, 0, 1);
+	at_expect_name(at_trap_object(v, 2), want, n);
+	at_expect_string(at_trap_object(v, 2), name);
+	n = at_oid(want, AGENT_PORT_TABLE, AGENT_PC_SEND_FAILURES, port, 0, 1);
+	at_expect_name(at_trap_object(v, 3), want, n);
+	at_expect_typed(at_trap_object(v, 3), ASN_COUNTER, failures);
+	memcpy(want, notify_base, sizeof(notify_base));
+	n = OID_LENGTH(notify_base);
+	want[n] = AGENT_NO_JOB_ID;
+	want[n + 1] = 0;
+	at_expect_name(at_trap_object(v, 4), want, n + 2);
+	at_expect_string(at_trap_object(v, 4), job_text);
+	want[n] = AGENT_NO_REASON;
+	at_expect_name(at_trap_object(v, 5), want, n + 2);
+	at_expect_string(at_trap_object(v, 5), reason);
+}
+
+/* faxSendFailed: sent for a send job that failed for good, from its row
+ * and its port's; not for a failed attempt that is retried, nor for the
+ * other send events.  An id beyond Unsigned32 has instance 0. */
+START_TEST(test_send_failed_trap)
+{
+	static const fgw_event_type quiet[] = { FGW_EVENT_SEND_QUEUED, FGW_EVENT_SEND_DIALING,
+						 FGW_EVENT_SEND_DONE };
+	fgw_job s = at_send_job(80, FGW_JOB_FAILED);
+	fgw_event ev = { .type = FGW_EVENT_SEND_FAILED, .port_id = 2, .job_id = 80,
+			 .guid = "", .text = "SIP 486 Busy Here (3 attempts)",
+			 .job_state = FGW_JOB_QUEUED };
+	struct cache_port *p = cache_find_port(2);
+
+	ck_assert_ptr_nonnull(p);
+	p->send_failures = 0x100000004ull;
+	s.port_id = 2;
+	cache_jobs_begin();
+	ck_assert_int_eq(cache_jobs_put(&s), 0);
+	cache_jobs_end(1);
+	at_traps_start();
+
+	/* an attempt failed, to be retried; the other send events */
+	cache_jobs_event(&ev);
+	notify_event(&ev);
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		fgw_event o = ev;
+		o.type = quiet[i];
+		o.job_state = quiet[i] == FGW_EVENT_SEND_DONE ? FGW_JOB_DONE : FGW_JOB_DIALING;
+		cache_jobs_event(&o);
+		notify_event(&o);
+	}
+	ck_assert_uint_eq(at_traps.n, 0);
+
+	/* failed for good */
+	ev.job_state = FGW_JOB_FAILED;
+	cache_jobs_event(&ev);
+	notify_event(&ev);
+	ck_assert_uint_eq(at_traps.n, 1);
+	at_expect_send_failed(at_traps.vars[0], 80, 2, "sip:5550100@pbx.example.com", "port-2", 4,
+			      "80", "SIP 486 Busy Here (3 attempts)");
+
+	/* a job the agent has no row for, on a port it does not know: the
+	 * notification still goes, with what there is */
+	ev.job_id = 5000000000ull;
+	ev.port_id = 9;
+	ev.text = NULL;
+	notify_event(&ev);
+	ck_assert_uint_eq(at_traps.n, 2);
+	at_expect_send_failed(at_traps.vars[1], 0, 9, "", "", 0, "5000000000", "");
+	at_traps_stop();
+}
+END_TEST
+
+/* Against a real faxgwd (which has sent nothing): the send counters of
+ * every port read 0 through the cache's own reading of faxgwd. */
+START_TEST(test_port_send_counters_live)
+{
+	struct at_vb q[6];
+	netsnmp_pdu *r;
+	size_t n = 0;
+
+	for (uint32_t id = 1; id <= 2; id++)
+		for (oid c = AGENT_PC_FAXES_SENT; c <= AGENT_PC_SEND_FAILURES; c++)
+			q[n++] = at_row(AGENT_PORT_TABLE, c, id);
+	r = at_request(SNMP_MSG_GET, q, n);
+	ck_assert_int_eq(r->errstat, SNMP_ERR_NOERROR);
+	for (size_t i = 0; i < n; i++)
+		at_expect_typed(at_vb_at(r, i), ASN_COUNTER, 0);
+	snmp_free_pdu(r);
+	/* faxgwd has no job 12345: fetching it is "no such job", no row */
+	ck_assert_int_eq(cache_jobs_fetch(12345), FGW_E_NO_JOB);
+	ck_assert_ptr_null(cache_find_job(12345));
+	ck_assert_int_eq(cache_connected(), 1);
+}
+END_TEST
+
 Suite *agent_tables_suite(void)
 {
 	Suite *s = suite_create("agent_tables");
@@ -1517,6 +1940,11 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(rd, test_job_address_parse);
 	tcase_add_test(rd, test_job_call_columns);
 	tcase_add_test(rd, test_sip_columns_and_scalars);
+	tcase_add_test(rd, test_port_send_columns);
+	tcase_add_test(rd, test_job_send_columns);
+	tcase_add_test(rd, test_job_send_details_again);
+	tcase_add_test(rd, test_job_put_job);
+	tcase_add_test(rd, test_send_failed_trap);
 	suite_add_tcase(s, rd);
 
 	tcase_add_checked_fixture(st, set_setup, at_teardown);
@@ -1531,6 +1959,7 @@ Suite *agent_tables_suite(void)
 	tcase_add_test(st, test_set_faxgwd_stopped_in_action);
 	tcase_add_test(st, test_job_details_pass_live);
 	tcase_add_test(st, test_jobs_sip_refresh_live);
+	tcase_add_test(st, test_port_send_counters_live);
 	suite_add_tcase(s, st);
 
 	tcase_add_checked_fixture(ev, events_setup, at_teardown);
