@@ -264,7 +264,7 @@ faxgwControlRestored    faxgwControlConnected faxgwStartTime
 faxSendFailed           faxJobPort faxJobDestination faxPortName faxPortSendFailures faxgwNotifyJobId faxgwNotifyReason
 EOF
 
-# Sending (revision 202612072000Z): the groups and the compliance that
+# Sending (revision 202612071800Z): the groups and the compliance that
 # require them.  snmptranslate does not print the members of a group or
 # the clauses of a MODULE-COMPLIANCE: read them from the text.
 # mib_clause NAME KIND END CLAUSE: the CLAUSE { ... } of NAME's definition.
@@ -294,9 +294,9 @@ mib_members "faxgwComplianceV3 MANDATORY-GROUPS" \
 	faxgwControlNotificationGroup faxgwSendGroup faxgwSendNotificationGroup
 last=$(sed -n 's/^[[:space:]]*LAST-UPDATED[[:space:]]*"\([0-9Z]*\)".*/\1/p' "$MIB")
 first=$(sed -n 's/^[[:space:]]*REVISION[[:space:]]*"\([0-9Z]*\)".*/\1/p' "$MIB" | head -1)
-[ "$last" = 202612072000Z ] && [ "$first" = "$last" ] &&
-	ok "LAST-UPDATED and the newest REVISION are 202612072000Z" ||
-	bad "LAST-UPDATED '$last', newest REVISION '$first' (want 202612072000Z both)"
+[ "$last" = 202612071800Z ] && [ "$first" = "$last" ] &&
+	ok "LAST-UPDATED and the newest REVISION are 202612071800Z" ||
+	bad "LAST-UPDATED '$last', newest REVISION '$first' (want 202612071800Z both)"
 
 # faxJobState and faxJobDirection carry the numbers of admin.h's
 # fgw_job_state and fgw_job_direction (the agent passes them through).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sending faxes as an NMS sees it (FAXGW-MIB revision 202612072000Z), with
+# Sending faxes as an NMS sees it (FAXGW-MIB revision 202612071800Z), with
 # a real snmpd (AgentX master), snmptrapd, faxgw-agent and faxgwd on a
 # configuration of its own (one sip port, send-retry = 2 500ms), on free
 # loopback ports:
