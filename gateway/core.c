@@ -1562,8 +1562,10 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 		   char *reason, size_t reasonlen)
 {
 	char err[FGW_MAX_ERROR_TEXT] = "", whotext[FGW_MAX_NAME + 64], what[48];
-	int rc;
+	int rc = core_send_retry(c, job_id, who, reason, reasonlen);
 
+	if (rc != FGW_E_NO_JOB)
+		return rc;              /* a send job: the send queue's */
 	if (state_begin(c->st, err, sizeof(err)) != 0) {
 		fgwx_reason(reason, reasonlen, "%s", err);
 		return FGW_E_STORAGE;

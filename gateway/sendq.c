@@ -433,10 +433,10 @@ int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
 	snprintf(u->ident, sizeof(u->ident), "%s", local_ident);
 	core_who_name(who, u->who, sizeof(u->who));
 	u->uid = (uint32_t)who->uid;
-	if (sendq_pathf(u->in, sizeof(u->in), "%s/u%" PRIu64 ".in", q->tmp, u->n) != 0 ||
-	    sendq_pathf(u->out, sizeof(u->out), "%s/u%" PRIu64 ".tif", q->tmp, u->n) != 0)
-		u->fd = -1, errno = ENAMETOOLONG;
-	else
+	u->fd = -1;
+	errno = ENAMETOOLONG;
+	if (sendq_pathf(u->in, sizeof(u->in), "%s/u%" PRIu64 ".in", q->tmp, u->n) == 0 &&
+	    sendq_pathf(u->out, sizeof(u->out), "%s/u%" PRIu64 ".tif", q->tmp, u->n) == 0)
 		u->fd = open(u->in, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (u->fd < 0) {
 		snprintf(err, errlen, "cannot create an upload in %.200s: %s", q->tmp,
@@ -682,6 +682,49 @@ int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	} else {
 		sendq_emit(q, FGW_EVENT_SEND_FAILED, j, j->last_error);
 	}
+	rc = 0;
+out:
+	free(j);
+	return rc;
+}
+
+int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who, char *err,
+		    size_t errlen)
+{
+	struct sendq *q = core_sendq(c);
+	struct state_job *j = malloc(sizeof(*j));
+	char name[FGW_MAX_NAME], what[64];
+	int rc = q == NULL ? FGW_E_NO_JOB : FGW_E_NOMEM;
+
+	if (q == NULL || j == NULL)
+		goto out;
+	if ((rc = sendq_get(q, job_id, j)) != 0)
+		goto out;
+	rc = FGW_E_STATE;
+	if (j->state != FGW_JOB_FAILED) {
+		snprintf(err, errlen, "send job %" PRIu64 " has not failed: only a failed send is "
+			 "tried again", job_id);
+		goto out;
+	}
+	if (j->path[0] == '\0' || access(j->path, R_OK) != 0) {
+		snprintf(err, errlen, "send job %" PRIu64 ": its document is gone; submit it "
+			 "again with faxgwctl send", job_id);
+		goto out;
+	}
+	core_who_name(who, name, sizeof(name));
+	j->state = FGW_JOB_QUEUED;
+	j->attempts = 0;
+	j->next_attempt_ms = 0;
+	j->last_error[0] = '\0';
+	rc = FGW_E_STORAGE;
+	if (sendq_update(q, j) != 0)
+		goto out;
+	snprintf(what, sizeof(what), "send job %" PRIu64, job_id);
+	if (state_audit_add(q->st, (uint64_t)time(NULL), (uint32_t)who->uid, name, what, "",
+			    "retry", err, errlen) != 0)
+		log_err("%s", err);
+	sendq_emit(q, FGW_EVENT_SEND_QUEUED, j, j->dest);
+	core_send_kick(c);
 	rc = 0;
 out:
 	free(j);

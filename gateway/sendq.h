@@ -102,6 +102,12 @@ void core_send_prepared(struct core *c, const struct router_reply *rp);
 /* Looks at the queue now (a channel may be free, SIP came up). */
 void core_send_kick(struct core *c);
 
+/* fgw_retry_job on a send job (core_retry_job): a FAILED send whose
+ * document is still in spool/outbox/ is QUEUED again with its attempts
+ * reset.  0, FGW_E_NO_JOB (not a send job), FGW_E_STATE with a reason. */
+int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who, char *err,
+		    size_t errlen);
+
 /* --- the SIP side's reports (main thread) ------------------------------------- */
 
 /* The call of job_id was answered (200 OK): the job is SENDING. */

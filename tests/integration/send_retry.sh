@@ -5,8 +5,9 @@
 # fails the job at once, with no second call; a far end that hangs up
 # after page 1 of 3 gets the whole fax again on the next call; a job
 # cancelled while its call rings ends cancelled, the far end seeing
-# CANCEL.  Cases run concurrently from one sip port with 4 channels;
-# send-retry = 3 2s.  Loopback only, about a minute.
+# CANCEL; faxgwctl retry queues a failed send again.  Cases run
+# concurrently from one sip port with 4 channels; send-retry = 3 2s.
+# Loopback only, about a minute.
 . "$(dirname "$0")/lib.sh"
 
 FP="$B/faxpeer"
@@ -110,6 +111,10 @@ wait_until 20 job_state_is "$NF" failed || fail "job $NF (404) did not fail: $(j
 [ "$(job_field "$NF" sip_status)" = 404 ] || fail "job $NF: sip status $(job_field "$NF" sip_status)"
 job_field "$NF" last_error | grep -q 404 || fail "job $NF: last error $(job_field "$NF" last_error)"
 ok "404: the job failed at once, with the status in its last error"
+# faxgwctl retry queues a failed send again (nothing listens there now:
+# each call is refused, and the job fails again after send-retry's 3).
+expect_rc 0 "$CTL" "${S[@]}" retry "$NF"
+case $(job_field "$NF" state) in queued|dialing) ;; *) fail "job $NF after retry: $(job_field "$NF" state)" ;; esac
 
 wait_until 90 job_state_is "$BUSY" done || fail "job $BUSY (busy twice) is $(job_field "$BUSY" state): $(job_field "$BUSY" last_error)"
 [ "$(job_field "$BUSY" attempts)" = 3 ] || fail "job $BUSY made $(job_field "$BUSY" attempts) calls, not 3"
@@ -123,8 +128,13 @@ wait "$RX_cut2" || fail "the second receiver failed: $(cat cut2.err)"
 "$TD" compare three.tif cut2.tif 2> cmp.err || fail "cut2.tif differs: $(cat cmp.err)"
 ok "a far end that hung up after page 1: the fax sent again whole on the next call"
 
+expect_rc 1 "$CTL" "${S[@]}" retry "$BUSY"
+grep -q 'has not failed' <<<"$ERR" || fail "retry of a done send job: $ERR"
+wait_until 60 job_state_is "$NF" failed || fail "job $NF after its retry: $(job_field "$NF" state)"
+[ "$(job_field "$NF" attempts)" = 3 ] || fail "job $NF after its retry made $(job_field "$NF" attempts) calls, not 3"
+ok "faxgwctl retry: a failed send queued again (and failed again after 3 calls), a done one refused"
 expect_rc 0 "$CTL" "${S[@]}" --json ports
-json_true '[p for p in j["ports"] if p["id"] == 21][0]["faxes_sent"] == 2 and [p for p in j["ports"] if p["id"] == 21][0]["send_failures"] == 1'
-ok "port counters: 2 faxes sent, 1 send failure"
+json_true '[p for p in j["ports"] if p["id"] == 21][0]["faxes_sent"] == 2 and [p for p in j["ports"] if p["id"] == 21][0]["send_failures"] == 2'
+ok "port counters: 2 faxes sent, 2 send failures"
 alive "$FAXGWD_PID" faxgwd
 echo "$NCHECK passed, 0 failed"
