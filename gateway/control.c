@@ -194,9 +194,9 @@ static void control_conn_kill(struct control_conn *c)
 	c->dead = true;
 	core_apply_cancel(c->op);      /* nobody to tell: the change is not made */
 	c->op = NULL;
-	core_send_abort(c->upload);
+	sendq_abort(c->upload);
 	c->upload = NULL;
-	core_send_forget(c->commit);   /* the job is still made: it was submitted */
+	sendq_forget(c->commit);   /* the job is still made: it was submitted */
 	c->commit = NULL;
 	c->nhandles = 0;               /* MODIFY holds end with the connection */
 	c->subscribed = false;
@@ -217,8 +217,8 @@ static void control_conn_free(struct control_conn *c)
 		c->next->prev = c->prev;
 	ctl->nconns--;
 	core_apply_cancel(c->op);
-	core_send_abort(c->upload);
-	core_send_forget(c->commit);
+	sendq_abort(c->upload);
+	sendq_forget(c->commit);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	free(c->handles);
@@ -886,12 +886,15 @@ static int control_do_send_begin(struct control_req *r)
 {
 	struct control_conn *c = r->c;
 	struct core_who who = control_who(c);
+	char name[FGW_MAX_NAME];
 	int rc;
 
-	core_send_abort(c->upload);
+	sendq_abort(c->upload);
 	c->upload = NULL;
-	rc = core_send_begin(c->ctl->core, &who, control_may_send(c), r->rq->port_id, r->rq->text,
-			     r->rq->ident, r->rq->job_id, &c->upload, r->reason, sizeof(r->reason));
+	core_who_name(&who, name, sizeof(name));
+	rc = sendq_begin(core_sendq(c->ctl->core), name, (uint32_t)c->uid, control_may_send(c),
+			 r->rq->port_id, r->rq->text, r->rq->ident, r->rq->job_id, &c->upload,
+			 r->reason, sizeof(r->reason));
 	if (rc != 0)
 		return rc;
 	wire_enc_ok(r->w, r->rq->id);
@@ -908,10 +911,10 @@ static int control_do_send_data(struct control_req *r)
 			 "connection");
 		return FGW_E_STATE;
 	}
-	rc = core_send_data(c->upload, r->rq->chunk, r->rq->chunk_len, r->reason,
+	rc = sendq_data(c->upload, r->rq->chunk, r->rq->chunk_len, r->reason,
 			    sizeof(r->reason));
 	if (rc != 0) {
-		core_send_abort(c->upload);
+		sendq_abort(c->upload);
 		c->upload = NULL;
 		return rc;
 	}
@@ -956,15 +959,19 @@ static int control_do_send_commit(struct control_req *r)
 	c->upload = NULL;
 	c->op_id = r->rq->id;
 	bufferevent_disable(c->bev, EV_READ);
-	core_send_commit(c->ctl->core, c->commit, control_on_sent, c);
+	sendq_commit(c->commit, control_on_sent, c);
 	return CONTROL_PENDING;
 }
 
 static int control_do_cancel(struct control_req *r)
 {
 	struct core_who who = control_who(r->c);
-	int rc = core_cancel_job(r->c->ctl->core, r->rq->job_id, &who, r->c->may_modify,
-				 r->reason, sizeof(r->reason));
+	char name[FGW_MAX_NAME];
+	int rc;
+
+	core_who_name(&who, name, sizeof(name));
+	rc = sendq_cancel(core_sendq(r->c->ctl->core), r->rq->job_id, name, (uint32_t)r->c->uid,
+			  r->c->may_modify, r->reason, sizeof(r->reason));
 
 	if (rc != 0)
 		return rc;

@@ -212,6 +212,11 @@ void core_who_name(const struct core_who *who, char *out, size_t outlen)
 
 /* --- events ---------------------------------------------------------------------- */
 
+static void core_emit_hook(void *arg, const fgw_event *ev)
+{
+	core_emit(arg, ev);
+}
+
 void core_emit(struct core *c, const fgw_event *ev)
 {
 	if (c != NULL && c->sink != NULL && ev != NULL)
@@ -474,17 +479,7 @@ void core_set_sip(struct core *c, const struct core_sip *sip)
 		c->sip = *sip;
 	else
 		memset(&c->sip, 0, sizeof(c->sip));
-	core_send_kick(c);
-}
-
-const struct core_sip *core_sip_hooks(const struct core *c)
-{
-	return &c->sip;
-}
-
-const struct core_dataplane *core_dataplane_hooks(const struct core *c)
-{
-	return &c->dp;
+	sendq_kick(c->sendq);
 }
 
 struct sendq *core_sendq(struct core *c)
@@ -1441,7 +1436,10 @@ void core_set_loop(struct core *c, struct event_base *base)
 
 	c->base = base;
 	if (base != NULL && c->sendq == NULL) {
-		c->sendq = sendq_new(c, base, err, sizeof(err));
+		struct sendq_env env = { .cfg = c->cfg, .st = c->st, .base = base,
+					 .emit = core_emit_hook, .arg = c, .sip = &c->sip,
+					 .dp = &c->dp };
+		c->sendq = sendq_new(&env, err, sizeof(err));
 		if (c->sendq == NULL)
 			log_err("sending is not available: %s", err);
 	}
@@ -1562,8 +1560,11 @@ int core_retry_job(struct core *c, uint64_t job_id, const struct core_who *who,
 		   char *reason, size_t reasonlen)
 {
 	char err[FGW_MAX_ERROR_TEXT] = "", whotext[FGW_MAX_NAME + 64], what[48];
-	int rc = core_send_retry(c, job_id, who, reason, reasonlen);
+	int rc;
 
+	core_who_name(who, whotext, sizeof(whotext));
+	rc = sendq_retry(c->sendq, job_id, whotext, who != NULL ? (uint32_t)who->uid : 0, reason,
+			 reasonlen);
 	if (rc != FGW_E_NO_JOB)
 		return rc;              /* a send job: the send queue's */
 	if (state_begin(c->st, err, sizeof(err)) != 0) {

@@ -42,6 +42,11 @@ struct core_who {
 	const char *origin;        /* NULL, or e.g. "snmp" (fgw_set_origin) */
 };
 
+/* The send queue (sendq.h), made by core_set_loop; NULL before (and
+ * when it could not be made: sending is then refused). */
+struct sendq;
+struct sendq *core_sendq(struct core *c);
+
 /* "uid 1000 (alice)", or "snmp (uid 998)" with an origin. */
 void core_who_name(const struct core_who *who, char *out, size_t outlen);
 

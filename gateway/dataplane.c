@@ -191,7 +191,7 @@ static void dataplane_prepared(void *arg, const struct router_reply *rp)
 {
 	struct dataplane *dp = arg;
 
-	core_send_prepared(dp->core, rp);
+	sendq_prepared(core_sendq(dp->core), rp);
 }
 
 static void dataplane_emit(void *arg, const fgw_event *ev)

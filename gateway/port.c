@@ -63,7 +63,7 @@ struct port_call {
 	char to[FGW_MAX_SIP_IDENT];
 	char user_agent[FGW_MAX_SIP_IDENT];
 	/* Sending (port_media.job_id != 0): the job, the document, our TSI;
-	 * the call runs the calling terminal and ends in core_send_outcome(). */
+	 * the call runs the calling terminal and ends in sendq_outcome(). */
 	uint64_t job_id;
 	char send_file[FGW_MAX_PATH];
 	char local_ident[FGW_MAX_IDENT + 1];
@@ -415,7 +415,7 @@ static void port_send_ended(struct port_call *c)
 		   (unsigned)p->cfg->id, c->job_id, c->call_id, c->peer_text, c->result.pages,
 		   c->result.pages_in_file, c->result.success ? ", complete" : "",
 		   c->result.t30_text[0] != '\0' ? c->result.t30_text : "no T.30 result");
-	core_send_outcome(p->env.core, &o);
+	sendq_outcome(core_sendq(p->env.core), &o);
 	port_release(c);
 }
 

@@ -104,10 +104,6 @@ struct core_sip {
 	void *arg;
 };
 void core_set_sip(struct core *c, const struct core_sip *sip);
-/* The hooks set (all NULL when none); borrowed. */
-const struct core_sip *core_sip_hooks(const struct core *c);
-const struct core_dataplane *core_dataplane_hooks(const struct core *c);
-/* The send queue (sendq.h), made by core_set_loop; NULL before. */
-struct sendq *core_sendq(struct core *c);
+
 
 #endif

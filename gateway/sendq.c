@@ -19,7 +19,6 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "core.h"
 #include "fgwx_dir.h"
 #include "log.h"
 #include "router.h"
@@ -48,13 +47,13 @@ struct send_upload {
 	char who[FGW_MAX_NAME];
 	uint32_t uid;
 	char reason[FGW_MAX_ERROR_TEXT];    /* refused before the router saw it */
-	core_send_done_fn done;             /* committed: waiting for the router */
+	sendq_done_fn done;             /* committed: waiting for the router */
 	void *arg;
 	struct send_upload *next;           /* q->committing */
 };
 
 struct sendq {
-	struct core *c;
+	struct sendq_env env;
 	struct state *st;
 	const struct config *cfg;
 	struct event_base *base;
@@ -103,7 +102,7 @@ static void sendq_emit(struct sendq *q, fgw_event_type type, const struct state_
 	ev.job_id = j->id;
 	ev.text = text;
 	ev.job_state = j->state;
-	core_emit(q->c, &ev);
+	q->env.emit(q->env.arg, &ev);
 }
 
 static const struct config_port *sendq_port(const struct sendq *q, uint32_t port_id)
@@ -219,7 +218,7 @@ static void sendq_attempt_failed(struct sendq *q, struct state_job *j, bool retr
 static bool sendq_dial(struct sendq *q, struct state_job *j)
 {
 	const struct config_port *p = sendq_port(q, j->port_id);
-	const struct core_sip *sip = core_sip_hooks(q->c);
+	const struct core_sip *sip = q->env.sip;
 	struct core_dial d;
 	char err[FGW_MAX_ERROR_TEXT];
 
@@ -301,10 +300,8 @@ static void sendq_on_timer(evutil_socket_t fd, short what, void *arg)
 		sendq_arm(q, next - now);
 }
 
-void core_send_kick(struct core *c)
+void sendq_kick(struct sendq *q)
 {
-	struct sendq *q = core_sendq(c);
-
 	if (q != NULL)
 		event_active(q->timer, EV_TIMEOUT, 0);
 }
@@ -392,11 +389,10 @@ static void sendq_upload_free(struct send_upload *u)
 	free(u);
 }
 
-int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
-		    uint32_t port_id, const char *to, const char *local_ident, uint64_t size,
-		    struct send_upload **out, char *err, size_t errlen)
+int sendq_begin(struct sendq *q, const char *who, uint32_t uid, bool may_send,
+		uint32_t port_id, const char *to, const char *local_ident, uint64_t size,
+		struct send_upload **out, char *err, size_t errlen)
 {
-	struct sendq *q = core_sendq(c);
 	struct send_upload *u;
 	int rc;
 
@@ -431,8 +427,8 @@ int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
 	u->port_id = port_id;
 	snprintf(u->to, sizeof(u->to), "%s", to);
 	snprintf(u->ident, sizeof(u->ident), "%s", local_ident);
-	core_who_name(who, u->who, sizeof(u->who));
-	u->uid = (uint32_t)who->uid;
+	snprintf(u->who, sizeof(u->who), "%s", who);
+	u->uid = uid;
 	u->fd = -1;
 	errno = ENAMETOOLONG;
 	if (sendq_pathf(u->in, sizeof(u->in), "%s/u%" PRIu64 ".in", q->tmp, u->n) == 0 &&
@@ -448,7 +444,7 @@ int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
 	return 0;
 }
 
-int core_send_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen)
+int sendq_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen)
 {
 	const unsigned char *b = p;
 
@@ -471,7 +467,7 @@ int core_send_data(struct send_upload *u, const void *p, size_t n, char *err, si
 	return 0;
 }
 
-void core_send_abort(struct send_upload *u)
+void sendq_abort(struct send_upload *u)
 {
 	sendq_upload_free(u);
 }
@@ -499,12 +495,12 @@ static void sendq_on_refused(evutil_socket_t fd, short what, void *arg)
 	sendq_finish_upload(u->q, u, FGW_E_BAD_DOCUMENT, 0, u->reason);
 }
 
-void core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn done, void *arg)
+void sendq_commit(struct send_upload *u, sendq_done_fn done, void *arg)
 {
 	struct sendq *q = u->q;
 	struct router_request *rq = calloc(1, sizeof(*rq));
 	char err[FGW_MAX_ERROR_TEXT] = "out of memory";
-	const struct core_dataplane *dp = core_dataplane_hooks(c);
+	const struct core_dataplane *dp = q->env.dp;
 	struct timeval now = { 0, 0 };
 
 	u->done = done;
@@ -537,7 +533,7 @@ void core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn d
 		log_err("send: cannot schedule an answer");
 }
 
-void core_send_forget(struct send_upload *u)
+void sendq_forget(struct send_upload *u)
 {
 	if (u != NULL) {
 		u->done = NULL;
@@ -603,9 +599,8 @@ out:
 	return rc;
 }
 
-void core_send_prepared(struct core *c, const struct router_reply *rp)
+void sendq_prepared(struct sendq *q, const struct router_reply *rp)
 {
-	struct sendq *q = core_sendq(c);
 	struct send_upload *u = q != NULL ? q->committing : NULL;
 	char err[FGW_MAX_ERROR_TEXT];
 	uint64_t id = 0;
@@ -624,18 +619,17 @@ void core_send_prepared(struct core *c, const struct router_reply *rp)
 		log_err("send: %s", err);
 	sendq_finish_upload(q, u, rc, id, rc == 0 ? "" : err);
 	if (rc == 0)
-		core_send_kick(c);
+		sendq_kick(q);
 }
 
 /* --- cancel ------------------------------------------------------------------------ */
 
-int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who, bool is_admin,
-		    char *err, size_t errlen)
+int sendq_cancel(struct sendq *q, uint64_t job_id, const char *who, uint32_t uid, bool is_admin,
+		 char *err, size_t errlen)
 {
-	struct sendq *q = core_sendq(c);
 	struct state_job *j = malloc(sizeof(*j));
 	struct sendq_flight *f;
-	char name[FGW_MAX_NAME], what[64];
+	char what[64];
 	int rc = FGW_E_NOMEM;
 
 	if (q == NULL || j == NULL) {
@@ -648,7 +642,7 @@ int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	if (rc != 0)
 		goto out;
 	rc = FGW_E_ACCESS;
-	if (!is_admin && j->submitter_uid != (uint32_t)who->uid) {
+	if (!is_admin && j->submitter_uid != uid) {
 		snprintf(err, errlen, "send job %" PRIu64 " was submitted by %s: only they and "
 			 "the admin-group may cancel it", job_id, j->submitted_by);
 		goto out;
@@ -659,8 +653,7 @@ int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who,
 		snprintf(err, errlen, "send job %" PRIu64 " has already ended", job_id);
 		goto out;
 	}
-	core_who_name(who, name, sizeof(name));
-	snprintf(j->last_error, sizeof(j->last_error), "cancelled by %s", name);
+	snprintf(j->last_error, sizeof(j->last_error), "cancelled by %s", who);
 	f = sendq_flight(q, job_id);
 	j->state = FGW_JOB_CANCELLED;
 	j->finished_time = 0;
@@ -671,11 +664,11 @@ int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who,
 	if (sendq_update(q, j) != 0)
 		goto out;
 	snprintf(what, sizeof(what), "send job %" PRIu64 " cancelled", job_id);
-	if (state_audit_add(q->st, (uint64_t)time(NULL), (uint32_t)who->uid, name, what, "", "",
+	if (state_audit_add(q->st, (uint64_t)time(NULL), uid, who, what, "", "",
 			    err, errlen) != 0)
 		log_err("%s", err);
 	if (f != NULL) {
-		const struct core_sip *sip = core_sip_hooks(c);
+		const struct core_sip *sip = q->env.sip;
 		f->cancelled = true;
 		if (sip->cancel != NULL)
 			sip->cancel(sip->arg, job_id);
@@ -688,12 +681,11 @@ out:
 	return rc;
 }
 
-int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who, char *err,
-		    size_t errlen)
+int sendq_retry(struct sendq *q, uint64_t job_id, const char *who, uint32_t uid, char *err,
+		size_t errlen)
 {
-	struct sendq *q = core_sendq(c);
 	struct state_job *j = malloc(sizeof(*j));
-	char name[FGW_MAX_NAME], what[64];
+	char what[64];
 	int rc = q == NULL ? FGW_E_NO_JOB : FGW_E_NOMEM;
 
 	if (q == NULL || j == NULL)
@@ -711,7 +703,6 @@ int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who,
 			 "again with faxgwctl send", job_id);
 		goto out;
 	}
-	core_who_name(who, name, sizeof(name));
 	j->state = FGW_JOB_QUEUED;
 	j->attempts = 0;
 	j->next_attempt_ms = 0;
@@ -720,11 +711,11 @@ int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who,
 	if (sendq_update(q, j) != 0)
 		goto out;
 	snprintf(what, sizeof(what), "send job %" PRIu64, job_id);
-	if (state_audit_add(q->st, (uint64_t)time(NULL), (uint32_t)who->uid, name, what, "",
+	if (state_audit_add(q->st, (uint64_t)time(NULL), uid, who, what, "",
 			    "retry", err, errlen) != 0)
 		log_err("%s", err);
 	sendq_emit(q, FGW_EVENT_SEND_QUEUED, j, j->dest);
-	core_send_kick(c);
+	sendq_kick(q);
 	rc = 0;
 out:
 	free(j);
@@ -745,9 +736,8 @@ static bool sendq_was_cancelled(struct sendq *q, struct state_job *j)
 	return true;
 }
 
-void core_send_answered(struct core *c, uint64_t job_id, const char *call_id)
+void sendq_answered(struct sendq *q, uint64_t job_id, const char *call_id)
 {
-	struct sendq *q = core_sendq(c);
 	struct state_job *j = malloc(sizeof(*j));
 	char err[FGW_MAX_ERROR_TEXT];
 
@@ -775,9 +765,8 @@ static bool sendq_retryable(int status)
 	}
 }
 
-void core_send_dial_failed(struct core *c, uint64_t job_id, int sip_status, const char *reason)
+void sendq_dial_failed(struct sendq *q, uint64_t job_id, int sip_status, const char *reason)
 {
-	struct sendq *q = core_sendq(c);
 	struct state_job *j = malloc(sizeof(*j));
 	char err[FGW_MAX_ERROR_TEXT];
 
@@ -799,7 +788,7 @@ void core_send_dial_failed(struct core *c, uint64_t job_id, int sip_status, cons
 			sendq_attempt_failed(q, j, sendq_retryable(sip_status), reason);
 		}
 	}
-	core_send_kick(c);
+	sendq_kick(q);
 out:
 	free(j);
 }
@@ -835,9 +824,8 @@ static void sendq_outcome_meta(const struct sendq *q, const struct state_job *j,
 	free(f);
 }
 
-void core_send_outcome(struct core *c, const struct send_outcome *o)
+void sendq_outcome(struct sendq *q, const struct send_outcome *o)
 {
-	struct sendq *q = core_sendq(c);
 	struct state_job *j = malloc(sizeof(*j));
 	char err[FGW_MAX_ERROR_TEXT], text[FGW_MAX_ERROR_TEXT + 64];
 
@@ -873,7 +861,7 @@ void core_send_outcome(struct core *c, const struct send_outcome *o)
 		sendq_attempt_failed(q, j, true, text);
 	}
 kick:
-	core_send_kick(c);
+	sendq_kick(q);
 out:
 	free(j);
 }
@@ -898,7 +886,7 @@ static void sendq_clean_tmp(const struct sendq *q)
 	closedir(d);
 }
 
-struct sendq *sendq_new(struct core *c, struct event_base *base, char *err, size_t errlen)
+struct sendq *sendq_new(const struct sendq_env *env, char *err, size_t errlen)
 {
 	struct sendq *q = calloc(1, sizeof(*q));
 	unsigned requeued = 0;
@@ -907,11 +895,11 @@ struct sendq *sendq_new(struct core *c, struct event_base *base, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	q->c = c;
-	q->st = core_state(c);
-	q->cfg = core_config(c);
-	q->base = base;
-	q->timer = evtimer_new(base, sendq_on_timer, q);
+	q->env = *env;
+	q->st = env->st;
+	q->cfg = env->cfg;
+	q->base = env->base;
+	q->timer = evtimer_new(env->base, sendq_on_timer, q);
 	if (sendq_pathf(q->outbox, sizeof(q->outbox), "%s/outbox", q->cfg->spool) != 0 ||
 	    sendq_pathf(q->tmp, sizeof(q->tmp), "%s/outbox/tmp", q->cfg->spool) != 0) {
 		snprintf(err, errlen, "the spool path is too long");

@@ -1,9 +1,9 @@
 /*
- * sendq.h - sending faxes (DESIGN 3b; faxgwd(8), SENDING): the send jobs
- * of the core, on the main thread.
+ * sendq.h - sending faxes (DESIGN 3b; faxgwd(8), SENDING): the send jobs,
+ * on the main thread.
  *
- * A client uploads a document over the control socket (core_send_begin,
- * core_send_data, core_send_commit: the bytes go to a file in
+ * A client uploads a document over the control socket (sendq_begin,
+ * sendq_data, sendq_commit: the bytes go to a file in
  * spool/outbox/tmp/, never read from a path the client names); the
  * router process checks it and, for a PDF, renders it to TIFF Class F
  * (router.h ROUTER_PREPARE; off the main loop and the media threads).
@@ -13,7 +13,7 @@
  * A queued job is dialled when its port has a free channel (the SIP
  * thread decides; no free channel: it stays queued and is tried again
  * shortly, not counted as an attempt): QUEUED -> DIALING
- * (core_sip.dial) -> SENDING (core_send_answered) -> DONE when every
+ * (core_sip.dial) -> SENDING (sendq_answered) -> DONE when every
  * page was confirmed, else an attempt failed: busy (486, 600), no answer
  * (408, 480, 487 after our timeout), a T.30 failure or a call cut
  * mid-document are retried per send-retry (the fax again from page 1);
@@ -32,14 +32,16 @@
 #include "caps.h"
 #include "fax_session.h"
 
-struct core;
-struct core_who;
+struct config;
+struct core_dataplane;
+struct core_sip;
 struct event_base;
+struct state;
 struct router_reply;
 struct router_request;
 struct sendq;
 
-/* What the core asks the SIP side to dial (rtable.h struct core_sip). */
+/* What the queue asks the SIP side to dial (rtable.h struct core_sip). */
 struct core_dial {
 	uint64_t job_id;                    /* never 0 */
 	uint32_t port_id;                   /* a sip port */
@@ -60,63 +62,76 @@ struct send_outcome {
 	uint64_t start_time, end_time;      /* Unix time */
 };
 
+/* --- the queue ------------------------------------------------------------------ */
+
+/* What the queue uses, all borrowed (the core's: sip and dp point at the
+ * hooks the core keeps, which may change while the queue runs). */
+struct sendq_env {
+	const struct config *cfg;
+	struct state *st;
+	struct event_base *base;
+	void (*emit)(void *arg, const fgw_event *ev);
+	void *arg;
+	const struct core_sip *sip;          /* dial, cancel (rtable.h) */
+	const struct core_dataplane *dp;     /* prepare (rtable.h) */
+};
+/* The send queue (the core makes it with its loop, core_sendq()):
+ * requeues the jobs a dead faxgwd left dialing or sending, makes
+ * spool/outbox/ and empties spool/outbox/tmp/.  NULL with err on failure.
+ * sendq_free(): pending uploads are dropped, jobs stay in the database;
+ * NULL is fine.  Every function below accepts a NULL queue (sending not
+ * available): it refuses, or does nothing. */
+struct sendq *sendq_new(const struct sendq_env *env, char *err, size_t errlen);
+void sendq_free(struct sendq *q);
+/* Looks at the queue now (a channel may be free, SIP came up). */
+void sendq_kick(struct sendq *q);
+
 /* --- upload (control server) ------------------------------------------------ */
 
 struct send_upload;
-/* Starts an upload for who: checks the right to send (root, faxgwd's
- * uid, admin-group, send-group), the port (0: the first sip port), `to`
- * (FGW_E_BAD_ADDRESS) and size (1..FGW_MAX_SEND_BYTES); opens the file.
- * 0 and *out, or an FGW_E_* code with the reason in err. */
-int core_send_begin(struct core *c, const struct core_who *who, bool may_send,
-		    uint32_t port_id, const char *to, const char *local_ident, uint64_t size,
-		    struct send_upload **out, char *err, size_t errlen);
+/* Starts an upload for who ("uid 1000 (alice)", uid): checks the right to
+ * send (may_send: root, faxgwd's uid, admin-group, send-group), the port
+ * (0: the first sip port), `to` (FGW_E_BAD_ADDRESS) and size
+ * (1..FGW_MAX_SEND_BYTES); opens the file.  0 and *out, or an FGW_E_*
+ * code with the reason in err. */
+int sendq_begin(struct sendq *q, const char *who, uint32_t uid, bool may_send,
+		uint32_t port_id, const char *to, const char *local_ident, uint64_t size,
+		struct send_upload **out, char *err, size_t errlen);
 /* Appends bytes (beyond the announced size: FGW_E_TOO_BIG). */
-int core_send_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen);
+int sendq_data(struct send_upload *u, const void *p, size_t n, char *err, size_t errlen);
 /* Ends the upload: the router checks and converts the document, then
  * the job is created; done(arg, 0, job_id, "") or done(arg, code, 0,
  * reason) is called later from the loop, never from inside this call.
- * Until then u stays the caller's handle on it: core_send_forget(u) when
- * its connection closes first (the job is still created, done is not
+ * Until then u stays the caller's handle on it: sendq_forget(u) when its
+ * connection closes first (the job is still created, done is not
  * called). */
-typedef void (*core_send_done_fn)(void *arg, int rc, uint64_t job_id, const char *reason);
-void core_send_commit(struct core *c, struct send_upload *u, core_send_done_fn done, void *arg);
-void core_send_forget(struct send_upload *u);
+typedef void (*sendq_done_fn)(void *arg, int rc, uint64_t job_id, const char *reason);
+void sendq_commit(struct send_upload *u, sendq_done_fn done, void *arg);
+void sendq_forget(struct send_upload *u);
 /* Drops an upload that was not committed (its file is removed).  NULL ok. */
-void core_send_abort(struct send_upload *u);
+void sendq_abort(struct send_upload *u);
+/* The router's answer to a PREPARE request (jobs.h env.prepared). */
+void sendq_prepared(struct sendq *q, const struct router_reply *rp);
 
 /* fgw_cancel_job: 0, FGW_E_NO_JOB (no such send job), FGW_E_STATE
  * (already finished), FGW_E_ACCESS (neither admin nor the submitter). */
-int core_cancel_job(struct core *c, uint64_t job_id, const struct core_who *who, bool is_admin,
-		    char *err, size_t errlen);
-
-/* --- the queue (core.c and the data plane) ------------------------------------ */
-
-/* The core's send queue on base: requeues the jobs a dead faxgwd left
- * dialing or sending, makes spool/outbox/ and empties spool/outbox/tmp/.
- * NULL with err on failure.  sendq_free(): pending uploads are dropped,
- * jobs stay in the database; NULL is fine. */
-struct sendq *sendq_new(struct core *c, struct event_base *base, char *err, size_t errlen);
-void sendq_free(struct sendq *q);
-/* The router's answer to a PREPARE request (jobs.h env.prepared). */
-void core_send_prepared(struct core *c, const struct router_reply *rp);
-/* Looks at the queue now (a channel may be free, SIP came up). */
-void core_send_kick(struct core *c);
-
+int sendq_cancel(struct sendq *q, uint64_t job_id, const char *who, uint32_t uid, bool is_admin,
+		 char *err, size_t errlen);
 /* fgw_retry_job on a send job (core_retry_job): a FAILED send whose
  * document is still in spool/outbox/ is QUEUED again with its attempts
  * reset.  0, FGW_E_NO_JOB (not a send job), FGW_E_STATE with a reason. */
-int core_send_retry(struct core *c, uint64_t job_id, const struct core_who *who, char *err,
-		    size_t errlen);
+int sendq_retry(struct sendq *q, uint64_t job_id, const char *who, uint32_t uid, char *err,
+		size_t errlen);
 
 /* --- the SIP side's reports (main thread) ------------------------------------- */
 
 /* The call of job_id was answered (200 OK): the job is SENDING. */
-void core_send_answered(struct core *c, uint64_t job_id, const char *call_id);
+void sendq_answered(struct sendq *q, uint64_t job_id, const char *call_id);
 /* The call of job_id ended without media: sip_status is the final
  * response (0: no request went out, e.g. no free channel: the job stays
  * queued and is dialled again shortly), reason a text for the job. */
-void core_send_dial_failed(struct core *c, uint64_t job_id, int sip_status, const char *reason);
+void sendq_dial_failed(struct sendq *q, uint64_t job_id, int sip_status, const char *reason);
 /* The media of job_id's call ended (port.c, after the media thread). */
-void core_send_outcome(struct core *c, const struct send_outcome *o);
+void sendq_outcome(struct sendq *q, const struct send_outcome *o);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "sipconf.h"
 #include "config_sip.h"
+#include "core.h"
 #include "log.h"
 #include "sendq.h"
 #include "sipmedia.h"
@@ -217,9 +218,9 @@ static void sipconf_on_reports(evutil_socket_t fd, short what, void *arg)
 	while (r != NULL) {
 		struct sipconf_report *next = r->next;
 		if (r->answered)
-			core_send_answered(l->core, r->job_id, r->call_id);
+			sendq_answered(core_sendq(l->core), r->job_id, r->call_id);
 		else
-			core_send_dial_failed(l->core, r->job_id, r->status, r->reason);
+			sendq_dial_failed(core_sendq(l->core), r->job_id, r->status, r->reason);
 		free(r);
 		r = next;
 	}

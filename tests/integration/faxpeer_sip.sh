@@ -88,7 +88,8 @@ bad_usage send --sip sip:fax@127.0.0.1 127.0.0.1:4000 one.tif
 bad_usage send --t38 --refresh 5 127.0.0.1:4000 one.tif
 bad_usage receive --sip-listen 127.0.0.1 out.tif
 bad_usage receive --sip-listen 127.0.0.1:5060 --t38 direct out.tif
-bad_usage receive --sip-listen 127.0.0.1:5060 --bye-after-page 1 out.tif
+bad_usage receive --sip-listen 127.0.0.1:5060 --refresh 5 out.tif
+bad_usage receive --sip-listen 127.0.0.1:5060 --bye-after-page 0 out.tif
 ok "SIP usage errors exit 2 with a message"
 
 # --- the calls, all at once ----------------------------------------------------------
