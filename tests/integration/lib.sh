@@ -134,6 +134,27 @@ stop_faxgwd() {
 
 alive() { kill -0 "$1" 2>/dev/null || fail "$2 is not running any more"; }
 
+# gateway_section [KEY = VALUE]...: the [gateway] section of a private
+# faxgwd under $WORK/var (spool, state, control socket, store-root and
+# exec-dir there, the built extensions, no admin or query group), then
+# the extra lines given.
+gateway_section() {
+	printf '[gateway]\nspool       = %s/var/spool\nstate       = %s/var/faxgw.db\n' "$WORK" "$WORK"
+	printf 'control     = %s/var/faxgw.sock\nextensions  = %s/routing\n' "$WORK" "$B"
+	printf 'store-root  = %s/var/fax\nexec-dir    = %s/var\nadmin-group =\nquery-group =\n' \
+		"$WORK" "$WORK"
+	[ "$#" -eq 0 ] || printf '%s\n' "$@"
+	echo
+}
+
+# job_field JOB KEY: a field of `faxgwctl --json job JOB` (the job's own,
+# else the details'), through the control socket $WORK/var/faxgw.sock.
+job_field() {
+	"$B/faxgwctl" -s "$WORK/var/faxgw.sock" --json job "$1" |
+		"$PY" -c 'import json,sys; d=json.load(sys.stdin); k=sys.argv[1]; print(d["job"].get(k, d.get(k)))' "$2"
+}
+job_state_is() { [ "$(job_field "$1" state)" = "$2" ]; }
+
 # json EXPR: evaluates a Python expression on the JSON in $OUT (as `j`).
 json() {
 	printf '%s' "$OUT" | "$PY" -c "import json,sys; j=json.load(sys.stdin); r=($1); print(r)"

@@ -33,18 +33,10 @@ mkdir -p var/spool var/fax
 # As root, the unreadable files are tried as nobody, who may send.
 SENDGROUP=
 [ "$(id -u)" -eq 0 ] && SENDGROUP=$(id -gn nobody 2>/dev/null)
-cat > faxgwd.conf <<CONF
-[gateway]
-spool       = $WORK/var/spool
-state       = $WORK/var/faxgw.db
-control     = $WORK/var/faxgw.sock
-extensions  = $B/routing
-store-root  = $WORK/var/fax
-exec-dir    = $WORK/var
-admin-group =
-query-group =
-send-group  = $SENDGROUP
 
+{
+	gateway_section "send-group  = $SENDGROUP"
+	cat <<CONF
 [sip]
 listen      = udp:127.0.0.1:$P
 allow       = 127.0.0.1/32
@@ -57,6 +49,7 @@ sip-user  = 3031
 channels  = 2
 t38       = offer
 CONF
+} > faxgwd.conf
 start_faxgwd -c "$WORK/faxgwd.conf"
 wait_for_socket "$WORK/var/faxgw.sock"
 SOCK="$WORK/var/faxgw.sock"

@@ -41,18 +41,8 @@ port() {
 		"$1" "$1" "$1" "$2"
 }
 {
+	gateway_section "send-retry  = 1 1s"
 	cat <<CONF
-[gateway]
-spool       = $WORK/var/spool
-state       = $WORK/var/faxgw.db
-control     = $WORK/var/faxgw.sock
-extensions  = $B/routing
-store-root  = $WORK/var/fax
-exec-dir    = $WORK/var
-admin-group =
-query-group =
-send-retry  = 1 1s
-
 [sip]
 listen      = udp:127.0.0.1:$P
 allow       = 127.0.0.1/32

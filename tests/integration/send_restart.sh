@@ -22,18 +22,9 @@ P=$(free_udp_port)
 read -r PA PB < <(free_udp_ports 2)
 [ -n "$P" ] && [ -n "$PB" ] || fail "no free ports"
 mkdir -p var/spool var/fax
-cat > faxgwd.conf <<CONF
-[gateway]
-spool       = $WORK/var/spool
-state       = $WORK/var/faxgw.db
-control     = $WORK/var/faxgw.sock
-extensions  = $B/routing
-store-root  = $WORK/var/fax
-exec-dir    = $WORK/var
-admin-group =
-query-group =
-send-retry  = 3 1s
-
+{
+	gateway_section "send-retry  = 3 1s"
+	cat <<CONF
 [sip]
 listen      = udp:127.0.0.1:$P
 allow       = 127.0.0.1/32
@@ -46,14 +37,10 @@ channels    = 1
 t38         = no
 codecs      = pcmu
 CONF
+} > faxgwd.conf
 S=(-s "$WORK/var/faxgw.sock")
 "$TD" make a.tif 2 standard 51 || fail "faxtestdoc make"
 "$TD" make b.tif 2 standard 52 || fail "faxtestdoc make"
-job_field() {
-	"$CTL" "${S[@]}" --json job "$1" |
-		"$PY" -c 'import json,sys; d=json.load(sys.stdin); k=sys.argv[1]; print(d["job"].get(k, d.get(k)))' "$2"
-}
-job_state_is() { [ "$(job_field "$1" state)" = "$2" ]; }
 
 start_faxgwd -c "$WORK/faxgwd.conf"
 wait_for_socket "$WORK/var/faxgw.sock"
@@ -85,8 +72,8 @@ start_faxgwd -c "$WORK/faxgwd.conf"
 wait_for_socket "$WORK/var/faxgw.sock"
 wait_until 10 grep -q '1 send job(s) cut by a stop of faxgwd queued again' faxgwd.log ||
 	fail "the restart did not requeue the dialing job"
-wait_until 90 job_state_is "$A" done || fail "job $A is $(job_field "$A" state): $(job_field "$A" last_error)"
-wait_until 90 job_state_is "$B_" done || fail "job $B_ is $(job_field "$B_" state): $(job_field "$B_" last_error)"
+wait_until 200 job_state_is "$A" done || fail "job $A is $(job_field "$A" state): $(job_field "$A" last_error)"
+wait_until 200 job_state_is "$B_" done || fail "job $B_ is $(job_field "$B_" state): $(job_field "$B_" last_error)"
 [ "$(job_field "$A" attempts)" = 2 ] || fail "job $A: $(job_field "$A" attempts) attempts, not 2"
 [ "$(job_field "$B_" attempts)" = 1 ] || fail "job $B_: $(job_field "$B_" attempts) attempts, not 1"
 wait "$RA" || fail "receiver A: $(cat ra.err)"

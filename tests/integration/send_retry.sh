@@ -6,7 +6,8 @@
 # after page 1 of 3 gets the whole fax again on the next call; a job
 # cancelled while its call rings ends cancelled, the far end seeing
 # CANCEL; faxgwctl retry queues a failed send again.  Cases run
-# concurrently from one sip port with 4 channels; send-retry = 3 2s.
+# concurrently from one sip port with 4 channels; send-retry = 3 4s
+# (a far end replaced between two calls has 4 s to listen again).
 # Loopback only, about a minute.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,18 +24,9 @@ P=$(free_udp_port)
 read -r PA PB PC PD < <(free_udp_ports 4)
 [ -n "$P" ] && [ -n "$PD" ] || fail "no free ports"
 mkdir -p var/spool var/fax
-cat > faxgwd.conf <<CONF
-[gateway]
-spool       = $WORK/var/spool
-state       = $WORK/var/faxgw.db
-control     = $WORK/var/faxgw.sock
-extensions  = $B/routing
-store-root  = $WORK/var/fax
-exec-dir    = $WORK/var
-admin-group =
-query-group =
-send-retry  = 3 2s
-
+{
+	gateway_section "send-retry  = 3 4s"
+	cat <<CONF
 [sip]
 listen      = udp:127.0.0.1:$P
 allow       = 127.0.0.1/32
@@ -47,6 +39,7 @@ channels    = 4
 t38         = no
 codecs      = pcmu, pcma
 CONF
+} > faxgwd.conf
 start_faxgwd -c "$WORK/faxgwd.conf"
 wait_for_socket "$WORK/var/faxgw.sock"
 "$TD" make three.tif 3 standard 41 || fail "faxtestdoc make"
@@ -73,12 +66,6 @@ submit() {
 	JOB=$(printf '%s' "$OUT" | tr -dc 0-9)
 	[ -n "$JOB" ] || fail "faxgwctl send printed no job id: $OUT"
 }
-# job_field JOB KEY: a field of `faxgwctl --json job JOB`.
-job_field() {
-	"$CTL" "${S[@]}" --json job "$1" |
-		"$PY" -c 'import json,sys; d=json.load(sys.stdin); k=sys.argv[1]; print(d["job"].get(k, d.get(k)))' "$2"
-}
-job_state_is() { [ "$(job_field "$1" state)" = "$2" ]; }
 
 # Busy twice, then a fax machine on the same address.
 uas busy uas_486 "$PA" 2
@@ -116,13 +103,13 @@ ok "404: the job failed at once, with the status in its last error"
 expect_rc 0 "$CTL" "${S[@]}" retry "$NF"
 case $(job_field "$NF" state) in queued|dialing) ;; *) fail "job $NF after retry: $(job_field "$NF" state)" ;; esac
 
-wait_until 90 job_state_is "$BUSY" done || fail "job $BUSY (busy twice) is $(job_field "$BUSY" state): $(job_field "$BUSY" last_error)"
+wait_until 200 job_state_is "$BUSY" done || fail "job $BUSY (busy twice) is $(job_field "$BUSY" state): $(job_field "$BUSY" last_error)"
 [ "$(job_field "$BUSY" attempts)" = 3 ] || fail "job $BUSY made $(job_field "$BUSY" attempts) calls, not 3"
 wait "$RX_busy_rx" || fail "the receiver after the busy calls failed: $(cat busy_rx.err)"
 "$TD" compare three.tif busy_rx.tif 2> cmp.err || fail "busy_rx.tif differs: $(cat cmp.err)"
 ok "486 twice, then answered: done on the third call, 3 pages identical"
 
-wait_until 90 job_state_is "$CUT" done || fail "job $CUT (cut) is $(job_field "$CUT" state): $(job_field "$CUT" last_error)"
+wait_until 200 job_state_is "$CUT" done || fail "job $CUT (cut) is $(job_field "$CUT" state): $(job_field "$CUT" last_error)"
 [ "$(job_field "$CUT" attempts)" = 2 ] || fail "job $CUT made $(job_field "$CUT" attempts) calls, not 2"
 wait "$RX_cut2" || fail "the second receiver failed: $(cat cut2.err)"
 "$TD" compare three.tif cut2.tif 2> cmp.err || fail "cut2.tif differs: $(cat cmp.err)"
@@ -130,7 +117,7 @@ ok "a far end that hung up after page 1: the fax sent again whole on the next ca
 
 expect_rc 1 "$CTL" "${S[@]}" retry "$BUSY"
 grep -q 'has not failed' <<<"$ERR" || fail "retry of a done send job: $ERR"
-wait_until 60 job_state_is "$NF" failed || fail "job $NF after its retry: $(job_field "$NF" state)"
+wait_until 90 job_state_is "$NF" failed || fail "job $NF after its retry: $(job_field "$NF" state)"
 [ "$(job_field "$NF" attempts)" = 3 ] || fail "job $NF after its retry made $(job_field "$NF" attempts) calls, not 3"
 ok "faxgwctl retry: a failed send queued again (and failed again after 3 calls), a done one refused"
 expect_rc 0 "$CTL" "${S[@]}" --json ports
