@@ -48,15 +48,6 @@
 
 #include "caps.h"
 
-#define SENDDOC_MAX_ROWS         32768  /* rows of one page (2.1 m at 15.4 lines/mm) */
-#define SENDDOC_MAX_TILE_WIDTH   4096   /* a tiled page's tile width */
-#define SENDDOC_TIFF_MAX_ALLOC   (64 << 20) /* libtiff's largest single allocation */
-#define SENDDOC_PDFINFO_MS       20000  /* counting a PDF's pages */
-#define SENDDOC_RENDER_MS        FGW_SEND_PREPARE_MS /* rendering a PDF (the router's
-					   worker has the same limit, and ends first) */
-#define SENDDOC_MAX_TOOL_OUTPUT  4096   /* bytes of pdfinfo's or gs's output kept */
-#define SENDDOC_MAX_RENDER_BYTES (1ull << 30) /* gs's output file (RLIMIT_FSIZE) */
-#define SENDDOC_MAX_TOOL_MEMORY  (2ull << 30) /* gs's and pdfinfo's address space */
 
 /* Checks the document at `in` and writes it as TIFF Class F to `out`.
  * max_pages: more pages are refused (0, or more than FGW_MAX_SEND_PAGES:

@@ -52,6 +52,16 @@ _Static_assert(FGW_VALIDATE_SECS * 1000 + 1000 <= FGW_CLIENT_TIMEOUT_MS,
 #define FGW_MAX_PROGRAM_OUTPUT   4096   /* Run program: bytes of output kept as message */
 #define FGW_ROUTE_ATTEMPT_SECS   90     /* one routing attempt (worker process) */
 #define FGW_SEND_PREPARE_MS      120000 /* checking a document to send, rendering a PDF (senddoc.h) */
+/* the document check of a send (senddoc.c, in the router's worker) */
+#define SENDDOC_MAX_ROWS         32768  /* rows of one page (2.1 m at 15.4 lines/mm) */
+#define SENDDOC_MAX_TILE_WIDTH   4096   /* a tiled page's tile width */
+#define SENDDOC_TIFF_MAX_ALLOC   (64 << 20) /* libtiff's largest single allocation */
+#define SENDDOC_PDFINFO_MS       20000  /* counting a PDF's pages */
+#define SENDDOC_RENDER_MS        FGW_SEND_PREPARE_MS /* rendering a PDF (the router's
+					   worker has the same limit, and ends first) */
+#define SENDDOC_MAX_TOOL_OUTPUT  4096   /* bytes of pdfinfo's or gs's output kept */
+#define SENDDOC_MAX_RENDER_BYTES (1ull << 30) /* gs's output file (RLIMIT_FSIZE) */
+#define SENDDOC_MAX_TOOL_MEMORY  (2ull << 30) /* gs's and pdfinfo's address space */
 #define FGW_MAX_ROUTING_INFLIGHT 16     /* jobs being routed at once */
 #define FGW_MAX_BACKOFF_MS       86400000u /* retry back-off cap: 24 h */
 #define FGW_CALL_SILENCE_MS      20000  /* a call ends after this long without a datagram */
