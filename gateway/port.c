@@ -93,6 +93,7 @@ struct port {
 	 * call until it has been quiet for PORT_LINGER_MS. */
 	struct sockaddr_storage last_peer;
 	uint64_t linger_until_ms;
+	uint64_t tick_ms;             /* the media thread's clock at the last tick */
 	uint64_t lingered;
 	size_t slot;                  /* the data plane's (port_set_slot) */
 	bool channel;                 /* a sip port's channel (port_new_channel) */
@@ -205,7 +206,7 @@ static void port_send(void *arg, const uint8_t *buf, size_t len)
 		   c->peer_len) < 0)
 		p->send_errors++;
 	else if (c->job_id != 0)
-		c->last_tx_ms = port_now_ms();
+		c->last_tx_ms = p->tick_ms;   /* the tick's clock: no clock read per datagram */
 }
 
 /* --- the end of a call ------------------------------------------------------------------ */
@@ -690,6 +691,7 @@ void port_tick(struct port *p, uint64_t now_ms)
 	struct port_call *c = p->call;
 	uint64_t last;
 
+	p->tick_ms = now_ms;
 	if (c == NULL)
 		return;
 	/* The tick reads the sockets after taking now_ms: last_rx_ms may be
