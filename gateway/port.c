@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@
 #include "fax_call.h"
 #include "fgwx_cidr.h"
 #include "log.h"
+#include "pagewriter.h"
 #include "rtable.h"
+#include "rxfile.h"
 #include "rtp.h"
 #include "sendq.h"
 #include "spool.h"
@@ -38,7 +41,9 @@ struct port_call {
 	struct port *port;
 	struct fax_call *fc;
 	struct port_report started, ended;
+	struct pw_job ended_job;      /* ENDED goes out after the file is complete */
 	struct fax_session_result result;
+	struct rxfile_status file_status; /* the writer's, until ENDED */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	char peer_text[FGW_MAX_ADDRESS];
@@ -251,8 +256,18 @@ struct port_media_note {
 /* A PAGE report: the record of the call after a confirmed page. */
 struct port_page {
 	struct port_report report;    /* first: the report is the allocation */
+	struct pw_job job;            /* posted once the page is in the file */
 	struct spool_sidecar sc;
 };
+
+static void port_page_post(struct pw_job *job)
+{
+	struct port_page *pg = (struct port_page *)(void *)((char *)job -
+							     offsetof(struct port_page, job));
+	struct port *p = pg->report.call->port;
+
+	p->env.post(p->env.arg, &pg->report);
+}
 
 /* Media thread, from inside the call (fax_session_set_page_hook): a page
  * is confirmed; the main thread makes the record durable.  Without memory
@@ -276,7 +291,9 @@ static void port_page(void *arg, int pages, bool end_of_document)
 	pg->report.next = NULL;
 	pg->report.kind = PORT_REPORT_PAGE;
 	pg->report.call = c;
-	c->port->env.post(c->port->env.arg, &pg->report);
+	/* The record says the page is there: only once it is. */
+	pg->job.run = port_page_post;
+	pagewriter_submit(c->port->env.writer, &pg->job);
 }
 
 /* The port's enabled methods now, as GUIDs into guids[FGW_MAX_METHODS];
@@ -560,6 +577,44 @@ static void port_page_apply(struct port_report *r, char *sync_dir, size_t sync_l
 	free(pg);
 }
 
+/* An ENDED reception: what its file holds, as the page writer left it
+ * (rxfile.h).  A page confirmed to the sender but not written (disk
+ * full) makes the fax partial, with the reason, never silently short. */
+static void port_file_settle(struct port_call *c)
+{
+	struct fax_session_result *r = &c->result;
+	const struct rxfile_status *st = &c->file_status;
+	char text[sizeof(r->t30_text)];
+
+	if (!st->failed && st->pages >= r->pages)
+		return;
+	log_err("port %u: call from %s: %d of %d page(s) kept: %s", (unsigned)c->port->cfg->id,
+		c->peer_text, st->pages, r->pages, st->error[0] != '\0' ? st->error : "file short");
+	snprintf(text, sizeof(text), "%d of %d page(s) kept: %.*s", st->pages, r->pages,
+		 (int)sizeof(text) - 40, st->error[0] != '\0' ? st->error : "file short");
+	memcpy(r->t30_text, text, sizeof(text));
+	r->pages = st->pages;
+	r->pages_in_file = st->pages;
+	r->success = false;
+	r->partial = st->pages > 0;
+	if (r->t30_status == 0)
+		r->t30_status = FAX_SESSION_FILE_ERROR;
+}
+
+static void port_received_ended(struct port_call *c, struct port_group *g)
+{
+	port_file_settle(c);
+	if (c->no_fax) {
+		port_no_fax(c);
+	} else if (c->result.pages > 0) {
+		g->call[g->n++] = c;
+		if (g->n == FGW_MAX_COMMIT_GROUP)
+			port_group_flush(g);
+	} else {
+		port_fail(c);
+	}
+}
+
 void port_reports_apply(struct port_report *r)
 {
 	struct port_group g = { .n = 0 };
@@ -583,14 +638,8 @@ void port_reports_apply(struct port_report *r)
 					: FGW_PORT_RECEIVING, c->peer_text);
 		} else if (c->job_id != 0) {
 			port_send_ended(c);
-		} else if (c->no_fax) {
-			port_no_fax(c);
-		} else if (c->result.pages > 0) {
-			g.call[g.n++] = c;
-			if (g.n == FGW_MAX_COMMIT_GROUP)
-				port_group_flush(&g);
 		} else {
-			port_fail(c);
+			port_received_ended(c, &g);
 		}
 		r = next;
 	}
@@ -626,6 +675,14 @@ static void port_send_settle(struct fax_session_result *r)
 	r->partial = false;
 }
 
+static void port_ended_post(struct pw_job *job)
+{
+	struct port_call *c = (struct port_call *)(void *)((char *)job -
+							    offsetof(struct port_call, ended_job));
+
+	c->port->env.post(c->port->env.arg, &c->ended);
+}
+
 /* The media thread's part of the end of a call: the call leaves the port
  * (which may take the next call at once) and goes to the main thread. */
 static void port_finish(struct port *p)
@@ -655,7 +712,9 @@ static void port_finish(struct port *p)
 		port_media_close(p, c);
 	c->ended.kind = PORT_REPORT_ENDED;
 	c->ended.call = c;
-	p->env.post(p->env.arg, &c->ended);  /* c is the main thread's now */
+	/* c is the main thread's once its file is complete (fax_session.h). */
+	c->ended_job.run = port_ended_post;
+	pagewriter_submit(p->env.writer, &c->ended_job);
 }
 
 void port_hangup(struct port *p)
@@ -723,6 +782,8 @@ static void port_call_params(struct port *p, struct port_call *c, struct fax_cal
 	fp->session.dir = FAX_SESSION_RECEIVE;
 	fp->session.calling_party = false;
 	fp->session.file = c->tmp;
+	fp->session.writer = p->env.writer;
+	fp->session.file_status = &c->file_status;
 	fp->session.local_ident = cfg->local_ident[0] != '\0' ? cfg->local_ident : NULL;
 	fp->session.ecm = cfg->ecm;
 	fp->session.max_rate = cfg->max_rate;
@@ -1240,6 +1301,7 @@ void port_free(struct port *p)
 		/* On the main thread, its media thread stopped: settle at once. */
 		p->env.call_ended = NULL;
 		p->env.post = port_post_now;
+		p->env.writer = NULL;  /* its jobs ran (dataplane_free) */
 		port_hangup(p);
 	}
 	if (p->fd >= 0)

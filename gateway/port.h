@@ -86,6 +86,8 @@ struct port_report {
 void port_report_apply(struct port_report *r);
 void port_reports_apply(struct port_report *list);
 
+struct pagewriter;
+
 struct port_env {
 	struct core *core;
 	/* The port's media thread: a call started / ended on the port (the
@@ -94,6 +96,10 @@ struct port_env {
 	void (*call_ended)(void *arg, struct port *p);
 	void (*post)(void *arg, struct port_report *r);
 	void *arg;
+	/* The media thread's page writer (pagewriter.h): a received page is
+	 * encoded there, and a report that says a page is in the file (PAGE,
+	 * ENDED) is posted from there, after it.  NULL: at once. */
+	struct pagewriter *writer;
 	/* Main thread: a fax was committed to the spool (the job queue looks
 	 * at once). */
 	void (*committed)(void *arg, uint64_t job_id);

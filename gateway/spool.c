@@ -611,6 +611,20 @@ static void spool_recover_tmp_file(struct state *st, const char *spool, const ch
 		   id);
 }
 
+/* spandsp's own file of a call cut short (NAME.tif.t4rx, fax_session.h):
+ * it never holds a page. */
+static bool spool_recover_t4(const char *dir, const char *name, struct spool_recovery *rec)
+{
+	char path[FGW_MAX_PATH];
+	size_t n = strlen(name);
+
+	if (n <= 5 || strcmp(name + n - 5, ".t4rx") != 0)
+		return false;
+	if (spool_fmt(path, sizeof(path), "%s/%s", dir, name) == 0 && unlink(path) == 0)
+		rec->tmp_removed++;
+	return true;
+}
+
 /* A sidecar (NAME.meta, NAME.meta.new) whose NAME.tif is gone: removed. */
 static void spool_recover_sidecar(const char *dir, const char *name, struct spool_recovery *rec)
 {
@@ -618,6 +632,8 @@ static void spool_recover_sidecar(const char *dir, const char *name, struct spoo
 	const char *ext = strstr(name, ".meta");
 	size_t base = ext != NULL ? (size_t)(ext - name) : 0;
 
+	if (spool_recover_t4(dir, name, rec))
+		return;
 	if (ext == NULL || base == 0 || (strcmp(ext, ".meta") != 0 && strcmp(ext, ".meta.new") != 0) ||
 	    spool_fmt(path, sizeof(path), "%s/%s", dir, name) != 0 ||
 	    spool_fmt(tif, sizeof(tif), "%s/%.*s.tif", dir, (int)base, name) != 0 ||

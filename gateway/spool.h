@@ -154,7 +154,7 @@ struct spool_recovery {
 	unsigned tmp_complete;    /* of them, complete (every page confirmed) */
 	unsigned sidecars_removed; /* sidecars without a tmp/ file */
 	unsigned tmp_moved;       /* committed jobs whose move was finished */
-	unsigned tmp_removed;     /* tmp/ files without a page */
+	unsigned tmp_removed;     /* tmp/ files without a page (spandsp's .t4rx files too) */
 	unsigned orphans;         /* spool files given a job */
 	unsigned done_removed;    /* files of jobs already done (a stop before the unlink) */
 };

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "pagewriter.h"
 #include "port.h"
 
 /* Ticks run at once when the loop was late; beyond that the clock skips. */
@@ -41,6 +42,7 @@ struct worker {
 	size_t nact;
 	_Atomic uint32_t active;      /* nact, for other threads */
 
+	struct pagewriter *writer;    /* its calls' TIFF pages, off this thread */
 	struct event_base *base;      /* the thread's loop */
 	struct event *ticker;
 	uint64_t next_tick_ms;        /* absolute deadline of the next 20 ms step */
@@ -343,6 +345,7 @@ void worker_port_env(struct worker *w, struct port_env *env)
 	env->call_ended = worker_call_ended;
 	env->post = worker_post;
 	env->arg = w;
+	env->writer = w->writer;
 }
 
 int worker_add_port(struct worker *w, struct port *p, char *err, size_t errlen)
@@ -419,6 +422,9 @@ void worker_stop(struct worker *w)
 		log_err("media thread %u: cannot ask it to stop: %s", w->index, strerror(errno));
 	pthread_join(w->thread, NULL);
 	w->running = false;
+	/* The pages and reports its calls left with the writer: in the
+	 * outbox before worker_drain(). */
+	pagewriter_flush(w->writer);
 }
 
 /* --- life ------------------------------------------------------------------------------ */
@@ -473,6 +479,10 @@ int worker_new(struct event_base *main_base, unsigned index, size_t max_ports,
 		worker_free(w);
 		return -1;
 	}
+	if (pagewriter_new(index, &w->writer, err, errlen) != 0) {
+		worker_free(w);
+		return -1;
+	}
 	*out = w;
 	return 0;
 }
@@ -488,6 +498,7 @@ void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	worker_stop(w);
+	pagewriter_free(w->writer);
 	if (w->in_fd >= 0)
 		worker_drop_commands(w);
 	if (w->in_ev != NULL)

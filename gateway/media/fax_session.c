@@ -8,16 +8,25 @@
 #include "caps.h"
 #include "fax_session.h"
 #include "fgwx_text.h"
+#include "rxfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+/* A receiver takes each page's rows from spandsp's T.4 receiver, which
+ * lives inside its T.30 state (no accessor for it in spandsp 0.0.6). */
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 
 #define FAX_SESSION_MAX_TAG 64
 #define FAX_SESSION_T38_VERSION_MAX 3
+_Static_assert(FAX_SESSION_FILE_ERROR == T30_ERR_FILEERROR, "spandsp's file error code");
+/* spandsp opens (and, holding no page, removes) a TIFF file of its own
+ * for a receiver: this name beside ours (fax_session.h). */
+#define FAX_SESSION_T4_SUFFIX ".t4rx"
 
 struct fax_session {
 	enum fax_session_mode mode;
@@ -56,6 +65,10 @@ struct fax_session {
 	char remote_ident[FGW_MAX_IDENT + 1];
 
 	char file[FGW_MAX_PATH];
+	/* receiver: our file, the pages handed to it, spandsp's own file */
+	struct rxfile *out;
+	int pages_out;
+	char t4_file[FGW_MAX_PATH + sizeof(FAX_SESSION_T4_SUFFIX)];
 	char ident[FGW_MAX_IDENT + 1];
 	char tag[FAX_SESSION_MAX_TAG];
 };
@@ -148,6 +161,60 @@ static void fax_session_take_ident(struct fax_session *s)
 		fgwx_text_sanitize(s->remote_ident, sizeof(s->remote_ident), id, strlen(id));
 }
 
+/* --- a receiver's pages: spandsp decodes, rxfile writes ------------------ */
+
+/* spandsp's T.4 receiver calls this at the end of a page with each row,
+ * then once with NULL.  At the NULL call the page's rows are the whole
+ * of t4->image_buffer: the page takes that buffer (spandsp allocates a
+ * new one for the next page) and goes to the file, so that encoding it
+ * into the TIFF file never runs on the thread that steps the call. */
+static int fax_session_rows(void *arg, const uint8_t buf[], size_t len)
+{
+	struct fax_session *s = arg;
+	t4_rx_state_t *t4 = &s->t30->t4.rx;
+	struct rx_page *pg;
+
+	(void)len;
+	if (buf != NULL)
+		return 0;
+	s->pages_out++;
+	pg = calloc(1, sizeof(*pg));
+	if (pg == NULL || t4->image_buffer == NULL || t4->image_length <= 0) {
+		free(pg);
+		rxfile_lost_page(s->out, s->pages_out);
+		return -1;
+	}
+	pg->rows = t4->image_buffer;
+	t4->image_buffer = NULL;
+	t4->image_buffer_size = 0;
+	pg->width = (uint32_t)t4->image_width;
+	pg->length = (uint32_t)t4->image_length;
+	pg->bytes_per_row = (uint32_t)t4->bytes_per_row;
+	pg->x_res = t4->x_resolution;
+	pg->y_res = t4->y_resolution;
+	pg->bad_rows = t4->t4_t6_rx.bad_rows;
+	pg->longest_bad_run = t4->t4_t6_rx.longest_bad_row_run;
+	pg->started = t4->page_start_time;
+	pg->ended = time(NULL);
+	memcpy(pg->ident, s->remote_ident, sizeof(pg->ident));
+	rxfile_page(s->out, pg);
+	return 0;
+}
+
+/* spandsp (re)initialises its T.4 receiver when a document starts (the
+ * first DCS): the row hook is set from then on.  Called for every T.30
+ * frame (CFR always goes out before page data) and every step. */
+static void fax_session_hook_rows(struct fax_session *s)
+{
+	t4_rx_state_t *t4;
+
+	if (s->out == NULL)
+		return;
+	t4 = &s->t30->t4.rx;
+	if (t4->rx && t4->tiff.tiff_file != NULL && t4->t4_t6_rx.row_write_handler != fax_session_rows)
+		t4_rx_set_row_write_handler(t4, fax_session_rows, s);
+}
+
 /* T.30 5.3.6 phase B: capabilities exchanged, the peer's ident is known. */
 static int fax_session_phase_b(t30_state_t *t30, void *arg, int result)
 {
@@ -170,6 +237,12 @@ static int fax_session_phase_d(t30_state_t *t30, void *arg, int result)
 	 * refused with RTN, or an ECM partial page, does not count). */
 	if (s->dir == FAX_SESSION_RECEIVE && s->pages > s->pages_told) {
 		s->pages_told = s->pages;
+		if (s->pages_out < s->pages) {
+			/* Never expected: the page went to spandsp's own file. */
+			fax_session_log_line(SPAN_LOG_ERROR, "fax: page not handed over by spandsp\n");
+			rxfile_lost_page(s->out, s->pages);
+			s->pages_out = s->pages;
+		}
 		fax_session_take_quality(s);
 		if (s->page_fn != NULL)
 			s->page_fn(s->page_arg, s->pages, result == T30_EOP || result == T30_PRI_EOP);
@@ -195,6 +268,7 @@ static void fax_session_frame(t30_state_t *t30, void *arg, int direction,
 	struct fax_session *s = arg;
 
 	(void)t30;
+	fax_session_hook_rows(s);
 	if (direction)
 		s->peer_signal = true;
 	if (s->frame_fn != NULL)
@@ -361,9 +435,9 @@ static void fax_session_setup_t30(struct fax_session *s, const struct fax_sessio
 	                              | T30_SUPPORT_B4_LENGTH | T30_SUPPORT_215MM_WIDTH
 	                              | T30_SUPPORT_255MM_WIDTH | T30_SUPPORT_303MM_WIDTH);
 	if (s->dir == FAX_SESSION_RECEIVE) {
-		/* TIFF Class F (RFC 2306) with T.4 2-D data. */
+		/* T.4 2-D in spandsp's file, never used (rxfile.h writes ours). */
 		t30_set_rx_encoding(t, T4_COMPRESSION_ITU_T4_2D);
-		t30_set_rx_file(t, s->file, -1);
+		t30_set_rx_file(t, s->t4_file, -1);
 	} else {
 		t30_set_tx_file(t, s->file, -1, -1);
 	}
@@ -392,6 +466,13 @@ struct fax_session *fax_session_new(const struct fax_session_params *p, char *er
 	s->tx_arg = p->arg;
 	s->pages_in_file = -1;
 	fax_session_copy(s->file, sizeof(s->file), p->file);
+	snprintf(s->t4_file, sizeof(s->t4_file), "%s%s", s->file, FAX_SESSION_T4_SUFFIX);
+	if (p->dir == FAX_SESSION_RECEIVE &&
+	    (s->out = rxfile_new(s->file, p->writer, p->file_status)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
 	fax_session_copy(s->ident, sizeof(s->ident), p->local_ident ? p->local_ident : "");
 	fax_session_copy(s->tag, sizeof(s->tag), p->log_tag ? p->log_tag : "fax");
 	int rc = p->mode == FAX_SESSION_T38 ? fax_session_new_t38(s, p) : fax_session_new_audio(s, p);
@@ -417,6 +498,7 @@ void fax_session_free(struct fax_session *s)
 		modem_connect_tones_rx_free(s->cng_rx);
 	if (s->flags_rx != NULL)
 		modem_connect_tones_rx_free(s->flags_rx);
+	rxfile_close(s->out);   /* after spandsp's last page (its release) */
 	free(s);
 }
 
@@ -497,6 +579,7 @@ bool fax_session_tick(struct fax_session *s)
 {
 	if (s->done)
 		return true;
+	fax_session_hook_rows(s);
 	if (s->t38 != NULL && t38_terminal_send_timeout(s->t38, FGW_SAMPLES_PER_TICK))
 		s->terminal_done = true;
 	if (s->phase_e || s->terminal_done)

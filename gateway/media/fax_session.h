@@ -20,12 +20,19 @@
  * inside the session's functions and must not free the session.
  *
  * Files: a receiving session writes the TIFF Class F file params.file as
- * pages are confirmed (spandsp's T.4 receiver); the file is complete when
- * the call is over or the session is freed.  When a call ends after some
- * pages but not the whole document (peer vanished, hang-up), the confirmed
- * pages stay in the file and the result says partial.  When no page was
- * received, spandsp leaves no file behind.  A sending session reads
- * params.file (TIFF Class F, any number of pages).
+ * pages are confirmed: spandsp's T.4 receiver decodes each page, and its
+ * rows go to rxfile.h, on params.writer's thread when one is given (the
+ * page is encoded there, not on the thread stepping the call), else at
+ * once.  The file is complete once the session is freed and, with a
+ * writer, the close job has run (a job submitted to the writer after
+ * fax_session_free() runs after it); params.file_status then says how
+ * many pages it holds and whether any could not be written.  When a call
+ * ends after some pages but not the whole document (peer vanished,
+ * hang-up), the confirmed pages stay in the file and the result says
+ * partial.  When no page was received, no file is left behind.  spandsp
+ * itself opens params.file + ".t4rx" during the call and removes it (it
+ * never holds a page).  A sending session reads params.file (TIFF Class
+ * F, any number of pages).
  *
  * Ownership: fax_session_new() copies every string of the params; the
  * caller keeps its own.  fax_session_free() releases the spandsp state
@@ -38,6 +45,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "caps.h"
+
+struct pagewriter;
+struct rxfile_status;
 
 enum fax_session_mode { FAX_SESSION_T38, FAX_SESSION_AUDIO };
 enum fax_session_dir { FAX_SESSION_RECEIVE, FAX_SESSION_SEND };
@@ -83,6 +93,11 @@ struct fax_session_params {
 	void *arg;                   /* passed to tx_ifp */
 	/* audio only */
 	bool use_alaw;               /* G.711 A-law (PCMA) instead of u-law (PCMU) */
+	/* receiver: where pages are encoded (NULL: on the caller's thread)
+	 * and what the file holds once complete (NULL: not told; else the
+	 * caller's, alive until the file's close job has run) */
+	struct pagewriter *writer;
+	struct rxfile_status *file_status;
 	/* logging: log_level 0 is silent; otherwise spandsp's severity up to
 	 * which lines are produced (SPAN_LOG_FLOW=5 shows the T.30 dialogue),
 	 * each tagged with log_tag (NULL: "fax"). */
@@ -100,6 +115,11 @@ struct fax_page_quality {
 	int bad_rows;
 	int longest_bad_run;
 };
+
+/* result.t30_status of a reception whose pages could not all be written
+ * to its file (spandsp's T30_ERR_FILEERROR: "TIFF/F file cannot be
+ * opened"), for callers that do not include spandsp. */
+#define FAX_SESSION_FILE_ERROR 41
 
 struct fax_session_result {
 	bool done;                   /* the call is over */

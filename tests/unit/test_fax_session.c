@@ -20,6 +20,8 @@
 
 #include "caps.h"
 #include "fax_session.h"
+#include "pagewriter.h"
+#include "rxfile.h"
 #include "testdoc.h"
 #include "udptl.h"
 
@@ -182,12 +184,15 @@ struct b2b_case {
 	enum udptl_ec ec;          /* B2B_UDPTL: error recovery, */
 	unsigned ec_depth;         /* its depth (redundancy or FEC span) */
 	unsigned fec_entries;      /* and FEC packets */
+	bool writer;               /* the receiver's pages on a page writer thread */
 };
 
 struct b2b_call {
 	struct b2b_case k;
 	/* out */
 	struct fax_session_result tx, rx;
+	struct rxfile_status file;  /* the receiver's file, once complete */
+	struct pagewriter *writer;
 	long ticks;
 	char dir[64], sent[128], recv[128];
 };
@@ -221,7 +226,7 @@ static enum fax_session_mode b2b_mode(const struct b2b_call *c)
 }
 
 /* The sender sends into t2r, the receiver into r2t. */
-static struct fax_session *b2b_session(const struct b2b_call *c, enum fax_session_dir dir)
+static struct fax_session *b2b_session(struct b2b_call *c, enum fax_session_dir dir)
 {
 	struct fax_session_params p;
 	char err[256] = "";
@@ -237,6 +242,8 @@ static struct fax_session *b2b_session(const struct b2b_call *c, enum fax_sessio
 	p.max_rate = c->k.max_rate;
 	p.t38_version = c->k.t38_version;
 	p.use_alaw = c->k.alaw;
+	p.writer = c->writer;
+	p.file_status = &c->file;
 	if (c->k.transport == B2B_UDPTL) {
 		p.max_datagram = 400;
 		p.tx_ifp = b2b_udptl_send;
@@ -413,6 +420,9 @@ static void b2b_run(struct b2b_call *c, struct b2b_frames *frames)
 
 	if (c->k.transport == B2B_UDPTL)
 		b2b_udptl_setup(c);
+	char err[256] = "";
+	if (c->k.writer)
+		ck_assert_msg(pagewriter_new(0, &c->writer, err, sizeof(err)) == 0, "%s", err);
 	struct fax_session *tx = b2b_session(c, FAX_SESSION_SEND);
 	struct fax_session *rx = b2b_session(c, FAX_SESSION_RECEIVE);
 	if (c->k.transport == B2B_UDPTL)
@@ -433,6 +443,11 @@ static void b2b_run(struct b2b_call *c, struct b2b_frames *frames)
 		b2b_report(c);
 	fax_session_free(tx);
 	fax_session_free(rx);
+	pagewriter_free(c->writer);   /* the file's jobs run first */
+	c->writer = NULL;
+	/* The file holds every page the receiver confirmed. */
+	ck_assert_msg(!c->file.failed, "%s: %s", c->k.name, c->file.error);
+	ck_assert_int_eq(c->file.pages, c->rx.pages);
 }
 
 /* --- what must come of a call ---------------------------------------------- */
@@ -590,6 +605,13 @@ static const struct b2b_case b2b_cases[] = {
 	  TESTDOC_FINE, .seed = 61, .loss_pct = 20, .ec = UDPTL_EC_REDUNDANCY, .ec_depth = 3 },
 	{ "t38_udptl_fec_loss10_ecm", B2B_UDPTL, false, true, 14400, 14400, 3, TESTDOC_FINE,
 	  .seed = 62, .loss_pct = 10, .ec = UDPTL_EC_FEC, .ec_depth = 3, .fec_entries = 3 },
+	/* The pages encoded on a page writer thread, as faxgwd does. */
+	{ "t38_writer_3page_fine_ecm", B2B_T38, false, true, 14400, 14400, 3, TESTDOC_FINE,
+	  .seed = 71, .writer = true },
+	{ "audio_writer_mixed_resolution_noecm", B2B_AUDIO, false, false, 9600, 9600, 2,
+	  TESTDOC_MIXED, .seed = 72, .writer = true },
+	{ "t38_writer_partial_noecm", B2B_T38, false, false, 14400, 0, 3, TESTDOC_STANDARD,
+	  .seed = 73, .outcome = B2B_PARTIAL, .cut_after_pages = 1, .writer = true },
 };
 #define B2B_NCASES ((int)(sizeof(b2b_cases) / sizeof(b2b_cases[0])))
 
