@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -30,6 +31,8 @@
 /* A step this late is reported: two steps of G.711 audio are missing at
  * the far end, which a modem in training does not survive. */
 #define WORKER_LATE_MS (2 * FGW_TICK_MS)
+/* A tick whose wall time exceeds its CPU time by this much was preempted. */
+#define WORKER_PREEMPT_US 200
 /* At most one report of late steps per this many milliseconds. */
 #define WORKER_LATE_REPORT_MS 10000
 
@@ -51,6 +54,10 @@ struct worker {
 	struct epoll_event ready[WORKER_READY_BATCH];
 	/* Steps at least WORKER_LATE_MS late since the last report. */
 	uint64_t late_steps, late_worst_ms, late_reported_ms;
+	/* Since the thread's first call (its busy period): steps, the worst
+	 * lateness of one and the longest step of one call, in microseconds
+	 * (logged when the last call ends: faxbench reads it). */
+	uint64_t busy_steps, busy_worst_late_us, busy_longest_call_us, busy_clean_ticks;
 	int stop_fd;                  /* eventfd: the main thread asks to stop */
 	struct event *stop_ev;
 	pthread_t thread;
@@ -248,11 +255,56 @@ static void worker_on_rx(evutil_socket_t fd, short what, void *arg)
 /* Walks the active calls only.  A call that ends in its tick leaves the
  * list by swapping the last entry into its slot: walking from the end,
  * that entry was already ticked in this step. */
+static uint64_t worker_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t worker_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Each call's step is timed by the wall clock; a tick whose wall time
+ * exceeds the thread's CPU time by WORKER_PREEMPT_US was preempted (or
+ * blocked), and its calls' times say nothing of their own work. */
 static void worker_tick_all(struct worker *w, uint64_t now)
 {
-	for (size_t i = w->nact; i-- > 0;)
-		if (i < w->nact)
-			port_tick(w->act[i], now);
+	uint64_t start = worker_now_us(), cpu = worker_cpu_us(), t0 = start, t1, longest = 0;
+
+	for (size_t i = w->nact; i-- > 0;) {
+		if (i >= w->nact)
+			continue;
+		port_tick(w->act[i], now);
+		t1 = worker_now_us();
+		if (t1 - t0 > longest)
+			longest = t1 - t0;
+		t0 = t1;
+	}
+	cpu = worker_cpu_us() - cpu;
+	if (t0 - start <= cpu + WORKER_PREEMPT_US) {
+		w->busy_clean_ticks++;
+		if (longest > w->busy_longest_call_us)
+			w->busy_longest_call_us = longest;
+	}
+}
+
+/* The end of a busy period: how its steps went, for an operator and for
+ * faxbench (docs/performance.md). */
+static void worker_report_busy(struct worker *w)
+{
+	log_info("media thread %u: idle after %llu step(s): worst %.1f ms late, longest step of "
+		 "one call %.2f ms (in %llu step(s) not preempted)", w->index,
+		 (unsigned long long)w->busy_steps, (double)w->busy_worst_late_us / 1000.0,
+		 (double)w->busy_longest_call_us / 1000.0, (unsigned long long)w->busy_clean_ticks);
+	w->busy_steps = w->busy_worst_late_us = w->busy_longest_call_us = 0;
+	w->busy_clean_ticks = 0;
 }
 
 /* Says how many steps ran late since the last report: an operator sees
@@ -292,7 +344,13 @@ static void worker_on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (w->nact > 0 && now >= w->next_tick_ms + WORKER_LATE_MS)
 		worker_note_late(w, now);
+	if (w->nact > 0) {
+		uint64_t now_us = worker_now_us(), due_us = w->next_tick_ms * 1000u;
+		if (now_us > due_us && now_us - due_us > w->busy_worst_late_us)
+			w->busy_worst_late_us = now_us - due_us;
+	}
 	while (w->nact > 0 && now + 1 >= w->next_tick_ms && steps < WORKER_MAX_CATCH_UP) {
+		w->busy_steps++;
 		if (steps == 0)
 			worker_read_ready(w);
 		worker_tick_all(w, now);
@@ -336,6 +394,7 @@ static void worker_call_ended(void *arg, struct port *p)
 		event_add(w->rx_ev, NULL);
 		if (w->late_steps > 0)
 			worker_report_late(w, port_now_ms());
+		worker_report_busy(w);
 	}
 }
 

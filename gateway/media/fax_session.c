@@ -10,9 +10,11 @@
 #include "fgwx_text.h"
 #include "rxfile.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +26,7 @@
 #define FAX_SESSION_MAX_TAG 64
 #define FAX_SESSION_T38_VERSION_MAX 3
 _Static_assert(FAX_SESSION_FILE_ERROR == T30_ERR_FILEERROR, "spandsp's file error code");
-/* spandsp opens (and, holding no page, removes) a TIFF file of its own
- * for a receiver: this name beside ours (fax_session.h). */
+/* Without /proc: spandsp's own file is this name beside ours. */
 #define FAX_SESSION_T4_SUFFIX ".t4rx"
 
 struct fax_session {
@@ -87,6 +88,40 @@ static void fax_session_log_line(int level, const char *text)
 void fax_session_set_log_handler(fax_session_log_fn fn)
 {
 	fax_session_log_handler = fn;
+}
+
+/* spandsp's T.4 receiver opens a TIFF file of its own when a document
+ * starts and, holding no page (the rows come to fax_session_rows), removes
+ * it at the end.  It gets /proc/self/fd/N of one anonymous memory file of
+ * the process: opening it touches no file system, and removing it fails
+ * (EPERM), so no step of a call waits on a directory for it.  Concurrent
+ * sessions all truncate it; nothing ever reads it. */
+static int fax_session_scratch_fd = -1;
+static pthread_once_t fax_session_scratch_once = PTHREAD_ONCE_INIT;
+
+static void fax_session_scratch_open(void)
+{
+	char path[64];
+	int fd = memfd_create("faxgw-t4rx", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (access(path, W_OK) != 0) {
+		close(fd);
+		return;
+	}
+	fax_session_scratch_fd = fd;
+}
+
+/* spandsp's file for a receiver of `file`. */
+static void fax_session_scratch(struct fax_session *s)
+{
+	pthread_once(&fax_session_scratch_once, fax_session_scratch_open);
+	if (fax_session_scratch_fd >= 0)
+		snprintf(s->t4_file, sizeof(s->t4_file), "/proc/self/fd/%d", fax_session_scratch_fd);
+	else
+		fax_session_scratch(s);
 }
 
 static void fax_session_copy(char *dst, size_t size, const char *src)
@@ -466,7 +501,7 @@ struct fax_session *fax_session_new(const struct fax_session_params *p, char *er
 	s->tx_arg = p->arg;
 	s->pages_in_file = -1;
 	fax_session_copy(s->file, sizeof(s->file), p->file);
-	snprintf(s->t4_file, sizeof(s->t4_file), "%s%s", s->file, FAX_SESSION_T4_SUFFIX);
+	fax_session_scratch(s);
 	if (p->dir == FAX_SESSION_RECEIVE &&
 	    (s->out = rxfile_new(s->file, p->writer, p->file_status)) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -30,9 +30,10 @@
  * ends after some pages but not the whole document (peer vanished,
  * hang-up), the confirmed pages stay in the file and the result says
  * partial.  When no page was received, no file is left behind.  spandsp
- * itself opens params.file + ".t4rx" during the call and removes it (it
- * never holds a page).  A sending session reads params.file (TIFF Class
- * F, any number of pages).
+ * itself opens a file that never holds a page: an anonymous memory file
+ * (without /proc: params.file + ".t4rx", removed at the end of the call).
+ * A sending session reads params.file (TIFF Class F, any number of
+ * pages).
  *
  * Ownership: fax_session_new() copies every string of the params; the
  * caller keeps its own.  fax_session_free() releases the spandsp state
