@@ -530,6 +530,11 @@ static int cfg_p_allow(const struct cfg_parser *p, const struct cfg_key *k, void
 
 	(void)p;
 	(void)k;
+	if (port->allow == NULL &&
+	    (port->allow = calloc(FGW_MAX_ALLOW, sizeof(port->allow[0]))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
 	return cfg_allow_list(val, port->allow, &port->nallow, why, whylen);
 }
 
@@ -590,6 +595,11 @@ static int cfg_p_sip_users(const struct cfg_parser *p, const struct cfg_key *k, 
 
 	(void)p;
 	(void)k;
+	if (port->sip_users == NULL &&
+	    (port->sip_users = calloc(FGW_MAX_SIP_USERS, sizeof(port->sip_users[0]))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
 	return config_sip_users(val, port->sip_users, &port->nsip_users, &port->sip_any, why,
 				whylen);
 }
@@ -839,6 +849,15 @@ static int cfg_key_line(const struct cfg_parser *p, enum cfg_section sec, const 
 
 /* --- sections -------------------------------------------------------------- */
 
+/* What a port section allocated (its lists). */
+static void cfg_port_release(struct config_port *port)
+{
+	free(port->allow);
+	free(port->sip_users);
+	port->allow = NULL;
+	port->sip_users = NULL;
+}
+
 static void cfg_port_defaults(struct config_port *port, uint32_t id, int line)
 {
 	memset(port, 0, sizeof(*port));
@@ -960,6 +979,8 @@ static void cfg_port_header(struct cfg_parser *p, const char *rest)
 	} else {
 		p->port = cfg_new_port(p, (uint32_t)id);
 	}
+	if (p->port == &p->scratch)
+		cfg_port_release(&p->scratch);  /* from an earlier section in error */
 	cfg_port_defaults(p->port, (uint32_t)id, p->line);
 }
 
@@ -1343,6 +1364,8 @@ done:
 		errs->n = 1;
 	}
 	config_free(c);
+	if (p != NULL)
+		cfg_port_release(&p->scratch);
 	free(p);
 	return rc;
 }
@@ -1405,6 +1428,8 @@ void config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < c->nports; i++)
+		cfg_port_release(&c->ports[i]);
 	free(c->ports);
 	free(c);
 }

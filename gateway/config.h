@@ -52,10 +52,17 @@ struct config_port {
 	int t38_version;                      /* t38 only, 0..3, default 0 */
 	enum config_udptl_ec udptl_ec;        /* t38 only, default redundancy */
 	enum config_codec codec;              /* audio only, default pcmu */
-	struct fgwx_cidr allow[FGW_MAX_ALLOW]; /* sources that may use the port */
-	size_t nallow;                        /* 0 (default): any source */
+	/* sources that may use the port: nallow entries of an array of
+	 * FGW_MAX_ALLOW allocated at the allow key (NULL without one); owned
+	 * by the config.  nallow 0 (default): any source. */
+	struct fgwx_cidr *allow;
+	size_t nallow;
 	/* transport = sip only (no listen, peer, allow, codec): */
-	char sip_users[FGW_MAX_SIP_USERS][FGW_MAX_SIP_USER]; /* request-URI users */
+	/* request-URI users: nsip_users entries of an array of
+	 * FGW_MAX_SIP_USERS, allocated at the first sip-user key (NULL on
+	 * every other port, which keeps an idle static port small); owned by
+	 * the config (config_free) */
+	char (*sip_users)[FGW_MAX_SIP_USER];
 	size_t nsip_users;
 	bool sip_any;                         /* `*`: every user no port claims */
 	int channels;                         /* calls at once, default 1 */

@@ -180,7 +180,16 @@ static bool daemon_same_port(const struct config_port *a, const struct config_po
 	struct config_port x = *a, y = *b;
 
 	x.line = y.line = 0;
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	x.sip_users = y.sip_users = NULL;   /* the lists: compared by content below */
+	x.allow = y.allow = NULL;
+	if (memcmp(&x, &y, sizeof(x)) != 0)
+		return false;
+	if (a->nallow > 0 && memcmp(a->allow, b->allow, a->nallow * sizeof(a->allow[0])) != 0)
+		return false;
+	for (size_t u = 0; u < a->nsip_users; u++)
+		if (strcmp(a->sip_users[u], b->sip_users[u]) != 0)
+			return false;
+	return true;
 }
 
 static bool daemon_same_sip(const struct config_sip *a, const struct config_sip *b)

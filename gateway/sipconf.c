@@ -45,7 +45,9 @@ static enum sdp_t38_mode sipconf_t38(enum config_t38_mode m)
 static void sipconf_port(const struct config_port *cp, struct sip_port_settings *p)
 {
 	p->id = cp->id;
-	memcpy(p->users, cp->sip_users, sizeof(p->users));
+	_Static_assert(sizeof(p->users) == FGW_MAX_SIP_USERS * FGW_MAX_SIP_USER, "one sip-user list");
+	if (cp->sip_users != NULL)
+		memcpy(p->users, cp->sip_users, sizeof(p->users));
 	p->nusers = cp->nsip_users;
 	p->any = cp->sip_any;
 	p->channels = (unsigned)cp->channels;
