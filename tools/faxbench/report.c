@@ -367,8 +367,10 @@ static void fb_json_vs_thin(FILE *out, const struct fb_result *r)
 	fb_json_num(out, pair ? thin->cpu_us_per_chan_s / gw->cpu_us_per_chan_s : -1);
 	fputs(", \"faxgwd_cpu_vs_thin\": ", out);
 	fb_json_num(out, pair ? gw->cpu_us_per_chan_s / thin->cpu_us_per_chan_s : -1);
-	fputs(", \"ratio_thin_at_n\": ", out);
-	fb_json_num(out, pair ? (double)gw->n : -1);
+	if (pair)
+		fprintf(out, ", \"ratio_thin_at_n\": %u", gw->n);
+	else
+		fputs(", \"ratio_thin_at_n\": null", out);
 }
 
 static void fb_json_result(FILE *out, const struct fb_result *r)

@@ -26,9 +26,10 @@
  * receiving session) with the settings of faxbench's generated faxgwd
  * ports (gateway/port.c port_call_params): answering, ECM and rate as
  * given, T.38 version 0, UDPTL redundancy, PCMU.  The first datagram on an
- * idle socket starts a call with its sender; a call's peer is quiet
- * PORT_LINGER_MS after its end (its tail starts no new call); a call
- * without a datagram for FGW_CALL_SILENCE_MS is hung up.  spandsp writes
+ * idle socket starts a call with its sender; after a call's end, its
+ * peer's datagrams start no new call until it has been quiet for
+ * PORT_LINGER_MS (the tail of the call); a call without a datagram for
+ * FGW_CALL_SILENCE_MS is hung up.  spandsp writes
  * the TIFF file itself, under a dot name in the folder; at the end of the
  * call it is renamed to fax-JOB-pPORT-SEQ.tif (Store in folder's name
  * pattern, which load.c's watcher reads), or removed when no page came.
