@@ -1,7 +1,9 @@
 /*
  * faxbench.h - faxbench, the load generator and benchmark (faxbench(1)):
- * N concurrent faxes through a real faxgwd over loopback,
- * measured against spandsp alone doing the same T.30 work in one process.
+ * N concurrent faxes through a real faxgwd over loopback, measured against
+ * spandsp alone doing the same T.30 work in one process and against the
+ * thin gateway (the same media code on bare UDP sockets, nothing else)
+ * taking the same faxes.
  *
  *   main.c    command line, the ramp per transport, the overall flow
  *   daemon.c  generated configuration, starting/stopping faxgwd, routing setup
@@ -15,8 +17,9 @@
  *             to back in memory, receiving side timed with the thread CPU clock
  *   report.c  text and JSON output
  *
- * The senders, the clock and the checks run on one thread; during a step a
- * second thread samples faxgwd's memory (load.c).  Ownership: every start
+ * The senders run on --sender-threads threads; during a step a watcher
+ * thread times the files and another samples the target's memory (load.c).
+ * The thin gateway runs in a process of its own, with its own threads.  Ownership: every start
  * function has a matching stop function that accepts NULL.
  */
 #ifndef FAXBENCH_H

@@ -423,6 +423,23 @@ static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 	fb_daemon_stop(d);
 }
 
+/* len bytes from fd, over as many reads as it takes (an fb_result, with
+ * the thin gateway's steps, is several pages of a pipe).  0 or -1. */
+static int fb_main_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
 /* --quick with both transports: each transport in its own process (its
  * own faxgwd, its own sender loop), at the same time; each child hands its
  * fb_result back through a pipe.  The figures stay per daemon. */
@@ -456,7 +473,7 @@ static void fb_main_parallel(struct fb_run *run)
 				 strerror(errno));
 			continue;
 		}
-		if (read(fds[t][0], r, sizeof(*r)) != (ssize_t)sizeof(*r)) {
+		if (fb_main_read_all(fds[t][0], r, sizeof(*r)) != 0) {
 			memset(r, 0, sizeof(*r));
 			r->ran = true;
 			r->t = (enum fb_transport)t;
