@@ -238,9 +238,8 @@ static int fb_daemon_routing(struct fb_daemon *d, fgw_handle *srv, char *err, si
 	return 0;
 }
 
-static struct fb_daemon *fb_daemon_prepare(const struct fb_run *run, const char *name,
-					   enum fb_transport t, unsigned nports, char *err,
-					   size_t errlen)
+struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
+				enum fb_gw_kind kind, unsigned nports, char *err, size_t errlen)
 {
 	struct fb_daemon *d = calloc(1, sizeof(*d));
 
@@ -249,34 +248,45 @@ static struct fb_daemon *fb_daemon_prepare(const struct fb_run *run, const char 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	d->kind = kind;
 	d->pid = -1;
 	d->nports = nports;
 	d->first_port_id = 1;
 	snprintf(d->dir, sizeof(d->dir), "%s/%s", run->dir, name);
-	snprintf(d->conf, sizeof(d->conf), "%s/faxgw.conf", d->dir);
+	snprintf(d->conf, sizeof(d->conf), "%s/%s.conf", d->dir,
+		 kind == FB_GW_THIN ? "thin" : "faxgw");
 	snprintf(d->sock, sizeof(d->sock), "%s/faxgw.sock", d->dir);
 	snprintf(d->folder, sizeof(d->folder), "%s/store/inbox", d->dir);
-	snprintf(d->log, sizeof(d->log), "%s/faxgwd.log", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/%s.log", d->dir,
+		 kind == FB_GW_THIN ? "thin" : "faxgwd");
 	if (fb_daemon_mkdir(d->dir, "", err, errlen) != 0 ||
 	    fb_daemon_mkdir(d->dir, "/store", err, errlen) != 0 ||
 	    fb_daemon_mkdir(d->dir, "/store/inbox", err, errlen) != 0 ||
-	    fb_daemon_mkdir(d->dir, "/exec", err, errlen) != 0 ||
-	    fb_daemon_free_ports(d->udp_ports, nports, err, errlen) != 0 ||
-	    fb_daemon_write_conf(run, d, t, err, errlen) != 0) {
+	    (kind == FB_GW_FAXGWD && fb_daemon_mkdir(d->dir, "/exec", err, errlen) != 0) ||
+	    fb_daemon_free_ports(d->udp_ports, nports, err, errlen) != 0) {
 		fb_daemon_stop(d);
 		return NULL;
 	}
 	return d;
 }
 
+const char *fb_daemon_name(const struct fb_daemon *d)
+{
+	return d->kind == FB_GW_THIN ? "thin gateway" : "faxgwd";
+}
+
 struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
 				  enum fb_transport t, unsigned nports, char *err, size_t errlen)
 {
-	struct fb_daemon *d = fb_daemon_prepare(run, name, t, nports, err, errlen);
+	struct fb_daemon *d = fb_daemon_new(run, name, FB_GW_FAXGWD, nports, err, errlen);
 	fgw_handle *srv;
 
 	if (d == NULL)
 		return NULL;
+	if (fb_daemon_write_conf(run, d, t, err, errlen) != 0) {
+		fb_daemon_stop(d);
+		return NULL;
+	}
 	d->pid = fb_daemon_spawn(run, d);
 	if (d->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));

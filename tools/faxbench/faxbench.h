@@ -1,10 +1,15 @@
 /*
  * faxbench.h - faxbench, the load generator and benchmark (faxbench(1)):
- * N concurrent faxes through a real faxgwd over loopback,
- * measured against spandsp alone doing the same T.30 work in one process.
+ * N concurrent faxes through a real faxgwd over loopback, measured against
+ * spandsp alone doing the same T.30 work in one process and against the
+ * thin gateway (the same media code on bare UDP sockets, nothing else)
+ * taking the same faxes.
  *
  *   main.c    command line, the ramp per transport, the overall flow
  *   daemon.c  generated configuration, starting/stopping faxgwd, routing setup
+ *   thin.c    the thin gateway: faxbench re-executed as a separate process
+ *             that runs fax_call receivers on bare UDP sockets (no spool, no
+ *             routing, no control plane) and writes each fax into a folder
  *   proc.c    CPU time and resident memory of a process and its descendants
  *   load.c    one ramp step: N senders (fax_call + one UDP socket each) in one
  *             epoll loop on a single 20 ms clock, inotify on the store folder
@@ -12,8 +17,9 @@
  *             to back in memory, receiving side timed with the thread CPU clock
  *   report.c  text and JSON output
  *
- * The senders, the clock and the checks run on one thread; during a step a
- * second thread samples faxgwd's memory (load.c).  Ownership: every start
+ * The senders run on --sender-threads threads; during a step a watcher
+ * thread times the files and another samples the target's memory (load.c).
+ * The thin gateway runs in a process of its own, with its own threads.  Ownership: every start
  * function has a matching stop function that accepts NULL.
  */
 #ifndef FAXBENCH_H
@@ -51,6 +57,9 @@
 #define FB_IDLE_PORTS_MEANINGFUL 64   /* fewer ports: the per-port figure is noise */
 #define FB_MAX_TEXT            256
 #define FB_MAX_SENDER_THREADS  64     /* --sender-threads */
+#define FB_MAX_STEPS           16     /* steps of one ramp */
+#define FB_THIN_CHILD_OPT      "--thin-gateway-child" /* internal: argv[1] of the thin gateway */
+#define FB_THIN_MAX_THREADS    64     /* the thin gateway's media threads */
 
 enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_NTRANSPORTS = 2 };
 
@@ -69,6 +78,7 @@ struct fb_opts {
 	int max_rate;
 	bool ecm;
 	bool json, quick, keep, verbose;
+	bool no_thin;                 /* --no-thin: no thin gateway ramp */
 	char faxgwd[FB_MAX_TEXT * 4];
 	char extensions[FB_MAX_TEXT * 4];
 };
@@ -125,13 +135,27 @@ struct fb_alone {
 	char first_error[FB_MAX_TEXT];
 };
 
+/* The thin gateway's ramp for one transport (thin.c runs the gateway,
+ * main.c the ramp).  gw_late_steps / gw_max_late_ms of its steps are the
+ * thin gateway's own late steps, logged in faxgwd's format. */
+struct fb_thin {
+	bool ran;
+	char error[FB_MAX_TEXT];      /* why it could not be measured */
+	struct fb_step steps[FB_MAX_STEPS];
+	unsigned nsteps;
+	int held_index;               /* step with the highest N held, -1 none */
+	unsigned ports;               /* its sockets (= --max) */
+	uint64_t rss_idle_kb;         /* with `ports` sockets, idle */
+};
+
 /* Everything measured for one transport. */
 struct fb_result {
 	enum fb_transport t;
 	bool ran;
 	char error[FB_MAX_TEXT];      /* why the transport could not be measured */
 	struct fb_alone alone;
-	struct fb_step steps[16];
+	struct fb_thin thin;          /* before faxgwd's ramp; thin.ran false with --no-thin */
+	struct fb_step steps[FB_MAX_STEPS];
 	unsigned nsteps;
 	int held_index;               /* step with the highest N held, -1 none */
 	unsigned ports;               /* ports in the daemon's configuration */
@@ -149,14 +173,18 @@ struct fb_run {
 	double wall_s;
 };
 
-/* A running faxgwd (daemon.c). */
+/* What an fb_daemon runs. */
+enum fb_gw_kind { FB_GW_FAXGWD = 0, FB_GW_THIN = 1 };
+
+/* A running faxgwd (daemon.c) or thin gateway (thin.c): load.c's target. */
 struct fb_daemon {
+	enum fb_gw_kind kind;
 	pid_t pid;
 	char dir[FB_MAX_TEXT + 32];   /* its own directory under the run's */
 	char conf[FB_MAX_TEXT + 64];
 	char sock[FB_MAX_TEXT + 64];
-	char folder[FB_MAX_TEXT + 64];/* Store in folder target */
-	char log[FB_MAX_TEXT + 64];
+	char folder[FB_MAX_TEXT + 64];/* Store in folder target (thin: where it writes) */
+	char log[FB_MAX_TEXT + 64];   /* its standard output and error */
 	unsigned nports;
 	uint32_t first_port_id;
 	uint16_t *udp_ports;          /* listen port of port id first_port_id + i */
@@ -170,8 +198,15 @@ struct fb_daemon {
  * with the reason in err (faxgwd's log tail included). */
 struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
                                   enum fb_transport t, unsigned nports, char *err, size_t errlen);
+/* The directories (dir, dir/store/inbox) and nports free loopback UDP
+ * ports of a daemon of that kind, not started (pid -1).  NULL with the
+ * reason in err. */
+struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
+				enum fb_gw_kind kind, unsigned nports, char *err, size_t errlen);
 /* SIGTERM, wait (SIGKILL after 10 s), free.  NULL is fine. */
 void fb_daemon_stop(struct fb_daemon *d);
+/* "faxgwd" or "thin gateway". */
+const char *fb_daemon_name(const struct fb_daemon *d);
 /* Size of faxgwd's log now (where a step's lines start); 0 if unknown. */
 long fb_daemon_log_size(const struct fb_daemon *d);
 /* The late steps faxgwd's media threads reported in its log from offset
@@ -197,6 +232,17 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 unsigned fb_load_stagger_ms(const struct fb_run *run, unsigned n);
 /* Monotonic time in nanoseconds. */
 int64_t fb_load_now(void);
+
+/* --- thin.c --- */
+/* Starts the thin gateway for transport t with nports sockets (run->o's
+ * ECM and rate): faxbench itself, re-executed with FB_THIN_CHILD_OPT, as
+ * a child process; returns once every socket is bound.  Stop it with
+ * fb_daemon_stop().  NULL with the reason in err. */
+struct fb_daemon *fb_thin_start(const struct fb_run *run, const char *name,
+				enum fb_transport t, unsigned nports, char *err, size_t errlen);
+/* The thin gateway process: main() hands it argv[2] (its configuration
+ * file); runs until SIGTERM or SIGINT.  The exit status. */
+int fb_thin_child_main(const char *conf);
 
 /* --- alone.c --- */
 /* The same T.30 work (document, rate, ECM) between sessions in memory. */

@@ -1,6 +1,8 @@
 /*
- * load.c - one ramp step: n concurrent senders against faxgwd, each a
- * fax_call (T.38 over UDPTL or G.711 over RTP) with its own UDP socket.
+ * load.c - one ramp step: n concurrent senders against faxgwd (or the
+ * thin gateway, thin.c: the same step, the same checks; "faxgwd" below is
+ * either), each a fax_call (T.38 over UDPTL or G.711 over RTP) with its own
+ * UDP socket.
  * The channels are split over --sender-threads event loops (one epoll set
  * and one 20 ms clock each; the default is one per core, so the senders
  * are not held to one core while faxgwd uses all of them).  A loop sleeps
@@ -20,8 +22,8 @@
  * clock must not wait with it.
  *
  * The store folder is watched with inotify, on a thread of its own so
- * that a file's arrival is timed when it happens: Store in folder renames each
- * fax into place as fax-JOB-pPORT-STAMP.tif, so the port id in the name
+ * that a file's arrival is timed when it happens: Store in folder (and the
+ * thin gateway) renames each fax into place as fax-JOB-pPORT-STAMP.tif, so the port id in the name
  * ties a file to the channel that sent it (files of one port arrive in the
  * order of its calls).  Afterwards every file is compared with the
  * document page by page and pixel by pixel (testdoc_compare) and removed.
@@ -770,7 +772,8 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	st->stagger_ms = fb_load_stagger_ms(run, n);
 	l.max_calls = run->o.duration_s > 0 ? FB_MAX_CALLS_PER_CHAN : 1;
 	if (n == 0 || n > d->nports) {
-		snprintf(err, errlen, "%u channels but faxgwd has %u ports", n, d->nports);
+		snprintf(err, errlen, "%u channels but the %s has %u ports", n, fb_daemon_name(d),
+			 d->nports);
 		return -1;
 	}
 	fb_load_clear_folder(d->folder);
@@ -790,7 +793,7 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	rc = -1;
 	fb_proc_sample(d->pid, &after);
 	if (!after.alive) {
-		snprintf(err, errlen, "faxgwd died during the step");
+		snprintf(err, errlen, "%s died during the step", fb_daemon_name(d));
 		goto out;
 	}
 	if (after.rss_kb > st->rss_peak_kb)

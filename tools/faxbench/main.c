@@ -39,7 +39,7 @@
 #define FB_DOC_SEED   7
 #define FB_FD_RESERVE 64              /* descriptors kept for everything but senders */
 
-static volatile pid_t fb_main_child;  /* faxgwd to stop on SIGINT/SIGTERM */
+static volatile pid_t fb_main_child;  /* faxgwd or the thin gateway to stop on SIGINT/SIGTERM */
 
 static int fb_main_usage(FILE *out, int rc)
 {
@@ -47,7 +47,8 @@ static int fb_main_usage(FILE *out, int rc)
 		"usage: faxbench [--transport t38|audio|both] [--max N] [--start N] [--pages N]\n"
 		"                [--resolution standard|fine|mixed] [--duration S] [--stagger MS]\n"
 		"                [--alone-pairs N] [--rate BPS] [--no-ecm] [--late-ms MS] [--nice N]\n"
-		"                [--sender-threads N] [--faxgwd PATH] [--extensions DIR] [--quick] [--json] [--keep] [-v]\n");
+		"                [--sender-threads N] [--faxgwd PATH] [--extensions DIR] [--no-thin]\n"
+		"                [--quick] [--json] [--keep] [-v]\n");
 	return rc;
 }
 
@@ -109,7 +110,7 @@ static void fb_main_defaults(struct fb_opts *o)
 
 enum { OPT_TRANSPORT = 256, OPT_MAX, OPT_START, OPT_PAGES, OPT_RES, OPT_DURATION,
        OPT_STAGGER, OPT_PAIRS, OPT_RATE, OPT_NOECM, OPT_FAXGWD, OPT_EXT, OPT_QUICK,
-       OPT_JSON, OPT_KEEP, OPT_LATE, OPT_NICE, OPT_THREADS };
+       OPT_JSON, OPT_KEEP, OPT_LATE, OPT_NICE, OPT_THREADS, OPT_NOTHIN };
 
 static const struct option fb_main_longopts[] = {
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
@@ -130,6 +131,7 @@ static const struct option fb_main_longopts[] = {
 	{ "late-ms", required_argument, NULL, OPT_LATE },
 	{ "nice", required_argument, NULL, OPT_NICE },
 	{ "sender-threads", required_argument, NULL, OPT_THREADS },
+	{ "no-thin", no_argument, NULL, OPT_NOTHIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -203,6 +205,7 @@ static int fb_main_option(int c, const char *arg, struct fb_opts *o)
 	case OPT_LATE: return fb_main_number(arg, 1, 10000, &o->late_ms);
 	case OPT_NICE: return fb_main_nice(arg, o);
 	case OPT_THREADS: return fb_main_number(arg, 1, FB_MAX_SENDER_THREADS, &o->sender_threads);
+	case OPT_NOTHIN: o->no_thin = true; return 0;
 	case 'v': o->verbose = true; return 0;
 	default: return -1;
 	}
@@ -313,34 +316,68 @@ static uint64_t fb_main_idle_rss(struct fb_run *run, struct fb_result *r, const 
 	return s.rss_kb;
 }
 
-static void fb_main_ramp(struct fb_run *run, struct fb_result *r, struct fb_daemon *d)
+/* The ramp against d (faxgwd or the thin gateway): steps into
+ * steps[*nsteps..], the highest N held into *held; why a step could not
+ * run into error. */
+static void fb_main_ramp(struct fb_run *run, enum fb_transport t, struct fb_daemon *d,
+			 struct fb_step *steps, unsigned *nsteps, int *held, char *error,
+			 size_t errlen)
 {
 	const struct fb_opts *o = &run->o;
 	unsigned n = o->start_n;
 
 	for (;;) {
-		struct fb_step *st = &r->steps[r->nsteps];
+		struct fb_step *st = &steps[*nsteps];
 		char err[FB_MAX_TEXT];
-		fb_main_note(o, "%s: %u concurrent faxes...", fb_transport_name(r->t), n);
-		if (fb_load_step(run, d, r->t, n, st, err, sizeof(err)) != 0) {
-			snprintf(r->error, sizeof(r->error), "step N=%u: %.200s", n, err);
-			r->nsteps++;
+		fb_main_note(o, "%s: %s: %u concurrent faxes...", fb_transport_name(t),
+			     fb_daemon_name(d), n);
+		if (fb_load_step(run, d, t, n, st, err, sizeof(err)) != 0) {
+			snprintf(error, errlen, "step N=%u: %.200s", n, err);
+			(*nsteps)++;
 			return;
 		}
-		r->nsteps++;
-		fb_main_note(o, "%s: N=%u: %u of %u intact, %llu late ticks, faxgwd %.0f us per "
+		(*nsteps)++;
+		fb_main_note(o, "%s: %s: N=%u: %u of %u intact, %llu late ticks, %.0f us per "
 			     "channel-second, its media threads up to %.0f ms late%s%s",
-			     fb_transport_name(r->t), n, st->intact, st->calls,
+			     fb_transport_name(t), fb_daemon_name(d), n, st->intact, st->calls,
 			     (unsigned long long)st->late_ticks, st->cpu_us_per_chan_s,
 			     st->gw_max_late_ms, st->first_error[0] ? "; " : "", st->first_error);
 		if (!st->held)
 			return;
-		r->held_index = (int)r->nsteps - 1;
-		if (n >= o->max_n || r->nsteps >= sizeof(r->steps) / sizeof(r->steps[0]))
+		*held = (int)*nsteps - 1;
+		if (n >= o->max_n || *nsteps >= FB_MAX_STEPS)
 			return;
 		n = n * 2 > o->max_n ? o->max_n : n * 2;
 		fb_main_sleep_ms(FB_STEP_GAP_MS);
 	}
+}
+
+/* The thin gateway's ramp, with the same steps as faxgwd's. */
+static void fb_main_thin(struct fb_run *run, struct fb_result *r)
+{
+	struct fb_thin *th = &r->thin;
+	struct fb_proc_sample s;
+	struct fb_daemon *d;
+	char name[32];
+
+	th->ran = true;
+	th->held_index = -1;
+	snprintf(name, sizeof(name), "%s-thin", fb_transport_name(r->t));
+	fb_main_note(&run->o, "%s: thin gateway, %u sockets...", fb_transport_name(r->t),
+		     run->o.max_n);
+	d = fb_thin_start(run, name, r->t, run->o.max_n, th->error, sizeof(th->error));
+	if (d == NULL)
+		return;
+	fb_main_child = d->pid;
+	th->ports = run->o.max_n;
+	fb_main_sleep_ms(FB_IDLE_SETTLE_MS);
+	fb_proc_sample(d->pid, &s);
+	th->rss_idle_kb = d->rss_fresh_kb = s.rss_kb;
+	fb_main_ramp(run, r->t, d, th->steps, &th->nsteps, &th->held_index, th->error,
+		     sizeof(th->error));
+	fb_main_child = 0;
+	fb_daemon_stop(d);
+	fb_main_sleep_ms(FB_STEP_GAP_MS);
 }
 
 static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
@@ -359,6 +396,8 @@ static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 		     run->o.alone_pairs);
 	if (fb_alone_run(run, t, &r->alone, err, sizeof(err)) != 0)
 		snprintf(r->alone.first_error, sizeof(r->alone.first_error), "%s", err);
+	if (!run->o.no_thin)
+		fb_main_thin(run, r);
 	snprintf(name, sizeof(name), "%s-base", fb_transport_name(t));
 	r->rss_base_kb = fb_main_idle_rss(run, r, name, 1);
 	if (r->rss_base_kb == 0)
@@ -373,7 +412,7 @@ static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 	r->rss_idle_kb = d->rss_fresh_kb = s.rss_kb;
 	if (r->ports > 1 && r->rss_idle_kb >= r->rss_base_kb)
 		r->mem_per_idle_port_kb = (double)(r->rss_idle_kb - r->rss_base_kb) / (r->ports - 1);
-	fb_main_ramp(run, r, d);
+	fb_main_ramp(run, t, d, r->steps, &r->nsteps, &r->held_index, r->error, sizeof(r->error));
 	if (r->error[0] != '\0') {
 		char tail[FB_MAX_TEXT / 2];
 		fb_daemon_log_tail(d, tail, sizeof(tail));
@@ -382,6 +421,23 @@ static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 	}
 	fb_main_child = 0;
 	fb_daemon_stop(d);
+}
+
+/* len bytes from fd, over as many reads as it takes (an fb_result, with
+ * the thin gateway's steps, is several pages of a pipe).  0 or -1. */
+static int fb_main_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
 }
 
 /* --quick with both transports: each transport in its own process (its
@@ -417,7 +473,7 @@ static void fb_main_parallel(struct fb_run *run)
 				 strerror(errno));
 			continue;
 		}
-		if (read(fds[t][0], r, sizeof(*r)) != (ssize_t)sizeof(*r)) {
+		if (fb_main_read_all(fds[t][0], r, sizeof(*r)) != 0) {
 			memset(r, 0, sizeof(*r));
 			r->ran = true;
 			r->t = (enum fb_transport)t;
@@ -462,8 +518,13 @@ static int fb_main_prepare(struct fb_run *run)
 int main(int argc, char **argv)
 {
 	static struct fb_run run;
-	int rc = fb_main_parse(argc, argv, &run.o);
+	int rc;
 	int64_t t0;
+
+	/* the thin gateway: faxbench re-executed by thin.c (not an option) */
+	if (argc == 3 && strcmp(argv[1], FB_THIN_CHILD_OPT) == 0)
+		return fb_thin_child_main(argv[2]);
+	rc = fb_main_parse(argc, argv, &run.o);
 
 	if (rc == 1)
 		return fb_main_usage(stdout, FB_EXIT_OK);
@@ -486,7 +547,8 @@ int main(int argc, char **argv)
 					fb_main_transport_run(&run, (enum fb_transport)t);
 		run.wall_s = (double)(fb_load_now() - t0) / 1e9;
 		for (int t = 0; t < FB_NTRANSPORTS; t++)
-			if (run.res[t].ran && run.res[t].error[0] != '\0')
+			if (run.res[t].ran && (run.res[t].error[0] != '\0' ||
+					       run.res[t].thin.error[0] != '\0'))
 				rc = FB_EXIT_ERROR;
 		if (run.o.json)
 			fb_report_json(&run, stdout);

@@ -48,6 +48,38 @@ static const struct fb_step *fb_report_headline(const struct fb_result *r)
 	return r->nsteps > 0 ? &r->steps[r->nsteps - 1] : NULL;
 }
 
+/* The thin gateway's summary step: the highest N held, else the last one. */
+static const struct fb_step *fb_report_thin_headline(const struct fb_thin *th)
+{
+	if (th->held_index >= 0)
+		return &th->steps[th->held_index];
+	return th->nsteps > 0 ? &th->steps[th->nsteps - 1] : NULL;
+}
+
+/* The steps faxgwd and the thin gateway are compared at: faxgwd's highest
+ * N held when the thin gateway ran that N too, else the highest N both
+ * held.  False when there is none (or a CPU figure is 0). */
+static bool fb_report_thin_pair(const struct fb_result *r, const struct fb_step **gw,
+				const struct fb_step **thin)
+{
+	const struct fb_thin *th = &r->thin;
+
+	*gw = *thin = NULL;
+	if (r->held_index >= 0)
+		for (unsigned k = 0; k < th->nsteps && *thin == NULL; k++)
+			if (th->steps[k].n == r->steps[r->held_index].n) {
+				*gw = &r->steps[r->held_index];
+				*thin = &th->steps[k];
+			}
+	for (unsigned i = r->nsteps; *thin == NULL && i-- > 0;)
+		for (unsigned k = 0; k < th->nsteps && *thin == NULL; k++)
+			if (r->steps[i].held && th->steps[k].held && th->steps[k].n == r->steps[i].n) {
+				*gw = &r->steps[i];
+				*thin = &th->steps[k];
+			}
+	return *thin != NULL && (*gw)->cpu_us_per_chan_s > 0 && (*thin)->cpu_us_per_chan_s > 0;
+}
+
 /* faxgwd channels per core / spandsp-alone channels per core; < 0 unknown. */
 static double fb_report_ratio(const struct fb_result *r)
 {
@@ -80,13 +112,13 @@ static void fb_report_machine(char *buf, size_t len)
 
 /* --- text ------------------------------------------------------------------------ */
 
-static void fb_report_text_steps(const struct fb_result *r, FILE *out)
+static void fb_report_text_steps(const struct fb_step *steps, unsigned nsteps, FILE *out)
 {
 	fprintf(out, "  %6s %6s %6s %5s %8s %8s %10s %9s %8s %8s %8s  %s\n", "N", "faxes",
 		"intact", "late", "max-late", "gw-late", "cpu-us/ch-s", "mem/rx-kB", "dgram/s",
 		"lat-med", "lat-p99", "held");
-	for (unsigned i = 0; i < r->nsteps; i++) {
-		const struct fb_step *s = &r->steps[i];
+	for (unsigned i = 0; i < nsteps; i++) {
+		const struct fb_step *s = &steps[i];
 		fprintf(out, "  %6u %6u %6u %5llu %6.1fms %6.0fms %10.0f %9.0f %8.0f %6.0fms "
 			"%6.0fms  %s\n", s->n, s->calls, s->intact, (unsigned long long)s->late_ticks,
 			s->max_late_ms, s->gw_max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
@@ -95,6 +127,46 @@ static void fb_report_text_steps(const struct fb_result *r, FILE *out)
 		if (!s->held && s->first_error[0] != '\0')
 			fprintf(out, "         first failure: %s\n", s->first_error);
 	}
+}
+
+static void fb_report_text_thin(const struct fb_run *run, const struct fb_thin *th, FILE *out)
+{
+	const struct fb_step *h = fb_report_thin_headline(th);
+
+	fprintf(out, "  thin gateway (the same media code on bare UDP sockets, no spool, no "
+		"routing):\n");
+	if (th->error[0] != '\0')
+		fprintf(out, "  thin gateway: %s\n", th->error);
+	if (th->ports > 0)
+		fprintf(out, "  thin gateway idle RSS: %llu kB with %u sockets\n",
+			(unsigned long long)th->rss_idle_kb, th->ports);
+	if (th->nsteps > 0)
+		fb_report_text_steps(th->steps, th->nsteps, out);
+	if (h == NULL)
+		return;
+	fprintf(out, "  highest N held: %u%s\n", th->held_index >= 0 ? h->n : 0,
+		th->held_index >= 0 && h->n == run->o.max_n ? " (= --max)" : "");
+	fprintf(out, "  at N=%u: thin gateway %.0f us per channel-second (%.0f channels per "
+		"core), %.0f kB per active reception, file in folder %.0f ms median / %.0f ms p99 "
+		"after the call\n", h->n, h->cpu_us_per_chan_s,
+		h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : 0, h->mem_per_active_kb,
+		h->latency_median_ms, h->latency_p99_ms);
+}
+
+static void fb_report_text_vs_thin(const struct fb_result *r, FILE *out)
+{
+	const struct fb_step *gw, *thin;
+
+	if (!r->thin.ran)
+		return;
+	if (fb_report_thin_pair(r, &gw, &thin))
+		fprintf(out, "  channels per core, faxgwd / thin gateway: %.2f (at N=%u; faxgwd "
+			"CPU per channel-second = %.2f x the thin gateway's)\n",
+			thin->cpu_us_per_chan_s / gw->cpu_us_per_chan_s, gw->n,
+			gw->cpu_us_per_chan_s / thin->cpu_us_per_chan_s);
+	else
+		fprintf(out, "  channels per core, faxgwd / thin gateway: not measurable (no N "
+			"held by both, or CPU below the clock resolution)\n");
 }
 
 static void fb_report_text_one(const struct fb_run *run, const struct fb_result *r, FILE *out)
@@ -111,6 +183,9 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 		a->rx_peak_heap_kb, a->rx_init_heap_kb);
 	if (a->first_error[0] != '\0')
 		fprintf(out, "  spandsp alone failure: %s\n", a->first_error);
+	if (r->thin.ran)
+		fb_report_text_thin(run, &r->thin, out);
+	fprintf(out, "  faxgwd:\n");
 	if (r->error[0] != '\0')
 		fprintf(out, "  faxgwd: %s\n", r->error);
 	if (r->ports > 0)
@@ -124,7 +199,7 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 		fprintf(out, "per idle port: not measurable (%s)\n",
 			r->ports > 1 ? "no growth above the noise" : "needs --max 2 or more");
 	if (r->nsteps > 0)
-		fb_report_text_steps(r, out);
+		fb_report_text_steps(r->steps, r->nsteps, out);
 	if (h == NULL)
 		return;
 	fprintf(out, "  highest N held: %u%s\n", r->held_index >= 0 ? h->n : 0,
@@ -139,6 +214,7 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 	else
 		fprintf(out, "  channels per core, faxgwd / spandsp alone: not measurable "
 			"(faxgwd CPU below the clock resolution)\n");
+	fb_report_text_vs_thin(r, out);
 }
 
 void fb_report_text(const struct fb_run *run, FILE *out)
@@ -190,7 +266,8 @@ static void fb_json_num(FILE *out, double v)
 		fprintf(out, "%.3f", v);
 }
 
-static void fb_json_step(FILE *out, const struct fb_step *s)
+/* One step; who names the measured process in its keys ("faxgwd", "thin"). */
+static void fb_json_step(FILE *out, const struct fb_step *s, const char *who)
 {
 	fprintf(out, "{\"n\": %u, \"stagger_ms\": %u, \"faxes\": %u, \"intact\": %u, \"failed\": %u, "
 		"\"sender_failed\": %u, \"not_routed\": %u, \"mismatched\": %u, \"ticks\": %llu, "
@@ -198,8 +275,8 @@ static void fb_json_step(FILE *out, const struct fb_step *s)
 		s->sender_failed, s->not_routed, s->mismatched, (unsigned long long)s->ticks,
 		(unsigned long long)s->late_ticks);
 	fb_json_num(out, s->max_late_ms);
-	fprintf(out, ", \"faxgwd_late_steps\": %llu, \"faxgwd_max_late_ms\": ",
-		(unsigned long long)s->gw_late_steps);
+	fprintf(out, ", \"%s_late_steps\": %llu, \"%s_max_late_ms\": ", who,
+		(unsigned long long)s->gw_late_steps, who);
 	fb_json_num(out, s->gw_max_late_ms);
 	fputs(", \"window_s\": ", out);
 	fb_json_num(out, s->window_s);
@@ -210,9 +287,9 @@ static void fb_json_step(FILE *out, const struct fb_step *s)
 	fprintf(out, ", \"datagrams_in\": %llu, \"datagrams_out\": %llu, \"datagrams_per_second\": ",
 		(unsigned long long)s->datagrams_in, (unsigned long long)s->datagrams_out);
 	fb_json_num(out, s->datagrams_per_s);
-	fputs(", \"faxgwd_cpu_us\": ", out);
+	fprintf(out, ", \"%s_cpu_us\": ", who);
 	fb_json_num(out, s->cpu_us);
-	fputs(", \"faxgwd_cpu_us_per_channel_second\": ", out);
+	fprintf(out, ", \"%s_cpu_us_per_channel_second\": ", who);
 	fb_json_num(out, s->cpu_us_per_chan_s);
 	fprintf(out, ", \"rss_idle_kb\": %llu, \"rss_peak_kb\": %llu, \"mem_per_active_reception_kb\": ",
 		(unsigned long long)s->rss_idle_kb, (unsigned long long)s->rss_peak_kb);
@@ -252,6 +329,50 @@ static void fb_json_alone(FILE *out, const struct fb_alone *a)
 	fputc('}', out);
 }
 
+static void fb_json_thin(FILE *out, const struct fb_thin *th)
+{
+	const struct fb_step *h = fb_report_thin_headline(th);
+
+	fputs("{\"error\": ", out);
+	fb_json_str(out, th->error);
+	fprintf(out, ", \"held_n\": %u, \"ports\": %u, \"rss_idle_kb\": %llu, "
+		"\"cpu_us_per_channel_second\": ", th->held_index >= 0 ? th->steps[th->held_index].n : 0,
+		th->ports, (unsigned long long)th->rss_idle_kb);
+	fb_json_num(out, h ? h->cpu_us_per_chan_s : -1);
+	fputs(", \"channels_per_core\": ", out);
+	fb_json_num(out, h && h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : -1);
+	fputs(", \"mem_per_active_reception_kb\": ", out);
+	fb_json_num(out, h ? h->mem_per_active_kb : -1);
+	fputs(", \"datagrams_per_second\": ", out);
+	fb_json_num(out, h ? h->datagrams_per_s : -1);
+	fputs(", \"routed_latency_ms\": {\"median\": ", out);
+	fb_json_num(out, h && h->latency_samples ? h->latency_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, h && h->latency_samples ? h->latency_p99_ms : -1);
+	fputs("},\n       \"steps\": [", out);
+	for (unsigned i = 0; i < th->nsteps; i++) {
+		fputs(i ? ",\n         " : "\n         ", out);
+		fb_json_step(out, &th->steps[i], "thin");
+	}
+	fputs("]}", out);
+}
+
+/* faxgwd against the thin gateway: null without a step to compare at. */
+static void fb_json_vs_thin(FILE *out, const struct fb_result *r)
+{
+	const struct fb_step *gw, *thin;
+	bool pair = r->thin.ran && fb_report_thin_pair(r, &gw, &thin);
+
+	fputs(",\n     \"ratio_thin_channels_per_core\": ", out);
+	fb_json_num(out, pair ? thin->cpu_us_per_chan_s / gw->cpu_us_per_chan_s : -1);
+	fputs(", \"faxgwd_cpu_vs_thin\": ", out);
+	fb_json_num(out, pair ? gw->cpu_us_per_chan_s / thin->cpu_us_per_chan_s : -1);
+	if (pair)
+		fprintf(out, ", \"ratio_thin_at_n\": %u", gw->n);
+	else
+		fputs(", \"ratio_thin_at_n\": null", out);
+}
+
 static void fb_json_result(FILE *out, const struct fb_result *r)
 {
 	const struct fb_step *h = fb_report_headline(r);
@@ -269,6 +390,7 @@ static void fb_json_result(FILE *out, const struct fb_result *r)
 	fb_json_num(out, h && h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : -1);
 	fputs(", \"ratio_channels_per_core\": ", out);
 	fb_json_num(out, fb_report_ratio(r));
+	fb_json_vs_thin(out, r);
 	fputs(",\n     \"mem_per_active_reception_kb\": ", out);
 	fb_json_num(out, h ? h->mem_per_active_kb : -1);
 	fputs(", \"datagrams_per_second\": ", out);
@@ -279,10 +401,15 @@ static void fb_json_result(FILE *out, const struct fb_result *r)
 	fb_json_num(out, h && h->latency_samples ? h->latency_p99_ms : -1);
 	fputs("},\n     \"spandsp_alone\": ", out);
 	fb_json_alone(out, &r->alone);
+	fputs(",\n     \"thin_gateway\": ", out);
+	if (r->thin.ran)
+		fb_json_thin(out, &r->thin);
+	else
+		fputs("null", out);
 	fputs(",\n     \"steps\": [", out);
 	for (unsigned i = 0; i < r->nsteps; i++) {
 		fputs(i ? ",\n       " : "\n       ", out);
-		fb_json_step(out, &r->steps[i]);
+		fb_json_step(out, &r->steps[i], "faxgwd");
 	}
 	fputs("]}", out);
 }
