@@ -139,14 +139,33 @@ long fb_daemon_log_size(const struct fb_daemon *d)
 	return stat(d->log, &sb) == 0 ? (long)sb.st_size : 0;
 }
 
-void fb_daemon_late_steps(const struct fb_daemon *d, long from, uint64_t *steps,
-			  double *worst_ms)
+/* "media thread N: idle after K step(s): worst L ms late, longest step
+ * of one call S ms ..." (faxgwd(8)). */
+static void fb_daemon_busy_line(const char *m, struct fb_step *st)
+{
+	unsigned thread;
+	unsigned long long steps;
+	double late, longest;
+
+	if (sscanf(m, "media thread %u: idle after %llu step(s): worst %lf ms late, longest step "
+		   "of one call %lf ms", &thread, &steps, &late, &longest) != 4)
+		return;
+	if (late > st->gw_worst_step_late_ms)
+		st->gw_worst_step_late_ms = late;
+	if (longest > st->gw_longest_call_ms)
+		st->gw_longest_call_ms = longest;
+}
+
+void fb_daemon_late_steps(const struct fb_daemon *d, long from, struct fb_step *st)
 {
 	FILE *fp = fopen(d->log, "re");
 	char line[512];
+	uint64_t *steps = &st->gw_late_steps;
+	double *worst_ms = &st->gw_max_late_ms;
 
 	*steps = 0;
 	*worst_ms = 0;
+	st->gw_worst_step_late_ms = st->gw_longest_call_ms = -1;
 	if (fp == NULL || fseek(fp, from, SEEK_SET) != 0) {
 		if (fp != NULL)
 			fclose(fp);
@@ -162,6 +181,8 @@ void fb_daemon_late_steps(const struct fb_daemon *d, long from, uint64_t *steps,
 			*steps += n;
 			if ((double)ms > *worst_ms)
 				*worst_ms = (double)ms;
+		} else if (m != NULL) {
+			fb_daemon_busy_line(m, st);
 		}
 	}
 	fclose(fp);

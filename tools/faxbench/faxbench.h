@@ -106,6 +106,9 @@ struct fb_step {
 	double max_late_ms;
 	uint64_t gw_late_steps;       /* faxgwd's media threads' steps 40 ms late or more */
 	double gw_max_late_ms;        /* (their reports in faxgwd's log) */
+	double gw_worst_step_late_ms; /* faxgwd: its media threads' worst step, and their */
+	double gw_longest_call_ms;    /* longest step of one call not preempted (their
+				       * "idle after" lines); -1: not reported */
 	double window_s;              /* first call start .. last file routed */
 	double channel_s;             /* sum of call durations */
 	double call_s_mean;
@@ -209,10 +212,11 @@ void fb_daemon_stop(struct fb_daemon *d);
 const char *fb_daemon_name(const struct fb_daemon *d);
 /* Size of faxgwd's log now (where a step's lines start); 0 if unknown. */
 long fb_daemon_log_size(const struct fb_daemon *d);
-/* The late steps faxgwd's media threads reported in its log from offset
- * `from` on: their number and the worst lateness (ms). */
-void fb_daemon_late_steps(const struct fb_daemon *d, long from, uint64_t *steps,
-			  double *worst_ms);
+/* What the media threads reported in the log from offset `from` on: the
+ * late steps (number, worst lateness) and, from the lines of their busy
+ * periods' ends, the worst lateness of any step and the longest step of
+ * one call (st->gw_*; the last two -1 when no such line came). */
+void fb_daemon_late_steps(const struct fb_daemon *d, long from, struct fb_step *st);
 /* Last lines of faxgwd's log into buf. */
 void fb_daemon_log_tail(const struct fb_daemon *d, char *buf, size_t len);
 

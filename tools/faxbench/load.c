@@ -803,7 +803,7 @@ int fb_load_step(const struct fb_run *run, struct fb_daemon *d, enum fb_transpor
 	if (after.cpu_ticks > before.cpu_ticks)
 		st->cpu_us = (double)(after.cpu_ticks - before.cpu_ticks) * 1e6 /
 			     (double)fb_proc_clock_ticks();
-	fb_daemon_late_steps(d, log_from, &st->gw_late_steps, &st->gw_max_late_ms);
+	fb_daemon_late_steps(d, log_from, st);
 	fb_load_results(&l);
 	if (st->channel_s > 0)
 		st->cpu_us_per_chan_s = st->cpu_us / st->channel_s;

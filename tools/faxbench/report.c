@@ -209,6 +209,9 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 		"/ %.0f ms p99 after the call\n", h->n, h->cpu_us_per_chan_s,
 		h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : 0, h->mem_per_active_kb,
 		h->datagrams_per_s, h->latency_median_ms, h->latency_p99_ms);
+	if (h->gw_worst_step_late_ms >= 0)
+		fprintf(out, "  at N=%u: faxgwd's media threads: worst step %.1f ms late, longest step "
+			"of one call %.2f ms\n", h->n, h->gw_worst_step_late_ms, h->gw_longest_call_ms);
 	if (ratio >= 0)
 		fprintf(out, "  channels per core, faxgwd / spandsp alone: %.2f\n", ratio);
 	else
@@ -278,6 +281,10 @@ static void fb_json_step(FILE *out, const struct fb_step *s, const char *who)
 	fprintf(out, ", \"%s_late_steps\": %llu, \"%s_max_late_ms\": ", who,
 		(unsigned long long)s->gw_late_steps, who);
 	fb_json_num(out, s->gw_max_late_ms);
+	fprintf(out, ", \"%s_worst_step_late_ms\": ", who);
+	fb_json_num(out, s->gw_worst_step_late_ms);
+	fprintf(out, ", \"%s_longest_call_step_ms\": ", who);
+	fb_json_num(out, s->gw_longest_call_ms);
 	fputs(", \"window_s\": ", out);
 	fb_json_num(out, s->window_s);
 	fputs(", \"channel_seconds\": ", out);
