@@ -98,6 +98,9 @@ $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Ig
 	-Igateway/sip -Igateway/util
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
+# The SIP callers' shared offer/answer helpers (faxpeer, faxbench).
+$(call obj,tools/common/sipcall.c): CPPFLAGS += -Igateway/media -Igateway/sip -Igateway/util \
+	$(SOFIA_CFLAGS)
 $(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent -Igateway/util
 $(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util \
 	-Igateway/sip $(SOFIA_CFLAGS)
