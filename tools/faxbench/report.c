@@ -14,12 +14,13 @@
 
 const char *fb_transport_name(enum fb_transport t)
 {
-	return t == FB_T38 ? "t38" : "audio";
+	return t == FB_T38 ? "t38" : t == FB_SIP ? "sip" : "audio";
 }
 
 static const char *fb_report_label(enum fb_transport t)
 {
-	return t == FB_T38 ? "T.38 (UDPTL)" : "G.711 (RTP, PCMU)";
+	return t == FB_T38 ? "T.38 (UDPTL)" : t == FB_SIP
+	       ? "SIP (INVITE with G.711 PCMU, then T.38 by faxgwd's re-INVITE)" : "G.711 (RTP, PCMU)";
 }
 
 static const char *fb_report_res(int res)
@@ -92,6 +93,11 @@ static void fb_report_text_steps(const struct fb_result *r, FILE *out)
 			s->max_late_ms, s->gw_max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
 			s->datagrams_per_s, s->latency_median_ms, s->latency_p99_ms,
 			s->held ? "yes" : "NO");
+		if (r->t == FB_SIP)
+			fprintf(out, "         call set-up %.1f ms median / %.1f ms p99 (%u calls), "
+				"to T.38 %.1f ms median / %.1f ms p99 (%u calls)\n", s->setup_median_ms,
+				s->setup_p99_ms, s->setup_samples, s->t38_median_ms, s->t38_p99_ms,
+				s->t38_samples);
 		if (!s->held && s->first_error[0] != '\0')
 			fprintf(out, "         first failure: %s\n", s->first_error);
 	}
@@ -134,6 +140,10 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 		"/ %.0f ms p99 after the call\n", h->n, h->cpu_us_per_chan_s,
 		h->cpu_us_per_chan_s > 0 ? 1e6 / h->cpu_us_per_chan_s : 0, h->mem_per_active_kb,
 		h->datagrams_per_s, h->latency_median_ms, h->latency_p99_ms);
+	if (r->t == FB_SIP)
+		fprintf(out, "  at N=%u: SIP call set-up (INVITE to 200 OK) %.1f ms median / %.1f ms "
+			"p99; 200 OK to T.38 (re-INVITE ACKed) %.1f ms median / %.1f ms p99\n", h->n,
+			h->setup_median_ms, h->setup_p99_ms, h->t38_median_ms, h->t38_p99_ms);
 	if (ratio >= 0)
 		fprintf(out, "  channels per core, faxgwd / spandsp alone: %.2f\n", ratio);
 	else
@@ -190,7 +200,22 @@ static void fb_json_num(FILE *out, double v)
 		fprintf(out, "%.3f", v);
 }
 
-static void fb_json_step(FILE *out, const struct fb_step *s)
+/* FB_SIP: ", "setup_ms": {...}, "t38_switch_ms": {...}" (null: no call got there). */
+static void fb_json_sip(FILE *out, const struct fb_step *s)
+{
+	fputs(", \"setup_ms\": {\"median\": ", out);
+	fb_json_num(out, s != NULL && s->setup_samples ? s->setup_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, s != NULL && s->setup_samples ? s->setup_p99_ms : -1);
+	fprintf(out, ", \"samples\": %u}, \"t38_switch_ms\": {\"median\": ",
+		s != NULL ? s->setup_samples : 0);
+	fb_json_num(out, s != NULL && s->t38_samples ? s->t38_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, s != NULL && s->t38_samples ? s->t38_p99_ms : -1);
+	fprintf(out, ", \"samples\": %u}", s != NULL ? s->t38_samples : 0);
+}
+
+static void fb_json_step(FILE *out, const struct fb_step *s, enum fb_transport t)
 {
 	fprintf(out, "{\"n\": %u, \"stagger_ms\": %u, \"faxes\": %u, \"intact\": %u, \"failed\": %u, "
 		"\"sender_failed\": %u, \"not_routed\": %u, \"mismatched\": %u, \"ticks\": %llu, "
@@ -227,6 +252,8 @@ static void fb_json_step(FILE *out, const struct fb_step *s)
 	fb_json_num(out, s->bench_cpu_s);
 	fprintf(out, ", \"held\": %s, \"first_error\": ", s->held ? "true" : "false");
 	fb_json_str(out, s->first_error);
+	if (t == FB_SIP)
+		fb_json_sip(out, s);
 	fputc('}', out);
 }
 
@@ -277,12 +304,15 @@ static void fb_json_result(FILE *out, const struct fb_result *r)
 	fb_json_num(out, h && h->latency_samples ? h->latency_median_ms : -1);
 	fputs(", \"p99\": ", out);
 	fb_json_num(out, h && h->latency_samples ? h->latency_p99_ms : -1);
-	fputs("},\n     \"spandsp_alone\": ", out);
+	fputc('}', out);
+	if (r->t == FB_SIP)
+		fb_json_sip(out, h);
+	fputs(",\n     \"spandsp_alone\": ", out);
 	fb_json_alone(out, &r->alone);
 	fputs(",\n     \"steps\": [", out);
 	for (unsigned i = 0; i < r->nsteps; i++) {
 		fputs(i ? ",\n       " : "\n       ", out);
-		fb_json_step(out, &r->steps[i]);
+		fb_json_step(out, &r->steps[i], r->t);
 	}
 	fputs("]}", out);
 }
