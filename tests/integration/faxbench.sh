@@ -69,6 +69,7 @@ cp "$WORK/stderr" "$WORK/faxbench-sip-stderr.log"
 json_true '[t["transport"] for t in j["transports"]] == ["sip"]'
 sel="j['transports'][0]"
 json_true "$sel['error'] == ''"
+json_true "$sel['spandsp_alone']['intact'] == $sel['spandsp_alone']['pairs'] > 0"
 step="$sel['steps'][-1]"
 json_true "$step['n'] == 2 and $step['faxes'] == 2"
 r=$(json "$step['intact'] == 2 and $step['failed'] == 0")

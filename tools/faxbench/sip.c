@@ -441,15 +441,14 @@ void fb_sip_hangup(struct fb_sip *s, unsigned k)
 	if (k >= s->ncalls)
 		return;
 	c = &s->calls[k];
-	if (c->nh == NULL || c->gone || c->peer_bye || (c->hung_up && !c->answered))
+	/* nothing to end: over already, or refused (a final answer came) */
+	if (c->nh == NULL || c->gone || c->peer_bye || c->hung_up || (!c->answered && c->failed))
 		return;
-	if (c->answered && !c->hung_up) {
-		c->hung_up = true;
+	c->hung_up = true;
+	if (c->answered)
 		nua_bye(c->nh, TAG_END());
-	} else if (!c->answered && !c->hung_up) {
-		c->hung_up = true;
+	else
 		nua_cancel(c->nh, TAG_END());
-	}
 }
 
 void fb_sip_times(const struct fb_sip *s, unsigned k, int64_t *setup_ns, int64_t *t38_ns)
