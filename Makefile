@@ -98,10 +98,14 @@ $(call obj,$(GWD_SRC) gateway/main.c): CPPFLAGS += -Igateway -Igateway/media -Ig
 	-Igateway/sip -Igateway/util
 $(call obj,$(EXT_SRC) $(EXTLIB_SRC)): CPPFLAGS += -Igateway/ext -Igateway/util
 $(call obj,$(TOOLCOMMON_SRC)): CPPFLAGS += -Itools/common
+# The SIP callers' shared offer/answer helpers (faxpeer, faxbench).
+$(call obj,tools/common/sipcall.c): CPPFLAGS += -Igateway/media -Igateway/sip -Igateway/util \
+	$(SOFIA_CFLAGS)
 $(call obj,$(AGENT_SRC)): CPPFLAGS += -Iagent -Igateway/util
 $(call obj,$(wildcard tools/faxpeer/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util \
 	-Igateway/sip $(SOFIA_CFLAGS)
-$(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util
+$(call obj,$(wildcard tools/faxbench/*.c)): CPPFLAGS += -Igateway/media -Itools/common -Igateway/util \
+	-Igateway/sip $(SOFIA_CFLAGS)
 $(call obj,$(wildcard tools/faxpcap/*.c)): CPPFLAGS += -Igateway/scan -Igateway/media
 $(call obj,$(wildcard tools/faxtestdoc/*.c)): CPPFLAGS += -Itools/common -Igateway/util
 $(call obj,$(wildcard tools/faxgwctl/*.c)): CPPFLAGS += -Igateway/util
@@ -170,7 +174,7 @@ $(B)/test-ext/%.so: $(B)/obj/tests/data/ext/%.o
 TOOL_LAYERS_faxgwctl     := $(LIB_A) $(PROTO_A) $(UTIL_A)
 TOOL_LAYERS_faxsnmpbench := $(LIB_A) $(PROTO_A) $(UTIL_A)
 TOOL_LAYERS_faxpeer      := $(TOOLCOMMON_A) $(SIP_A) $(MEDIA_A) $(UTIL_A)
-TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(MEDIA_A) $(LIB_A) $(PROTO_A) $(UTIL_A)
+TOOL_LAYERS_faxbench     := $(TOOLCOMMON_A) $(SIP_A) $(MEDIA_A) $(LIB_A) $(PROTO_A) $(UTIL_A)
 TOOL_LAYERS_faxpcap      := $(SCAN_A) $(MEDIA_A) $(UTIL_A)
 TOOL_LAYERS_faxtestdoc   := $(TOOLCOMMON_A) $(UTIL_A)
 define tool_rule
@@ -180,6 +184,8 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 # faxpeer speaks SIP (sofia-sip's nua in its own loop).
 $(B)/faxpeer: LDLIBS := $(SOFIA_LIBS) $(LDLIBS)
+# faxbench --transport sip places its calls with sofia-sip's nua too.
+$(B)/faxbench: LDLIBS := $(SOFIA_LIBS) $(LDLIBS)
 
 $(B)/faxgw-agent: $(call obj,$(AGENT_SRC)) $(LIB_A) $(PROTO_A) $(UTIL_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SNMP_LIBS) $(LDLIBS)

@@ -25,8 +25,8 @@ expect_rc 0 timeout 600 "$B/faxbench" --quick --max 2 --json
 printf '%s\n' "$OUT" > "$WORK/faxbench.json"
 # kept as a log: the sanitizer passes look for reports in $WORK/*.log
 cp "$WORK/stderr" "$WORK/faxbench-stderr.log"
-json_true 'sorted(t["transport"] for t in j["transports"]) == ["audio", "t38"]'
-ok "JSON report with both transports"
+json_true 'sorted(t["transport"] for t in j["transports"]) == ["audio", "sip", "t38"]'
+ok "JSON report with every transport"
 
 for t in t38 audio; do
 	sel="[x for x in j['transports'] if x['transport'] == '$t'][0]"
@@ -83,5 +83,32 @@ for t in t38 audio; do
 	json_true "$sel['faxgwd_cpu_vs_thin'] is None or $sel['faxgwd_cpu_vs_thin'] > 0"
 	ok "$t: thin gateway: every key present, both faxes in its folder complete and identical"
 done
+
+
+# --- --transport sip: each fax over SIP to faxgwd's one sip port (INVITE
+# with G.711, faxgwd's T.38 re-INVITE, BYE).  The set-up and T.38 switch
+# times are checked for presence only.
+expect_rc 0 timeout 600 "$B/faxbench" --transport sip --quick --max 2 --json
+printf '%s\n' "$OUT" > "$WORK/faxbench-sip.json"
+cp "$WORK/stderr" "$WORK/faxbench-sip-stderr.log"
+json_true '[t["transport"] for t in j["transports"]] == ["sip"]'
+sel="j['transports'][0]"
+json_true "$sel['error'] == ''"
+json_true "$sel['spandsp_alone']['intact'] == $sel['spandsp_alone']['pairs'] > 0"
+step="$sel['steps'][-1]"
+json_true "$step['n'] == 2 and $step['faxes'] == 2"
+r=$(json "$step['intact'] == 2 and $step['failed'] == 0")
+[ "$r" = True ] || fail "sip: not every fax arrived intact: $(json "$step['first_error']")"
+json_true "$step['routed_latency_ms']['samples'] == 2"
+for o in "$sel" "$step"; do
+	for k in setup_ms t38_switch_ms; do
+		for q in median p99; do
+			json_true "'$q' in $o['$k']"
+		done
+	done
+done
+json_true "$step['setup_ms']['samples'] == 2 and $step['t38_switch_ms']['samples'] == 2"
+json_true "$step['setup_ms']['median'] is not None and $step['t38_switch_ms']['p99'] is not None"
+ok "sip: both faxes over SIP (G.711, then T.38 by re-INVITE) routed complete and identical; set-up and T.38 switch times reported"
 
 echo "$NCHECK passed, 0 failed"

@@ -5,6 +5,10 @@
  * then `faxgwd -f -c FILE` as a child process.  The configuration alone
  * enables no routing method: Store in folder is set up through libfaxgw
  * (fgw_set_routing_batch) once the control socket answers.
+ *
+ * FB_SIP: a [sip] section listening on one free loopback UDP port and one
+ * port with `transport = sip` and `channels = N`, which answers G.711 and
+ * moves each call to T.38 by its own re-INVITE (`t38 = offer`).
  */
 #include "faxbench.h"
 
@@ -69,6 +73,17 @@ static int fb_daemon_free_ports(uint16_t *ports, unsigned n, char *err, size_t e
 	return rc;
 }
 
+/* FB_SIP: the [sip] section and the one sip port with nports channels. */
+static void fb_daemon_write_sip(FILE *fp, const struct fb_run *run, const struct fb_daemon *d)
+{
+	fprintf(fp, "[sip]\nlisten = udp:127.0.0.1:%u\nallow = 127.0.0.0/8\nmax-calls = %u\n\n",
+		(unsigned)d->sip_port, d->nports);
+	fprintf(fp, "[port %u]\nname = bench-sip\ntransport = sip\nsip-user = bench\n"
+		"channels = %u\nt38 = offer\ncodecs = pcmu\nlocal-ident = +1 555 1000\n"
+		"ecm = %s\nmax-rate = %d\nt38-version = 0\nudptl-ec = redundancy\n\n",
+		d->first_port_id, d->nports, run->o.ecm ? "yes" : "no", run->o.max_rate);
+}
+
 static int fb_daemon_write_conf(const struct fb_run *run, struct fb_daemon *d,
 				enum fb_transport t, char *err, size_t errlen)
 {
@@ -82,7 +97,9 @@ static int fb_daemon_write_conf(const struct fb_run *run, struct fb_daemon *d,
 		"control = %s\nextensions = %s\nstore-root = %s/store\nexec-dir = %s/exec\n"
 		"admin-group =\nquery-group =\nretry = 5 1s\n\n",
 		d->dir, d->dir, d->sock, run->o.extensions, d->dir, d->dir);
-	for (unsigned i = 0; i < d->nports; i++) {
+	if (t == FB_SIP)
+		fb_daemon_write_sip(fp, run, d);
+	for (unsigned i = 0; t != FB_SIP && i < d->nports; i++) {
 		fprintf(fp, "[port %u]\nname = bench-%s-%u\ntransport = %s\nlisten = 127.0.0.1:%u\n"
 			"local-ident = +1 555 %u\necm = %s\nmax-rate = %d\n",
 			d->first_port_id + i, fb_transport_name(t), i + 1,
@@ -240,9 +257,10 @@ static int fb_daemon_routing(struct fb_daemon *d, fgw_handle *srv, char *err, si
 {
 	fgw_routing_change ch[FGW_MAX_BATCH];
 	size_t failed = 0;
+	unsigned nports = d->sip_port != 0 ? 1 : d->nports;   /* FB_SIP: one port */
 
-	for (unsigned i = 0; i < d->nports; i += FGW_MAX_BATCH) {
-		unsigned k = d->nports - i < FGW_MAX_BATCH ? d->nports - i : FGW_MAX_BATCH;
+	for (unsigned i = 0; i < nports; i += FGW_MAX_BATCH) {
+		unsigned k = nports - i < FGW_MAX_BATCH ? nports - i : FGW_MAX_BATCH;
 		for (unsigned j = 0; j < k; j++) {
 			ch[j] = (fgw_routing_change){ .port_id = d->first_port_id + i + j,
 				.guid = FB_STORE_GUID, .set_enabled = 1, .enabled = 1,
@@ -260,10 +278,17 @@ static int fb_daemon_routing(struct fb_daemon *d, fgw_handle *srv, char *err, si
 }
 
 struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
-				enum fb_gw_kind kind, unsigned nports, char *err, size_t errlen)
+				enum fb_gw_kind kind, enum fb_transport t, unsigned nports,
+				char *err, size_t errlen)
 {
-	struct fb_daemon *d = calloc(1, sizeof(*d));
+	struct fb_daemon *d;
 
+	if (t == FB_SIP && nports > FB_MAX_SIP_CHANNELS) {
+		snprintf(err, errlen, "sip: %u channels, but a sip port has at most %d", nports,
+			 FB_MAX_SIP_CHANNELS);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
 	if (d == NULL || (d->udp_ports = calloc(nports, sizeof(uint16_t))) == NULL) {
 		free(d);
 		snprintf(err, errlen, "out of memory");
@@ -273,6 +298,7 @@ struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
 	d->pid = -1;
 	d->nports = nports;
 	d->first_port_id = 1;
+	d->sip_port = 0;
 	snprintf(d->dir, sizeof(d->dir), "%s/%s", run->dir, name);
 	snprintf(d->conf, sizeof(d->conf), "%s/%s.conf", d->dir,
 		 kind == FB_GW_THIN ? "thin" : "faxgw");
@@ -284,7 +310,8 @@ struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
 	    fb_daemon_mkdir(d->dir, "/store", err, errlen) != 0 ||
 	    fb_daemon_mkdir(d->dir, "/store/inbox", err, errlen) != 0 ||
 	    (kind == FB_GW_FAXGWD && fb_daemon_mkdir(d->dir, "/exec", err, errlen) != 0) ||
-	    fb_daemon_free_ports(d->udp_ports, nports, err, errlen) != 0) {
+	    fb_daemon_free_ports(d->udp_ports, t == FB_SIP ? 1 : nports, err, errlen) != 0 ||
+	    (t == FB_SIP && (d->sip_port = d->udp_ports[0]) == 0)) {
 		fb_daemon_stop(d);
 		return NULL;
 	}
@@ -299,7 +326,7 @@ const char *fb_daemon_name(const struct fb_daemon *d)
 struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
 				  enum fb_transport t, unsigned nports, char *err, size_t errlen)
 {
-	struct fb_daemon *d = fb_daemon_new(run, name, FB_GW_FAXGWD, nports, err, errlen);
+	struct fb_daemon *d = fb_daemon_new(run, name, FB_GW_FAXGWD, t, nports, err, errlen);
 	fgw_handle *srv;
 
 	if (d == NULL)

@@ -15,6 +15,9 @@
  *             epoll loop on a single 20 ms clock, inotify on the store folder
  *   alone.c   the spandsp-alone baseline: sender and receiver sessions back
  *             to back in memory, receiving side timed with the thread CPU clock
+ *   sip.c     --transport sip: each sender thread's calls placed over SIP with
+ *             one sofia-sip nua (INVITE with G.711, faxgwd's T.38 re-INVITE
+ *             answered, BYE), stepped from the thread's loop
  *   report.c  text and JSON output
  *
  * The senders run on --sender-threads threads; during a step a watcher
@@ -61,7 +64,11 @@
 #define FB_THIN_CHILD_OPT      "--thin-gateway-child" /* internal: argv[1] of the thin gateway */
 #define FB_THIN_MAX_THREADS    64     /* the thin gateway's media threads */
 
-enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_NTRANSPORTS = 2 };
+enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_SIP = 2, FB_NTRANSPORTS = 3 };
+
+#define FB_MAX_SIP_CHANNELS    1024   /* channels of one sip port (faxgwd.conf(5)) */
+#define FB_SIP_POLL_MS         2      /* --transport sip: the SIP stack stepped this often */
+#define FB_SIP_START_MS        1000   /* --transport sip: time for the threads' SIP stacks */
 
 struct fb_opts {
 	bool want[FB_NTRANSPORTS];
@@ -122,6 +129,10 @@ struct fb_step {
 	double latency_median_ms, latency_p99_ms, latency_max_ms;
 	unsigned latency_samples;
 	double bench_cpu_s;           /* faxbench's own CPU in the step */
+	/* FB_SIP: INVITE sent -> 200 OK, and 200 -> faxgwd's T.38 re-INVITE
+	 * completed (our 200 ACKed), over the calls that got that far (ms) */
+	double setup_median_ms, setup_p99_ms, t38_median_ms, t38_p99_ms;
+	unsigned setup_samples, t38_samples;
 	bool held;                    /* every fax intact, every tick of ours and
 				       * of faxgwd's media threads on time */
 };
@@ -192,6 +203,8 @@ struct fb_daemon {
 	uint32_t first_port_id;
 	uint16_t *udp_ports;          /* listen port of port id first_port_id + i */
 	uint64_t rss_fresh_kb;        /* idle RSS after start, before any call (0: unknown) */
+	uint16_t sip_port;            /* FB_SIP: [sip] listens here; its one port (id
+				       * first_port_id) has nports channels; 0: not sip */
 };
 
 /* --- daemon.c --- */
@@ -202,10 +215,11 @@ struct fb_daemon {
 struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
                                   enum fb_transport t, unsigned nports, char *err, size_t errlen);
 /* The directories (dir, dir/store/inbox) and nports free loopback UDP
- * ports of a daemon of that kind, not started (pid -1).  NULL with the
- * reason in err. */
+ * ports of a daemon of that kind for transport t (FB_SIP: one port, the
+ * SIP listener), not started (pid -1).  NULL with the reason in err. */
 struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
-				enum fb_gw_kind kind, unsigned nports, char *err, size_t errlen);
+				enum fb_gw_kind kind, enum fb_transport t, unsigned nports,
+				char *err, size_t errlen);
 /* SIGTERM, wait (SIGKILL after 10 s), free.  NULL is fine. */
 void fb_daemon_stop(struct fb_daemon *d);
 /* "faxgwd" or "thin gateway". */
@@ -252,6 +266,39 @@ int fb_thin_child_main(const char *conf);
 /* The same T.30 work (document, rate, ECM) between sessions in memory. */
 int fb_alone_run(const struct fb_run *run, enum fb_transport t, struct fb_alone *a,
                  char *err, size_t errlen);
+
+/* --- sip.c --- */
+struct fb_sip;
+struct sdp_plan;
+enum fb_sip_event {
+	FB_SIP_NONE = 0,
+	FB_SIP_MEDIA,                 /* new media: start or replace the fax_call */
+	FB_SIP_FAILED,                /* refused or broken: the call is over */
+	FB_SIP_HUNG_UP                /* faxgwd hung up (a grace period ago): stop */
+};
+/* A SIP stack for ncalls call slots (<= FB_MAX_SIP_CHANNELS) calling
+ * faxgwd's sip port at 127.0.0.1:server_port; opened, stepped and closed
+ * on one thread.  NULL with the reason in err. */
+struct fb_sip *fb_sip_open(const struct fb_run *run, uint16_t server_port, unsigned ncalls,
+			   char *err, size_t errlen);
+/* Hangs up what is up, waits (bounded) for the BYEs, shuts down.  NULL is fine. */
+void fb_sip_close(struct fb_sip *s);
+/* INVITE on slot k (ending the slot's previous call) offering G.711 at
+ * 127.0.0.1:media_port.  0, or -1 (fb_sip_poll() then tells why). */
+int fb_sip_invite(struct fb_sip *s, unsigned k, uint16_t media_port);
+/* Serves what the SIP socket has, never blocking. */
+void fb_sip_step(struct fb_sip *s);
+/* What happened on slot k since the last poll: FB_SIP_MEDIA with *plan,
+ * FB_SIP_FAILED (once) with the reason in why. */
+enum fb_sip_event fb_sip_poll(struct fb_sip *s, unsigned k, struct sdp_plan *plan, char *why,
+			      size_t len);
+/* BYE (CANCEL before the answer) on slot k unless faxgwd ended it. */
+void fb_sip_hangup(struct fb_sip *s, unsigned k);
+/* Slot k's set-up time and time to T.38 in ns; -1 where not reached. */
+void fb_sip_times(const struct fb_sip *s, unsigned k, int64_t *setup_ns, int64_t *t38_ns);
+/* The channel whose sender sent the fax in the TIFF at path (its remote
+ * ident), or -1. */
+int fb_sip_file_channel(const char *path);
 
 /* --- report.c --- */
 void fb_report_text(const struct fb_run *run, FILE *out);

@@ -27,6 +27,13 @@
  * ties a file to the channel that sent it (files of one port arrive in the
  * order of its calls).  Afterwards every file is compared with the
  * document page by page and pixel by pixel (testdoc_compare) and removed.
+ *
+ * --transport sip (sip.c): a channel's socket is bound to a loopback port
+ * of its own that its INVITE's SDP names; it is connected to the media
+ * address of faxgwd's answer and its fax_call made from the answer's plan,
+ * G.711 first, replaced by a T.38 one when faxgwd's re-INVITE moves the
+ * media (fb_load_sip_media()).  Every call arrives on faxgwd's one sip
+ * port, so a routed file is tied to its channel by the remote ident in it.
  */
 #include "caps.h"
 #include "faxbench.h"
@@ -48,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sipcall.h"
 #include "testdoc.h"
 
 #define FB_TICK_NS       ((int64_t)FGW_TICK_MS * 1000000)
@@ -61,6 +69,7 @@ struct fb_call_rec {
 	int64_t start_ns, end_ns, routed_ns;   /* 0: not (yet) */
 	int64_t signal_end_ns;                 /* the last datagram carrying signal */
 	bool sender_ok, timed_out;
+	int64_t setup_ns, t38_ns;              /* FB_SIP (fb_sip_times()); -1: not reached */
 	char file[FB_MAX_FILE_NAME];
 	char why[FB_MAX_TEXT];
 };
@@ -74,6 +83,9 @@ struct fb_chan {
 	uint64_t next_tick;                    /* tick the next call starts */
 	int64_t last_signal_ns;                /* see fb_load_send() */
 	bool finished;                         /* places no more calls */
+	bool calling;                          /* FB_SIP: a call is up or being set up */
+	bool t38_media;                        /* FB_SIP: the media moved to T.38 */
+	uint16_t media_port;                   /* FB_SIP: the socket's own port */
 	_Atomic unsigned ncalls;               /* written by its loop, read by the watcher */
 	_Atomic unsigned nrouted;              /* written by the watcher */
 	struct fb_call_rec *recs;
@@ -102,6 +114,7 @@ struct fb_loop {
 	int64_t first_start, last_end;
 	uint64_t send_errors, strays;
 	struct fb_step st;                     /* ticks, late ticks, datagrams, channel_s */
+	struct fb_sip *sip;                    /* FB_SIP: this thread's SIP stack */
 	int rc;
 	char err[FB_MAX_TEXT];
 };
@@ -165,7 +178,7 @@ static void fb_load_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct fb_chan *c = arg;
 
-	if (c->lp->l->t == FB_T38 ? fb_load_t38_data(buf, len) : !fb_load_silent(buf, len))
+	if (c->lp->l->t == FB_T38 || c->t38_media ? fb_load_t38_data(buf, len) : !fb_load_silent(buf, len))
 		c->last_signal_ns = fb_load_now();
 	if (send(c->fd, buf, len, MSG_DONTWAIT) < 0)
 		c->lp->send_errors++;
@@ -183,6 +196,20 @@ unsigned fb_load_stagger_ms(const struct fb_run *run, unsigned n)
 	       ms > FB_MAX_STAGGER_MS ? FB_MAX_STAGGER_MS : ms;
 }
 
+/* FB_SIP: the socket on a loopback port of its own, for our SDP; it is
+ * connected once faxgwd's answer names its media address. */
+static int fb_load_sip_bind(struct fb_chan *c)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	if (bind(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&a, &len) != 0)
+		return -1;
+	c->media_port = ntohs(a.sin_port);
+	return 0;
+}
+
 static int fb_load_chan_open(struct fb_load *l, struct fb_loop *lp, unsigned i, char *err,
 			     size_t errlen)
 {
@@ -197,7 +224,7 @@ static int fb_load_chan_open(struct fb_load *l, struct fb_loop *lp, unsigned i, 
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->recs == NULL || c->fd < 0 ||
 	    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0 ||
-	    connect(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    (l->t == FB_SIP ? fb_load_sip_bind(c) : connect(c->fd, (struct sockaddr *)&a, sizeof(a))) != 0 ||
 	    epoll_ctl(lp->rx_ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		snprintf(err, errlen, "channel %u: socket: %s (raise the open file limit?)", i + 1,
 			 strerror(errno));
@@ -293,6 +320,44 @@ static void fb_load_close(struct fb_load *l)
 
 /* --- calls --------------------------------------------------------------------- */
 
+/* The sender's fax_call parameters for call number ncall of channel c;
+ * ident (FGW_MAX_IDENT + 1 bytes) holds its TSI, "+1 555 N" with N =
+ * 100000 + the channel (fb_sip_file_channel() reads it back). */
+static void fb_load_params(struct fb_loop *lp, struct fb_chan *c, unsigned ncall,
+			   struct fax_call_params *p, char *ident)
+{
+	struct fb_load *l = lp->l;
+	unsigned idx = (unsigned)(c - l->ch);
+
+	fax_call_params_default(p);
+	snprintf(ident, FGW_MAX_IDENT + 1, "+1 555 %u", 100000 + idx);
+	p->session.mode = l->t == FB_T38 ? FAX_SESSION_T38 : FAX_SESSION_AUDIO;
+	p->session.dir = FAX_SESSION_SEND;
+	p->session.calling_party = true;
+	p->session.file = l->run->doc;
+	p->session.local_ident = ident;
+	p->session.ecm = l->run->o.ecm;
+	p->session.max_rate = l->run->o.max_rate;
+	p->rtp_seed = 0x5eed0000u + idx * 7919u + ncall;
+	p->send = fb_load_send;
+	p->send_arg = c;
+}
+
+/* FB_SIP: the INVITE; the fax_call comes with faxgwd's answer. */
+static void fb_load_sip_call(struct fb_loop *lp, struct fb_chan *c, struct fb_call_rec *r,
+			     int64_t now)
+{
+	if (fb_sip_invite(lp->sip, (unsigned)(c - lp->l->ch) - lp->lo, c->media_port) != 0) {
+		r->end_ns = now;
+		snprintf(r->why, sizeof(r->why), "sip: cannot place the call");
+		return;
+	}
+	c->calling = true;
+	c->t38_media = false;
+	c->call_tick = lp->tick;
+	lp->active++;
+}
+
 static void fb_load_call_start(struct fb_loop *lp, struct fb_chan *c, int64_t now)
 {
 	struct fb_load *l = lp->l;
@@ -300,24 +365,17 @@ static void fb_load_call_start(struct fb_loop *lp, struct fb_chan *c, int64_t no
 	char err[FGW_MAX_ERROR_TEXT], ident[FGW_MAX_IDENT + 1];
 	unsigned ncalls = atomic_load(&c->ncalls);
 	struct fb_call_rec *r = &c->recs[ncalls];
-	unsigned idx = (unsigned)(c - l->ch);
 
-	fax_call_params_default(&p);
-	snprintf(ident, sizeof(ident), "+1 555 %u", 100000 + idx);
-	p.session.mode = l->t == FB_T38 ? FAX_SESSION_T38 : FAX_SESSION_AUDIO;
-	p.session.dir = FAX_SESSION_SEND;
-	p.session.calling_party = true;
-	p.session.file = l->run->doc;
-	p.session.local_ident = ident;
-	p.session.ecm = l->run->o.ecm;
-	p.session.max_rate = l->run->o.max_rate;
-	p.rtp_seed = 0x5eed0000u + idx * 7919u + ncalls;
-	p.send = fb_load_send;
-	p.send_arg = c;
+	fb_load_params(lp, c, ncalls, &p, ident);
 	r->start_ns = now;
+	r->setup_ns = r->t38_ns = -1;
 	atomic_store(&c->ncalls, ncalls + 1);   /* after the record is set up */
 	if (lp->first_start == 0)
 		lp->first_start = now;
+	if (l->t == FB_SIP) {
+		fb_load_sip_call(lp, c, r, now);
+		return;
+	}
 	c->call = fax_call_new(&p, err, sizeof(err));
 	if (c->call == NULL) {
 		r->end_ns = now;
@@ -326,6 +384,88 @@ static void fb_load_call_start(struct fb_loop *lp, struct fb_chan *c, int64_t no
 	}
 	c->call_tick = lp->tick;
 	lp->active++;
+}
+
+/* FB_SIP: the call's times, and our BYE unless faxgwd hung up first. */
+static void fb_load_sip_end(struct fb_loop *lp, struct fb_chan *c, struct fb_call_rec *r)
+{
+	unsigned k = (unsigned)(c - lp->l->ch) - lp->lo;
+
+	fb_sip_times(lp->sip, k, &r->setup_ns, &r->t38_ns);
+	fb_sip_hangup(lp->sip, k);
+	c->calling = false;
+}
+
+/* FB_SIP: a call that ends without a fax_call (refused, never answered). */
+static void fb_load_sip_fail(struct fb_loop *lp, struct fb_chan *c, int64_t now, const char *why)
+{
+	struct fb_call_rec *r = &c->recs[atomic_load(&c->ncalls) - 1];
+
+	r->end_ns = r->signal_end_ns = now;
+	if (r->why[0] == '\0')
+		snprintf(r->why, sizeof(r->why), "sip: %.200s", why);
+	fb_load_sip_end(lp, c, r);
+	lp->st.channel_s += (double)(now - r->start_ns) / 1e9;
+	if (now > lp->last_end)
+		lp->last_end = now;
+	lp->active--;
+}
+
+/* FB_SIP: the media of plan: the socket connected to faxgwd's address and
+ * a fax_call made for it (G.711, or T.38 after the re-INVITE: T.30 starts
+ * over on both sides, as faxpeer does).  0, or -1 with err set. */
+static int fb_load_sip_media(struct fb_loop *lp, struct fb_chan *c, const struct sdp_plan *plan,
+			     char *err, size_t errlen)
+{
+	struct fax_call_params base, p;
+	struct fax_call_stats cs;
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	char ident[FGW_MAX_IDENT + 1];
+
+	if (sipcall_plan_addr(plan, &ss, &len) < 0 || connect(c->fd, (struct sockaddr *)&ss, len) != 0) {
+		snprintf(err, errlen, "the SDP answer names no usable media address");
+		return -1;
+	}
+	fb_load_params(lp, c, atomic_load(&c->ncalls) - 1, &base, ident);
+	p = sipcall_media_params(&base, plan);
+	if (c->call != NULL) {            /* the switch: the G.711 call's datagrams count too */
+		fax_call_stats(c->call, &cs);
+		lp->st.datagrams_in += cs.datagrams_in;
+		lp->st.datagrams_out += cs.datagrams_out;
+		fax_call_free(c->call);
+	}
+	c->t38_media = plan->transport == SDP_TRANSPORT_T38;
+	c->call = fax_call_new(&p, err, errlen);
+	return c->call != NULL ? 0 : -1;
+}
+
+/* FB_SIP: what the SIP stack says about channel c's call.  True when the
+ * call ended here (no fax_call to end it). */
+static bool fb_load_sip_poll(struct fb_loop *lp, struct fb_chan *c, int64_t now, uint64_t limit)
+{
+	struct fb_call_rec *r = &c->recs[atomic_load(&c->ncalls) - 1];
+	struct sdp_plan plan;
+	char why[FB_MAX_TEXT];
+	enum fb_sip_event ev = fb_sip_poll(lp->sip, (unsigned)(c - lp->l->ch) - lp->lo, &plan, why,
+					   sizeof(why));
+
+	if (ev == FB_SIP_MEDIA && fb_load_sip_media(lp, c, &plan, why, sizeof(why)) != 0)
+		ev = FB_SIP_FAILED;
+	if (ev == FB_SIP_NONE && c->call == NULL && lp->tick - c->call_tick > limit) {
+		snprintf(why, sizeof(why), "no answer to the INVITE");
+		ev = FB_SIP_FAILED;
+	}
+	if (ev == FB_SIP_FAILED && r->why[0] == '\0')
+		snprintf(r->why, sizeof(r->why), "sip: %.200s", why);
+	if (ev != FB_SIP_FAILED && ev != FB_SIP_HUNG_UP)
+		return false;
+	if (c->call != NULL) {
+		fax_call_hangup(c->call);  /* its tick ends it */
+		return false;
+	}
+	fb_load_sip_fail(lp, c, now, ev == FB_SIP_HUNG_UP ? "faxgwd hung up before the media" : why);
+	return true;
 }
 
 /* The current call is over: its outcome, its counters, then the next call
@@ -342,7 +482,9 @@ static void fb_load_call_end(struct fb_loop *lp, struct fb_chan *c, int64_t now)
 	r->end_ns = now;
 	r->signal_end_ns = c->last_signal_ns > r->start_ns ? c->last_signal_ns : now;
 	r->sender_ok = res.success && res.pages == l->run->doc_pages;
-	if (!r->sender_ok)
+	if (lp->sip != NULL)
+		fb_load_sip_end(lp, c, r);
+	if (!r->sender_ok && r->why[0] == '\0')
 		snprintf(r->why, sizeof(r->why), "sender: %s%.120s, %d of %d pages",
 			 r->timed_out ? "timed out, " : "", res.t30_text, res.pages,
 			 l->run->doc_pages);
@@ -378,15 +520,21 @@ static void fb_load_tick(struct fb_loop *lp, int64_t now)
 
 	for (unsigned i = lp->lo; i < lp->hi; i++) {
 		struct fb_chan *c = &l->ch[i];
-		if (c->call == NULL) {
+		if (c->call == NULL && !c->calling) {
 			if (c->finished || lp->tick < c->next_tick)
 				continue;
 			fb_load_call_start(lp, c, now);
-			if (c->call == NULL) {
+			if (c->call == NULL && !c->calling) {
 				fb_load_chan_next(lp, c, now);
 				continue;
 			}
 		}
+		if (lp->sip != NULL && fb_load_sip_poll(lp, c, now, limit)) {
+			fb_load_chan_next(lp, c, now);
+			continue;
+		}
+		if (c->call == NULL)
+			continue;                  /* FB_SIP: the INVITE is out */
 		struct fb_call_rec *r = &c->recs[atomic_load(&c->ncalls) - 1];
 		if (lp->tick - c->call_tick > limit && !r->timed_out) {
 			r->timed_out = true;
@@ -433,6 +581,12 @@ static void fb_load_routed(struct fb_load *l, const char *name, int64_t now)
 
 	if (name[0] == '.' || sscanf(name, "fax-%llu-p%u-", &job, &port) != 2)
 		return;
+	if (l->t == FB_SIP) {             /* one port for every channel */
+		char path[FB_MAX_TEXT * 2];
+		snprintf(path, sizeof(path), "%s/%s", l->d->folder, name);
+		int chan = fb_sip_file_channel(path);
+		port = chan >= 0 ? l->d->first_port_id + (unsigned)chan : 0;
+	}
 	if (port < l->d->first_port_id || port - l->d->first_port_id >= l->n)
 		return;
 	c = &l->ch[port - l->d->first_port_id];
@@ -562,13 +716,23 @@ static void *fb_load_loop_main(void *arg)
 
 	its.it_value.tv_sec = l->t0 / 1000000000;
 	its.it_value.tv_nsec = l->t0 % 1000000000;
-	if (timerfd_settime(lp->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
-		snprintf(lp->err, sizeof(lp->err), "timerfd: %s", strerror(errno));
+	if (l->t == FB_SIP &&
+	    (lp->sip = fb_sip_open(l->run, l->d->sip_port, lp->hi - lp->lo, lp->err,
+				   sizeof(lp->err))) == NULL) {
 		lp->rc = -1;
 		return NULL;
 	}
+	if (timerfd_settime(lp->tfd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
+		snprintf(lp->err, sizeof(lp->err), "timerfd: %s", strerror(errno));
+		lp->rc = -1;
+		fb_sip_close(lp->sip);
+		lp->sip = NULL;
+		return NULL;
+	}
 	while ((lp->unfinished > 0 || lp->active > 0) && fb_load_now() < l->hard_end) {
-		int k = epoll_wait(lp->ep, evs, FB_MAX_EVENTS, 100);
+		int k = epoll_wait(lp->ep, evs, FB_MAX_EVENTS, lp->sip != NULL ? FB_SIP_POLL_MS : 100);
+		if (lp->sip != NULL)
+			fb_sip_step(lp->sip);
 		for (int i = 0; i < k; i++)
 			if (evs[i].data.u64 == FB_EV_TIMER)
 				fb_load_clock(lp);
@@ -578,7 +742,11 @@ static void *fb_load_loop_main(void *arg)
 			fax_call_hangup(l->ch[i].call);
 			l->ch[i].recs[atomic_load(&l->ch[i].ncalls) - 1].timed_out = true;
 			fb_load_call_end(lp, &l->ch[i], fb_load_now());
+		} else if (l->ch[i].calling) {
+			fb_load_sip_fail(lp, &l->ch[i], fb_load_now(), "no answer by the end of the step");
 		}
+	fb_sip_close(lp->sip);
+	lp->sip = NULL;
 	return NULL;
 }
 
@@ -617,7 +785,8 @@ static int fb_load_loop(struct fb_load *l, char *err, size_t errlen)
 	struct timespec pause = { 0, 50 * 1000000L };
 	int rc = 0;
 
-	l->t0 = fb_load_now() + FB_TICK_NS;
+	l->t0 = fb_load_now() + FB_TICK_NS +
+		(l->t == FB_SIP ? (int64_t)FB_SIP_START_MS * 1000000 : 0);
 	l->hard_end = l->t0 + ((int64_t)fb_load_stagger_ms(l->run, l->n) + o->duration_s * 1000LL +
 			       FB_CALL_TIMEOUT_S(l->run->doc_pages, l->run->o.max_rate) * 1000LL +
 			       FB_ROUTE_WAIT_S * 1000LL + 10000) * 1000000;
@@ -694,6 +863,17 @@ static int fb_load_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Median and p99 of v[0..n) (sorted here); 0 when n is 0. */
+static void fb_load_quantiles(double *v, size_t n, double *median, double *p99)
+{
+	*median = *p99 = 0;
+	if (v == NULL || n == 0)
+		return;
+	qsort(v, n, sizeof(double), fb_load_cmp_double);
+	*median = fb_report_quantile(v, n, 0.5);
+	*p99 = fb_report_quantile(v, n, 0.99);
+}
+
 /* Removes every routed file, so the next step starts with an empty folder. */
 static void fb_load_clear_folder(const char *folder)
 {
@@ -715,12 +895,14 @@ static void fb_load_clear_folder(const char *folder)
 static void fb_load_results(struct fb_load *l)
 {
 	struct fb_step *st = l->st;
-	size_t total = 0, nlat = 0;
-	double *lat;
+	size_t total = 0, nlat = 0, nsetup = 0, nt38 = 0;
+	double *lat, *setup, *t38;
 
 	for (unsigned i = 0; i < l->n; i++)
 		total += atomic_load(&l->ch[i].ncalls);
 	lat = calloc(total ? total : 1, sizeof(double));
+	setup = calloc(total ? total : 1, sizeof(double));
+	t38 = calloc(total ? total : 1, sizeof(double));
 	for (unsigned i = 0; i < l->n; i++) {
 		for (unsigned k = 0; k < atomic_load(&l->ch[i].ncalls); k++) {
 			struct fb_call_rec *r = &l->ch[i].recs[k];
@@ -734,6 +916,10 @@ static void fb_load_results(struct fb_load *l)
 					(double)(r->end_ns - r->start_ns) / 1e9,
 					(double)(r->routed_ns - r->signal_end_ns) / 1e6,
 					(double)(r->routed_ns - r->end_ns) / 1e6);
+			if (l->t == FB_SIP && r->setup_ns >= 0 && setup != NULL)
+				setup[nsetup++] = (double)r->setup_ns / 1e6;
+			if (l->t == FB_SIP && r->t38_ns >= 0 && t38 != NULL)
+				t38[nt38++] = (double)r->t38_ns / 1e6;
 			if (r->routed_ns != 0 && r->end_ns != 0 && lat != NULL)
 				lat[nlat++] = r->routed_ns > r->signal_end_ns ?
 					(double)(r->routed_ns - r->signal_end_ns) / 1e6 : 0;
@@ -748,6 +934,12 @@ static void fb_load_results(struct fb_load *l)
 	}
 	st->latency_samples = (unsigned)nlat;
 	free(lat);
+	fb_load_quantiles(setup, nsetup, &st->setup_median_ms, &st->setup_p99_ms);
+	fb_load_quantiles(t38, nt38, &st->t38_median_ms, &st->t38_p99_ms);
+	st->setup_samples = (unsigned)nsetup;
+	st->t38_samples = (unsigned)nt38;
+	free(setup);
+	free(t38);
 	if (st->calls > 0)
 		st->call_s_mean = st->channel_s / st->calls;
 	if (l->last_end > l->first_start)

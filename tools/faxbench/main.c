@@ -1,7 +1,7 @@
 /*
  * faxbench - load generator and benchmark for faxgwd (faxbench(1)).
  *
- *   faxbench [--transport t38|audio|both] [--max N] [--start N] [--pages N]
+ *   faxbench [--transport t38|audio|sip|both|all] [--max N] [--start N] [--pages N]
  *            [--resolution standard|fine|mixed] [--duration S] [--stagger MS]
  *            [--alone-pairs N] [--rate BPS] [--no-ecm] [--faxgwd PATH]
  *            [--extensions DIR] [--quick] [--json] [--keep] [-v]
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +45,7 @@ static volatile pid_t fb_main_child;  /* faxgwd or the thin gateway to stop on S
 static int fb_main_usage(FILE *out, int rc)
 {
 	fprintf(out,
-		"usage: faxbench [--transport t38|audio|both] [--max N] [--start N] [--pages N]\n"
+		"usage: faxbench [--transport t38|audio|sip|both|all] [--max N] [--start N] [--pages N]\n"
 		"                [--resolution standard|fine|mixed] [--duration S] [--stagger MS]\n"
 		"                [--alone-pairs N] [--rate BPS] [--no-ecm] [--late-ms MS] [--nice N]\n"
 		"                [--sender-threads N] [--faxgwd PATH] [--extensions DIR] [--no-thin]\n"
@@ -93,7 +94,7 @@ static void fb_main_defaults(struct fb_opts *o)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	memset(o, 0, sizeof(*o));
-	o->want[FB_T38] = o->want[FB_AUDIO] = true;
+	o->want[FB_T38] = o->want[FB_AUDIO] = o->want[FB_SIP] = true;
 	o->pages = FB_DEFAULT_PAGES;
 	o->resolution = TESTDOC_STANDARD;
 	o->late_ms = FB_DEFAULT_LATE_MS;
@@ -140,9 +141,12 @@ static const struct option fb_main_longopts[] = {
 
 static int fb_main_transport(const char *s, struct fb_opts *o)
 {
-	o->want[FB_T38] = strcmp(s, "t38") == 0 || strcmp(s, "both") == 0;
-	o->want[FB_AUDIO] = strcmp(s, "audio") == 0 || strcmp(s, "both") == 0;
-	return o->want[FB_T38] || o->want[FB_AUDIO] ? 0 : -1;
+	bool all = strcmp(s, "all") == 0;
+
+	o->want[FB_T38] = all || strcmp(s, "t38") == 0 || strcmp(s, "both") == 0;
+	o->want[FB_AUDIO] = all || strcmp(s, "audio") == 0 || strcmp(s, "both") == 0;
+	o->want[FB_SIP] = all || strcmp(s, "sip") == 0;
+	return o->want[FB_T38] || o->want[FB_AUDIO] || o->want[FB_SIP] ? 0 : -1;
 }
 
 static int fb_main_resolution(const char *s, struct fb_opts *o)
@@ -380,6 +384,33 @@ static void fb_main_thin(struct fb_run *run, struct fb_result *r)
 	fb_main_sleep_ms(FB_STEP_GAP_MS);
 }
 
+/* The spandsp-alone baseline of t.  sip's is the T.38 one (its faxes run
+ * on T.38 once switched), in a directory of its own: with --quick the t38
+ * transport's baseline writes the same file names beside it. */
+static int fb_main_alone(const struct fb_run *run, enum fb_transport t, struct fb_alone *a,
+			 char *err, size_t errlen)
+{
+	struct fb_run *sub;
+	int rc = -1;
+
+	if (t != FB_SIP)
+		return fb_alone_run(run, t, a, err, errlen);
+	sub = malloc(sizeof(*sub));
+	if (sub == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*sub = *run;
+	if (snprintf(sub->dir, sizeof(sub->dir), "%s/sip-alone", run->dir) >= (int)sizeof(sub->dir))
+		snprintf(err, errlen, "the run directory's path is too long");
+	else if (mkdir(sub->dir, 0750) != 0 && errno != EEXIST)
+		snprintf(err, errlen, "mkdir .../sip-alone: %s", strerror(errno));
+	else
+		rc = fb_alone_run(sub, FB_T38, a, err, errlen);
+	free(sub);
+	return rc;
+}
+
 static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 {
 	struct fb_result *r = &run->res[t];
@@ -394,9 +425,10 @@ static void fb_main_transport_run(struct fb_run *run, enum fb_transport t)
 	r->mem_per_idle_port_kb = -1;
 	fb_main_note(&run->o, "%s: spandsp alone, %u pairs in memory...", fb_transport_name(t),
 		     run->o.alone_pairs);
-	if (fb_alone_run(run, t, &r->alone, err, sizeof(err)) != 0)
+	if (fb_main_alone(run, t, &r->alone, err, sizeof(err)) != 0)
 		snprintf(r->alone.first_error, sizeof(r->alone.first_error), "%s", err);
-	if (!run->o.no_thin)
+	/* The thin gateway has no SIP: sip is judged against t38's. */
+	if (!run->o.no_thin && t != FB_SIP)
 		fb_main_thin(run, r);
 	snprintf(name, sizeof(name), "%s-base", fb_transport_name(t));
 	r->rss_base_kb = fb_main_idle_rss(run, r, name, 1);
@@ -450,7 +482,7 @@ static void fb_main_parallel(struct fb_run *run)
 
 	for (int t = 0; t < FB_NTRANSPORTS; t++) {
 		pid[t] = -1;
-		if (pipe2(fds[t], O_CLOEXEC) != 0)
+		if (!run->o.want[t] || pipe2(fds[t], O_CLOEXEC) != 0)
 			continue;
 		pid[t] = fork();
 		if (pid[t] == 0) {
@@ -466,6 +498,8 @@ static void fb_main_parallel(struct fb_run *run)
 	for (int t = 0; t < FB_NTRANSPORTS; t++) {
 		struct fb_result *r = &run->res[t];
 		int status;
+		if (!run->o.want[t])
+			continue;
 		if (pid[t] <= 0) {
 			r->ran = true;
 			r->t = (enum fb_transport)t;
@@ -539,7 +573,7 @@ int main(int argc, char **argv)
 	if (fb_main_prepare(&run) != 0) {
 		rc = FB_EXIT_ERROR;
 	} else {
-		if (run.o.quick && run.o.want[FB_T38] && run.o.want[FB_AUDIO])
+		if (run.o.quick && run.o.want[FB_T38] + run.o.want[FB_AUDIO] + run.o.want[FB_SIP] > 1)
 			fb_main_parallel(&run);
 		else
 			for (int t = 0; t < FB_NTRANSPORTS; t++)

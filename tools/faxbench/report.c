@@ -14,12 +14,13 @@
 
 const char *fb_transport_name(enum fb_transport t)
 {
-	return t == FB_T38 ? "t38" : "audio";
+	return t == FB_T38 ? "t38" : t == FB_SIP ? "sip" : "audio";
 }
 
 static const char *fb_report_label(enum fb_transport t)
 {
-	return t == FB_T38 ? "T.38 (UDPTL)" : "G.711 (RTP, PCMU)";
+	return t == FB_T38 ? "T.38 (UDPTL)" : t == FB_SIP
+	       ? "SIP (INVITE with G.711 PCMU, then T.38 by faxgwd's re-INVITE)" : "G.711 (RTP, PCMU)";
 }
 
 static const char *fb_report_res(int res)
@@ -112,7 +113,9 @@ static void fb_report_machine(char *buf, size_t len)
 
 /* --- text ------------------------------------------------------------------------ */
 
-static void fb_report_text_steps(const struct fb_step *steps, unsigned nsteps, FILE *out)
+/* sip: each step's set-up times too. */
+static void fb_report_text_steps(const struct fb_step *steps, unsigned nsteps, bool sip,
+				 FILE *out)
 {
 	fprintf(out, "  %6s %6s %6s %5s %8s %8s %10s %9s %8s %8s %8s  %s\n", "N", "faxes",
 		"intact", "late", "max-late", "gw-late", "cpu-us/ch-s", "mem/rx-kB", "dgram/s",
@@ -124,6 +127,11 @@ static void fb_report_text_steps(const struct fb_step *steps, unsigned nsteps, F
 			s->max_late_ms, s->gw_max_late_ms, s->cpu_us_per_chan_s, s->mem_per_active_kb,
 			s->datagrams_per_s, s->latency_median_ms, s->latency_p99_ms,
 			s->held ? "yes" : "NO");
+		if (sip)
+			fprintf(out, "         call set-up %.1f ms median / %.1f ms p99 (%u calls), "
+				"to T.38 %.1f ms median / %.1f ms p99 (%u calls)\n", s->setup_median_ms,
+				s->setup_p99_ms, s->setup_samples, s->t38_median_ms, s->t38_p99_ms,
+				s->t38_samples);
 		if (!s->held && s->first_error[0] != '\0')
 			fprintf(out, "         first failure: %s\n", s->first_error);
 	}
@@ -141,7 +149,7 @@ static void fb_report_text_thin(const struct fb_run *run, const struct fb_thin *
 		fprintf(out, "  thin gateway idle RSS: %llu kB with %u sockets\n",
 			(unsigned long long)th->rss_idle_kb, th->ports);
 	if (th->nsteps > 0)
-		fb_report_text_steps(th->steps, th->nsteps, out);
+		fb_report_text_steps(th->steps, th->nsteps, false, out);
 	if (h == NULL)
 		return;
 	fprintf(out, "  highest N held: %u%s\n", th->held_index >= 0 ? h->n : 0,
@@ -199,7 +207,7 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 		fprintf(out, "per idle port: not measurable (%s)\n",
 			r->ports > 1 ? "no growth above the noise" : "needs --max 2 or more");
 	if (r->nsteps > 0)
-		fb_report_text_steps(r->steps, r->nsteps, out);
+		fb_report_text_steps(r->steps, r->nsteps, r->t == FB_SIP, out);
 	if (h == NULL)
 		return;
 	fprintf(out, "  highest N held: %u%s\n", r->held_index >= 0 ? h->n : 0,
@@ -212,6 +220,10 @@ static void fb_report_text_one(const struct fb_run *run, const struct fb_result 
 	if (h->gw_worst_step_late_ms >= 0)
 		fprintf(out, "  at N=%u: faxgwd's media threads: worst step %.1f ms late, longest step "
 			"of one call %.2f ms\n", h->n, h->gw_worst_step_late_ms, h->gw_longest_call_ms);
+	if (r->t == FB_SIP)
+		fprintf(out, "  at N=%u: SIP call set-up (INVITE to 200 OK) %.1f ms median / %.1f ms "
+			"p99; 200 OK to T.38 (re-INVITE ACKed) %.1f ms median / %.1f ms p99\n", h->n,
+			h->setup_median_ms, h->setup_p99_ms, h->t38_median_ms, h->t38_p99_ms);
 	if (ratio >= 0)
 		fprintf(out, "  channels per core, faxgwd / spandsp alone: %.2f\n", ratio);
 	else
@@ -269,8 +281,24 @@ static void fb_json_num(FILE *out, double v)
 		fprintf(out, "%.3f", v);
 }
 
+/* FB_SIP: ", "setup_ms": {...}, "t38_switch_ms": {...}" (null: no call got there). */
+static void fb_json_sip(FILE *out, const struct fb_step *s)
+{
+	fputs(", \"setup_ms\": {\"median\": ", out);
+	fb_json_num(out, s != NULL && s->setup_samples ? s->setup_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, s != NULL && s->setup_samples ? s->setup_p99_ms : -1);
+	fprintf(out, ", \"samples\": %u}, \"t38_switch_ms\": {\"median\": ",
+		s != NULL ? s->setup_samples : 0);
+	fb_json_num(out, s != NULL && s->t38_samples ? s->t38_median_ms : -1);
+	fputs(", \"p99\": ", out);
+	fb_json_num(out, s != NULL && s->t38_samples ? s->t38_p99_ms : -1);
+	fprintf(out, ", \"samples\": %u}", s != NULL ? s->t38_samples : 0);
+}
+
 /* One step; who names the measured process in its keys ("faxgwd", "thin"). */
-static void fb_json_step(FILE *out, const struct fb_step *s, const char *who)
+static void fb_json_step(FILE *out, const struct fb_step *s, const char *who,
+			 enum fb_transport t)
 {
 	fprintf(out, "{\"n\": %u, \"stagger_ms\": %u, \"faxes\": %u, \"intact\": %u, \"failed\": %u, "
 		"\"sender_failed\": %u, \"not_routed\": %u, \"mismatched\": %u, \"ticks\": %llu, "
@@ -311,6 +339,8 @@ static void fb_json_step(FILE *out, const struct fb_step *s, const char *who)
 	fb_json_num(out, s->bench_cpu_s);
 	fprintf(out, ", \"held\": %s, \"first_error\": ", s->held ? "true" : "false");
 	fb_json_str(out, s->first_error);
+	if (t == FB_SIP)
+		fb_json_sip(out, s);
 	fputc('}', out);
 }
 
@@ -359,7 +389,7 @@ static void fb_json_thin(FILE *out, const struct fb_thin *th)
 	fputs("},\n       \"steps\": [", out);
 	for (unsigned i = 0; i < th->nsteps; i++) {
 		fputs(i ? ",\n         " : "\n         ", out);
-		fb_json_step(out, &th->steps[i], "thin");
+		fb_json_step(out, &th->steps[i], "thin", FB_T38);
 	}
 	fputs("]}", out);
 }
@@ -406,7 +436,10 @@ static void fb_json_result(FILE *out, const struct fb_result *r)
 	fb_json_num(out, h && h->latency_samples ? h->latency_median_ms : -1);
 	fputs(", \"p99\": ", out);
 	fb_json_num(out, h && h->latency_samples ? h->latency_p99_ms : -1);
-	fputs("},\n     \"spandsp_alone\": ", out);
+	fputc('}', out);
+	if (r->t == FB_SIP)
+		fb_json_sip(out, h);
+	fputs(",\n     \"spandsp_alone\": ", out);
 	fb_json_alone(out, &r->alone);
 	fputs(",\n     \"thin_gateway\": ", out);
 	if (r->thin.ran)
@@ -416,7 +449,7 @@ static void fb_json_result(FILE *out, const struct fb_result *r)
 	fputs(",\n     \"steps\": [", out);
 	for (unsigned i = 0; i < r->nsteps; i++) {
 		fputs(i ? ",\n       " : "\n       ", out);
-		fb_json_step(out, &r->steps[i], "faxgwd");
+		fb_json_step(out, &r->steps[i], "faxgwd", r->t);
 	}
 	fputs("]}", out);
 }

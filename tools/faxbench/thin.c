@@ -685,7 +685,7 @@ static int fb_thin_wait_ready(struct fb_daemon *d, const char *ready, char *err,
 struct fb_daemon *fb_thin_start(const struct fb_run *run, const char *name,
 				enum fb_transport t, unsigned nports, char *err, size_t errlen)
 {
-	struct fb_daemon *d = fb_daemon_new(run, name, FB_GW_THIN, nports, err, errlen);
+	struct fb_daemon *d = fb_daemon_new(run, name, FB_GW_THIN, t, nports, err, errlen);
 	char ready[FB_MAX_TEXT * 2];
 
 	if (d == NULL)

@@ -18,6 +18,7 @@
  */
 #include "caps.h"
 #include "faxpeer.h"
+#include "sipcall.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -519,55 +520,9 @@ static int faxpeer_media_remote(struct faxpeer_loop *l, const struct sdp_plan *p
 		l->remote_len = l->via_len;
 		return 0;
 	}
-	if (plan->remote.family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&l->remote;
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, plan->remote.bytes, 4);
-		a->sin_port = htons(plan->remote_port);
-		l->remote_len = sizeof(*a);
-	} else if (plan->remote.family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->remote;
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, plan->remote.bytes, 16);
-		a->sin6_port = htons(plan->remote_port);
-		l->remote_len = sizeof(*a);
-	} else {
+	if (sipcall_plan_addr(plan, &l->remote, &l->remote_len) < 0)
 		return -1;
-	}
 	return l->remote.ss_family == l->local.ss_family ? 0 : -1;
-}
-
-static enum udptl_ec faxpeer_media_ec(enum sdp_t38_ec ec)
-{
-	return ec == SDP_T38_EC_FEC ? UDPTL_EC_FEC : ec == SDP_T38_EC_NONE ? UDPTL_EC_NONE
-	                                                                    : UDPTL_EC_REDUNDANCY;
-}
-
-/* The fax_call parameters for a plan: the command line's, with what the
- * SDP decided (law, payload type, packet time; T.38 version, datagram
- * size, error recovery, fill-bit removal). */
-static struct fax_call_params faxpeer_media_params(const struct faxpeer_opts *o,
-                                                   const struct sdp_plan *plan)
-{
-	struct fax_call_params p = o->call;
-	struct fax_session_params *s = &p.session;
-
-	if (plan->transport == SDP_TRANSPORT_T38) {
-		s->mode = FAX_SESSION_T38;
-		s->t38_version = (int)plan->t38.version;
-		s->max_datagram = plan->t38_send_max_datagram > FGW_MAX_DATAGRAM
-		                  ? FGW_MAX_DATAGRAM : (int)plan->t38_send_max_datagram;
-		s->fill_bit_removal = (plan->t38.flags & SDP_T38_FILL_BIT_REMOVAL) != 0;
-		p.ec = faxpeer_media_ec(plan->t38.ec);
-		if (p.ec == UDPTL_EC_FEC && p.ec_depth == 0)
-			p.ec_depth = FAX_CALL_DEFAULT_EC_DEPTH;
-	} else {
-		s->mode = FAX_SESSION_AUDIO;
-		s->use_alaw = plan->law == SDP_CODEC_PCMA;
-		p.payload_type = plan->payload_type;
-		p.ptime = plan->ptime;          /* what the peer asked to receive */
-	}
-	return p;
 }
 
 int faxpeer_media_start(struct faxpeer_loop *l, const struct sdp_plan *plan)
@@ -583,7 +538,7 @@ int faxpeer_media_start(struct faxpeer_loop *l, const struct sdp_plan *plan)
 	l->have_remote = true;
 	l->port_latched = false;
 	l->pages_seen = 0;
-	if (faxpeer_make_call(l, faxpeer_media_params(l->o, plan)) < 0)
+	if (faxpeer_make_call(l, sipcall_media_params(&l->o->call, plan)) < 0)
 		return -1;
 	faxpeer_addr_format((struct sockaddr *)&l->remote, text, sizeof(text));
 	faxpeer_note(l->o, "media %s to %s", plan->transport == SDP_TRANSPORT_T38 ? "T.38" : "G.711",

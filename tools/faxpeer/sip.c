@@ -27,6 +27,7 @@
 #include "caps.h"
 #include "faxpeer.h"
 #include "sip_policy.h"
+#include "sipcall.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -192,28 +193,6 @@ static int sip_write_offer(struct faxpeer_sip *s, enum sdp_transport kind)
 	return 0;
 }
 
-/* The SDP body of a message, parsed into *sess; -1 with the reason. */
-static int sip_parse_body(const sip_t *sip, struct sdp_session *sess, char *why, size_t size)
-{
-	const sip_payload_t *pl = sip != NULL ? sip->sip_payload : NULL;
-	const sip_content_type_t *ct = sip != NULL ? sip->sip_content_type : NULL;
-	char err[FGW_MAX_ERROR_TEXT / 2];
-
-	if (pl == NULL || pl->pl_len == 0) {
-		snprintf(why, size, "no SDP in the message");
-		return -1;
-	}
-	if (ct == NULL || ct->c_type == NULL || !su_casematch(ct->c_type, "application/sdp")) {
-		snprintf(why, size, "the body is not application/sdp");
-		return -1;
-	}
-	if (sdp_parse(pl->pl_data, pl->pl_len, sess, err, sizeof(err)) != SDP_OK) {
-		snprintf(why, size, "bad SDP: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* The plan for the peer's answer to our offer of kind want. */
 static int sip_answer_plan(struct faxpeer_sip *s, const sip_t *sip, enum sdp_transport want,
                            struct sdp_plan *plan)
@@ -221,7 +200,7 @@ static int sip_answer_plan(struct faxpeer_sip *s, const sip_t *sip, enum sdp_tra
 	static struct sdp_session sess;     /* large; one thread */
 	char why[FGW_MAX_ERROR_TEXT];
 
-	if (sip_parse_body(sip, &sess, why, sizeof(why)) < 0) {
+	if (sipcall_parse_body(sip, &sess, why, sizeof(why)) < 0) {
 		fprintf(stderr, "faxpeer: the answer is unusable: %s\n", why);
 		return -1;
 	}
@@ -281,7 +260,7 @@ static int sip_decide(struct faxpeer_sip *s, nua_handle_t *nh, const sip_t *sip,
 	char why[FGW_MAX_ERROR_TEXT], warn[SIP_WARN_MAX];
 	int code = 399;
 
-	if (sip_parse_body(sip, offer, why, sizeof(why)) == 0) {
+	if (sipcall_parse_body(sip, offer, why, sizeof(why)) == 0) {
 		if (sdp_answer(offer, &s->set, ans) == SDP_OK)
 			return 200;
 		snprintf(why, sizeof(why), "%s", ans->warning);
