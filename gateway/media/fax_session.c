@@ -258,6 +258,11 @@ static int fax_session_phase_b(t30_state_t *t30, void *arg, int result)
 	(void)t30;
 	(void)result;
 	fax_session_take_ident(s);
+	/* A receiver whose file could not be created refuses the document
+	 * (DCN), as spandsp does when it cannot open its own: the sender
+	 * must not hear MCF for pages nobody keeps. */
+	if (s->out != NULL && rxfile_unusable(s->out))
+		return T30_ERR_FILEERROR;
 	return T30_ERR_OK;
 }
 

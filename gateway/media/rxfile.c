@@ -5,12 +5,14 @@
 #include "rxfile.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tiffio.h>
 
@@ -18,6 +20,7 @@
 
 struct rxfile {
 	struct pw_job close_job;      /* first: rxfile_close()'s job */
+	struct pw_job open_job;
 	struct pagewriter *writer;
 	struct rxfile_status *status;
 	TIFF *tif;
@@ -25,6 +28,7 @@ struct rxfile {
 	int failed_page;              /* first page not written, 0: none */
 	char error[FGW_MAX_ERROR_TEXT];
 	atomic_int lost;              /* rxfile_lost_page(): the first such page */
+	atomic_bool cannot_create;    /* the open job failed (rxfile_unusable) */
 	char path[FGW_MAX_PATH];
 };
 
@@ -100,11 +104,8 @@ static void rxfile_write(struct rxfile *f, struct rx_page *pg)
 		return;
 	}
 	if (f->tif == NULL) {
-		f->tif = TIFFOpen(f->path, "w");
-		if (f->tif == NULL) {
-			rxfile_fail(f, page, "cannot create %s: %s", f->path, strerror(errno));
-			return;
-		}
+		rxfile_fail(f, page, "cannot create %s", f->path);
+		return;
 	}
 	rxfile_tags(f->tif, pg, page);
 	if (TIFFWriteEncodedStrip(f->tif, 0, pg->rows, size) < 0 || !TIFFWriteDirectory(f->tif)) {
@@ -113,6 +114,19 @@ static void rxfile_write(struct rxfile *f, struct rx_page *pg)
 		return;
 	}
 	f->pages = page;
+}
+
+/* The file exists from the start of the call, as a reception in
+ * progress (an operator, recovery and a second daemon see it). */
+static void rxfile_open_run(struct pw_job *job)
+{
+	struct rxfile *f = (struct rxfile *)(void *)((char *)job - offsetof(struct rxfile, open_job));
+
+	f->tif = TIFFOpen(f->path, "w");
+	if (f->tif == NULL) {
+		rxfile_fail(f, 1, "cannot create %s: %s", f->path, strerror(errno));
+		atomic_store(&f->cannot_create, true);
+	}
 }
 
 static void rxfile_page_run(struct pw_job *job)
@@ -160,6 +174,8 @@ static void rxfile_close_run(struct pw_job *job)
 	if (f->tif != NULL) {
 		rxfile_totals(f);
 		TIFFClose(f->tif);
+		if (f->pages == 0)
+			unlink(f->path);   /* no page, no file */
 	}
 	if (lost > 0)
 		rxfile_fail(f, lost, "page %d lost: out of memory when it was received", lost);
@@ -183,10 +199,16 @@ struct rxfile *rxfile_new(const char *path, struct pagewriter *writer,
 	memcpy(f->path, path, strlen(path) + 1);
 	f->writer = writer;
 	f->status = status;
-	if (status != NULL)
-		memset(status, 0, sizeof(*status));
 	atomic_init(&f->lost, 0);
+	atomic_init(&f->cannot_create, false);
+	f->open_job.run = rxfile_open_run;
+	pagewriter_submit(writer, &f->open_job);
 	return f;
+}
+
+bool rxfile_unusable(const struct rxfile *f)
+{
+	return atomic_load(&f->cannot_create);
 }
 
 void rxfile_close(struct rxfile *f)

@@ -2,8 +2,9 @@
  * rxfile.h - the TIFF Class F file of one receiving call, written page by
  * page from the rows spandsp decoded (fax_session.c hands them over).
  *
- * The file is created at the first page (no page, no file) and complete
- * after rxfile_close().  Each page is one strip of T.4 2-D data (TIFF
+ * The file is created when the call starts (a reception in progress has
+ * its file), removed at the close when no page came (no page, no file),
+ * and complete after rxfile_close().  Each page is one strip of T.4 2-D data (TIFF
  * Class F, RFC 2306), with the tags spandsp's own writer gives: the
  * resolution in inches, the sender's ident as ImageDescription, the page
  * numbers (the totals set at close), BadFaxLines, CleanFaxData and
@@ -64,5 +65,8 @@ void rxfile_page(struct rxfile *f, struct rx_page *pg);
 void rxfile_lost_page(struct rxfile *f, int page);
 /* Completes the file (page totals), closes it, fills the status. */
 void rxfile_close(struct rxfile *f);
+/* Any thread: true once the file could not be created (the reception
+ * should be refused: no page could be kept). */
+bool rxfile_unusable(const struct rxfile *f);
 
 #endif

@@ -635,6 +635,43 @@ END_TEST
 
 /* --- calls that do more than run ------------------------------------------ */
 
+/* A receiver whose file cannot be created refuses the document at DCS
+ * (DCN, spandsp's file error): the sender hears no MCF for a page that
+ * nobody would keep. */
+START_TEST(receiver_without_file_refuses)
+{
+	static const struct b2b_case spec = {
+		"receiver_without_file", B2B_T38, false, true, 14400, 0, 1, TESTDOC_STANDARD,
+		.seed = 26 };
+	struct b2b_call c;
+	struct fax_session_result tr, rr;
+	char dir[sizeof(c.dir)];
+
+	b2b_init(&c, &spec);
+	b2b_prepare(&c);
+	memcpy(dir, c.dir, sizeof(dir));
+	snprintf(c.recv, sizeof(c.recv), "%s/missing/recv.tif", dir);
+	struct fax_session *tx = b2b_session(&c, FAX_SESSION_SEND);
+	struct fax_session *rx = b2b_session(&c, FAX_SESSION_RECEIVE);
+	for (int i = 0; i < B2B_MAX_TICKS; i++)
+		if (b2b_step_t38(tx, rx, &b2b_t2r, &b2b_r2t))
+			break;
+	fax_session_result(tx, &tr);
+	fax_session_result(rx, &rr);
+	fax_session_free(tx);
+	fax_session_free(rx);
+	ck_assert(rr.done && !rr.success);
+	ck_assert_int_eq(rr.t30_status, T30_ERR_FILEERROR);
+	ck_assert_int_eq(rr.pages, 0);
+	ck_assert(tr.done && !tr.success);
+	ck_assert_int_eq(tr.pages, 0);
+	ck_assert(c.file.failed);
+	ck_assert_int_eq(c.file.pages, 0);
+	snprintf(c.recv, sizeof(c.recv), "%s/recv.tif", dir);
+	b2b_cleanup(&c);
+}
+END_TEST
+
 /* The link dies after the first page and our side hangs up before T.30
  * times out: the page stays, the fax is partial. */
 START_TEST(t38_hangup_after_page)
@@ -999,6 +1036,7 @@ Suite *fax_session_suite(void)
 	tcase_add_loop_test(b2b, b2b_case, 0, B2B_NCASES);
 	tcase_add_test(t38, t38_hangup_mid_page);
 	tcase_add_test(t38, t38_hangup_after_page);
+	tcase_add_test(t38, receiver_without_file_refuses);
 	tcase_add_test(t38, log_handler_gets_tagged_lines);
 	tcase_add_test(t38, frame_hook_sees_t30_frames);
 	tcase_add_test(t38, new_rejects_bad_params);

@@ -76,8 +76,16 @@ static int fb_daemon_free_ports(uint16_t *ports, unsigned n, char *err, size_t e
 /* FB_SIP: the [sip] section and the one sip port with nports channels. */
 static void fb_daemon_write_sip(FILE *fp, const struct fb_run *run, const struct fb_daemon *d)
 {
-	fprintf(fp, "[sip]\nlisten = udp:127.0.0.1:%u\nallow = 127.0.0.0/8\nmax-calls = %u\n\n",
-		(unsigned)d->sip_port, d->nports);
+	/* Media ports away from faxgwd's default range (20000-29999), where
+	 * other faxgwds on this host (tests running beside us) take theirs:
+	 * a stray datagram from one of their peers could otherwise reach a
+	 * port of ours first and be taken for our caller's. */
+	unsigned base = FB_SIP_MEDIA_LOW + ((unsigned)getpid() * 7919u) %
+			(FB_SIP_MEDIA_HIGH - FB_SIP_MEDIA_LOW - 2 * FB_MAX_SIP_CHANNELS);
+
+	fprintf(fp, "[sip]\nlisten = udp:127.0.0.1:%u\nallow = 127.0.0.0/8\nmax-calls = %u\n"
+		"media-ports = %u-%u\n\n", (unsigned)d->sip_port, d->nports, base,
+		base + 2 * FB_MAX_SIP_CHANNELS - 1);
 	fprintf(fp, "[port %u]\nname = bench-sip\ntransport = sip\nsip-user = bench\n"
 		"channels = %u\nt38 = offer\ncodecs = pcmu\nlocal-ident = +1 555 1000\n"
 		"ecm = %s\nmax-rate = %d\nt38-version = 0\nudptl-ec = redundancy\n\n",

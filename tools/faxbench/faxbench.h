@@ -67,6 +67,8 @@
 enum fb_transport { FB_T38 = 0, FB_AUDIO = 1, FB_SIP = 2, FB_NTRANSPORTS = 3 };
 
 #define FB_MAX_SIP_CHANNELS    1024   /* channels of one sip port (faxgwd.conf(5)) */
+#define FB_SIP_MEDIA_LOW       30000  /* sip: faxgwd's media ports somewhere in here */
+#define FB_SIP_MEDIA_HIGH      60000
 #define FB_SIP_POLL_MS         2      /* --transport sip: the SIP stack stepped this often */
 #define FB_SIP_START_MS        1000   /* --transport sip: time for the threads' SIP stacks */
 
