@@ -251,6 +251,7 @@ query-group =
 
 [sip]
 listen      = udp:127.0.0.1:$SP
+media-ports = $(media_ports)
 allow       = 127.0.0.1/32
 username    = faxuser
 password    = s3cret pass

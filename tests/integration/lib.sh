@@ -147,6 +147,16 @@ gateway_section() {
 	echo
 }
 
+# media_ports: a [sip] media-ports range of this test's own.  Every
+# test's faxgwd would otherwise take its call's ports from 20000 on, and
+# on loopback a stray datagram of another test's peer, still sending to a
+# port just given back, could reach a new call first and be latched as
+# its caller.
+media_ports() {
+	local base=$((20000 + ($$ % 200) * 200))
+	echo "$base-$((base + 199))"
+}
+
 # job_field JOB KEY: a field of `faxgwctl --json job JOB` (the job's own,
 # else the details'), through the control socket $WORK/var/faxgw.sock.
 job_field() {

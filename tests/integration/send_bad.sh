@@ -39,6 +39,7 @@ SENDGROUP=
 	cat <<CONF
 [sip]
 listen      = udp:127.0.0.1:$P
+media-ports = $(media_ports)
 allow       = 127.0.0.1/32
 from        = sip:fax@127.0.0.1
 

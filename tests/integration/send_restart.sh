@@ -27,6 +27,7 @@ mkdir -p var/spool var/fax
 	cat <<CONF
 [sip]
 listen      = udp:127.0.0.1:$P
+media-ports = $(media_ports)
 allow       = 127.0.0.1/32
 
 [port 31]

@@ -50,6 +50,7 @@ query-group =
 
 [sip]
 listen      = udp:127.0.0.1:$P
+media-ports = $(media_ports)
 allow       = 127.0.0.1/32
 CONF
 	port 11 1011 no "pcmu, pcma"     # PCMU, ptime 20 and 30

@@ -28,6 +28,7 @@ query-group =
 
 [sip]
 listen      = udp:127.0.0.1:$P
+media-ports = $(media_ports)
 allow       = 127.0.0.1/32
 max-calls   = 8
 
