@@ -2,6 +2,7 @@
  * dataplane.c - faxgwd's data plane: router, recovery, job queue, ports and
  * their media threads (dataplane.h).
  */
+#include "fgwx_cpus.h"
 #include "caps.h"
 #include "dataplane.h"
 
@@ -245,15 +246,8 @@ static int dataplane_start_jobs(struct dataplane *dp, char *err, size_t errlen)
  * cgroup cpusets and taskset are respected), no more than ports. */
 static size_t dataplane_workers(size_t nports)
 {
-	cpu_set_t set;
-	long n = 1;
+	long n = (long)fgwx_cpus();
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	else
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
 	if ((size_t)n > nports)
 		n = (long)nports;
 	if (n > FGW_MAX_MEDIA_THREADS)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fgwx_cpus.h"
 #include "fgwx_be.h"
 #include "fgwx_buf.h"
 #include "fgwx_dir.h"
@@ -21,6 +22,18 @@
 #include "fgwx_number.h"
 #include "fgwx_text.h"
 #include "testutil.h"
+
+/* The CPUs of the affinity mask: at least one, never more than are online
+ * (the mask holds online CPUs only). */
+START_TEST(test_cpus_at_least_one)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	ck_assert_uint_ge(fgwx_cpus(), 1);
+	if (online > 0)
+		ck_assert_uint_le(fgwx_cpus(), (unsigned)online);
+}
+END_TEST
 
 Suite *util_suite(void);
 
@@ -446,6 +459,7 @@ Suite *util_suite(void)
 	tcase_add_test(dir, test_mkdir_new_and_existing);
 	tcase_add_test(dir, test_mkdir_file_in_the_way);
 	tcase_add_test(dir, test_mkdir_bad_paths);
+	tcase_add_test(dir, test_cpus_at_least_one);
 	suite_add_tcase(s, dir);
 	return s;
 }

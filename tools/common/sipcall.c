@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_string.h>
 
 #include "caps.h"
@@ -82,4 +83,14 @@ int sipcall_plan_addr(const struct sdp_plan *plan, struct sockaddr_storage *ss, 
 		return -1;
 	}
 	return 0;
+}
+
+void sipcall_respond(nua_t *nua, nua_handle_t *nh, int status, const char *body,
+		     const char *warning)
+{
+	nua_respond(nh, status, sip_status_phrase(status), NUTAG_WITH_THIS(nua),
+		    TAG_IF(body != NULL, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		    TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)),
+		    TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
+		    NUTAG_AUTOANSWER(0), TAG_END());
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include <sofia-sip/nua.h>
 #include <sofia-sip/sip.h>
 
 #include "fax_call.h"
@@ -29,6 +30,11 @@ struct fax_call_params sipcall_media_params(const struct fax_call_params *base,
 
 /* The plan's remote media address as a socket address: 0, or -1 when the
  * plan names no IPv4/IPv6 address. */
+/* Answers the request of nh (on nua) with status, an SDP body and a
+ * Warning value when given, and never lets nua answer by itself
+ * (NUTAG_AUTOANSWER(0)). */
+void sipcall_respond(nua_t *nua, nua_handle_t *nh, int status, const char *body,
+		     const char *warning);
 int sipcall_plan_addr(const struct sdp_plan *plan, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

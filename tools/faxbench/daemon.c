@@ -137,7 +137,8 @@ static int fb_daemon_mkdir(const char *base, const char *sub, char *err, size_t 
 	return 0;
 }
 
-static pid_t fb_daemon_spawn(const struct fb_run *run, const struct fb_daemon *d)
+pid_t fb_daemon_spawn(const struct fb_run *run, const struct fb_daemon *d, const char *path,
+		      char *const argv[])
 {
 	pid_t pid = fork();
 
@@ -150,10 +151,10 @@ static pid_t fb_daemon_spawn(const struct fb_run *run, const struct fb_daemon *d
 	}
 	if (chdir(d->dir) != 0)
 		_exit(127);
-	/* faxgwd runs at faxbench's own starting priority, whatever --nice did */
+	/* the gateway runs at faxbench's own starting priority, whatever --nice did */
 	setpriority(PRIO_PROCESS, 0, run->o.base_nice);
-	execl(run->o.faxgwd, run->o.faxgwd, "-f", "-c", d->conf, (char *)NULL);
-	fprintf(stderr, "faxbench: cannot run %s: %s\n", run->o.faxgwd, strerror(errno));
+	execv(path, argv);
+	fprintf(stderr, "faxbench: cannot run %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 
@@ -343,7 +344,9 @@ struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
 		fb_daemon_stop(d);
 		return NULL;
 	}
-	d->pid = fb_daemon_spawn(run, d);
+	char *argv[] = { (char *)run->o.faxgwd, "-f", "-c", d->conf, NULL };
+
+	d->pid = fb_daemon_spawn(run, d, run->o.faxgwd, argv);
 	if (d->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		fb_daemon_stop(d);

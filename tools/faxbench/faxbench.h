@@ -222,6 +222,10 @@ struct fb_daemon *fb_daemon_start(const struct fb_run *run, const char *name,
 struct fb_daemon *fb_daemon_new(const struct fb_run *run, const char *name,
 				enum fb_gw_kind kind, enum fb_transport t, unsigned nports,
 				char *err, size_t errlen);
+/* Forks path with argv, its output appended to d->log, in d->dir, at
+ * faxbench's starting priority.  The child's pid, or -1. */
+pid_t fb_daemon_spawn(const struct fb_run *run, const struct fb_daemon *d, const char *path,
+		      char *const argv[]);
 /* SIGTERM, wait (SIGKILL after 10 s), free.  NULL is fine. */
 void fb_daemon_stop(struct fb_daemon *d);
 /* "faxgwd" or "thin gateway". */

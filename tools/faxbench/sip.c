@@ -133,11 +133,7 @@ static struct sdp_local fb_sip_local(const struct fb_sip *s, const struct fb_sip
 static void fb_sip_respond(struct fb_sip *s, nua_handle_t *nh, int status, const char *body,
 			   const char *warning)
 {
-	nua_respond(nh, status, sip_status_phrase(status), NUTAG_WITH_THIS(s->nua),
-		    TAG_IF(body != NULL, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-		    TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)),
-		    TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
-		    NUTAG_AUTOANSWER(0), TAG_END());
+	sipcall_respond(s->nua, nh, status, body, warning);
 }
 
 /* The 200 to our INVITE: the plan of its SDP answer (G.711). */

@@ -35,6 +35,7 @@
  * pattern, which load.c's watcher reads), or removed when no page came.
  * No spool, no routing, no control socket, no state database.
  */
+#include "fgwx_cpus.h"
 #include "caps.h"
 #include "faxbench.h"
 
@@ -468,15 +469,8 @@ static int fb_thin_conf_read(struct fb_thin_gw *g, const char *path)
  * (gateway/dataplane.c). */
 static unsigned fb_thin_nthreads(unsigned nsocks)
 {
-	cpu_set_t set;
-	long n = 1;
+	long n = (long)fgwx_cpus();
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	else
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
 	if (n > FB_THIN_MAX_THREADS)
 		n = FB_THIN_MAX_THREADS;
 	return (unsigned)n > nsocks ? nsocks : (unsigned)n;
@@ -642,25 +636,6 @@ static int fb_thin_write_conf(const struct fb_run *run, const struct fb_daemon *
 	return 0;
 }
 
-static pid_t fb_thin_spawn(const struct fb_run *run, const struct fb_daemon *d)
-{
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
-	if (chdir(d->dir) != 0)
-		_exit(127);
-	setpriority(PRIO_PROCESS, 0, run->o.base_nice);   /* as faxgwd: --nice is the senders' */
-	execl("/proc/self/exe", "faxbench", FB_THIN_CHILD_OPT, d->conf, (char *)NULL);
-	fprintf(stderr, "faxbench: cannot re-execute itself: %s\n", strerror(errno));
-	_exit(127);
-}
-
 static int fb_thin_wait_ready(struct fb_daemon *d, const char *ready, char *err, size_t errlen)
 {
 	struct timespec pause = { 0, 20 * 1000000L };
@@ -693,7 +668,9 @@ struct fb_daemon *fb_thin_start(const struct fb_run *run, const char *name,
 	snprintf(ready, sizeof(ready), "%s/%s", d->dir, FB_THIN_READY_FILE);
 	if (fb_thin_write_conf(run, d, t, ready, err, errlen) != 0)
 		goto fail;
-	d->pid = fb_thin_spawn(run, d);
+	char *argv[] = { "faxbench", FB_THIN_CHILD_OPT, d->conf, NULL };
+
+	d->pid = fb_daemon_spawn(run, d, "/proc/self/exe", argv);
 	if (d->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		goto fail;

@@ -246,11 +246,7 @@ static void sip_media(struct faxpeer_sip *s, const struct sdp_plan *plan, bool r
 static void sip_respond(struct faxpeer_sip *s, nua_handle_t *nh, int status, const char *body,
                         const char *warning)
 {
-	nua_respond(nh, status, sip_status_phrase(status), NUTAG_WITH_THIS(s->nua),
-	            TAG_IF(body != NULL, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-	            TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)),
-	            TAG_IF(warning != NULL, SIPTAG_WARNING_STR(warning)),
-	            NUTAG_AUTOANSWER(0), TAG_END());
+	sipcall_respond(s->nua, nh, status, body, warning);
 }
 
 /* Decides on the offer in an INVITE: 200 with *ans, or 488 answered here. */
